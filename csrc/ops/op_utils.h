@@ -1,0 +1,45 @@
+// Small helpers shared by the op families.
+#pragma once
+
+#include "runtime/kernel.h"
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/ScalarType.h>
+
+namespace gemforge::ops {
+
+inline int64_t next_pow2(int64_t v) {
+  int64_t p = 1;
+  while (p < v) p <<= 1;
+  return p;
+}
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Architecture for the config table: the GPU's compute capability, 0 for the CPU backend.
+inline int arch_of(const c10::Device& d) { return d.is_cuda() ? rt::device_info(d.index()).arch : 0; }
+
+// Dtype sets as bit masks over c10::ScalarType.
+constexpr uint32_t bit(c10::ScalarType t) { return 1u << static_cast<int>(t); }
+constexpr uint32_t kFloats = bit(c10::kHalf) | bit(c10::kFloat) | bit(c10::kDouble) | bit(c10::kBFloat16);
+constexpr uint32_t kInts = bit(c10::kByte) | bit(c10::kChar) | bit(c10::kShort) | bit(c10::kInt) | bit(c10::kLong);
+constexpr uint32_t kBool = bit(c10::kBool);
+constexpr uint32_t kAllReal = kFloats | kInts | kBool;
+
+inline bool dtype_in(uint32_t set, c10::ScalarType t) {
+  const int s = static_cast<int>(t);
+  return s < 32 && (set & (1u << s));
+}
+
+// Why an input goes to ATen's kernel instead of ours (nullptr: ours handles it). ATen then
+// also raises ATen's own error for invalid input.
+inline const char* unsupported(uint32_t set, const at::Tensor& a, const at::Tensor* b, const at::Tensor* out) {
+  if (rt::in_interpreter()) return "inside the interpreter";
+  if (!dtype_in(set, a.scalar_type()) || (b && !dtype_in(set, b->scalar_type())) ||
+      (out && !dtype_in(set, out->scalar_type())))
+    return "dtype";
+  if (a.layout() != c10::kStrided || (b && b->layout() != c10::kStrided)) return "layout";
+  return nullptr;
+}
+
+}  // namespace gemforge::ops

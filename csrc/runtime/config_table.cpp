@@ -1,0 +1,58 @@
+#include "runtime/config_table.h"
+
+#include <c10/util/Exception.h>
+
+namespace gemforge::rt {
+namespace {
+
+constexpr int64_t kAny = INT64_MAX;
+
+// Rows are scanned in order: put narrow buckets before wide ones. Arch 90 rows were tuned on
+// H100/H200 (see bench/results); arch 0 rows are the portable defaults.
+const ConfigRow kRows[] = {
+    // family, arch, max0, max1, {block0, block1, warps, stages}
+    {Family::Pointwise1D, 0, 1 << 16, kAny, {1024, 0, 4, 1}},
+    {Family::Pointwise1D, 0, kAny, kAny, {4096, 0, 8, 1}},
+
+    {Family::PointwiseND, 0, 8, kAny, {8, 128, 4, 1}},
+    {Family::PointwiseND, 0, 64, kAny, {64, 32, 4, 1}},
+    {Family::PointwiseND, 0, kAny, 16, {1024, 2, 4, 1}},
+    {Family::PointwiseND, 0, kAny, kAny, {512, 8, 8, 1}},
+
+    {Family::PointwiseTransposed, 0, kAny, kAny, {64, 64, 8, 1}},
+
+    {Family::ReduceInner, 0, 64, kAny, {64, 32, 4, 1}},
+    {Family::ReduceInner, 0, 512, kAny, {512, 4, 4, 1}},
+    {Family::ReduceInner, 0, 4096, kAny, {2048, 1, 8, 1}},
+    {Family::ReduceInner, 0, kAny, kAny, {4096, 1, 8, 1}},
+
+    {Family::ReduceOuter, 0, 64, kAny, {64, 32, 4, 1}},
+    {Family::ReduceOuter, 0, kAny, kAny, {256, 16, 8, 1}},
+
+    // Softmax: block0 = 0 means one pass with BLOCK_D = next power of two of the row.
+    {Family::Softmax, 0, 128, kAny, {0, 16, 4, 1}},
+    {Family::Softmax, 0, 1024, kAny, {0, 4, 4, 1}},
+    {Family::Softmax, 0, 4096, kAny, {0, 1, 8, 1}},
+    {Family::Softmax, 0, 16384, kAny, {0, 1, 16, 1}},
+    {Family::Softmax, 0, kAny, kAny, {4096, 1, 16, 1}},
+};
+
+}  // namespace
+
+const TileConfig& lookup_config(Family family, int arch, int64_t size0, int64_t size1) {
+  for (int pass = 0; pass < 2; ++pass) {
+    const int want = pass == 0 ? arch : 0;
+    if (pass == 0 && arch == 0) continue;
+    for (const ConfigRow& row : kRows) {
+      if (row.family == family && row.arch == want && size0 <= row.max0 && size1 <= row.max1) return row.config;
+    }
+  }
+  TORCH_CHECK(false, "gemforge: no launch configuration for family ", static_cast<int>(family));
+}
+
+const ConfigRow* config_rows(int* count) {
+  *count = static_cast<int>(sizeof(kRows) / sizeof(kRows[0]));
+  return kRows;
+}
+
+}  // namespace gemforge::rt

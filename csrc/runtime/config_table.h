@@ -1,0 +1,39 @@
+// Launch configurations per GPU architecture, chosen by shape buckets (never exact sizes),
+// so serving with changing token counts reuses a handful of compiled variants.
+#pragma once
+
+#include <cstdint>
+
+namespace gemforge::rt {
+
+enum class Family : uint8_t {
+  Pointwise1D,  // size0 = numel
+  PointwiseND,  // size0 = extent of the fastest dim, size1 = extent of the next
+  PointwiseTransposed,  // as PointwiseND, where some operand is contiguous along dim 1
+  ReduceInner,  // reduced dim is the fastest: size0 = reduction length, size1 = outputs
+  ReduceOuter,  // a kept dim is the fastest: size0 = outputs, size1 = reduction length
+  Softmax,      // size0 = row length, size1 = rows
+};
+
+struct TileConfig {
+  int block0;  // Pointwise1D: BLOCK; ND: BLOCK0; ReduceInner: BLOCK_R; ReduceOuter: BLOCK_K; Softmax: BLOCK_D (0 = next power of two of size0)
+  int block1;  // ND: BLOCK1; ReduceInner: BLOCK_K; ReduceOuter: BLOCK_R; Softmax: BLOCK_K
+  int num_warps;
+  int num_stages;
+};
+
+struct ConfigRow {
+  Family family;
+  int arch;          // 0: any architecture (fallback rows)
+  int64_t max0;      // bucket: size0 <= max0
+  int64_t max1;      // and size1 <= max1
+  TileConfig config;
+};
+
+// First row of the family whose bucket holds the sizes, preferring rows of `arch`.
+const TileConfig& lookup_config(Family family, int arch, int64_t size0, int64_t size1);
+
+// The table itself (for tests and for printing).
+const ConfigRow* config_rows(int* count);
+
+}  // namespace gemforge::rt

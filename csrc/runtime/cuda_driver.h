@@ -1,0 +1,43 @@
+// The CUDA driver API, loaded from libcuda.so.1 at first use, so the library imports and runs
+// its interpreter backend on machines without a GPU driver. Only the few types we use are
+// declared here; values follow cuda.h.
+#pragma once
+
+#include <cstdint>
+
+namespace gemforge::cu {
+
+using CUresult = int;
+using CUdevice = int;
+using CUmodule = struct CUmod_st*;
+using CUfunction = struct CUfunc_st*;
+using CUstream = struct CUstream_st*;
+using CUdeviceptr = unsigned long long;
+
+constexpr int CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
+constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
+constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
+constexpr int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
+constexpr int CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
+constexpr int CU_STREAM_CAPTURE_STATUS_NONE = 0;
+
+struct Api {
+  CUresult (*init)(unsigned);
+  CUresult (*device_get)(CUdevice*, int);
+  CUresult (*device_get_attribute)(int*, int, CUdevice);
+  CUresult (*module_load_data)(CUmodule*, const void*);
+  CUresult (*module_get_function)(CUfunction*, CUmodule, const char*);
+  CUresult (*func_set_attribute)(CUfunction, int, int);
+  CUresult (*launch_kernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
+                             unsigned, CUstream, void**, void**);
+  CUresult (*stream_is_capturing)(CUstream, int*);
+  CUresult (*get_error_string)(CUresult, const char**);
+};
+
+// Loads libcuda on first call; raises a clear error if there is no driver.
+const Api& api();
+
+// Raises a c10::Error naming `what` and the driver's message when `result` is not success.
+void check(CUresult result, const char* what);
+
+}  // namespace gemforge::cu

@@ -1,0 +1,573 @@
+// Runtime: argument packing, specialization keys, in-memory and on-disk kernel caches,
+// module loading and launching.
+#include "runtime/kernel.h"
+
+#include "runtime/cuda_driver.h"
+#include "runtime/python_bridge.h"
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/ScalarType.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#include <c10/util/Exception.h>
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace gemforge::cu {
+
+const Api& api() {
+  static Api api = [] {
+    Api a{};
+    void* lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    TORCH_CHECK(lib != nullptr, "gemforge: cannot load the CUDA driver (libcuda.so.1): ", dlerror());
+    auto sym = [&](const char* name) {
+      void* p = dlsym(lib, name);
+      TORCH_CHECK(p != nullptr, "gemforge: libcuda.so.1 has no symbol ", name);
+      return p;
+    };
+#define GF_LOAD(field, symbol) a.field = reinterpret_cast<decltype(a.field)>(sym(symbol))
+    GF_LOAD(init, "cuInit");
+    GF_LOAD(device_get, "cuDeviceGet");
+    GF_LOAD(device_get_attribute, "cuDeviceGetAttribute");
+    GF_LOAD(module_load_data, "cuModuleLoadData");
+    GF_LOAD(module_get_function, "cuModuleGetFunction");
+    GF_LOAD(func_set_attribute, "cuFuncSetAttribute");
+    GF_LOAD(launch_kernel, "cuLaunchKernel");
+    GF_LOAD(stream_is_capturing, "cuStreamIsCapturing");
+    GF_LOAD(get_error_string, "cuGetErrorString");
+#undef GF_LOAD
+    check(a.init(0), "cuInit");
+    return a;
+  }();
+  return api;
+}
+
+void check(CUresult result, const char* what) {
+  if (result == 0) return;
+  const char* msg = nullptr;
+  if (api().get_error_string(result, &msg) != 0 || msg == nullptr) msg = "unknown error";
+  TORCH_CHECK(false, "gemforge: ", what, " failed: ", msg, " (CUresult ", result, ")");
+}
+
+}  // namespace gemforge::cu
+
+namespace gemforge::rt {
+
+// ---------------------------------------------------------------- arguments
+
+Arg& KernelArgs::push() {
+  TORCH_CHECK(n_ < kMax, "gemforge: too many kernel arguments");
+  Arg& a = args_[n_++];
+  a.tensor = nullptr;
+  a.spec = 0;
+  a.v.i64 = 0;
+  return a;
+}
+
+KernelArgs& KernelArgs::tensor(const at::TensorBase& t) {
+  Arg& a = push();
+  a.type = ArgType::Ptr;
+  a.v.ptr = reinterpret_cast<uint64_t>(t.data_ptr());
+  a.spec = static_cast<uint8_t>(t.scalar_type()) | ((a.v.ptr % 16 == 0) ? kAligned : 0);
+  a.tensor = &t;
+  return *this;
+}
+
+KernelArgs& KernelArgs::integer(int64_t value) {
+  Arg& a = push();
+  if (value == 1) {
+    a.type = ArgType::One;
+  } else if (value >= INT32_MIN && value <= INT32_MAX) {
+    a.type = ArgType::I32;
+    a.v.i32 = static_cast<int32_t>(value);
+  } else {
+    a.type = ArgType::I64;
+    a.v.i64 = value;
+  }
+  if (value % 16 == 0) a.spec = kDivisible16;
+  return *this;
+}
+
+KernelArgs& KernelArgs::f32(double value) {
+  Arg& a = push();
+  a.type = ArgType::F32;
+  a.v.f32 = static_cast<float>(value);
+  return *this;
+}
+
+KernelArgs& KernelArgs::f64(double value) {
+  Arg& a = push();
+  a.type = ArgType::F64;
+  a.v.f64 = value;
+  return *this;
+}
+
+KernelArgs& KernelArgs::constant(int64_t value) {
+  Arg& a = push();
+  a.type = ArgType::Const;
+  a.v.i64 = value;
+  return *this;
+}
+
+KernelArgs& KernelArgs::none() {
+  push().type = ArgType::None;
+  return *this;
+}
+
+KernelArgs& KernelArgs::body() {
+  push().type = ArgType::Body;
+  return *this;
+}
+
+// ---------------------------------------------------------------- keys
+
+uint64_t SpecKey::hash() const {
+  uint64_t h = 1469598103934665603ull;  // FNV-1a
+  for (uint16_t i = 0; i < size; ++i) {
+    h ^= bytes[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+void build_key(SpecKey& key, int arch, const LaunchConfig& cfg, const KernelArgs& args) {
+  key.size = 0;
+  key.push(static_cast<uint8_t>(arch));
+  key.push(static_cast<uint8_t>(cfg.num_warps));
+  key.push(static_cast<uint8_t>(cfg.num_stages));
+  for (int i = 0; i < args.size(); ++i) {
+    const Arg& a = args[i];
+    TORCH_CHECK(key.size + 10 <= SpecKey::kCapacity, "gemforge: specialization key too long");
+    key.push(static_cast<uint8_t>(a.type));
+    key.push(a.spec);
+    if (a.type == ArgType::Const) key.push64(static_cast<uint64_t>(a.v.i64));
+  }
+}
+
+// ---------------------------------------------------------------- settings and stats
+
+Stats& stats() {
+  static Stats s;
+  return s;
+}
+
+namespace {
+std::mutex g_settings_mutex;
+std::string g_cache_dir;
+std::atomic<bool> g_disk_cache{true};
+std::atomic<bool> g_frozen{false};
+std::mutex g_handles_mutex;
+std::vector<KernelHandle*> g_handles;
+thread_local bool t_in_interpreter = false;
+thread_local int t_compile_only_arch = 0;
+}  // namespace
+
+void set_cache_dir(const std::string& dir) {
+  std::lock_guard<std::mutex> lock(g_settings_mutex);
+  g_cache_dir = dir;
+}
+
+std::string cache_dir() {
+  std::lock_guard<std::mutex> lock(g_settings_mutex);
+  if (!g_cache_dir.empty()) return g_cache_dir;
+  if (const char* env = std::getenv("GEMFORGE_CACHE_DIR"); env && *env) return env;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/gemforge";
+  const char* home = std::getenv("HOME");
+  return std::string(home ? home : "/tmp") + "/.cache/gemforge";
+}
+
+void set_disk_cache_enabled(bool enabled) { g_disk_cache = enabled; }
+void set_frozen(bool frozen) { g_frozen = frozen; }
+bool frozen() { return g_frozen; }
+bool in_interpreter() { return t_in_interpreter; }
+void set_compile_only_arch(int arch) { t_compile_only_arch = arch; }
+
+void register_handle(KernelHandle* handle) {
+  std::lock_guard<std::mutex> lock(g_handles_mutex);
+  for (auto* h : g_handles)
+    if (h == handle) return;
+  g_handles.push_back(handle);
+}
+
+void clear_memory_caches() {
+  std::lock_guard<std::mutex> lock(g_handles_mutex);
+  for (auto* h : g_handles) h->clear();
+}
+
+// ---------------------------------------------------------------- in-memory cache
+
+std::string KernelHandle::describe() const {
+  std::string s = std::string(module_) + ":" + function_;
+  if (body_) s += std::string("[") + body_param_ + "=" + body_ + "]";
+  return s;
+}
+
+CompiledKernel* KernelHandle::find(const SpecKey& key, uint64_t hash) const {
+  const Table* t = table_.load(std::memory_order_acquire);
+  if (t == nullptr) return nullptr;
+  for (uint32_t i = 0;; ++i) {
+    CompiledKernel* k = t->slots[(hash + i) & t->mask].load(std::memory_order_acquire);
+    if (k == nullptr) return nullptr;
+    if (k->hash == hash && k->key == key) return k;
+  }
+}
+
+CompiledKernel* KernelHandle::insert(std::unique_ptr<CompiledKernel> kernel) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (CompiledKernel* existing = find(kernel->key, kernel->hash)) return existing;
+  Table* t = table_.load(std::memory_order_relaxed);
+  if (t == nullptr || (count_ + 1) * 2 > t->mask + 1) {
+    // Grow: build a larger table and publish it; the old one stays alive for readers.
+    uint32_t capacity = t ? (t->mask + 1) * 2 : 64;
+    auto grown = std::make_unique<Table>(capacity);
+    for (auto& k : owned_) {
+      for (uint32_t i = 0;; ++i) {
+        auto& slot = grown->slots[(k->hash + i) & grown->mask];
+        if (slot.load(std::memory_order_relaxed) == nullptr) {
+          slot.store(k.get(), std::memory_order_relaxed);
+          break;
+        }
+      }
+    }
+    t = grown.get();
+    tables_.push_back(std::move(grown));
+    table_.store(t, std::memory_order_release);
+  }
+  CompiledKernel* raw = kernel.get();
+  owned_.push_back(std::move(kernel));
+  for (uint32_t i = 0;; ++i) {
+    auto& slot = t->slots[(raw->hash + i) & t->mask];
+    if (slot.load(std::memory_order_relaxed) == nullptr) {
+      slot.store(raw, std::memory_order_release);
+      break;
+    }
+  }
+  ++count_;
+  register_handle(this);
+  return raw;
+}
+
+size_t KernelHandle::cached_variants() const {
+  std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(mutex_));
+  return count_;
+}
+
+void KernelHandle::clear() {
+  // Only for tests: drop the table (entries stay owned, so a concurrent reader stays safe).
+  std::lock_guard<std::mutex> lock(mutex_);
+  table_.store(nullptr, std::memory_order_release);
+  count_ = 0;
+  retired_.insert(retired_.end(), std::make_move_iterator(owned_.begin()), std::make_move_iterator(owned_.end()));
+  owned_.clear();
+}
+
+const std::string& KernelHandle::source_hash() {
+  if (source_hash_ready_.load(std::memory_order_acquire)) return source_hash_;
+  std::string h = bridge::source_hash(*this);  // takes the GIL; never hold mutex_ across it
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!source_hash_ready_.load(std::memory_order_relaxed)) {
+    source_hash_ = std::move(h);
+    source_hash_ready_.store(true, std::memory_order_release);
+  }
+  return source_hash_;
+}
+
+// ---------------------------------------------------------------- on-disk cache
+
+namespace {
+constexpr char kMagic[8] = {'G', 'F', 'K', 'C', 'A', 'C', 'H', '1'};
+
+void put_u64(std::string& s, uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
+void put_str(std::string& s, const std::string& v) {
+  put_u64(s, v.size());
+  s += v;
+}
+
+struct Reader {
+  const std::string& s;
+  size_t pos = 0;
+  bool ok = true;
+  uint64_t u64() {
+    if (pos + 8 > s.size()) return ok = false, 0;
+    uint64_t v;
+    std::memcpy(&v, s.data() + pos, 8);
+    pos += 8;
+    return v;
+  }
+  std::string str() {
+    uint64_t n = u64();
+    if (!ok || n > s.size() - pos) return ok = false, std::string();
+    std::string v = s.substr(pos, n);
+    pos += n;
+    return v;
+  }
+};
+
+uint64_t fnv1a(const char* data, size_t n) {
+  uint64_t h = 1469598103934665603ull;
+  for (size_t i = 0; i < n; ++i) {
+    h ^= static_cast<uint8_t>(data[i]);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+}  // namespace
+
+std::string serialize(const CompiledKernel& k, const std::string& identity) {
+  std::string s(kMagic, 8);
+  put_str(s, identity);
+  put_str(s, std::string(reinterpret_cast<const char*>(k.key.bytes), k.key.size));
+  put_str(s, k.name);
+  put_str(s, k.cubin);
+  for (int64_t v : {int64_t(k.num_warps), int64_t(k.shared), int64_t(k.num_ctas), k.global_scratch_size,
+                    k.global_scratch_align, k.profile_scratch_size, k.profile_scratch_align,
+                    int64_t(k.cooperative), int64_t(k.pdl)})
+    put_u64(s, static_cast<uint64_t>(v));
+  put_u64(s, fnv1a(s.data(), s.size()));  // checksum of everything before it
+  return s;
+}
+
+std::unique_ptr<CompiledKernel> deserialize(const std::string& bytes, const std::string& identity,
+                                            const SpecKey& key) {
+  if (bytes.size() < 16 || std::memcmp(bytes.data(), kMagic, 8) != 0) return nullptr;
+  uint64_t stored_sum;
+  std::memcpy(&stored_sum, bytes.data() + bytes.size() - 8, 8);
+  if (stored_sum != fnv1a(bytes.data(), bytes.size() - 8)) return nullptr;
+  Reader r{bytes, 8};
+  auto k = std::make_unique<CompiledKernel>();
+  if (r.str() != identity) return nullptr;
+  std::string key_bytes = r.str();
+  if (!r.ok || key_bytes.size() != key.size || std::memcmp(key_bytes.data(), key.bytes, key.size) != 0)
+    return nullptr;
+  k->key = key;
+  k->hash = key.hash();
+  k->name = r.str();
+  k->cubin = r.str();
+  k->num_warps = static_cast<int>(r.u64());
+  k->shared = static_cast<int>(r.u64());
+  k->num_ctas = static_cast<int>(r.u64());
+  k->global_scratch_size = static_cast<int64_t>(r.u64());
+  k->global_scratch_align = static_cast<int64_t>(r.u64());
+  k->profile_scratch_size = static_cast<int64_t>(r.u64());
+  k->profile_scratch_align = static_cast<int64_t>(r.u64());
+  k->cooperative = r.u64() != 0;
+  k->pdl = r.u64() != 0;
+  if (!r.ok || r.pos + 8 != bytes.size() || k->cubin.empty()) return nullptr;
+  return k;
+}
+
+std::string disk_entry_path(const std::string& identity, const SpecKey& key) {
+  // Two independent 64-bit hashes make collisions negligible; the entry also stores the
+  // full identity and key, and a mismatch is treated as a miss.
+  std::string id = identity + '\0' + std::string(reinterpret_cast<const char*>(key.bytes), key.size);
+  uint64_t a = fnv1a(id.data(), id.size());
+  uint64_t b = 0x9e3779b97f4a7c15ull;
+  for (char c : id) b = (b ^ static_cast<uint8_t>(c)) * 0xff51afd7ed558ccdull + (b >> 29);
+  char name[40];
+  std::snprintf(name, sizeof(name), "%016llx%016llx", static_cast<unsigned long long>(a),
+                static_cast<unsigned long long>(b));
+  return cache_dir() + "/" + name + ".gfk";
+}
+
+namespace {
+void make_dirs(const std::string& dir) {
+  for (size_t pos = 1; pos <= dir.size(); ++pos) {
+    if (pos == dir.size() || dir[pos] == '/') mkdir(dir.substr(0, pos).c_str(), 0755);
+  }
+}
+}  // namespace
+
+bool write_file_atomic(const std::string& path, const std::string& bytes) {
+  make_dirs(path.substr(0, path.rfind('/')));
+  // Unique temporary name in the same directory, then rename(): readers never see a
+  // partial file.
+  static std::atomic<uint64_t> counter{0};
+  std::string tmp = path + ".tmp." + std::to_string(getpid()) + "." + std::to_string(counter++);
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return false;
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+    if (n <= 0) {
+      close(fd);
+      unlink(tmp.c_str());
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+    unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool read_file(const std::string& path, std::string& bytes) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  bytes = ss.str();
+  return true;
+}
+
+// ---------------------------------------------------------------- compile on miss
+
+namespace {
+
+std::string identity_of(KernelHandle& handle) { return handle.source_hash() + "|" + handle.describe(); }
+
+CompiledKernel* compile_or_load(KernelHandle& handle, const SpecKey& key, uint64_t hash,
+                                const LaunchConfig& cfg, const KernelArgs& args, int arch) {
+  TORCH_CHECK(!frozen(), "gemforge: kernel cache miss while frozen (e.g. during CUDA graph capture) for ",
+              handle.describe(), " on sm_", arch, ". Run the op once before freezing/capturing, or call ",
+              "gemforge.precompile.");
+  const std::string identity = identity_of(handle);
+  const bool use_disk = g_disk_cache.load();
+  std::string path;
+  if (use_disk) {
+    path = disk_entry_path(identity, key);
+    std::string bytes;
+    if (read_file(path, bytes)) {
+      if (auto k = deserialize(bytes, identity, key)) {
+        stats().disk_hits++;
+        return handle.insert(std::move(k));
+      }
+      stats().disk_rejects++;  // truncated, corrupt or foreign: recompile and overwrite
+    }
+  }
+  auto k = bridge::compile(handle, args, cfg, arch);
+  stats().compiles++;
+  k->key = key;
+  k->hash = hash;
+  if (use_disk) write_file_atomic(path, serialize(*k, identity));
+  return handle.insert(std::move(k));
+}
+
+cu::CUfunction load_function(CompiledKernel& k, int device) {
+  static std::mutex load_mutex;
+  std::lock_guard<std::mutex> lock(load_mutex);
+  if (void* f = k.functions[device].load(std::memory_order_acquire)) return static_cast<cu::CUfunction>(f);
+  const cu::Api& api = cu::api();
+  cu::CUmodule module = nullptr;
+  cu::check(api.module_load_data(&module, k.cubin.data()), "cuModuleLoadData");
+  stats().module_loads++;
+  cu::CUfunction fn = nullptr;
+  cu::check(api.module_get_function(&fn, module, k.name.c_str()), "cuModuleGetFunction");
+  if (k.shared > 48 * 1024) {
+    cu::check(api.func_set_attribute(fn, cu::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, k.shared),
+              "cuFuncSetAttribute(max dynamic shared memory)");
+  }
+  k.functions[device].store(fn, std::memory_order_release);
+  return fn;
+}
+
+void launch_cuda(KernelHandle& handle, const LaunchConfig& cfg, const KernelArgs& args, int device) {
+  TORCH_CHECK(device >= 0 && device < kMaxDevices, "gemforge: device index out of range");
+  c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(device));
+  const DeviceInfo& info = device_info(device);
+  cu::CUstream stream = reinterpret_cast<cu::CUstream>(c10::cuda::getCurrentCUDAStream(device).stream());
+
+  SpecKey key;
+  build_key(key, info.arch, cfg, args);
+  const uint64_t hash = key.hash();
+  CompiledKernel* k = handle.find(key, hash);
+  if (k == nullptr) {
+    int capture = cu::CU_STREAM_CAPTURE_STATUS_NONE;
+    cu::check(cu::api().stream_is_capturing(stream, &capture), "cuStreamIsCapturing");
+    TORCH_CHECK(capture == cu::CU_STREAM_CAPTURE_STATUS_NONE,
+                "gemforge: kernel ", handle.describe(),
+                " is not compiled for these inputs and the stream is being captured into a CUDA graph; "
+                "compiling now would break the capture. Run the op once before capture (warm-up) or "
+                "call gemforge.precompile.");
+    k = compile_or_load(handle, key, hash, cfg, args, info.arch);
+  }
+  void* fn = k->functions[device].load(std::memory_order_acquire);
+  if (fn == nullptr) fn = load_function(*k, device);
+
+  TORCH_CHECK(k->num_ctas == 1, "gemforge: kernels with clusters (num_ctas > 1) are not supported");
+  TORCH_CHECK(k->global_scratch_size == 0 && k->profile_scratch_size == 0,
+              "gemforge: kernel ", handle.describe(), " needs Triton scratch memory, which is not supported");
+  void* params[KernelArgs::kMax + 2];
+  int n = 0;
+  uint64_t null_scratch = 0;
+  for (int i = 0; i < args.size(); ++i) {
+    const Arg& a = args[i];
+    switch (a.type) {
+      case ArgType::Ptr:
+      case ArgType::I32:
+      case ArgType::I64:
+      case ArgType::F32:
+      case ArgType::F64:
+        params[n++] = const_cast<void*>(static_cast<const void*>(&a.v));
+        break;
+      default:
+        break;  // constexpr: compiled in
+    }
+  }
+  params[n++] = &null_scratch;  // global_scratch
+  params[n++] = &null_scratch;  // profile_scratch
+  TORCH_CHECK(cfg.grid[0] <= INT32_MAX && cfg.grid[1] <= 65535 && cfg.grid[2] <= 65535,
+              "gemforge: grid too large for ", handle.describe());
+  cu::check(cu::api().launch_kernel(static_cast<cu::CUfunction>(fn), static_cast<unsigned>(cfg.grid[0]),
+                                     static_cast<unsigned>(cfg.grid[1]), static_cast<unsigned>(cfg.grid[2]),
+                                     32 * k->num_warps, 1, 1, k->shared, stream, params, nullptr),
+            "cuLaunchKernel");
+}
+
+}  // namespace
+
+const DeviceInfo& device_info(int device) {
+  static DeviceInfo infos[kMaxDevices];
+  static std::once_flag once[kMaxDevices];
+  std::call_once(once[device], [device] {
+    const cu::Api& api = cu::api();
+    cu::CUdevice d;
+    cu::check(api.device_get(&d, device), "cuDeviceGet");
+    int major = 0, minor = 0, sms = 0;
+    cu::check(api.device_get_attribute(&major, cu::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, d), "attr");
+    cu::check(api.device_get_attribute(&minor, cu::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, d), "attr");
+    cu::check(api.device_get_attribute(&sms, cu::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, d), "attr");
+    infos[device].arch = major * 10 + minor;
+    infos[device].sm_count = sms;
+  });
+  return infos[device];
+}
+
+void launch(KernelHandle& handle, const LaunchConfig& cfg, const KernelArgs& args, c10::Device device) {
+  if (cfg.grid[0] == 0 || cfg.grid[1] == 0 || cfg.grid[2] == 0) return;
+  if (t_compile_only_arch > 0) {
+    precompile(handle, cfg, args, t_compile_only_arch);
+    return;
+  }
+  if (device.is_cuda()) {
+    launch_cuda(handle, cfg, args, device.index());
+  } else {
+    TORCH_CHECK(device.is_cpu(), "gemforge: unsupported device ", device);
+    struct Flag {
+      bool saved = t_in_interpreter;
+      Flag() { t_in_interpreter = true; }
+      ~Flag() { t_in_interpreter = saved; }
+    } flag;
+    bridge::interpret(handle, cfg, args);
+  }
+}
+
+CompiledKernel* precompile(KernelHandle& handle, const LaunchConfig& cfg, const KernelArgs& args, int arch) {
+  SpecKey key;
+  build_key(key, arch, cfg, args);
+  const uint64_t hash = key.hash();
+  if (CompiledKernel* k = handle.find(key, hash)) return k;
+  return compile_or_load(handle, key, hash, cfg, args, arch);
+}
+
+}  // namespace gemforge::rt

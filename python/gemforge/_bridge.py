@@ -1,0 +1,63 @@
+"""The Python half of the compile bridge, called from C++ (csrc/runtime/python_bridge.cpp).
+
+Only runs on a kernel-cache miss (compile) or for the interpreter backend (CPU tensors).
+"""
+import hashlib
+import importlib
+
+import triton
+
+
+def _functions(module, function, body):
+    mod = importlib.import_module(module)
+    fn = getattr(mod, function)
+    return fn, (getattr(mod, body) if body else None)
+
+
+def source_hash(module, function, body_param, body):
+    """Identity of the kernel source for the disk cache: Triton's own cache keys (which cover
+    the function, the jit functions it calls and their sources) and the Triton version."""
+    fn, body_fn = _functions(module, function, body)
+    if not hasattr(fn, "cache_key"):
+        raise RuntimeError(f"{module}.{function} is not compilable in this process (TRITON_INTERPRET=1 is set); "
+                           "compile in a process without the interpreter backend")
+    h = hashlib.sha256()
+    h.update(fn.cache_key.encode())
+    if body_fn is not None:
+        h.update(body_fn.cache_key.encode())
+    h.update(triton.__version__.encode())
+    return h.hexdigest()
+
+
+def compile(module, function, body_param, body, signature, constants, divisible, num_warps, num_stages, arch):
+    """Compile one specialization for a CUDA target; works without a GPU."""
+    from triton.backends.compiler import GPUTarget
+    from triton.compiler import ASTSource
+
+    fn, body_fn = _functions(module, function, body)
+    names = fn.arg_names
+    if len(names) != len(signature):
+        raise TypeError(f"{module}.{function} takes {len(names)} parameters, the host passed {len(signature)}")
+    sig = {names[i]: ty for i, ty in enumerate(signature)}
+    constexprs = {names[i]: value for i, value in constants.items()}
+    if body_param is not None:
+        constexprs[body_param] = body_fn
+    attrs = {(i, ): [["tt.divisibility", 16]] for i in divisible}
+    src = ASTSource(fn=fn, signature=sig, constexprs=constexprs, attrs=attrs)
+    kernel = triton.compile(src, target=GPUTarget("cuda", arch, 32),
+                            options={"num_warps": num_warps, "num_stages": num_stages})
+    md = kernel.metadata
+    return (kernel.asm["cubin"], md.name, md.shared, md.num_warps, md.num_ctas, md.global_scratch_size,
+            md.global_scratch_align, md.profile_scratch_size, md.profile_scratch_align,
+            int(md.launch_cooperative_grid), int(md.launch_pdl))
+
+
+def interpret(module, function, body_param, body, grid, values, num_warps):
+    """Run the kernel under Triton's interpreter (CPU tensors)."""
+    fn, body_fn = _functions(module, function, body)
+    if not hasattr(fn, "rewrite"):
+        raise RuntimeError("the interpreter backend needs TRITON_INTERPRET=1 set before triton is imported "
+                           "(import gemforge first on a machine without a GPU)")
+    if body_param is not None:
+        values[fn.arg_names.index(body_param)] = body_fn
+    fn[grid](*values)
