@@ -476,6 +476,14 @@ struct div_aten {
   }
 };
 
+// Integer division by zero raises on the CPU, as ATen's CPU kernel does (on CUDA ATen does not
+// check: that would need a device sync).
+void check_cpu_integer_division(const at::Tensor& a, const at::Tensor& b, int64_t mode) {
+  if (mode == 0 || !b.is_cpu() || !a.is_cpu()) return;
+  if (c10::isFloatingType(a.scalar_type()) || c10::isFloatingType(b.scalar_type())) return;
+  TORCH_CHECK(!b.eq(0).any().item<bool>(), "ZeroDivisionError");
+}
+
 // mul (mode 0) and div (mode = rounding mode; true division promotes integers to float).
 template <BinaryOp& op, typename Aten>
 struct PlainBinary {
@@ -486,6 +494,7 @@ struct PlainBinary {
       return Aten::fn(a, b, m);
     }
     record(rec);
+    check_cpu_integer_division(a, b, mode);
     at::Tensor out;
     auto no_check = [](const at::TensorIteratorBase&) {};
     if (!binary_into(op.kernels, op.int_to_float && mode == 0, out, a, b, nullptr, mode, no_check))
@@ -500,6 +509,7 @@ struct PlainBinary {
       return Aten::out(a, b, m, out);
     }
     record(rec);
+    check_cpu_integer_division(a, b, mode);
     auto no_check = [](const at::TensorIteratorBase&) {};
     if (!binary_into(op.kernels, op.int_to_float && mode == 0, out, a, b, nullptr, mode, no_check))
       return Aten::out(a, b, m, out);

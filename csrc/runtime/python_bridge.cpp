@@ -45,6 +45,7 @@ struct Ref {
   Ref() = default;
   explicit Ref(PyObject* o) : p(o) {}
   Ref(const Ref&) = delete;
+  Ref(Ref&& o) noexcept : p(o.release()) {}
   ~Ref() { Py_XDECREF(p); }
   PyObject* release() {
     PyObject* o = p;
@@ -141,15 +142,19 @@ std::string source_hash(const rt::KernelHandle& handle) {
   return s;
 }
 
-std::unique_ptr<rt::CompiledKernel> compile(const rt::KernelHandle& handle, const rt::KernelArgs& kargs,
-                                            const rt::LaunchConfig& cfg, int arch) {
-  Gil gil;
-  // signature: one entry per parameter ("*bf16", "i32", "fp32", "constexpr");
-  // constants: {index: value} for constexprs (the body slot is filled in by Python);
-  // divisible: indices Triton may assume 16-divisible (pointers: 16-byte aligned).
-  Ref signature(PyList_New(kargs.size()));
-  Ref constants(PyDict_New());
-  Ref divisible(PyList_New(0));
+namespace {
+
+// Triton's view of the arguments: signature (one entry per parameter: "*bf16", "i32", "fp32",
+// "constexpr"), constants {index: value} (the body slot is filled in by Python) and the
+// indices Triton may assume 16-divisible (pointers: 16-byte aligned).
+struct Signature {
+  Ref types{PyList_New(0)};
+  Ref constants{PyDict_New()};
+  Ref divisible{PyList_New(0)};
+};
+
+Signature signature_of(const rt::KernelArgs& kargs) {
+  Signature sig;
   for (int i = 0; i < kargs.size(); ++i) {
     const rt::Arg& a = kargs[i];
     const char* ty = "constexpr";
@@ -163,26 +168,36 @@ std::unique_ptr<rt::CompiledKernel> compile(const rt::KernelHandle& handle, cons
       case rt::ArgType::One: constant = PyLong_FromLong(1); break;
       case rt::ArgType::Const: constant = PyLong_FromLongLong(a.v.i64); break;
       case rt::ArgType::None: constant = Py_NewRef(Py_None); break;
-      case rt::ArgType::Body: break;  // resolved by the bridge from the handle
+      case rt::ArgType::Body: break;
     }
-    PyList_SET_ITEM(signature.p, i, PyUnicode_FromString(ty));
+    Ref t(PyUnicode_FromString(ty));
+    PyList_Append(sig.types.p, t.p);
     if (constant) {
       Ref key(PyLong_FromLong(i));
-      PyDict_SetItem(constants.p, key.p, constant);
+      PyDict_SetItem(sig.constants.p, key.p, constant);
       Py_DECREF(constant);
     }
     const bool div16 = (a.type == rt::ArgType::Ptr && (a.spec & rt::kAligned)) ||
                        ((a.type == rt::ArgType::I32 || a.type == rt::ArgType::I64) && (a.spec & rt::kDivisible16));
     if (div16) {
       Ref idx(PyLong_FromLong(i));
-      PyList_Append(divisible.p, idx.p);
+      PyList_Append(sig.divisible.p, idx.p);
     }
   }
+  return sig;
+}
+
+}  // namespace
+
+std::unique_ptr<rt::CompiledKernel> compile(const rt::KernelHandle& handle, const rt::KernelArgs& kargs,
+                                            const rt::LaunchConfig& cfg, int arch) {
+  Gil gil;
+  Signature sig = signature_of(kargs);
   Ref args(PyTuple_New(10));
   handle_args(args.p, handle);
-  PyTuple_SET_ITEM(args.p, 4, signature.release());
-  PyTuple_SET_ITEM(args.p, 5, constants.release());
-  PyTuple_SET_ITEM(args.p, 6, divisible.release());
+  PyTuple_SET_ITEM(args.p, 4, sig.types.release());
+  PyTuple_SET_ITEM(args.p, 5, sig.constants.release());
+  PyTuple_SET_ITEM(args.p, 6, sig.divisible.release());
   PyTuple_SET_ITEM(args.p, 7, PyLong_FromLong(cfg.num_warps));
   PyTuple_SET_ITEM(args.p, 8, PyLong_FromLong(cfg.num_stages));
   PyTuple_SET_ITEM(args.p, 9, PyLong_FromLong(arch));
@@ -228,8 +243,9 @@ void interpret(const rt::KernelHandle& handle, const rt::LaunchConfig& cfg, cons
     if (v == nullptr) raise_python_error("interpret arguments");
     PyList_SET_ITEM(values.p, i, v);
   }
-  Ref args(PyTuple_New(7));
+  Ref args(PyTuple_New(8));
   handle_args(args.p, handle);
+  PyTuple_SET_ITEM(args.p, 7, signature_of(kargs).types.release());
   PyTuple_SET_ITEM(args.p, 4, Py_BuildValue("(LLL)", static_cast<long long>(cfg.grid[0]),
                                             static_cast<long long>(cfg.grid[1]), static_cast<long long>(cfg.grid[2])));
   PyTuple_SET_ITEM(args.p, 5, values.release());

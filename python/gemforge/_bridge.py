@@ -52,9 +52,19 @@ def compile(module, function, body_param, body, signature, constants, divisible,
             int(md.launch_cooperative_grid), int(md.launch_pdl))
 
 
-def interpret(module, function, body_param, body, grid, values, num_warps):
+def interpret(module, function, body_param, body, grid, values, num_warps, signature):
     """Run the kernel under Triton's interpreter (CPU tensors)."""
+    import numpy as np
+    import triton.language as tl
+    from triton.runtime.interpreter import TensorHandle
+
     fn, body_fn = _functions(module, function, body)
+    # The interpreter converts int arguments itself but not floats: give them their type.
+    for i, ty in enumerate(signature):
+        if ty in ("fp32", "fp64"):
+            dtype = tl.float32 if ty == "fp32" else tl.float64
+            np_dtype = np.float32 if ty == "fp32" else np.float64
+            values[i] = tl.tensor(TensorHandle(np.array([values[i]], dtype=np_dtype), dtype), dtype)
     if not hasattr(fn, "rewrite"):
         raise RuntimeError("the interpreter backend needs TRITON_INTERPRET=1 set before triton is imported "
                            "(import gemforge first on a machine without a GPU)")

@@ -117,13 +117,22 @@ def log(x, s0, s1, P):
 
 
 @triton.jit
+def _sqrt_rn(x):
+    # correctly rounded, as ATen's sqrt (tl.sqrt_rn is fp32-only; fp64 sqrt is exact already)
+    if x.dtype == tl.float64:
+        return tl.sqrt(x)
+    else:
+        return tl.sqrt_rn(x)
+
+
+@triton.jit
 def sqrt(x, s0, s1, P):
-    return tl.sqrt_rn(x)
+    return _sqrt_rn(x)
 
 
 @triton.jit
 def rsqrt(x, s0, s1, P):
-    return 1.0 / tl.sqrt_rn(x)
+    return 1.0 / _sqrt_rn(x)
 
 
 @triton.jit

@@ -1,0 +1,576 @@
+"""GemForge vs torch eager: device time, bandwidth, host cost and correctness, per operator.
+
+    python3 -m gemforge.bench [--quick] [--out DIR] [--only NAME,...]
+
+Every case runs the same torch call on the same inputs twice in this process: once with
+GemForge disabled (ATen's kernels) and once inside `gemforge.use()` (every GemForge op on).
+
+On a GPU: device time is the median of `triton.testing.do_bench` (which flushes L2 before each
+rep), bandwidth counts each input read once and each output written once and is compared with a
+measured device-to-device copy; host cost is the wall time per call on decode-sized tensors.
+Without a GPU, or with --quick, a small version runs on CPU tensors under Triton's interpreter
+(tiny shapes, fp32, perf_counter timing): a smoke test of the operators and of this script.
+
+Writes bench.json and bench.png (if matplotlib is installed) into --out (default bench_results/).
+"""
+import argparse
+import dataclasses
+import datetime
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+import traceback
+from typing import Callable
+
+import torch
+import torch.nn.functional as F
+
+import gemforge
+
+# --------------------------------------------------------------------------- operators
+
+# name -> (family, fn, input domains). The family is what --only matches (besides the name).
+# Domains: "any" standard normal, "pos" in [0.1, 4.1) (log/sqrt/rsqrt), "nz" |x| >= 0.25 (divisors).
+POINTWISE = {
+    "add": ("add", torch.add, ("any", "any")),
+    "sub": ("sub", torch.sub, ("any", "any")),
+    "rsub": ("rsub", torch.rsub, ("any", "any")),
+    "mul": ("mul", torch.mul, ("any", "any")),
+    "div": ("div", torch.div, ("any", "nz")),
+    "div(floor)": ("div", lambda x, y: torch.div(x, y, rounding_mode="floor"), ("any", "nz")),
+    "neg": ("neg", torch.neg, ("any",)),
+    "abs": ("abs", torch.abs, ("any",)),
+    "exp": ("exp", torch.exp, ("any",)),
+    "log": ("log", torch.log, ("pos",)),
+    "sqrt": ("sqrt", torch.sqrt, ("pos",)),
+    "rsqrt": ("rsqrt", torch.rsqrt, ("pos",)),
+    "sigmoid": ("sigmoid", torch.sigmoid, ("any",)),
+    "silu": ("silu", F.silu, ("any",)),
+    "relu": ("relu", F.relu, ("any",)),
+    "gelu": ("gelu", F.gelu, ("any",)),
+    "gelu(tanh)": ("gelu", lambda x: F.gelu(x, approximate="tanh"), ("any",)),
+}
+
+# name -> (fn(x, dim) with dim=None meaning a full reduction, family)
+REDUCTIONS = {
+    "sum": (lambda x, dim: x.sum() if dim is None else x.sum(dim), "sum"),
+    "mean": (lambda x, dim: x.mean() if dim is None else x.mean(dim), "mean"),
+    "softmax": (lambda x, dim: F.softmax(x, dim=dim), "softmax"),
+    "log_softmax": (lambda x, dim: F.log_softmax(x, dim=dim), "log_softmax"),
+}
+
+DTYPE_NAMES = {torch.bfloat16: "bf16", torch.float16: "fp16", torch.float32: "fp32"}
+
+# (rtol, atol) per dtype; atol is scaled by the reference's magnitude in _check.
+TOLERANCES = {torch.bfloat16: (1.6e-2, 1e-2), torch.float16: (1e-3, 1e-5), torch.float32: (1.3e-6, 1e-5)}
+
+
+@dataclasses.dataclass
+class Case:
+    name: str                   # e.g. "softmax 4096x32000"
+    family: str                 # operator family, e.g. "softmax", "div"
+    dtype: torch.dtype
+    kind: str                   # "pointwise" | "reduction" | "softmax"
+    metric: str                 # "device": kernel time on big inputs | "host": wall time per call, tiny inputs
+    make_inputs: Callable[[], tuple]
+    fn: Callable[..., torch.Tensor]
+    bytes: int                  # must move: inputs read once + outputs written once
+    reduce_size: int = 1        # elements reduced into each output element
+
+
+def _shape_str(shape):
+    if len(shape) == 1 and shape[0] >= 2**20 and shape[0] % 2**20 == 0:
+        return f"{shape[0] // 2**20}M"
+    return "x".join(str(s) for s in shape)
+
+
+def _numel(shape):
+    return math.prod(shape)
+
+
+def _random(shape, dtype, device, domain, transposed=False):
+    """Non-zero random values in the requested domain (fp32 draw, then cast)."""
+    if domain == "pos":
+        x = torch.rand(shape, device=device, dtype=torch.float32).mul_(4.0).add_(0.1)
+    else:
+        x = torch.randn(shape, device=device, dtype=torch.float32)
+        if domain == "nz":
+            x = torch.where(x >= 0, x + 0.25, x - 0.25)
+    x = x.to(dtype)
+    return x.t() if transposed else x
+
+
+def _maker(specs, dtype, device, seed):
+    """make_inputs callable for [(shape, domain, transposed), ...]; seeded, so repeatable.
+    A transposed operand of (logical) `shape` is allocated with the shape reversed and passed
+    as its .t() view: same values layout-wise, non-contiguous strides."""
+    def make():
+        torch.manual_seed(seed)
+        return tuple(_random(tuple(reversed(shape)) if t else shape, dtype, device, dom, t)
+                     for shape, dom, t in specs)
+    return make
+
+
+class _CaseBuilder:
+    """Collects cases; each seed is the case's index, so inputs differ across cases."""
+
+    def __init__(self, device, metric):
+        self.device, self.metric, self.cases, self._seen = device, metric, [], set()
+
+    def _add(self, case):
+        key = (case.name, case.dtype)
+        if key not in self._seen:  # the LLM shapes overlap a few of the generic ones
+            self._seen.add(key)
+            self.cases.append(case)
+
+    def pointwise(self, op, shapes, dtype, transposed=(), label=None):
+        """op on operands of `shapes` (broadcast against each other); `transposed`: indices of
+        operands passed as a transposed view."""
+        family, fn, domains = POINTWISE[op]
+        out_shape = torch.broadcast_shapes(*shapes)
+        specs = [(s, d, i in transposed) for i, (s, d) in enumerate(zip(shapes, domains))]
+        nbytes = (sum(_numel(s) for s in shapes) + _numel(out_shape)) * _itemsize(dtype)
+        label = label or _shape_str(out_shape)
+        self._add(Case(f"{op} {label}", family, dtype, "pointwise", self.metric,
+                       _maker(specs, dtype, self.device, len(self.cases)), fn, nbytes))
+
+    def reduction(self, op, shape, dim, dtype):
+        """sum/mean (dim None: full reduction) or softmax/log_softmax along dim."""
+        rfn, family = REDUCTIONS[op]
+        is_softmax = "softmax" in op
+        reduce_size = _numel(shape) if dim is None else shape[dim]
+        out_numel = _numel(shape) if is_softmax else _numel(shape) // reduce_size
+        nbytes = (_numel(shape) + out_numel) * _itemsize(dtype)
+        suffix = "" if dim is None or (is_softmax and dim == -1) else f" dim={dim}"
+        if not is_softmax and dim is None and len(shape) > 1:
+            suffix = " full"
+        self._add(Case(f"{op} {_shape_str(shape)}{suffix}", family, dtype,
+                       "softmax" if is_softmax else "reduction", self.metric,
+                       _maker([(shape, "any", False)], dtype, self.device, len(self.cases)),
+                       lambda x, _f=rfn, _d=dim: _f(x, _d), nbytes, reduce_size))
+
+
+def _itemsize(dtype):
+    return torch.empty((), dtype=dtype).element_size()
+
+
+def device_cases(device, quick):
+    """The device-time cases: big GPU shapes, or the small interpreter set."""
+    b = _CaseBuilder(device, "device")
+    unary = [op for op, (_, _, doms) in POINTWISE.items() if len(doms) == 1]
+    binary = [op for op in POINTWISE if op not in unary]
+    if quick:
+        n, rows = (4096,), (64, 256)
+        for op in binary + unary:
+            b.pointwise(op, [n] * len(POINTWISE[op][2]), torch.float32)
+        b.pointwise("add", [rows, rows[-1:]], torch.float32, label=f"{_shape_str(rows)}+{rows[-1]}")
+        b.pointwise("add", [rows, rows], torch.float32, transposed=(0,),
+                    label=f"{_shape_str(rows)}.t()+{_shape_str(rows)}")
+        for op in ("sum", "mean"):
+            b.reduction(op, rows, None, torch.float32)
+            b.reduction(op, rows, -1, torch.float32)
+        for op in ("softmax", "log_softmax"):
+            b.reduction(op, rows, -1, torch.float32)
+        return b.cases
+
+    n, sq = (2**26,), (4096, 4096)
+    for dtype in (torch.bfloat16, torch.float32):
+        for op in binary + unary:
+            b.pointwise(op, [n] * len(POINTWISE[op][2]), dtype)
+    bf16 = torch.bfloat16
+    for op in ("add", "mul"):
+        b.pointwise(op, [sq, sq[-1:]], bf16, label="4096x4096+4096")
+        b.pointwise(op, [sq, sq], bf16, transposed=(0,), label="4096x4096.t()+4096x4096")
+    for op in ("sum", "mean"):
+        b.reduction(op, n, None, bf16)
+        b.reduction(op, sq, -1, bf16)
+        b.reduction(op, sq, 0, bf16)
+    for op in ("softmax", "log_softmax"):
+        for shape in (sq, (4096, 32000), (8, 4096)):
+            b.reduction(op, shape, -1, bf16)
+        b.reduction(op, sq, 0, bf16)
+    # LLM-typical activations: [tokens, hidden] for decode (1), a small batch (128) and prefill (4096)
+    for tokens in (1, 128, 4096):
+        shape = (tokens, 4096)
+        for op in ("silu", "gelu", "add", "mul"):
+            b.pointwise(op, [shape] * len(POINTWISE[op][2]), bf16)
+        b.reduction("softmax", shape, -1, bf16)
+    return b.cases
+
+
+def host_cases(device, quick):
+    """The host-cost cases: decode-sized tensors, where launch overhead dominates."""
+    dtype = torch.float32 if quick else torch.bfloat16
+    b = _CaseBuilder(device, "host")
+    for op, (_, _, doms) in POINTWISE.items():
+        b.pointwise(op, [(1024,)] * len(doms), dtype)
+    for op in ("sum", "mean"):
+        b.reduction(op, (1024,), None, dtype)
+    b.reduction("sum", (8, 4096), -1, dtype)
+    for op in ("softmax", "log_softmax"):
+        b.reduction(op, (1, 4096), -1, dtype)
+    return b.cases
+
+
+def _select(cases, only):
+    if not only:
+        return cases
+    return [c for c in cases if c.family in only or c.name.split(" ")[0] in only]
+
+
+# --------------------------------------------------------------------------- timing
+
+
+class Timer:
+    """How one call `fn()` is timed; each returns microseconds."""
+
+    def __init__(self, backend, quick, warmup_ms=25, rep_ms=100, host_calls=2000, host_repeats=5):
+        self.cuda = backend == "cuda"
+        self.warmup_ms, self.rep_ms = warmup_ms, rep_ms
+        # Under the interpreter one GemForge call costs ~10-100 ms: keep the counts tiny.
+        self.host_calls, self.host_repeats = (host_calls, host_repeats) if self.cuda and not quick else (3, 3)
+        self.cpu_reps = 3
+
+    def device_us(self, fn):
+        if self.cuda:
+            import triton.testing  # imported late: --quick may have to set TRITON_INTERPRET first
+            return 1e3 * triton.testing.do_bench(fn, warmup=self.warmup_ms, rep=self.rep_ms, return_mode="median")
+        fn()  # warm-up
+        times = []
+        for _ in range(self.cpu_reps):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return 1e6 * statistics.median(times)
+
+    def host_us(self, fn):
+        """Median over repeats of (wall time of a loop of calls, synchronized at its end) / calls."""
+        sync = torch.cuda.synchronize if self.cuda else (lambda: None)
+        for _ in range(max(1, self.host_calls // 10)):
+            fn()
+        sync()
+        per_call = []
+        for _ in range(self.host_repeats):
+            t0 = time.perf_counter()
+            for _ in range(self.host_calls):
+                fn()
+            sync()
+            per_call.append((time.perf_counter() - t0) / self.host_calls)
+        return 1e6 * statistics.median(per_call)
+
+
+def measure_copy_bandwidth(timer, nbytes=2**30):
+    """Device-to-device copy bandwidth in GB/s (bytes read + written), the roofline reference."""
+    if not timer.cuda:
+        return None
+    src = torch.empty(nbytes, dtype=torch.uint8, device="cuda").random_(0, 255)
+    dst = torch.empty_like(src)
+    us = timer.device_us(lambda: dst.copy_(src))
+    del src, dst
+    torch.cuda.empty_cache()
+    return 2 * nbytes / (us * 1e-6) / 1e9
+
+
+# --------------------------------------------------------------------------- correctness
+
+
+def _check(ref, out):
+    """assert_close-like comparison that records instead of raising.
+    |out - ref| <= atol * scale + rtol * |ref|, scale = RMS of the reference (the values'
+    magnitude). For a sum of n O(1) values the RMS is ~sqrt(n): the sqrt(reduction size)
+    scaling of atol; for a mean or a softmax over n it shrinks accordingly."""
+    if not isinstance(out, torch.Tensor) or out.shape != ref.shape or out.dtype != ref.dtype:
+        got = (tuple(out.shape), out.dtype) if isinstance(out, torch.Tensor) else type(out).__name__
+        return {"check": "FAIL", "check_detail": f"expected {tuple(ref.shape)} {ref.dtype}, got {got}"}
+    rtol, atol = TOLERANCES.get(ref.dtype, (1.3e-6, 1e-5))
+    r, o = ref.double(), out.double()
+    finite = torch.isfinite(r)
+    scale = r[finite].square().mean().sqrt().item() if finite.any() else 1.0
+    atol_eff = atol * max(scale, 1e-30)
+    err = (o - r).abs()
+    nan_same = torch.isnan(r) & torch.isnan(o)
+    inf_same = torch.isinf(r) & (o == r)
+    ok = (err <= atol_eff + rtol * r.abs()) | nan_same | inf_same
+    bad = int((~ok).sum().item())
+    worst = (err / (atol_eff + rtol * r.abs())).masked_fill(nan_same | inf_same, 0).nan_to_num(math.inf)
+    result = {"check": "pass" if bad == 0 else "FAIL",
+              "max_abs_err": float(err.masked_fill(nan_same | inf_same, 0).nan_to_num(math.inf).max().item()),
+              "worst_err_over_tol": float(worst.max().item()), "atol_eff": atol_eff, "rtol": rtol}
+    if bad:
+        i = int(worst.flatten().argmax().item())
+        result["check_detail"] = (f"{bad}/{ref.numel()} elements off; worst at flat index {i}: "
+                                  f"gemforge {o.flatten()[i].item():.6g} vs torch {r.flatten()[i].item():.6g}")
+    return result
+
+
+# --------------------------------------------------------------------------- the loop
+
+
+def _measure(case, timer, backend, record_log):
+    """One case: torch (GemForge off), then GemForge, on the same inputs. Returns its result dict."""
+    res = {"name": case.name, "family": case.family, "dtype": DTYPE_NAMES.get(case.dtype, str(case.dtype)),
+           "kind": case.kind, "metric": case.metric, "bytes": case.bytes}
+    inputs = case.make_inputs()
+    res["shapes"] = [list(t.shape) for t in inputs]
+    call = lambda: case.fn(*inputs)  # noqa: E731
+    time_us = timer.device_us if case.metric == "device" else timer.host_us
+
+    ref = call()  # GemForge is off here (run() disables it)
+    res["torch_us"] = time_us(call)
+    try:
+        with gemforge.use(backend=backend, record=True, record_log=record_log):
+            out = call()  # compiles on a kernel-cache miss, before any timing
+            res["gemforge_ops"] = gemforge.recorded()
+        if any("fallback" in op for op in res["gemforge_ops"]) or not res["gemforge_ops"]:
+            res["note"] = "ran (partly) on ATen: " + ", ".join(res["gemforge_ops"] or ["nothing recorded"])
+        res.update(_check(ref, out))
+        del ref, out
+        with gemforge.use(backend=backend):
+            res["gemforge_us"] = time_us(call)
+    except Exception as e:  # keep going: one broken case must not lose the others
+        msg = str(e).strip()
+        res.update(check="error", error=f"{type(e).__name__}: {msg.splitlines()[-1] if msg else ''}",
+                   traceback=traceback.format_exc()[-4000:])
+        return res
+    if case.metric == "device":
+        res["speedup"] = res["torch_us"] / res["gemforge_us"]
+        res["torch_GBps"] = case.bytes / (res["torch_us"] * 1e-6) / 1e9
+        res["gemforge_GBps"] = case.bytes / (res["gemforge_us"] * 1e-6) / 1e9
+    else:
+        res["ratio"] = res["gemforge_us"] / res["torch_us"]
+    return res
+
+
+def _prepare_backend(quick):
+    """The backend to run on. --quick on a GPU machine means the interpreter, which needs
+    TRITON_INTERPRET=1 before triton is first imported."""
+    if quick and gemforge.default_backend() == "cuda":
+        if "triton" in sys.modules:
+            raise RuntimeError("quick mode runs under Triton's interpreter, which must be chosen before triton "
+                               "is imported: run `python3 -m gemforge.bench --quick` in a fresh process")
+        os.environ["TRITON_INTERPRET"] = "1"
+    return gemforge.default_backend()
+
+
+def run(quick=False, only=None, copy_bw=None, warmup_ms=25, rep_ms=100, record_log=None, log=sys.stderr):
+    """Run the benchmark; returns a list of result dicts (device cases, then host cases).
+
+    quick: the small interpreter version (also what runs without a GPU).
+    only: operator names or families to keep (e.g. ["add", "softmax"]); None keeps all.
+    copy_bw: measured copy bandwidth in GB/s (measured here on a GPU when None), for `pct_copy_bw`.
+    """
+    backend = _prepare_backend(quick)
+    quick = quick or backend == "cpu"
+    device = "cuda" if backend == "cuda" else "cpu"
+    timer = Timer(backend, quick, warmup_ms, rep_ms)
+    if copy_bw is None:
+        copy_bw = measure_copy_bandwidth(timer)
+    record_log = record_log or os.path.join(tempfile.gettempdir(), "gemforge_bench_record.log")
+
+    cases = _select(device_cases(device, quick), only) + _select(host_cases(device, quick), only)
+    # On CPU, torch's intra-op thread pool turns a tiny op into a multi-ms thread wake-up on a
+    # small machine; one thread gives torch steady reference numbers. Both restored below,
+    # like the caller's GemForge registration (torch's side must run with GemForge off).
+    threads, previous = torch.get_num_threads(), gemforge._state
+    if device == "cpu":
+        torch.set_num_threads(1)
+    gemforge.disable()
+    try:
+        return _run_cases(cases, timer, backend, copy_bw, record_log, log)
+    finally:
+        torch.set_num_threads(threads)
+        if previous is not None:
+            gemforge.enable(*previous)
+
+
+def _run_cases(cases, timer, backend, copy_bw, record_log, log):
+    results = []
+    for i, case in enumerate(cases, 1):
+        dt = DTYPE_NAMES.get(case.dtype, str(case.dtype))
+        print(f"[{i}/{len(cases)}] {case.metric:6s} {case.name} {dt} ...", end="", file=log, flush=True)
+        try:
+            res = _measure(case, timer, backend, record_log)
+        except Exception as e:  # torch's side or the inputs failed (e.g. out of memory)
+            res = {"name": case.name, "family": case.family, "dtype": dt, "kind": case.kind,
+                   "metric": case.metric, "bytes": case.bytes, "check": "error",
+                   "error": f"torch side: {type(e).__name__}: {str(e).strip()[:300]}",
+                   "traceback": traceback.format_exc()[-4000:]}
+        if copy_bw and "gemforge_GBps" in res:
+            res["gemforge_pct_copy_bw"] = 100 * res["gemforge_GBps"] / copy_bw
+            res["torch_pct_copy_bw"] = 100 * res["torch_GBps"] / copy_bw
+        results.append(res)
+        if "error" in res:
+            print(f" ERROR {res['error']}", file=log, flush=True)
+        else:
+            tail = f"speedup {_num(res['speedup'])}x" if "speedup" in res else f"ratio {_num(res['ratio'])}"
+            print(f" torch {res['torch_us']:.1f} us, gemforge {res['gemforge_us']:.1f} us, {tail}, {res['check']}",
+                  file=log, flush=True)
+        if backend == "cuda":
+            torch.cuda.empty_cache()
+    return results
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def metadata(backend, copy_bw, quick):
+    import triton
+    gpu = torch.cuda.get_device_name() if backend == "cuda" else None
+    return {"gpu": gpu, "backend": backend, "mode": "quick (interpreter)" if quick else "full",
+            "torch": torch.__version__, "triton": triton.__version__, "python": platform.python_version(),
+            "platform": platform.platform(), "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "copy_bw_GBps": copy_bw, "torch_cpu_threads": 1 if backend == "cpu" else torch.get_num_threads()}
+
+
+def _geomean(xs):
+    xs = [x for x in xs if x and x > 0 and math.isfinite(x)]
+    return math.exp(sum(map(math.log, xs)) / len(xs)) if xs else float("nan")
+
+
+def _mu():
+    """'µ' where stdout can print it."""
+    try:
+        "µ".encode(sys.stdout.encoding or "ascii")
+        return "µ"
+    except (UnicodeEncodeError, LookupError):
+        return "u"
+
+
+def _num(x):
+    """A ratio or rate with about 3 significant digits."""
+    if x is None:
+        return "-"
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    return f"{x:.2f}" if abs(x) >= 0.1 else f"{x:.2g}"
+
+
+def _table(headers, rows):
+    widths = [max(len(str(x)) for x in col) for col in zip(headers, *rows)]
+    fmt = lambda row: "  ".join(str(x).ljust(w) if j == 0 else str(x).rjust(w)  # noqa: E731
+                                for j, (x, w) in enumerate(zip(row, widths)))
+    return "\n".join([fmt(headers), "  ".join("-" * w for w in widths)] + [fmt(r) for r in rows])
+
+
+def format_report(results, meta):
+    mu = _mu()
+    device = [r for r in results if r["metric"] == "device"]
+    host = [r for r in results if r["metric"] == "host"]
+    f = lambda v, spec: "-" if v is None else format(v, spec)  # noqa: E731
+    out = []
+    rows = [(r["name"], r["dtype"], f(r.get("torch_us"), ".1f"), f(r.get("gemforge_us"), ".1f"),
+             _num(r.get("speedup")), _num(r.get("torch_GBps")), _num(r.get("gemforge_GBps")),
+             f(r.get("gemforge_pct_copy_bw"), ".0f"), r.get("check", "-") + ("*" if "note" in r else ""))
+            for r in device]
+    timing = "device median (do_bench)" if meta["backend"] == "cuda" else "wall median (interpreter)"
+    out.append(f"Device time: {timing}")
+    out.append(_table(["case", "dtype", f"torch {mu}s", f"gemforge {mu}s", "speedup", "torch GB/s",
+                       "gemforge GB/s", "% copy BW", "check"], rows))
+    out.append("")
+    rows = [(r["name"], r["dtype"], f(r.get("torch_us"), ".2f"), f(r.get("gemforge_us"), ".2f"),
+             _num(r.get("ratio")), r.get("check", "-") + ("*" if "note" in r else "")) for r in host]
+    out.append("Host cost: wall time per call, small tensors")
+    out.append(_table(["case", "dtype", f"torch {mu}s/call", f"gemforge {mu}s/call", "ratio gf/torch", "check"], rows))
+    out.append("")
+    for r in results:
+        if "error" in r:
+            out.append(f"ERROR   {r['name']} {r['dtype']}: {r['error']}")
+        elif r.get("check") == "FAIL":
+            out.append(f"MISMATCH {r['name']} {r['dtype']}: {r.get('check_detail', '')}")
+        if "note" in r:
+            out.append(f"NOTE*   {r['name']} {r['dtype']}: {r['note']}")
+    passed = sum(r.get("check") == "pass" for r in results)
+    out.append(f"correctness: {passed}/{len(results)} cases match torch")
+    out.append(f"geomean speedup (device, torch/gemforge): {_num(_geomean([r.get('speedup') for r in device]))}")
+    out.append(f"geomean host ratio (gemforge/torch): {_num(_geomean([r.get('ratio') for r in host]))}")
+    bw = meta["copy_bw_GBps"]
+    out.append(f"gpu: {meta['gpu'] or 'none (' + meta['backend'] + ' backend, Triton interpreter)'}; torch "
+               f"{meta['torch']}; triton {meta['triton']}; python {meta['python']}; copy bandwidth: "
+               + (f"{bw:.0f} GB/s" if bw else "not measured"))
+    return "\n".join(out)
+
+
+def write_json(path, results, meta):
+    with open(path, "w") as fh:
+        json.dump({"metadata": meta, "cases": results}, fh, indent=1)
+
+
+def write_chart(path, results, meta):
+    """Horizontal bars of device speedup per case; returns False when matplotlib is missing."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    rows = [r for r in results if r["metric"] == "device" and r.get("speedup")]
+    labels = [f"{r['name']} {r['dtype']}" + ("" if r.get("check") == "pass" else " [FAIL]") for r in rows]
+    speedups = [r["speedup"] for r in rows]
+    fig, ax = plt.subplots(figsize=(9, 1.5 + 0.22 * len(rows)))
+    colors = ["tab:green" if s >= 1 else "tab:red" for s in speedups]
+    # log scale, bars grow from 1.0: 2x faster and 2x slower look the same size
+    ax.barh(range(len(rows)), [v - 1 for v in speedups], left=1, color=colors)
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="black", linewidth=1)
+    for y, v in enumerate(speedups):
+        ax.text(v, y, f" {_num(v)} ", va="center", ha="left" if v >= 1 else "right", fontsize=6)
+    lo, hi = min(speedups + [1.0]), max(speedups + [1.0])
+    ax.set_xlim(lo / 3, hi * 3)
+    ax.set_yticks(range(len(rows)), labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("speedup over torch eager (torch time / gemforge time)")
+    where = meta["gpu"] or "CPU, Triton interpreter"
+    ax.set_title(f"GemForge vs torch eager, device time: {where}; geomean {_num(_geomean(speedups))}x", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return True
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python3 -m gemforge.bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="small version on CPU tensors under Triton's interpreter (also the default without a GPU)")
+    parser.add_argument("--out", default="bench_results", help="output folder for bench.json and bench.png")
+    parser.add_argument("--only", default=None, help="comma-separated operator names or families, e.g. add,softmax")
+    parser.add_argument("--warmup-ms", type=float, default=25, help="do_bench warm-up (GPU)")
+    parser.add_argument("--rep-ms", type=float, default=100, help="do_bench measuring time (GPU)")
+    args = parser.parse_args(argv)
+
+    only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    known = set(POINTWISE) | {f for f, _, _ in POINTWISE.values()} | set(REDUCTIONS)
+    if only and not set(only) <= known:
+        parser.error(f"unknown --only name(s) {sorted(set(only) - known)}; known: {', '.join(sorted(known))}")
+
+    t0 = time.perf_counter()
+    backend = _prepare_backend(args.quick)
+    quick = args.quick or backend == "cpu"
+    if quick:
+        print("small version: CPU tensors under Triton's interpreter (timings are not GPU numbers)",
+              file=sys.stderr)
+    copy_bw = measure_copy_bandwidth(Timer(backend, quick, args.warmup_ms, args.rep_ms))
+    if copy_bw:
+        print(f"copy bandwidth: {copy_bw:.0f} GB/s", file=sys.stderr)
+    os.makedirs(args.out, exist_ok=True)
+    results = run(quick=quick, only=only, copy_bw=copy_bw, warmup_ms=args.warmup_ms, rep_ms=args.rep_ms)
+    meta = metadata(backend, copy_bw, quick)
+    meta["wall_s"] = round(time.perf_counter() - t0, 1)
+
+    print(format_report(results, meta))
+    write_json(os.path.join(args.out, "bench.json"), results, meta)
+    print(f"wrote {os.path.join(args.out, 'bench.json')}")
+    if write_chart(os.path.join(args.out, "bench.png"), results, meta):
+        print(f"wrote {os.path.join(args.out, 'bench.png')}")
+    else:
+        print("matplotlib is not installed: skipped bench.png")
+    print(f"total wall time {meta['wall_s']:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

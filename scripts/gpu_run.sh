@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The GPU job, in one call on the GPU machine: build, C++ tests, the whole pytest suite on CUDA,
+# then the benchmark. Full logs go to $OUT (default ./gpu_out); a short summary prints last.
+#   usage: scripts/gpu_run.sh [--no-tests] [--no-bench] [pytest args...]
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-$PWD/gpu_out}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1
+export GEMFORGE_CACHE_DIR=${GEMFORGE_CACHE_DIR:-$OUT/kernel_cache}
+RUN_TESTS=1 RUN_BENCH=1
+PYTEST_ARGS=()
+for a in "$@"; do
+  case "$a" in
+    --no-tests) RUN_TESTS=0 ;;
+    --no-bench) RUN_BENCH=0 ;;
+    *) PYTEST_ARGS+=("$a") ;;
+  esac
+done
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUT/gpu.txt" 2>&1
+python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" >> "$OUT/gpu.txt" 2>&1
+
+start=$(date +%s)
+python3 -m pip install --no-build-isolation --no-deps -e . > "$OUT/build.log" 2>&1
+build_rc=$?
+build_s=$(( $(date +%s) - start ))
+
+ctest_rc=skipped test_rc=skipped bench_rc=skipped
+if [ $build_rc -eq 0 ]; then
+  if [ $RUN_TESTS -eq 1 ]; then
+    (cd build/*/ && ctest --output-on-failure) > "$OUT/ctest.log" 2>&1
+    ctest_rc=$?
+    # Several workers: first-time compilation dominates, and they share the disk cache.
+    python3 -m pytest tests -q -p no:warnings -n 8 "${PYTEST_ARGS[@]}" > "$OUT/tests.log" 2>&1
+    test_rc=$?
+  fi
+  if [ $RUN_BENCH -eq 1 ]; then
+    python3 -m gemforge.bench --out "$OUT" > "$OUT/bench.txt" 2> "$OUT/bench_progress.log"
+    bench_rc=$?
+  fi
+fi
+
+echo "================ GemForge GPU run summary ================"
+cat "$OUT/gpu.txt"
+echo "build: rc=$build_rc (${build_s}s)"
+[ $build_rc -ne 0 ] && tail -40 "$OUT/build.log"
+echo "ctest: rc=$ctest_rc  $(grep -E 'tests passed|tests failed' "$OUT/ctest.log" 2>/dev/null)"
+echo "pytest: rc=$test_rc  $(tail -1 "$OUT/tests.log" 2>/dev/null)"
+if [ "$test_rc" != "0" ] && [ "$test_rc" != "skipped" ]; then grep -E "^FAILED|^ERROR" "$OUT/tests.log" | head -30; fi
+echo "bench: rc=$bench_rc"
+[ -f "$OUT/bench.txt" ] && tail -60 "$OUT/bench.txt"
+[ "$bench_rc" != "0" ] && [ "$bench_rc" != "skipped" ] && tail -20 "$OUT/bench_progress.log"
+exit 0
