@@ -149,8 +149,16 @@ std::vector<int64_t> runtime_stats() {
   return {s.compiles.load(), s.disk_hits.load(), s.disk_rejects.load(), s.module_loads.load()};
 }
 
-std::vector<int64_t> config_for(int64_t family, int64_t arch, int64_t size0, int64_t size1) {
-  const auto& c = rt::lookup_config(static_cast<rt::Family>(family), static_cast<int>(arch), size0, size1);
+std::vector<int64_t> config_for(const std::string& family, int64_t arch, int64_t size0, int64_t size1) {
+  static const std::pair<const char*, rt::Family> names[] = {
+      {"pointwise_1d", rt::Family::Pointwise1D}, {"pointwise_nd", rt::Family::PointwiseND},
+      {"pointwise_transposed", rt::Family::PointwiseTransposed}, {"reduce_inner", rt::Family::ReduceInner},
+      {"reduce_outer", rt::Family::ReduceOuter}, {"softmax", rt::Family::Softmax}};
+  const rt::Family* f = nullptr;
+  for (const auto& n : names)
+    if (family == n.first) f = &n.second;
+  TORCH_CHECK_VALUE(f != nullptr, "unknown config family '", family, "'");
+  const auto& c = rt::lookup_config(*f, static_cast<int>(arch), size0, size1);
   return {c.block0, c.block1, c.num_warps, c.num_stages};
 }
 
@@ -176,5 +184,5 @@ TORCH_LIBRARY(gemforge_rt, m) {
   m.def("set_frozen(bool frozen) -> ()", [](bool f) { rt::set_frozen(f); });
   m.def("set_compile_only_arch(int arch) -> ()", [](int64_t a) { rt::set_compile_only_arch(static_cast<int>(a)); });
   m.def("clear_memory_cache() -> ()", [] { rt::clear_memory_caches(); });
-  m.def("config_for(int family, int arch, int size0, int size1) -> int[]", &config_for);
+  m.def("config_for(str family, int arch, int size0, int size1) -> int[]", &config_for);
 }

@@ -4,8 +4,12 @@ Only runs on a kernel-cache miss (compile) or for the interpreter backend (CPU t
 """
 import hashlib
 import importlib
+import threading
 
 import triton
+
+# Triton's interpreter patches triton.language globally while a kernel runs: one at a time.
+_interpreter_lock = threading.RLock()
 
 
 def _functions(module, function, body):
@@ -70,4 +74,5 @@ def interpret(module, function, body_param, body, grid, values, num_warps, signa
                            "(import gemforge first on a machine without a GPU)")
     if body_param is not None:
         values[fn.arg_names.index(body_param)] = body_fn
-    fn[grid](*values)
+    with _interpreter_lock:
+        fn[grid](*values)
