@@ -6,9 +6,13 @@
 #include <ATen/ATen.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 int main() {
   const bool cuda = at::hasCUDA();
+  // Without a GPU, kernels run under Triton's interpreter, which must be chosen before the
+  // embedded Python imports triton.
+  if (!cuda) setenv("TRITON_INTERPRET", "1", 0);
   const auto opts = at::TensorOptions().dtype(at::kFloat).device(cuda ? at::kCUDA : at::kCPU);
   at::manual_seed(0);
   at::Tensor x = at::randn({33, 70}, opts), y = at::randn({70}, opts);

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/gpu_out}
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1
-export GEMFORGE_CACHE_DIR=${GEMFORGE_CACHE_DIR:-$OUT/kernel_cache}
+export GEMFORGE_CACHE_DIR=${GEMFORGE_CACHE_DIR:-/tmp/gemforge_kernel_cache}
 RUN_TESTS=1 RUN_BENCH=1
 PYTEST_ARGS=()
 for a in "$@"; do
@@ -22,7 +22,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUT/gpu
 python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" >> "$OUT/gpu.txt" 2>&1
 
 start=$(date +%s)
-python3 -m pip install --no-build-isolation --no-deps -e . > "$OUT/build.log" 2>&1
+bash scripts/install.sh > "$OUT/build.log" 2>&1
 build_rc=$?
 build_s=$(( $(date +%s) - start ))
 

@@ -40,10 +40,14 @@ class OpSpec:
     positive: bool = False  # needs positive inputs (log, sqrt, rsqrt)
     rtol_scale: float = 1.0  # ops with transcendental functions get a few ulps more
     reduction: bool = False
+    # Discontinuous ops (floor/trunc division) are compared with torch computing in the op math
+    # type (fp32 for half types), as ATen's kernels do, not with fp64.
+    opmath_reference: bool = False
 
 
-def make(shape, dtype, device, positive=False, noncontig=False, seed=0):
-    """Random non-zero-ish values (never all zeros); special values are added by callers."""
+def make(shape, dtype, device, positive=False, noncontig=False, seed=0, nonzero=False):
+    """Random values (never all zeros); special values are added by callers. nonzero: integer
+    tensors avoid 0 (divisors: ATen's CPU kernel raises on integer division by zero)."""
     g = torch.Generator().manual_seed(seed * 7919 + int(sum(shape)) + len(shape))
     full = tuple(shape[:-1]) + (shape[-1] * 2, ) if noncontig and len(shape) else tuple(shape)
     if dtype == torch.bool:
@@ -56,7 +60,10 @@ def make(shape, dtype, device, positive=False, noncontig=False, seed=0):
     else:
         info = torch.iinfo(dtype)
         lo, hi = (1, 20) if positive else (max(info.min, -20), min(info.max, 20))
-        t = torch.randint(lo, hi, full, generator=g, dtype=torch.int64).to(dtype)
+        t = torch.randint(lo, hi, full, generator=g, dtype=torch.int64)
+        if nonzero:
+            t[t == 0] = 3
+        t = t.to(dtype)
     if noncontig and len(shape):
         t = t[..., ::2]
     return t.to(device)
@@ -93,7 +100,7 @@ def unary_samples(positive=False):
 def binary_samples(positive_rhs=False, scalars=True):
     def gen(device, dtype, large):
         a = lambda shape, seed=0, **kw: make(shape, dtype, device, seed=seed, **kw)  # noqa: E731
-        b = lambda shape, seed=1, **kw: make(shape, dtype, device, positive_rhs, seed=seed, **kw)  # noqa: E731
+        b = lambda shape, seed=1, **kw: make(shape, dtype, device, positive_rhs, seed=seed, nonzero=True, **kw)  # noqa: E731
         out = [
             Sample((a(()), b(())), desc="0-d"),
             Sample((a((0, )), b((0, ))), desc="empty"),
@@ -175,9 +182,10 @@ OPS = [
     OpSpec("mul", torch.mul, binary_samples(), ALL, ["mul.Tensor"], inplace=torch.Tensor.mul_),
     OpSpec("div", torch.div, binary_samples(positive_rhs=True), ALL, ["div.Tensor"], inplace=torch.Tensor.div_),
     OpSpec("div_trunc", lambda a, b, **kw: torch.div(a, b, rounding_mode="trunc", **kw), binary_samples(positive_rhs=True),
-           FLOATS + INTS, ["div.Tensor_mode"], inplace=lambda a, b: a.div_(b, rounding_mode="trunc")),
+           FLOATS + INTS, ["div.Tensor_mode"], inplace=lambda a, b: a.div_(b, rounding_mode="trunc"), opmath_reference=True),
     OpSpec("div_floor", lambda a, b, **kw: torch.div(a, b, rounding_mode="floor", **kw), binary_samples(),
-           FLOATS + INTS, ["div.Tensor_mode"], inplace=lambda a, b: a.div_(b, rounding_mode="floor")),
+           FLOATS + INTS, ["div.Tensor_mode"], inplace=lambda a, b: a.div_(b, rounding_mode="floor"),
+           opmath_reference=True),
     OpSpec("neg", torch.neg, unary_samples(), FLOATS + [torch.float64] + INTS, ["neg"], inplace=torch.Tensor.neg_),
     OpSpec("abs", torch.abs, unary_samples(), FLOATS + [torch.float64] + INTS, ["abs"], inplace=torch.Tensor.abs_),
     OpSpec("exp", torch.exp, unary_samples(), ALL, ["exp"], inplace=torch.Tensor.exp_, rtol_scale=4),

@@ -42,6 +42,10 @@ INVALID = {
     "silu of integers": lambda: torch.nn.functional.silu(t(4, dtype=torch.int32)),
     "sum out= dtype mismatch": lambda: torch.sum(t(3, 4), 1, dtype=torch.float64, out=torch.empty(3, device=DEVICE)),
 }
+if DEVICE == "cpu":
+    # ATen's CPU kernel checks; its CUDA kernel does not (that would need a device sync).
+    INVALID["integer division by zero"] = lambda: torch.div(t(4, dtype=torch.int64), torch.zeros(4, dtype=torch.int64),
+                                                             rounding_mode="floor")
 if DEVICE == "cuda":
     INVALID["mismatched devices"] = lambda: torch.add(t(4), torch.randn(4))
     INVALID["mismatched devices out="] = lambda: torch.add(t(4), t(4), out=torch.empty(4))

@@ -9,10 +9,14 @@ from conftest import DEVICE, LARGE
 from op_db import OPS, tolerances
 
 
-def _to_reference(x):
+def _to_reference(x, opmath=False):
     if isinstance(x, torch.Tensor):
         x = x.detach().cpu()
-        return x.double() if x.is_floating_point() else x
+        if not x.is_floating_point():
+            return x
+        if opmath:
+            return x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+        return x.double()
     return x
 
 
@@ -83,7 +87,7 @@ def _check(op, dtype, sample, variant, recorded_ops):
     assert got.dtype == expected.dtype, (got.dtype, expected.dtype)
     assert got.shape == expected.shape, (got.shape, expected.shape)
     # Reference in fp64 on the CPU.
-    ref = op.fn(*[_to_reference(a) for a in args])
+    ref = op.fn(*[_to_reference(a, op.opmath_reference) for a in args])
     if variant == "inplace" and not dtype.is_floating_point and ref.dtype != got.dtype:
         ref = ref.to(got.dtype)
     rtol, atol = tolerances(op, got.dtype if got.dtype.is_floating_point else dtype, sample)

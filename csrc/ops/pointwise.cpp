@@ -74,7 +74,7 @@ void scalar_arg(rt::KernelArgs& args, const c10::Scalar& s, c10::ScalarType comp
   } else if (c10::isFloatingType(compute)) {
     args.f32(s.toDouble());
   } else {
-    args.integer(s.toLong());
+    args.scalar_integer(s.toLong());
   }
 }
 

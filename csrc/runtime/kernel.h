@@ -55,6 +55,7 @@ class KernelArgs {
 
   KernelArgs& tensor(const at::TensorBase& t);
   KernelArgs& integer(int64_t value);  // Triton's rules: ==1 -> constexpr, %16 -> divisible
+  KernelArgs& scalar_integer(int64_t value);  // a runtime value (alpha, a scalar operand): never constexpr
   KernelArgs& f32(double value);
   KernelArgs& f64(double value);
   KernelArgs& constant(int64_t value);  // tl.constexpr int/bool

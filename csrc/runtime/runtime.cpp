@@ -97,6 +97,18 @@ KernelArgs& KernelArgs::integer(int64_t value) {
   return *this;
 }
 
+KernelArgs& KernelArgs::scalar_integer(int64_t value) {
+  Arg& a = push();
+  if (value >= INT32_MIN && value <= INT32_MAX) {
+    a.type = ArgType::I32;
+    a.v.i32 = static_cast<int32_t>(value);
+  } else {
+    a.type = ArgType::I64;
+    a.v.i64 = value;
+  }
+  return *this;
+}
+
 KernelArgs& KernelArgs::f32(double value) {
   Arg& a = push();
   a.type = ArgType::F32;

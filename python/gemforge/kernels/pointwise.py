@@ -73,17 +73,27 @@ def mul(x, y, s0, s1, P):
 
 
 @triton.jit
+def _div_rn(x, y):
+    # IEEE division as ATen does it (Triton's `/` on fp32 is the 2-ulp approximation, which
+    # moves floor/trunc results at integer boundaries)
+    if x.dtype == tl.float32:
+        return tl.div_rn(x, y)
+    else:
+        return x / y
+
+
+@triton.jit
 def div(x, y, s0, s1, P: tl.constexpr):
     if P == DIV_TRUE:
-        return x / y
+        return _div_rn(x, y)
     elif x.dtype.is_floating():
-        q = x / y
+        q = _div_rn(x, y)
         if P == DIV_TRUNC:
             return tl.where(q < 0, tl.math.ceil(q), tl.math.floor(q))
         else:
             # ATen's floor division for floats: derived from fmod so that x == q*y + r holds
             r = x % y  # fmod: the remainder takes the sign of x
-            d = (x - r) / y
+            d = _div_rn(x - r, y)
             d = tl.where((r != 0) & ((y < 0) != (r < 0)), d - 1, d)
             f = tl.math.floor(d)
             f = tl.where(d - f > 0.5, f + 1, f)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Every test: C++ unit tests and the C++ API example (ctest), then the pytest suite, on CUDA when
+# a GPU is present, else on CPU tensors under Triton's interpreter. Extra args go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+bash scripts/install.sh
+(cd build/*/ && ctest --output-on-failure)
+$PY -m pytest tests -q -p no:warnings -p no:cacheprovider "$@"
