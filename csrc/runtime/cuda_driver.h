@@ -9,6 +9,7 @@ namespace gemforge::cu {
 
 using CUresult = int;
 using CUdevice = int;
+using CUcontext = struct CUctx_st*;
 using CUmodule = struct CUmod_st*;
 using CUfunction = struct CUfunc_st*;
 using CUstream = struct CUstream_st*;
@@ -25,6 +26,9 @@ struct Api {
   CUresult (*init)(unsigned);
   CUresult (*device_get)(CUdevice*, int);
   CUresult (*device_get_attribute)(int*, int, CUdevice);
+  CUresult (*primary_ctx_retain)(CUcontext*, CUdevice);
+  CUresult (*ctx_get_current)(CUcontext*);
+  CUresult (*ctx_set_current)(CUcontext);
   CUresult (*module_load_data)(CUmodule*, const void*);
   CUresult (*module_get_function)(CUfunction*, CUmodule, const char*);
   CUresult (*func_set_attribute)(CUfunction, int, int);

@@ -38,6 +38,9 @@ const Api& api() {
     GF_LOAD(init, "cuInit");
     GF_LOAD(device_get, "cuDeviceGet");
     GF_LOAD(device_get_attribute, "cuDeviceGetAttribute");
+    GF_LOAD(primary_ctx_retain, "cuDevicePrimaryCtxRetain");
+    GF_LOAD(ctx_get_current, "cuCtxGetCurrent");
+    GF_LOAD(ctx_set_current, "cuCtxSetCurrent");
     GF_LOAD(module_load_data, "cuModuleLoadData");
     GF_LOAD(module_get_function, "cuModuleGetFunction");
     GF_LOAD(func_set_attribute, "cuFuncSetAttribute");
@@ -483,9 +486,28 @@ cu::CUfunction load_function(CompiledKernel& k, int device) {
   return fn;
 }
 
+// A thread that never touched CUDA has no current driver context, and the device guard below
+// only calls cudaSetDevice when the device changes. Once per thread, make the device's primary
+// context current if there is none; afterwards the guard keeps the right one current.
+thread_local bool t_context_checked = false;
+
+void ensure_context(int device) {
+  const cu::Api& api = cu::api();
+  cu::CUcontext ctx = nullptr;
+  cu::check(api.ctx_get_current(&ctx), "cuCtxGetCurrent");
+  if (ctx == nullptr) {
+    cu::CUdevice d;
+    cu::check(api.device_get(&d, device), "cuDeviceGet");
+    cu::check(api.primary_ctx_retain(&ctx, d), "cuDevicePrimaryCtxRetain");
+    cu::check(api.ctx_set_current(ctx), "cuCtxSetCurrent");
+  }
+  t_context_checked = true;
+}
+
 void launch_cuda(KernelHandle& handle, const LaunchConfig& cfg, const KernelArgs& args, int device) {
   TORCH_CHECK(device >= 0 && device < kMaxDevices, "gemforge: device index out of range");
   c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(device));
+  if (!t_context_checked) ensure_context(device);
   const DeviceInfo& info = device_info(device);
   cu::CUstream stream = reinterpret_cast<cu::CUstream>(c10::cuda::getCurrentCUDAStream(device).stream());
 
@@ -498,9 +520,9 @@ void launch_cuda(KernelHandle& handle, const LaunchConfig& cfg, const KernelArgs
     cu::check(cu::api().stream_is_capturing(stream, &capture), "cuStreamIsCapturing");
     TORCH_CHECK(capture == cu::CU_STREAM_CAPTURE_STATUS_NONE,
                 "gemforge: kernel ", handle.describe(),
-                " is not compiled for these inputs and the stream is being captured into a CUDA graph; "
-                "compiling now would break the capture. Run the op once before capture (warm-up) or "
-                "call gemforge.precompile.");
+                " is not loaded for these inputs and the stream is being captured into a CUDA graph; "
+                "compiling or loading it now would break the capture. Run the op once before capture "
+                "(warm-up) or call gemforge.precompile.");
     k = compile_or_load(handle, key, hash, cfg, args, info.arch);
   }
   void* fn = k->functions[device].load(std::memory_order_acquire);
