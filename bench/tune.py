@@ -53,10 +53,10 @@ def tune_sum_full(n, dtype, sms, quick):
         out = torch.empty((), device="cuda", dtype=dtype)
 
         def run():
-            rd.sum_kernel[(1, split)](partials, x, 1, n, r_per_split, 1, 1, 0, 0, 0, 0, 0, 0, n, 1, 1, 0, 0, 1.0,
+            rd.sum_kernel[(1, split)](partials, x, 1, n, r_per_split, r_per_split // block_r * block_r, 1, 1, 0, 0, 0, 0, 0, 0, n, 1, 1, 0, 0, 1.0,
                                       K_RANK=0, R_RANK=1, ACC=6, MEAN=False, SPLIT=True, BLOCK_K=1, BLOCK_R=block_r,
                                       INT64=False, num_warps=warps, num_stages=stages)
-            rd.sum_kernel[(1, 1)](out, partials, 1, split, split, 1, 1, 0, 0, 0, 0, 0, 0, split, 1, 1, 0, 0, 1.0,
+            rd.sum_kernel[(1, 1)](out, partials, 1, split, split, split // min(split, 4096) * 0, 1, 1, 0, 0, 0, 0, 0, 0, split, 1, 1, 0, 0, 1.0,
                                   K_RANK=0, R_RANK=1, ACC=6, MEAN=False, SPLIT=False, BLOCK_K=1,
                                   BLOCK_R=triton.next_power_of_2(min(split, 4096)), INT64=False, num_warps=4)
 
@@ -86,14 +86,15 @@ def tune_sum_outer(m, n, dtype, sms):
 
         def run():
             dst = partials if split > 1 else out
-            rd.sum_kernel[(k_blocks, split)](dst, x, n, m, r_per_split, n, 1, 1, 0, 0, 1, 0, 0, m, 1, n, 0, 0, 1.0,
+            rd.sum_kernel[(k_blocks, split)](dst, x, n, m, r_per_split, r_per_split // block_r * block_r, n, 1, 1, 0, 0, 1, 0, 0, m, 1, n, 0, 0, 1.0,
                                              K_RANK=1, R_RANK=1, ACC=6, MEAN=False, SPLIT=split > 1,
                                              BLOCK_K=block_k, BLOCK_R=block_r, INT64=False, num_warps=warps)
             if split > 1:
-                rd.sum_kernel[(triton.cdiv(n, 256), 1)](out, partials, n, split, split, n, 1, 1, 0, 0, 1, 0, 0,
+                br2 = min(16, triton.next_power_of_2(split))
+                rd.sum_kernel[(triton.cdiv(n, 256), 1)](out, partials, n, split, split, split // br2 * br2, n, 1, 1, 0, 0, 1, 0, 0,
                                                        split, 1, n, 0, 0, 1.0, K_RANK=1, R_RANK=1, ACC=6,
                                                        MEAN=False, SPLIT=False, BLOCK_K=256,
-                                                       BLOCK_R=min(16, triton.next_power_of_2(split)), INT64=False,
+                                                       BLOCK_R=br2, INT64=False,
                                                        num_warps=8)
 
         results.append((t_us(run), block_k, block_r, warps))

@@ -72,6 +72,7 @@ void launch_sum(const at::TensorBase& out, const at::TensorBase& x, const DimGro
                 int64_t block_k, int64_t block_r, const rt::TileConfig& c, bool int64) {
   rt::KernelArgs args;
   args.tensor(out).tensor(x).integer(kept.numel()).integer(red.numel()).integer(r_per_split);
+  args.integer(r_per_split / block_r * block_r);  // r_main
   args.integer(kept.size[0]).integer(kept.size[1]);
   for (int i = 0; i < 3; ++i) args.integer(x_kept[i]);
   for (int i = 0; i < 3; ++i) args.integer(kept.out_stride[i]);

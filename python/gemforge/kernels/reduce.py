@@ -38,7 +38,7 @@ def _offset3(i, n0, n1, s0, s1, s2, RANK: tl.constexpr):
 
 
 @triton.jit
-def sum_kernel(out, x, K, R, r_per_split,
+def sum_kernel(out, x, K, R, r_per_split, r_main,
                kn0, kn1, ks0, ks1, ks2,       # kept dims of x: sizes (innermost first), strides
                ko0, ko1, ko2,                 # kept dims of out: strides
                rn0, rn1, rs0, rs1, rs2,       # reduced dims of x
@@ -57,21 +57,28 @@ def sum_kernel(out, x, K, R, r_per_split,
         r_start = r_start.to(tl.int64)
     acc = tl.zeros((BLOCK_K, BLOCK_R), dtype=tl.float32)
     acc = _acc_type(acc, ACC)
-    # Loop bounds come from arguments only (the interpreter needs that); r_per_split is a
-    # multiple of BLOCK_R whenever SPLIT. Full blocks load without a mask along r, so they
-    # vectorize; only a partial block is masked.
-    limit = R - r_start  # elements of this split
-    if limit > r_per_split:
-        limit = limit * 0 + r_per_split
-    for r0 in range(0, r_per_split, BLOCK_R):
-        r = r_start + r0 + tl.arange(0, BLOCK_R)
-        x_r = _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)
-        if r0 + BLOCK_R <= limit:
+    # Loop bounds come from arguments only (the interpreter needs that). The host makes every
+    # split but the last one complete, and r_main = r_per_split rounded down to BLOCK_R: complete
+    # splits load whole blocks without a mask along r (so loads vectorize and nothing branches
+    # inside the loop), then one masked tail block; the last, incomplete split masks every block.
+    if r_start + r_per_split <= R:
+        for r0 in range(0, r_main, BLOCK_R):
+            r = r_start + r0 + tl.arange(0, BLOCK_R)
+            x_r = _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)
             v = tl.load(x + x_k[:, None] + x_r[None, :], mask=k_mask[:, None], other=0)
-        else:
-            mask = k_mask[:, None] & (r < r_start + limit)[None, :]
+            acc += _acc_type(v, ACC)
+        if r_main < r_per_split:
+            r = r_start + r_main + tl.arange(0, BLOCK_R)
+            x_r = _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)
+            mask = k_mask[:, None] & (r < r_start + r_per_split)[None, :]
             v = tl.load(x + x_k[:, None] + x_r[None, :], mask=mask, other=0)
-        acc += _acc_type(v, ACC)
+            acc += _acc_type(v, ACC)
+    else:
+        for r0 in range(0, r_per_split, BLOCK_R):
+            r = r_start + r0 + tl.arange(0, BLOCK_R)
+            x_r = _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)
+            v = tl.load(x + x_k[:, None] + x_r[None, :], mask=k_mask[:, None] & (r < R)[None, :], other=0)
+            acc += _acc_type(v, ACC)
     total = tl.sum(acc, axis=1)
     if SPLIT:
         # partials laid out [split, K], contiguous
