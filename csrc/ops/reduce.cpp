@@ -119,7 +119,7 @@ bool run_sum(const at::Tensor& viewed, const at::Tensor& self, c10::ScalarType i
   const int64_t k_blocks = ceil_div(K, block_k);
   int64_t split = 1;
   if (device.is_cuda()) {
-    const int64_t target = 4 * rt::device_info(device.index()).sm_count;
+    const int64_t target = 8 * rt::device_info(device.index()).sm_count;  // programs in flight
     if (k_blocks < target && R >= 8 * block_r) split = std::min(ceil_div(target, k_blocks), ceil_div(R, 4 * block_r));
     split = std::min<int64_t>(split, 65535);
   }

@@ -11,6 +11,18 @@ constexpr int64_t kAny = INT64_MAX;
 // H100/H200 (see bench/results); arch 0 rows are the portable defaults.
 const ConfigRow kRows[] = {
     // family, arch, max0, max1, {block0, block1, warps, stages}
+    // sm_90 rows: from bench/tune.py on an H200 (2026-11-26).
+    {Family::Pointwise1D, 90, kAny, kAny, {1024, 0, 4, 1}},
+    {Family::ReduceInner, 90, 4096, kAny, {4096, 1, 8, 1}},
+    {Family::ReduceInner, 90, kAny, kAny, {4096, 1, 16, 1}},
+    {Family::ReduceOuter, 90, 64, kAny, {64, 32, 4, 1}},
+    {Family::ReduceOuter, 90, kAny, kAny, {64, 64, 8, 1}},
+    {Family::Softmax, 90, 128, kAny, {0, 16, 4, 1}},
+    {Family::Softmax, 90, 1024, kAny, {0, 4, 8, 1}},
+    {Family::Softmax, 90, 4096, kAny, {0, 1, 8, 1}},
+    {Family::Softmax, 90, 16384, kAny, {0, 1, 32, 1}},
+
+    // Portable defaults (any architecture, and the CPU interpreter backend).
     {Family::Pointwise1D, 0, 1 << 16, kAny, {1024, 0, 4, 1}},
     {Family::Pointwise1D, 0, kAny, kAny, {4096, 0, 8, 1}},
 

@@ -14,6 +14,7 @@ Without a GPU, or with --quick, a small version runs on CPU tensors under Triton
 Writes bench.json and bench.png (if matplotlib is installed) into --out (default bench_results/).
 """
 import argparse
+import contextlib
 import dataclasses
 import datetime
 import json
@@ -250,18 +251,30 @@ class Timer:
 
     def host_us(self, fn):
         """Median over repeats of (wall time of a loop of calls, synchronized at its end) / calls."""
+        return self.host_pair_us(fn, None)[0]
+
+    def host_pair_us(self, fn, gemforge_ctx):
+        """Host time per call of fn() with GemForge off and (if gemforge_ctx) on, measured in
+        alternating rounds so that clock and load drift hit both sides alike. Medians, in µs."""
         sync = torch.cuda.synchronize if self.cuda else (lambda: None)
-        for _ in range(max(1, self.host_calls // 10)):
-            fn()
-        sync()
-        per_call = []
-        for _ in range(self.host_repeats):
-            t0 = time.perf_counter()
-            for _ in range(self.host_calls):
-                fn()
-            sync()
-            per_call.append((time.perf_counter() - t0) / self.host_calls)
-        return 1e6 * statistics.median(per_call)
+        sides = [contextlib.nullcontext] + ([gemforge_ctx] if gemforge_ctx else [])
+        per_call = [[] for _ in sides]
+        rounds = 3 * self.host_repeats if gemforge_ctx else self.host_repeats
+        calls = max(1, self.host_calls // 3) if gemforge_ctx else self.host_calls
+        for ctx in sides:  # warm-up, also fills GemForge's kernel cache
+            with ctx():
+                for _ in range(max(1, calls // 10)):
+                    fn()
+                sync()
+        for _ in range(rounds):
+            for side, ctx in enumerate(sides):
+                with ctx():
+                    t0 = time.perf_counter()
+                    for _ in range(calls):
+                        fn()
+                    sync()
+                    per_call[side].append((time.perf_counter() - t0) / calls)
+        return [1e6 * statistics.median(p) for p in per_call]
 
 
 def measure_copy_bandwidth(timer, nbytes=2**30):
@@ -330,8 +343,11 @@ def _measure(case, timer, backend, record_log):
             res["note"] = "ran (partly) on ATen: " + ", ".join(res["gemforge_ops"] or ["nothing recorded"])
         res.update(_check(ref, out))
         del ref, out
-        with gemforge.use(backend=backend):
-            res["gemforge_us"] = time_us(call)
+        if case.metric == "device":
+            with gemforge.use(backend=backend):
+                res["gemforge_us"] = time_us(call)
+        else:
+            res["torch_us"], res["gemforge_us"] = timer.host_pair_us(call, lambda: gemforge.use(backend=backend))
     except Exception as e:  # keep going: one broken case must not lose the others
         msg = str(e).strip()
         res.update(check="error", error=f"{type(e).__name__}: {msg.splitlines()[-1] if msg else ''}",
