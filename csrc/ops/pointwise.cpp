@@ -192,9 +192,15 @@ struct UnaryOp {
   OpRecord rec_fn, rec_inplace, rec_out;
 };
 
-at::TensorIterator unary_iter(Promote p, at::TensorBase& out, const at::TensorBase& self) {
-  return p == Promote::IntToFloat ? at::TensorIterator::unary_float_op(out, self)
-                                  : at::TensorIterator::unary_op(out, self);
+// Borrowing builds (as ATen's structured kernels do): no reference counting of the operands.
+at::TensorIterator unary_iter(Promote p, const at::TensorBase& out, const at::TensorBase& self) {
+  at::TensorIterator iter;
+  if (p == Promote::IntToFloat) {
+    iter.build_borrowing_unary_float_op(out, self);
+  } else {
+    iter.build_borrowing_unary_op(out, self);
+  }
+  return iter;
 }
 
 c10::ScalarType unary_common(Promote p, const at::TensorIteratorBase& iter) {
@@ -203,8 +209,7 @@ c10::ScalarType unary_common(Promote p, const at::TensorIteratorBase& iter) {
 
 // Returns false when the iterator is beyond our kernels (the caller falls back).
 bool unary_into(UnaryOp& op, at::Tensor& out, const at::Tensor& self, int64_t mode) {
-  at::TensorBase out_base = out;
-  auto iter = unary_iter(op.promote, out_base, self);
+  auto iter = unary_iter(op.promote, out, self);
   if (!run_pointwise(op.kernels, iter, unary_common(op.promote, iter), nullptr, mode)) return false;
   if (self.is_cpu()) iter.cast_outputs();
   if (!out.defined()) out = iter.output();
@@ -344,17 +349,22 @@ struct BinaryOp {
   OpRecord rec[6];
 };
 
-at::TensorIterator binary_iter(bool int_to_float, at::TensorBase& out, const at::TensorBase& a,
+at::TensorIterator binary_iter(bool int_to_float, const at::TensorBase& out, const at::TensorBase& a,
                                const at::TensorBase& b) {
-  return int_to_float ? at::TensorIterator::binary_float_op(out, a, b) : at::TensorIterator::binary_op(out, a, b);
+  at::TensorIterator iter;
+  if (int_to_float) {
+    iter.build_borrowing_binary_float_op(out, a, b);
+  } else {
+    iter.build_borrowing_binary_op(out, a, b);
+  }
+  return iter;
 }
 
 // out = op(a, b [, alpha]); `check` runs ATen's argument checks on the built iterator.
 template <typename Check>
 bool binary_into(PointwiseKernels& k, bool int_to_float, at::Tensor& out, const at::Tensor& a, const at::Tensor& b,
                  const c10::Scalar* alpha, int64_t mode, Check check) {
-  at::TensorBase out_base = out;
-  auto iter = binary_iter(int_to_float, out_base, a, b);
+  auto iter = binary_iter(int_to_float, out, a, b);
   check(iter);
   if (!run_pointwise(k, iter, iter.common_dtype(), alpha, mode)) return false;
   if (iter.device(0).is_cpu()) iter.cast_outputs();

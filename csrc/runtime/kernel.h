@@ -34,7 +34,7 @@ enum class ArgType : uint8_t {
 
 struct Arg {
   ArgType type;
-  uint8_t spec;  // Ptr: ScalarType | kAligned; I32/I64: kDivisible16
+  uint8_t spec;  // Ptr: ScalarType | kAligned; I32/I64: kDivisible16; Const: kWide (outside int32)
   union {
     uint64_t ptr;
     int32_t i32;
@@ -47,6 +47,7 @@ struct Arg {
 
 constexpr uint8_t kAligned = 0x80;
 constexpr uint8_t kDivisible16 = 0x01;
+constexpr uint8_t kWide = 0x02;
 
 // Arguments in the order of the Triton function's parameters. Fixed capacity, no heap.
 class KernelArgs {
@@ -81,9 +82,9 @@ struct SpecKey {
   uint8_t bytes[kCapacity];
 
   void push(uint8_t b) { bytes[size++] = b; }
-  void push64(uint64_t v) {
-    std::memcpy(bytes + size, &v, 8);
-    size += 8;
+  void push_bytes(const void* p, int n) {
+    std::memcpy(bytes + size, p, n);
+    size += n;
   }
   uint64_t hash() const;
   bool operator==(const SpecKey& o) const {
@@ -192,7 +193,8 @@ void set_compile_only_arch(int arch);
 
 // True while this thread runs a kernel under the interpreter: ops issued by the interpreter
 // itself must go to ATen, not back to us.
-bool in_interpreter();
+extern thread_local bool t_in_interpreter;
+inline bool in_interpreter() { return t_in_interpreter; }
 
 struct DeviceInfo {
   int arch = 0;

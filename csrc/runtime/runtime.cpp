@@ -65,6 +65,8 @@ void check(CUresult result, const char* what) {
 
 namespace gemforge::rt {
 
+thread_local bool t_in_interpreter = false;
+
 // ---------------------------------------------------------------- arguments
 
 Arg& KernelArgs::push() {
@@ -130,6 +132,7 @@ KernelArgs& KernelArgs::constant(int64_t value) {
   Arg& a = push();
   a.type = ArgType::Const;
   a.v.i64 = value;
+  if (value < INT32_MIN || value > INT32_MAX) a.spec = kWide;
   return *this;
 }
 
@@ -146,12 +149,19 @@ KernelArgs& KernelArgs::body() {
 // ---------------------------------------------------------------- keys
 
 uint64_t SpecKey::hash() const {
-  uint64_t h = 1469598103934665603ull;  // FNV-1a
-  for (uint16_t i = 0; i < size; ++i) {
-    h ^= bytes[i];
-    h *= 1099511628211ull;
+  // Eight bytes at a time (this runs on every launch), then the tail.
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ size;
+  int i = 0;
+  for (; i + 8 <= size; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, bytes + i, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
   }
-  return h;
+  uint64_t tail = 0;
+  std::memcpy(&tail, bytes + i, size - i);
+  h = (h ^ tail) * 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 29);
 }
 
 void build_key(SpecKey& key, int arch, const LaunchConfig& cfg, const KernelArgs& args) {
@@ -164,7 +174,14 @@ void build_key(SpecKey& key, int arch, const LaunchConfig& cfg, const KernelArgs
     TORCH_CHECK(key.size + 10 <= SpecKey::kCapacity, "gemforge: specialization key too long");
     key.push(static_cast<uint8_t>(a.type));
     key.push(a.spec);
-    if (a.type == ArgType::Const) key.push64(static_cast<uint64_t>(a.v.i64));
+    if (a.type == ArgType::Const) {
+      if (a.spec & kWide) {
+        key.push_bytes(&a.v.i64, 8);
+      } else {
+        const int32_t v32 = static_cast<int32_t>(a.v.i64);
+        key.push_bytes(&v32, 4);
+      }
+    }
   }
 }
 
@@ -182,7 +199,6 @@ std::atomic<bool> g_disk_cache{true};
 std::atomic<bool> g_frozen{false};
 std::mutex g_handles_mutex;
 std::vector<KernelHandle*> g_handles;
-thread_local bool t_in_interpreter = false;
 thread_local int t_compile_only_arch = 0;
 }  // namespace
 
@@ -203,7 +219,6 @@ std::string cache_dir() {
 void set_disk_cache_enabled(bool enabled) { g_disk_cache = enabled; }
 void set_frozen(bool frozen) { g_frozen = frozen; }
 bool frozen() { return g_frozen; }
-bool in_interpreter() { return t_in_interpreter; }
 void set_compile_only_arch(int arch) { t_compile_only_arch = arch; }
 
 void register_handle(KernelHandle* handle) {

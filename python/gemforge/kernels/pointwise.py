@@ -187,7 +187,7 @@ def _operand(x, offs, mask, IS_SCALAR: tl.constexpr, COMPUTE: tl.constexpr):
     if IS_SCALAR:
         return to_compute(x, COMPUTE)
     else:
-        return to_compute(tl.load(x + offs, mask=mask, eviction_policy="evict_first"), COMPUTE)
+        return to_compute(tl.load(x + offs, mask=mask), COMPUTE)
 
 
 @triton.jit
