@@ -143,9 +143,12 @@ bool run_sum(const at::Tensor& viewed, const at::Tensor& self, c10::ScalarType i
   red2.size[0] = split;
   red2.in_stride[0] = K;
   const int64_t contiguous[3] = {1, kept.size[0], kept.size[0] * kept.size[1]};
-  const rt::TileConfig& c2 = rt::lookup_config(rt::Family::ReduceOuter, arch, K, split);
-  const int64_t bk2 = std::min<int64_t>(c2.block0, next_pow2(K));
-  const int64_t br2 = std::min<int64_t>(c2.block1, next_pow2(split));
+  // A single output (a full reduction) reads its partials contiguously: an inner reduction.
+  const bool inner2 = K == 1;
+  const rt::TileConfig& c2 = inner2 ? rt::lookup_config(rt::Family::ReduceInner, arch, split, K)
+                                    : rt::lookup_config(rt::Family::ReduceOuter, arch, K, split);
+  const int64_t bk2 = std::min<int64_t>(inner2 ? c2.block1 : c2.block0, next_pow2(K));
+  const int64_t br2 = std::min<int64_t>(inner2 ? c2.block0 : c2.block1, next_pow2(split));
   launch_sum(viewed, partials, kept, contiguous, red2, split, 1, mean, static_cast<double>(R), acc, bk2, br2, c2,
              K * split > INT32_MAX - 4096);
   return true;
