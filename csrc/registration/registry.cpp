@@ -33,10 +33,11 @@ std::string strip_namespace(const std::string& name) {
   return name.rfind("aten::", 0) == 0 ? name.substr(6) : name;
 }
 
+// "add.Tensor" matches that overload only; "add" matches add.* and add_.*; "add_" matches add_.*.
 bool matches(const std::string& query, const std::string& overload) {
   const std::string q = strip_namespace(query);
-  return q == overload || (q.find('.') == std::string::npos && q == base_name(overload)) ||
-         (q.find('.') == std::string::npos && q == overload.substr(0, overload.find('.')));
+  if (q.find('.') != std::string::npos) return q == overload;
+  return q == base_name(overload) || q == overload.substr(0, overload.find('.'));
 }
 
 // Silences "overriding a previously registered kernel" while we register: overriding ATen's

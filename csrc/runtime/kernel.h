@@ -167,7 +167,7 @@ class KernelHandle {
   const char* body_;
 
   std::atomic<Table*> table_{nullptr};
-  std::mutex mutex_;  // guards inserts, ownership lists and source_hash_
+  mutable std::mutex mutex_;  // guards inserts, ownership lists and source_hash_
   size_t count_ = 0;
   std::vector<std::unique_ptr<CompiledKernel>> owned_;
   std::vector<std::unique_ptr<CompiledKernel>> retired_;  // cleared entries (readers may hold one)

@@ -87,21 +87,6 @@ KernelArgs& KernelArgs::tensor(const at::TensorBase& t) {
   return *this;
 }
 
-KernelArgs& KernelArgs::integer(int64_t value) {
-  Arg& a = push();
-  if (value == 1) {
-    a.type = ArgType::One;
-  } else if (value >= INT32_MIN && value <= INT32_MAX) {
-    a.type = ArgType::I32;
-    a.v.i32 = static_cast<int32_t>(value);
-  } else {
-    a.type = ArgType::I64;
-    a.v.i64 = value;
-  }
-  if (value % 16 == 0) a.spec = kDivisible16;
-  return *this;
-}
-
 KernelArgs& KernelArgs::scalar_integer(int64_t value) {
   Arg& a = push();
   if (value >= INT32_MIN && value <= INT32_MAX) {
@@ -111,6 +96,14 @@ KernelArgs& KernelArgs::scalar_integer(int64_t value) {
     a.type = ArgType::I64;
     a.v.i64 = value;
   }
+  return *this;
+}
+
+KernelArgs& KernelArgs::integer(int64_t value) {
+  scalar_integer(value);
+  Arg& a = args_[n_ - 1];
+  if (value == 1) a.type = ArgType::One;  // Triton compiles it in as constexpr 1
+  if (value % 16 == 0) a.spec = kDivisible16;
   return *this;
 }
 
@@ -287,7 +280,7 @@ CompiledKernel* KernelHandle::insert(std::unique_ptr<CompiledKernel> kernel) {
 }
 
 size_t KernelHandle::cached_variants() const {
-  std::lock_guard<std::mutex> lock(const_cast<std::mutex&>(mutex_));
+  std::lock_guard<std::mutex> lock(mutex_);
   return count_;
 }
 
@@ -456,6 +449,14 @@ namespace {
 
 std::string identity_of(KernelHandle& handle) { return handle.source_hash() + "|" + handle.describe(); }
 
+// What the launch path supports; checked once per compiled variant instead of per launch.
+std::unique_ptr<CompiledKernel> checked(std::unique_ptr<CompiledKernel> k, const KernelHandle& handle) {
+  TORCH_CHECK(k->num_ctas == 1, "gemforge: kernel ", handle.describe(), " uses clusters (num_ctas > 1)");
+  TORCH_CHECK(k->global_scratch_size == 0 && k->profile_scratch_size == 0, "gemforge: kernel ",
+              handle.describe(), " needs Triton scratch memory, which the launcher does not provide");
+  return k;
+}
+
 CompiledKernel* compile_or_load(KernelHandle& handle, const SpecKey& key, uint64_t hash,
                                 const LaunchConfig& cfg, const KernelArgs& args, int arch) {
   TORCH_CHECK(!frozen(), "gemforge: kernel cache miss while frozen (e.g. during CUDA graph capture) for ",
@@ -470,7 +471,7 @@ CompiledKernel* compile_or_load(KernelHandle& handle, const SpecKey& key, uint64
     if (read_file(path, bytes)) {
       if (auto k = deserialize(bytes, identity, key)) {
         stats().disk_hits++;
-        return handle.insert(std::move(k));
+        return handle.insert(checked(std::move(k), handle));
       }
       stats().disk_rejects++;  // truncated, corrupt or foreign: recompile and overwrite
     }
@@ -480,7 +481,7 @@ CompiledKernel* compile_or_load(KernelHandle& handle, const SpecKey& key, uint64
   k->key = key;
   k->hash = hash;
   if (use_disk) write_file_atomic(path, serialize(*k, identity));
-  return handle.insert(std::move(k));
+  return handle.insert(checked(std::move(k), handle));
 }
 
 cu::CUfunction load_function(CompiledKernel& k, int device) {
@@ -543,9 +544,6 @@ void launch_cuda(KernelHandle& handle, const LaunchConfig& cfg, const KernelArgs
   void* fn = k->functions[device].load(std::memory_order_acquire);
   if (fn == nullptr) fn = load_function(*k, device);
 
-  TORCH_CHECK(k->num_ctas == 1, "gemforge: kernels with clusters (num_ctas > 1) are not supported");
-  TORCH_CHECK(k->global_scratch_size == 0 && k->profile_scratch_size == 0,
-              "gemforge: kernel ", handle.describe(), " needs Triton scratch memory, which is not supported");
   void* params[KernelArgs::kMax + 2];
   int n = 0;
   uint64_t null_scratch = 0;

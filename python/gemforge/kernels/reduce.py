@@ -8,20 +8,13 @@ Dims are passed innermost first; unused dims are constexpr.
 import triton
 import triton.language as tl
 
-# accumulator codes (c10::ScalarType)
+from .pointwise import to_compute
+
+# accumulator types, as c10::ScalarType codes (the compute-type cast is shared with pointwise)
 ACC_I64 = tl.constexpr(4)
 ACC_F32 = tl.constexpr(6)
 ACC_F64 = tl.constexpr(7)
-
-
-@triton.jit
-def _acc_type(x, ACC: tl.constexpr):
-    if ACC == ACC_F64:
-        return x.to(tl.float64)
-    elif ACC == ACC_I64:
-        return x.to(tl.int64)
-    else:
-        return x.to(tl.float32)
+_acc_type = to_compute
 
 
 @triton.jit
