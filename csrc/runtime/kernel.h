@@ -146,7 +146,6 @@ class KernelHandle {
   CompiledKernel* find(const SpecKey& key, uint64_t hash) const;
   // Inserts unless an equal key is already present; returns the entry in the table.
   CompiledKernel* insert(std::unique_ptr<CompiledKernel> kernel);
-  size_t cached_variants() const;
   void clear();
 
   // Hash of the kernel source (and its op body) and Triton version; computed on first miss.

@@ -279,11 +279,6 @@ CompiledKernel* KernelHandle::insert(std::unique_ptr<CompiledKernel> kernel) {
   return raw;
 }
 
-size_t KernelHandle::cached_variants() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return count_;
-}
-
 void KernelHandle::clear() {
   // Only for tests: drop the table (entries stay owned, so a concurrent reader stays safe).
   std::lock_guard<std::mutex> lock(mutex_);
