@@ -6,6 +6,8 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/ScalarType.h>
 
+#include <initializer_list>
+
 namespace gemforge::ops {
 
 inline int64_t next_pow2(int64_t v) {
@@ -31,14 +33,15 @@ inline bool dtype_in(uint32_t set, c10::ScalarType t) {
   return s < 32 && (set & (1u << s));
 }
 
-// Why an input goes to ATen's kernel instead of ours (nullptr: ours handles it). ATen then
-// also raises ATen's own error for invalid input.
-inline const char* unsupported(uint32_t set, const at::Tensor& a, const at::Tensor* b, const at::Tensor* out) {
+// Why these inputs go to ATen's kernel instead of ours (nullptr: ours handles them). ATen then
+// also raises ATen's own error for invalid input. Undefined tensors (absent optionals) are skipped.
+inline const char* unsupported(uint32_t dtypes, std::initializer_list<const at::TensorBase*> tensors) {
   if (rt::in_interpreter()) return "inside the interpreter";
-  if (!dtype_in(set, a.scalar_type()) || (b && !dtype_in(set, b->scalar_type())) ||
-      (out && !dtype_in(set, out->scalar_type())))
-    return "dtype";
-  if (a.layout() != c10::kStrided || (b && b->layout() != c10::kStrided)) return "layout";
+  for (const at::TensorBase* t : tensors) {
+    if (!t->defined()) continue;
+    if (!dtype_in(dtypes, t->scalar_type())) return "dtype";
+    if (t->layout() != c10::kStrided) return "layout";
+  }
   return nullptr;
 }
 

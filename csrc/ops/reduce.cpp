@@ -253,7 +253,7 @@ struct Reduce {
   static at::Tensor dim_fn(OpRecord& rec, const at::Tensor& self, at::OptionalIntArrayRef dim, bool keepdim,
                            std::optional<c10::ScalarType> dtype) {
     auto dt = reduce_dtypes(mean, self, dtype, nullptr);
-    const char* why = unsupported(kAllReal, self, nullptr, nullptr);
+    const char* why = unsupported(kAllReal, {&self});
     if (why || !dt) {
       record(rec, true, why ? why : "dtype");
       return aten_reduce(mean, self, dim, keepdim, dtype);
@@ -267,7 +267,7 @@ struct Reduce {
   static at::Tensor& out_fn(OpRecord& rec, const at::Tensor& self, at::OptionalIntArrayRef dim, bool keepdim,
                             std::optional<c10::ScalarType> dtype, at::Tensor& out) {
     auto dt = reduce_dtypes(mean, self, dtype, &out);
-    const char* why = unsupported(kAllReal, self, nullptr, &out);
+    const char* why = unsupported(kAllReal, {&self, &out});
     if (why || !dt || out.device() != self.device()) {
       record(rec, true, why ? why : "dtype or device");
       return aten_reduce_out(mean, self, dim, keepdim, dtype, out);
@@ -356,7 +356,7 @@ at::Tensor& aten_softmax_out(bool log, const at::Tensor& s, int64_t dim, bool h,
 
 // half_to_float is only meaningful for half inputs on CUDA; other combinations go to ATen.
 bool softmax_supported(const at::Tensor& self, bool half_to_float) {
-  if (unsupported(kFloats, self, nullptr, nullptr)) return false;
+  if (unsupported(kFloats, {&self})) return false;
   return !half_to_float || ((self.scalar_type() == c10::kHalf || self.scalar_type() == c10::kBFloat16) && self.is_cuda());
 }
 

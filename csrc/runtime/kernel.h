@@ -52,7 +52,7 @@ constexpr uint8_t kWide = 0x02;
 // Arguments in the order of the Triton function's parameters. Fixed capacity, no heap.
 class KernelArgs {
  public:
-  static constexpr int kMax = 48;
+  static constexpr int kMax = 64;
 
   KernelArgs& tensor(const at::TensorBase& t);
   KernelArgs& integer(int64_t value);  // Triton's rules: ==1 -> constexpr, %16 -> divisible
@@ -77,7 +77,7 @@ class KernelArgs {
 // Compact, string-free identity of a compiled variant: device architecture, num_warps,
 // num_stages, and per argument its type, dtype, alignment/divisibility and constexpr value.
 struct SpecKey {
-  static constexpr int kCapacity = 240;
+  static constexpr int kCapacity = 256;
   uint16_t size = 0;
   uint8_t bytes[kCapacity];
 

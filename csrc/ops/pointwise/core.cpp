@@ -1,0 +1,174 @@
+// The pointwise launcher (see pointwise.h).
+#define TORCH_ASSERT_ONLY_METHOD_OPERATORS
+#include "ops/pointwise/pointwise.h"
+
+#include "runtime/config_table.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace gemforge::ops {
+
+constexpr int kMaxRank = 6;
+constexpr int kMaxInputs = 3;
+
+c10::ScalarType compute_type(c10::ScalarType common) {
+  if (common == c10::kHalf || common == c10::kBFloat16) return c10::kFloat;
+  if (common == c10::kBool) return c10::kInt;
+  return common;
+}
+
+namespace {
+
+// A runtime scalar in the compute type (alpha, a parameter, or a CPU scalar operand's value).
+void scalar_arg(rt::KernelArgs& args, const c10::Scalar& s, c10::ScalarType compute) {
+  if (compute == c10::kDouble) {
+    args.f64(s.toDouble());
+  } else if (c10::isFloatingType(compute)) {
+    args.f32(s.toDouble());
+  } else if (s.isFloatingPoint()) {
+    // a float parameter of an op computing in integers (e.g. leaky_relu's slope never is;
+    // clamp bounds are converted by the op itself): truncate as a C++ cast would
+    args.scalar_integer(static_cast<int64_t>(s.toDouble()));
+  } else {
+    args.scalar_integer(s.toLong());
+  }
+}
+
+c10::Scalar operand_scalar(at::TensorIteratorBase& iter, int arg, c10::ScalarType compute) {
+  if (c10::isFloatingType(compute)) return iter.scalar_value<double>(arg);
+  return iter.scalar_value<int64_t>(arg);
+}
+
+}  // namespace
+
+bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::ScalarType compute,
+                   const Scalars& scalars, int64_t mode) {
+  const int64_t numel = iter.numel();
+  if (numel == 0) return true;
+  const int nin = iter.ninputs();
+  TORCH_INTERNAL_ASSERT(nin >= 1 && nin <= kMaxInputs && iter.noutputs() == 1);
+  const int ndim = iter.ndim();
+  if (ndim > kMaxRank) return false;
+  const c10::Device device = iter.device(0);
+  const int arch = arch_of(device);
+  bool is_scalar[kMaxInputs] = {false, false, false};
+  for (int j = 0; j < nin; ++j) is_scalar[j] = iter.is_cpu_scalar(1 + j);
+  // operand a (0 = output) is read through a pointer with strides
+  auto is_tensor = [&](int a) { return a == 0 || (a <= nin && !is_scalar[a - 1]); };
+
+  // Flat path: every tensor operand is contiguous in iteration order.
+  bool flat = ndim <= 1;
+  for (int a = 0; flat && ndim == 1 && a <= nin; ++a) {
+    if (is_tensor(a)) flat = iter.strides(a)[0] == iter.element_size(a);
+  }
+
+  rt::KernelArgs args;
+  args.tensor(iter.tensor_base(0));
+  for (int j = 0; j < kMaxInputs; ++j) {
+    if (j >= nin) {
+      args.none();
+    } else if (is_scalar[j]) {
+      scalar_arg(args, operand_scalar(iter, 1 + j, compute), compute);
+    } else {
+      args.tensor(iter.tensor_base(1 + j));
+    }
+  }
+  for (const c10::Scalar* s : scalars.s) {
+    if (s) scalar_arg(args, *s, compute); else args.none();
+  }
+  auto constexprs = [&] {
+    args.body().constant(nin).constant(is_scalar[0]).constant(is_scalar[1]).constant(is_scalar[2]);
+    args.constant(static_cast<int64_t>(compute)).constant(mode);
+  };
+
+  rt::LaunchConfig cfg;
+  if (flat) {
+    const auto& c = rt::lookup_config(rt::Family::Pointwise1D, arch, numel, 0);
+    const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
+    args.integer(numel);
+    constexprs();
+    args.constant(block).constant(numel > INT32_MAX - block);
+    cfg.grid[0] = (numel + block - 1) / block;
+    cfg.num_warps = c.num_warps;
+    cfg.num_stages = c.num_stages;
+    rt::launch(k.flat, cfg, args, device);
+    return true;
+  }
+
+  // Strided path. Dims are innermost first; pad to two dims.
+  const int rank = std::max(ndim, 2);
+  int64_t sizes[kMaxRank];
+  for (int d = 0; d < rank; ++d) sizes[d] = d < ndim ? iter.shape()[d] : 1;
+  bool transposed = false;  // some operand is contiguous along dim 1 instead of dim 0
+  bool need_int64 = false;
+  for (int a = 0; a <= nin; ++a) {
+    if (!is_tensor(a)) continue;
+    int64_t max_offset = 0;
+    for (int d = 0; d < ndim; ++d) {
+      max_offset += std::abs(iter.strides(a)[d] / iter.element_size(a)) * (sizes[d] - 1);
+    }
+    need_int64 = need_int64 || max_offset > INT32_MAX;
+    transposed = transposed || (ndim >= 2 && iter.strides(a)[1] == iter.element_size(a) && sizes[1] > 1);
+  }
+  for (int d = 0; d < kMaxRank; ++d) {
+    if (d < rank) args.integer(sizes[d]); else args.none();
+  }
+  for (int a = 0; a <= kMaxInputs; ++a) {
+    for (int d = 0; d < kMaxRank; ++d) {
+      if (!is_tensor(a)) {
+        args.constant(0);  // scalar or absent operand: offsets unused, folded away
+      } else if (d < rank) {
+        args.integer(d < ndim ? iter.strides(a)[d] / iter.element_size(a) : 0);
+      } else {
+        args.none();
+      }
+    }
+  }
+  const auto& c = rt::lookup_config(transposed ? rt::Family::PointwiseTransposed : rt::Family::PointwiseND, arch,
+                                    sizes[0], sizes[1]);
+  const int64_t block0 = std::min<int64_t>(c.block0, next_pow2(sizes[0]));
+  const int64_t block1 = std::min<int64_t>(c.block1, next_pow2(sizes[1]));
+  int64_t grid = ((sizes[0] + block0 - 1) / block0) * ((sizes[1] + block1 - 1) / block1);
+  for (int d = 2; d < rank; ++d) grid *= sizes[d];
+  constexprs();
+  args.constant(rank).constant(block0).constant(block1);
+  args.constant(need_int64 || grid > INT32_MAX / 2);
+  cfg.grid[0] = grid;
+  cfg.num_warps = c.num_warps;
+  cfg.num_stages = c.num_stages;
+  rt::launch(k.strided, cfg, args, device);
+  return true;
+}
+
+void finish_pointwise(at::TensorIteratorBase& iter, at::Tensor& out) {
+  if (iter.device(0).is_cpu()) iter.cast_outputs();
+  if (!out.defined()) out = iter.output();
+}
+
+at::TensorIterator binary_iter(Binary kind, const at::TensorBase& out, const at::TensorBase& a,
+                               const at::TensorBase& b) {
+  at::TensorIterator iter;
+  switch (kind) {
+    case Binary::Plain: iter.build_borrowing_binary_op(out, a, b); break;
+    case Binary::IntToFloat: iter.build_borrowing_binary_float_op(out, a, b); break;
+    case Binary::Comparison: iter.build_borrowing_comparison_op(out, a, b); break;
+  }
+  return iter;
+}
+
+bool unary_into(UnaryOp& op, at::Tensor& out, const at::Tensor& self, const Scalars& scalars, int64_t mode) {
+  // Borrowing builds (as ATen's structured kernels do): no reference counting of the operands.
+  at::TensorIterator iter;
+  switch (op.promote) {
+    case Promote::Same: iter.build_borrowing_unary_op(out, self); break;
+    case Promote::IntToFloat: iter.build_borrowing_unary_float_op(out, self); break;
+    case Promote::Bool: iter.build_borrowing_unary_force_boolean_op(out, self); break;
+  }
+  const c10::ScalarType common = op.promote == Promote::IntToFloat ? iter.common_dtype() : iter.dtype(1);
+  if (!run_pointwise(op.kernels, iter, compute_type(common), scalars, mode)) return false;
+  finish_pointwise(iter, out);
+  return true;
+}
+
+}  // namespace gemforge::ops

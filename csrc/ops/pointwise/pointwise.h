@@ -1,0 +1,164 @@
+// The pointwise mechanism shared by every pointwise op file: TensorIterator does broadcasting,
+// type promotion, output allocation and dim coalescing; one launcher runs an op's Triton scalar
+// body (python/gemforge/kernels/pointwise_ops/) over it with the generic drivers in
+// python/gemforge/kernels/pointwise.py.
+//
+// Adding an operator: a scalar body in Python, and on this side either one GF_UNARY line (plain
+// unary ops) or its overloads written with `unsupported()` / `run_pointwise()` below, in the
+// pattern of `Unary`: unsupported input -> record the fallback and call ATen's kernel; else
+// record, build the iterator, run, and fall back if run_pointwise says the layout is beyond it.
+#pragma once
+
+#include "ops/op_utils.h"
+#include "registration/registry.h"
+#include "runtime/kernel.h"
+
+#include <ATen/TensorIterator.h>
+
+#include <initializer_list>
+
+namespace gemforge::ops {
+
+// The two drivers, bound to one op body (a function name in gemforge.kernels.pointwise).
+struct PointwiseKernels {
+  rt::KernelHandle flat;     // pointwise_1d: every tensor operand contiguous
+  rt::KernelHandle strided;  // pointwise_nd: up to kMaxRank dims after coalescing
+};
+#define GF_POINTWISE_KERNELS(body)                              \
+  {                                                             \
+    {"gemforge.kernels.pointwise", "pointwise_1d", "OP", body}, \
+    {"gemforge.kernels.pointwise", "pointwise_nd", "OP", body}, \
+  }
+
+// The type a body computes in for a given common dtype: half types compute in fp32, bool as
+// int32 (so True + True stays nonzero), everything else in itself.
+c10::ScalarType compute_type(c10::ScalarType common);
+
+// Runtime scalars a body receives as s0, s1, s2, converted to the compute type.
+struct Scalars {
+  const c10::Scalar* s[3] = {nullptr, nullptr, nullptr};
+  Scalars() = default;
+  Scalars(const c10::Scalar& a) : s{&a, nullptr, nullptr} {}
+  Scalars(const c10::Scalar& a, const c10::Scalar& b) : s{&a, &b, nullptr} {}
+  Scalars(const c10::Scalar& a, const c10::Scalar& b, const c10::Scalar& c) : s{&a, &b, &c} {}
+};
+
+// out = body(in0[, in1[, in2]], s0, s1, s2, P=mode) over an iterator with one output and 1-3
+// inputs. CPU-scalar inputs become runtime scalars. `compute` is the type the inputs are
+// converted to before the body runs (see compute_type). Returns false when the layout is beyond
+// the strided kernel; the caller then falls back to ATen.
+bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::ScalarType compute,
+                   const Scalars& scalars = {}, int64_t mode = 0);
+
+// After run_pointwise on a borrowing build: the CPU backend computes into a temporary of the
+// common dtype when out's dtype differs (TensorIterator's cast_common_dtype_to_outputs), so cast
+// it back; `out` gets the iterator's output if it was undefined.
+void finish_pointwise(at::TensorIteratorBase& iter, at::Tensor& out);
+
+// ---------------------------------------------------------------- binary ops
+
+enum class Binary {
+  Plain,       // result = promoted type of the operands (add, mul, maximum, ...)
+  IntToFloat,  // integer operands give the default float type (true division, atan2, ...)
+  Comparison,  // result is bool (or out's dtype); computes in the operands' promoted type
+};
+
+// The iterator for out = op(a, b) of that kind (a borrowing build, as ATen's structured kernels).
+at::TensorIterator binary_iter(Binary kind, const at::TensorBase& out, const at::TensorBase& a,
+                               const at::TensorBase& b);
+
+struct NoCheck {
+  void operator()(const at::TensorIteratorBase&) const {}
+};
+
+// out = op(a, b) with the body of `k`; `check` runs ATen's argument checks on the built
+// iterator (e.g. sub's bool check). False: fall back to ATen.
+template <typename Check = NoCheck>
+bool binary_into(PointwiseKernels& k, Binary kind, at::Tensor& out, const at::Tensor& a, const at::Tensor& b,
+                 const Scalars& scalars = {}, int64_t mode = 0, Check&& check = {}) {
+  auto iter = binary_iter(kind, out, a, b);
+  check(iter);
+  if (!run_pointwise(k, iter, compute_type(iter.common_dtype()), scalars, mode)) return false;
+  finish_pointwise(iter, out);
+  return true;
+}
+
+// ---------------------------------------------------------------- plain unary ops
+
+enum class Promote {
+  Same,        // result dtype = input dtype (neg, abs, ...)
+  IntToFloat,  // integer and bool inputs give the default float dtype (exp, sin, ...)
+  Bool,        // result is bool (isposinf, signbit, ...)
+};
+
+struct UnaryOp {
+  PointwiseKernels kernels;
+  Promote promote;
+  uint32_t dtypes;
+  OpRecord rec_fn, rec_inplace, rec_out;
+};
+
+// out = op(self); builds the iterator for the op's promotion. False: fall back to ATen.
+bool unary_into(UnaryOp& op, at::Tensor& out, const at::Tensor& self, const Scalars& scalars = {},
+                int64_t mode = 0);
+
+// The three overloads (functional, in-place, out=) of a unary op. `Aten` supplies ATen's
+// kernels for the fallback (see GF_ATEN_UNARY).
+template <UnaryOp& op, typename Aten>
+struct Unary {
+  static at::Tensor fn(const at::Tensor& self) {
+    if (const char* why = unsupported(op.dtypes, {&self})) {
+      record(op.rec_fn, true, why);
+      return Aten::fn(self);
+    }
+    record(op.rec_fn);
+    at::Tensor out;
+    if (!unary_into(op, out, self)) return Aten::fn(self);
+    return out;
+  }
+  static at::Tensor& inplace(at::Tensor& self) {
+    if (const char* why = unsupported(op.dtypes, {&self})) {
+      record(op.rec_inplace, true, why);
+      return Aten::inplace(self);
+    }
+    record(op.rec_inplace);
+    if (!unary_into(op, self, self)) return Aten::inplace(self);
+    return self;
+  }
+  static at::Tensor& out(const at::Tensor& self, at::Tensor& out) {
+    if (const char* why = unsupported(op.dtypes, {&self, &out})) {
+      record(op.rec_out, true, why);
+      return Aten::out(self, out);
+    }
+    record(op.rec_out);
+    if (!unary_into(op, out, self)) return Aten::out(self, out);
+    return out;
+  }
+  static void add(std::vector<OpEntry>& t, bool has_inplace = true) {
+    t.push_back(entry<&fn>(op.rec_fn));
+    if (has_inplace) t.push_back(entry<&inplace>(op.rec_inplace));
+    t.push_back(entry<&out>(op.rec_out));
+  }
+};
+
+// ATen's own kernels for a unary op, on the backend of the tensor.
+#define GF_ATEN_UNARY(name, fn_cuda, fn_cpu, inplace_cuda, inplace_cpu, out_cuda, out_cpu)                    \
+  struct name##_aten {                                                                                       \
+    static at::Tensor fn(const at::Tensor& s) { return s.is_cuda() ? fn_cuda(s) : fn_cpu(s); }               \
+    static at::Tensor& inplace(at::Tensor& s) { return s.is_cuda() ? inplace_cuda(s) : inplace_cpu(s); }     \
+    static at::Tensor& out(const at::Tensor& s, at::Tensor& o) {                                             \
+      return o.is_cuda() ? out_cuda(o, s) : out_cpu(o, s);                                                   \
+    }                                                                                                        \
+  };
+// ... for the usual case of structured CUDA and CPU kernels (ATen/ops/<name>_{cuda,cpu}_dispatch.h).
+#define GF_ATEN_UNARY_STD(name)                                                                                \
+  GF_ATEN_UNARY(name, at::cuda::name, at::cpu::name, at::cuda::name##_, at::cpu::name##_, at::cuda::name##_out, \
+                at::cpu::name##_out)
+
+// One line per plain unary op: name (aten base name = body name), promotion, supported dtypes.
+// Needs name##_aten (GF_ATEN_UNARY*) first; defines name##_op and name##_ops.
+#define GF_UNARY(name, promote, dtypes)                                                                   \
+  UnaryOp name##_op{GF_POINTWISE_KERNELS(#name), promote, dtypes, {#name}, {#name "_"}, {#name ".out"}}; \
+  using name##_ops = Unary<name##_op, name##_aten>;
+
+}  // namespace gemforge::ops
