@@ -43,6 +43,9 @@ class OpSpec:
     # Discontinuous ops (floor/trunc division) are compared with torch computing in the op math
     # type (fp32 for half types), as ATen's kernels do, not with fp64.
     opmath_reference: bool = False
+    # The reference computation when it is not `fn` itself on fp64 CPU inputs (e.g. a backward
+    # op checked against autograd). Called with the fp64 CPU versions of the sample's args.
+    reference: Optional[Callable] = None
 
 
 def make(shape, dtype, device, positive=False, noncontig=False, seed=0, nonzero=False):

@@ -64,6 +64,10 @@ const std::vector<OpEntry>& op_table() {
   static const std::vector<OpEntry> table = [] {
     std::vector<OpEntry> t;
     add_pointwise_ops(t);
+    add_unary_math_ops(t);
+    add_activations_ops(t);
+    add_binary_ops(t);
+    add_ternary_ops(t);
     add_reduction_ops(t);
     return t;
   }();

@@ -30,7 +30,11 @@ struct OpEntry {
 };
 
 // Each op module appends its overloads.
-void add_pointwise_ops(std::vector<OpEntry>& table);
+void add_pointwise_ops(std::vector<OpEntry>& table);  // arith.cpp
+void add_unary_math_ops(std::vector<OpEntry>& table);
+void add_activations_ops(std::vector<OpEntry>& table);
+void add_binary_ops(std::vector<OpEntry>& table);
+void add_ternary_ops(std::vector<OpEntry>& table);
 void add_reduction_ops(std::vector<OpEntry>& table);
 
 const std::vector<OpEntry>& op_table();

@@ -17,6 +17,10 @@ import triton.language as tl
 
 from .pointwise_ops.common import to_compute  # noqa: F401  (also used by reduce.py)
 from .pointwise_ops.arith import *  # noqa: F401,F403
+from .pointwise_ops.unary_math import *  # noqa: F401,F403
+from .pointwise_ops.activations import *  # noqa: F401,F403
+from .pointwise_ops.binary import *  # noqa: F401,F403
+from .pointwise_ops.ternary import *  # noqa: F401,F403
 
 # ---------------------------------------------------------------- drivers
 
