@@ -35,27 +35,8 @@ import gemforge
 
 # --------------------------------------------------------------------------- operators
 
-# name -> (family, fn, input domains). The family is what --only matches (besides the name).
-# Domains: "any" standard normal, "pos" in [0.1, 4.1) (log/sqrt/rsqrt), "nz" |x| >= 0.25 (divisors).
-POINTWISE = {
-    "add": ("add", torch.add, ("any", "any")),
-    "sub": ("sub", torch.sub, ("any", "any")),
-    "rsub": ("rsub", torch.rsub, ("any", "any")),
-    "mul": ("mul", torch.mul, ("any", "any")),
-    "div": ("div", torch.div, ("any", "nz")),
-    "div(floor)": ("div", lambda x, y: torch.div(x, y, rounding_mode="floor"), ("any", "nz")),
-    "neg": ("neg", torch.neg, ("any",)),
-    "abs": ("abs", torch.abs, ("any",)),
-    "exp": ("exp", torch.exp, ("any",)),
-    "log": ("log", torch.log, ("pos",)),
-    "sqrt": ("sqrt", torch.sqrt, ("pos",)),
-    "rsqrt": ("rsqrt", torch.rsqrt, ("pos",)),
-    "sigmoid": ("sigmoid", torch.sigmoid, ("any",)),
-    "silu": ("silu", F.silu, ("any",)),
-    "relu": ("relu", F.relu, ("any",)),
-    "gelu": ("gelu", F.gelu, ("any",)),
-    "gelu(tanh)": ("gelu", lambda x: F.gelu(x, approximate="tanh"), ("any",)),
-}
+# The pointwise operators and their inputs: bench_ops.POINTWISE.
+from .bench_ops import FLOAT as FLOAT_DTYPES, POINTWISE, family_of  # noqa: E402
 
 # name -> (fn(x, dim) with dim=None meaning a full reduction, family)
 REDUCTIONS = {
@@ -65,7 +46,8 @@ REDUCTIONS = {
     "log_softmax": (lambda x, dim: F.log_softmax(x, dim=dim), "log_softmax"),
 }
 
-DTYPE_NAMES = {torch.bfloat16: "bf16", torch.float16: "fp16", torch.float32: "fp32"}
+DTYPE_NAMES = {torch.bfloat16: "bf16", torch.float16: "fp16", torch.float32: "fp32", torch.int16: "int16",
+               torch.int32: "int32", torch.bool: "bool"}
 
 # (rtol, atol) per dtype; atol is scaled by the reference's magnitude in _check.
 TOLERANCES = {torch.bfloat16: (1.6e-2, 1e-2), torch.float16: (1e-3, 1e-5), torch.float32: (1.3e-6, 1e-5)}
@@ -80,8 +62,10 @@ class Case:
     metric: str                 # "device": kernel time on big inputs | "host": wall time per call, tiny inputs
     make_inputs: Callable[[], tuple]
     fn: Callable[..., torch.Tensor]
-    bytes: int                  # must move: inputs read once + outputs written once
     reduce_size: int = 1        # elements reduced into each output element
+    issue: int = 2              # the issue whose bars the case is held to
+    layout: str = "large"       # "large" contiguous | "strided" | "broadcast" | "llm" | "small"
+    plain: bool = False         # a plain unary/binary op (held to >= 90% of copy bandwidth)
 
 
 def _shape_str(shape):
@@ -95,14 +79,26 @@ def _numel(shape):
 
 
 def _random(shape, dtype, device, domain, transposed=False):
-    """Non-zero random values in the requested domain (fp32 draw, then cast)."""
-    if domain == "pos":
-        x = torch.rand(shape, device=device, dtype=torch.float32).mul_(4.0).add_(0.1)
+    """Random values in the requested domain (bench_ops' docstring), never all zeros."""
+    if domain == "mask":
+        x = torch.rand(shape, device=device) > 0.5
+    elif domain in ("intval", "shift"):
+        lo, hi = (-100, 101) if domain == "intval" else (0, 8)
+        x = torch.randint(lo, hi, shape, device=device, dtype=torch.int32).to(dtype)
     else:
-        x = torch.randn(shape, device=device, dtype=torch.float32)
-        if domain == "nz":
-            x = torch.where(x >= 0, x + 0.25, x - 0.25)
-    x = x.to(dtype)
+        if domain == "pos":
+            x = torch.rand(shape, device=device).mul_(4.0).add_(0.1)
+        elif domain == "unit":
+            x = torch.rand(shape, device=device).mul_(1.9).sub_(0.95)
+        elif domain == "ge1":
+            x = torch.rand(shape, device=device).mul_(4.0).add_(1.0)
+        elif domain == "prob":
+            x = torch.rand(shape, device=device).mul_(0.96).add_(0.02)
+        else:
+            x = torch.randn(shape, device=device)
+            if domain == "nz":
+                x = torch.where(x >= 0, x + 0.25, x - 0.25)
+        x = x.to(torch.float16 if domain == "f16" else dtype)
     return x.t() if transposed else x
 
 
@@ -129,49 +125,46 @@ class _CaseBuilder:
             self._seen.add(key)
             self.cases.append(case)
 
-    def pointwise(self, op, shapes, dtype, transposed=(), label=None):
-        """op on operands of `shapes` (broadcast against each other); `transposed`: indices of
-        operands passed as a transposed view."""
-        family, fn, domains = POINTWISE[op]
-        out_shape = torch.broadcast_shapes(*shapes)
-        specs = [(s, d, i in transposed) for i, (s, d) in enumerate(zip(shapes, domains))]
-        nbytes = (sum(_numel(s) for s in shapes) + _numel(out_shape)) * _itemsize(dtype)
-        label = label or _shape_str(out_shape)
-        self._add(Case(f"{op} {label}", family, dtype, "pointwise", self.metric,
-                       _maker(specs, dtype, self.device, len(self.cases)), fn, nbytes))
+    def pointwise(self, op, shape, dtype, layout="large", label=None):
+        """op on operands of `shape` (or the op's own operand shapes for it). layout "strided":
+        the first operand is a transposed view; "broadcast": the other operands are one row."""
+        spec = POINTWISE[op]
+        shapes = spec.shapes(shape) if spec.shapes else [shape] * len(spec.domains)
+        transposed = ()
+        if layout == "strided":
+            transposed = (0, )
+        elif layout == "broadcast":
+            shapes = [shapes[0]] + [s[-1:] for s in shapes[1:]]
+        specs = [(s, d, i in transposed) for i, (s, d) in enumerate(zip(shapes, spec.domains))]
+        label = label or _shape_str(shape) + {"strided": " (first operand transposed)",
+                                              "broadcast": " (others broadcast from one row)"}.get(layout, "")
+        self._add(Case(f"{op} {label}", family_of(op), dtype, "pointwise", self.metric,
+                       _maker(specs, dtype, self.device, len(self.cases)), spec.fn, issue=spec.issue, layout=layout,
+                       plain=spec.plain))
 
-    def reduction(self, op, shape, dim, dtype):
+    def reduction(self, op, shape, dim, dtype, layout="large"):
         """sum/mean (dim None: full reduction) or softmax/log_softmax along dim."""
         rfn, family = REDUCTIONS[op]
         is_softmax = "softmax" in op
         reduce_size = _numel(shape) if dim is None else shape[dim]
-        out_numel = _numel(shape) if is_softmax else _numel(shape) // reduce_size
-        nbytes = (_numel(shape) + out_numel) * _itemsize(dtype)
         suffix = "" if dim is None or (is_softmax and dim == -1) else f" dim={dim}"
         if not is_softmax and dim is None and len(shape) > 1:
             suffix = " full"
         self._add(Case(f"{op} {_shape_str(shape)}{suffix}", family, dtype,
                        "softmax" if is_softmax else "reduction", self.metric,
                        _maker([(shape, "any", False)], dtype, self.device, len(self.cases)),
-                       lambda x, _f=rfn, _d=dim: _f(x, _d), nbytes, reduce_size))
-
-
-def _itemsize(dtype):
-    return torch.empty((), dtype=dtype).element_size()
+                       lambda x, _f=rfn, _d=dim: _f(x, _d), reduce_size, layout=layout))
 
 
 def device_cases(device, quick):
     """The device-time cases: big GPU shapes, or the small interpreter set."""
     b = _CaseBuilder(device, "device")
-    unary = [op for op, (_, _, doms) in POINTWISE.items() if len(doms) == 1]
-    binary = [op for op in POINTWISE if op not in unary]
     if quick:
         n, rows = (4096,), (64, 256)
-        for op in binary + unary:
-            b.pointwise(op, [n] * len(POINTWISE[op][2]), torch.float32)
-        b.pointwise("add", [rows, rows[-1:]], torch.float32, label=f"{_shape_str(rows)}+{rows[-1]}")
-        b.pointwise("add", [rows, rows], torch.float32, transposed=(0,),
-                    label=f"{_shape_str(rows)}.t()+{_shape_str(rows)}")
+        for op, spec in POINTWISE.items():
+            b.pointwise(op, n, spec.dtypes[-1])
+        b.pointwise("add", rows, torch.float32, "broadcast")
+        b.pointwise("add", rows, torch.float32, "strided")
         for op in ("sum", "mean"):
             b.reduction(op, rows, None, torch.float32)
             b.reduction(op, rows, -1, torch.float32)
@@ -180,13 +173,14 @@ def device_cases(device, quick):
         return b.cases
 
     n, sq = (2**26,), (4096, 4096)
-    for dtype in (torch.bfloat16, torch.float32):
-        for op in binary + unary:
-            b.pointwise(op, [n] * len(POINTWISE[op][2]), dtype)
+    for op, spec in POINTWISE.items():
+        for dtype in spec.dtypes:
+            b.pointwise(op, n, dtype)
+    for op, spec in POINTWISE.items():
+        b.pointwise(op, sq, spec.dtypes[0], "strided")
+        if len(spec.domains) > 1 and spec.shapes is None:
+            b.pointwise(op, sq, spec.dtypes[0], "broadcast")
     bf16 = torch.bfloat16
-    for op in ("add", "mul"):
-        b.pointwise(op, [sq, sq[-1:]], bf16, label="4096x4096+4096")
-        b.pointwise(op, [sq, sq], bf16, transposed=(0,), label="4096x4096.t()+4096x4096")
     for op in ("sum", "mean"):
         b.reduction(op, n, None, bf16)
         b.reduction(op, sq, -1, bf16)
@@ -199,22 +193,23 @@ def device_cases(device, quick):
     for tokens in (1, 128, 4096):
         shape = (tokens, 4096)
         for op in ("silu", "gelu", "add", "mul"):
-            b.pointwise(op, [shape] * len(POINTWISE[op][2]), bf16)
-        b.reduction("softmax", shape, -1, bf16)
+            b.pointwise(op, shape, bf16, "llm")
+        b.reduction("softmax", shape, -1, bf16, "llm")
     return b.cases
 
 
 def host_cases(device, quick):
     """The host-cost cases: decode-sized tensors, where launch overhead dominates."""
-    dtype = torch.float32 if quick else torch.bfloat16
     b = _CaseBuilder(device, "host")
-    for op, (_, _, doms) in POINTWISE.items():
-        b.pointwise(op, [(1024,)] * len(doms), dtype)
+    for op, spec in POINTWISE.items():
+        dtype = torch.float32 if quick and spec.dtypes == FLOAT_DTYPES else spec.dtypes[0]
+        b.pointwise(op, (1024, ), dtype, "small")
+    dtype = torch.float32 if quick else torch.bfloat16
     for op in ("sum", "mean"):
-        b.reduction(op, (1024,), None, dtype)
-    b.reduction("sum", (8, 4096), -1, dtype)
+        b.reduction(op, (1024,), None, dtype, "small")
+    b.reduction("sum", (8, 4096), -1, dtype, "small")
     for op in ("softmax", "log_softmax"):
-        b.reduction(op, (1, 4096), -1, dtype)
+        b.reduction(op, (1, 4096), -1, dtype, "small")
     return b.cases
 
 
@@ -324,16 +319,27 @@ def _check(ref, out):
 # --------------------------------------------------------------------------- the loop
 
 
+def _bytes_moved(inputs, out):
+    """Bytes that must move: each input read once, the output written once. An input the op
+    writes in place (fill_, copy_'s destination) counts as written only."""
+    def nbytes(t):
+        return t.numel() * t.element_size()
+    written = out.data_ptr() if out.numel() else None
+    return nbytes(out) + sum(nbytes(t) for t in inputs if not (t.numel() and t.data_ptr() == written))
+
+
 def _measure(case, timer, backend, record_log):
     """One case: torch (GemForge off), then GemForge, on the same inputs. Returns its result dict."""
     res = {"name": case.name, "family": case.family, "dtype": DTYPE_NAMES.get(case.dtype, str(case.dtype)),
-           "kind": case.kind, "metric": case.metric, "bytes": case.bytes}
+           "kind": case.kind, "metric": case.metric, "issue": case.issue, "layout": case.layout,
+           "plain": case.plain}
     inputs = case.make_inputs()
     res["shapes"] = [list(t.shape) for t in inputs]
     call = lambda: case.fn(*inputs)  # noqa: E731
     time_us = timer.device_us if case.metric == "device" else timer.host_us
 
     ref = call()  # GemForge is off here (run() disables it)
+    res["bytes"] = _bytes_moved(inputs, ref)
     res["torch_us"] = time_us(call)
     try:
         with gemforge.use(backend=backend, record=True, record_log=record_log):
@@ -355,8 +361,8 @@ def _measure(case, timer, backend, record_log):
         return res
     if case.metric == "device":
         res["speedup"] = res["torch_us"] / res["gemforge_us"]
-        res["torch_GBps"] = case.bytes / (res["torch_us"] * 1e-6) / 1e9
-        res["gemforge_GBps"] = case.bytes / (res["gemforge_us"] * 1e-6) / 1e9
+        res["torch_GBps"] = res["bytes"] / (res["torch_us"] * 1e-6) / 1e9
+        res["gemforge_GBps"] = res["bytes"] / (res["gemforge_us"] * 1e-6) / 1e9
     else:
         res["ratio"] = res["gemforge_us"] / res["torch_us"]
     return res
@@ -413,7 +419,7 @@ def _run_cases(cases, timer, backend, copy_bw, record_log, log):
             res = _measure(case, timer, backend, record_log)
         except Exception as e:  # torch's side or the inputs failed (e.g. out of memory)
             res = {"name": case.name, "family": case.family, "dtype": dt, "kind": case.kind,
-                   "metric": case.metric, "bytes": case.bytes, "check": "error",
+                   "metric": case.metric, "issue": case.issue, "layout": case.layout, "check": "error",
                    "error": f"torch side: {type(e).__name__}: {str(e).strip()[:300]}",
                    "traceback": traceback.format_exc()[-4000:]}
         if copy_bw and "gemforge_GBps" in res:
@@ -504,11 +510,48 @@ def format_report(results, meta):
     out.append(f"correctness: {passed}/{len(results)} cases match torch")
     out.append(f"geomean speedup (device, torch/gemforge): {_num(_geomean([r.get('speedup') for r in device]))}")
     out.append(f"geomean host ratio (gemforge/torch): {_num(_geomean([r.get('ratio') for r in host]))}")
+    if meta["backend"] == "cuda":
+        out += bar_report(results)
     bw = meta["copy_bw_GBps"]
     out.append(f"gpu: {meta['gpu'] or 'none (' + meta['backend'] + ' backend, Triton interpreter)'}; torch "
                f"{meta['torch']}; triton {meta['triton']}; python {meta['python']}; copy bandwidth: "
                + (f"{bw:.0f} GB/s" if bw else "not measured"))
     return "\n".join(out)
+
+
+def bar_report(results):
+    """The pointwise issues' bars, checked on this run's numbers (issue 3's text): host cost
+    <= 1.05x torch for every op; large contiguous: every op >= 0.95x, geomean >= 1.0, plain ops
+    >= 90% of copy bandwidth; strided and broadcast: every op >= 0.9x."""
+    lines = ["", "Pointwise bars (issue 3; the foundation's ops included):"]
+    pw = [r for r in results if r["kind"] == "pointwise" and "error" not in r]
+
+    def label(r):
+        return f"{r['name']} {r['dtype']}"
+
+    def check(title, rows, value, bar, higher_is_better, show):
+        vals = [(value(r), r) for r in rows if value(r) is not None]
+        if not vals:
+            return
+        bad = [(v, r) for v, r in vals if (v < bar if higher_is_better else v > bar)]
+        worst = (min if higher_is_better else max)(vals, key=lambda vr: vr[0])
+        status = "PASS" if not bad else f"MISS ({len(bad)}/{len(vals)})"
+        lines.append(f"  {status:12s} {title}: worst {_num(worst[0])} ({label(worst[1])}), bar {bar}")
+        for v, r in sorted(bad, key=lambda vr: vr[0], reverse=not higher_is_better)[:show]:
+            lines.append(f"               {label(r)}: {_num(v)}")
+
+    host = [r for r in pw if r["metric"] == "host"]
+    large = [r for r in pw if r["metric"] == "device" and r["layout"] == "large"]
+    layouts = [r for r in pw if r["metric"] == "device" and r["layout"] in ("strided", "broadcast")]
+    check("host cost, gemforge/torch per call", host, lambda r: r.get("ratio"), 1.05, False, 12)
+    check("large contiguous, speedup", large, lambda r: r.get("speedup"), 0.95, True, 12)
+    check("plain ops, % of copy bandwidth", [r for r in large if r.get("plain")],
+          lambda r: r.get("gemforge_pct_copy_bw"), 90, True, 12)
+    check("strided and broadcast, speedup", layouts, lambda r: r.get("speedup"), 0.9, True, 12)
+    if large:
+        g = _geomean([r.get("speedup") for r in large])
+        lines.append(f"  {'PASS' if g >= 1.0 else 'MISS':12s} large contiguous, geomean speedup {_num(g)}, bar 1.0")
+    return lines
 
 
 def write_json(path, results, meta):
@@ -559,7 +602,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
-    known = set(POINTWISE) | {f for f, _, _ in POINTWISE.values()} | set(REDUCTIONS)
+    known = set(POINTWISE) | {family_of(op) for op in POINTWISE} | set(REDUCTIONS)
     if only and not set(only) <= known:
         parser.error(f"unknown --only name(s) {sorted(set(only) - known)}; known: {', '.join(sorted(known))}")
 
