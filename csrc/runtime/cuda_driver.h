@@ -36,7 +36,15 @@ struct Api {
                              unsigned, CUstream, void**, void**);
   CUresult (*stream_is_capturing)(CUstream, int*);
   CUresult (*get_error_string)(CUresult, const char**);
+  // cuTensorMapEncodeTiled (CUDA 12+ drivers; nullptr when the driver has none)
+  CUresult (*tensor_map_encode_tiled)(void* tensor_map, int data_type, unsigned rank, void* global_address,
+                                      const uint64_t* global_dim, const uint64_t* global_strides,
+                                      const uint32_t* box_dim, const uint32_t* element_strides, int interleave,
+                                      int swizzle, int l2_promotion, int oob_fill);
 };
+
+constexpr int CU_TENSOR_MAP_L2_PROMOTION_L2_128B = 2;
+constexpr int kTensorMapBytes = 128;  // sizeof(CUtensorMap), 64-byte aligned
 
 // Loads libcuda on first call; raises a clear error if there is no driver.
 const Api& api();

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -30,6 +31,17 @@ enum class ArgType : uint8_t {
   Const,  // tl.constexpr integer
   None,   // tl.constexpr None (an unused parameter)
   Body,   // tl.constexpr function: the handle's bound op body
+  TensorDesc,  // host-side TMA tensor descriptor (Triton's TensorDescriptor); spec = dtype
+};
+
+// A tensor descriptor argument: a view of up to 3 dims (innermost stride 1) read in blocks of
+// `block` elements. On CUDA it becomes a CUtensorMap; under the interpreter a TensorDescriptor.
+struct TensorDescArg {
+  const at::TensorBase* tensor = nullptr;
+  int ndim = 0;
+  int64_t shape[3] = {};
+  int64_t strides[3] = {};  // in elements
+  int32_t block[3] = {};
 };
 
 struct Arg {
@@ -62,14 +74,21 @@ class KernelArgs {
   KernelArgs& constant(int64_t value);  // tl.constexpr int/bool
   KernelArgs& none();                   // tl.constexpr None
   KernelArgs& body();                   // the handle's op body (tl.constexpr function)
+  // A TMA descriptor over `t` (its sizes and strides; the last stride must be 1).
+  KernelArgs& tensor_desc(const at::TensorBase& t, std::initializer_list<int32_t> block);
 
   int size() const { return n_; }
   const Arg& operator[](int i) const { return args_[i]; }
+  const TensorDescArg& desc(const Arg& a) const { return descs_[a.v.i64]; }
+
+  static constexpr int kMaxDescs = 4;
 
  private:
   Arg& push();
   Arg args_[kMax];
   int n_ = 0;
+  TensorDescArg descs_[kMaxDescs];
+  int ndescs_ = 0;
 };
 
 // ---------------------------------------------------------------- specialization key
@@ -104,6 +123,16 @@ void build_key(SpecKey& key, int arch, const LaunchConfig& cfg, const KernelArgs
 
 constexpr int kMaxDevices = 64;
 
+// How Triton lowered a tensor descriptor argument to TMA (its tensordesc_meta), needed to
+// encode the CUtensorMap at launch.
+struct TmaMeta {
+  int32_t swizzle = 0;    // CUtensorMapSwizzle
+  int32_t elem_size = 0;  // bytes
+  int32_t elem_type = 0;  // CUtensorMapDataType (host enum)
+  int32_t ndim = 0;
+  int32_t block[3] = {};
+};
+
 struct CompiledKernel {
   SpecKey key;
   uint64_t hash = 0;
@@ -118,6 +147,7 @@ struct CompiledKernel {
   int64_t profile_scratch_align = 1;
   bool cooperative = false;
   bool pdl = false;
+  std::vector<TmaMeta> tma;  // one per TensorDesc argument, in order
   std::atomic<void*> functions[kMaxDevices] = {};  // CUfunction per device, loaded lazily
 };
 

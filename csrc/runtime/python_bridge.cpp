@@ -169,6 +169,15 @@ Signature signature_of(const rt::KernelArgs& kargs) {
       case rt::ArgType::Const: constant = PyLong_FromLongLong(a.v.i64); break;
       case rt::ArgType::None: constant = Py_NewRef(Py_None); break;
       case rt::ArgType::Body: break;
+      case rt::ArgType::TensorDesc: break;
+    }
+    std::string desc_type;
+    if (a.type == rt::ArgType::TensorDesc) {  // e.g. "tensordesc<bf16[128, 64]>", as Triton spells it
+      const rt::TensorDescArg& d = kargs.desc(a);
+      desc_type = std::string("tensordesc<") + (triton_type(static_cast<c10::ScalarType>(a.spec)) + 1) + "[";  // no "*"
+      for (int j = 0; j < d.ndim; ++j) desc_type += (j ? ", " : "") + std::to_string(d.block[j]);
+      desc_type += "]>";
+      ty = desc_type.c_str();
     }
     Ref t(PyUnicode_FromString(ty));
     PyList_Append(sig.types.p, t.p);
@@ -202,8 +211,9 @@ std::unique_ptr<rt::CompiledKernel> compile(const rt::KernelHandle& handle, cons
   PyTuple_SET_ITEM(args.p, 8, PyLong_FromLong(cfg.num_stages));
   PyTuple_SET_ITEM(args.p, 9, PyLong_FromLong(arch));
   Ref r = call("compile", args.p);
-  // (cubin, name, shared, num_warps, num_ctas, gscratch, galign, pscratch, palign, coop, pdl)
-  TORCH_CHECK(PyTuple_Check(r.p) && PyTuple_Size(r.p) == 11, "gemforge: bad compile result");
+  // (cubin, name, shared, num_warps, num_ctas, gscratch, galign, pscratch, palign, coop, pdl,
+  //  tma: [(swizzle, elem_size, elem_type, (block...)), ...])
+  TORCH_CHECK(PyTuple_Check(r.p) && PyTuple_Size(r.p) == 12, "gemforge: bad compile result");
   auto k = std::make_unique<rt::CompiledKernel>();
   char* data = nullptr;
   Py_ssize_t len = 0;
@@ -219,6 +229,19 @@ std::unique_ptr<rt::CompiledKernel> compile(const rt::KernelHandle& handle, cons
   k->profile_scratch_align = get_int(r.p, 8);
   k->cooperative = get_int(r.p, 9) != 0;
   k->pdl = get_int(r.p, 10) != 0;
+  PyObject* tma = PyTuple_GetItem(r.p, 11);
+  for (Py_ssize_t i = 0; tma && i < PyList_Size(tma); ++i) {
+    PyObject* m = PyList_GetItem(tma, i);
+    rt::TmaMeta meta;
+    meta.swizzle = static_cast<int32_t>(get_int(m, 0));
+    meta.elem_size = static_cast<int32_t>(get_int(m, 1));
+    meta.elem_type = static_cast<int32_t>(get_int(m, 2));
+    PyObject* block = PyTuple_GetItem(m, 3);
+    meta.ndim = static_cast<int32_t>(PyTuple_Size(block));
+    TORCH_CHECK(meta.ndim >= 1 && meta.ndim <= 3, "gemforge: bad tensor descriptor metadata");
+    for (int j = 0; j < meta.ndim; ++j) meta.block[j] = static_cast<int32_t>(get_int(block, j));
+    k->tma.push_back(meta);
+  }
   if (PyErr_Occurred()) raise_python_error("compile result");
   return k;
 }
@@ -239,6 +262,17 @@ void interpret(const rt::KernelHandle& handle, const rt::LaunchConfig& cfg, cons
       case rt::ArgType::F64: v = PyFloat_FromDouble(a.v.f64); break;
       case rt::ArgType::None:
       case rt::ArgType::Body: v = Py_NewRef(Py_None); break;  // body filled in by the bridge
+      case rt::ArgType::TensorDesc: {  // ("tensordesc", tensor, shape, strides, block): the bridge builds it
+        const rt::TensorDescArg& d = kargs.desc(a);
+        Ref shape(PyTuple_New(d.ndim)), strides(PyTuple_New(d.ndim)), block(PyTuple_New(d.ndim));
+        for (int j = 0; j < d.ndim; ++j) {
+          PyTuple_SET_ITEM(shape.p, j, PyLong_FromLongLong(d.shape[j]));
+          PyTuple_SET_ITEM(strides.p, j, PyLong_FromLongLong(d.strides[j]));
+          PyTuple_SET_ITEM(block.p, j, PyLong_FromLong(d.block[j]));
+        }
+        v = Py_BuildValue("(sNOOO)", "tensordesc", THPVariable_Wrap(*d.tensor), shape.p, strides.p, block.p);
+        break;
+      }
     }
     if (v == nullptr) raise_python_error("interpret arguments");
     PyList_SET_ITEM(values.p, i, v);

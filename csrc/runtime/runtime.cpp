@@ -48,6 +48,8 @@ const Api& api() {
     GF_LOAD(stream_is_capturing, "cuStreamIsCapturing");
     GF_LOAD(get_error_string, "cuGetErrorString");
 #undef GF_LOAD
+    a.tensor_map_encode_tiled =
+        reinterpret_cast<decltype(a.tensor_map_encode_tiled)>(dlsym(lib, "cuTensorMapEncodeTiled"));
     check(a.init(0), "cuInit");
     return a;
   }();
@@ -139,6 +141,29 @@ KernelArgs& KernelArgs::body() {
   return *this;
 }
 
+KernelArgs& KernelArgs::tensor_desc(const at::TensorBase& t, std::initializer_list<int32_t> block) {
+  TORCH_CHECK(ndescs_ < kMaxDescs, "gemforge: too many tensor descriptor arguments");
+  const int ndim = static_cast<int>(t.dim());
+  TORCH_CHECK(ndim >= 1 && ndim <= 3 && static_cast<int>(block.size()) == ndim,
+              "gemforge: a tensor descriptor needs 1-3 dims and a block size per dim");
+  TensorDescArg& d = descs_[ndescs_];
+  d.tensor = &t;
+  d.ndim = ndim;
+  int i = 0;
+  for (int32_t b : block) {
+    d.shape[i] = t.size(i);
+    d.strides[i] = t.stride(i);
+    d.block[i] = b;
+    ++i;
+  }
+  Arg& a = push();
+  a.type = ArgType::TensorDesc;
+  a.spec = static_cast<uint8_t>(t.scalar_type());
+  a.v.i64 = ndescs_++;
+  a.tensor = &t;
+  return *this;
+}
+
 // ---------------------------------------------------------------- keys
 
 uint64_t SpecKey::hash() const {
@@ -167,7 +192,11 @@ void build_key(SpecKey& key, int arch, const LaunchConfig& cfg, const KernelArgs
     TORCH_CHECK(key.size + 10 <= SpecKey::kCapacity, "gemforge: specialization key too long");
     key.push(static_cast<uint8_t>(a.type));
     key.push(a.spec);
-    if (a.type == ArgType::Const) {
+    if (a.type == ArgType::TensorDesc) {
+      const TensorDescArg& d = args.desc(a);
+      key.push(static_cast<uint8_t>(d.ndim));
+      for (int j = 0; j < d.ndim; ++j) key.push_bytes(&d.block[j], 2);  // blocks are < 65536
+    } else if (a.type == ArgType::Const) {
       if (a.spec & kWide) {
         key.push_bytes(&a.v.i64, 8);
       } else {
@@ -302,7 +331,7 @@ const std::string& KernelHandle::source_hash() {
 // ---------------------------------------------------------------- on-disk cache
 
 namespace {
-constexpr char kMagic[8] = {'G', 'F', 'K', 'C', 'A', 'C', 'H', '1'};
+constexpr char kMagic[8] = {'G', 'F', 'K', 'C', 'A', 'C', 'H', '2'};
 
 void put_u64(std::string& s, uint64_t v) { s.append(reinterpret_cast<const char*>(&v), 8); }
 void put_str(std::string& s, const std::string& v) {
@@ -350,6 +379,11 @@ std::string serialize(const CompiledKernel& k, const std::string& identity) {
                     k.global_scratch_align, k.profile_scratch_size, k.profile_scratch_align,
                     int64_t(k.cooperative), int64_t(k.pdl)})
     put_u64(s, static_cast<uint64_t>(v));
+  put_u64(s, k.tma.size());
+  for (const TmaMeta& m : k.tma) {
+    for (int32_t v : {m.swizzle, m.elem_size, m.elem_type, m.ndim, m.block[0], m.block[1], m.block[2]})
+      put_u64(s, static_cast<uint64_t>(v));
+  }
   put_u64(s, fnv1a(s.data(), s.size()));  // checksum of everything before it
   return s;
 }
@@ -379,6 +413,13 @@ std::unique_ptr<CompiledKernel> deserialize(const std::string& bytes, const std:
   k->profile_scratch_align = static_cast<int64_t>(r.u64());
   k->cooperative = r.u64() != 0;
   k->pdl = r.u64() != 0;
+  const uint64_t ntma = r.u64();
+  if (!r.ok || ntma > KernelArgs::kMaxDescs) return nullptr;
+  k->tma.resize(ntma);
+  for (TmaMeta& m : k->tma) {
+    for (int32_t* v : {&m.swizzle, &m.elem_size, &m.elem_type, &m.ndim, &m.block[0], &m.block[1], &m.block[2]})
+      *v = static_cast<int32_t>(r.u64());
+  }
   if (!r.ok || r.pos + 8 != bytes.size() || k->cubin.empty()) return nullptr;
   return k;
 }
@@ -515,6 +556,35 @@ void ensure_context(int device) {
   t_context_checked = true;
 }
 
+// The kernel parameters one tensor descriptor expands to.
+struct TmaParams {
+  alignas(64) uint8_t map[cu::kTensorMapBytes];
+  int32_t shape[3];
+  int64_t strides[3];
+};
+
+void encode_tensor_map(TmaParams& t, const TensorDescArg& d, const TmaMeta& m, const KernelHandle& handle) {
+  const cu::Api& api = cu::api();
+  TORCH_CHECK(api.tensor_map_encode_tiled != nullptr, "gemforge: the CUDA driver has no cuTensorMapEncodeTiled");
+  TORCH_CHECK(m.ndim == d.ndim && d.strides[d.ndim - 1] == 1, "gemforge: bad tensor descriptor for ",
+              handle.describe());
+  // The driver wants dims innermost first, strides in bytes for all but the innermost dim.
+  uint64_t dims[3], strides[3];
+  uint32_t box[3], element_strides[3] = {1, 1, 1};
+  for (int j = 0; j < d.ndim; ++j) {
+    const int r = d.ndim - 1 - j;
+    dims[j] = static_cast<uint64_t>(d.shape[r]);
+    box[j] = static_cast<uint32_t>(m.block[r]);
+    if (j + 1 < d.ndim) strides[j] = static_cast<uint64_t>(d.strides[d.ndim - 2 - j]) * m.elem_size;
+    t.shape[j] = static_cast<int32_t>(d.shape[j]);
+    t.strides[j] = d.strides[j];
+  }
+  cu::check(api.tensor_map_encode_tiled(t.map, m.elem_type, d.ndim, d.tensor->data_ptr(), dims, strides, box,
+                                        element_strides, /*interleave none*/ 0, m.swizzle,
+                                        cu::CU_TENSOR_MAP_L2_PROMOTION_L2_128B, /*oob fill none*/ 0),
+            "cuTensorMapEncodeTiled");
+}
+
 void launch_cuda(KernelHandle& handle, const LaunchConfig& cfg, const KernelArgs& args, int device) {
   TORCH_CHECK(device >= 0 && device < kMaxDevices, "gemforge: device index out of range");
   c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(device));
@@ -539,8 +609,10 @@ void launch_cuda(KernelHandle& handle, const LaunchConfig& cfg, const KernelArgs
   void* fn = k->functions[device].load(std::memory_order_acquire);
   if (fn == nullptr) fn = load_function(*k, device);
 
-  void* params[KernelArgs::kMax + 2];
-  int n = 0;
+  // A descriptor expands to its CUtensorMap, its shape (i32 each) and strides (i64 each).
+  void* params[KernelArgs::kMax + 6 * KernelArgs::kMaxDescs + 2];
+  TmaParams tma[KernelArgs::kMaxDescs];
+  int n = 0, ndesc = 0;
   uint64_t null_scratch = 0;
   for (int i = 0; i < args.size(); ++i) {
     const Arg& a = args[i];
@@ -552,6 +624,17 @@ void launch_cuda(KernelHandle& handle, const LaunchConfig& cfg, const KernelArgs
       case ArgType::F64:
         params[n++] = const_cast<void*>(static_cast<const void*>(&a.v));
         break;
+      case ArgType::TensorDesc: {
+        TORCH_CHECK(ndesc < static_cast<int>(k->tma.size()), "gemforge: kernel ", handle.describe(),
+                    " did not lower its tensor descriptors to TMA (needs sm_90 or newer)");
+        TmaParams& t = tma[ndesc];
+        const TensorDescArg& d = args.desc(a);
+        encode_tensor_map(t, d, k->tma[ndesc++], handle);
+        params[n++] = t.map;
+        for (int j = 0; j < d.ndim; ++j) params[n++] = &t.shape[j];
+        for (int j = 0; j < d.ndim; ++j) params[n++] = &t.strides[j];
+        break;
+      }
       default:
         break;  // constexpr: compiled in
     }

@@ -51,9 +51,18 @@ def compile(module, function, body_param, body, signature, constants, divisible,
     kernel = triton.compile(src, target=GPUTarget("cuda", arch, 32),
                             options={"num_warps": num_warps, "num_stages": num_stages})
     md = kernel.metadata
+    # How tensor descriptors were lowered to TMA; element types converted from the device enum
+    # Triton reports to the driver's CUtensorMapDataType (they differ for 8, 9 and 10).
+    tma = [(m["swizzle"], m["elem_size"], _TMA_DEVICE_TO_HOST.get(m["elem_type"], m["elem_type"]),
+            tuple(m["block_size"])) for m in (getattr(md, "tensordesc_meta", None) or [])]
+    if any(m.get("fp4_padded") for m in (getattr(md, "tensordesc_meta", None) or [])):
+        raise RuntimeError(f"{module}.{function}: fp4-padded tensor descriptors are not supported")
     return (kernel.asm["cubin"], md.name, md.shared, md.num_warps, md.num_ctas, md.global_scratch_size,
             md.global_scratch_align, md.profile_scratch_size, md.profile_scratch_align,
-            int(md.launch_cooperative_grid), int(md.launch_pdl))
+            int(md.launch_cooperative_grid), int(md.launch_pdl), tma)
+
+
+_TMA_DEVICE_TO_HOST = {8: 10, 9: 8, 10: 9}
 
 
 def interpret(module, function, body_param, body, grid, values, num_warps, signature):
@@ -72,6 +81,11 @@ def interpret(module, function, body_param, body, grid, values, num_warps, signa
     if not hasattr(fn, "rewrite"):
         raise RuntimeError("the interpreter backend needs TRITON_INTERPRET=1 set before triton is imported "
                            "(import gemforge first on a machine without a GPU)")
+    for i, v in enumerate(values):
+        if isinstance(v, tuple) and v and v[0] == "tensordesc":
+            from triton.tools.tensor_descriptor import TensorDescriptor
+            _, base, shape, strides, block = v
+            values[i] = TensorDescriptor(base, list(shape), list(strides), list(block))
     if body_param is not None:
         values[fn.arg_names.index(body_param)] = body_fn
     with _interpreter_lock:

@@ -60,6 +60,15 @@ static void test_spec_key() {
   EXPECT(!(key_of(x1) == key_of(c8)));
   EXPECT(!(key_of(x1, 90) == key_of(x1, 80)));
   EXPECT(!(key_of(x1, 90, 4) == key_of(x1, 90, 8)));
+  // Tensor descriptors: dtype and block shape are in the key, the tensor's sizes are not.
+  at::Tensor m1 = at::empty({256, 128}, at::kBFloat16), m2 = at::empty({512, 64}, at::kBFloat16);
+  rt::KernelArgs d1, d2, d3;
+  d1.tensor_desc(m1, {128, 64}).integer(1024);
+  d2.tensor_desc(m2, {128, 64}).integer(1024);
+  d3.tensor_desc(m1, {64, 64}).integer(1024);
+  EXPECT(key_of(d1) == key_of(d2));
+  EXPECT(!(key_of(d1) == key_of(d3)));
+  EXPECT(d1.desc(d1[0]).shape[0] == 256 && d1.desc(d1[0]).strides[0] == 128 && d1.desc(d1[0]).block[1] == 64);
 }
 
 static void test_disk_cache() {
@@ -78,6 +87,14 @@ static void test_disk_cache() {
   k.name = "kernel_name";
   k.num_warps = 8;
   k.shared = 1234;
+  rt::TmaMeta meta;
+  meta.swizzle = 3;
+  meta.elem_size = 2;
+  meta.elem_type = 9;
+  meta.ndim = 2;
+  meta.block[0] = 128;
+  meta.block[1] = 64;
+  k.tma = {meta, meta};
   const std::string identity = "sourcehash|module:fn";
   const std::string path = rt::disk_entry_path(identity, key);
   EXPECT(path.rfind(dir, 0) == 0);
@@ -88,6 +105,8 @@ static void test_disk_cache() {
   EXPECT(back != nullptr);
   if (back) {
     EXPECT(back->cubin == k.cubin && back->name == k.name && back->num_warps == 8 && back->shared == 1234);
+    EXPECT(back->tma.size() == 2 && back->tma[1].swizzle == 3 && back->tma[1].elem_type == 9 &&
+           back->tma[1].ndim == 2 && back->tma[1].block[0] == 128 && back->tma[1].block[1] == 64);
     EXPECT(back->key == key);
   }
   // Another identity (kernel source changed, other Triton) or key is a miss.
