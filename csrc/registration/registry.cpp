@@ -69,6 +69,7 @@ const std::vector<OpEntry>& op_table() {
     add_binary_ops(t);
     add_ternary_ops(t);
     add_reduction_ops(t);
+    add_blas_ops(t);
     return t;
   }();
   return table;

@@ -36,6 +36,7 @@ void add_activations_ops(std::vector<OpEntry>& table);
 void add_binary_ops(std::vector<OpEntry>& table);
 void add_ternary_ops(std::vector<OpEntry>& table);
 void add_reduction_ops(std::vector<OpEntry>& table);
+void add_blas_ops(std::vector<OpEntry>& table);
 
 const std::vector<OpEntry>& op_table();
 

@@ -67,4 +67,38 @@ const ConfigRow* config_rows(int* count) {
   return kRows;
 }
 
+namespace {
+
+// Rows are scanned in order (narrow buckets first). sm_90 rows: bench/matmul_experiment.py and
+// bench/tune_matmul.py on an H200 (2026-11-26).
+const GemmRow kGemmRows[] = {
+    // arch, tma, elem_bytes, max_m, max_n, max_k, {bm, bn, bk, group_m, warps, stages, ws, split}
+    {90, true, 4, kAny, kAny, kAny, {128, 128, 32, 8, 8, 3, false, false}},  // tf32
+    {90, true, 2, 64, kAny, kAny, {64, 128, 64, 8, 4, 4, false, false}},
+    {90, true, 2, 512, kAny, kAny, {128, 128, 64, 8, 8, 4, false, false}},
+    {90, true, 2, kAny, kAny, kAny, {128, 256, 64, 8, 8, 4, false, true}},
+    // portable rows (also the interpreter: arch 0)
+    {0, true, 0, kAny, kAny, kAny, {64, 64, 32, 8, 4, 3, false, false}},
+    {0, false, 0, kAny, kAny, kAny, {64, 64, 32, 8, 4, 3, false, false}},
+};
+
+}  // namespace
+
+const GemmConfig& lookup_gemm(int arch, bool tma, int elem_bytes, int64_t m, int64_t n, int64_t k) {
+  for (int pass = 0; pass < 2; ++pass) {
+    const int want = pass == 0 ? arch : 0;
+    for (const GemmRow& r : kGemmRows) {
+      if (r.arch == want && r.tma == tma && (r.elem_bytes == 0 || r.elem_bytes == elem_bytes) && m <= r.max_m &&
+          n <= r.max_n && k <= r.max_k)
+        return r.config;
+    }
+  }
+  TORCH_CHECK(false, "gemforge: no matmul configuration");
+}
+
+const GemmRow* gemm_rows(int* count) {
+  *count = static_cast<int>(sizeof(kGemmRows) / sizeof(kGemmRows[0]));
+  return kGemmRows;
+}
+
 }  // namespace gemforge::rt

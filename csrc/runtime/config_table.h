@@ -36,4 +36,24 @@ const TileConfig& lookup_config(Family family, int arch, int64_t size0, int64_t 
 // The table itself (for tests and for printing).
 const ConfigRow* config_rows(int* count);
 
+// Matrix products (kernels/matmul.py): tiles chosen by (M, N, K) buckets, per kernel kind.
+struct GemmConfig {
+  int16_t bm, bn, bk;
+  int16_t group_m;
+  int16_t num_warps, num_stages;
+  bool warp_specialize;  // matmul_tma only
+  bool split_store;      // matmul_tma only: store the tile in two halves
+};
+
+struct GemmRow {
+  int arch;        // 0: any architecture
+  bool tma;        // for matmul_tma (else matmul_strided)
+  int elem_bytes;  // operand element size; 0: any
+  int64_t max_m, max_n, max_k;
+  GemmConfig config;
+};
+
+const GemmConfig& lookup_gemm(int arch, bool tma, int elem_bytes, int64_t m, int64_t n, int64_t k);
+const GemmRow* gemm_rows(int* count);
+
 }  // namespace gemforge::rt

@@ -76,6 +76,9 @@ class KernelArgs {
   KernelArgs& body();                   // the handle's op body (tl.constexpr function)
   // A TMA descriptor over `t` (its sizes and strides; the last stride must be 1).
   KernelArgs& tensor_desc(const at::TensorBase& t, std::initializer_list<int32_t> block);
+  // ... or over an explicit view of t's memory (from t's data pointer): ndim sizes and strides.
+  KernelArgs& tensor_desc(const at::TensorBase& t, int ndim, const int64_t* shape, const int64_t* strides,
+                          const int32_t* block);
 
   int size() const { return n_; }
   const Arg& operator[](int i) const { return args_[i]; }

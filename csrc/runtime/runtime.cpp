@@ -142,19 +142,22 @@ KernelArgs& KernelArgs::body() {
 }
 
 KernelArgs& KernelArgs::tensor_desc(const at::TensorBase& t, std::initializer_list<int32_t> block) {
-  TORCH_CHECK(ndescs_ < kMaxDescs, "gemforge: too many tensor descriptor arguments");
   const int ndim = static_cast<int>(t.dim());
-  TORCH_CHECK(ndim >= 1 && ndim <= 3 && static_cast<int>(block.size()) == ndim,
-              "gemforge: a tensor descriptor needs 1-3 dims and a block size per dim");
+  TORCH_CHECK(static_cast<int>(block.size()) == ndim, "gemforge: a tensor descriptor needs a block size per dim");
+  return tensor_desc(t, ndim, t.sizes().data(), t.strides().data(), block.begin());
+}
+
+KernelArgs& KernelArgs::tensor_desc(const at::TensorBase& t, int ndim, const int64_t* shape, const int64_t* strides,
+                                    const int32_t* block) {
+  TORCH_CHECK(ndescs_ < kMaxDescs, "gemforge: too many tensor descriptor arguments");
+  TORCH_CHECK(ndim >= 1 && ndim <= 3, "gemforge: a tensor descriptor needs 1-3 dims");
   TensorDescArg& d = descs_[ndescs_];
   d.tensor = &t;
   d.ndim = ndim;
-  int i = 0;
-  for (int32_t b : block) {
-    d.shape[i] = t.size(i);
-    d.strides[i] = t.stride(i);
-    d.block[i] = b;
-    ++i;
+  for (int i = 0; i < ndim; ++i) {
+    d.shape[i] = shape[i];
+    d.strides[i] = strides[i];
+    d.block[i] = block[i];
   }
   Arg& a = push();
   a.type = ArgType::TensorDesc;

@@ -21,6 +21,7 @@ from .pointwise_ops.unary_math import *  # noqa: F401,F403
 from .pointwise_ops.activations import *  # noqa: F401,F403
 from .pointwise_ops.binary import *  # noqa: F401,F403
 from .pointwise_ops.ternary import *  # noqa: F401,F403
+from .pointwise_ops.linalg import *  # noqa: F401,F403
 
 # ---------------------------------------------------------------- drivers
 

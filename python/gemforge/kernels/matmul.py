@@ -1,0 +1,151 @@
+"""Matrix products: out[b] = alpha * (A[b] @ B[b]) + beta * input[b] (csrc/ops/blas.cpp).
+
+Two kernels with the same epilogue:
+  matmul_tma      Hopper and newer: operands through host TMA descriptors, persistent (one
+                  program per SM walking the output tiles in grouped order), optional warp
+                  specialization. A is [M, K] or given transposed ([K, M] storage), B is [K, N]
+                  or given transposed ([N, K] storage: nn.Linear's weight). Batched operands
+                  are 3-D descriptors.
+  matmul_strided  any strides and any architecture (and the interpreter): pointer loads.
+
+The epilogue reads `input` through strides (0 for broadcast dims: a bias row, a column, a
+batch-shared matrix); with HAS_INPUT false it is never read, so beta = 0 ignores NaN in it as
+torch does. Accumulation is fp32; fp32 operands use TF32 when PRECISION says so (torch's
+allow_tf32), IEEE fp32 otherwise.
+
+UPCAST (the interpreter backend only): Triton 3.6's interpreter multiplies bf16 operands of
+tl.dot as raw 16-bit integers, so there the operands are converted to fp32 first.
+"""
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def _tile_of(tile, num_pid_m, num_pid_n, GROUP_M: tl.constexpr):
+    """Grouped order: GROUP_M row tiles in a row share their B column tiles while in L2."""
+    in_group = GROUP_M * num_pid_n
+    first_m = (tile // in_group) * GROUP_M
+    rows = tl.minimum(num_pid_m - first_m, GROUP_M)
+    pid_m = first_m + (tile % in_group) % rows
+    pid_n = (tile % in_group) // rows
+    return pid_m, pid_n
+
+
+@triton.jit
+def _epilogue(acc, inp, offs_m, offs_n, b, M, N, alpha, beta, s_ib, s_im, s_in, HAS_INPUT: tl.constexpr,
+              SCALE: tl.constexpr):
+    """alpha * acc + beta * input, in fp32."""
+    if SCALE:
+        acc = acc * alpha
+    if HAS_INPUT:
+        mask = (offs_m[:, None] < M) & (offs_n[None, :] < N)
+        x = tl.load(inp + b * s_ib + offs_m[:, None] * s_im + offs_n[None, :] * s_in, mask=mask, other=0.0)
+        acc = acc + beta * x.to(tl.float32)
+    return acc
+
+
+@triton.jit
+def matmul_tma(a_desc, b_desc, c_desc, inp, M, N, K, batch, alpha, beta, s_ib, s_im, s_in,
+               BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, GROUP_M: tl.constexpr,
+               NUM_SMS: tl.constexpr, A_KM: tl.constexpr, B_NK: tl.constexpr, BATCHED: tl.constexpr,
+               HAS_INPUT: tl.constexpr, SCALE: tl.constexpr, WS: tl.constexpr, SPLIT_STORE: tl.constexpr,
+               UPCAST: tl.constexpr):
+    num_pid_m = (M + BM - 1) // BM
+    num_pid_n = (N + BN - 1) // BN
+    tiles_per_batch = num_pid_m * num_pid_n
+    k_tiles = (K + BK - 1) // BK
+    for tile in tl.range(tl.program_id(0), tiles_per_batch * batch, NUM_SMS, flatten=True, warp_specialize=WS):
+        b = tile // tiles_per_batch
+        pid_m, pid_n = _tile_of(tile % tiles_per_batch, num_pid_m, num_pid_n, GROUP_M)
+        off_m = pid_m * BM
+        off_n = pid_n * BN
+        acc = tl.zeros((BM, BN), dtype=tl.float32)
+        for ki in range(k_tiles):
+            off_k = ki * BK
+            if BATCHED:
+                if A_KM:
+                    a = a_desc.load([b, off_k, off_m]).reshape(BK, BM).T
+                else:
+                    a = a_desc.load([b, off_m, off_k]).reshape(BM, BK)
+                if B_NK:
+                    w = b_desc.load([b, off_n, off_k]).reshape(BN, BK).T
+                else:
+                    w = b_desc.load([b, off_k, off_n]).reshape(BK, BN)
+            else:
+                if A_KM:
+                    a = a_desc.load([off_k, off_m]).T
+                else:
+                    a = a_desc.load([off_m, off_k])
+                if B_NK:
+                    w = b_desc.load([off_n, off_k]).T
+                else:
+                    w = b_desc.load([off_k, off_n])
+            if UPCAST:
+                a = a.to(tl.float32)
+                w = w.to(tl.float32)
+            acc = tl.dot(a, w, acc)
+        offs_m = off_m + tl.arange(0, BM)
+        offs_n = off_n + tl.arange(0, BN)
+        acc = _epilogue(acc, inp, offs_m, offs_n, b, M, N, alpha, beta, s_ib, s_im, s_in, HAS_INPUT, SCALE)
+        c = acc.to(c_desc.dtype)
+        if SPLIT_STORE:
+            # two half-width stores: half the shared-memory staging of one full tile
+            c0, c1 = tl.split(tl.permute(tl.reshape(c, (BM, 2, BN // 2)), (0, 2, 1)))
+            if BATCHED:
+                c_desc.store([b, off_m, off_n], c0.reshape(1, BM, BN // 2))
+                c_desc.store([b, off_m, off_n + BN // 2], c1.reshape(1, BM, BN // 2))
+            else:
+                c_desc.store([off_m, off_n], c0)
+                c_desc.store([off_m, off_n + BN // 2], c1)
+        else:
+            if BATCHED:
+                c_desc.store([b, off_m, off_n], c.reshape(1, BM, BN))
+            else:
+                c_desc.store([off_m, off_n], c)
+
+
+# PRECISION of matmul_strided: 16-bit operands need none; fp32 operands use TF32 or IEEE.
+HALF = tl.constexpr(0)
+TF32 = tl.constexpr(1)
+IEEE = tl.constexpr(2)
+
+
+@triton.jit
+def matmul_strided(a, w, c, inp, M, N, K, alpha, beta,
+                   s_ab, s_am, s_ak, s_wb, s_wk, s_wn, s_cb, s_cm, s_cn, s_ib, s_im, s_in,
+                   BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, GROUP_M: tl.constexpr,
+                   HAS_INPUT: tl.constexpr, SCALE: tl.constexpr, PRECISION: tl.constexpr,
+                   INT64: tl.constexpr, UPCAST: tl.constexpr):
+    """Grid: (output tiles, batch). Masked loads of any strides; K need not divide BK."""
+    num_pid_m = (M + BM - 1) // BM
+    num_pid_n = (N + BN - 1) // BN
+    pid_m, pid_n = _tile_of(tl.program_id(0), num_pid_m, num_pid_n, GROUP_M)
+    b = tl.program_id(1)
+    if INT64:
+        b = b.to(tl.int64)
+        pid_m = pid_m.to(tl.int64)
+        pid_n = pid_n.to(tl.int64)
+    offs_m = pid_m * BM + tl.arange(0, BM)
+    offs_n = pid_n * BN + tl.arange(0, BN)
+    offs_k = tl.arange(0, BK)
+    a_ptrs = a + b * s_ab + offs_m[:, None] * s_am + offs_k[None, :] * s_ak
+    w_ptrs = w + b * s_wb + offs_k[:, None] * s_wk + offs_n[None, :] * s_wn
+    acc = tl.zeros((BM, BN), dtype=tl.float32)
+    for k0 in range(0, K, BK):
+        k_left = K - k0
+        x = tl.load(a_ptrs, mask=(offs_m[:, None] < M) & (offs_k[None, :] < k_left), other=0.0)
+        y = tl.load(w_ptrs, mask=(offs_k[:, None] < k_left) & (offs_n[None, :] < N), other=0.0)
+        if UPCAST:
+            x = x.to(tl.float32)
+            y = y.to(tl.float32)
+        if PRECISION == TF32:
+            acc = tl.dot(x, y, acc, input_precision="tf32")
+        elif PRECISION == IEEE:
+            acc = tl.dot(x, y, acc, input_precision="ieee")
+        else:
+            acc = tl.dot(x, y, acc)
+        a_ptrs += BK * s_ak
+        w_ptrs += BK * s_wk
+    acc = _epilogue(acc, inp, offs_m, offs_n, b, M, N, alpha, beta, s_ib, s_im, s_in, HAS_INPUT, SCALE)
+    mask = (offs_m[:, None] < M) & (offs_n[None, :] < N)
+    tl.store(c + b * s_cb + offs_m[:, None] * s_cm + offs_n[None, :] * s_cn, acc.to(c.dtype.element_ty), mask=mask)
