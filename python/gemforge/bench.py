@@ -36,7 +36,7 @@ import gemforge
 # --------------------------------------------------------------------------- operators
 
 # The pointwise operators and their inputs: bench_ops.POINTWISE.
-from .bench_ops import FLOAT as FLOAT_DTYPES, POINTWISE, family_of  # noqa: E402
+from .bench_ops import FLOAT as FLOAT_DTYPES, MATMUL, POINTWISE, family_of  # noqa: E402
 
 # name -> (fn(x, dim) with dim=None meaning a full reduction, family)
 REDUCTIONS = {
@@ -142,6 +142,21 @@ class _CaseBuilder:
                        _maker(specs, dtype, self.device, len(self.cases)), spec.fn, issue=spec.issue, layout=layout,
                        plain=spec.plain))
 
+    def matmul(self, name, dtype, layout="large"):
+        kind, batch, m, n, k = MATMUL[name]
+        if kind == "mm":
+            specs, fn = [((m, k), "any", False), ((k, n), "any", False)], torch.mm
+        elif kind == "linear":
+            specs, fn = [((m, k), "any", False), ((n, k), "any", False)], F.linear
+        elif kind == "bmm":
+            specs, fn = [((batch, m, k), "any", False), ((batch, k, n), "any", False)], torch.bmm
+        else:  # bmm_nt: B given as [b, N, K] (keys of attention)
+            specs, fn = [((batch, m, k), "any", False), ((batch, n, k), "any", False)], \
+                lambda a, b: torch.bmm(a, b.transpose(1, 2))
+        self._add(Case(name, name.split(" ")[0], dtype, "matmul", self.metric,
+                       _maker(specs, dtype, self.device, len(self.cases)), fn, reduce_size=k, issue=5,
+                       layout=layout))
+
     def reduction(self, op, shape, dim, dtype, layout="large"):
         """sum/mean (dim None: full reduction) or softmax/log_softmax along dim."""
         rfn, family = REDUCTIONS[op]
@@ -170,6 +185,7 @@ def device_cases(device, quick):
             b.reduction(op, rows, -1, torch.float32)
         for op in ("softmax", "log_softmax"):
             b.reduction(op, rows, -1, torch.float32)
+        b.matmul("linear 16x256x256", torch.float32)
         return b.cases
 
     n, sq = (2**26,), (4096, 4096)
@@ -189,6 +205,11 @@ def device_cases(device, quick):
         for shape in (sq, (4096, 32000), (8, 4096)):
             b.reduction(op, shape, -1, bf16)
         b.reduction(op, sq, 0, bf16)
+    for name in MATMUL:
+        if name == "linear 16x256x256":
+            continue
+        for dtype in (torch.bfloat16, torch.float16):
+            b.matmul(name, dtype)
     # LLM-typical activations: [tokens, hidden] for decode (1), a small batch (128) and prefill (4096)
     for tokens in (1, 128, 4096):
         shape = (tokens, 4096)
@@ -210,6 +231,9 @@ def host_cases(device, quick):
     b.reduction("sum", (8, 4096), -1, dtype, "small")
     for op in ("softmax", "log_softmax"):
         b.reduction(op, (1, 4096), -1, dtype, "small")
+    if not quick:
+        for name in ("linear 1x4096x4096", "linear 16x4096x4096", "linear 1x14336x4096"):
+            b.matmul(name, torch.bfloat16, "small")
     return b.cases
 
 
@@ -340,6 +364,8 @@ def _measure(case, timer, backend, record_log):
 
     ref = call()  # GemForge is off here (run() disables it)
     res["bytes"] = _bytes_moved(inputs, ref)
+    if case.kind == "matmul":
+        res["flop"] = 2 * case.reduce_size * ref.numel()  # 2 * K per output element
     res["torch_us"] = time_us(call)
     try:
         with gemforge.use(backend=backend, record=True, record_log=record_log):
@@ -359,6 +385,9 @@ def _measure(case, timer, backend, record_log):
         res.update(check="error", error=f"{type(e).__name__}: {msg.splitlines()[-1] if msg else ''}",
                    traceback=traceback.format_exc()[-4000:])
         return res
+    if case.kind == "matmul":
+        res["torch_TFLOPs"] = res["flop"] / (res["torch_us"] * 1e-6) / 1e12
+        res["gemforge_TFLOPs"] = res["flop"] / (res["gemforge_us"] * 1e-6) / 1e12
     if case.metric == "device":
         res["speedup"] = res["torch_us"] / res["gemforge_us"]
         res["torch_GBps"] = res["bytes"] / (res["torch_us"] * 1e-6) / 1e9
@@ -512,6 +541,7 @@ def format_report(results, meta):
     out.append(f"geomean host ratio (gemforge/torch): {_num(_geomean([r.get('ratio') for r in host]))}")
     if meta["backend"] == "cuda":
         out += bar_report(results)
+        out += matmul_report(results, meta["copy_bw_GBps"])
     bw = meta["copy_bw_GBps"]
     out.append(f"gpu: {meta['gpu'] or 'none (' + meta['backend'] + ' backend, Triton interpreter)'}; torch "
                f"{meta['torch']}; triton {meta['triton']}; python {meta['python']}; copy bandwidth: "
@@ -551,6 +581,48 @@ def bar_report(results):
     if large:
         g = _geomean([r.get("speedup") for r in large])
         lines.append(f"  {'PASS' if g >= 1.0 else 'MISS':12s} large contiguous, geomean speedup {_num(g)}, bar 1.0")
+    return lines
+
+
+def matmul_report(results, copy_bw):
+    """Issue 5's bars on this run: mm 4096^3/8192^3 >= 0.95x cuBLAS; LLM projections geomean
+    >= 1.0x, none below 0.85x; attention bmm geomean >= 0.95x; decode (M <= 16) >= 85% of the
+    weight-read floor (weight bytes / copy bandwidth); host cost <= 1.05x."""
+    mm = [r for r in results if r["kind"] == "matmul" and "error" not in r]
+    dev = [r for r in mm if r["metric"] == "device"]
+    if not mm:
+        return []
+    lines = ["", "Matrix products (issue 5), speedup = cuBLAS time / GemForge time:"]
+    for r in dev:
+        extra = ""
+        m = MATMUL.get(r["name"])
+        if m and m[0] == "linear" and m[2] <= 16 and copy_bw:
+            floor_us = m[3] * m[4] * (2 if r["dtype"] in ("bf16", "fp16") else 4) / (copy_bw * 1e3)
+            r["weight_floor_pct"] = 100 * floor_us / r["gemforge_us"]
+            r["torch_weight_floor_pct"] = 100 * floor_us / r["torch_us"]
+            extra = f"  weight-read floor: gemforge {r['weight_floor_pct']:.0f}%, torch {r['torch_weight_floor_pct']:.0f}%"
+        lines.append(f"  {r['name']:34s} {r['dtype']:5s} torch {r['torch_us']:9.1f} us {r.get('torch_TFLOPs', 0):6.0f} TF/s"
+                     f"  gemforge {r['gemforge_us']:9.1f} us {r.get('gemforge_TFLOPs', 0):6.0f} TF/s"
+                     f"  {_num(r['speedup'])}x{extra}")
+
+    def bar(title, rows, value, ok, text):
+        vals = [value(r) for r in rows if value(r) is not None]
+        if vals:
+            lines.append(f"  {'PASS' if ok(vals) else 'MISS':5s} {title}: {text(vals)}")
+
+    squares = [r for r in dev if r["name"].startswith("mm ")]
+    bar("mm 4096^3 / 8192^3 >= 0.95x", squares, lambda r: r["speedup"], lambda v: min(v) >= 0.95,
+        lambda v: f"min {_num(min(v))}")
+    proj = [r for r in dev if r["name"].startswith("linear ")]
+    bar("projections geomean >= 1.0x, none < 0.85x", proj, lambda r: r["speedup"],
+        lambda v: _geomean(v) >= 1.0 and min(v) >= 0.85, lambda v: f"geomean {_num(_geomean(v))}, min {_num(min(v))}")
+    attn = [r for r in dev if r["name"].startswith("bmm ")]
+    bar("attention bmm geomean >= 0.95x", attn, lambda r: r["speedup"], lambda v: _geomean(v) >= 0.95,
+        lambda v: f"geomean {_num(_geomean(v))}")
+    bar("decode >= 85% of the weight-read floor", dev, lambda r: r.get("weight_floor_pct"), lambda v: min(v) >= 85,
+        lambda v: f"min {min(v):.0f}%")
+    bar("host cost <= 1.05x", [r for r in mm if r["metric"] == "host"], lambda r: r.get("ratio"),
+        lambda v: max(v) <= 1.05, lambda v: f"max {_num(max(v))}")
     return lines
 
 
@@ -602,7 +674,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
-    known = set(POINTWISE) | {family_of(op) for op in POINTWISE} | set(REDUCTIONS)
+    known = set(POINTWISE) | {family_of(op) for op in POINTWISE} | set(REDUCTIONS) | {"mm", "linear", "bmm"}
     if only and not set(only) <= known:
         parser.error(f"unknown --only name(s) {sorted(set(only) - known)}; known: {', '.join(sorted(known))}")
 

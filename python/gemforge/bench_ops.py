@@ -196,3 +196,26 @@ POINTWISE = {
 def family_of(name):
     op = POINTWISE[name]
     return op.family or name.split("(")[0]
+
+
+# ---------------------------------------------------------------- matrix products (issue 5)
+# name -> (kind, batch, M, N, K): "mm" is A[M,K] @ B[K,N]; "linear" is x[M,K] @ W[N,K]^T
+# (nn.Linear's weight layout); "bmm" batches A[b,M,K] @ B[b,K,N].
+LLM_NK = [(4096, 4096), (14336, 4096), (4096, 14336), (8192, 8192), (28672, 8192), (8192, 28672), (128256, 4096)]
+
+
+def matmul_cases():
+    cases = {f"mm {m}x{n}x{k}": ("mm", 1, m, n, k) for m, n, k in [(4096, 4096, 4096), (8192, 8192, 8192)]}
+    for m in (1, 16, 128, 1024, 4096, 16384):
+        for n, k in LLM_NK:
+            cases[f"linear {m}x{n}x{k}"] = ("linear", 1, m, n, k)
+    for b, s, d in [(32, 4096, 128), (64, 1024, 128), (128, 512, 64), (256, 128, 64)]:
+        cases[f"bmm QK^T {b}x{s}x{s}x{d}"] = ("bmm_nt", b, s, s, d)
+        cases[f"bmm PV {b}x{s}x{d}x{s}"] = ("bmm", b, s, d, s)
+    return cases
+
+
+MATMUL = matmul_cases()
+MATMUL["linear 16x256x256"] = ("linear", 1, 16, 256, 256)  # the interpreter's (quick) case
+# decode: memory-bound, judged against the weight-read floor
+DECODE = [name for name, (kind, _, m, _, _) in MATMUL.items() if kind == "linear" and m <= 16]
