@@ -143,7 +143,9 @@ bool run_tma(const Gemm& g, int arch, c10::Device device) {
   rt::LaunchConfig launch;
   launch.grid[0] = programs;
   launch.num_warps = cfg.num_warps;
-  launch.num_stages = cfg.num_stages;
+  // The epilogue's input tile takes shared memory too: one pipeline stage fewer for the
+  // largest tiles keeps them under the 227 KB a block can have on sm_90.
+  launch.num_stages = has_input && cfg.bm * cfg.bn >= 128 * 256 ? cfg.num_stages - 1 : cfg.num_stages;
   rt::launch(g_matmul_tma, launch, args, device);
   return true;
 }

@@ -74,9 +74,14 @@ namespace {
 const GemmRow kGemmRows[] = {
     // arch, tma, elem_bytes, max_m, max_n, max_k, {bm, bn, bk, group_m, warps, stages, ws, split}
     {90, true, 4, kAny, kAny, kAny, {128, 128, 32, 8, 8, 3, false, false}},  // tf32
-    {90, true, 2, 64, kAny, kAny, {64, 128, 64, 8, 4, 4, false, false}},
+    // 16-bit operands (bench/tune_matmul.py, H200). Small M is memory-bound: narrow tiles give
+    // more programs; N <= 128 (attention's P @ V) wants square tiles with a long K step.
+    {90, true, 2, 64, 4096, kAny, {64, 64, 128, 8, 4, 4, false, false}},
+    {90, true, 2, 64, kAny, kAny, {64, 128, 64, 8, 4, 5, false, false}},
+    {90, true, 2, 256, 4096, kAny, {64, 64, 128, 8, 4, 4, false, false}},
+    {90, true, 2, kAny, 128, kAny, {128, 128, 128, 8, 8, 3, false, false}},
     {90, true, 2, 512, kAny, kAny, {128, 128, 64, 8, 8, 4, false, false}},
-    {90, true, 2, kAny, kAny, kAny, {128, 256, 64, 8, 8, 4, false, true}},
+    {90, true, 2, kAny, kAny, kAny, {128, 256, 64, 8, 8, 4, true, true}},
     // portable rows (also the interpreter: arch 0)
     {0, true, 0, kAny, kAny, kAny, {64, 64, 32, 8, 4, 3, false, false}},
     {0, false, 0, kAny, kAny, kAny, {64, 64, 32, 8, 4, 3, false, false}},

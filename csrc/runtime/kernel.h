@@ -231,6 +231,7 @@ inline bool in_interpreter() { return t_in_interpreter; }
 struct DeviceInfo {
   int arch = 0;
   int sm_count = 0;
+  int max_shared = 0;  // bytes of shared memory a block may opt in to
 };
 const DeviceInfo& device_info(int device_index);
 

@@ -533,6 +533,9 @@ cu::CUfunction load_function(CompiledKernel& k, int device) {
   stats().module_loads++;
   cu::CUfunction fn = nullptr;
   cu::check(api.module_get_function(&fn, module, k.name.c_str()), "cuModuleGetFunction");
+  TORCH_CHECK(k.shared <= device_info(device).max_shared, "gemforge: compiled kernel ", k.name, " needs ", k.shared,
+              " bytes of shared memory; this GPU allows ", device_info(device).max_shared,
+              " per block (a launch configuration with fewer stages or smaller tiles is needed)");
   if (k.shared > 48 * 1024) {
     cu::check(api.func_set_attribute(fn, cu::CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, k.shared),
               "cuFuncSetAttribute(max dynamic shared memory)");
@@ -665,8 +668,11 @@ const DeviceInfo& device_info(int device) {
     cu::check(api.device_get_attribute(&major, cu::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, d), "attr");
     cu::check(api.device_get_attribute(&minor, cu::CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, d), "attr");
     cu::check(api.device_get_attribute(&sms, cu::CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, d), "attr");
+    int shared = 0;
+    cu::check(api.device_get_attribute(&shared, cu::CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, d), "attr");
     infos[device].arch = major * 10 + minor;
     infos[device].sm_count = sms;
+    infos[device].max_shared = shared;
   });
   return infos[device];
 }
