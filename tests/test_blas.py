@@ -20,9 +20,11 @@ TF32_RTOL = 2e-3
 
 # (M, N, K): tiny, odd and prime, K not a multiple of any tile, M or N = 1, TMA-aligned sizes
 SHAPES = [(1, 1, 1), (7, 13, 29), (37, 53, 71), (1, 64, 80), (64, 1, 80), (48, 40, 16), (129, 72, 136),
-          (3, 5, 0), (96, 136, 200)]
+          (3, 5, 0), (96, 136, 200),
+          (16, 48, 512), (5, 40, 1000)]  # few output tiles, long K: split-K (on any backend)
 if LARGE:
-    SHAPES += [(1024, 1024, 1024), (1, 4096, 4096), (16, 14336, 4096), (4096, 4096, 4096), (1000, 1000, 1000)]
+    SHAPES += [(1024, 1024, 1024), (1, 4096, 4096), (16, 14336, 4096), (4096, 4096, 4096), (1000, 1000, 1000),
+               (1, 4096, 14336), (3, 8192, 8192)]
 
 
 def rand(*shape, dtype, transposed=False, sliced=False):
@@ -205,3 +207,39 @@ def test_unsupported_dtypes_fall_back_to_aten():
         rec = gemforge.recorded()
     assert "mm -> aten fallback (dtype)" in rec, rec
     torch.testing.assert_close(got, a @ b)
+
+
+if DEVICE == "cpu":
+    # Under the interpreter the bridge looks kernels up by name on every launch, so a wrapper
+    # can count them: shows which path a shape takes (on CUDA the C++ runtime launches cubins).
+    def test_kernel_paths_under_the_interpreter(monkeypatch):
+        import gemforge.kernels.matmul as mk
+        launched = []
+
+        class Counting:
+            def __init__(self, name, fn):
+                self.name, self.fn = name, fn
+
+            def __getattr__(self, attr):  # everything else the bridge asks of the kernel
+                return getattr(self.fn, attr)
+
+            def __getitem__(self, grid):
+                launched.append(self.name)
+                return self.fn[grid]
+
+        for name in ("matmul_tma", "matmul_strided", "splitk_finish"):
+            monkeypatch.setattr(mk, name, Counting(name, getattr(mk, name)))
+
+        def kernels(fn):
+            launched.clear()
+            with gemforge.use():
+                fn()
+            return list(launched)
+
+        f16 = torch.float16
+        assert kernels(lambda: torch.mm(rand(40, 64, dtype=f16), rand(64, 48, dtype=f16))) == ["matmul_tma"]
+        # rows of 71 halves are not 16-byte aligned: no TMA
+        assert kernels(lambda: torch.mm(rand(40, 71, dtype=f16), rand(71, 48, dtype=f16))) == ["matmul_strided"]
+        assert kernels(lambda: torch.mm(rand(16, 512, dtype=f16), rand(512, 48, dtype=f16))) == \
+            ["matmul_tma", "splitk_finish"]
+        assert kernels(lambda: torch.bmm(rand(3, 40, 64, dtype=f16), rand(3, 64, 48, dtype=f16))) == ["matmul_tma"]

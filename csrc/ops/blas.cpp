@@ -83,6 +83,26 @@ void scalar_f32(rt::KernelArgs& args, const c10::Scalar& s) { args.f32(s.toDoubl
 
 bool beta_is_zero(const Gemm& g) { return g.input.t == nullptr || g.beta.toComplexDouble() == 0.0; }
 
+rt::KernelHandle g_splitk_finish{"gemforge.kernels.matmul", "splitk_finish"};
+
+// out = epilogue(sum over the split-K partials [split, M, N] fp32).
+void finish_split_k(const Gemm& g, const at::Tensor& partials, int64_t split_k, bool has_input,
+                    c10::Device device) {
+  rt::KernelArgs args;
+  args.tensor(partials).tensor(*g.c.t);
+  if (has_input) args.tensor(*g.input.t); else args.none();
+  args.integer(g.M).integer(g.N).integer(split_k);
+  args.f32(g.alpha.toDouble()).f32(has_input ? g.beta.toDouble() : 0.0);
+  args.integer(g.c.s0).integer(g.c.s1).integer(g.input.s0).integer(g.input.s1);
+  constexpr int64_t kBlock = 1024;
+  args.constant(has_input).constant(g.alpha.toDouble() != 1.0).constant(kBlock);
+  rt::LaunchConfig launch;
+  launch.grid[0] = ceil_div(g.M * g.N, kBlock);
+  launch.num_warps = 4;
+  launch.num_stages = 1;
+  rt::launch(g_splitk_finish, launch, args, device);
+}
+
 // Under the interpreter bf16 dot operands go through fp32 (see kernels/matmul.py: UPCAST).
 bool upcast(const Gemm& g) { return g.c.t->device().is_cpu() && g.a.t->scalar_type() == c10::kBFloat16; }
 
@@ -124,22 +144,33 @@ bool run_tma(const Gemm& g, int arch, c10::Device device) {
     args.tensor_desc(*o.t, n, shape, strides, block);
   };
   const bool has_input = !beta_is_zero(g);
+  const int64_t tiles = ceil_div(g.M, bm) * ceil_div(g.N, bn) * g.batch;
+  const int64_t sms = interp ? 2 : rt::device_info(device.index()).sm_count;
+  // Split K when the output tiles fill less than half the GPU (decode shapes): ~2 waves of
+  // work units, each a K slice of a tile; splitk_finish sums the fp32 partials.
+  const int64_t k_tiles = ceil_div(g.K, bk);
+  int64_t split_k = 1;
+  if (!batched && tiles * 2 <= sms && k_tiles >= 8) {
+    split_k = std::min<int64_t>({next_pow2(ceil_div(2 * sms, tiles)), 16, k_tiles / 4});
+  }
+  at::Tensor partials;
+  if (split_k > 1) partials = at::empty({split_k, g.M, g.N}, g.c.t->options().dtype(c10::kFloat));
+
   rt::KernelArgs args;
   desc(args, g.a, g.M, g.K, la, bm, bk);
   desc(args, g.b, g.K, g.N, lb, bk, bn);
   desc(args, g.c, g.M, g.N, 0, bm, cfg.split_store ? bn / 2 : bn);
-  if (has_input) args.tensor(*g.input.t); else args.none();
+  if (has_input && split_k == 1) args.tensor(*g.input.t); else args.none();
+  if (split_k > 1) args.tensor(partials); else args.none();
   args.integer(g.M).integer(g.N).integer(g.K).integer(g.batch);
   scalar_f32(args, g.alpha);
   scalar_f32(args, has_input ? g.beta : c10::Scalar(0.0));
   args.integer(g.input.sb).integer(g.input.s0).integer(g.input.s1);
-  const int64_t tiles = ceil_div(g.M, bm) * ceil_div(g.N, bn) * g.batch;
-  const int64_t sms = interp ? 2 : rt::device_info(device.index()).sm_count;
-  const int64_t programs = std::min(tiles, sms);
+  const int64_t programs = std::min(tiles * split_k, sms);
   args.constant(bm).constant(bn).constant(bk).constant(cfg.group_m).constant(programs);
-  args.constant(la == 1).constant(lb == 1).constant(batched).constant(has_input);
+  args.constant(la == 1).constant(lb == 1).constant(batched).constant(has_input && split_k == 1);
   args.constant(g.alpha.toDouble() != 1.0).constant(cfg.warp_specialize).constant(cfg.split_store);
-  args.constant(upcast(g));
+  args.constant(upcast(g)).constant(split_k);
   rt::LaunchConfig launch;
   launch.grid[0] = programs;
   launch.num_warps = cfg.num_warps;
@@ -147,6 +178,7 @@ bool run_tma(const Gemm& g, int arch, c10::Device device) {
   // largest tiles keeps them under the 227 KB a block can have on sm_90.
   launch.num_stages = has_input && cfg.bm * cfg.bn >= 128 * 256 ? cfg.num_stages - 1 : cfg.num_stages;
   rt::launch(g_matmul_tma, launch, args, device);
+  if (split_k > 1) finish_split_k(g, partials, split_k, has_input, device);
   return true;
 }
 

@@ -45,23 +45,30 @@ def _epilogue(acc, inp, offs_m, offs_n, b, M, N, alpha, beta, s_ib, s_im, s_in, 
 
 
 @triton.jit
-def matmul_tma(a_desc, b_desc, c_desc, inp, M, N, K, batch, alpha, beta, s_ib, s_im, s_in,
+def matmul_tma(a_desc, b_desc, c_desc, inp, partials, M, N, K, batch, alpha, beta, s_ib, s_im, s_in,
                BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, GROUP_M: tl.constexpr,
                NUM_SMS: tl.constexpr, A_KM: tl.constexpr, B_NK: tl.constexpr, BATCHED: tl.constexpr,
                HAS_INPUT: tl.constexpr, SCALE: tl.constexpr, WS: tl.constexpr, SPLIT_STORE: tl.constexpr,
-               UPCAST: tl.constexpr):
+               UPCAST: tl.constexpr, SPLIT_K: tl.constexpr):
+    """SPLIT_K > 1 (unbatched, few output tiles: decode shapes): each work unit sums one K slice
+    of a tile into fp32 `partials` [SPLIT_K, M, N]; splitk_finish adds them and runs the epilogue."""
     num_pid_m = (M + BM - 1) // BM
     num_pid_n = (N + BN - 1) // BN
     tiles_per_batch = num_pid_m * num_pid_n
     k_tiles = (K + BK - 1) // BK
-    for tile in tl.range(tl.program_id(0), tiles_per_batch * batch, NUM_SMS, flatten=True, warp_specialize=WS):
+    k_tiles_per_split = (k_tiles + SPLIT_K - 1) // SPLIT_K
+    for unit in tl.range(tl.program_id(0), tiles_per_batch * batch * SPLIT_K, NUM_SMS, flatten=True,
+                         warp_specialize=WS):
+        tile = unit // SPLIT_K
+        split = unit % SPLIT_K
         b = tile // tiles_per_batch
         pid_m, pid_n = _tile_of(tile % tiles_per_batch, num_pid_m, num_pid_n, GROUP_M)
         off_m = pid_m * BM
         off_n = pid_n * BN
         acc = tl.zeros((BM, BN), dtype=tl.float32)
-        for ki in range(k_tiles):
-            off_k = ki * BK
+        # (the last split may run past K: TMA fills out-of-bounds blocks with zeros)
+        for kk in range(k_tiles_per_split):
+            off_k = (split * k_tiles_per_split + kk) * BK
             if BATCHED:
                 if A_KM:
                     a = a_desc.load([b, off_k, off_m]).reshape(BK, BM).T
@@ -86,22 +93,50 @@ def matmul_tma(a_desc, b_desc, c_desc, inp, M, N, K, batch, alpha, beta, s_ib, s
             acc = tl.dot(a, w, acc)
         offs_m = off_m + tl.arange(0, BM)
         offs_n = off_n + tl.arange(0, BN)
-        acc = _epilogue(acc, inp, offs_m, offs_n, b, M, N, alpha, beta, s_ib, s_im, s_in, HAS_INPUT, SCALE)
-        c = acc.to(c_desc.dtype)
-        if SPLIT_STORE:
-            # two half-width stores: half the shared-memory staging of one full tile
-            c0, c1 = tl.split(tl.permute(tl.reshape(c, (BM, 2, BN // 2)), (0, 2, 1)))
-            if BATCHED:
-                c_desc.store([b, off_m, off_n], c0.reshape(1, BM, BN // 2))
-                c_desc.store([b, off_m, off_n + BN // 2], c1.reshape(1, BM, BN // 2))
-            else:
-                c_desc.store([off_m, off_n], c0)
-                c_desc.store([off_m, off_n + BN // 2], c1)
+        if SPLIT_K > 1:
+            mask = (offs_m[:, None] < M) & (offs_n[None, :] < N)
+            tl.store(partials + split * M * N + offs_m[:, None] * N + offs_n[None, :], acc, mask=mask)
         else:
-            if BATCHED:
-                c_desc.store([b, off_m, off_n], c.reshape(1, BM, BN))
-            else:
-                c_desc.store([off_m, off_n], c)
+            acc = _epilogue(acc, inp, offs_m, offs_n, b, M, N, alpha, beta, s_ib, s_im, s_in, HAS_INPUT, SCALE)
+            _store_tile(c_desc, acc, b, off_m, off_n, BM, BN, BATCHED, SPLIT_STORE)
+
+
+@triton.jit
+def _store_tile(c_desc, acc, b, off_m, off_n, BM: tl.constexpr, BN: tl.constexpr, BATCHED: tl.constexpr,
+                SPLIT_STORE: tl.constexpr):
+    c = acc.to(c_desc.dtype)
+    if SPLIT_STORE:
+        # two half-width stores: half the shared-memory staging of one full tile
+        c0, c1 = tl.split(tl.permute(tl.reshape(c, (BM, 2, BN // 2)), (0, 2, 1)))
+        if BATCHED:
+            c_desc.store([b, off_m, off_n], c0.reshape(1, BM, BN // 2))
+            c_desc.store([b, off_m, off_n + BN // 2], c1.reshape(1, BM, BN // 2))
+        else:
+            c_desc.store([off_m, off_n], c0)
+            c_desc.store([off_m, off_n + BN // 2], c1)
+    else:
+        if BATCHED:
+            c_desc.store([b, off_m, off_n], c.reshape(1, BM, BN))
+        else:
+            c_desc.store([off_m, off_n], c)
+
+
+@triton.jit
+def splitk_finish(partials, c, inp, M, N, splits, alpha, beta, s_cm, s_cn, s_im, s_in, HAS_INPUT: tl.constexpr,
+                  SCALE: tl.constexpr, BLOCK: tl.constexpr):
+    """c = epilogue(sum of the split-K partials), over BLOCK output elements per program."""
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < M * N
+    acc = tl.zeros((BLOCK, ), dtype=tl.float32)
+    for s in range(0, splits):
+        acc += tl.load(partials + s * M * N + offs, mask=mask, other=0.0)
+    m = offs // N
+    n = offs % N
+    if SCALE:
+        acc = acc * alpha
+    if HAS_INPUT:
+        acc = acc + beta * tl.load(inp + m * s_im + n * s_in, mask=mask, other=0.0).to(tl.float32)
+    tl.store(c + m * s_cm + n * s_cn, acc.to(c.dtype.element_ty), mask=mask)
 
 
 # PRECISION of matmul_strided: 16-bit operands need none; fp32 operands use TF32 or IEEE.
