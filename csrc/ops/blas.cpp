@@ -174,9 +174,7 @@ bool run_tma(const Gemm& g, int arch, c10::Device device) {
   rt::LaunchConfig launch;
   launch.grid[0] = programs;
   launch.num_warps = cfg.num_warps;
-  // The epilogue's input tile takes shared memory too: one pipeline stage fewer for the
-  // largest tiles keeps them under the 227 KB a block can have on sm_90.
-  launch.num_stages = has_input && cfg.bm * cfg.bn >= 128 * 256 ? cfg.num_stages - 1 : cfg.num_stages;
+  launch.num_stages = cfg.num_stages;  // (the runtime drops stages if a variant exceeds shared memory)
   rt::launch(g_matmul_tma, launch, args, device);
   if (split_k > 1) finish_split_k(g, partials, split_k, has_input, device);
   return true;

@@ -496,8 +496,16 @@ std::unique_ptr<CompiledKernel> checked(std::unique_ptr<CompiledKernel> k, const
   return k;
 }
 
+// Shared memory a block may use on an architecture, for compiling without that GPU present
+// (sm_90: 227 KB, sm_80/87: 163 KB, others 99 KB).
+int max_shared_for_arch(int arch) {
+  if (arch == 90 || arch >= 100) return 232448;
+  if (arch == 80 || arch == 87) return 166912;
+  return 101376;
+}
+
 CompiledKernel* compile_or_load(KernelHandle& handle, const SpecKey& key, uint64_t hash,
-                                const LaunchConfig& cfg, const KernelArgs& args, int arch) {
+                                const LaunchConfig& cfg, const KernelArgs& args, int arch, int max_shared) {
   TORCH_CHECK(!frozen(), "gemforge: kernel cache miss while frozen (e.g. during CUDA graph capture) for ",
               handle.describe(), " on sm_", arch, ". Run the op once before freezing/capturing, or call ",
               "gemforge.precompile.");
@@ -517,6 +525,14 @@ CompiledKernel* compile_or_load(KernelHandle& handle, const SpecKey& key, uint64
   }
   auto k = bridge::compile(handle, args, cfg, arch);
   stats().compiles++;
+  // A pipeline too deep for this GPU's shared memory: one stage fewer until it fits (the entry
+  // stays under the requested key, so every process gets the same fitted kernel).
+  LaunchConfig fitted = cfg;
+  while (k->shared > max_shared && fitted.num_stages > 1) {
+    fitted.num_stages--;
+    k = bridge::compile(handle, args, fitted, arch);
+    stats().compiles++;
+  }
   k->key = key;
   k->hash = hash;
   if (use_disk) write_file_atomic(path, serialize(*k, identity));
@@ -610,7 +626,7 @@ void launch_cuda(KernelHandle& handle, const LaunchConfig& cfg, const KernelArgs
                 " is not loaded for these inputs and the stream is being captured into a CUDA graph; "
                 "compiling or loading it now would break the capture. Run the op once before capture "
                 "(warm-up) or call gemforge.precompile.");
-    k = compile_or_load(handle, key, hash, cfg, args, info.arch);
+    k = compile_or_load(handle, key, hash, cfg, args, info.arch, info.max_shared);
   }
   void* fn = k->functions[device].load(std::memory_order_acquire);
   if (fn == nullptr) fn = load_function(*k, device);
@@ -701,7 +717,7 @@ CompiledKernel* precompile(KernelHandle& handle, const LaunchConfig& cfg, const 
   build_key(key, arch, cfg, args);
   const uint64_t hash = key.hash();
   if (CompiledKernel* k = handle.find(key, hash)) return k;
-  return compile_or_load(handle, key, hash, cfg, args, arch);
+  return compile_or_load(handle, key, hash, cfg, args, arch, max_shared_for_arch(arch));
 }
 
 }  // namespace gemforge::rt
