@@ -155,11 +155,10 @@ def gelu_backward(g, x, s0, s1, s2, P: tl.constexpr):
     if P == GELU_TANH:
         # ATen: 0.5 (1 + tanh(u)) + 0.5 x (1 - tanh(u)^2) u'; with s = sigmoid(2u) that is
         # s + 2 x s (1 - s) u', where s and 1 - s come without cancellation
-        k_beta = 0.7978845608028654  # sqrt(2 / pi)
-        k_kappa = 0.044715
+        # (constants stay literals: a float assigned to a local is rounded to fp32)
         x2 = x * x
-        u = k_beta * (x + k_kappa * x2 * x)
-        du = k_beta * (1.0 + 3.0 * k_kappa * x2)
+        u = 0.7978845608028654 * (x + 0.044715 * x2 * x)  # sqrt(2 / pi) (x + kappa x^3)
+        du = 0.7978845608028654 * (1.0 + 0.134145 * x2)
         s, s_neg = _sigmoid_pair(2.0 * u)
         return g * (s + 2.0 * x * s * s_neg * du)
     else:
@@ -182,12 +181,13 @@ def elu_backward(g, b, alpha, scale, input_scale, P: tl.constexpr):
 
 @triton.jit
 def hardswish_backward(g, x, s0, s1, s2, P):
-    return tl.where(x < -3.0, 0.0, tl.where(x <= 3.0, g * (x / 3.0 + 0.5), g))
+    return tl.where(x <= -3.0, 0.0, tl.where(x < 3.0, g * (x / 3.0 + 0.5), g))
 
 
 @triton.jit
 def hardsigmoid_backward(g, x, s0, s1, s2, P):
-    return tl.where((x > -3.0) & (x < 3.0), g * (1.0 / 6.0), 0.0)
+    # ATen's 1/6 here is the float 1.0f / 6.0f, also for double
+    return tl.where((x > -3.0) & (x < 3.0), g * 0.1666666716337204, 0.0)
 
 
 @triton.jit
@@ -217,14 +217,15 @@ def log_sigmoid_backward(x, g, s0, s1, s2, P):  # (self, grad)
 @triton.jit
 def mish_backward(g, x, s0, s1, s2, P):
     # t = tanh(softplus(x)) = n / (n + 2), 1 - t^2 = 4 (n + 1) / (n + 2)^2, sigmoid(x) = e / (1 + e);
-    # past x = 20 the derivative is 1 to working precision
+    # past x = 20 the derivative is 1 to working precision (ATen's form gives inf * 0 = NaN at inf)
     e = tl.exp(tl.minimum(x, 20.0))
     n = e * (e + 2.0)
     r = 1.0 / (n + 2.0)
     t = n * r
     dt = 4.0 * (n + 1.0) * r * r
     s = e / (1.0 + e)
-    return g * tl.where(x > 20.0, 1.0, t + x * s * dt)
+    big = tl.where(x == float("inf"), float("nan"), 1.0)
+    return g * tl.where(x > 20.0, big, t + x * s * dt)
 
 
 @triton.jit
