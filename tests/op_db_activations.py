@@ -26,12 +26,12 @@ def _trim(samples, dtype):
 
 
 def wide_samples(scale=1.0):
-    """unary_samples plus a sweep over [-30, 30] (saturation regions) for float dtypes."""
+    """unary_samples (float ones times `scale`) plus a sweep over [-30, 30] (saturation regions)."""
     base = unary_samples()
 
     def gen(device, dtype, large):
         out = base(device, dtype, large)
-        if scale != 1.0:
+        if scale != 1.0 and dtype.is_floating_point:
             out = [Sample((s.args[0] * scale, ), desc=s.desc) for s in out]
         if dtype.is_floating_point:
             out.append(Sample((torch.linspace(-30, 30, 121, dtype=torch.float64).to(dtype).to(device), ), desc="sweep"))
