@@ -241,7 +241,7 @@ OPS = [
            backward_samples(lambda x: aten.elu(x, 1.3, 1.1, 0.8)), FLOATS64, ["elu_backward"],
            reference=nan_as(vjp(lambda x: aten.elu(x, 1.3, 1.1, 0.8), pre=lambda y: elu_inverse(y, 1.3, 1.1, 0.8)),
                             lambda g: g * 1.1),
-           rtol_scale=16),
+           rtol_scale=4),
     OpSpec("hardswish_backward", _out(aten.hardswish_backward, "out"), backward_samples(large_scale=4.0), FLOATS64,
            ["hardswish_backward"], reference=nan_as(vjp(F.hardswish), lambda g: g)),
     OpSpec("hardsigmoid_backward", _out(aten.hardsigmoid_backward), backward_samples(large_scale=4.0), FLOATS64,

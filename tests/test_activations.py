@@ -331,3 +331,34 @@ def test_logit_eps_and_integer_inputs():
     xi = torch.tensor([0, 1, 2], device=DEVICE)
     got = assert_like_aten(lambda: torch.logit(xi), "logit")
     assert got.dtype == torch.float32
+
+
+def test_integer_extremes():
+    x8 = torch.tensor([-128, 127, 0, -1, 5], dtype=torch.int8, device=DEVICE)
+    assert_like_aten(lambda: F.threshold(x8, -128, 5), "threshold")
+    assert_like_aten(lambda: F.hardtanh(x8, -128, 127), "hardtanh")
+    big = 2**62
+    x64 = torch.tensor([-2**63, 2**63 - 1, 0, big + 1, -big - 1], dtype=torch.int64, device=DEVICE)
+    got = assert_like_aten(lambda: F.hardtanh(x64, -big, big), "hardtanh")
+    assert got.tolist() == [-big, big, 0, big, -big]
+    assert_like_aten(lambda: F.threshold(x64, big, -2**63), "threshold")
+    assert_like_aten(lambda: aten.threshold_backward(x64, x64, 0), "threshold_backward")
+
+
+@pytest.mark.parametrize("op", [
+    lambda v: aten.leaky_relu_(v, 0.3),
+    lambda v: aten.elu_(v, 0.5),
+    lambda v: aten.hardtanh_(v, -0.2, 0.4),
+    lambda v: aten.threshold_(v, 0.1, 9.0),
+    lambda v: aten.hardswish_(v),
+], ids=["leaky_relu_", "elu_", "hardtanh_", "threshold_", "hardswish_"])
+def test_inplace_on_views_writes_through(op):
+    base = t(6, 8)
+    expected = base.clone()
+    op(expected[:, 1::2].t())
+    with gemforge.use(record=True):
+        got = base.clone()
+        view = got[:, 1::2].t()
+        assert op(view).data_ptr() == view.data_ptr()
+        assert not [r for r in gemforge.recorded() if "fallback" in r]
+    torch.testing.assert_close(got, expected, rtol=1e-6, atol=1e-6)

@@ -1,7 +1,9 @@
 """Bodies of csrc/ops/pointwise/activations.cpp: activations and their backward ops (issue 3).
 
-Formulas follow ATen's CUDA kernels (computing in fp32 for half types, as they do); where ATen's
-form cancels or overflows, an equal form that doesn't is used and says so.
+Formulas follow ATen's CUDA kernels (computing in fp32 for half types, as they do), including
+their NaN and boundary cases; where ATen's form cancels or overflows, an equal form that doesn't
+is used and says so. Float constants stay literals inside expressions: a float assigned to a
+local becomes an fp32 constant and would round fp64 results.
 """
 import triton
 import triton.language as tl
@@ -76,6 +78,7 @@ def mish(x, s0, s1, s2, P):
 
 @triton.jit
 def hardsigmoid(x, s0, s1, s2, P):
+    # exact 1/6, as ATen's CPU kernel (its CUDA kernel uses 1.0f / 6.0f also for double)
     return _clamp06(x + 3.0) * (1.0 / 6.0)
 
 
@@ -112,12 +115,12 @@ def glu(a, b, s0, s1, s2, P):
     return a * sigmoid_of(b)
 
 
-LOGIT_CLAMP = tl.constexpr(1)  # P of logit and logit_backward: eps given and >= 0
+_LOGIT_CLAMP = tl.constexpr(1)  # P of logit and logit_backward: eps given and >= 0
 
 
 @triton.jit
 def logit(x, eps, s1, s2, P: tl.constexpr):
-    if P == LOGIT_CLAMP:
+    if P == _LOGIT_CLAMP:
         x = tl.where(x < eps, eps, tl.where(x > 1.0 - eps, 1.0 - eps, x))
     return tl.log(x / (1.0 - x))
 
@@ -147,15 +150,14 @@ def silu_backward(g, x, s0, s1, s2, P):
     return g * s * (1.0 + x * (1.0 - s))
 
 
-GELU_TANH = tl.constexpr(1)
+_GELU_TANH = tl.constexpr(1)
 
 
 @triton.jit
 def gelu_backward(g, x, s0, s1, s2, P: tl.constexpr):
-    if P == GELU_TANH:
+    if P == _GELU_TANH:
         # ATen: 0.5 (1 + tanh(u)) + 0.5 x (1 - tanh(u)^2) u'; with s = sigmoid(2u) that is
         # s + 2 x s (1 - s) u', where s and 1 - s come without cancellation
-        # (constants stay literals: a float assigned to a local is rounded to fp32)
         x2 = x * x
         u = 0.7978845608028654 * (x + 0.044715 * x2 * x)  # sqrt(2 / pi) (x + kappa x^3)
         du = 0.7978845608028654 * (1.0 + 0.134145 * x2)
@@ -167,13 +169,13 @@ def gelu_backward(g, x, s0, s1, s2, P: tl.constexpr):
         return g * (cdf + x * pdf)
 
 
-ELU_IS_RESULT = tl.constexpr(1)  # P of elu_backward: b is elu's result, not its input
+_ELU_IS_RESULT = tl.constexpr(1)  # P of elu_backward: b is elu's result, not its input
 
 
 @triton.jit
 def elu_backward(g, b, alpha, scale, input_scale, P: tl.constexpr):
     negcoef = alpha * scale
-    if P == ELU_IS_RESULT:
+    if P == _ELU_IS_RESULT:
         return tl.where(b <= 0, g * input_scale * (b + negcoef), g * scale)
     else:
         return tl.where(b <= 0, g * input_scale * negcoef * tl.exp(b * input_scale), g * scale)
@@ -244,7 +246,7 @@ def glu_backward_second(a, b, g, s0, s1, s2, P):
 @triton.jit
 def logit_backward(g, x, eps, s1, s2, P: tl.constexpr):
     d = g / (x * (1.0 - x))
-    if P == LOGIT_CLAMP:
+    if P == _LOGIT_CLAMP:
         return tl.where((x < eps) | (x > 1.0 - eps), 0.0, d)
     else:
         return tl.where((x < 0.0) | (x > 1.0), float("nan"), d)
