@@ -10,6 +10,7 @@ import math
 from typing import Callable, List, Optional
 
 import torch
+import torch.nn.functional as F
 
 FLOATS = [torch.float32, torch.float16, torch.bfloat16]
 INTS = [torch.int32, torch.int64, torch.int8, torch.uint8]
