@@ -129,11 +129,14 @@ POINTWISE = {
     "hardtanh_backward": BenchOp(lambda g, x: aten.hardtanh_backward(g, x, -1.0, 1.0), ("any", "any"), **P),
     "leaky_relu_backward": BenchOp(lambda g, x: aten.leaky_relu_backward(g, x, 0.01, False), ("any", "any"), **P),
     "softplus_backward": BenchOp(lambda g, x: aten.softplus_backward(g, x, 1.0, 20.0), ("any", "any")),
+    # the buffer is empty on CUDA (unused there); ATen's CPU kernel needs the real one
     "log_sigmoid_backward": BenchOp(
-        lambda g, x: aten.log_sigmoid_backward(g, x, torch.empty(0, device=x.device, dtype=x.dtype)), ("any", "any")),
+        lambda g, x: aten.log_sigmoid_backward(g, x, g.new_empty(0) if g.is_cuda else aten.log_sigmoid_forward(x)[1]),
+        ("any", "any")),
     "glu_backward": BenchOp(lambda g, x: aten.glu_backward(g, x, -1), ("any", "any"),
                             shapes=lambda s: [_half_last(s), s]),
     "mish_backward": BenchOp(aten.mish_backward, ("any", "any")),
+    "logit_backward": BenchOp(lambda g, x: aten.logit_backward(g, x, 0.25), ("any", "prob")),
 
     # ------------------------------------------------ binary (issue 3)
     "true_divide": BenchOp(torch.true_divide, ("any", "nz"), **P),
