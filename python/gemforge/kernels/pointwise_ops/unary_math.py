@@ -24,29 +24,34 @@ _LOG2E = tl.constexpr(1.4426950408889634)
 _LOG2E_HI = tl.constexpr(1.4423828125)  # log2(e) to 12 significant bits
 _LOG2E_LO = tl.constexpr(3.1222838896340736e-4)  # log2(e) - _LOG2E_HI
 _TWO_OVER_SQRTPI = tl.constexpr(1.1283791670955126)
-_BIG = tl.constexpr(268435456.0)  # 2**28: beyond it sqrt(1 + x*x) == |x| in fp32 and fp64
 
-# (1 + 2x) * erfcx(x) for x >= 0.5 as a polynomial in t = (x - 3) / (x + 3) (Chebyshev fit on
-# t in [-5/7, 1], converted to monomials; max relative error 1.9e-7 in fp32, 2.7e-16 in fp64).
+# (1 + 2x) erfcx(x) for x >= 0 as a polynomial in t = (x - 3) / (x + 3), t in [-1, 1) (Chebyshev
+# fits converted to monomials; relative error 2.2e-7 in fp32 and 5.1e-16 in fp64, at evaluation).
 _ERFCX_F32 = tl.constexpr((
-    1.2530080443411705101, -0.13562113883503139776, -0.047561091568196811841, 0.12964576597112619357,
-    -0.11929060337875490279, 0.068308706536018167734, -0.02368505001650933293, 0.00249681305794244131,
-    0.0017082532093723524282, -0.00066368350252274700619, 0.000033139261821393746421))
+    1.2530080563677553423, -0.13562023891915578194, -0.0475621569275200741, 0.12962750472172497871,
+    -0.11927527528224089297, 0.068409581656336778521, -0.023763576439495039671, 0.0022865137034448329501,
+    0.0018750791237723530031, -0.0005138505128719338096, -0.000092545166869239659643,))
 _ERFCX_F64 = tl.constexpr((
-    1.2530080582697296208, -0.13562110612458242932, -0.047562294353440684193, 0.12964515870290562652,
-    -0.11927366341586521713, 0.068308027339113164707, -0.023770514906107126477, 0.0025293918901060585493,
-    0.0018886902078829055261, -0.00077983288425284544868, -0.00010515869542320760763, 0.00012510234772740431808,
-    4.9443342919261003926e-6, -0.000020109535860528019312, -7.1588672209980078979e-7, 3.4886670701059497177e-6,
-    3.2628946475535997168e-7, -6.3320197064896979197e-7, -1.0454034563169280851e-7, 1.091623575164318302e-7,
-    1.6148893031120674843e-8, -1.271945919825289105e-8))
-# Initial guesses for erfinv(x) / x, with w = -log(1 - x*x): a polynomial in w for w < 5 (relative
-# error 3e-6) and in sqrt(w) beyond (6e-5, up to w = 38); Halley steps then finish the job.
-_ERFINV_CENTRAL = tl.constexpr((
-    0.88622977952370580336, 0.23196112130391175475, 0.011701136339523816329, -0.0024860457599934222853,
-    -0.000072225806395020554809, 0.000046946980675951985017, -3.1722831092048309224e-6))
-_ERFINV_TAIL = tl.constexpr((
-    0.9561819047808229208, -0.52521679347686230764, 0.85131139931999667509, -0.25140557375379784349,
-    0.04156567089585588243, -0.003638858687798172723, 0.00013155883388883814525))
+    1.253008058269729547, -0.13562110612457575026, -0.047562294353420379084, 0.12964515870228346669,
+    -0.11927366341676002309, 0.068308027356383970232, -0.023770514891530075224, 0.0025293916672051723082,
+    0.0018886900977441494999, -0.00077983127972901584712, -0.00010515831297813128185, 0.00012509531076254534043,
+    4.9441243422236598506e-6, -0.000020089997833284276618, -7.1878838344042666542e-7, 3.4542947702777378981e-6,
+    3.3669790806407595836e-7, -5.9639836255227405347e-7, -1.2054142286489378911e-7, 8.7658814117305584323e-8,
+    2.7843881265502220628e-8, -7.6419628925899748481e-9, -3.1813541434969273259e-9,))
+# erfinv(x) / x with w = -log((1 - x)(1 + x)): a polynomial in w - 2.5 for w < 5 and in sqrt(w) - 3
+# for sqrt(w) up to 4 (fp32 needs no more: 1.2e-7 at fp32 evaluation), and for fp64 in
+# sqrt(w) - 5 up to 6.1 (1e-9), which one Halley step then takes to fp64 accuracy.
+_ERFINV_W = tl.constexpr((
+    1.5014093598328820914, 0.24664028938940982332, -0.0041773897590802808918, -0.0012527484164558687569,
+    0.00021834691469278741139, -4.9597434951854079874e-6, -3.4633561655532603529e-6, 4.6542873048510423262e-7,
+    2.3285844507874354434e-8, -8.7398309730519993039e-9,))
+_ERFINV_R = tl.constexpr((
+    2.8329767975300525043, 1.001675067121652813, 0.0094455856416909355975, -0.0076390914956276526975,
+    0.0056839635004286397102, -0.003588494129591874154, 0.0014938581736752632567, -0.000073774846123258066643,
+    -0.00031715280929525232769, 0.00012705721796529909606,))
+_ERFINV_R64 = tl.constexpr((
+    4.8499063980777287374, 1.0103004604469854543, -0.00013862267858219723016, -0.00021500578608184755431,
+    0.000075560246555089094941, -0.00001966912901745492634, 5.1342829696937568828e-6, -1.1086992205770725247e-6,))
 
 # ---------------------------------------------------------------- helpers
 
@@ -98,7 +103,6 @@ def _expm1_series(x, N: tl.constexpr):
     return x * p
 
 
-
 @triton.jit
 def _expm1(x):
     # The series where exp(x) - 1 would cancel; beyond |x| = 0.5 the subtraction loses < 2 bits.
@@ -147,20 +151,21 @@ def _atan_pos(t):
 @triton.jit
 def _exp_neg_sq(x):
     """exp(-x*x) for x >= 0, with x*x split exactly: x = h + l, h with few enough bits that h*h
-    is exact, exp(-x*x) = exp(-h*h) exp(-l (x + h))."""
+    is exact, exp(-x*x) = exp(-h*h) exp(-l (x + h)); the second factor is near 1, where tl.exp
+    is accurate."""
     if x.dtype == tl.float64:
         h = tl.floor(x * 2097152.0) * (1.0 / 2097152.0)  # 21 fraction bits (x < 32)
     else:
         h = tl.floor(x * 256.0) * (1.0 / 256.0)  # 8 fraction bits (x < 16)
-    return _exp(-(h * h)) * _exp(-((x - h) * (x + h)))
+    return _exp(-(h * h)) * tl.exp(-((x - h) * (x + h)))
 
 
 @triton.jit
 def _erfcx(x):
-    """exp(x*x) erfc(x) for x >= 0.5."""
+    """exp(x*x) erfc(x) for x >= 0."""
     t = (x - 3.0) / (x + 3.0)
     if x.dtype == tl.float64:
-        p = _horner(t, _ERFCX_F64, 22)
+        p = _horner(t, _ERFCX_F64, 23)
     else:
         p = _horner(t, _ERFCX_F32, 11)
     return p / (1.0 + 2.0 * x)
@@ -168,15 +173,16 @@ def _erfcx(x):
 
 @triton.jit
 def _erfc(x):
-    # 1 - erf(x) cancels beyond x = 0.5: there erfc(x) = exp(-x*x) erfcx(x). erfc underflows to 0
-    # past x = 10.1 (fp32) and 27.3 (fp64); clamping keeps the tail branch finite for inf.
+    # exp(-x*x) erfcx(|x|), reflected as 2 - erfc(-x) for x < 0: no cancellation anywhere.
+    # erfc underflows past x = 10.1 (fp32) and 27.3 (fp64); clamping keeps inf finite.
     if x.dtype == tl.float64:
         limit: tl.constexpr = 28.0
     else:
         limit: tl.constexpr = 11.0
-    a = tl.where(x < 0.5, 0.5, tl.where(x > limit, limit, x))  # NaN stays NaN
-    tail = tl.where(x >= limit, 0.0, _exp_neg_sq(a) * _erfcx(a))
-    return tl.where(x < 0.5, 1.0 - tl.math.erf(x), tail)
+    a = tl.abs(x)
+    ac = tl.where(a > limit, limit, a)  # NaN stays NaN
+    e = tl.where(a > limit, 0.0, _exp_neg_sq(ac) * _erfcx(ac))
+    return tl.where(x < 0, 2.0 - e, e)
 
 
 @triton.jit
@@ -246,7 +252,7 @@ def cos(x, s0, s1, s2, P):
 
 @triton.jit
 def tan(x, s0, s1, s2, P):
-    return div_rn(tl.sin(x), tl.cos(x))
+    return tl.sin(x) / tl.cos(x)
 
 
 @triton.jit
@@ -271,21 +277,32 @@ def acos(x, s0, s1, s2, P):
 
 
 @triton.jit
+def _sinh_series(a, N: tl.constexpr):
+    """a (1 + a^2/(2*3) (1 + a^2/(4*5) (1 + ...))): the Taylor series of sinh, N + 1 terms."""
+    z = a * a
+    p = z * (1.0 / ((2 * N) * (2 * N + 1))) + 1.0
+    for i in tl.static_range(N - 1, 0, -1):
+        p = p * (z * (1.0 / ((2 * i) * (2 * i + 1)))) + 1.0
+    return a * p
+
+
+@triton.jit
 def sinh(x, s0, s1, s2, P):
-    # (e - 1/e) / 2 through expm1 (no cancellation near 0); exp(a/2)^2 / 2 where exp(a) overflows
+    # The series below 0.5 (e - 1/e cancels there); above, h = exp(a/2) gives
+    # e/2 - 1/(2e) = (h/2) h - (1/(2h)) / h without overflow before sinh itself overflows.
     a = tl.abs(x)
-    e = _expm1(a)
     h = _exp(0.5 * a)
-    r = tl.where(a < 20.0, 0.5 * (e + e / (e + 1.0)), (0.5 * h) * h)
-    return _copysign(r, x)
+    if x.dtype == tl.float64:
+        s = _sinh_series(a, 8)
+    else:
+        s = _sinh_series(a, 4)
+    return _copysign(tl.where(a < 0.5, s, (0.5 * h) * h - (0.5 / h) / h), x)
 
 
 @triton.jit
 def cosh(x, s0, s1, s2, P):
-    a = tl.abs(x)
-    e = _exp(a)
-    h = _exp(0.5 * a)
-    return tl.where(a < 20.0, 0.5 * e + 0.5 / e, (0.5 * h) * h)
+    h = _exp(0.5 * tl.abs(x))
+    return (0.5 * h) * h + (0.5 / h) / h
 
 
 @triton.jit
@@ -296,22 +313,31 @@ def tanh(x, s0, s1, s2, P):
 
 
 @triton.jit
+def _big(x):
+    """Where a*a may overflow but 1 + a rounds to a: asinh(a) and acosh(a) are log(a) + log(2)."""
+    if x.dtype == tl.float64:
+        return x > 1.152921504606847e18  # 2**60
+    else:
+        return x > 268435456.0  # 2**28
+
+
+@triton.jit
 def asinh(x, s0, s1, s2, P):
     # log(a + sqrt(a^2 + 1)) = log1p(a + a^2 / (1 + sqrt(1 + a^2)))
     a = tl.abs(x)
     a2 = a * a
-    r = _log1p(a + a2 / (1.0 + tl.sqrt(1.0 + a2)))
-    r = tl.where(a > _BIG, tl.log(a) + _LN2, r)
-    return _copysign(r, x)
+    big = _big(a)
+    r = _log1p(tl.where(big, a, a + a2 / (1.0 + tl.sqrt(1.0 + a2))))
+    return _copysign(tl.where(big, r + _LN2, r), x)
 
 
 @triton.jit
 def acosh(x, s0, s1, s2, P):
     # log(x + sqrt(x^2 - 1)) = log1p(t + sqrt(2t + t^2)), t = x - 1 (exact near 1)
     t = x - 1.0
-    r = _log1p(t + tl.sqrt(2.0 * t + t * t))
-    r = tl.where(x > _BIG, tl.log(x) + _LN2, r)
-    return tl.where(x < 1.0, _NAN, r)
+    big = _big(x)
+    r = _log1p(tl.where(big, x, t + tl.sqrt(2.0 * t + t * t)))
+    return tl.where(x < 1.0, _NAN, tl.where(big, r + _LN2, r))
 
 
 @triton.jit
@@ -335,28 +361,20 @@ def erfc(x, s0, s1, s2, P):
 
 
 @triton.jit
-def _erfinv_halley(y, a, STEPS: tl.constexpr):
-    """Halley steps on erf(y) = a (cubic convergence): y -= d / (1 + y d), d = (erf(y) - a) / erf'(y).
-    Past y = 0.5 the residual is (1 - a) - erfc(y): 1 - a is exact and erfc keeps its relative
-    accuracy where erf(y) - a would cancel."""
-    for _ in tl.static_range(STEPS):
-        e = _exp_neg_sq(y)
-        yt = tl.where(y < 0.5, 0.5, y)
-        f = tl.where(y < 0.5, tl.math.erf(y) - a, (1.0 - a) - e * _erfcx(yt))
-        d = f / (_TWO_OVER_SQRTPI * e)
-        y = y - d / (1.0 + y * d)
-    return y
-
-
-@triton.jit
 def erfinv(x, s0, s1, s2, P):
     a = tl.abs(x)
-    w = -_log1p(-a * a)  # NaN for |x| > 1, inf for |x| == 1
-    y = a * tl.where(w < 5.0, _horner(w, _ERFINV_CENTRAL, 7), _horner(tl.sqrt(w), _ERFINV_TAIL, 7))
+    w = -tl.log((1.0 - a) * (1.0 + a))  # 1 - a is exact where 1 - a*a would cancel; NaN beyond 1
+    r = tl.sqrt(w)
+    y = a * tl.where(w < 5.0, _horner(w - 2.5, _ERFINV_W, 10), _horner(r - 3.0, _ERFINV_R, 10))
     if x.dtype == tl.float64:
-        y = _erfinv_halley(y, a, 2)
-    else:
-        y = _erfinv_halley(y, a, 1)
+        # One Halley step on erf(y) = a (cubic convergence): y -= d / (1 + y d) with
+        # d = (erf(y) - a) / erf'(y). Past y = 0.5 the residual is (1 - a) - erfc(y): 1 - a is
+        # exact and erfc keeps its relative accuracy where erf(y) - a would cancel.
+        y = tl.where(r < 4.0, y, a * _horner(r - 5.0, _ERFINV_R64, 8))
+        e = _exp_neg_sq(y)
+        f = tl.where(y < 0.5, tl.math.erf(y) - a, (1.0 - a) - e * _erfcx(y))
+        d = f / (_TWO_OVER_SQRTPI * e)
+        y = y - d / (1.0 + y * d)
     y = tl.where(a == 1.0, _INF, y)
     return _copysign(y, x)
 
