@@ -225,6 +225,7 @@ bool ran(UnaryOp& op, OpRecord& rec, at::Tensor& out, const at::Tensor& self, co
 UnaryOp bitwise_not_op{GF_POINTWISE_KERNELS("bitwise_not"), Promote::Same, kInts | kBool,
                        {"bitwise_not"}, {"bitwise_not_"}, {"bitwise_not.out"}};
 
+// the body's mode: _BITWISE_NOT_BOOL (1) for bool
 int64_t bitwise_not_mode(const at::Tensor& self) { return self.scalar_type() == at::kBool ? 1 : 0; }
 
 at::Tensor bitwise_not_fn(const at::Tensor& self) {
@@ -253,7 +254,7 @@ UnaryOp round_decimals_op{GF_POINTWISE_KERNELS("round_decimals"), Promote::Same,
 
 bool round_decimals_ran(OpRecord& rec, at::Tensor& out, const at::Tensor& self, int64_t decimals) {
   const c10::Scalar ten_pow(std::pow(10.0, static_cast<double>(decimals < 0 ? -decimals : decimals)));
-  const int64_t mode = decimals > 0 ? 1 : decimals < 0 ? 2 : 0;
+  const int64_t mode = decimals > 0 ? 1 : decimals < 0 ? 2 : 0;  // the body's _ROUND_POS, _ROUND_NEG, _ROUND_PLAIN
   return ran(round_decimals_op, rec, out, self, Scalars(ten_pow), mode);
 }
 at::Tensor round_decimals_fn(const at::Tensor& self, int64_t decimals) {
@@ -341,7 +342,8 @@ at::Tensor logical_not_fn(const at::Tensor& self) {
   return out;
 }
 at::Tensor& logical_not_inplace(at::Tensor& self) {
-  if (!logical_not_ran(logical_not_op.rec_inplace, self, self)) return at::compositeexplicitautograd::logical_not_(self);
+  if (!logical_not_ran(logical_not_op.rec_inplace, self, self))
+    return at::compositeexplicitautograd::logical_not_(self);
   return self;
 }
 at::Tensor& logical_not_out(const at::Tensor& self, at::Tensor& out) {
