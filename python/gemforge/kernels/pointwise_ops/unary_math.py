@@ -1,3 +1,523 @@
-"""Bodies of csrc/ops/pointwise/unary_math.cpp: Unary math: exp2 ... resolve_conj (issue 3)."""
+"""Bodies of csrc/ops/pointwise/unary_math.cpp: Unary math: exp2 ... resolve_conj (issue 3).
+
+Floating bodies compute in fp32 (fp32, fp16, bf16 and promoted integer inputs) or fp64, each with
+its own accuracy: where an fp32 algorithm would lose fp64 digits (series lengths, exact splits)
+the fp64 branch does more work. Only triton.language builtins are used; the transcendental
+builtins are tl.exp, tl.exp2, tl.log, tl.log2, tl.sin, tl.cos and tl.math.erf. On NVIDIA GPUs fp32
+tl.exp is ex2.approx(x * log2(e)), whose error grows with |x|, so the bodies below use `_exp`.
+"""
 import triton
 import triton.language as tl
+
+from .common import div_rn
+
+_INF = tl.constexpr(float("inf"))
+_NAN = tl.constexpr(float("nan"))
+_PI = tl.constexpr(3.141592653589793)
+_PI_2 = tl.constexpr(1.5707963267948966)
+_PI_6 = tl.constexpr(0.5235987755982988)
+_SQRT3 = tl.constexpr(1.7320508075688772)
+_TAN_PI_12 = tl.constexpr(0.2679491924311227)
+_LN2 = tl.constexpr(0.6931471805599453)
+_INV_LN10 = tl.constexpr(0.4342944819032518)
+_LOG2E = tl.constexpr(1.4426950408889634)
+_LOG2E_HI = tl.constexpr(1.4423828125)  # log2(e) to 12 significant bits
+_LOG2E_LO = tl.constexpr(3.1222838896340736e-4)  # log2(e) - _LOG2E_HI
+_TWO_OVER_SQRTPI = tl.constexpr(1.1283791670955126)
+
+# (1 + 2x) erfcx(x) for x >= 0 as a polynomial in t = (x - 3) / (x + 3), t in [-1, 1) (Chebyshev
+# fits converted to monomials; relative error 2.2e-7 in fp32 and 5.1e-16 in fp64, at evaluation).
+_ERFCX_F32 = tl.constexpr((
+    1.2530080563677553423, -0.13562023891915578194, -0.0475621569275200741, 0.12962750472172497871,
+    -0.11927527528224089297, 0.068409581656336778521, -0.023763576439495039671, 0.0022865137034448329501,
+    0.0018750791237723530031, -0.0005138505128719338096, -0.000092545166869239659643,))
+_ERFCX_F64 = tl.constexpr((
+    1.253008058269729547, -0.13562110612457575026, -0.047562294353420379084, 0.12964515870228346669,
+    -0.11927366341676002309, 0.068308027356383970232, -0.023770514891530075224, 0.0025293916672051723082,
+    0.0018886900977441494999, -0.00077983127972901584712, -0.00010515831297813128185, 0.00012509531076254534043,
+    4.9441243422236598506e-6, -0.000020089997833284276618, -7.1878838344042666542e-7, 3.4542947702777378981e-6,
+    3.3669790806407595836e-7, -5.9639836255227405347e-7, -1.2054142286489378911e-7, 8.7658814117305584323e-8,
+    2.7843881265502220628e-8, -7.6419628925899748481e-9, -3.1813541434969273259e-9,))
+# erfinv(x) / x with w = -log((1 - x)(1 + x)): a polynomial in w - 2.5 for w < 5 and in sqrt(w) - 3
+# for sqrt(w) up to 4 (fp32 needs no more: 1.2e-7 at fp32 evaluation), and for fp64 in
+# sqrt(w) - 5 up to 6.1 (1e-9), which one Halley step then takes to fp64 accuracy.
+_ERFINV_W = tl.constexpr((
+    1.5014093598328820914, 0.24664028938940982332, -0.0041773897590802808918, -0.0012527484164558687569,
+    0.00021834691469278741139, -4.9597434951854079874e-6, -3.4633561655532603529e-6, 4.6542873048510423262e-7,
+    2.3285844507874354434e-8, -8.7398309730519993039e-9,))
+_ERFINV_R = tl.constexpr((
+    2.8329767975300525043, 1.001675067121652813, 0.0094455856416909355975, -0.0076390914956276526975,
+    0.0056839635004286397102, -0.003588494129591874154, 0.0014938581736752632567, -0.000073774846123258066643,
+    -0.00031715280929525232769, 0.00012705721796529909606,))
+_ERFINV_R64 = tl.constexpr((
+    4.8499063980777287374, 1.0103004604469854543, -0.00013862267858219723016, -0.00021500578608184755431,
+    0.000075560246555089094941, -0.00001966912901745492634, 5.1342829696937568828e-6, -1.1086992205770725247e-6,))
+
+# ---------------------------------------------------------------- helpers
+
+
+@triton.jit
+def _horner(t, C: tl.constexpr, N: tl.constexpr):
+    """C[0] + C[1] t + ... + C[N-1] t^(N-1), N >= 2."""
+    p = t * C[N - 1] + C[N - 2]
+    for i in tl.static_range(N - 3, -1, -1):
+        p = p * t + C[i]
+    return p
+
+
+@triton.jit
+def _signbit(x):
+    if x.dtype == tl.float64:
+        return x.to(tl.int64, bitcast=True) < 0
+    else:
+        return x.to(tl.int32, bitcast=True) < 0
+
+
+@triton.jit
+def _copysign(m, x):
+    """|m| with the sign of x, -0.0 included (odd functions keep the sign of a zero input)."""
+    a = tl.abs(m)
+    return tl.where(_signbit(x), a * -1.0, a)  # not -a: Triton negates as 0 - a, which gives +0.0
+
+
+@triton.jit
+def _exp(x):
+    """exp(x) to a few ulps over the whole range. fp32: exp2 of x * log2(e) with the product
+    split exactly (high part from the top 12 bits of x times 12 bits of log2(e)); the bit mask,
+    unlike a Veltkamp split, is immune to fma contraction."""
+    if x.dtype == tl.float64:
+        return tl.exp(x)
+    else:
+        xc = tl.where(tl.abs(x) > 200.0, tl.where(x > 0, 200.0, -200.0), x)  # inf -> +-200; NaN stays
+        xh = (xc.to(tl.int32, bitcast=True) & -4096).to(tl.float32, bitcast=True)
+        lo = xh * _LOG2E_LO + (xc - xh) * _LOG2E
+        return tl.exp2(xh * _LOG2E_HI) * tl.exp2(lo)
+
+
+@triton.jit
+def _expm1_series(x, N: tl.constexpr):
+    """x (1 + x/2 (1 + x/3 (1 + ... x/N))): the Taylor series of exp(x) - 1."""
+    p = x * (1.0 / N) + 1.0
+    for i in tl.static_range(N - 1, 1, -1):
+        p = p * (x * (1.0 / i)) + 1.0
+    return x * p
+
+
+@triton.jit
+def _expm1(x):
+    # The series where exp(x) - 1 would cancel; beyond |x| = 0.5 the subtraction loses < 2 bits.
+    if x.dtype == tl.float64:
+        s = _expm1_series(x, 15)
+    else:
+        s = _expm1_series(x, 9)
+    return tl.where(tl.abs(x) < 0.5, s, _exp(x) - 1.0)
+
+
+@triton.jit
+def _log1p(x):
+    # u = 1 + x rounds; log(u) * x / (u - 1) undoes the rounding (Goldberg). u == 1: x is below
+    # half an ulp of 1 and log1p(x) == x (keeps -0.0); x == inf would give inf / inf.
+    u = 1.0 + x
+    d = u - 1.0
+    r = tl.log(u) * (x / d)
+    return tl.where((d == 0.0) | (x == _INF), x, r)
+
+
+@triton.jit
+def _atan_series(u, N: tl.constexpr):
+    """atan(u) = u (1 - u^2/3 + u^4/5 - ...), N + 1 terms."""
+    z = u * u
+    p = z * (-1.0 / (2 * N + 1)) + (1.0 / (2 * N - 1))
+    for i in tl.static_range(N - 2, -1, -1):
+        p = (1.0 / (2 * i + 1)) - z * p
+    return u * p
+
+
+@triton.jit
+def _atan_pos(t):
+    """atan(t) for t >= 0 (inf and NaN included)."""
+    inv = t > 1.0
+    t = tl.where(inv, 1.0 / t, t)  # atan(t) = pi/2 - atan(1/t)
+    shift = t > _TAN_PI_12  # atan(t) = pi/6 + atan((t sqrt3 - 1) / (t + sqrt3)), |arg| <= tan(pi/12)
+    t = tl.where(shift, (t * _SQRT3 - 1.0) / (t + _SQRT3), t)
+    if t.dtype == tl.float64:
+        r = _atan_series(t, 14)
+    else:
+        r = _atan_series(t, 7)
+    r = tl.where(shift, r + _PI_6, r)
+    return tl.where(inv, _PI_2 - r, r)
+
+
+@triton.jit
+def _exp_neg_sq(x):
+    """exp(-x*x) for x >= 0, with x*x split exactly: x = h + l, h with few enough bits that h*h
+    is exact, exp(-x*x) = exp(-h*h) exp(-l (x + h)); the second factor is near 1, where tl.exp
+    is accurate."""
+    if x.dtype == tl.float64:
+        h = tl.floor(x * 2097152.0) * (1.0 / 2097152.0)  # 21 fraction bits (x < 32)
+    else:
+        h = tl.floor(x * 256.0) * (1.0 / 256.0)  # 8 fraction bits (x < 16)
+    return _exp(-(h * h)) * tl.exp(-((x - h) * (x + h)))
+
+
+@triton.jit
+def _erfcx(x):
+    """exp(x*x) erfc(x) for x >= 0."""
+    t = (x - 3.0) / (x + 3.0)
+    if x.dtype == tl.float64:
+        p = _horner(t, _ERFCX_F64, 23)
+    else:
+        p = _horner(t, _ERFCX_F32, 11)
+    return p / (1.0 + 2.0 * x)
+
+
+@triton.jit
+def _erfc(x):
+    # exp(-x*x) erfcx(|x|), reflected as 2 - erfc(-x) for x < 0: no cancellation anywhere.
+    # erfc underflows past x = 10.1 (fp32) and 27.3 (fp64); clamping keeps inf finite.
+    if x.dtype == tl.float64:
+        limit: tl.constexpr = 28.0
+    else:
+        limit: tl.constexpr = 11.0
+    a = tl.abs(x)
+    ac = tl.where(a > limit, limit, a)  # NaN stays NaN
+    e = tl.where(a > limit, 0.0, _exp_neg_sq(ac) * _erfcx(ac))
+    return tl.where(x < 0, 2.0 - e, e)
+
+
+@triton.jit
+def _rint(x):
+    """Round half to even, exactly, at every magnitude (floats only)."""
+    f = tl.floor(x)
+    d = x - f  # exact, in [0, 1); NaN for inf
+    odd = f - 2.0 * tl.floor(f * 0.5) != 0.0
+    up = (d > 0.5) | ((d == 0.5) & odd)
+    return _copysign(tl.where(up, f + 1.0, f), x)  # the sign of x also for results of zero
+
+
+@triton.jit
+def _trunc(x):
+    return tl.where(x < 0, tl.math.ceil(x), tl.math.floor(x))
+
+
+# ---------------------------------------------------------------- exponentials and logarithms
+
+
+@triton.jit
+def exp2(x, s0, s1, s2, P):
+    return tl.exp2(x)
+
+
+@triton.jit
+def expm1(x, s0, s1, s2, P):
+    return _expm1(x)
+
+
+@triton.jit
+def log1p(x, s0, s1, s2, P):
+    return _log1p(x)
+
+
+@triton.jit
+def log2(x, s0, s1, s2, P):
+    return tl.log2(x)
+
+
+@triton.jit
+def log10(x, s0, s1, s2, P):
+    return tl.log(x) * _INV_LN10
+
+
+@triton.jit
+def reciprocal(x, s0, s1, s2, P):
+    # IEEE division, as ATen's 1 / x (Triton's fp32 `/` is approximate)
+    if x.dtype == tl.float64:
+        return 1.0 / x
+    else:
+        return tl.div_rn(1.0, x)
+
+
+# ---------------------------------------------------------------- trigonometric and hyperbolic
+
+
+@triton.jit
+def sin(x, s0, s1, s2, P):
+    return tl.sin(x)
+
+
+@triton.jit
+def cos(x, s0, s1, s2, P):
+    return tl.cos(x)
+
+
+@triton.jit
+def tan(x, s0, s1, s2, P):
+    return tl.sin(x) / tl.cos(x)
+
+
+@triton.jit
+def atan(x, s0, s1, s2, P):
+    return _copysign(_atan_pos(tl.abs(x)), x)
+
+
+@triton.jit
+def asin(x, s0, s1, s2, P):
+    # atan2(|x|, sqrt(1 - x^2)); (1 - a)(1 + a) is exact-ish where 1 - x^2 would cancel
+    a = tl.abs(x)
+    c = tl.sqrt((1.0 - a) * (1.0 + a))  # NaN for |x| > 1
+    return _copysign(_atan_pos(a / c), x)
+
+
+@triton.jit
+def acos(x, s0, s1, s2, P):
+    # atan2(sqrt(1 - x^2), x)
+    c = tl.sqrt((1.0 - x) * (1.0 + x))
+    r = _atan_pos(c / tl.abs(x))
+    return tl.where(x < 0, _PI - r, r)
+
+
+@triton.jit
+def _sinh_series(a, N: tl.constexpr):
+    """a (1 + a^2/(2*3) (1 + a^2/(4*5) (1 + ...))): the Taylor series of sinh, N + 1 terms."""
+    z = a * a
+    p = z * (1.0 / ((2 * N) * (2 * N + 1))) + 1.0
+    for i in tl.static_range(N - 1, 0, -1):
+        p = p * (z * (1.0 / ((2 * i) * (2 * i + 1)))) + 1.0
+    return a * p
+
+
+@triton.jit
+def sinh(x, s0, s1, s2, P):
+    # The series below 0.5 (e - 1/e cancels there); above, h = exp(a/2) gives
+    # e/2 - 1/(2e) = (h/2) h - (1/(2h)) / h without overflow before sinh itself overflows.
+    a = tl.abs(x)
+    h = _exp(0.5 * a)
+    if x.dtype == tl.float64:
+        s = _sinh_series(a, 8)
+    else:
+        s = _sinh_series(a, 4)
+    return _copysign(tl.where(a < 0.5, s, (0.5 * h) * h - (0.5 / h) / h), x)
+
+
+@triton.jit
+def cosh(x, s0, s1, s2, P):
+    h = _exp(0.5 * tl.abs(x))
+    return (0.5 * h) * h + (0.5 / h) / h
+
+
+@triton.jit
+def tanh(x, s0, s1, s2, P):
+    # -expm1(-2a) / (expm1(-2a) + 2): accurate near 0, tends to 1 without overflow
+    e = _expm1(-2.0 * tl.abs(x))
+    return _copysign(-e / (e + 2.0), x)
+
+
+@triton.jit
+def _big(x):
+    """Where a*a may overflow but 1 + a rounds to a: asinh(a) and acosh(a) are log(a) + log(2)."""
+    if x.dtype == tl.float64:
+        return x > 1.152921504606847e18  # 2**60
+    else:
+        return x > 268435456.0  # 2**28
+
+
+@triton.jit
+def asinh(x, s0, s1, s2, P):
+    # log(a + sqrt(a^2 + 1)) = log1p(a + a^2 / (1 + sqrt(1 + a^2)))
+    a = tl.abs(x)
+    a2 = a * a
+    big = _big(a)
+    r = _log1p(tl.where(big, a, a + a2 / (1.0 + tl.sqrt(1.0 + a2))))
+    return _copysign(tl.where(big, r + _LN2, r), x)
+
+
+@triton.jit
+def acosh(x, s0, s1, s2, P):
+    # log(x + sqrt(x^2 - 1)) = log1p(t + sqrt(2t + t^2)), t = x - 1 (exact near 1)
+    t = x - 1.0
+    big = _big(x)
+    r = _log1p(tl.where(big, x, t + tl.sqrt(2.0 * t + t * t)))
+    return tl.where(x < 1.0, _NAN, tl.where(big, r + _LN2, r))
+
+
+@triton.jit
+def atanh(x, s0, s1, s2, P):
+    # log((1 + a) / (1 - a)) / 2 = log1p(2a / (1 - a)) / 2
+    a = tl.abs(x)
+    return _copysign(0.5 * _log1p(2.0 * a / (1.0 - a)), x)
+
+
+# ---------------------------------------------------------------- error function
+
+
+@triton.jit
+def erf(x, s0, s1, s2, P):
+    return tl.math.erf(x)
+
+
+@triton.jit
+def erfc(x, s0, s1, s2, P):
+    return _erfc(x)
+
+
+@triton.jit
+def erfinv(x, s0, s1, s2, P):
+    a = tl.abs(x)
+    w = -tl.log((1.0 - a) * (1.0 + a))  # 1 - a is exact where 1 - a*a would cancel; NaN beyond 1
+    r = tl.sqrt(w)
+    y = a * tl.where(w < 5.0, _horner(w - 2.5, _ERFINV_W, 10), _horner(r - 3.0, _ERFINV_R, 10))
+    if x.dtype == tl.float64:
+        # One Halley step on erf(y) = a (cubic convergence): y -= d / (1 + y d) with
+        # d = (erf(y) - a) / erf'(y). Past y = 0.5 the residual is (1 - a) - erfc(y): 1 - a is
+        # exact and erfc keeps its relative accuracy where erf(y) - a would cancel.
+        y = tl.where(r < 4.0, y, a * _horner(r - 5.0, _ERFINV_R64, 8))
+        e = _exp_neg_sq(y)
+        f = tl.where(y < 0.5, tl.math.erf(y) - a, (1.0 - a) - e * _erfcx(y))
+        d = f / (_TWO_OVER_SQRTPI * e)
+        y = y - d / (1.0 + y * d)
+    y = tl.where(a == 1.0, _INF, y)
+    return _copysign(y, x)
+
+
+# ---------------------------------------------------------------- rounding and sign
+
+
+@triton.jit
+def sign(x, s0, s1, s2, P):
+    # (0 < x) - (x < 0), as ATen: NaN and -0.0 give 0; bool arrives as int32
+    return (x > 0).to(x.dtype) - (x < 0).to(x.dtype)
+
+
+@triton.jit
+def floor(x, s0, s1, s2, P):
+    if x.dtype.is_floating():
+        return tl.math.floor(x)
+    else:
+        return x  # integers are their own floor
+
+
+@triton.jit
+def ceil(x, s0, s1, s2, P):
+    if x.dtype.is_floating():
+        return tl.math.ceil(x)
+    else:
+        return x
+
+
+@triton.jit
+def trunc(x, s0, s1, s2, P):
+    if x.dtype.is_floating():
+        return _trunc(x)
+    else:
+        return x
+
+
+@triton.jit
+def round(x, s0, s1, s2, P):
+    if x.dtype.is_floating():
+        return _rint(x)
+    else:
+        return x
+
+
+_ROUND_PLAIN = tl.constexpr(0)  # decimals == 0
+_ROUND_POS = tl.constexpr(1)  # decimals > 0: rint(x * 10^d) / 10^d
+_ROUND_NEG = tl.constexpr(2)  # decimals < 0: rint(x / 10^-d) * 10^-d
+
+
+@triton.jit
+def round_decimals(x, ten_pow, s1, s2, P: tl.constexpr):
+    """round(x, decimals); ten_pow = 10^|decimals| in the compute type, as ATen's opmath."""
+    if P == _ROUND_POS:
+        return div_rn(_rint(x * ten_pow), ten_pow)
+    elif P == _ROUND_NEG:
+        return _rint(div_rn(x, ten_pow)) * ten_pow
+    else:
+        return _rint(x)
+
+
+@triton.jit
+def frac(x, s0, s1, s2, P):
+    return x - _trunc(x)
+
+
+@triton.jit
+def angle(x, s0, s1, s2, P):
+    # real inputs: pi for x < 0, else 0; NaN stays NaN
+    zero = tl.zeros_like(x)
+    return tl.where(x != x, x, tl.where(x < 0, zero + _PI, zero))
+
+
+# ---------------------------------------------------------------- classification (bool results)
+# Integer inputs are never inf or NaN: `x != x` is all-false and `x == x` all-true for them.
+
+
+@triton.jit
+def isnan(x, s0, s1, s2, P):
+    return x != x
+
+
+@triton.jit
+def isinf(x, s0, s1, s2, P):
+    if x.dtype.is_floating():
+        return tl.abs(x) == _INF
+    else:
+        return x != x
+
+
+@triton.jit
+def isfinite(x, s0, s1, s2, P):
+    if x.dtype.is_floating():
+        return tl.abs(x) < _INF  # false for NaN too
+    else:
+        return x == x
+
+
+@triton.jit
+def isposinf(x, s0, s1, s2, P):
+    if x.dtype.is_floating():
+        return x == _INF
+    else:
+        return x != x
+
+
+@triton.jit
+def isneginf(x, s0, s1, s2, P):
+    if x.dtype.is_floating():
+        return x == -_INF
+    else:
+        return x != x
+
+
+@triton.jit
+def nan_to_num(x, nan, posinf, neginf, P):
+    """nan, posinf, neginf: the replacements, already resolved by the host (defaults: 0 and the
+    result dtype's max and lowest). Integers are copied."""
+    if x.dtype.is_floating():
+        r = tl.where(x == _INF, posinf, tl.where(x == -_INF, neginf, x))
+        return tl.where(x != x, nan, r)
+    else:
+        return x
+
+
+# ---------------------------------------------------------------- bitwise and logical
+
+_BITWISE_NOT_INT = tl.constexpr(0)
+_BITWISE_NOT_BOOL = tl.constexpr(1)  # bool computes as int32: ~1 would still be true
+
+
+@triton.jit
+def bitwise_not(x, s0, s1, s2, P: tl.constexpr):
+    if P == _BITWISE_NOT_BOOL:
+        return x == 0
+    elif x.dtype.is_int_unsigned():
+        return x ^ 255  # uint8 (the interpreter cannot build ~'s all-ones constant for it)
+    else:
+        return ~x
+
+
+@triton.jit
+def logical_not(x, s0, s1, s2, P):
+    # NaN is true, so its logical not is false. The result is a number of the compute type: out=
+    # and in-place outputs may have any dtype.
+    return (x == 0).to(x.dtype)

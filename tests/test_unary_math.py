@@ -1,0 +1,182 @@
+"""Unary math beyond what test_ops expresses: errors like torch's, ops that never reach a kernel
+(resolve_neg, resolve_conj), nan_to_num's dtype-dependent defaults, logical_not's free out dtype,
+and relative accuracy at tiny and large magnitudes (test_ops' absolute tolerance hides those)."""
+import math
+
+import pytest
+import torch
+
+import gemforge
+from conftest import DEVICE
+
+
+def t(*shape, dtype=torch.float32):
+    return torch.randn(*shape, device=DEVICE).to(dtype)
+
+
+def _same_error(fn):
+    """fn() raises under torch; it must raise the same type, with the same message, under GemForge."""
+    with pytest.raises(Exception) as torch_err:
+        fn()
+    with gemforge.use():
+        with pytest.raises(type(torch_err.value)) as ours:
+            fn()
+    first_line = str(torch_err.value).splitlines()[0]
+    assert first_line in str(ours.value), (first_line, str(ours.value))
+
+
+INVALID = {
+    "frac of integers": lambda: torch.frac(t(4, dtype=torch.int32)),
+    "floor of bool": lambda: torch.floor(t(4) > 0),
+    "round of bool": lambda: torch.round(t(4) > 0),
+    "round(decimals) of integers": lambda: torch.round(t(4, dtype=torch.int64), decimals=1),
+    "round(decimals=0) of integers": lambda: torch.round(t(4, dtype=torch.int32), decimals=0),
+    "bitwise_not of floats": lambda: torch.bitwise_not(t(4)),
+    "sign of complex": lambda: torch.sign(t(3, dtype=torch.complex64)),
+    "isposinf of complex": lambda: torch.isposinf(t(3, dtype=torch.complex64)),
+    "float result into int self": lambda: t(4, dtype=torch.int32).sin_(),
+    "float result into int out=": lambda: torch.exp2(t(4), out=torch.empty(4, dtype=torch.int32, device=DEVICE)),
+    "floor out= of another dtype": lambda: torch.floor(t(4), out=torch.empty(4, dtype=torch.float64, device=DEVICE)),
+    "round(decimals) out= of another dtype": lambda: torch.round(t(4), decimals=2, out=torch.empty(
+        4, dtype=torch.float64, device=DEVICE)),
+    "isposinf non-bool out=": lambda: torch.isposinf(t(4), out=torch.empty(4, device=DEVICE)),
+    "isneginf non-bool out=": lambda: torch.isneginf(t(4), out=torch.empty(4, dtype=torch.int64, device=DEVICE)),
+    "isnan.out non-bool": lambda: torch.ops.aten.isnan.out(t(4), out=torch.empty(4, device=DEVICE)),
+    "isinf.out non-bool": lambda: torch.ops.aten.isinf.out(t(4), out=torch.empty(4, device=DEVICE)),
+    "nan_to_num out= of another dtype": lambda: torch.nan_to_num(t(4), out=torch.empty(4, dtype=torch.float64,
+                                                                                        device=DEVICE)),
+    "partially overlapping out=": lambda: (lambda x: torch.sin(x[:-1], out=x[1:]))(t(10)),
+}
+
+
+@pytest.mark.parametrize("name", list(INVALID))
+def test_invalid_input_raises_like_torch(name):
+    _same_error(INVALID[name])
+
+
+def test_complex_inputs_go_to_aten():
+    z = t(5, dtype=torch.complex64)
+    calls = {
+        "sin": lambda: torch.sin(z),
+        "angle": lambda: torch.angle(z),
+        "isfinite": lambda: torch.isfinite(z),
+        "isnan": lambda: torch.isnan(z),
+        "logical_not": lambda: torch.logical_not(z),
+        "nan_to_num": lambda: torch.nan_to_num(z),
+    }
+    for name, call in calls.items():
+        expected = call()
+        with gemforge.use(record=True):
+            got = call()
+            log = gemforge.recorded()
+        torch.testing.assert_close(got, expected, equal_nan=True)
+        assert f"{name} -> aten fallback (dtype)" in log, (name, log)
+
+
+@pytest.mark.parametrize("op", [torch.resolve_neg, torch.resolve_conj])
+def test_resolve_neg_and_conj_return_self_without_a_kernel(op):
+    """They are CompositeImplicitAutograd and return self when the bit is not set; no GemForge
+    kernel is registered for them, and none runs."""
+    for x in (t(4, 5), t(4, 5).t(), t(6, dtype=torch.int64), t(3) > 0):
+        with gemforge.use(record=True):
+            y = op(x)
+            log = gemforge.recorded()
+        assert y is x or (y.data_ptr() == x.data_ptr() and y.stride() == x.stride())
+        assert log == []
+    # With the bit set the result is a materialized copy (a clone, not a kernel of this family).
+    x = t(4)
+    with gemforge.use():
+        y = torch.resolve_neg(torch._neg_view(x))
+    assert not y.is_neg() and torch.equal(y, -x)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16, torch.float64])
+def test_nan_to_num_defaults_follow_the_result_dtype(dtype):
+    x = torch.tensor([math.nan, math.inf, -math.inf, 1.5, -0.0], dtype=dtype, device=DEVICE)
+    # replacements exact in bf16: the interpreter rounds fp32 -> bf16 toward zero (GPUs to nearest)
+    for kwargs in ({}, {"nan": 2.0}, {"posinf": 1.5 * 2.0**20, "neginf": -2.0**100}):
+        expected = torch.nan_to_num(x, **kwargs)
+        with gemforge.use(record=True):
+            got = torch.nan_to_num(x, **kwargs)
+            assert gemforge.recorded() == ["nan_to_num"]
+        assert torch.equal(got, expected), (kwargs, got, expected)
+    finfo = torch.finfo(dtype)
+    with gemforge.use():
+        got = torch.nan_to_num(x)
+    assert got[1].item() == finfo.max and got[2].item() == finfo.min
+
+
+@pytest.mark.parametrize("out_dtype", [torch.float16, torch.int8, torch.float64, torch.bool])
+def test_logical_not_out_keeps_its_dtype(out_dtype):
+    x = torch.tensor([0.0, -0.0, 2.0, math.nan, math.inf], device=DEVICE)
+    out = torch.full((5, ), 7, dtype=out_dtype, device=DEVICE)
+    with gemforge.use(record=True):
+        torch.logical_not(x, out=out)
+        assert gemforge.recorded() == ["logical_not.out"]
+    assert torch.equal(out, torch.logical_not(x).to(out_dtype))
+
+
+def test_square_is_pow():
+    """square is pow(self, 2) in ATen (CompositeImplicitAutograd; a kernel of its own would cut it
+    off its autograd formula): what runs is the binary family's pow."""
+    x = t(5, 6)
+    calls = {
+        "pow.Tensor_Scalar": lambda: torch.square(x),
+        "pow_.Scalar": lambda: x.clone().square_(),
+        "pow.Tensor_Scalar_out": lambda: torch.square(x, out=torch.empty_like(x)),
+    }
+    for name, call in calls.items():
+        with gemforge.use(record=True):
+            got = call()
+            log = gemforge.recorded()
+        torch.testing.assert_close(got, x * x)
+        assert log == [name], (name, log)
+
+
+# Relative accuracy where results are tiny or huge: fp32 within 8 units of 2^-24, fp64 within 64
+# of 2^-53 (the bodies reach about 5 of either; torch's fp64 result on the CPU is the reference).
+TINY = [1e-30, -3e-20, 1e-10, -2e-7, 5e-5, -1e-3]
+ACCURACY = {
+    "expm1": TINY + [0.4, -0.45, 0.55, 20.0, -30.0, 80.0],
+    "log1p": TINY + [0.5, -0.5, -0.999999, 1e20],
+    "sinh": TINY + [0.6, -3.0, 19.9, 20.1, -60.0, 88.0],
+    "cosh": [1e-10, 0.6, -3.0, 19.9, 20.1, -60.0, 88.0],
+    "tanh": TINY + [0.3, -0.6, 2.0, -8.0],
+    "asinh": TINY + [0.7, -5.0, 3e5, -1e20, 1e30],
+    "acosh": [1.0 + 1e-6, 1.0001, 1.5, 10.0, 3e5, 1e20, 1e30],
+    "atanh": TINY + [0.3, -0.7, 0.9999, -0.999999],
+    "atan": TINY + [0.27, 0.28, -0.9, 1.1, -50.0, 1e20],
+    "asin": TINY + [0.3, -0.6, 0.9999, -0.999999],
+    "acos": [1e-10, -1e-5, 0.3, -0.6, 0.9999, -0.9999, 0.999999],
+    "tan": TINY + [0.7, -1.5, 1.57, 20.0],
+    "erf": TINY + [0.3, -1.0, 2.5],
+    "erfc": [1e-10, -0.5, 0.3, 0.6, 1.5, 3.0, 5.0, 8.0, 9.0],  # erfc(9.5) is subnormal in fp32
+    "erfinv": TINY + [0.3, -0.49, 0.51, -0.9, 0.999, -0.999999],
+    "log10": [1e-30, 3e-5, 0.9999, 1.0001, 7.0, 1e20],
+    "exp2": [-120.0, -0.3, 1e-10, 0.7, 100.5],
+    "reciprocal": [1e-30, -3e-5, 7.0, 1e30],
+}
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("name", list(ACCURACY))
+def test_relative_accuracy_at_small_and_large_magnitudes(name, dtype):
+    x = torch.tensor(ACCURACY[name], dtype=dtype, device=DEVICE)
+    fn = getattr(torch, name)
+    expected = fn(x.cpu().double())
+    with gemforge.use(record=True):
+        got = fn(x)
+        assert gemforge.recorded() == [name]
+    ulp = 2.0**-24 if dtype == torch.float32 else 2.0**-53
+    rel = ((got.cpu().double() - expected).abs() / expected.abs()).max().item()
+    assert rel <= (8 if dtype == torch.float32 else 64) * ulp, (name, dtype, rel, got, expected)
+
+
+def test_erfinv_edges():
+    for dtype in (torch.float32, torch.float64):
+        x = torch.tensor([1.0, -1.0, 0.0, -0.0, 1.5, -2.0, math.nan], dtype=dtype, device=DEVICE)
+        with gemforge.use():
+            got = torch.erfinv(x).cpu()
+        assert got[0] == math.inf and got[1] == -math.inf
+        assert got[2] == 0 and not got[2].signbit() and got[3] == 0 and got[3].signbit()
+        assert got[4:].isnan().all()
