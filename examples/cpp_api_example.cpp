@@ -15,7 +15,8 @@ int main() {
   if (!cuda) setenv("TRITON_INTERPRET", "1", 0);
   const auto opts = at::TensorOptions().dtype(at::kFloat).device(cuda ? at::kCUDA : at::kCPU);
   at::manual_seed(0);
-  at::Tensor x = at::randn({33, 70}, opts), y = at::randn({70}, opts);
+  at::Tensor x = at::randn({33, 70}, opts), y = at::randn({70}, opts), w = at::randn({70, 24}, opts);
+  at::Tensor x3 = at::randn({2, 5, 64}, opts), weight = at::randn({48, 64}, opts), bias = at::randn({48}, opts);
   struct Case {
     const char* name;
     at::Tensor got, want;
@@ -27,6 +28,8 @@ int main() {
       {"sum_dim1", gemforge::ops::sum(x, {{1}}), at::sum(x, {1})},
       {"mean", gemforge::ops::mean(x), at::mean(x)},
       {"softmax", gemforge::ops::softmax(x, -1), at::softmax(x, -1)},
+      {"mm", gemforge::ops::mm(x, w), at::mm(x, w)},
+      {"linear", gemforge::ops::linear(x3, weight, bias), at::linear(x3, weight, bias)},
   };
   int failed = 0;
   for (auto& c : cases) {

@@ -37,7 +37,7 @@
 #include <ATen/ops/vdot_cuda_dispatch.h>
 
 namespace gemforge::ops {
-namespace {
+namespace blas {  // the overloads (the C++ API below has the plain names)
 
 constexpr uint32_t kGemmDtypes = bit(c10::kHalf) | bit(c10::kBFloat16) | bit(c10::kFloat);
 
@@ -670,13 +670,31 @@ at::Tensor& addr_(at::Tensor& self, const at::Tensor& v1, const at::Tensor& v2, 
   return self;
 }
 
-}  // namespace
+}  // namespace blas
+
+// ---------------------------------------------------------------- C++ API
+
+at::Tensor mm(const at::Tensor& a, const at::Tensor& b) { return blas::mm(a, b); }
+at::Tensor bmm(const at::Tensor& a, const at::Tensor& b) { return blas::bmm(a, b); }
+at::Tensor addmm(const at::Tensor& input, const at::Tensor& a, const at::Tensor& b, const c10::Scalar& beta,
+                 const c10::Scalar& alpha) {
+  return blas::addmm(input, a, b, beta, alpha);
+}
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const std::optional<at::Tensor>& bias) {
+  // rows of x (all leading dims flattened, a view) times weight^T; reshape back
+  const at::Tensor x2 = x.reshape({-1, x.size(-1)});
+  at::Tensor y = bias.has_value() ? blas::addmm(*bias, x2, weight.t(), 1, 1) : blas::mm(x2, weight.t());
+  std::vector<int64_t> sizes(x.sizes().begin(), x.sizes().end());
+  sizes.back() = weight.size(0);
+  return y.view(sizes);
+}
+
 }  // namespace gemforge::ops
 
 namespace gemforge {
 
 void add_blas_ops(std::vector<OpEntry>& t) {
-  using namespace ops;
+  using namespace ops::blas;
   t.push_back(entry<&mm>(rec_mm));
   t.push_back(entry<&mm_out>(rec_mm_out));
   t.push_back(entry<&bmm>(rec_bmm));

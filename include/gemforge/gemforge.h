@@ -39,6 +39,13 @@ at::Tensor mean(const at::Tensor& x, at::OptionalIntArrayRef dim = std::nullopt,
                 std::optional<c10::ScalarType> dtype = std::nullopt);
 at::Tensor softmax(const at::Tensor& x, int64_t dim);
 at::Tensor log_softmax(const at::Tensor& x, int64_t dim);
+// Matrix products (fp32/fp16/bf16; TF32 for fp32 as torch.backends.cuda.matmul.allow_tf32 says).
+at::Tensor mm(const at::Tensor& a, const at::Tensor& b);
+at::Tensor bmm(const at::Tensor& a, const at::Tensor& b);
+at::Tensor addmm(const at::Tensor& input, const at::Tensor& a, const at::Tensor& b, const c10::Scalar& beta = 1,
+                 const c10::Scalar& alpha = 1);
+// nn.Linear: x [..., in] @ weight [out, in]^T (+ bias [out])
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const std::optional<at::Tensor>& bias = std::nullopt);
 }  // namespace ops
 
 // Replace aten operators for every caller in the process (as gemforge.enable() in Python).
