@@ -2,6 +2,8 @@
 # The GPU job, in one call on the GPU machine: build, C++ tests, the whole pytest suite on CUDA,
 # then the benchmark. Full logs go to $OUT (default ./gpu_out); a short summary prints last.
 #   usage: scripts/gpu_run.sh [--no-tests] [--no-bench] [pytest args...]
+#   env: BENCH_ARGS (extra gemforge.bench arguments, e.g. "--only add,mm --rep-ms 40"),
+#        TEST_TIMEOUT / BENCH_TIMEOUT (seconds; the summary still prints when one runs out)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/gpu_out}
@@ -32,11 +34,14 @@ if [ $build_rc -eq 0 ]; then
     (cd build/*/ && ctest --output-on-failure) > "$OUT/ctest.log" 2>&1
     ctest_rc=$?
     # Several workers: first-time compilation dominates, and they share the disk cache.
-    python3 -m pytest tests -q -p no:warnings -n 8 "${PYTEST_ARGS[@]}" > "$OUT/tests.log" 2>&1
+    timeout "${TEST_TIMEOUT:-540}" python3 -m pytest tests -q -p no:warnings -n "${WORKERS:-16}" "${PYTEST_ARGS[@]}" \
+      > "$OUT/tests.log" 2>&1
     test_rc=$?
   fi
   if [ $RUN_BENCH -eq 1 ]; then
-    python3 -m gemforge.bench --out "$OUT" > "$OUT/bench.txt" 2> "$OUT/bench_progress.log"
+    # shellcheck disable=SC2086
+    timeout "${BENCH_TIMEOUT:-540}" python3 -m gemforge.bench --out "$OUT" ${BENCH_ARGS:-} > "$OUT/bench.txt" \
+      2> "$OUT/bench_progress.log"
     bench_rc=$?
   fi
 fi
@@ -49,6 +54,6 @@ echo "ctest: rc=$ctest_rc  $(grep -E 'tests passed|tests failed' "$OUT/ctest.log
 echo "pytest: rc=$test_rc  $(tail -1 "$OUT/tests.log" 2>/dev/null)"
 if [ "$test_rc" != "0" ] && [ "$test_rc" != "skipped" ]; then grep -E "^FAILED|^ERROR" "$OUT/tests.log" | head -30; fi
 echo "bench: rc=$bench_rc"
-[ -f "$OUT/bench.txt" ] && tail -60 "$OUT/bench.txt"
+[ -f "$OUT/bench.txt" ] && grep -E "^(correctness|geomean|gpu:|ERROR|MISMATCH)|PASS|MISS|^ {15}[a-z]" "$OUT/bench.txt" | head -70
 [ "$bench_rc" != "0" ] && [ "$bench_rc" != "skipped" ] && tail -20 "$OUT/bench_progress.log"
 exit 0
