@@ -332,7 +332,8 @@ def atan2(x, y, s0, s1, s2, P):
     a = _atan_nonneg(t)
     a = tl.where((ax == _INF) & (ay == _INF), 0.7853981633974483, a)  # inf / inf
     a = tl.where(_signbit(y), 3.141592653589793 - a, a)
-    return tl.where(_signbit(x), -a, a)
+    a = tl.where(_signbit(x), -a, a)
+    return tl.where((x != x) | (y != y), x + y, a)
 
 
 @triton.jit
