@@ -42,6 +42,12 @@ def _signbit(x):
 
 
 @triton.jit
+def _neg(x):
+    """-x for floats with the sign bit flipped for zeros too (Triton's -x is 0 - x: +0 stays +0)."""
+    return x * -1.0
+
+
+@triton.jit
 def _pow2(n):
     """2**n as fp64, for integer n in the normal exponent range [-1022, 1023]."""
     return ((n.to(tl.int64) + 1023) << 52).to(tl.float64, bitcast=True)
@@ -128,7 +134,7 @@ def _fmod_float(x, y):
         m = _fmod_narrow(sx, sy)
     m = tl.where(divide, m, ax)  # |x| < |y| (y = inf included): x itself
     m = tl.where((ay == 0) | (ax == _INF) | (x != x) | (y != y), _NAN, m).to(x.dtype)
-    return tl.where(_signbit(x), -m, m)
+    return tl.where(_signbit(x), _neg(m), m)
 
 
 @triton.jit
@@ -178,11 +184,17 @@ def _powf(x, y, HALF: tl.constexpr):
         xw = x.to(tl.float64)
         yw = y.to(tl.float64)
     ax = tl.abs(xw)
-    r = tl.exp2(yw * tl.log2(ax))
+    t = yw * tl.log2(ax)
+    if HALF:
+        # exp2 in fp32 flushes subnormal results to zero: scale those up, then back down
+        tiny = t < -120.0
+        r = tl.exp2(tl.where(tiny, t + 64.0, t)) * tl.where(tiny, 5.421010862427522e-20, 1.0)
+    else:
+        r = tl.exp2(t)
     y_int = tl.floor(yw) == yw  # +-inf count as even integers, NaN as no integer
     half_y = yw * 0.5
     y_odd = y_int & (tl.floor(half_y) != half_y)
-    r = tl.where(_signbit(xw) & y_odd, -r, r)
+    r = tl.where(_signbit(xw) & y_odd, _neg(r), r)
     r = tl.where((xw < 0) & (xw > -_INF) & ~y_int, _NAN, r)  # finite negative base, fractional exponent
     r = tl.where((yw == 0) | (xw == 1) | ((ax == 1) & (tl.abs(yw) == _INF)), 1.0, r)
     return r.to(x.dtype)
@@ -236,7 +248,7 @@ def pow(x, y, s0, s1, s2, P: tl.constexpr):
 
 @triton.jit
 def maximum(x, y, s0, s1, s2, P):
-    """NaN propagates; of equal values (-0.0 and 0.0) the first operand, as ATen's CPU kernel."""
+    """NaN propagates. Of -0.0 and 0.0 the first operand (ATen's own kernels differ there)."""
     x, y = _blocks(x, y)
     r = tl.where(x < y, y, x)
     if x.dtype.is_floating():
@@ -298,10 +310,10 @@ def _atan_nonneg(t):
     c1 = (t >= 0.6875) & (t < 1.1875)
     c2 = (t >= 1.1875) & (t < 2.4375)
     c3 = t >= 2.4375
-    u = tl.where(c0, div_rn(2.0 * t - 1.0, 2.0 + t), t)
-    u = tl.where(c1, div_rn(t - 1.0, t + 1.0), u)
-    u = tl.where(c2, div_rn(t - 1.5, 1.0 + 1.5 * t), u)
-    u = tl.where(c3, div_rn(zero - 1.0, t), u)
+    # u = (t - c) / (1 + c*t), -1/t for c = inf: one division
+    num = tl.where(c0, 2.0 * t - 1.0, tl.where(c1, t - 1.0, tl.where(c2, t - 1.5, tl.where(c3, zero - 1.0, t))))
+    den = tl.where(c0, 2.0 + t, tl.where(c1, t + 1.0, tl.where(c2, 1.0 + 1.5 * t, tl.where(c3, t, zero + 1.0))))
+    u = div_rn(num, den)
     hi = tl.where(c0, 0.4636476090008061, tl.where(c1, 0.7853981633974483, zero))
     hi = tl.where(c2, 0.982793723247329, tl.where(c3, 1.5707963267948966, hi))
     lo = tl.where(c0, 2.2698777452961687e-17, tl.where(c1, 3.061616997868383e-17, zero))
@@ -332,7 +344,7 @@ def atan2(x, y, s0, s1, s2, P):
     a = _atan_nonneg(t)
     a = tl.where((ax == _INF) & (ay == _INF), 0.7853981633974483, a)  # inf / inf
     a = tl.where(_signbit(y), 3.141592653589793 - a, a)
-    a = tl.where(_signbit(x), -a, a)
+    a = tl.where(_signbit(x), _neg(a), a)
     return tl.where((x != x) | (y != y), x + y, a)
 
 
@@ -354,7 +366,7 @@ def hypot(x, y, s0, s1, s2, P):
 def copysign(x, y, s0, s1, s2, P):
     x, y = _blocks(x, y)
     m = tl.abs(x)
-    return tl.where(_signbit(y), -m, m)
+    return tl.where(_signbit(y), _neg(m), m)
 
 
 @triton.jit
