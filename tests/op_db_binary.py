@@ -1,4 +1,5 @@
-"""Op table entries for csrc/ops/pointwise/binary.cpp (Binary ops: arithmetic, comparisons, bitwise and logical (issue 3)).
+"""Op table entries for csrc/ops/pointwise/binary.cpp (binary ops: arithmetic, comparisons,
+bitwise and logical; issue 3).
 
 Samples: the shared layouts (op_db.binary_samples) for the main dtypes, fewer for the others,
 plus Python scalars of each type, mixed-dtype pairs, special float values (every pair of
@@ -37,7 +38,8 @@ def _pairs(values, dtype, device, keep=lambda a, b: True):
 
 def _extremes(dtype):
     info = torch.iinfo(dtype)
-    return sorted(v for v in {info.min, info.min + 1, -2, -1, 0, 1, 2, 7, info.max - 1, info.max} if info.min <= v <= info.max)
+    values = {info.min, info.min + 1, -2, -1, 0, 1, 2, 7, info.max - 1, info.max}
+    return sorted(v for v in values if info.min <= v <= info.max)
 
 
 def samples(lhs=None, rhs=None, scalars=(True, -3, 2.5), int_division=False, mixed=MIXED, special=SPECIAL):
@@ -179,7 +181,8 @@ def shift_samples(lo, hi):
     def gen(device, dtype, large):
         out = samples(rhs=_small_ints(lo, hi), scalars=(True, 3, -1, 70), mixed=MIXED_INT)(device, dtype, large)
         bits = torch.iinfo(dtype).bits
-        amounts = [a for a in (-70, -1, 0, 1, bits - 2, bits - 1, bits, bits + 1, 100) if dtype != torch.uint8 or a >= 0]
+        amounts = [a for a in (-70, -1, 0, 1, bits - 2, bits - 1, bits, bits + 1, 100)
+                   if dtype != torch.uint8 or a >= 0]
         x = torch.tensor(_extremes(dtype), dtype=dtype, device=device)
         a = x.repeat_interleave(len(amounts))
         s = torch.tensor(amounts, dtype=dtype, device=device).repeat(len(x))
@@ -214,8 +217,8 @@ OPS = [
     OpSpec("fmod", torch.fmod, samples(int_division=True), REAL, ["fmod.Tensor"], inplace=torch.Tensor.fmod_),
     OpSpec("fmod_large_quotients", torch.fmod, large_quotients, FLOATS64, ["fmod.Tensor"], inplace=torch.Tensor.fmod_),
     # pow: all three forms
-    OpSpec("pow", torch.pow, samples(lhs=_pow_base, rhs=_small_ints(-3, 9), special=POW_SPECIAL), REAL, ["pow.Tensor_Tensor"],
-           inplace=torch.Tensor.pow_, rtol_scale=4),
+    OpSpec("pow", torch.pow, samples(lhs=_pow_base, rhs=_small_ints(-3, 9), special=POW_SPECIAL), REAL,
+           ["pow.Tensor_Tensor"], inplace=torch.Tensor.pow_, rtol_scale=4),
     OpSpec("pow_special", torch.pow, pow_special, REAL, ["pow.Tensor_Tensor"], inplace=torch.Tensor.pow_,
            rtol_scale=4),
     OpSpec("pow_scalar", torch.pow, pow_scalar_samples, ALL, ["pow.Tensor_Scalar"], inplace=torch.Tensor.pow_,

@@ -97,8 +97,8 @@ INVALID = {
     "bool scalar ** bools": lambda: torch.pow(True, t(4, dtype=torch.bool)),
     "bitwise on floats": lambda: torch.bitwise_and(t(4), t(4)),
     "bitwise with a float scalar": lambda: torch.bitwise_or(t(4, dtype=torch.int32), 2.5),
-    "bitwise with a float scalar, out=": lambda: torch.bitwise_xor(t(4, dtype=torch.int32), 2.5,
-                                                                   out=torch.empty(4, dtype=torch.int32, device=DEVICE)),
+    "bitwise with a float scalar, out=": lambda: torch.bitwise_xor(
+        t(4, dtype=torch.int32), 2.5, out=torch.empty(4, dtype=torch.int32, device=DEVICE)),
     "shift of bools": lambda: torch.bitwise_left_shift(t(4, dtype=torch.bool), t(4, dtype=torch.bool)),
     "shift of floats": lambda: t(4) >> 1,
     "hypot of ints": lambda: torch.hypot(t(4, dtype=torch.int32), t(4, dtype=torch.int32)),
@@ -328,3 +328,30 @@ def test_pow_integers_exact():
         with gemforge.use():
             got = torch.pow(b, e)
         assert torch.equal(got, expected), (dtype, got, expected)
+
+
+def test_python_operators_and_aliases_reach_the_family():
+    """Python operators and composite aliases decompose into the family's overloads."""
+    x = make((3, 4), torch.float32, DEVICE, positive=True)
+    n = make((3, 4), torch.int32, DEVICE, positive=True)
+    calls = {
+        "remainder.Scalar": lambda: x % 1.5, "remainder.Scalar_Tensor": lambda: 7 % n,
+        "floor_divide": lambda: x // 0.7, "pow.Tensor_Scalar": lambda: x ** 2.5, "pow.Scalar": lambda: 2 ** x,
+        "bitwise_and.Scalar": lambda: n & 6, "bitwise_or.Tensor": lambda: n | n.flip(0),
+        "bitwise_xor.Scalar": lambda: n ^ 3, "bitwise_and_.Scalar": lambda: n.clone().__iand__(5),
+        "eq.Scalar": lambda: x == 1.0, "ne.Tensor": lambda: x != x.flip(1), "lt.Scalar": lambda: x < 1.0,
+        "le.Tensor": lambda: torch.less_equal(x, x.flip(0)), "gt.Scalar": lambda: torch.greater(n, 3),
+        "ge.Tensor": lambda: n >= n.flip(1), "ne.Scalar": lambda: torch.not_equal(n, 4),
+        "__lshift__.Scalar": lambda: n << 2, "__rshift__.Tensor": lambda: n >> n.flip(0),
+        "__irshift__.Scalar": lambda: n.clone().__irshift__(1), "div.Tensor": lambda: torch.true_divide(n, n),
+        "atan2_": lambda: x.clone().arctan2_(x), "maximum": lambda: torch.max(x, x.flip(0)),
+        "minimum": lambda: torch.min(n, n.flip(1)),
+    }
+    for name, call in calls.items():
+        expected = call()
+        with gemforge.use(record=True):
+            got = call()
+            recorded = gemforge.recorded()
+        assert name in recorded, (name, recorded)
+        assert got.dtype == expected.dtype
+        torch.testing.assert_close(got, expected)

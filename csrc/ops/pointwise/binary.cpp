@@ -160,13 +160,11 @@ struct BinaryOps {
   // where out overlaps an input, compute first and copy, as ATen.
   static at::Tensor& copy_out(OpRecord& rec, const at::Tensor& a, const at::Tensor& b, at::Tensor& out) {
     TORCH_INTERNAL_ASSERT(op.kind == Binary::Plain);  // the result dtype is the common dtype
-    if (unsupported(kAllReal, {&a, &b, &out}) || !dtype_in(op.dtypes, promoted_type(a, b))) {
-      return copy_into(fn(rec, a, b), out);
-    }
+    const c10::ScalarType dtype = promoted_type(a, b);
+    if (unsupported(kAllReal, {&a, &b, &out}) || !dtype_in(op.dtypes, dtype)) return copy_into(fn(rec, a, b), out);
     at::native::resize_output(out, at::infer_size_dimvector(a.sizes(), b.sizes()));
-    const auto dtype = c10::scalarTypeToTypeMeta(promoted_type(a, b));
-    TORCH_CHECK(out.dtype() == dtype, "Expected out tensor to have dtype ", dtype, ", but got ", out.dtype(),
-                " instead");
+    TORCH_CHECK(out.scalar_type() == dtype, "Expected out tensor to have dtype ", c10::scalarTypeToTypeMeta(dtype),
+                ", but got ", out.dtype(), " instead");
     if (at::has_internal_overlap(out) == at::MemOverlap::Yes ||
         at::get_overlap_status(out, a) == at::MemOverlapStatus::Partial ||
         at::get_overlap_status(out, b) == at::MemOverlapStatus::Partial) {
@@ -300,7 +298,7 @@ constexpr int64_t kDivFloor = 2;  // arith's div body, floor rounding
                      {{#name ".Tensor"}, {#name "_.Tensor"}, {#name ".Tensor_out"}, {#name ".Tensor_Scalar"},   \
                       {#name "_.Tensor_Scalar"}, {#name ".Tensor_Scalar_out"}, {#name ".Scalar_Tensor"},       \
                       {#name ".Scalar_Tensor_out"}}};
-// Ops with a Tensor-Tensor form only: name, name_ (unless no_inplace), name.out.
+// Ops with Tensor-Tensor forms only: name, inplace_name (nullptr: none), name.out.
 #define GF_TENSOR_OP(name, kind, dtypes, inplace_name)                                                          \
   BinaryOp name##_op{GF_POINTWISE_KERNELS(#name),                                                              \
                      kind,                                                                                     \
@@ -508,7 +506,8 @@ bool pow_ts_run(OpRecord& rec, at::Tensor& out, const at::Tensor& self, const c1
 
 at::Tensor pow_ts(const at::Tensor& self, const c10::Scalar& exp) {
   at::Tensor out;
-  if (!pow_ts_run(pow_op.rec[TS], out, self, exp)) return self.is_cuda() ? at::cuda::pow(self, exp) : at::cpu::pow(self, exp);
+  if (!pow_ts_run(pow_op.rec[TS], out, self, exp))
+    return self.is_cuda() ? at::cuda::pow(self, exp) : at::cpu::pow(self, exp);
   return out;
 }
 at::Tensor& pow_ts_(at::Tensor& self, const c10::Scalar& exp) {
