@@ -71,8 +71,9 @@ def _int_rem(x, y):
 def _fmod_narrow(ax, ay):
     """fmod(ax, ay) for finite 0 < ay <= ax holding at most 24 significant bits (fp32, fp16 and
     bf16 values carried in fp64). Exact: long division of the integer significands over the
-    exponent gap, 28 bits per step; each step's quotient is below 2**28 and its product with the
-    24-bit divisor is exact in fp64."""
+    exponent gap, 28 bits per step. Each step divides r < 2**52 by a 24-bit divisor: the fp64
+    quotient's error (< 2**-24) is below the distance to the next integer, so its floor is
+    exact, and so is the floor's product with the divisor."""
     ex = ((ax.to(tl.int64, bitcast=True) >> 52) - 1023).to(tl.int32)
     ey = ((ay.to(tl.int64, bitcast=True) >> 52) - 1023).to(tl.int32)
     mx = ax * _pow2(23 - ex)  # integers in [2**23, 2**24)
