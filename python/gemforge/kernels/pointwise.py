@@ -48,6 +48,9 @@ def _apply(out, x0, x1, x2, s0, s1, s2, offs_o, offs0, offs1, offs2, mask, OP: t
         b = _operand(x1, offs1, mask, SCALAR1, COMPUTE)
         c = _operand(x2, offs2, mask, SCALAR2, COMPUTE)
         r = OP(a, b, c, s0, s1, s2, P)
+    if out.dtype.element_ty == tl.bfloat16:
+        # through fp32, as c10::BFloat16 converts (and Triton's interpreter converts only fp32 to bf16)
+        r = r.to(tl.float32)
     tl.store(out + offs_o, r.to(out.dtype.element_ty), mask=mask)
 
 

@@ -1,3 +1,471 @@
-"""Bodies of csrc/ops/pointwise/binary.cpp: Binary ops: arithmetic, comparisons, bitwise and logical (issue 3)."""
+"""Bodies of csrc/ops/pointwise/binary.cpp: Binary ops: arithmetic, comparisons, bitwise and logical (issue 3).
+
+Each body follows ATen's CUDA kernel for the op (integer semantics, NaN and infinity handling).
+Float bodies see fp32 or fp64 (half types compute in fp32), integer bodies the common integer
+type, bool inputs as int32. floor_divide reuses arith's `div` body (floor mode).
+"""
 import triton
 import triton.language as tl
+
+from .common import div_rn, sqrt_rn
+
+_NAN = tl.constexpr(float("nan"))
+_INF = tl.constexpr(float("inf"))
+
+# ---------------------------------------------------------------- helpers
+
+
+@triton.jit
+def _any(c):
+    """Whether any element of the block `c` is set (c may be a 0-d value): a loop condition."""
+    if len(c.shape) == 0:
+        return c
+    else:
+        return tl.max(c.to(tl.int32)) > 0
+
+
+@triton.jit
+def _blocks(x, y):
+    """x and y at their common shape. Bodies that combine comparisons call this first: Triton's
+    interpreter mistypes a comparison of 0-d values (a runtime-scalar operand) when it is later
+    broadcast against a block."""
+    return tl.broadcast(x, y)
+
+
+@triton.jit
+def _signbit(x):
+    """The sign bit of an fp32/fp64 value (set for -0.0 and negative NaNs)."""
+    if x.dtype == tl.float64:
+        return x.to(tl.int64, bitcast=True) < 0
+    else:
+        return x.to(tl.int32, bitcast=True) < 0
+
+
+@triton.jit
+def _neg(x):
+    """-x for floats with the sign bit flipped for zeros too (Triton's -x is 0 - x: +0 stays +0)."""
+    return x * -1.0
+
+
+@triton.jit
+def _pow2(n):
+    """2**n as fp64, for integer n in the normal exponent range [-1022, 1023]."""
+    return ((n.to(tl.int64) + 1023) << 52).to(tl.float64, bitcast=True)
+
+
+@triton.jit
+def _int_rem(x, y):
+    """C's x % y for integers; the divisors 0 (undefined; ATen's CPU kernel raises first) and -1
+    (overflow for the type's minimum) are replaced by 1, whose remainder 0 is right for -1."""
+    if x.dtype.is_int_signed():
+        bad = (y == 0) | (y == -1)
+    else:
+        bad = y == 0
+    return x % tl.where(bad, 1, y)
+
+
+# ---------------------------------------------------------------- fmod and remainder
+
+
+@triton.jit
+def _fmod_narrow(ax, ay):
+    """fmod(ax, ay) for finite 0 < ay <= ax holding at most 24 significant bits (fp32, fp16 and
+    bf16 values carried in fp64). Exact: long division of the integer significands over the
+    exponent gap, 28 bits per step. Each step divides r < 2**52 by a 24-bit divisor: the fp64
+    quotient's error (< 2**-24) is below the distance to the next integer, so its floor is
+    exact, and so is the floor's product with the divisor."""
+    ex = ((ax.to(tl.int64, bitcast=True) >> 52) - 1023).to(tl.int32)
+    ey = ((ay.to(tl.int64, bitcast=True) >> 52) - 1023).to(tl.int32)
+    mx = ax * _pow2(23 - ex)  # integers in [2**23, 2**24)
+    my = ay * _pow2(23 - ey)
+    gap = ex - ey
+    step = tl.minimum(gap, 28)
+    r = mx * _pow2(step)
+    r = r - tl.floor(r / my) * my
+    gap = gap - step
+    while _any(gap > 0):
+        step = tl.minimum(gap, 28)
+        r = r * _pow2(step)
+        r = r - tl.floor(r / my) * my
+        gap = gap - step
+    return r * _pow2(ey - 23)
+
+
+@triton.jit
+def _fmod_wide(ax, ay):
+    """fmod(ax, ay) for finite fp64 0 < ay <= ax (subnormals included). Exact: long division of
+    the 53-bit integer significands in int64 over the exponent gap, 10 bits per step."""
+    bx = ax.to(tl.int64, bitcast=True)
+    by = ay.to(tl.int64, bitcast=True)
+    fx = bx >> 52  # biased exponents (0: subnormal)
+    fy = by >> 52
+    mx = (bx & 0xFFFFFFFFFFFFF) | ((fx > 0).to(tl.int64) << 52)
+    my = (by & 0xFFFFFFFFFFFFF) | ((fy > 0).to(tl.int64) << 52)
+    ey = tl.maximum(fy, 1)
+    gap = tl.maximum(fx, 1) - ey
+    step = tl.minimum(gap, 10)
+    r = (mx << step) % my
+    gap = gap - step
+    while _any(gap > 0):
+        step = tl.minimum(gap, 10)
+        r = (r << step) % my
+        gap = gap - step
+    # r * 2**(ey - 1075): in two exact steps when the result is subnormal
+    e = ey - 1075
+    low = e < -1000
+    return (r.to(tl.float64) * _pow2(tl.where(low, e + 64, e))) * _pow2(tl.where(low, -64, 0))
+
+
+@triton.jit
+def _fmod_float(x, y):
+    """C's fmod for fp32/fp64 x and y, exact (the result has x's sign)."""
+    if x.dtype == tl.float64:
+        ax = tl.abs(x)
+        ay = tl.abs(y)
+    else:
+        ax = tl.abs(x).to(tl.float64)
+        ay = tl.abs(y).to(tl.float64)
+    # the lanes needing division; others run it on 1 % 1 and take their result below
+    divide = (ax >= ay) & (ax < _INF) & (ay > 0)
+    sx = tl.where(divide, ax, 1.0)
+    sy = tl.where(divide, ay, 1.0)
+    if x.dtype == tl.float64:
+        m = _fmod_wide(sx, sy)
+    else:
+        m = _fmod_narrow(sx, sy)
+    m = tl.where(divide, m, ax)  # |x| < |y| (y = inf included): x itself
+    m = tl.where((ay == 0) | (ax == _INF) | (x != x) | (y != y), _NAN, m).to(x.dtype)
+    return tl.where(_signbit(x), _neg(m), m)
+
+
+@triton.jit
+def fmod(x, y, s0, s1, s2, P):
+    x, y = _blocks(x, y)
+    if x.dtype.is_floating():
+        return _fmod_float(x, y)
+    else:
+        return _int_rem(x, y)
+
+
+@triton.jit
+def remainder(x, y, s0, s1, s2, P):
+    """Python's modulus: the result takes the divisor's sign."""
+    x, y = _blocks(x, y)
+    if x.dtype.is_floating():
+        r = _fmod_float(x, y)
+    else:
+        r = _int_rem(x, y)
+    return tl.where((r != 0) & ((r < 0) != (y < 0)), r + y, r)
+
+
+# ---------------------------------------------------------------- pow
+
+# Modes (P) of pow, chosen by the host from the exponent as ATen's kernels do.
+POW_FLOAT = tl.constexpr(0)  # fp32/fp64 results: computed in fp64
+POW_FLOAT_HALF = tl.constexpr(1)  # fp16/bf16 results: fp32 is enough
+POW_SQRT = tl.constexpr(2)  # exponent 0.5
+POW_RSQRT = tl.constexpr(3)  # -0.5
+POW_RECIPROCAL = tl.constexpr(4)  # -1
+POW_SQUARE = tl.constexpr(5)  # 2
+POW_CUBE = tl.constexpr(6)  # 3
+POW_INV_SQUARE = tl.constexpr(7)  # -2
+POW_ONE = tl.constexpr(8)  # 0 (Scalar exponent): 1 even for NaN
+POW_COPY = tl.constexpr(9)  # 1 (Scalar exponent)
+POW_INT = tl.constexpr(10)  # integer types
+
+
+@triton.jit
+def _powf(x, y, HALF: tl.constexpr):
+    """C's pow for floats. exp2(y * log2|x|) loses |y * log2|x|| ulps of its working type, so
+    fp32 results work in fp64; then the signs and special cases of C's pow."""
+    if HALF:
+        xw = x
+        yw = y
+    else:
+        xw = x.to(tl.float64)
+        yw = y.to(tl.float64)
+    ax = tl.abs(xw)
+    t = yw * tl.log2(ax)
+    if HALF:
+        # exp2 in fp32 flushes subnormal results to zero: scale those up, then back down
+        tiny = t < -120.0
+        r = tl.exp2(tl.where(tiny, t + 64.0, t)) * tl.where(tiny, 5.421010862427522e-20, 1.0)
+    else:
+        r = tl.exp2(t)
+    y_int = tl.floor(yw) == yw  # +-inf count as even integers, NaN as no integer
+    half_y = yw * 0.5
+    y_odd = y_int & (tl.floor(half_y) != half_y)
+    r = tl.where(_signbit(xw) & y_odd, _neg(r), r)
+    r = tl.where((xw < 0) & (xw > -_INF) & ~y_int, _NAN, r)  # finite negative base, fractional exponent
+    r = tl.where((yw == 0) | (xw == 1) | ((ax == 1) & (tl.abs(yw) == _INF)), 1.0, r)
+    return r.to(x.dtype)
+
+
+@triton.jit
+def _powi(x, y):
+    """x ** y for integer blocks of one shape: repeated squaring, wrapping like C. Negative
+    exponents give 1 for base 1, +-1 for base -1 and 0 otherwise, as ATen's powi."""
+    one = x * 0 + 1
+    r = one
+    b = x
+    e = tl.where(y < 0, 0, y)
+    while _any(e > 0):
+        r = tl.where((e & 1) != 0, r * b, r)
+        b = b * b
+        e = e >> 1
+    if x.dtype.is_int_signed():
+        neg = tl.where(x == 1, one, tl.where(x == -1, tl.where((y & 1) != 0, -one, one), one * 0))
+        r = tl.where(y < 0, neg, r)
+    return r
+
+
+@triton.jit
+def pow(x, y, s0, s1, s2, P: tl.constexpr):
+    x, y = _blocks(x, y)
+    if P == POW_ONE:
+        return tl.full(x.shape, 1, x.dtype)
+    elif P == POW_COPY:
+        return x
+    elif P == POW_SQUARE:
+        return x * x
+    elif P == POW_CUBE:
+        return x * x * x
+    elif P == POW_INT:
+        return _powi(x, y)
+    elif P == POW_SQRT:
+        return sqrt_rn(x)
+    elif P == POW_RSQRT:
+        return div_rn(tl.full(x.shape, 1, x.dtype), sqrt_rn(x))
+    elif P == POW_RECIPROCAL:
+        return div_rn(tl.full(x.shape, 1, x.dtype), x)
+    elif P == POW_INV_SQUARE:
+        return div_rn(tl.full(x.shape, 1, x.dtype), x * x)
+    else:
+        return _powf(x, y, P == POW_FLOAT_HALF)
+
+
+# ---------------------------------------------------------------- min/max
+
+
+@triton.jit
+def maximum(x, y, s0, s1, s2, P):
+    """NaN propagates. Of -0.0 and 0.0 the first operand (ATen's own kernels differ there)."""
+    x, y = _blocks(x, y)
+    r = tl.where(x < y, y, x)
+    if x.dtype.is_floating():
+        r = tl.where((x != x) | (y != y), x + y, r)
+    return r
+
+
+@triton.jit
+def minimum(x, y, s0, s1, s2, P):
+    x, y = _blocks(x, y)
+    r = tl.where(y < x, y, x)
+    if x.dtype.is_floating():
+        r = tl.where((x != x) | (y != y), x + y, r)
+    return r
+
+
+@triton.jit
+def fmax(x, y, s0, s1, s2, P):
+    """A NaN operand loses to a number (NaN only if both are)."""
+    x, y = _blocks(x, y)
+    r = tl.where(x < y, y, x)
+    if x.dtype.is_floating():
+        r = tl.where(x != x, y, tl.where(y != y, x, r))
+    return r
+
+
+@triton.jit
+def fmin(x, y, s0, s1, s2, P):
+    x, y = _blocks(x, y)
+    r = tl.where(y < x, y, x)
+    if x.dtype.is_floating():
+        r = tl.where(x != x, y, tl.where(y != y, x, r))
+    return r
+
+
+# ---------------------------------------------------------------- float functions
+
+# atan(u) = u - u * z * Q(z) with z = u*u, |u| <= 7/16: Q's coefficients (ascending), a Chebyshev
+# fit to |error| < 1e-16 (relative error of atan below 2e-17).
+_AT0 = tl.constexpr(0.33333333333333326)
+_AT1 = tl.constexpr(-0.1999999999998777)
+_AT2 = tl.constexpr(0.1428571428314864)
+_AT3 = tl.constexpr(-0.11111110900560475)
+_AT4 = tl.constexpr(0.09090900195560148)
+_AT5 = tl.constexpr(-0.07692087348767168)
+_AT6 = tl.constexpr(0.06663239299107136)
+_AT7 = tl.constexpr(-0.05847724720645106)
+_AT8 = tl.constexpr(0.05033942776485848)
+_AT9 = tl.constexpr(-0.03782521866106712)
+_AT10 = tl.constexpr(0.017547235157290005)
+
+
+@triton.jit
+def _atan_nonneg(t):
+    """atan(t) for t >= 0 (inf included; NaN gives NaN), to about an ulp: t is reduced around
+    0.5, 1, 1.5 or infinity to |u| < 7/16, atan(t) = atan(c) + atan(u) with atan(c) as hi + lo."""
+    zero = tl.zeros_like(t)
+    c0 = (t >= 0.4375) & (t < 0.6875)
+    c1 = (t >= 0.6875) & (t < 1.1875)
+    c2 = (t >= 1.1875) & (t < 2.4375)
+    c3 = t >= 2.4375
+    # u = (t - c) / (1 + c*t), -1/t for c = inf: one division
+    num = tl.where(c0, 2.0 * t - 1.0, tl.where(c1, t - 1.0, tl.where(c2, t - 1.5, tl.where(c3, zero - 1.0, t))))
+    den = tl.where(c0, 2.0 + t, tl.where(c1, t + 1.0, tl.where(c2, 1.0 + 1.5 * t, tl.where(c3, t, zero + 1.0))))
+    u = div_rn(num, den)
+    hi = tl.where(c0, 0.4636476090008061, tl.where(c1, 0.7853981633974483, zero))
+    hi = tl.where(c2, 0.982793723247329, tl.where(c3, 1.5707963267948966, hi))
+    lo = tl.where(c0, 2.2698777452961687e-17, tl.where(c1, 3.061616997868383e-17, zero))
+    lo = tl.where(c2, 1.3903311031230998e-17, tl.where(c3, 6.123233995736766e-17, lo))
+    z = u * u
+    q = _AT10
+    q = _AT9 + z * q
+    q = _AT8 + z * q
+    q = _AT7 + z * q
+    q = _AT6 + z * q
+    q = _AT5 + z * q
+    q = _AT4 + z * q
+    q = _AT3 + z * q
+    q = _AT2 + z * q
+    q = _AT1 + z * q
+    q = _AT0 + z * q
+    return hi - ((u * (z * q) - lo) - u)
+
+
+@triton.jit
+def atan2(x, y, s0, s1, s2, P):
+    """atan2(x, y): the angle of the point (y, x), with C's results for zeros and infinities."""
+    x, y = _blocks(x, y)
+    ax = tl.abs(x)
+    ay = tl.abs(y)
+    t = div_rn(ax, ay)
+    t = tl.where(ax == 0, 0.0, t)  # 0 / 0
+    a = _atan_nonneg(t)
+    a = tl.where((ax == _INF) & (ay == _INF), 0.7853981633974483, a)  # inf / inf
+    a = tl.where(_signbit(y), 3.141592653589793 - a, a)
+    a = tl.where(_signbit(x), _neg(a), a)
+    return tl.where((x != x) | (y != y), x + y, a)
+
+
+@triton.jit
+def hypot(x, y, s0, s1, s2, P):
+    """sqrt(x*x + y*y) without overflow or underflow: big * sqrt(1 + (small/big)**2)."""
+    x, y = _blocks(x, y)
+    ax = tl.abs(x)
+    ay = tl.abs(y)
+    big = tl.where(ax < ay, ay, ax)
+    small = tl.where(ax < ay, ax, ay)
+    r = div_rn(small, big)
+    h = big * sqrt_rn(1.0 + r * r)
+    h = tl.where((ax == 0) & (ay == 0), 0.0, h)
+    return tl.where((ax == _INF) | (ay == _INF), _INF, h)  # even with a NaN, as C's hypot
+
+
+@triton.jit
+def copysign(x, y, s0, s1, s2, P):
+    x, y = _blocks(x, y)
+    m = tl.abs(x)
+    return tl.where(_signbit(y), _neg(m), m)
+
+
+@triton.jit
+def xlogy(x, y, s0, s1, s2, P):
+    x, y = _blocks(x, y)
+    r = tl.where(x == 0, 0.0, x * tl.log(y))
+    return tl.where(y != y, y, r)
+
+
+# ---------------------------------------------------------------- comparisons
+
+
+@triton.jit
+def eq(x, y, s0, s1, s2, P):
+    return x == y
+
+
+@triton.jit
+def ne(x, y, s0, s1, s2, P):
+    return x != y
+
+
+@triton.jit
+def lt(x, y, s0, s1, s2, P):
+    return x < y
+
+
+@triton.jit
+def le(x, y, s0, s1, s2, P):
+    return x <= y
+
+
+@triton.jit
+def gt(x, y, s0, s1, s2, P):
+    return x > y
+
+
+@triton.jit
+def ge(x, y, s0, s1, s2, P):
+    return x >= y
+
+
+# ---------------------------------------------------------------- bitwise and logical
+
+
+@triton.jit
+def bitwise_and(x, y, s0, s1, s2, P):
+    return x & y
+
+
+@triton.jit
+def bitwise_or(x, y, s0, s1, s2, P):
+    return x | y
+
+
+@triton.jit
+def bitwise_xor(x, y, s0, s1, s2, P):
+    return x ^ y
+
+
+@triton.jit
+def bitwise_left_shift(x, y, s0, s1, s2, P):
+    """Shifts by a negative amount or by the bit width or more give 0, as ATen."""
+    x, y = _blocks(x, y)
+    if x.dtype.is_int_signed():
+        out = (y < 0) | (y >= x.dtype.primitive_bitwidth)
+    else:
+        out = y >= x.dtype.primitive_bitwidth
+    r = x << tl.where(out, 0, y)
+    return tl.where(out, 0, r)
+
+
+@triton.jit
+def bitwise_right_shift(x, y, s0, s1, s2, P):
+    """Shifts by a negative amount or past the value bits give the sign fill (0 unsigned)."""
+    x, y = _blocks(x, y)
+    if x.dtype.is_int_signed():
+        top = x.dtype.primitive_bitwidth - 1
+        return x >> tl.where((y < 0) | (y > top), top, y)
+    else:
+        out = y >= x.dtype.primitive_bitwidth
+        r = x >> tl.where(out, 0, y)
+        return tl.where(out, 0, r)
+
+
+@triton.jit
+def logical_and(x, y, s0, s1, s2, P):
+    x, y = _blocks(x, y)
+    return (x != 0) & (y != 0)
+
+
+@triton.jit
+def logical_or(x, y, s0, s1, s2, P):
+    x, y = _blocks(x, y)
+    return (x != 0) | (y != 0)
+
+
+@triton.jit
+def logical_xor(x, y, s0, s1, s2, P):
+    x, y = _blocks(x, y)
+    return (x != 0) != (y != 0)
