@@ -56,7 +56,10 @@ def div(x, y, s0, s1, s2, P: tl.constexpr):
 
 @triton.jit
 def neg(x, s0, s1, s2, P):
-    return -x
+    if x.dtype.is_floating():
+        return x * -1.0  # Triton's -x is 0 - x, which maps -(+0.0) to +0.0
+    else:
+        return -x
 
 
 @triton.jit
