@@ -83,6 +83,32 @@ def test_copy_into_strided_and_transposed_destinations():
     assert torch.equal(dst, torch.arange(7.0, device=DEVICE).view(7, 1).expand(7, 9).half())
 
 
+def test_strided_and_expanded_operands():
+    """Non-dense views as inputs (test_ops' harness clones its inputs, which densifies them)."""
+    base = torch.randn(6, 40, device=DEVICE)
+    strided, expanded = base[:, ::2], base[:1, :20].expand(6, 20)
+    mask = torch.rand(6, 40, device=DEVICE)[:, 1::2] > 0.5
+    calls = {
+        "copy_": lambda: torch.empty(6, 20, dtype=torch.float16, device=DEVICE).copy_(strided),
+        "clone": lambda: expanded.clone(),
+        "_to_copy": lambda: strided.to(torch.int32),
+        "where.self": lambda: torch.where(mask, strided, expanded),
+        "masked_fill.Scalar": lambda: strided.masked_fill(mask, 2.0),
+        "clamp": lambda: strided.clamp(-0.5, 0.5),
+        "clamp.Tensor": lambda: strided.clamp(expanded, None),
+        "lerp.Tensor": lambda: torch.lerp(strided, expanded, strided.abs()),
+        "addcmul": lambda: torch.addcmul(expanded, strided, strided),
+        "isclose": lambda: torch.isclose(strided, expanded),
+        "isin.Tensor_Tensor": lambda: torch.isin(strided, base[0, ::7]),
+    }
+    for name, call in calls.items():
+        expected = call()
+        got = _ran(name, call)
+        # lerp and addcmul round as ATen's CUDA kernels do; its CPU kernels associate differently
+        tol = 1.3e-6 if name in ("lerp.Tensor", "addcmul") else 0
+        torch.testing.assert_close(got, expected, rtol=tol, atol=tol, msg=name)
+
+
 def test_copy_self_and_aliases():
     x = torch.arange(6.0, device=DEVICE)
     _ran("copy_", lambda: x.copy_(x))
