@@ -87,13 +87,14 @@ def test_strided_and_expanded_operands():
     """Non-dense views as inputs (test_ops' harness clones its inputs, which densifies them)."""
     base = torch.randn(6, 40, device=DEVICE)
     strided, expanded = base[:, ::2], base[:1, :20].expand(6, 20)
-    mask = torch.rand(6, 40, device=DEVICE)[:, 1::2] > 0.5
+    mask = (torch.rand(6, 40, device=DEVICE) > 0.5)[:, 1::2]
     calls = {
         "copy_": lambda: torch.empty(6, 20, dtype=torch.float16, device=DEVICE).copy_(strided),
         "clone": lambda: expanded.clone(),
         "_to_copy": lambda: strided.to(torch.int32),
         "where.self": lambda: torch.where(mask, strided, expanded),
         "masked_fill.Scalar": lambda: strided.masked_fill(mask, 2.0),
+        "masked_fill_.Scalar": lambda: base.clone()[:, 1::2].masked_fill_(mask.t().contiguous().t(), -1.0),
         "clamp": lambda: strided.clamp(-0.5, 0.5),
         "clamp.Tensor": lambda: strided.clamp(expanded, None),
         "lerp.Tensor": lambda: torch.lerp(strided, expanded, strided.abs()),
@@ -101,6 +102,7 @@ def test_strided_and_expanded_operands():
         "isclose": lambda: torch.isclose(strided, expanded),
         "isin.Tensor_Tensor": lambda: torch.isin(strided, base[0, ::7]),
     }
+    assert not mask.is_contiguous() and not strided.is_contiguous()
     for name, call in calls.items():
         expected = call()
         got = _ran(name, call)
