@@ -126,14 +126,18 @@ CHILD = textwrap.dedent("""
         x = torch.randn(n)
         y = torch.randn(n)
         torch.add(x, y); torch.nn.functional.silu(x); x.sum(); torch.softmax(x.view(1, -1), -1)
+    def run_ops():
+        for n in cfg["sizes"]:
+            ops(n)
     def run():
         with gemforge.use(backend="cpu"):
-            for n in cfg["sizes"]:
-                ops(n)
+            run_ops()
     result = {}
     if cfg.get("threads"):
-        ts = [threading.Thread(target=gemforge.precompile, args=(run, 90)) for _ in range(cfg["threads"])]
-        [t.start() for t in ts]; [t.join() for t in ts]
+        # registration is process-wide: enable once, then the threads compile concurrently
+        with gemforge.use(backend="cpu"):
+            ts = [threading.Thread(target=gemforge.precompile, args=(run_ops, 90)) for _ in range(cfg["threads"])]
+            [t.start() for t in ts]; [t.join() for t in ts]
     else:
         gemforge.precompile(run, arch=90)
     if cfg.get("frozen"):
