@@ -131,7 +131,9 @@ def test_every_registered_overload_is_exercised():
     """op_db covers every base operator GemForge registers."""
     bases = {n.split(".")[0].rstrip("_") for n in gemforge.op_names()}
     covered = {n.split(".")[0].rstrip("_") for op in OPS for n in op.overloads}
-    assert bases <= covered | {"rsub"}, bases - covered
+    # matrix products have their own test module (tests/test_blas.py asserts each one ran)
+    blas = {"mm", "bmm", "addmm", "baddbmm", "addbmm", "mv", "addmv", "dot", "vdot", "addr"}
+    assert bases <= covered | {"rsub"} | blas, bases - covered
 
 
 def test_scalar_overloads_and_out_forms():
