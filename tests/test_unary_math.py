@@ -130,7 +130,9 @@ def test_square_is_pow():
             got = call()
             log = gemforge.recorded()
         torch.testing.assert_close(got, x * x)
-        assert log == [name], (name, log)
+        # (on the CPU backend TensorIterator converts the wrapped exponent 2 to the tensor's
+        # dtype with .to(), which is GemForge's _to_copy there)
+        assert name in log and set(log) <= {name, "_to_copy"}, (name, log)
 
 
 # Relative accuracy where results are tiny or huge: fp32 within 8 units of 2^-24, fp64 within 64
