@@ -120,10 +120,11 @@ def test_square_is_pow():
     """square is pow(self, 2) in ATen (CompositeImplicitAutograd; a kernel of its own would cut it
     off its autograd formula): what runs is the binary family's pow."""
     x = t(5, 6)
+    x_copy, out = x.clone(), torch.empty_like(x)  # made before GemForge is enabled
     calls = {
         "pow.Tensor_Scalar": lambda: torch.square(x),
-        "pow_.Scalar": lambda: x.clone().square_(),
-        "pow.Tensor_Scalar_out": lambda: torch.square(x, out=torch.empty_like(x)),
+        "pow_.Scalar": lambda: x_copy.square_(),
+        "pow.Tensor_Scalar_out": lambda: torch.square(x, out=out),
     }
     for name, call in calls.items():
         with gemforge.use(record=True):
