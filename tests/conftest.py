@@ -23,3 +23,15 @@ def _always_disabled():
 
 def pytest_report_header(config):
     return f"gemforge backend: {gemforge.default_backend()} (device {DEVICE}), torch {torch.__version__}"
+
+
+def same_error(fn, message=True):
+    """fn() raises under torch; under GemForge it must raise the same exception type and (with
+    `message`) a message containing torch's first line."""
+    with pytest.raises(Exception) as torch_err:
+        fn()
+    with gemforge.use():
+        with pytest.raises(type(torch_err.value)) as ours:
+            fn()
+    first_line = str(torch_err.value).splitlines()[0]
+    assert not message or first_line in str(ours.value), (first_line, str(ours.value))

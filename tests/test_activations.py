@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 import gemforge
-from conftest import DEVICE
+from conftest import DEVICE, same_error
 from op_db import make
 
 aten = torch.ops.aten
@@ -15,15 +15,6 @@ def t(*shape, dtype=torch.float32, seed=0, scale=1.0):
     return (make(shape, torch.float64, DEVICE, seed=seed) * scale).to(dtype)
 
 
-def same_error(fn, message=True):
-    """fn() raises under torch; it must raise the same type (and message) under GemForge."""
-    with pytest.raises(Exception) as torch_err:
-        fn()
-    with gemforge.use():
-        with pytest.raises(type(torch_err.value)) as ours:
-            fn()
-    first_line = str(torch_err.value).splitlines()[0]
-    assert not message or first_line in str(ours.value), (first_line, str(ours.value))
 
 
 def run_recorded(fn):
