@@ -8,29 +8,11 @@ local becomes an fp32 constant and would round fp64 results.
 import triton
 import triton.language as tl
 
+from .common import expm1_of as _expm1
+from .common import log1p_of as _log1p
 from .common import sigmoid_of
 
 # ---------------------------------------------------------------- helpers
-
-
-@triton.jit
-def _expm1(u):
-    """exp(u) - 1, accurate near 0 (Kahan: the rounding error of exp cancels in (e - 1) / log(e))."""
-    e = tl.exp(u)
-    em1 = e - 1.0
-    r = em1 * (u / tl.log(e))
-    r = tl.where(em1 == 0.0, u, r)  # |u| below rounding: expm1(u) == u (keeps -0.0)
-    r = tl.where(em1 == -1.0, em1, r)  # e == 0: log(e) == -inf
-    return tl.where(e == float("inf"), e, r)
-
-
-@triton.jit
-def _log1p(z):
-    """log(1 + z) for z >= 0 or NaN (always an exp here), accurate for tiny z (Kahan)."""
-    w = 1.0 + z
-    r = tl.log(w) * (z / (w - 1.0))
-    r = tl.where(w == 1.0, z, r)
-    return tl.where(w == float("inf"), w, r)
 
 
 @triton.jit

@@ -8,6 +8,7 @@ import triton
 import triton.language as tl
 
 from .common import div_rn, sqrt_rn
+from .common import signbit_of as _signbit
 
 _NAN = tl.constexpr(float("nan"))
 _INF = tl.constexpr(float("inf"))
@@ -30,15 +31,6 @@ def _blocks(x, y):
     interpreter mistypes a comparison of 0-d values (a runtime-scalar operand) when it is later
     broadcast against a block."""
     return tl.broadcast(x, y)
-
-
-@triton.jit
-def _signbit(x):
-    """The sign bit of an fp32/fp64 value (set for -0.0 and negative NaNs)."""
-    if x.dtype == tl.float64:
-        return x.to(tl.int64, bitcast=True) < 0
-    else:
-        return x.to(tl.int32, bitcast=True) < 0
 
 
 @triton.jit

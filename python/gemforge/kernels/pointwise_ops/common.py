@@ -66,3 +66,71 @@ def sqrt_rn(x):
 @triton.jit
 def sigmoid_of(x):
     return 1.0 / (1.0 + tl.exp(-x))
+
+
+# ---------------------------------------------------------------- accurate elementary helpers
+# Shared by the unary math, activation and binary bodies. On NVIDIA GPUs fp32 tl.exp compiles to
+# ex2.approx(x * log2 e), whose error grows with |x|: exp_of splits the product exactly.
+
+INF = tl.constexpr(float("inf"))
+LOG2E = tl.constexpr(1.4426950408889634)
+LOG2E_HI = tl.constexpr(1.4423828125)  # log2(e) to 12 significant bits
+LOG2E_LO = tl.constexpr(3.1222838896340736e-4)  # log2(e) - LOG2E_HI
+
+
+@triton.jit
+def signbit_of(x):
+    if x.dtype == tl.float64:
+        return x.to(tl.int64, bitcast=True) < 0
+    else:
+        return x.to(tl.int32, bitcast=True) < 0
+
+
+@triton.jit
+def copysign_of(m, x):
+    """|m| with the sign of x, -0.0 included (odd functions keep the sign of a zero input)."""
+    a = tl.abs(m)
+    return tl.where(signbit_of(x), a * -1.0, a)  # not -a: Triton negates as 0 - a, which gives +0.0
+
+
+@triton.jit
+def exp_of(x):
+    """exp(x) to a few ulps over the whole range. fp32: exp2 of x * log2(e) with the product
+    split exactly (high part from the top 12 bits of x times 12 bits of log2(e)); the bit mask,
+    unlike a Veltkamp split, is immune to fma contraction."""
+    if x.dtype == tl.float64:
+        return tl.exp(x)
+    else:
+        xc = tl.where(tl.abs(x) > 200.0, tl.where(x > 0, 200.0, -200.0), x)  # inf -> +-200; NaN stays
+        xh = (xc.to(tl.int32, bitcast=True) & -4096).to(tl.float32, bitcast=True)
+        lo = xh * LOG2E_LO + (xc - xh) * LOG2E
+        return tl.exp2(xh * LOG2E_HI) * tl.exp2(lo)
+
+
+@triton.jit
+def expm1_series(x, N: tl.constexpr):
+    """x (1 + x/2 (1 + x/3 (1 + ... x/N))): the Taylor series of exp(x) - 1."""
+    p = x * (1.0 / N) + 1.0
+    for i in tl.static_range(N - 1, 1, -1):
+        p = p * (x * (1.0 / i)) + 1.0
+    return x * p
+
+
+@triton.jit
+def expm1_of(x):
+    # The series where exp(x) - 1 would cancel; beyond |x| = 0.5 the subtraction loses < 2 bits.
+    if x.dtype == tl.float64:
+        s = expm1_series(x, 15)
+    else:
+        s = expm1_series(x, 9)
+    return tl.where(tl.abs(x) < 0.5, s, exp_of(x) - 1.0)
+
+
+@triton.jit
+def log1p_of(x):
+    # u = 1 + x rounds; log(u) * x / (u - 1) undoes the rounding (Goldberg). u == 1: x is below
+    # half an ulp of 1 and log1p(x) == x (keeps -0.0); x == inf would give inf / inf.
+    u = 1.0 + x
+    d = u - 1.0
+    r = tl.log(u) * (x / d)
+    return tl.where((d == 0.0) | (x == INF), x, r)

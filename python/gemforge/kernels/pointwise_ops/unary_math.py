@@ -9,7 +9,12 @@ tl.exp is ex2.approx(x * log2(e)), whose error grows with |x|, so the bodies bel
 import triton
 import triton.language as tl
 
+from .common import copysign_of as _copysign
 from .common import div_rn
+from .common import exp_of as _exp
+from .common import expm1_of as _expm1
+from .common import log1p_of as _log1p
+from .common import signbit_of as _signbit
 
 _INF = tl.constexpr(float("inf"))
 _NAN = tl.constexpr(float("nan"))
@@ -20,9 +25,6 @@ _SQRT3 = tl.constexpr(1.7320508075688772)
 _TAN_PI_12 = tl.constexpr(0.2679491924311227)
 _LN2 = tl.constexpr(0.6931471805599453)
 _INV_LN10 = tl.constexpr(0.4342944819032518)
-_LOG2E = tl.constexpr(1.4426950408889634)
-_LOG2E_HI = tl.constexpr(1.4423828125)  # log2(e) to 12 significant bits
-_LOG2E_LO = tl.constexpr(3.1222838896340736e-4)  # log2(e) - _LOG2E_HI
 _TWO_OVER_SQRTPI = tl.constexpr(1.1283791670955126)
 
 # (1 + 2x) erfcx(x) for x >= 0 as a polynomial in t = (x - 3) / (x + 3), t in [-1, 1) (Chebyshev
@@ -63,64 +65,6 @@ def _horner(t, C: tl.constexpr, N: tl.constexpr):
     for i in tl.static_range(N - 3, -1, -1):
         p = p * t + C[i]
     return p
-
-
-@triton.jit
-def _signbit(x):
-    if x.dtype == tl.float64:
-        return x.to(tl.int64, bitcast=True) < 0
-    else:
-        return x.to(tl.int32, bitcast=True) < 0
-
-
-@triton.jit
-def _copysign(m, x):
-    """|m| with the sign of x, -0.0 included (odd functions keep the sign of a zero input)."""
-    a = tl.abs(m)
-    return tl.where(_signbit(x), a * -1.0, a)  # not -a: Triton negates as 0 - a, which gives +0.0
-
-
-@triton.jit
-def _exp(x):
-    """exp(x) to a few ulps over the whole range. fp32: exp2 of x * log2(e) with the product
-    split exactly (high part from the top 12 bits of x times 12 bits of log2(e)); the bit mask,
-    unlike a Veltkamp split, is immune to fma contraction."""
-    if x.dtype == tl.float64:
-        return tl.exp(x)
-    else:
-        xc = tl.where(tl.abs(x) > 200.0, tl.where(x > 0, 200.0, -200.0), x)  # inf -> +-200; NaN stays
-        xh = (xc.to(tl.int32, bitcast=True) & -4096).to(tl.float32, bitcast=True)
-        lo = xh * _LOG2E_LO + (xc - xh) * _LOG2E
-        return tl.exp2(xh * _LOG2E_HI) * tl.exp2(lo)
-
-
-@triton.jit
-def _expm1_series(x, N: tl.constexpr):
-    """x (1 + x/2 (1 + x/3 (1 + ... x/N))): the Taylor series of exp(x) - 1."""
-    p = x * (1.0 / N) + 1.0
-    for i in tl.static_range(N - 1, 1, -1):
-        p = p * (x * (1.0 / i)) + 1.0
-    return x * p
-
-
-@triton.jit
-def _expm1(x):
-    # The series where exp(x) - 1 would cancel; beyond |x| = 0.5 the subtraction loses < 2 bits.
-    if x.dtype == tl.float64:
-        s = _expm1_series(x, 15)
-    else:
-        s = _expm1_series(x, 9)
-    return tl.where(tl.abs(x) < 0.5, s, _exp(x) - 1.0)
-
-
-@triton.jit
-def _log1p(x):
-    # u = 1 + x rounds; log(u) * x / (u - 1) undoes the rounding (Goldberg). u == 1: x is below
-    # half an ulp of 1 and log1p(x) == x (keeps -0.0); x == inf would give inf / inf.
-    u = 1.0 + x
-    d = u - 1.0
-    r = tl.log(u) * (x / d)
-    return tl.where((d == 0.0) | (x == _INF), x, r)
 
 
 @triton.jit
