@@ -131,11 +131,14 @@ def _erfc(x):
 
 @triton.jit
 def _rint(x):
-    """Round half to even, exactly, at every magnitude (floats only)."""
+    """Round half to even, exactly, at every magnitude (floats only). x is compared with f + 0.5
+    instead of forming x - f, which the GPU compiler may contract with a product that produced x
+    (round(x * 10^d)) into one fma that skips the product's rounding. f + 0.5 is exact below
+    2^23 (fp32) / 2^52 (fp64); above, x is an integer and neither comparison moves it off f."""
     f = tl.floor(x)
-    d = x - f  # exact, in [0, 1); NaN for inf
+    half = f + 0.5
     odd = f - 2.0 * tl.floor(f * 0.5) != 0.0
-    up = (d > 0.5) | ((d == 0.5) & odd)
+    up = (x > half) | ((x == half) & odd)
     return _copysign(tl.where(up, f + 1.0, f), x)  # the sign of x also for results of zero
 
 
