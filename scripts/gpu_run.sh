@@ -3,7 +3,9 @@
 # then the benchmark. Full logs go to $OUT (default ./gpu_out); a short summary prints last.
 #   usage: scripts/gpu_run.sh [--no-tests] [--no-bench] [pytest args...]
 #   env: BENCH_ARGS (extra gemforge.bench arguments, e.g. "--only add,mm --rep-ms 40"),
-#        TEST_TIMEOUT / BENCH_TIMEOUT (seconds; the summary still prints when one runs out)
+#        TEST_TIMEOUT / BENCH_TIMEOUT (seconds; the summary still prints when one runs out),
+#        GEMFORGE_TEST_SHARD="i/n" (run every n-th test from i: the suite over several calls that
+#        share the kernel cache, e.g. 0/3, 1/3, 2/3 while the machine stays warm)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/gpu_out}
