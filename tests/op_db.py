@@ -73,23 +73,30 @@ def make(shape, dtype, device, positive=False, noncontig=False, seed=0, nonzero=
     return t.to(device)
 
 
+def unary_layouts(m, large):
+    """One-input samples of every layout: 0-d and empty to odd sizes, transposed, strided,
+    expanded and permuted (plus large shapes where kernels run natively). m(shape, **kw) makes
+    a tensor (make()'s keywords)."""
+    out = [
+        Sample((m(()), ), desc="0-d"),
+        Sample((m((0, )), ), desc="empty"),
+        Sample((m((1, )), ), desc="1"),
+        Sample((m((37, )), ), desc="odd"),
+        Sample((m((33, 70)), ), desc="2d"),
+        Sample((m((2, 0, 3)), ), desc="empty-3d"),
+        Sample((m((20, 17)).t(), ), desc="transposed"),
+        Sample((m((6, 40), noncontig=True), ), desc="strided"),
+        Sample((m((3, 1, 5)).expand(3, 4, 5), ), desc="expanded"),
+        Sample((m((2, 3, 4, 5)).permute(3, 1, 0, 2), ), desc="permuted-4d"),
+    ]
+    if large:
+        out += [Sample((m((1 << 20, )), ), desc="1M"), Sample((m((4096, 4097)), ), desc="4096x4097")]
+    return out
+
+
 def unary_samples(positive=False):
     def gen(device, dtype, large):
-        m = lambda shape, **kw: make(shape, dtype, device, positive, **kw)  # noqa: E731
-        out = [
-            Sample((m(()), ), desc="0-d"),
-            Sample((m((0, )), ), desc="empty"),
-            Sample((m((1, )), ), desc="1"),
-            Sample((m((37, )), ), desc="odd"),
-            Sample((m((33, 70)), ), desc="2d"),
-            Sample((m((2, 0, 3)), ), desc="empty-3d"),
-            Sample((m((20, 17)).t(), ), desc="transposed"),
-            Sample((m((6, 40), noncontig=True), ), desc="strided"),
-            Sample((m((3, 1, 5)).expand(3, 4, 5), ), desc="expanded"),
-            Sample((m((2, 3, 4, 5)).permute(3, 1, 0, 2), ), desc="permuted-4d"),
-        ]
-        if large:
-            out += [Sample((m((1 << 20, )), ), desc="1M"), Sample((m((4096, 4097)), ), desc="4096x4097")]
+        out = unary_layouts(lambda shape, **kw: make(shape, dtype, device, positive, **kw), large)
         if dtype.is_floating_point:
             special = torch.tensor([0.0, -0.0, float("inf"), -float("inf"), float("nan"), 1e-30, -3.5, 2.25],
                                    dtype=dtype, device=device)

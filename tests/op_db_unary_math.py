@@ -7,7 +7,7 @@ import math
 
 import torch
 
-from op_db import ALL, FLOATS, INTS, OpSpec, Sample, make
+from op_db import ALL, FLOATS, INTS, OpSpec, Sample, make, unary_layouts
 
 FLOAT_DTYPES = FLOATS + [torch.float64]
 # Integer and bool inputs of the float ops only get promoted: two of them cover that.
@@ -42,21 +42,7 @@ def samples(domain=None, special=(), fn=None):
     integer extremes."""
 
     def gen(device, dtype, large):
-        m = lambda shape, **kw: _values(shape, dtype, device, domain, **kw)  # noqa: E731
-        out = [
-            Sample((m(()), ), desc="0-d"),
-            Sample((m((0, )), ), desc="empty"),
-            Sample((m((1, )), ), desc="1"),
-            Sample((m((37, )), ), desc="odd"),
-            Sample((m((33, 70)), ), desc="2d"),
-            Sample((m((2, 0, 3)), ), desc="empty-3d"),
-            Sample((m((20, 17)).t(), ), desc="transposed"),
-            Sample((m((6, 40), noncontig=True), ), desc="strided"),
-            Sample((m((3, 1, 5)).expand(3, 4, 5), ), desc="expanded"),
-            Sample((m((2, 3, 4, 5)).permute(3, 1, 0, 2), ), desc="permuted-4d"),
-        ]
-        if large:
-            out += [Sample((m((1 << 20, )), ), desc="1M"), Sample((m((4096, 4097)), ), desc="4096x4097")]
+        out = unary_layouts(lambda shape, **kw: _values(shape, dtype, device, domain, **kw), large)
         if dtype.is_floating_point:
             x = torch.tensor(SPECIAL + list(special), dtype=dtype, device=device)
             out.append(Sample((_in_range(fn, x), ), desc="special"))

@@ -541,11 +541,6 @@ at::Tensor mish_backward(const at::Tensor& g, const at::Tensor& x) {
 
 // ---- gelu_backward: P = approximation
 
-int64_t gelu_approximation(c10::string_view approximate) {
-  if (approximate == "none") return 0;
-  if (approximate == "tanh") return 1;
-  TORCH_CHECK(false, "approximate argument must be either none or tanh.");
-}
 at::Tensor gelu_backward(const at::Tensor& g, const at::Tensor& x, c10::string_view approximate) {
   const int64_t mode = gelu_approximation(approximate);
   return backward_fn(gelu_backward_op, g, x, {}, mode,

@@ -73,15 +73,10 @@ GF_UNARY(silu, Promote::Same, kFloats)
 // gelu: a unary op with a mode argument.
 UnaryOp gelu_op{GF_POINTWISE_KERNELS("gelu"), Promote::Same, kFloats, {"gelu"}, {"gelu_"}, {"gelu.out"}};
 
-int64_t gelu_mode(c10::string_view approximate) {
-  if (approximate == "none") return 0;
-  if (approximate == "tanh") return 1;
-  TORCH_CHECK(false, "approximate argument must be either none or tanh.");
-}
 
 struct Gelu {
   static at::Tensor fn(const at::Tensor& self, c10::string_view approximate) {
-    const int64_t mode = gelu_mode(approximate);
+    const int64_t mode = gelu_approximation(approximate);
     at::Tensor out;
     if (const char* why = unsupported(gelu_op.dtypes, {&self})) {
       record(gelu_op.rec_fn, true, why);
@@ -93,7 +88,7 @@ struct Gelu {
     return out;
   }
   static at::Tensor& inplace(at::Tensor& self, c10::string_view approximate) {
-    const int64_t mode = gelu_mode(approximate);
+    const int64_t mode = gelu_approximation(approximate);
     if (const char* why = unsupported(gelu_op.dtypes, {&self})) {
       record(gelu_op.rec_inplace, true, why);
       return self.is_cuda() ? at::cuda::gelu_(self, approximate) : at::cpu::gelu_(self, approximate);
@@ -104,7 +99,7 @@ struct Gelu {
     return self;
   }
   static at::Tensor& out(const at::Tensor& self, c10::string_view approximate, at::Tensor& out) {
-    const int64_t mode = gelu_mode(approximate);
+    const int64_t mode = gelu_approximation(approximate);
     if (const char* why = unsupported(gelu_op.dtypes, {&self, &out})) {
       record(gelu_op.rec_out, true, why);
       return out.is_cuda() ? at::cuda::gelu_out(out, self, approximate) : at::cpu::gelu_out(out, self, approximate);

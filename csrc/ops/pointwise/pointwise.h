@@ -83,6 +83,13 @@ bool binary_into(PointwiseKernels& k, Binary kind, at::Tensor& out, const at::Te
   return true;
 }
 
+// gelu's `approximate` argument as its body's mode P (gelu and gelu_backward): 0 none, 1 tanh.
+inline int64_t gelu_approximation(c10::string_view approximate) {
+  if (approximate == "none") return 0;
+  if (approximate == "tanh") return 1;
+  TORCH_CHECK(false, "approximate argument must be either none or tanh.");
+}
+
 // ---------------------------------------------------------------- plain unary ops
 
 enum class Promote {
