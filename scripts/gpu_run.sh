@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
 # The GPU job, in one call on the GPU machine: build, C++ tests, the whole pytest suite on CUDA,
-# then the benchmark. Full logs go to $OUT (default ./gpu_out); a short summary prints last.
+# then the benchmark. Logs go to $OUT (default ./gpu_out); a short summary prints last.
 #   usage: scripts/gpu_run.sh [--no-tests] [--no-bench] [pytest args...]
 #   env: BENCH_ARGS (extra gemforge.bench arguments, e.g. "--only add,mm --rep-ms 40"),
 #        TEST_TIMEOUT / BENCH_TIMEOUT (seconds; the summary still prints when one runs out),
-#        GEMFORGE_TEST_SHARD="i/n" (run every n-th test from i: the suite over several calls that
-#        share the kernel cache, e.g. 0/3, 1/3, 2/3 while the machine stays warm)
+#        WORKERS (test and compile processes; default: every core),
+#        GEMFORGE_TEST_SHARD="i/n" (run every n-th test from i),
+#        EXPORT_CACHE=1 (pack the kernel disk cache into $OUT/kcache.tar.xz.* so that a later
+#        call can carry it in .kcache/ and skip first-time compilation).
+# On a host with several GPUs the test workers and the benchmark's compile workers spread over
+# all of them (compilation is CPU-bound); the timed benchmark itself runs on GPU 0 alone.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/gpu_out}
 mkdir -p "$OUT"
+LOGS=$(mktemp -d)  # small logs, packed into $OUT/logs.tar.gz at the end ($OUT takes few files)
 export PYTHONUNBUFFERED=1
 export GEMFORGE_CACHE_DIR=${GEMFORGE_CACHE_DIR:-/tmp/gemforge_kernel_cache}
+WORKERS=${WORKERS:-$(nproc)}
+NGPUS=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')
 RUN_TESTS=1 RUN_BENCH=1
 PYTEST_ARGS=()
 for a in "$@"; do
@@ -22,40 +29,58 @@ for a in "$@"; do
   esac
 done
 
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$OUT/gpu.txt" 2>&1
-python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" >> "$OUT/gpu.txt" 2>&1
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv > "$LOGS/gpu.txt" 2>&1
+python3 -c "import torch, triton; print('torch', torch.__version__, 'triton', triton.__version__)" >> "$LOGS/gpu.txt" 2>&1
+echo "cores: $(nproc), workers: $WORKERS, GPUs: $NGPUS" >> "$LOGS/gpu.txt"
+
+mkdir -p "$GEMFORGE_CACHE_DIR"
+if compgen -G ".kcache/kcache.tar.xz.*" > /dev/null; then
+  cat .kcache/kcache.tar.xz.* | xz -d | tar -C "$GEMFORGE_CACHE_DIR" -x \
+    && echo "kernel cache: imported $(find "$GEMFORGE_CACHE_DIR" -type f | wc -l) files" >> "$LOGS/gpu.txt"
+fi
 
 start=$(date +%s)
-bash scripts/install.sh > "$OUT/build.log" 2>&1
+bash scripts/install.sh > "$LOGS/build.log" 2>&1
 build_rc=$?
 build_s=$(( $(date +%s) - start ))
 
-ctest_rc=skipped test_rc=skipped bench_rc=skipped
+ctest_rc=skipped test_rc=skipped bench_rc=skipped test_s=0 bench_s=0
 if [ $build_rc -eq 0 ]; then
   if [ $RUN_TESTS -eq 1 ]; then
-    (cd build/*/ && ctest --output-on-failure) > "$OUT/ctest.log" 2>&1
+    (cd build/*/ && ctest --output-on-failure) > "$LOGS/ctest.log" 2>&1
     ctest_rc=$?
-    # Several workers: first-time compilation dominates, and they share the disk cache.
-    timeout "${TEST_TIMEOUT:-540}" python3 -m pytest tests -q -p no:warnings -n "${WORKERS:-16}" "${PYTEST_ARGS[@]}" \
-      > "$OUT/tests.log" 2>&1
+    start=$(date +%s)
+    # Many workers: first-time compilation dominates, and they share the disk cache.
+    GEMFORGE_TEST_GPUS=$NGPUS timeout "${TEST_TIMEOUT:-540}" python3 -m pytest tests -q -p no:warnings \
+      -n "$WORKERS" --tb=short "${PYTEST_ARGS[@]}" > "$OUT/tests.log" 2>&1
     test_rc=$?
+    test_s=$(( $(date +%s) - start ))
   fi
   if [ $RUN_BENCH -eq 1 ]; then
+    start=$(date +%s)
     # shellcheck disable=SC2086
-    timeout "${BENCH_TIMEOUT:-540}" python3 -m gemforge.bench --out "$OUT" ${BENCH_ARGS:-} > "$OUT/bench.txt" \
-      2> "$OUT/bench_progress.log"
+    GEMFORGE_BENCH_GPUS=$NGPUS CUDA_VISIBLE_DEVICES=${BENCH_GPU:-0} timeout "${BENCH_TIMEOUT:-540}" \
+      python3 -m gemforge.bench --out "$OUT" --compile-workers "$WORKERS" ${BENCH_ARGS:-} \
+      > "$OUT/bench.txt" 2> "$LOGS/bench_progress.log"
     bench_rc=$?
+    bench_s=$(( $(date +%s) - start ))
   fi
 fi
 
+if [ "${EXPORT_CACHE:-0}" = 1 ]; then
+  tar -C "$GEMFORGE_CACHE_DIR" -cf - . | xz -T0 -6 | split -b 15M - "$OUT/kcache.tar.xz."
+fi
+tar -C "$LOGS" -czf "$OUT/logs.tar.gz" .
+
 echo "================ GemForge GPU run summary ================"
-cat "$OUT/gpu.txt"
+cat "$LOGS/gpu.txt"
 echo "build: rc=$build_rc (${build_s}s)"
-[ $build_rc -ne 0 ] && tail -40 "$OUT/build.log"
-echo "ctest: rc=$ctest_rc  $(grep -E 'tests passed|tests failed' "$OUT/ctest.log" 2>/dev/null)"
-echo "pytest: rc=$test_rc  $(tail -1 "$OUT/tests.log" 2>/dev/null)"
+[ $build_rc -ne 0 ] && tail -40 "$LOGS/build.log"
+echo "ctest: rc=$ctest_rc  $(grep -E 'tests passed|tests failed' "$LOGS/ctest.log" 2>/dev/null)"
+echo "pytest: rc=$test_rc (${test_s}s)  $(tail -1 "$OUT/tests.log" 2>/dev/null)"
 if [ "$test_rc" != "0" ] && [ "$test_rc" != "skipped" ]; then grep -E "^FAILED|^ERROR" "$OUT/tests.log" | head -30; fi
-echo "bench: rc=$bench_rc"
+echo "bench: rc=$bench_rc (${bench_s}s)  $(grep -E '^kernel cache warmed' "$LOGS/bench_progress.log" 2>/dev/null)"
 [ -f "$OUT/bench.txt" ] && grep -E "^(correctness|geomean|gpu:|ERROR|MISMATCH)|PASS|MISS|^ {15}[a-z]" "$OUT/bench.txt" | head -70
-[ "$bench_rc" != "0" ] && [ "$bench_rc" != "skipped" ] && tail -20 "$OUT/bench_progress.log"
+[ "$bench_rc" != "0" ] && [ "$bench_rc" != "skipped" ] && tail -20 "$LOGS/bench_progress.log"
+[ "${EXPORT_CACHE:-0}" = 1 ] && ls -la "$OUT"/kcache.tar.xz.* | awk '{print "cache export:", $5, $9}'
 exit 0

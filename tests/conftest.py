@@ -1,8 +1,15 @@
 import os
 import sys
 
-import pytest
-import torch
+# GEMFORGE_TEST_GPUS=n (set by scripts/gpu_run.sh on a machine with several GPUs): pytest-xdist
+# worker k uses GPU k % n, so the compile-bound suite can use every core of a multi-GPU host.
+# Must happen before torch initializes CUDA.
+if os.environ.get("GEMFORGE_TEST_GPUS") and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    _worker = int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    os.environ["CUDA_VISIBLE_DEVICES"] = str(_worker % int(os.environ["GEMFORGE_TEST_GPUS"]))
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
 
 import gemforge  # noqa: F401  (selects the backend before anything imports triton)
 
@@ -41,7 +48,6 @@ def pytest_collection_modifyitems(config, items):
     """GEMFORGE_TEST_SHARD="i/n" keeps every n-th test starting at i: the GPU suite is dominated by
     first-time kernel compilation, so scripts/gpu_run.sh can spread it over several device calls
     that share one disk cache."""
-    import os
     shard = os.environ.get("GEMFORGE_TEST_SHARD")
     if not shard:
         return

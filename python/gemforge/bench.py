@@ -439,6 +439,46 @@ def run(quick=False, only=None, copy_bw=None, warmup_ms=25, rep_ms=100, record_l
             gemforge.enable(*previous)
 
 
+def warm_kernel_cache(workers, only, gpus, log=sys.stderr):
+    """Compile every case's kernels into the disk cache with `workers` processes (spread over
+    `gpus` GPUs) before timing: first-time Triton compilation is CPU-bound and would otherwise
+    run one kernel at a time inside the timing process."""
+    import subprocess
+    t0 = time.perf_counter()
+    procs = []
+    for i in range(workers):
+        env = dict(os.environ, CUDA_VISIBLE_DEVICES=str(i % max(1, gpus)))
+        cmd = [sys.executable, "-m", "gemforge.bench", "--warm-shard", f"{i}/{workers}"]
+        if only:
+            cmd += ["--only", ",".join(only)]
+        procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+    failed = 0
+    for p in procs:
+        _, err = p.communicate()
+        if p.returncode != 0:
+            failed += 1
+            print(f"warm-up worker failed (rc {p.returncode}): {err.strip()[-500:]}", file=log)
+    print(f"kernel cache warmed by {workers} processes in {time.perf_counter() - t0:.0f} s"
+          f"{f', {failed} failed' if failed else ''}", file=log, flush=True)
+
+
+def _warm_shard(shard, only):
+    """One warm-up worker: run GemForge's side of every n-th case once (errors are left to the
+    timed run, which reports them per case)."""
+    i, n = (int(v) for v in shard.split("/"))
+    cases = _select(device_cases("cuda", False), only) + _select(host_cases("cuda", False), only)
+    for case in cases[i::n]:
+        try:
+            inputs = case.make_inputs()
+            with gemforge.use():
+                case.fn(*inputs)
+            torch.cuda.synchronize()
+        except Exception:  # noqa: BLE001
+            pass
+        inputs = None
+        torch.cuda.empty_cache()
+
+
 def _run_cases(cases, timer, backend, copy_bw, record_log, log):
     results = []
     for i, case in enumerate(cases, 1):
@@ -671,9 +711,15 @@ def main(argv=None):
     parser.add_argument("--only", default=None, help="comma-separated operator names or families, e.g. add,softmax")
     parser.add_argument("--warmup-ms", type=float, default=25, help="do_bench warm-up (GPU)")
     parser.add_argument("--rep-ms", type=float, default=100, help="do_bench measuring time (GPU)")
+    parser.add_argument("--compile-workers", type=int, default=0,
+                        help="GPU: compile all kernels with this many processes before timing (0: none)")
+    parser.add_argument("--warm-shard", default=None, help=argparse.SUPPRESS)  # internal: one warm-up worker
     args = parser.parse_args(argv)
 
     only = [s.strip() for s in args.only.split(",") if s.strip()] if args.only else None
+    if args.warm_shard:
+        _warm_shard(args.warm_shard, only)
+        return 0
     known = set(POINTWISE) | {family_of(op) for op in POINTWISE} | set(REDUCTIONS) | {"mm", "linear", "bmm"}
     if only and not set(only) <= known:
         parser.error(f"unknown --only name(s) {sorted(set(only) - known)}; known: {', '.join(sorted(known))}")
@@ -688,6 +734,8 @@ def main(argv=None):
     if copy_bw:
         print(f"copy bandwidth: {copy_bw:.0f} GB/s", file=sys.stderr)
     os.makedirs(args.out, exist_ok=True)
+    if args.compile_workers > 1 and backend == "cuda" and not quick:
+        warm_kernel_cache(args.compile_workers, only, int(os.environ.get("GEMFORGE_BENCH_GPUS", "1")))
     results = run(quick=quick, only=only, copy_bw=copy_bw, warmup_ms=args.warmup_ms, rep_ms=args.rep_ms)
     meta = metadata(backend, copy_bw, quick)
     meta["wall_s"] = round(time.perf_counter() - t0, 1)
