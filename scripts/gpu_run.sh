@@ -51,7 +51,7 @@ if [ $build_rc -eq 0 ]; then
     ctest_rc=$?
     start=$(date +%s)
     # Many workers: first-time compilation dominates, and they share the disk cache.
-    GEMFORGE_TEST_GPUS=$NGPUS timeout "${TEST_TIMEOUT:-540}" python3 -m pytest tests -q -p no:warnings \
+    GEMFORGE_TEST_LOG=$LOGS/tests GEMFORGE_TEST_GPUS=$NGPUS timeout "${TEST_TIMEOUT:-540}" python3 -m pytest tests -q -p no:warnings \
       -n "$WORKERS" --tb=short "${PYTEST_ARGS[@]}" > "$OUT/tests.log" 2>&1
     test_rc=$?
     test_s=$(( $(date +%s) - start ))
@@ -67,6 +67,11 @@ if [ $build_rc -eq 0 ]; then
   fi
 fi
 
+# Failure details and the slowest tests, from the per-worker logs (complete even after a timeout).
+if compgen -G "$LOGS/tests.*" > /dev/null; then
+  cat "$LOGS"/tests.* > "$OUT/test_details.log"
+  grep -hE '^ *[0-9.]+s ' "$LOGS"/tests.* | sort -rn | head -25 > "$LOGS/slowest.txt"
+fi
 if [ "${EXPORT_CACHE:-0}" = 1 ]; then
   tar -C "$GEMFORGE_CACHE_DIR" -cf - . | xz -T0 -6 | split -b 15M - "$OUT/kcache.tar.xz."
 fi
@@ -78,7 +83,11 @@ echo "build: rc=$build_rc (${build_s}s)"
 [ $build_rc -ne 0 ] && tail -40 "$LOGS/build.log"
 echo "ctest: rc=$ctest_rc  $(grep -E 'tests passed|tests failed' "$LOGS/ctest.log" 2>/dev/null)"
 echo "pytest: rc=$test_rc (${test_s}s)  $(tail -1 "$OUT/tests.log" 2>/dev/null)"
-if [ "$test_rc" != "0" ] && [ "$test_rc" != "skipped" ]; then grep -E "^FAILED|^ERROR" "$OUT/tests.log" | head -30; fi
+if [ "$test_rc" != "0" ] && [ "$test_rc" != "skipped" ]; then
+  echo "ran: $(cat "$LOGS"/tests.* 2>/dev/null | grep -cE '^ *[0-9.]+s (passed|failed) +call') tests; failed:"
+  grep -hE '^ *[0-9.]+s failed' "$LOGS"/tests.* 2>/dev/null | head -30
+fi
+[ -f "$LOGS/slowest.txt" ] && { echo "slowest tests:"; head -8 "$LOGS/slowest.txt"; }
 echo "bench: rc=$bench_rc (${bench_s}s)  $(grep -E '^kernel cache warmed' "$LOGS/bench_progress.log" 2>/dev/null)"
 [ -f "$OUT/bench.txt" ] && grep -E "^(correctness|geomean|gpu:|ERROR|MISMATCH)|PASS|MISS|^ {15}[a-z]" "$OUT/bench.txt" | head -70
 [ "$bench_rc" != "0" ] && [ "$bench_rc" != "skipped" ] && tail -20 "$LOGS/bench_progress.log"

@@ -55,3 +55,17 @@ def pytest_collection_modifyitems(config, items):
     deselected = [item for k, item in enumerate(items) if k % n != i]
     items[:] = [item for k, item in enumerate(items) if k % n == i]
     config.hook.pytest_deselected(items=deselected)
+
+
+def pytest_runtest_logreport(report):
+    """GEMFORGE_TEST_LOG=PREFIX: each worker appends every test's duration, and the details of
+    each failure, to PREFIX.<worker> as soon as the test ends, so that a GPU run stopped by its
+    time limit still tells which tests failed, why, and where the time went."""
+    prefix = os.environ.get("GEMFORGE_TEST_LOG")
+    if not prefix or (report.when != "call" and not report.failed):
+        return
+    path = f"{prefix}.{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    with open(path, "a") as f:
+        f.write(f"{report.duration:8.2f}s {report.outcome:7s} {report.when:8s} {report.nodeid}\n")
+        if report.failed:
+            f.write(str(report.longrepr)[-6000:] + "\n----\n")

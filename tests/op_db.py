@@ -44,6 +44,9 @@ class OpSpec:
     # Discontinuous ops (floor/trunc division) are compared with torch computing in the op math
     # type (fp32 for half types), as ATen's kernels do, not with fp64.
     opmath_reference: bool = False
+    # Ops whose rounding is defined by the order of ATen's kernel arithmetic, which differs between
+    # its CPU and CUDA kernels (round with decimals): compared exactly with torch on the same device.
+    reference_on_device: bool = False
     # The reference computation when it is not `fn` itself on fp64 CPU inputs (e.g. a backward
     # op checked against autograd). Called with the fp64 CPU versions of the sample's args.
     reference: Optional[Callable] = None

@@ -111,6 +111,8 @@ def test_config_table_buckets():
     assert list(cfg(softmax, 90, 100, 4096)) != list(cfg(softmax, 90, 4000, 4096))
     assert cfg(softmax, 0, 200000, 1)[0] > 0  # very long rows: chunked multi-pass kernel
     assert list(cfg("reduce_inner", 12345, 1 << 20, 1)) == list(cfg("reduce_inner", 0, 1 << 20, 1))
+    # 1-byte operands (bool, int8) get wider blocks on sm_90: 16-byte accesses
+    assert cfg("pointwise_1d", 90, 1 << 26, 1)[0] > cfg("pointwise_1d", 90, 1 << 26, 2)[0]
     with pytest.raises(ValueError):
         cfg("nope", 0, 1, 1)
 

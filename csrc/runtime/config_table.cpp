@@ -12,6 +12,8 @@ constexpr int64_t kAny = INT64_MAX;
 const ConfigRow kRows[] = {
     // family, arch, max0, max1, {block0, block1, warps, stages}
     // sm_90 rows: from bench/tune.py on an H200 (2026-11-26).
+    // 1-byte operands (bool, int8): 16 per thread, so that each access is 16 bytes wide
+    {Family::Pointwise1D, 90, kAny, 1, {2048, 0, 4, 1}},
     {Family::Pointwise1D, 90, kAny, kAny, {1024, 0, 4, 1}},
     {Family::ReduceInner, 90, 4096, kAny, {4096, 1, 8, 1}},
     {Family::ReduceInner, 90, kAny, kAny, {4096, 1, 16, 1}},

@@ -7,7 +7,7 @@
 namespace gemforge::rt {
 
 enum class Family : uint8_t {
-  Pointwise1D,  // size0 = numel
+  Pointwise1D,  // size0 = numel, size1 = bytes of the narrowest operand element
   PointwiseND,  // size0 = extent of the fastest dim, size1 = extent of the next
   PointwiseTransposed,  // as PointwiseND, where some operand is contiguous along dim 1
   ReduceInner,  // reduced dim is the fastest: size0 = reduction length, size1 = outputs

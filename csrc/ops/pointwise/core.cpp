@@ -43,17 +43,18 @@ c10::Scalar operand_scalar(at::TensorIteratorBase& iter, int arg, c10::ScalarTyp
 }  // namespace
 
 bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::ScalarType compute,
-                   const Scalars& scalars, int64_t mode) {
+                   const Scalars& scalars, int64_t mode, const c10::Scalar* value) {
   const int64_t numel = iter.numel();
   if (numel == 0) return true;
-  const int nin = iter.ninputs();
+  const int nin = value ? 1 : iter.ninputs();
   TORCH_INTERNAL_ASSERT(nin >= 1 && nin <= kMaxInputs && iter.noutputs() == 1);
+  TORCH_INTERNAL_ASSERT(!value || iter.ninputs() == 0);
   const int ndim = iter.ndim();
   if (ndim > kMaxRank) return false;
   const c10::Device device = iter.device(0);
   const int arch = arch_of(device);
   bool is_scalar[kMaxInputs] = {false, false, false};
-  for (int j = 0; j < nin; ++j) is_scalar[j] = iter.is_cpu_scalar(1 + j);
+  for (int j = 0; j < nin; ++j) is_scalar[j] = value || iter.is_cpu_scalar(1 + j);
   // operand a (0 = output) is read through a pointer with strides
   auto is_tensor = [&](int a) { return a == 0 || (a <= nin && !is_scalar[a - 1]); };
 
@@ -68,6 +69,8 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
   for (int j = 0; j < kMaxInputs; ++j) {
     if (j >= nin) {
       args.none();
+    } else if (value) {
+      scalar_arg(args, *value, compute);
     } else if (is_scalar[j]) {
       scalar_arg(args, operand_scalar(iter, 1 + j, compute), compute);
     } else {
@@ -84,7 +87,11 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
 
   rt::LaunchConfig cfg;
   if (flat) {
-    const auto& c = rt::lookup_config(rt::Family::Pointwise1D, arch, numel, 0);
+    int64_t narrowest = 8;  // bytes of the narrowest tensor element: 1-byte types want wider blocks
+    for (int a = 0; a <= nin; ++a) {
+      if (is_tensor(a)) narrowest = std::min<int64_t>(narrowest, iter.element_size(a));
+    }
+    const auto& c = rt::lookup_config(rt::Family::Pointwise1D, arch, numel, narrowest);
     const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
     args.integer(numel);
     constexprs();

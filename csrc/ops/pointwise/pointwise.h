@@ -47,8 +47,10 @@ struct Scalars {
 // inputs. CPU-scalar inputs become runtime scalars. `compute` is the type the inputs are
 // converted to before the body runs (see compute_type). Returns false when the layout is beyond
 // the strided kernel; the caller then falls back to ATen.
+// `value`: an iterator with no inputs (fills) gets in0 = this runtime scalar, with no CPU
+// tensor allocated to carry it.
 bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::ScalarType compute,
-                   const Scalars& scalars = {}, int64_t mode = 0);
+                   const Scalars& scalars = {}, int64_t mode = 0, const c10::Scalar* value = nullptr);
 
 // After run_pointwise on a borrowing build: the CPU backend computes into a temporary of the
 // common dtype when out's dtype differs (TensorIterator's cast_common_dtype_to_outputs), so cast

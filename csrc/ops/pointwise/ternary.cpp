@@ -327,19 +327,17 @@ const char* fill_unsupported(const at::Tensor& self) {
 }
 
 // self <- v, as fill_(Scalar): overlapping self is fine (fill is idempotent), and the value
-// converts as Scalar::to<T> does (raising on overflow). The value is a CPU scalar operand: a
-// runtime argument of the kernel.
+// converts as Scalar::to<T> does (raising on overflow). The iterator has no inputs: the value
+// is the copy body's operand as a runtime argument of the kernel.
 bool fill_into(const at::Tensor& self, const c10::Scalar& v) {
-  const at::Tensor value = at::native::wrapped_scalar_tensor(converted(v, self.scalar_type()));
+  const c10::Scalar value = converted(v, self.scalar_type());
   auto iter = at::TensorIteratorConfig()
                   .set_check_mem_overlap(false)
                   .check_all_same_dtype(false)
-                  .allow_cpu_scalars(true)
                   .resize_outputs(false)
                   .add_output(self)
-                  .add_const_input(value)
                   .build();
-  return run_pointwise(copy_k, iter, compute_type(self.scalar_type()));
+  return run_pointwise(copy_k, iter, compute_type(self.scalar_type()), {}, 0, &value);
 }
 
 at::Tensor& aten_fill_(at::Tensor& self, const c10::Scalar& v) {
@@ -1226,7 +1224,7 @@ bool isin_into(OpRecord& rec, at::Tensor& out, const at::Tensor& elements, const
   const bool direct = out.is_contiguous();
   const at::Tensor dst = direct ? out : at::empty(elements.sizes(), out.options());
   const ScalarType compute = compute_type(promoted(elements, test));
-  const auto& c = rt::lookup_config(rt::Family::Pointwise1D, arch_of(x.device()), n, 0);
+  const auto& c = rt::lookup_config(rt::Family::Pointwise1D, arch_of(x.device()), n, x.element_size());
   const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(n)));
   rt::KernelArgs args;
   args.tensor(dst).tensor(x).tensor(t).integer(n).integer(t.numel());

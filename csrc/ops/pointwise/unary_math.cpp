@@ -255,7 +255,11 @@ UnaryOp round_decimals_op{GF_POINTWISE_KERNELS("round_decimals"), Promote::Same,
 bool round_decimals_ran(OpRecord& rec, at::Tensor& out, const at::Tensor& self, int64_t decimals) {
   const c10::Scalar ten_pow(std::pow(10.0, static_cast<double>(decimals < 0 ? -decimals : decimals)));
   const int64_t mode = decimals > 0 ? 1 : decimals < 0 ? 2 : 0;  // the body's _ROUND_POS, _ROUND_NEG, _ROUND_PLAIN
-  return ran(round_decimals_op, rec, out, self, Scalars(ten_pow), mode);
+  // ATen's CUDA kernel computes in the tensor's own type (its CPU kernel in the op math type):
+  // for CUDA tensors the body rounds to fp16/bf16 after each step
+  const auto dtype = self.scalar_type();
+  const int64_t storage = !self.is_cuda() ? 0 : dtype == at::kHalf ? 1 : dtype == at::kBFloat16 ? 2 : 0;
+  return ran(round_decimals_op, rec, out, self, Scalars(ten_pow), mode + 3 * storage);
 }
 at::Tensor round_decimals_fn(const at::Tensor& self, int64_t decimals) {
   at::Tensor out;

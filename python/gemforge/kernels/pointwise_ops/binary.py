@@ -7,7 +7,7 @@ type, bool inputs as int32. floor_divide reuses arith's `div` body (floor mode).
 import triton
 import triton.language as tl
 
-from .common import div_rn, sqrt_rn
+from .common import NATIVE, div_rn, libdevice, sqrt_rn
 from .common import signbit_of as _signbit
 
 _NAN = tl.constexpr(float("nan"))
@@ -131,10 +131,18 @@ def _fmod_float(x, y):
 
 
 @triton.jit
+def _fmod_of(x, y):
+    if NATIVE:
+        return libdevice.fmod(x, y)  # exact, as ATen's ::fmod
+    else:
+        return _fmod_float(x, y)
+
+
+@triton.jit
 def fmod(x, y, s0, s1, s2, P):
     x, y = _blocks(x, y)
     if x.dtype.is_floating():
-        return _fmod_float(x, y)
+        return _fmod_of(x, y)
     else:
         return _int_rem(x, y)
 
@@ -144,7 +152,7 @@ def remainder(x, y, s0, s1, s2, P):
     """Python's modulus: the result takes the divisor's sign."""
     x, y = _blocks(x, y)
     if x.dtype.is_floating():
-        r = _fmod_float(x, y)
+        r = _fmod_of(x, y)
     else:
         r = _int_rem(x, y)
     return tl.where((r != 0) & ((r < 0) != (y < 0)), r + y, r)
@@ -232,6 +240,8 @@ def pow(x, y, s0, s1, s2, P: tl.constexpr):
         return div_rn(tl.full(x.shape, 1, x.dtype), x)
     elif P == POW_INV_SQUARE:
         return div_rn(tl.full(x.shape, 1, x.dtype), x * x)
+    elif NATIVE:
+        return libdevice.pow(x, y)  # C's pow, as ATen's kernels (fp32 powf for half types too)
     else:
         return _powf(x, y, P == POW_FLOAT_HALF)
 
@@ -330,29 +340,35 @@ def _atan_nonneg(t):
 def atan2(x, y, s0, s1, s2, P):
     """atan2(x, y): the angle of the point (y, x), with C's results for zeros and infinities."""
     x, y = _blocks(x, y)
-    ax = tl.abs(x)
-    ay = tl.abs(y)
-    t = div_rn(ax, ay)
-    t = tl.where(ax == 0, 0.0, t)  # 0 / 0
-    a = _atan_nonneg(t)
-    a = tl.where((ax == _INF) & (ay == _INF), 0.7853981633974483, a)  # inf / inf
-    a = tl.where(_signbit(y), 3.141592653589793 - a, a)
-    a = tl.where(_signbit(x), _neg(a), a)
-    return tl.where((x != x) | (y != y), x + y, a)
+    if NATIVE:
+        return libdevice.atan2(x, y)
+    else:
+        ax = tl.abs(x)
+        ay = tl.abs(y)
+        t = div_rn(ax, ay)
+        t = tl.where(ax == 0, 0.0, t)  # 0 / 0
+        a = _atan_nonneg(t)
+        a = tl.where((ax == _INF) & (ay == _INF), 0.7853981633974483, a)  # inf / inf
+        a = tl.where(_signbit(y), 3.141592653589793 - a, a)
+        a = tl.where(_signbit(x), _neg(a), a)
+        return tl.where((x != x) | (y != y), x + y, a)
 
 
 @triton.jit
 def hypot(x, y, s0, s1, s2, P):
     """sqrt(x*x + y*y) without overflow or underflow: big * sqrt(1 + (small/big)**2)."""
     x, y = _blocks(x, y)
-    ax = tl.abs(x)
-    ay = tl.abs(y)
-    big = tl.where(ax < ay, ay, ax)
-    small = tl.where(ax < ay, ax, ay)
-    r = div_rn(small, big)
-    h = big * sqrt_rn(1.0 + r * r)
-    h = tl.where((ax == 0) & (ay == 0), 0.0, h)
-    return tl.where((ax == _INF) | (ay == _INF), _INF, h)  # even with a NaN, as C's hypot
+    if NATIVE:
+        return libdevice.hypot(x, y)
+    else:
+        ax = tl.abs(x)
+        ay = tl.abs(y)
+        big = tl.where(ax < ay, ay, ax)
+        small = tl.where(ax < ay, ax, ay)
+        r = div_rn(small, big)
+        h = big * sqrt_rn(1.0 + r * r)
+        h = tl.where((ax == 0) & (ay == 0), 0.0, h)
+        return tl.where((ax == _INF) | (ay == _INF), _INF, h)  # even with a NaN, as C's hypot
 
 
 @triton.jit

@@ -1,10 +1,21 @@
 """What every pointwise body module shares: dtype codes and small math helpers.
 
-Helpers here must only use triton.language builtins (no stdlib @jit helpers, no libdevice), so
-the same source runs under Triton's interpreter.
+Kernels compiled for a GPU call CUDA's math library (libdevice) for transcendental functions:
+it is what ATen's kernels use, so results agree with torch's, and it is several times faster
+than a portable polynomial. Triton's interpreter has no libdevice, so every body that uses it
+keeps a branch built from triton.language builtins alone, taken when NATIVE is false; the CPU
+test suite checks those branches and the GPU suite the libdevice ones.
 """
+import os
+
 import triton
 import triton.language as tl
+
+NATIVE = tl.constexpr(os.environ.get("TRITON_INTERPRET", "0") in ("", "0"))
+if NATIVE:
+    from triton.language.extra import libdevice
+else:
+    libdevice = None  # never reached: interpreted bodies take their portable branch
 
 # c10::ScalarType codes, as the host passes them in COMPUTE.
 U8 = tl.constexpr(0)
@@ -98,7 +109,9 @@ def exp_of(x):
     """exp(x) to a few ulps over the whole range. fp32: exp2 of x * log2(e) with the product
     split exactly (high part from the top 12 bits of x times 12 bits of log2(e)); the bit mask,
     unlike a Veltkamp split, is immune to fma contraction."""
-    if x.dtype == tl.float64:
+    if NATIVE:
+        return libdevice.exp(x)
+    elif x.dtype == tl.float64:
         return tl.exp(x)
     else:
         xc = tl.where(tl.abs(x) > 200.0, tl.where(x > 0, 200.0, -200.0), x)  # inf -> +-200; NaN stays
@@ -119,18 +132,39 @@ def expm1_series(x, N: tl.constexpr):
 @triton.jit
 def expm1_of(x):
     # The series where exp(x) - 1 would cancel; beyond |x| = 0.5 the subtraction loses < 2 bits.
-    if x.dtype == tl.float64:
-        s = expm1_series(x, 15)
+    if NATIVE:
+        return libdevice.expm1(x)
+    elif x.dtype == tl.float64:
+        return tl.where(tl.abs(x) < 0.5, expm1_series(x, 15), exp_of(x) - 1.0)
     else:
-        s = expm1_series(x, 9)
-    return tl.where(tl.abs(x) < 0.5, s, exp_of(x) - 1.0)
+        return tl.where(tl.abs(x) < 0.5, expm1_series(x, 9), exp_of(x) - 1.0)
 
 
 @triton.jit
 def log1p_of(x):
     # u = 1 + x rounds; log(u) * x / (u - 1) undoes the rounding (Goldberg). u == 1: x is below
     # half an ulp of 1 and log1p(x) == x (keeps -0.0); x == inf would give inf / inf.
-    u = 1.0 + x
-    d = u - 1.0
-    r = tl.log(u) * (x / d)
-    return tl.where((d == 0.0) | (x == INF), x, r)
+    if NATIVE:
+        return libdevice.log1p(x)
+    else:
+        u = 1.0 + x
+        d = u - 1.0
+        r = tl.log(u) * (x / d)
+        return tl.where((d == 0.0) | (x == INF), x, r)
+
+
+@triton.jit
+def rint_of(x):
+    """Round half to even (C's nearbyint), for floats."""
+    if NATIVE:
+        return libdevice.rint(x)
+    else:
+        # x is compared with f + 0.5 instead of forming x - f, which the compiler may contract
+        # with a product that produced x (round(x * 10^d)) into one fma that skips the product's
+        # rounding. f + 0.5 is exact below 2^23 (fp32) / 2^52 (fp64); above, x is an integer
+        # and neither comparison moves it off f.
+        f = tl.floor(x)
+        half = f + 0.5
+        odd = f - 2.0 * tl.floor(f * 0.5) != 0.0
+        up = (x > half) | ((x == half) & odd)
+        return copysign_of(tl.where(up, f + 1.0, f), x)  # the sign of x also for results of zero

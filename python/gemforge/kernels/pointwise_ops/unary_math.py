@@ -2,15 +2,18 @@
 
 Floating bodies compute in fp32 (fp32, fp16, bf16 and promoted integer inputs) or fp64, each with
 its own accuracy: where an fp32 algorithm would lose fp64 digits (series lengths, exact splits)
-the fp64 branch does more work. Only triton.language builtins are used; the transcendental
-builtins are tl.exp, tl.exp2, tl.log, tl.log2, tl.sin, tl.cos and tl.math.erf. On NVIDIA GPUs fp32
-tl.exp is ex2.approx(x * log2(e)), whose error grows with |x|, so the bodies below use `_exp`.
+the fp64 branch does more work. Compiled for a GPU, the transcendental bodies call libdevice
+(common.NATIVE); the portable branches use only triton.language builtins (tl.exp, tl.exp2, tl.log,
+tl.log2, tl.sin, tl.cos and tl.math.erf). On NVIDIA GPUs fp32 tl.exp is ex2.approx(x * log2(e)),
+whose error grows with |x|, so the portable bodies use `_exp`.
 """
 import triton
 import triton.language as tl
 
+from .common import NATIVE, libdevice
 from .common import copysign_of as _copysign
 from .common import div_rn
+from .common import rint_of as _rint
 from .common import exp_of as _exp
 from .common import expm1_of as _expm1
 from .common import log1p_of as _log1p
@@ -130,19 +133,6 @@ def _erfc(x):
 
 
 @triton.jit
-def _rint(x):
-    """Round half to even, exactly, at every magnitude (floats only). x is compared with f + 0.5
-    instead of forming x - f, which the GPU compiler may contract with a product that produced x
-    (round(x * 10^d)) into one fma that skips the product's rounding. f + 0.5 is exact below
-    2^23 (fp32) / 2^52 (fp64); above, x is an integer and neither comparison moves it off f."""
-    f = tl.floor(x)
-    half = f + 0.5
-    odd = f - 2.0 * tl.floor(f * 0.5) != 0.0
-    up = (x > half) | ((x == half) & odd)
-    return _copysign(tl.where(up, f + 1.0, f), x)  # the sign of x also for results of zero
-
-
-@triton.jit
 def _trunc(x):
     return tl.where(x < 0, tl.math.ceil(x), tl.math.floor(x))
 
@@ -172,7 +162,10 @@ def log2(x, s0, s1, s2, P):
 
 @triton.jit
 def log10(x, s0, s1, s2, P):
-    return tl.log(x) * _INV_LN10
+    if NATIVE:
+        return libdevice.log10(x)
+    else:
+        return tl.log(x) * _INV_LN10
 
 
 @triton.jit
@@ -189,38 +182,56 @@ def reciprocal(x, s0, s1, s2, P):
 
 @triton.jit
 def sin(x, s0, s1, s2, P):
-    return tl.sin(x)
+    if NATIVE:
+        return libdevice.sin(x)
+    else:
+        return tl.sin(x)
 
 
 @triton.jit
 def cos(x, s0, s1, s2, P):
-    return tl.cos(x)
+    if NATIVE:
+        return libdevice.cos(x)
+    else:
+        return tl.cos(x)
 
 
 @triton.jit
 def tan(x, s0, s1, s2, P):
-    return tl.sin(x) / tl.cos(x)
+    if NATIVE:
+        return libdevice.tan(x)
+    else:
+        return tl.sin(x) / tl.cos(x)
 
 
 @triton.jit
 def atan(x, s0, s1, s2, P):
-    return _copysign(_atan_pos(tl.abs(x)), x)
+    if NATIVE:
+        return libdevice.atan(x)
+    else:
+        return _copysign(_atan_pos(tl.abs(x)), x)
 
 
 @triton.jit
 def asin(x, s0, s1, s2, P):
-    # atan2(|x|, sqrt(1 - x^2)); (1 - a)(1 + a) is exact-ish where 1 - x^2 would cancel
-    a = tl.abs(x)
-    c = tl.sqrt((1.0 - a) * (1.0 + a))  # NaN for |x| > 1
-    return _copysign(_atan_pos(a / c), x)
+    if NATIVE:
+        return libdevice.asin(x)
+    else:
+        # atan2(|x|, sqrt(1 - x^2)); (1 - a)(1 + a) is exact-ish where 1 - x^2 would cancel
+        a = tl.abs(x)
+        c = tl.sqrt((1.0 - a) * (1.0 + a))  # NaN for |x| > 1
+        return _copysign(_atan_pos(a / c), x)
 
 
 @triton.jit
 def acos(x, s0, s1, s2, P):
-    # atan2(sqrt(1 - x^2), x)
-    c = tl.sqrt((1.0 - x) * (1.0 + x))
-    r = _atan_pos(c / tl.abs(x))
-    return tl.where(x < 0, _PI - r, r)
+    if NATIVE:
+        return libdevice.acos(x)
+    else:
+        # atan2(sqrt(1 - x^2), x)
+        c = tl.sqrt((1.0 - x) * (1.0 + x))
+        r = _atan_pos(c / tl.abs(x))
+        return tl.where(x < 0, _PI - r, r)
 
 
 @triton.jit
@@ -235,28 +246,37 @@ def _sinh_series(a, N: tl.constexpr):
 
 @triton.jit
 def sinh(x, s0, s1, s2, P):
-    # The series below 0.5 (e - 1/e cancels there); above, h = exp(a/2) gives
-    # e/2 - 1/(2e) = (h/2) h - (1/(2h)) / h without overflow before sinh itself overflows.
-    a = tl.abs(x)
-    h = _exp(0.5 * a)
-    if x.dtype == tl.float64:
-        s = _sinh_series(a, 8)
+    if NATIVE:
+        return libdevice.sinh(x)
     else:
-        s = _sinh_series(a, 4)
-    return _copysign(tl.where(a < 0.5, s, (0.5 * h) * h - (0.5 / h) / h), x)
+        # The series below 0.5 (e - 1/e cancels there); above, h = exp(a/2) gives
+        # e/2 - 1/(2e) = (h/2) h - (1/(2h)) / h without overflow before sinh itself overflows.
+        a = tl.abs(x)
+        h = _exp(0.5 * a)
+        if x.dtype == tl.float64:
+            s = _sinh_series(a, 8)
+        else:
+            s = _sinh_series(a, 4)
+        return _copysign(tl.where(a < 0.5, s, (0.5 * h) * h - (0.5 / h) / h), x)
 
 
 @triton.jit
 def cosh(x, s0, s1, s2, P):
-    h = _exp(0.5 * tl.abs(x))
-    return (0.5 * h) * h + (0.5 / h) / h
+    if NATIVE:
+        return libdevice.cosh(x)
+    else:
+        h = _exp(0.5 * tl.abs(x))
+        return (0.5 * h) * h + (0.5 / h) / h
 
 
 @triton.jit
 def tanh(x, s0, s1, s2, P):
-    # -expm1(-2a) / (expm1(-2a) + 2): accurate near 0, tends to 1 without overflow
-    e = _expm1(-2.0 * tl.abs(x))
-    return _copysign(-e / (e + 2.0), x)
+    if NATIVE:
+        return libdevice.tanh(x)
+    else:
+        # -expm1(-2a) / (expm1(-2a) + 2): accurate near 0, tends to 1 without overflow
+        e = _expm1(-2.0 * tl.abs(x))
+        return _copysign(-e / (e + 2.0), x)
 
 
 @triton.jit
@@ -270,28 +290,37 @@ def _big(x):
 
 @triton.jit
 def asinh(x, s0, s1, s2, P):
-    # log(a + sqrt(a^2 + 1)) = log1p(a + a^2 / (1 + sqrt(1 + a^2)))
-    a = tl.abs(x)
-    a2 = a * a
-    big = _big(a)
-    r = _log1p(tl.where(big, a, a + a2 / (1.0 + tl.sqrt(1.0 + a2))))
-    return _copysign(tl.where(big, r + _LN2, r), x)
+    if NATIVE:
+        return libdevice.asinh(x)
+    else:
+        # log(a + sqrt(a^2 + 1)) = log1p(a + a^2 / (1 + sqrt(1 + a^2)))
+        a = tl.abs(x)
+        a2 = a * a
+        big = _big(a)
+        r = _log1p(tl.where(big, a, a + a2 / (1.0 + tl.sqrt(1.0 + a2))))
+        return _copysign(tl.where(big, r + _LN2, r), x)
 
 
 @triton.jit
 def acosh(x, s0, s1, s2, P):
-    # log(x + sqrt(x^2 - 1)) = log1p(t + sqrt(2t + t^2)), t = x - 1 (exact near 1)
-    t = x - 1.0
-    big = _big(x)
-    r = _log1p(tl.where(big, x, t + tl.sqrt(2.0 * t + t * t)))
-    return tl.where(x < 1.0, _NAN, tl.where(big, r + _LN2, r))
+    if NATIVE:
+        return libdevice.acosh(x)
+    else:
+        # log(x + sqrt(x^2 - 1)) = log1p(t + sqrt(2t + t^2)), t = x - 1 (exact near 1)
+        t = x - 1.0
+        big = _big(x)
+        r = _log1p(tl.where(big, x, t + tl.sqrt(2.0 * t + t * t)))
+        return tl.where(x < 1.0, _NAN, tl.where(big, r + _LN2, r))
 
 
 @triton.jit
 def atanh(x, s0, s1, s2, P):
-    # log((1 + a) / (1 - a)) / 2 = log1p(2a / (1 - a)) / 2
-    a = tl.abs(x)
-    return _copysign(0.5 * _log1p(2.0 * a / (1.0 - a)), x)
+    if NATIVE:
+        return libdevice.atanh(x)
+    else:
+        # log((1 + a) / (1 - a)) / 2 = log1p(2a / (1 - a)) / 2
+        a = tl.abs(x)
+        return _copysign(0.5 * _log1p(2.0 * a / (1.0 - a)), x)
 
 
 # ---------------------------------------------------------------- error function
@@ -299,31 +328,40 @@ def atanh(x, s0, s1, s2, P):
 
 @triton.jit
 def erf(x, s0, s1, s2, P):
-    return tl.math.erf(x)
+    if NATIVE:
+        return libdevice.erf(x)
+    else:
+        return tl.math.erf(x)
 
 
 @triton.jit
 def erfc(x, s0, s1, s2, P):
-    return _erfc(x)
+    if NATIVE:
+        return libdevice.erfc(x)
+    else:
+        return _erfc(x)
 
 
 @triton.jit
 def erfinv(x, s0, s1, s2, P):
-    a = tl.abs(x)
-    w = -tl.log((1.0 - a) * (1.0 + a))  # 1 - a is exact where 1 - a*a would cancel; NaN beyond 1
-    r = tl.sqrt(w)
-    y = a * tl.where(w < 5.0, _horner(w - 2.5, _ERFINV_W, 10), _horner(r - 3.0, _ERFINV_R, 10))
-    if x.dtype == tl.float64:
-        # One Halley step on erf(y) = a (cubic convergence): y -= d / (1 + y d) with
-        # d = (erf(y) - a) / erf'(y). Past y = 0.5 the residual is (1 - a) - erfc(y): 1 - a is
-        # exact and erfc keeps its relative accuracy where erf(y) - a would cancel.
-        y = tl.where(r < 4.0, y, a * _horner(r - 5.0, _ERFINV_R64, 8))
-        e = _exp_neg_sq(y)
-        f = tl.where(y < 0.5, tl.math.erf(y) - a, (1.0 - a) - e * _erfcx(y))
-        d = f / (_TWO_OVER_SQRTPI * e)
-        y = y - d / (1.0 + y * d)
-    y = tl.where(a == 1.0, _INF, y)
-    return _copysign(y, x)
+    if NATIVE:
+        return libdevice.erfinv(x)
+    else:
+        a = tl.abs(x)
+        w = -tl.log((1.0 - a) * (1.0 + a))  # 1 - a is exact where 1 - a*a would cancel; NaN beyond 1
+        r = tl.sqrt(w)
+        y = a * tl.where(w < 5.0, _horner(w - 2.5, _ERFINV_W, 10), _horner(r - 3.0, _ERFINV_R, 10))
+        if x.dtype == tl.float64:
+            # One Halley step on erf(y) = a (cubic convergence): y -= d / (1 + y d) with
+            # d = (erf(y) - a) / erf'(y). Past y = 0.5 the residual is (1 - a) - erfc(y): 1 - a is
+            # exact and erfc keeps its relative accuracy where erf(y) - a would cancel.
+            y = tl.where(r < 4.0, y, a * _horner(r - 5.0, _ERFINV_R64, 8))
+            e = _exp_neg_sq(y)
+            f = tl.where(y < 0.5, tl.math.erf(y) - a, (1.0 - a) - e * _erfcx(y))
+            d = f / (_TWO_OVER_SQRTPI * e)
+            y = y - d / (1.0 + y * d)
+        y = tl.where(a == 1.0, _INF, y)
+        return _copysign(y, x)
 
 
 # ---------------------------------------------------------------- rounding and sign
@@ -367,18 +405,35 @@ def round(x, s0, s1, s2, P):
         return x
 
 
+# P of round_decimals: the mode + 3 * the storage type (0: fp32/fp64, 1: fp16, 2: bf16)
 _ROUND_PLAIN = tl.constexpr(0)  # decimals == 0
 _ROUND_POS = tl.constexpr(1)  # decimals > 0: rint(x * 10^d) / 10^d
 _ROUND_NEG = tl.constexpr(2)  # decimals < 0: rint(x / 10^-d) * 10^-d
 
 
 @triton.jit
+def _to_storage(v, STORAGE: tl.constexpr):
+    """v rounded to the tensor's half type and back (identity for fp32/fp64)."""
+    if STORAGE == 1:
+        return v.to(tl.float16).to(tl.float32)
+    elif STORAGE == 2:
+        return v.to(tl.bfloat16).to(tl.float32)
+    else:
+        return v
+
+
+@triton.jit
 def round_decimals(x, ten_pow, s1, s2, P: tl.constexpr):
-    """round(x, decimals); ten_pow = 10^|decimals| in the compute type, as ATen's opmath."""
-    if P == _ROUND_POS:
-        return div_rn(_rint(x * ten_pow), ten_pow)
-    elif P == _ROUND_NEG:
-        return _rint(div_rn(x, ten_pow)) * ten_pow
+    """round(x, decimals) as ATen's kernels: on CPU in the op math type, on CUDA in the tensor's
+    own type, where for fp16 and bf16 10^|decimals| and each product or quotient round to it
+    (the host passes STORAGE = 0 for CPU tensors)."""
+    MODE: tl.constexpr = P % 3
+    STORAGE: tl.constexpr = P // 3
+    t = _to_storage(ten_pow, STORAGE)
+    if MODE == _ROUND_POS:
+        return div_rn(_rint(_to_storage(x * t, STORAGE)), t)
+    elif MODE == _ROUND_NEG:
+        return _rint(_to_storage(div_rn(x, t), STORAGE)) * t
     else:
         return _rint(x)
 
