@@ -70,6 +70,9 @@ const std::vector<OpEntry>& op_table() {
     add_ternary_ops(t);
     add_reduction_ops(t);
     add_blas_ops(t);
+    add_norm_ops(t);
+    add_loss_ops(t);
+    add_scan_sort_ops(t);
     return t;
   }();
   return table;

@@ -37,6 +37,9 @@ void add_binary_ops(std::vector<OpEntry>& table);
 void add_ternary_ops(std::vector<OpEntry>& table);
 void add_reduction_ops(std::vector<OpEntry>& table);
 void add_blas_ops(std::vector<OpEntry>& table);
+void add_norm_ops(std::vector<OpEntry>& table);
+void add_loss_ops(std::vector<OpEntry>& table);
+void add_scan_sort_ops(std::vector<OpEntry>& table);
 
 const std::vector<OpEntry>& op_table();
 
