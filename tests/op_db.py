@@ -54,11 +54,12 @@ class OpSpec:
 
 def make(shape, dtype, device, positive=False, noncontig=False, seed=0, nonzero=False):
     """Random values (never all zeros); special values are added by callers. nonzero: integer
-    tensors avoid 0 (divisors: ATen's CPU kernel raises on integer division by zero)."""
+    tensors avoid 0 and bool tensors are all True (divisors: integer division by zero raises in
+    ATen's CPU kernel and is undefined in its CUDA kernel)."""
     g = torch.Generator().manual_seed(seed * 7919 + int(sum(shape)) + len(shape))
     full = tuple(shape[:-1]) + (shape[-1] * 2, ) if noncontig and len(shape) else tuple(shape)
     if dtype == torch.bool:
-        t = torch.rand(full, generator=g) > 0.5
+        t = torch.rand(full, generator=g) > (0.0 if nonzero else 0.5)
     elif dtype.is_floating_point:
         t = torch.randn(full, generator=g, dtype=torch.float64)
         if positive:

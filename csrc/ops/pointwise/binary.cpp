@@ -93,6 +93,9 @@ struct BinaryOp {
   // out): out must have the result's dtype exactly and may overlap the inputs.
   uint32_t copy_outs;
   OpRecord rec[kForms];  // overload names; nullptr: the op has no such form
+  // fp16 operands reach the body unconverted: the GPU's fp16 -> fp32 conversion returns a
+  // canonical NaN, and copysign must see the sign bit of a NaN (the body is exact in fp16).
+  bool fp16_in_storage_type = false;
 };
 
 // ATen's CPU kernels raise on integer division by zero (its CUDA kernels do not check: that
@@ -118,7 +121,9 @@ bool run(BinaryOp& op, OpRecord& rec, at::Tensor& out, const at::Tensor& a, cons
   }
   record(rec);
   if (op.int_division) check_cpu_integer_division(iter);
-  if (!run_pointwise(op.kernels, iter, compute_type(iter.common_dtype()), {}, mode)) return false;
+  const c10::ScalarType common = iter.common_dtype();
+  const c10::ScalarType compute = op.fp16_in_storage_type && common == c10::kHalf ? common : compute_type(common);
+  if (!run_pointwise(op.kernels, iter, compute, {}, mode)) return false;
   finish_pointwise(iter, out);
   return true;
 }
@@ -350,7 +355,8 @@ BinaryOp copysign_op{GF_POINTWISE_KERNELS("copysign"),
                      false,
                      0,
                      {{"copysign.Tensor"}, {"copysign_.Tensor"}, {"copysign.out"}, {"copysign.Scalar"},
-                      {"copysign_.Scalar"}, {"copysign.Scalar_out"}, {nullptr}, {nullptr}}};
+                      {"copysign_.Scalar"}, {"copysign.Scalar_out"}, {nullptr}, {nullptr}},
+                     /*fp16_in_storage_type=*/true};
 BinaryOp xlogy_op{GF_POINTWISE_KERNELS("xlogy"),
                   Binary::IntToFloat,
                   kFloats,

@@ -105,6 +105,8 @@ struct UnaryOp {
   Promote promote;
   uint32_t dtypes;
   OpRecord rec_fn, rec_inplace, rec_out;
+  uint32_t cuda_dtypes = 0;  // nonzero: ATen's CUDA kernel takes fewer dtypes than its CPU kernel
+  uint32_t dtypes_for(const at::TensorBase& self) const { return cuda_dtypes && self.is_cuda() ? cuda_dtypes : dtypes; }
 };
 
 // out = op(self); builds the iterator for the op's promotion. False: fall back to ATen.
@@ -116,7 +118,7 @@ bool unary_into(UnaryOp& op, at::Tensor& out, const at::Tensor& self, const Scal
 template <UnaryOp& op, typename Aten>
 struct Unary {
   static at::Tensor fn(const at::Tensor& self) {
-    if (const char* why = unsupported(op.dtypes, {&self})) {
+    if (const char* why = unsupported(op.dtypes_for(self), {&self})) {
       record(op.rec_fn, true, why);
       return Aten::fn(self);
     }
@@ -126,7 +128,7 @@ struct Unary {
     return out;
   }
   static at::Tensor& inplace(at::Tensor& self) {
-    if (const char* why = unsupported(op.dtypes, {&self})) {
+    if (const char* why = unsupported(op.dtypes_for(self), {&self})) {
       record(op.rec_inplace, true, why);
       return Aten::inplace(self);
     }
@@ -135,7 +137,7 @@ struct Unary {
     return self;
   }
   static at::Tensor& out(const at::Tensor& self, at::Tensor& out) {
-    if (const char* why = unsupported(op.dtypes, {&self, &out})) {
+    if (const char* why = unsupported(op.dtypes_for(self), {&self, &out})) {
       record(op.rec_out, true, why);
       return Aten::out(self, out);
     }

@@ -177,8 +177,11 @@ struct isfinite_aten {
   static at::Tensor fn(const at::Tensor& s) { return at::compositeimplicitautograd::isfinite(s); }
 };
 
-// angle of real input: pi for negatives, else 0; integers promote to float.
-GF_UNARY(angle, Promote::IntToFloat, kAllReal)
+// angle of real input: pi for negatives, else 0; integers promote to float. ATen's CUDA kernel
+// has no bf16 (it raises NotImplementedError), so CUDA bf16 goes to it.
+UnaryOp angle_op{GF_POINTWISE_KERNELS("angle"), Promote::IntToFloat, kAllReal, {"angle"}, {"angle_"}, {"angle.out"},
+                 kAllReal & ~bit(c10::kBFloat16)};
+using angle_ops = Unary<angle_op, angle_aten>;
 GF_UNARY(isnan, Promote::Bool, kAllReal)
 GF_UNARY(isinf, Promote::Bool, kAllReal)
 GF_UNARY(isfinite, Promote::Bool, kAllReal)

@@ -8,6 +8,7 @@ local becomes an fp32 constant and would round fp64 results.
 import triton
 import triton.language as tl
 
+from .common import div_rn
 from .common import expm1_of as _expm1
 from .common import log1p_of as _log1p
 from .common import sigmoid_of
@@ -165,7 +166,8 @@ def elu_backward(g, b, alpha, scale, input_scale, P: tl.constexpr):
 
 @triton.jit
 def hardswish_backward(g, x, s0, s1, s2, P):
-    return tl.where(x <= -3.0, 0.0, tl.where(x < 3.0, g * (x / 3.0 + 0.5), g))
+    # ATen: grad * (x / 3 + 0.5) with an IEEE division (Triton's fp32 `/` is approximate)
+    return tl.where(x <= -3.0, 0.0, tl.where(x < 3.0, g * (div_rn(x, 3.0) + 0.5), g))
 
 
 @triton.jit

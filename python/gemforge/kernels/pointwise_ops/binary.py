@@ -130,10 +130,24 @@ def _fmod_float(x, y):
     return tl.where(_signbit(x), _neg(m), m)
 
 
+_FP32_MIN_NORMAL = tl.constexpr(1.1754943508222875e-38)
+
+
 @triton.jit
 def _fmod_of(x, y):
+    """C's fmod, exact. Compiled for a GPU: libdevice's, except that Triton links libdevice's fp32
+    functions in flush-to-zero mode, so a block holding an fp32 subnormal takes the exact
+    long division instead."""
     if NATIVE:
-        return libdevice.fmod(x, y)  # exact, as ATen's ::fmod
+        if x.dtype == tl.float32:
+            subnormal = ((tl.abs(x) < _FP32_MIN_NORMAL) & (x != 0)) | ((tl.abs(y) < _FP32_MIN_NORMAL) & (y != 0))
+            if _any(subnormal):
+                r = _fmod_float(x, y)
+            else:
+                r = libdevice.fmod(x, y)
+        else:
+            r = libdevice.fmod(x, y)
+        return r
     else:
         return _fmod_float(x, y)
 

@@ -93,8 +93,10 @@ LOG2E_LO = tl.constexpr(3.1222838896340736e-4)  # log2(e) - LOG2E_HI
 def signbit_of(x):
     if x.dtype == tl.float64:
         return x.to(tl.int64, bitcast=True) < 0
-    else:
+    elif x.dtype == tl.float32:
         return x.to(tl.int32, bitcast=True) < 0
+    else:  # fp16, bf16
+        return x.to(tl.int16, bitcast=True) < 0
 
 
 @triton.jit
