@@ -162,7 +162,7 @@ void launch_param_grads(const at::Tensor& dw, const at::Tensor& db, const at::Te
     return;
   }
   const bool cuda = x.is_cuda();
-  const int64_t block_n = std::min<int64_t>(next_pow2(N), cuda ? 64 : 128);
+  const int64_t block_n = std::min<int64_t>(next_pow2(N), cuda ? 64 : 1024);  // interpreter: few programs
   const int64_t block_m = cuda ? 32 : 16;
   const int64_t col_blocks = ceil_div(N, block_n);
   const int64_t target = cuda ? 4 * rt::device_info(x.device().index()).sm_count : 4;  // programs wanted
