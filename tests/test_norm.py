@@ -1,5 +1,351 @@
-"""Tests of Normalization, forward and backward: layer_norm, rms_norm, group_norm, batch_norm, instance_norm, weight_norm (issue 4)."""
+"""Tests of Normalization, forward and backward: layer_norm, rms_norm, group_norm (issue 4).
+
+References are torch on fp64 CPU copies; backward ops are checked against fp64 autograd. Row widths
+cover 1, odd, prime, 2^k+-1, rows wider than one block (the chunked path: > 1024 elements under
+the interpreter, > 16384 on a GPU), several normalized dims, empty inputs, non-contiguous input.
+"""
+import pytest
+import torch
+import torch.nn.functional as F
+
+import gemforge
+from conftest import DEVICE, LARGE, same_error
 
 # aten base names whose every registered overload this module's tests run through GemForge
 # (test_ops.test_every_registered_overload_is_exercised accepts them as covered).
-COVERED_OPS = set()
+COVERED_OPS = {"native_layer_norm", "native_layer_norm_backward", "_fused_rms_norm", "_fused_rms_norm_backward",
+               "native_group_norm", "native_group_norm_backward"}
+
+DTYPES = [torch.float32, torch.float16, torch.bfloat16, torch.float64]
+# relative error bound (Frobenius norm of the error over that of the reference) per dtype
+RTOL = {torch.float32: 2e-5, torch.float16: 2e-3, torch.bfloat16: 1.6e-2, torch.float64: 1e-10}
+ids = lambda d: str(d).replace("torch.", "")  # noqa: E731
+
+# (input shape, normalized_shape)
+LN_SHAPES = [((1, 1), (1, )), ((3, 1), (1, )), ((5, 7), (7, )), ((4, 31), (31, )), ((2, 3, 63), (63, )),
+             ((3, 65), (65, )), ((2, 3, 5), (3, 5)), ((2, 1025), (1025, )), ((3, 2, 129), (2, 129))]
+# wider than one block on a GPU too: run with weight and bias only (interpreter time)
+WIDE = [((2, 16411), (16411, ))]
+if LARGE:
+    LN_SHAPES += [((4096, 4096), (4096, )), ((8, 4096), (4096, )), ((1024, 32768), (32768, ))]
+
+
+def check(got, ref, dtype, what="", floor=0.0):
+    assert got.dtype == dtype and got.shape == ref.shape, (what, got.dtype, dtype, got.shape, ref.shape)
+    got, ref = got.detach().cpu().double(), ref.detach().cpu().double()
+    assert not torch.isnan(got).any(), what
+    # relative to the reference's norm, floored at 0.01 per element (results that cancel to ~0)
+    denom = max(ref.norm().item(), 0.01 * ref.numel() ** 0.5, floor, 1e-30)
+    err = (got - ref).norm().item() / denom
+    assert err <= RTOL[dtype], f"{what}: relative error {err:.3g} > {RTOL[dtype]:.3g}"
+
+
+def ran_gemforge(fn, expect):
+    """Runs fn under record mode; every overload in `expect` ran on GemForge, nothing fell back."""
+    with gemforge.use(record=True):
+        out = fn()
+        rec = gemforge.recorded()
+    assert not [r for r in rec if "fallback" in r], rec
+    for name in expect:
+        assert name in rec, (name, rec)
+    return out
+
+
+def rand(*shape, dtype, scale=1.0, shift=0.0):
+    return (torch.randn(*shape, device=DEVICE) * scale + shift).to(dtype)
+
+
+def leaf64(t):
+    return None if t is None else t.detach().cpu().double().requires_grad_()
+
+
+def affine(shape, dtype, has_w, has_b):
+    w = rand(*shape, dtype=dtype) if has_w else None
+    b = rand(*shape, dtype=dtype) if has_b else None
+    return w, b
+
+
+def check_grads(got_leaves, ref_leaves, dtype, what, dy, rstd):
+    """The input gradient rstd * (g - mean(g) - xhat * mean(g * xhat)) cancels to ~0 for rows of
+    one element; its error is measured against the size of its terms, |dy| * max|weight| * max rstd."""
+    w = ref_leaves[1]
+    g_norm = dy.cpu().double().norm().item() * (w.detach().abs().max().item() if w is not None else 1.0)
+    for name, got, ref in zip(("input", "weight", "bias"), got_leaves, ref_leaves):
+        if got is not None:
+            floor = g_norm * rstd.max().item() if name == "input" else 0.0
+            check(got.grad, ref.grad, dtype, f"{what} grad {name}", floor)
+
+
+def ref_rstd(x64, dims, eps, rms=False):
+    x64 = x64.detach()
+    var = x64.pow(2).mean(dims) if rms else x64.var(dims, unbiased=False)
+    return (var + eps).rsqrt()
+
+
+# ---------------------------------------------------------------- layer_norm
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=ids)
+def test_layer_norm_forward_backward(dtype):
+    for shape, ns in LN_SHAPES + WIDE:
+        for has_w, has_b in ((True, True), ) if (shape, ns) in WIDE else ((True, True), (False, False), (True, False),
+                                                                          (False, True)):
+            # an offset mean checks that the variance is computed around it
+            x = rand(*shape, dtype=dtype, scale=2.0, shift=3.0).requires_grad_()
+            w, b = affine(ns, dtype, has_w, has_b)
+            for t in (w, b):
+                if t is not None:
+                    t.requires_grad_()
+            dy = rand(*shape, dtype=dtype)
+            y = ran_gemforge(lambda: F.layer_norm(x, ns, w, b, eps=1e-5), ["native_layer_norm"])
+            ran_gemforge(lambda: y.backward(dy), ["native_layer_norm_backward"])
+            x64, w64, b64 = leaf64(x), leaf64(w), leaf64(b)
+            ref = F.layer_norm(x64, ns, w64, b64, eps=1e-5)
+            ref.backward(dy.cpu().double())
+            what = f"layer_norm {shape} {ns} w={has_w} b={has_b}"
+            check(y, ref, dtype, what)
+            dims = tuple(range(len(shape) - len(ns), len(shape)))
+            check_grads((x, w, b), (x64, w64, b64), dtype, what, dy, ref_rstd(x64, dims, 1e-5))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=ids)
+def test_native_layer_norm_stats_and_out(dtype):
+    acc = torch.float64 if dtype == torch.float64 else torch.float32
+    for shape, ns in [((2, 3, 5), (5, )), ((4, 7, 3), (7, 3)), ((3, 1025), (1025, ))]:
+        x = rand(*shape, dtype=dtype, scale=2.0, shift=-1.0)
+        w, b = affine(ns, dtype, True, True)
+        y, mean, rstd = ran_gemforge(lambda: torch.ops.aten.native_layer_norm(x, ns, w, b, 1e-3),
+                                     ["native_layer_norm"])
+        dims = tuple(range(len(shape) - len(ns), len(shape)))
+        x64 = x.cpu().double()
+        ref_mean = x64.mean(dims, keepdim=True)
+        ref_rstd = (x64.var(dims, unbiased=False, keepdim=True) + 1e-3).rsqrt()
+        # statistics are fp32 for half inputs (ATen's CUDA kernel)
+        check(mean, ref_mean, acc, "mean")
+        check(rstd, ref_rstd, acc, "rstd")
+        check(y, F.layer_norm(x64, ns, w.cpu().double(), b.cpu().double(), 1e-3), dtype, "y")
+        # out=: contiguous outputs of the wrong size are resized; a non-contiguous one is written through
+        outs = (torch.empty(0, device=DEVICE, dtype=dtype), torch.empty(1, device=DEVICE, dtype=acc),
+                torch.empty(mean.shape[::-1], device=DEVICE, dtype=acc).transpose(0, -1))
+        ran_gemforge(lambda: torch.ops.aten.native_layer_norm.out(x, ns, w, b, 1e-3, out0=outs[0], out1=outs[1],
+                                                                  out2=outs[2]), ["native_layer_norm.out"])
+        check(outs[0], y, dtype, "out0")
+        check(outs[1], mean, acc, "out1")
+        check(outs[2], rstd, acc, "out2")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=ids)
+def test_native_layer_norm_backward_masks_and_out(dtype):
+    shape, ns = (37, 2, 9), (2, 9)  # 37 rows: the weight gradient splits its rows
+    x = rand(*shape, dtype=dtype, shift=1.0)
+    w, b = affine(ns, dtype, True, True)
+    dy = rand(*shape, dtype=dtype)
+    _, mean, rstd = torch.ops.aten.native_layer_norm(x, ns, w, b, 1e-5)
+    x64, w64, b64 = leaf64(x), leaf64(w), leaf64(b)
+    F.layer_norm(x64, ns, w64, b64, 1e-5).backward(dy.cpu().double())
+    for mask in ([True, True, True], [True, False, False], [False, True, False], [False, False, True]):
+        got = ran_gemforge(lambda: torch.ops.aten.native_layer_norm_backward(dy, x, ns, mean, rstd, w, b, mask),
+                           ["native_layer_norm_backward"])
+        for m, g, r in zip(mask, got, (x64, w64, b64)):
+            if m:
+                check(g, r.grad, dtype, f"mask {mask}")
+            else:
+                assert g is None
+    outs = [torch.empty(0, device=DEVICE, dtype=dtype) for _ in range(3)]
+    ran_gemforge(lambda: torch.ops.aten.native_layer_norm_backward.out(
+        dy, x, ns, mean, rstd, w, b, [True, True, True], out0=outs[0], out1=outs[1], out2=outs[2]),
+        ["native_layer_norm_backward.out"])
+    for g, r in zip(outs, (x64, w64, b64)):
+        check(g, r.grad, dtype, "out")
+
+
+def test_layer_norm_tall_and_noncontiguous():
+    # many rows (the weight gradient's row split and its partial sums), transposed input
+    x = rand(300, 24, dtype=torch.float32).t().requires_grad_()  # [24, 300], normalized over 300 strided
+    w, b = affine((300, ), torch.float32, True, True)
+    w.requires_grad_()
+    b.requires_grad_()
+    dy = rand(24, 300, dtype=torch.float32).t().contiguous().t()
+    y = ran_gemforge(lambda: F.layer_norm(x, (300, ), w, b), ["native_layer_norm"])
+    ran_gemforge(lambda: y.backward(dy), ["native_layer_norm_backward"])
+    x64, w64, b64 = leaf64(x), leaf64(w), leaf64(b)
+    ref = F.layer_norm(x64, (300, ), w64, b64)
+    ref.backward(dy.cpu().double())
+    check(y, ref, torch.float32, "y")
+    check_grads((x, w, b), (x64, w64, b64), torch.float32, "tall", dy, ref_rstd(x64, 1, 1e-5))
+    x2 = rand(200, 5, dtype=torch.float32).requires_grad_()  # 200 rows of 5
+    w2 = rand(5, dtype=torch.float32).requires_grad_()
+    y2 = ran_gemforge(lambda: F.layer_norm(x2, (5, ), w2), ["native_layer_norm"])
+    ran_gemforge(lambda: y2.sum().backward(), ["native_layer_norm_backward"])
+    x64, w64 = leaf64(x2), leaf64(w2)
+    F.layer_norm(x64, (5, ), w64).sum().backward()
+    check(w2.grad, w64.grad, torch.float32, "tall weight grad")
+    check(x2.grad, x64.grad, torch.float32, "tall input grad")
+
+
+def test_layer_norm_empty_and_constant_rows():
+    for shape, ns in [((0, 5), (5, )), ((3, 0), (0, )), ((2, 0, 3), (3, ))]:
+        x = torch.randn(*shape, device=DEVICE)
+        w = torch.randn(ns, device=DEVICE)
+        got = ran_gemforge(lambda: torch.ops.aten.native_layer_norm(x, ns, w, w, 1e-5), ["native_layer_norm"])
+        ref = torch.ops.aten.native_layer_norm(x.cpu(), ns, w.cpu(), w.cpu(), 1e-5)
+        for g, r in zip(got, ref):
+            assert g.shape == r.shape
+            torch.testing.assert_close(g.cpu(), r, equal_nan=True)
+    # constant rows: variance 0, output = bias
+    x = torch.full((4, 33), 7.0, device=DEVICE)
+    b = torch.randn(33, device=DEVICE)
+    y = ran_gemforge(lambda: F.layer_norm(x, (33, ), None, b), ["native_layer_norm"])
+    torch.testing.assert_close(y, b.expand(4, 33))
+
+
+def test_layer_norm_errors():
+    x = torch.randn(3, 4, device=DEVICE)
+    same_error(lambda: F.layer_norm(x, (5, )))
+    same_error(lambda: F.layer_norm(x, (4, ), torch.randn(5, device=DEVICE)))
+    same_error(lambda: F.layer_norm(x, (4, ), None, torch.randn(3, device=DEVICE)))
+    same_error(lambda: F.layer_norm(x, (2, 3, 4)))
+    same_error(lambda: torch.ops.aten.native_layer_norm(x, [], None, None, 1e-5))
+
+
+# ---------------------------------------------------------------- rms_norm
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=ids)
+def test_rms_norm_forward_backward(dtype):
+    for shape, ns in LN_SHAPES + WIDE:
+        for has_w in (True, ) if (shape, ns) in WIDE else (True, False):
+            for eps in (1e-6, ) if (shape, ns) in WIDE else (1e-6, None):
+                # small values make eps=None (the accumulation type's machine epsilon) matter
+                scale = 1e-3 if eps is None else 1.0
+                x = rand(*shape, dtype=dtype, scale=scale, shift=scale).requires_grad_()
+                w = rand(*ns, dtype=dtype).requires_grad_() if has_w else None
+                dy = rand(*shape, dtype=dtype)
+                y = ran_gemforge(lambda: F.rms_norm(x, ns, w, eps), ["_fused_rms_norm"])
+                ran_gemforge(lambda: y.backward(dy), ["_fused_rms_norm_backward"])
+                x64, w64 = leaf64(x), leaf64(w)
+                ref_eps = eps if eps is not None else torch.finfo(torch.float64 if dtype == torch.float64
+                                                                  else torch.float32).eps
+                ref = F.rms_norm(x64, ns, w64, ref_eps)
+                ref.backward(dy.cpu().double())
+                what = f"rms_norm {shape} {ns} w={has_w} eps={eps}"
+                check(y, ref, dtype, what)
+                dims = tuple(range(len(shape) - len(ns), len(shape)))
+                check_grads((x, w), (x64, w64), dtype, what, dy, ref_rstd(x64, dims, ref_eps, rms=True))
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=ids)
+def test_fused_rms_norm_ops(dtype):
+    acc = torch.float64 if dtype == torch.float64 else torch.float32
+    shape, ns = (40, 3, 7), (3, 7)
+    x = rand(*shape, dtype=dtype)
+    w = rand(*ns, dtype=dtype)
+    y, rstd = ran_gemforge(lambda: torch.ops.aten._fused_rms_norm(x, ns, w, 1e-5), ["_fused_rms_norm"])
+    x64 = x.cpu().double()
+    ref_rstd = (x64.pow(2).mean((1, 2), keepdim=True) + 1e-5).rsqrt()
+    check(rstd, ref_rstd, acc, "rstd")
+    dy = rand(*shape, dtype=dtype)
+    x64, w64 = leaf64(x), leaf64(w)
+    F.rms_norm(x64, ns, w64, 1e-5).backward(dy.cpu().double())
+    for mask in ([True, True], [True, False], [False, True]):
+        dx, dw = ran_gemforge(lambda: torch.ops.aten._fused_rms_norm_backward(dy, x, ns, rstd, w, mask),
+                              ["_fused_rms_norm_backward"])
+        for m, g, r in zip(mask, (dx, dw), (x64, w64)):
+            if m:
+                check(g, r.grad, dtype, f"mask {mask}")
+            else:
+                assert g is None
+
+
+def test_rms_norm_empty_and_errors():
+    x = torch.randn(0, 6, device=DEVICE, requires_grad=True)
+    w = torch.randn(6, device=DEVICE, requires_grad=True)
+    y = ran_gemforge(lambda: F.rms_norm(x, (6, ), w), ["_fused_rms_norm"])
+    ran_gemforge(lambda: y.sum().backward(), ["_fused_rms_norm_backward"])
+    assert y.shape == (0, 6) and x.grad.shape == (0, 6) and (w.grad == 0).all()
+    x = torch.randn(3, 4, device=DEVICE)
+    same_error(lambda: F.rms_norm(x, (5, )))
+    same_error(lambda: F.rms_norm(x, (4, ), torch.randn(5, device=DEVICE)))
+    same_error(lambda: F.rms_norm(x, (2, 3, 4)))
+
+
+# ---------------------------------------------------------------- group_norm
+
+# (input shape, groups)
+GN_CASES = [((2, 4, 5), 2), ((3, 6, 7, 3), 3), ((2, 5, 1), 5), ((4, 6), 2), ((2, 8, 129), 1), ((2, 6, 4, 5), 6),
+            ((5, 3, 17), 1), ((2, 32, 3, 3), 4)]
+if LARGE:
+    GN_CASES += [((8, 256, 64, 64), 32), ((2, 512, 128, 128), 32)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=ids)
+def test_group_norm_forward_backward(dtype):
+    for shape, groups in GN_CASES:
+        C = shape[1]
+        for has_w, has_b in ((True, True), (False, False), (True, False)):
+            x = rand(*shape, dtype=dtype, scale=2.0, shift=1.0).requires_grad_()
+            w, b = affine((C, ), dtype, has_w, has_b)
+            for t in (w, b):
+                if t is not None:
+                    t.requires_grad_()
+            dy = rand(*shape, dtype=dtype)
+            y = ran_gemforge(lambda: F.group_norm(x, groups, w, b, eps=1e-5), ["native_group_norm"])
+            ran_gemforge(lambda: y.backward(dy), ["native_group_norm_backward"])
+            x64, w64, b64 = leaf64(x), leaf64(w), leaf64(b)
+            ref = F.group_norm(x64, groups, w64, b64, eps=1e-5)
+            ref.backward(dy.cpu().double())
+            what = f"group_norm {shape} G={groups} w={has_w} b={has_b}"
+            check(y, ref, dtype, what)
+            # half types: the saved statistics are rounded to the input dtype (as ATen), so the
+            # input gradient carries that rounding too
+            xg = x64.detach().reshape(shape[0], groups, -1)
+            check_grads((x, w, b), (x64, w64, b64), dtype, what, dy, ref_rstd(xg, -1, 1e-5))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=ids)
+def test_native_group_norm_stats_masks_and_out(dtype):
+    N, C, HW, G = 3, 6, 10, 3
+    x = rand(N, C, HW, dtype=dtype, shift=2.0)
+    w, b = affine((C, ), dtype, True, True)
+    y, mean, rstd = ran_gemforge(lambda: torch.ops.aten.native_group_norm(x, w, b, N, C, HW, G, 1e-5),
+                                 ["native_group_norm"])
+    xg = x.cpu().double().reshape(N, G, -1)
+    check(mean, xg.mean(-1), dtype, "mean")
+    check(rstd, (xg.var(-1, unbiased=False) + 1e-5).rsqrt(), dtype, "rstd")
+    outs = [torch.empty(0, device=DEVICE, dtype=dtype) for _ in range(3)]
+    ran_gemforge(lambda: torch.ops.aten.native_group_norm.out(x, w, b, N, C, HW, G, 1e-5, out0=outs[0],
+                                                              out1=outs[1], out2=outs[2]), ["native_group_norm.out"])
+    for g, r in zip(outs, (y, mean, rstd)):
+        torch.testing.assert_close(g, r)
+    dy = rand(N, C, HW, dtype=dtype)
+    ref = torch.ops.aten.native_group_norm_backward(dy.cpu().double(), x.cpu().double(), mean.cpu().double(),
+                                                    rstd.cpu().double(), w.cpu().double(), N, C, HW, G,
+                                                    [True, True, True])
+    for mask in ([True, False, False], [False, True, True], [True, True, True]):
+        got = ran_gemforge(lambda: torch.ops.aten.native_group_norm_backward(dy, x, mean, rstd, w, N, C, HW, G, mask),
+                           ["native_group_norm_backward"])
+        for m, g, r in zip(mask, got, ref):
+            if m:
+                check(g, r, dtype, f"mask {mask}")
+            else:
+                assert g is None
+    outs = [torch.empty(0, device=DEVICE, dtype=dtype) for _ in range(3)]
+    ran_gemforge(lambda: torch.ops.aten.native_group_norm_backward.out(
+        dy, x, mean, rstd, w, N, C, HW, G, [True, True, True], out0=outs[0], out1=outs[1], out2=outs[2]),
+        ["native_group_norm_backward.out"])
+    for g, r in zip(outs, ref):
+        check(g, r, dtype, "backward out")
+
+
+def test_group_norm_empty_and_errors():
+    for shape in [(0, 4, 3), (2, 4, 0)]:
+        x = torch.randn(*shape, device=DEVICE)
+        got = ran_gemforge(lambda: torch.ops.aten.native_group_norm(x, None, None, shape[0], 4, shape[2], 2, 1e-5),
+                           ["native_group_norm"])
+        ref = torch.ops.aten.native_group_norm(x.cpu(), None, None, shape[0], 4, shape[2], 2, 1e-5)
+        for g, r in zip(got, ref):
+            assert g.shape == r.shape
+            torch.testing.assert_close(g.cpu(), r, equal_nan=True)
+    x = torch.randn(2, 6, 5, device=DEVICE)
+    same_error(lambda: F.group_norm(x, 4))
+    same_error(lambda: F.group_norm(x, 3, torch.randn(5, device=DEVICE)))
+    same_error(lambda: torch.ops.aten.native_group_norm(x, None, None, 2, 6, 5, 4, 1e-5))
+    same_error(lambda: torch.ops.aten.native_group_norm(x, torch.randn(4, device=DEVICE), None, 2, 6, 5, 3, 1e-5))

@@ -1,14 +1,533 @@
-// Normalization, forward and backward: layer_norm, rms_norm, group_norm, batch_norm, instance_norm, weight_norm (issue 4).
-// Kernels: python/gemforge/kernels/norm.py.
+// Normalization, forward and backward: layer_norm, rms_norm, group_norm (issue 4).
+// Kernels: python/gemforge/kernels/norm.py. Each op sees its input as M contiguous rows of N
+// elements normalized per row (see the kernel module's docstring).
 #define TORCH_ASSERT_ONLY_METHOD_OPERATORS
 #include "ops/op_utils.h"
 #include "registration/registry.h"
 #include "runtime/kernel.h"
 
+#include <ATen/native/Resize.h>
+#include <ATen/native/layer_norm.h>
+#include <ATen/ops/_fused_rms_norm_backward_cuda_dispatch.h>
+#include <ATen/ops/_fused_rms_norm_compositeimplicitautograd_dispatch.h>
+#include <ATen/ops/_fused_rms_norm_cuda_dispatch.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/native_group_norm_backward_cpu_dispatch.h>
+#include <ATen/ops/native_group_norm_backward_cuda_dispatch.h>
+#include <ATen/ops/native_group_norm_cpu_dispatch.h>
+#include <ATen/ops/native_group_norm_cuda_dispatch.h>
+#include <ATen/ops/native_layer_norm_backward_cpu_dispatch.h>
+#include <ATen/ops/native_layer_norm_backward_cuda_dispatch.h>
+#include <ATen/ops/native_layer_norm_cpu_dispatch.h>
+#include <ATen/ops/native_layer_norm_cuda_dispatch.h>
+#include <ATen/ops/zeros.h>
+
+#include <algorithm>
+#include <limits>
+#include <tuple>
+
+namespace gemforge::ops {
+namespace {
+
+rt::KernelHandle norm_fwd_kernel{"gemforge.kernels.norm", "norm_fwd_kernel"};
+rt::KernelHandle norm_bwd_kernel{"gemforge.kernels.norm", "norm_bwd_kernel"};
+rt::KernelHandle norm_param_grad_kernel{"gemforge.kernels.norm", "norm_param_grad_kernel"};
+rt::KernelHandle group_norm_param_grad_kernel{"gemforge.kernels.norm", "group_norm_param_grad_kernel"};
+
+using Tensor3 = std::tuple<at::Tensor, at::Tensor, at::Tensor>;
+using Tensor3Ref = std::tuple<at::Tensor&, at::Tensor&, at::Tensor&>;
+
+const at::Tensor& opt(const std::optional<at::Tensor>& t) {
+  static const at::Tensor undefined;
+  return t.has_value() ? *t : undefined;
+}
+
+bool is_f64(const at::TensorBase& t) { return t.scalar_type() == c10::kDouble; }
+c10::ScalarType acc_type(const at::TensorBase& t) { return is_f64(t) ? c10::kDouble : c10::kFloat; }
+
+// Why (input, weight, bias) go to ATen: dtypes or layouts beyond the kernels, or weight/bias of
+// another dtype than the input (mixed precision), which the kernels do not take.
+const char* why_unsupported(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  if (const char* why = unsupported(kFloats, {&x, &w, &b})) return why;
+  if ((w.defined() && w.scalar_type() != x.scalar_type()) || (b.defined() && b.scalar_type() != x.scalar_type()))
+    return "mixed dtypes";
+  if ((w.defined() && w.device() != x.device()) || (b.defined() && b.device() != x.device())) return "device";
+  return nullptr;
+}
+
+// ---------------------------------------------------------------- launch configs
+
+// Row kernels (forward and input gradient), keyed by row width N: rows up to `max_single`
+// elements are held in registers, wider ones are looped over in chunks. Under the interpreter
+// (arch 0) the limits are small so that tests reach the chunked path with small shapes.
+struct RowConfig {
+  int64_t block_m, block_n;
+  bool single;
+  int num_warps;
+};
+
+RowConfig row_config(int64_t M, int64_t N, int64_t elem_size, int arch) {
+  const int64_t max_single = arch == 0 ? 1024 : (elem_size <= 2 ? 16384 : 8192);
+  const int64_t chunk = arch == 0 ? 512 : 4096;
+  const int64_t tile = arch == 0 ? 4096 : 2048;  // elements per program for narrow rows
+  RowConfig c;
+  c.single = N <= max_single;
+  c.block_n = c.single ? next_pow2(N) : chunk;
+  c.block_m = std::min(next_pow2(M), std::max<int64_t>(1, tile / c.block_n));
+  c.num_warps = static_cast<int>(std::clamp<int64_t>(c.block_m * c.block_n / 512, 1, 16));
+  return c;
+}
+
+bool needs_int64(int64_t M, int64_t N) { return M * N > INT32_MAX - 65536; }
+
+// ---------------------------------------------------------------- launches
+
+// Row statistics and normalized output. y, x: [M, N] contiguous; mean (absent for rms), rstd: [M].
+// Grouped (group_norm): weight/bias per channel, G groups, HW elements per channel.
+void launch_fwd(const at::Tensor& y, const at::Tensor& mean, const at::Tensor& rstd, const at::Tensor& x,
+                const at::Tensor& w, const at::Tensor& b, int64_t M, int64_t N, int64_t G, int64_t HW, double eps,
+                bool rms, bool grouped) {
+  if (M == 0) return;
+  if (N == 0) {  // empty rows: mean 0, rstd 1/sqrt(0/0 + eps) = NaN (as ATen)
+    if (mean.defined()) mean.zero_();
+    rstd.fill_(std::numeric_limits<double>::quiet_NaN());
+    return;
+  }
+  const RowConfig c = row_config(M, N, x.element_size(), arch_of(x.device()));
+  rt::KernelArgs args;
+  args.tensor(y);
+  if (mean.defined()) args.tensor(mean); else args.none();
+  args.tensor(rstd).tensor(x);
+  if (w.defined()) args.tensor(w); else args.none();
+  if (b.defined()) args.tensor(b); else args.none();
+  args.integer(M).integer(N).integer(G).integer(HW);
+  if (is_f64(x)) args.f64(eps); else args.f32(eps);
+  args.constant(rms).constant(w.defined()).constant(b.defined()).constant(grouped).constant(is_f64(x));
+  args.constant(c.block_m).constant(c.block_n).constant(c.single).constant(needs_int64(M, N));
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = ceil_div(M, c.block_m);
+  cfg.num_warps = c.num_warps;
+  rt::launch(norm_fwd_kernel, cfg, args, x.device());
+}
+
+// Input gradient. dx, dy, x: [M, N] contiguous; mean (absent for rms), rstd: [M] contiguous.
+void launch_bwd(const at::Tensor& dx, const at::Tensor& dy, const at::Tensor& x, const at::Tensor& mean,
+                const at::Tensor& rstd, const at::Tensor& w, int64_t M, int64_t N, int64_t G, int64_t HW, bool rms,
+                bool grouped) {
+  if (M == 0 || N == 0) return;
+  const RowConfig c = row_config(M, N, x.element_size(), arch_of(x.device()));
+  rt::KernelArgs args;
+  args.tensor(dx).tensor(dy).tensor(x);
+  if (mean.defined()) args.tensor(mean); else args.none();
+  args.tensor(rstd);
+  if (w.defined()) args.tensor(w); else args.none();
+  args.integer(M).integer(N).integer(G).integer(HW);
+  args.constant(rms).constant(w.defined()).constant(grouped).constant(is_f64(x));
+  args.constant(c.block_m).constant(c.block_n).constant(c.single).constant(needs_int64(M, N));
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = ceil_div(M, c.block_m);
+  cfg.num_warps = c.num_warps;
+  rt::launch(norm_bwd_kernel, cfg, args, x.device());
+}
+
+void launch_col_sums(const at::Tensor& dw, const at::Tensor& db, const at::Tensor& a, const at::Tensor& b,
+                     const at::Tensor& mean, const at::Tensor& rstd, int64_t M, int64_t N, int64_t rows_per_split,
+                     int64_t split, int mode, int64_t block_m, int64_t block_n, bool f64) {
+  rt::KernelArgs args;
+  if (dw.defined()) args.tensor(dw); else args.none();
+  if (db.defined()) args.tensor(db); else args.none();
+  args.tensor(a);
+  if (b.defined()) args.tensor(b); else args.none();
+  if (mean.defined()) args.tensor(mean); else args.none();
+  if (rstd.defined()) args.tensor(rstd); else args.none();
+  args.integer(M).integer(N).integer(rows_per_split);
+  args.constant(mode).constant(dw.defined()).constant(db.defined()).constant(f64);
+  args.constant(block_m).constant(block_n).constant(needs_int64(M + split, N));
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = ceil_div(N, block_n);
+  cfg.grid[1] = split;
+  cfg.num_warps = 4;
+  rt::launch(norm_param_grad_kernel, cfg, args, a.device());
+}
+
+// Weight and bias gradients of layer_norm (rms: of rms_norm): column sums over the M rows. With
+// few column blocks the rows are split over several programs, whose fp32 (fp64) partial sums a
+// second launch adds up.
+void launch_param_grads(const at::Tensor& dw, const at::Tensor& db, const at::Tensor& dy, const at::Tensor& x,
+                        const at::Tensor& mean, const at::Tensor& rstd, int64_t M, int64_t N, bool rms) {
+  if (N == 0 || (!dw.defined() && !db.defined())) return;
+  if (M == 0) {
+    if (dw.defined()) dw.zero_();
+    if (db.defined()) db.zero_();
+    return;
+  }
+  const bool cuda = x.is_cuda();
+  const int64_t block_n = std::min<int64_t>(next_pow2(N), cuda ? 64 : 1024);  // interpreter: few programs
+  const int64_t block_m = cuda ? 32 : 16;
+  const int64_t col_blocks = ceil_div(N, block_n);
+  const int64_t target = cuda ? 4 * rt::device_info(x.device().index()).sm_count : 4;  // programs wanted
+  int64_t split = 1;
+  if (col_blocks < target && M > 4 * block_m)
+    split = std::min(ceil_div(target, col_blocks), ceil_div(M, 4 * block_m));
+  const int64_t rows_per_split = split == 1 ? M : ceil_div(ceil_div(M, split), block_m) * block_m;
+  split = ceil_div(M, rows_per_split);
+  const int mode = rms ? 1 : 0;
+  const bool f64 = is_f64(x);
+  if (split == 1) {
+    launch_col_sums(dw, db, dy, x, mean, rstd, M, N, rows_per_split, 1, mode, block_m, block_n, f64);
+    return;
+  }
+  at::Tensor pw, pb;
+  if (dw.defined()) pw = at::empty({split, N}, x.options().dtype(acc_type(x)));
+  if (db.defined()) pb = at::empty({split, N}, x.options().dtype(acc_type(x)));
+  launch_col_sums(pw, pb, dy, x, mean, rstd, M, N, rows_per_split, split, mode, block_m, block_n, f64);
+  const int64_t block_s = std::min<int64_t>(next_pow2(split), 32);
+  launch_col_sums(dw, db, pw.defined() ? pw : pb, pb, at::Tensor(), at::Tensor(), split, N, split, 1, 2, block_s,
+                  block_n, f64);
+}
+
+// Output tensors of the right shape: used as they are when contiguous with the expected dtype,
+// otherwise computed into a temporary and copied (out= variants only).
+struct OutSlot {
+  at::Tensor* out = nullptr;
+  at::Tensor tmp;
+  at::Tensor& use(at::Tensor& out_ref, c10::IntArrayRef shape, const c10::TensorOptions& opts) {
+    at::native::resize_output(out_ref, shape);
+    out = &out_ref;
+    if (out_ref.is_contiguous() && out_ref.scalar_type() == c10::typeMetaToScalarType(opts.dtype())) return out_ref;
+    tmp = at::empty(shape, opts);
+    return tmp;
+  }
+  void finish() {
+    if (tmp.defined()) out->copy_(tmp);
+  }
+};
+
+c10::DimVector stat_shape(const at::Tensor& input, int64_t axis) {
+  c10::DimVector s(input.sizes().begin(), input.sizes().begin() + axis);
+  s.resize(input.dim(), 1);
+  return s;
+}
+
+// ---------------------------------------------------------------- layer_norm
+
+OpRecord rec_ln{"native_layer_norm"}, rec_ln_out{"native_layer_norm.out"};
+OpRecord rec_ln_bwd{"native_layer_norm_backward"}, rec_ln_bwd_out{"native_layer_norm_backward.out"};
+
+Tensor3 aten_layer_norm(const at::Tensor& x, at::IntArrayRef ns, const std::optional<at::Tensor>& w,
+                        const std::optional<at::Tensor>& b, double eps) {
+  if (x.is_cuda()) return at::cuda::native_layer_norm(x, ns, w, b, eps);
+  return at::cpu::native_layer_norm(x, ns, w, b, eps);
+}
+
+// Forward into y (input's shape), mean and rstd (stat shape); any may be the caller's out= tensors.
+void layer_norm_into(at::Tensor& y, at::Tensor& mean, at::Tensor& rstd, const at::Tensor& input, at::IntArrayRef ns,
+                     const at::Tensor& w, const at::Tensor& b, double eps, bool out_variant) {
+  const auto [M, N] = at::native::_check_layer_norm_inputs(input, ns, w, b);
+  const at::Tensor x = input.contiguous();
+  const c10::DimVector stats = stat_shape(input, input.dim() - static_cast<int64_t>(ns.size()));
+  const auto stat_opts = x.options().dtype(acc_type(x));
+  if (!out_variant) {
+    y = at::empty(x.sizes(), x.options());
+    mean = at::empty(stats, stat_opts);
+    rstd = at::empty(stats, stat_opts);
+    launch_fwd(y, mean, rstd, x, w.defined() ? w.contiguous() : w, b.defined() ? b.contiguous() : b, M, N, 1, 1, eps,
+               false, false);
+    return;
+  }
+  OutSlot sy, sm, sr;
+  at::Tensor& ty = sy.use(y, x.sizes(), x.options());
+  at::Tensor& tm = sm.use(mean, stats, stat_opts);
+  at::Tensor& tr = sr.use(rstd, stats, stat_opts);
+  launch_fwd(ty, tm, tr, x, w.defined() ? w.contiguous() : w, b.defined() ? b.contiguous() : b, M, N, 1, 1, eps, false,
+             false);
+  sy.finish();
+  sm.finish();
+  sr.finish();
+}
+
+Tensor3 layer_norm(const at::Tensor& input, at::IntArrayRef ns, const std::optional<at::Tensor>& weight,
+                   const std::optional<at::Tensor>& bias, double eps) {
+  if (const char* why = why_unsupported(input, opt(weight), opt(bias))) {
+    record(rec_ln, true, why);
+    return aten_layer_norm(input, ns, weight, bias, eps);
+  }
+  record(rec_ln);
+  at::Tensor y, mean, rstd;
+  layer_norm_into(y, mean, rstd, input, ns, opt(weight), opt(bias), eps, false);
+  return {y, mean, rstd};
+}
+
+Tensor3Ref layer_norm_out(const at::Tensor& input, at::IntArrayRef ns, const std::optional<at::Tensor>& weight,
+                          const std::optional<at::Tensor>& bias, double eps, at::Tensor& out0, at::Tensor& out1,
+                          at::Tensor& out2) {
+  if (const char* why = why_unsupported(input, opt(weight), opt(bias))) {
+    record(rec_ln_out, true, why);
+    auto [y, mean, rstd] = aten_layer_norm(input, ns, weight, bias, eps);
+    at::native::resize_output(out0, y.sizes());
+    at::native::resize_output(out1, mean.sizes());
+    at::native::resize_output(out2, rstd.sizes());
+    out0.copy_(y);
+    out1.copy_(mean);
+    out2.copy_(rstd);
+    return {out0, out1, out2};
+  }
+  record(rec_ln_out);
+  layer_norm_into(out0, out1, out2, input, ns, opt(weight), opt(bias), eps, true);
+  return {out0, out1, out2};
+}
+
+Tensor3 aten_layer_norm_bwd(const at::Tensor& dy, const at::Tensor& x, at::IntArrayRef ns, const at::Tensor& mean,
+                            const at::Tensor& rstd, const std::optional<at::Tensor>& w,
+                            const std::optional<at::Tensor>& b, std::array<bool, 3> mask) {
+  if (x.is_cuda()) return at::cuda::native_layer_norm_backward(dy, x, ns, mean, rstd, w, b, mask);
+  return at::cpu::native_layer_norm_backward(dy, x, ns, mean, rstd, w, b, mask);
+}
+
+Tensor3 layer_norm_bwd(const at::Tensor& grad_out, const at::Tensor& input, at::IntArrayRef ns,
+                       const at::Tensor& mean, const at::Tensor& rstd, const std::optional<at::Tensor>& weight,
+                       const std::optional<at::Tensor>& bias, std::array<bool, 3> mask) {
+  const at::Tensor& w = opt(weight);
+  const at::Tensor& b = opt(bias);
+  const char* why = why_unsupported(input, w, b);
+  if (!why) why = unsupported(kFloats, {&grad_out, &mean, &rstd});
+  if (!why && grad_out.scalar_type() != input.scalar_type()) why = "mixed dtypes";
+  if (why) {
+    record(rec_ln_bwd, true, why);
+    return aten_layer_norm_bwd(grad_out, input, ns, mean, rstd, weight, bias, mask);
+  }
+  record(rec_ln_bwd);
+  const auto [M, N] = at::native::_check_layer_norm_inputs(input, ns, w, b);
+  const at::Tensor x = input.contiguous();
+  const at::Tensor dy = grad_out.contiguous();
+  const at::Tensor mean_c = mean.contiguous();
+  const at::Tensor rstd_c = rstd.contiguous();
+  at::Tensor dx, dw, db;
+  if (mask[0]) {
+    dx = at::empty(x.sizes(), x.options());
+    launch_bwd(dx, dy, x, mean_c, rstd_c, w.defined() ? w.contiguous() : w, M, N, 1, 1, false, false);
+  }
+  if (mask[1] && w.defined()) dw = at::empty(w.sizes(), w.options());
+  if (mask[2] && b.defined()) db = at::empty(b.sizes(), b.options());
+  launch_param_grads(dw, db, dy, x, mean_c, rstd_c, M, N, false);
+  return {dx, dw, db};
+}
+
+// out= for the backward ops: the functional result copied into the defined outputs.
+Tensor3Ref copy_outs(const Tensor3& r, at::Tensor& out0, at::Tensor& out1, at::Tensor& out2) {
+  at::Tensor* outs[3] = {&out0, &out1, &out2};
+  const at::Tensor* res[3] = {&std::get<0>(r), &std::get<1>(r), &std::get<2>(r)};
+  for (int i = 0; i < 3; ++i) {
+    if (!res[i]->defined()) continue;
+    at::native::resize_output(*outs[i], res[i]->sizes());
+    outs[i]->copy_(*res[i]);
+  }
+  return {out0, out1, out2};
+}
+
+Tensor3Ref layer_norm_bwd_out(const at::Tensor& grad_out, const at::Tensor& input, at::IntArrayRef ns,
+                              const at::Tensor& mean, const at::Tensor& rstd, const std::optional<at::Tensor>& weight,
+                              const std::optional<at::Tensor>& bias, std::array<bool, 3> mask, at::Tensor& out0,
+                              at::Tensor& out1, at::Tensor& out2) {
+  const char* why = why_unsupported(input, opt(weight), opt(bias));
+  record(rec_ln_bwd_out, why != nullptr, why);
+  return copy_outs(layer_norm_bwd(grad_out, input, ns, mean, rstd, weight, bias, mask), out0, out1, out2);
+}
+
+// ---------------------------------------------------------------- rms_norm
+
+// aten::rms_norm (CompositeImplicitAutograd) calls _fused_rms_norm for real, non-channels-last
+// input whose weight has the input's dtype; autograd then calls _fused_rms_norm_backward.
+OpRecord rec_rms{"_fused_rms_norm"}, rec_rms_bwd{"_fused_rms_norm_backward"};
+
+std::tuple<at::Tensor, at::Tensor> fused_rms_norm(const at::Tensor& input, at::IntArrayRef ns,
+                                                  const std::optional<at::Tensor>& weight, std::optional<double> eps) {
+  const at::Tensor& w = opt(weight);
+  if (const char* why = why_unsupported(input, w, at::Tensor())) {
+    record(rec_rms, true, why);
+    if (input.is_cuda()) return at::cuda::_fused_rms_norm(input, ns, weight, eps);
+    return at::compositeimplicitautograd::_fused_rms_norm(input, ns, weight, eps);
+  }
+  record(rec_rms);
+  const auto [M, N] = at::native::_check_layer_norm_inputs(input, ns, w, at::Tensor());
+  const at::Tensor x = input.contiguous();
+  // eps=None: the machine epsilon of the accumulation type (as ATen).
+  const double eps_value = eps.has_value() ? *eps
+                           : is_f64(x)     ? std::numeric_limits<double>::epsilon()
+                                           : static_cast<double>(std::numeric_limits<float>::epsilon());
+  at::Tensor y = at::empty(x.sizes(), x.options());
+  at::Tensor rstd =
+      at::empty(stat_shape(input, input.dim() - static_cast<int64_t>(ns.size())), x.options().dtype(acc_type(x)));
+  launch_fwd(y, at::Tensor(), rstd, x, w.defined() ? w.contiguous() : w, at::Tensor(), M, N, 1, 1, eps_value, true,
+             false);
+  return {y, rstd};
+}
+
+std::tuple<at::Tensor, at::Tensor> fused_rms_norm_bwd(const at::Tensor& grad_out, const at::Tensor& input,
+                                                      at::IntArrayRef ns, const at::Tensor& rstd,
+                                                      const std::optional<at::Tensor>& weight,
+                                                      std::array<bool, 2> mask) {
+  const at::Tensor& w = opt(weight);
+  const char* why = why_unsupported(input, w, at::Tensor());
+  if (!why) why = unsupported(kFloats, {&grad_out, &rstd});
+  if (!why && grad_out.scalar_type() != input.scalar_type()) why = "mixed dtypes";
+  if (why) {
+    record(rec_rms_bwd, true, why);
+    if (input.is_cuda()) return at::cuda::_fused_rms_norm_backward(grad_out, input, ns, rstd, weight, mask);
+    TORCH_CHECK(false, "_fused_rms_norm_backward: no CPU kernel for these inputs (", why, ")");
+  }
+  record(rec_rms_bwd);
+  const auto [M, N] = at::native::_check_layer_norm_inputs(input, ns, w, at::Tensor());
+  const at::Tensor x = input.contiguous();
+  const at::Tensor dy = grad_out.contiguous();
+  const at::Tensor rstd_c = rstd.contiguous();
+  at::Tensor dx, dw;
+  if (mask[0]) {
+    dx = at::empty(x.sizes(), x.options());
+    if (N > 0 && M > 0) launch_bwd(dx, dy, x, at::Tensor(), rstd_c, w.defined() ? w.contiguous() : w, M, N, 1, 1, true, false);
+  }
+  if (mask[1] && w.defined()) {
+    dw = at::empty(w.sizes(), w.options());
+    launch_param_grads(dw, at::Tensor(), dy, x, at::Tensor(), rstd_c, M, N, true);
+  }
+  return {dx, dw};
+}
+
+// ---------------------------------------------------------------- group_norm
+
+OpRecord rec_gn{"native_group_norm"}, rec_gn_out{"native_group_norm.out"};
+OpRecord rec_gn_bwd{"native_group_norm_backward"}, rec_gn_bwd_out{"native_group_norm_backward.out"};
+
+// ATen's checks of native_group_norm's arguments (same messages).
+void check_group_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b, int64_t N, int64_t C,
+                      int64_t HxW, int64_t group) {
+  TORCH_CHECK(group > 0, "Expected num groups to be greater than 0, got ", group);
+  TORCH_CHECK(C % group == 0, "Expected number of channels in input to be divisible by num_groups, but got input of shape ",
+              x.sizes(), " and num_groups=", group);
+  TORCH_CHECK(!w.defined() || (w.dim() == 1 && w.numel() == C),
+              "Expected weight to be a vector of size equal to the number of channels in input, but got weight of shape ",
+              w.sizes(), " and input of shape ", x.sizes());
+  TORCH_CHECK(!b.defined() || (b.dim() == 1 && b.numel() == C),
+              "Expected bias to be a vector of size equal to the number of channels in input, but got bias of shape ",
+              b.sizes(), " and input of shape ", x.sizes());
+  TORCH_CHECK(x.numel() == N * C * HxW, "Expected input of ", N * C * HxW, " elements (N * C * HxW), got ", x.sizes());
+}
+
+Tensor3 aten_group_norm(const at::Tensor& x, const std::optional<at::Tensor>& w, const std::optional<at::Tensor>& b,
+                        int64_t N, int64_t C, int64_t HxW, int64_t group, double eps) {
+  if (x.is_cuda()) return at::cuda::native_group_norm(x, w, b, N, C, HxW, group, eps);
+  return at::cpu::native_group_norm(x, w, b, N, C, HxW, group, eps);
+}
+
+Tensor3 group_norm(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                   const std::optional<at::Tensor>& bias, int64_t N, int64_t C, int64_t HxW, int64_t group,
+                   double eps) {
+  const at::Tensor& w = opt(weight);
+  const at::Tensor& b = opt(bias);
+  if (const char* why = why_unsupported(input, w, b)) {
+    record(rec_gn, true, why);
+    return aten_group_norm(input, weight, bias, N, C, HxW, group, eps);
+  }
+  record(rec_gn);
+  check_group_norm(input, w, b, N, C, HxW, group);
+  const at::Tensor x = input.contiguous();
+  at::Tensor y = at::empty(x.sizes(), x.options());
+  // Statistics in the input's dtype (as ATen's native_group_norm).
+  at::Tensor mean = at::empty({N, group}, x.options());
+  at::Tensor rstd = at::empty({N, group}, x.options());
+  launch_fwd(y, mean, rstd, x, w.defined() ? w.contiguous() : w, b.defined() ? b.contiguous() : b, N * group,
+             (C / group) * HxW, group, std::max<int64_t>(HxW, 1), eps, false, true);
+  return {y, mean, rstd};
+}
+
+Tensor3Ref group_norm_out(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                          const std::optional<at::Tensor>& bias, int64_t N, int64_t C, int64_t HxW, int64_t group,
+                          double eps, at::Tensor& out0, at::Tensor& out1, at::Tensor& out2) {
+  const char* why = why_unsupported(input, opt(weight), opt(bias));
+  record(rec_gn_out, why != nullptr, why);
+  return copy_outs(group_norm(input, weight, bias, N, C, HxW, group, eps), out0, out1, out2);
+}
+
+Tensor3 group_norm_bwd(const at::Tensor& grad_out, const at::Tensor& input, const at::Tensor& mean,
+                       const at::Tensor& rstd, const std::optional<at::Tensor>& weight, int64_t N, int64_t C,
+                       int64_t HxW, int64_t group, std::array<bool, 3> mask) {
+  const at::Tensor& w = opt(weight);
+  const char* why = why_unsupported(input, w, at::Tensor());
+  if (!why) why = unsupported(kFloats, {&grad_out, &mean, &rstd});
+  if (!why && (grad_out.scalar_type() != input.scalar_type() || mean.scalar_type() != input.scalar_type() ||
+               rstd.scalar_type() != input.scalar_type()))
+    why = "mixed dtypes";
+  if (why) {
+    record(rec_gn_bwd, true, why);
+    if (input.is_cuda())
+      return at::cuda::native_group_norm_backward(grad_out, input, mean, rstd, weight, N, C, HxW, group, mask);
+    return at::cpu::native_group_norm_backward(grad_out, input, mean, rstd, weight, N, C, HxW, group, mask);
+  }
+  record(rec_gn_bwd);
+  check_group_norm(input, w, at::Tensor(), N, C, HxW, group);
+  const at::Tensor x = input.contiguous();
+  const at::Tensor dy = grad_out.contiguous();
+  const at::Tensor mean_c = mean.contiguous();
+  const at::Tensor rstd_c = rstd.contiguous();
+  const at::Tensor wc = w.defined() ? w.contiguous() : w;
+  const int64_t D = (C / group) * HxW;
+  at::Tensor dx, dw, db;
+  if (mask[0]) {
+    dx = at::empty(x.sizes(), x.options());
+    launch_bwd(dx, dy, x, mean_c, rstd_c, wc, N * group, D, group, std::max<int64_t>(HxW, 1), false, true);
+  }
+  if (mask[1] && w.defined()) dw = at::empty({C}, w.options());
+  if (mask[2]) db = at::empty({C}, w.defined() ? w.options() : x.options());
+  if ((dw.defined() || db.defined()) && C > 0) {
+    if (N == 0 || HxW == 0) {
+      if (dw.defined()) dw.zero_();
+      if (db.defined()) db.zero_();
+    } else {
+      const bool cuda = x.is_cuda();
+      const int64_t block_hw = std::min<int64_t>(next_pow2(HxW), cuda ? 1024 : 4096);
+      const int64_t block_b = std::min<int64_t>(next_pow2(N), std::max<int64_t>(1, (cuda ? 2048 : 8192) / block_hw));
+      rt::KernelArgs args;
+      if (dw.defined()) args.tensor(dw); else args.none();
+      if (db.defined()) args.tensor(db); else args.none();
+      args.tensor(dy).tensor(x).tensor(mean_c).tensor(rstd_c);
+      args.integer(N).integer(C).integer(HxW).integer(group);
+      args.constant(dw.defined()).constant(db.defined()).constant(is_f64(x));
+      args.constant(block_b).constant(block_hw).constant(needs_int64(N * C, HxW));
+      rt::LaunchConfig cfg;
+      cfg.grid[0] = C;
+      cfg.num_warps = 4;
+      rt::launch(group_norm_param_grad_kernel, cfg, args, x.device());
+    }
+  }
+  return {dx, dw, db};
+}
+
+Tensor3Ref group_norm_bwd_out(const at::Tensor& grad_out, const at::Tensor& input, const at::Tensor& mean,
+                              const at::Tensor& rstd, const std::optional<at::Tensor>& weight, int64_t N, int64_t C,
+                              int64_t HxW, int64_t group, std::array<bool, 3> mask, at::Tensor& out0, at::Tensor& out1,
+                              at::Tensor& out2) {
+  const char* why = why_unsupported(input, opt(weight), at::Tensor());
+  record(rec_gn_bwd_out, why != nullptr, why);
+  return copy_outs(group_norm_bwd(grad_out, input, mean, rstd, weight, N, C, HxW, group, mask), out0, out1, out2);
+}
+
+}  // namespace
+}  // namespace gemforge::ops
+
 namespace gemforge {
 
 void add_norm_ops(std::vector<OpEntry>& t) {
-  (void)t;
+  using namespace ops;
+  t.push_back(entry<&layer_norm>(rec_ln));
+  t.push_back(entry<&layer_norm_out>(rec_ln_out));
+  t.push_back(entry<&layer_norm_bwd>(rec_ln_bwd));
+  t.push_back(entry<&layer_norm_bwd_out>(rec_ln_bwd_out));
+  t.push_back(entry<&fused_rms_norm>(rec_rms));
+  t.push_back(entry<&fused_rms_norm_bwd>(rec_rms_bwd));
+  t.push_back(entry<&group_norm>(rec_gn));
+  t.push_back(entry<&group_norm_out>(rec_gn_out));
+  t.push_back(entry<&group_norm_bwd>(rec_gn_bwd));
+  t.push_back(entry<&group_norm_bwd_out>(rec_gn_bwd_out));
 }
 
 }  // namespace gemforge

@@ -1,3 +1,232 @@
-"""Normalization, forward and backward: layer_norm, rms_norm, group_norm, batch_norm, instance_norm, weight_norm (issue 4)."""
-import triton  # noqa: F401
-import triton.language as tl  # noqa: F401
+"""Normalization kernels (layer_norm, rms_norm, group_norm), forward and backward.
+
+Every op sees its input as M contiguous rows of N elements, normalized per row:
+  layer_norm: rows = leading dims, N = normalized size, weight/bias indexed by column;
+  rms_norm:   the same without the mean (RMS = True);
+  group_norm: rows = (batch, group) pairs, N = channels per group * HxW, weight/bias indexed by
+              channel = (row % G) * (N // HW) + column // HW (GROUPED = True).
+Rows that fit one block (SINGLE) are done from registers; wider rows loop over chunks, combining
+the chunks' mean and centered sum of squares (Chan et al.) so that no pass subtracts large sums.
+Statistics accumulate in fp32 for half types, fp64 for fp64.
+"""
+import triton
+import triton.language as tl
+
+
+@triton.jit
+def _acc(x, F64: tl.constexpr):
+    if F64:
+        return x.to(tl.float64)
+    else:
+        return x.to(tl.float32)
+
+
+@triton.jit
+def _param_index(rows, cols, N, G, HW, GROUPED: tl.constexpr):
+    """Index of the weight/bias element of (rows, cols), shape [BLOCK_M, BLOCK_N]."""
+    if GROUPED:
+        return (rows % G)[:, None] * (N // HW) + (cols // HW)[None, :]
+    else:
+        return cols[None, :] + 0 * rows[:, None]
+
+
+@triton.jit
+def _load_g(dy, w, offs, mask, rows, c, N, G, HW, HAS_W: tl.constexpr, GROUPED: tl.constexpr, F64: tl.constexpr):
+    """dy * weight over one tile."""
+    g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
+    if HAS_W:
+        g = g * _acc(tl.load(w + _param_index(rows, c, N, G, HW, GROUPED), mask=mask, other=0.0), F64)
+    return g
+
+
+@triton.jit
+def _store_y(y, w, b, v, mean, rstd, offs, mask, rows, c, N, G, HW, HAS_W: tl.constexpr, HAS_B: tl.constexpr,
+             GROUPED: tl.constexpr, F64: tl.constexpr):
+    r = (v - mean[:, None]) * rstd[:, None]
+    if HAS_W:
+        r = r * _acc(tl.load(w + _param_index(rows, c, N, G, HW, GROUPED), mask=mask, other=0.0), F64)
+    if HAS_B:
+        r = r + _acc(tl.load(b + _param_index(rows, c, N, G, HW, GROUPED), mask=mask, other=0.0), F64)
+    tl.store(y + offs, r.to(y.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def norm_fwd_kernel(y, mean_out, rstd_out, x, w, b, M, N, G, HW, eps, RMS: tl.constexpr, HAS_W: tl.constexpr,
+                    HAS_B: tl.constexpr, GROUPED: tl.constexpr, F64: tl.constexpr, BLOCK_M: tl.constexpr,
+                    BLOCK_N: tl.constexpr, SINGLE: tl.constexpr, INT64: tl.constexpr):
+    rows = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)
+    if INT64:
+        rows = rows.to(tl.int64)
+    row_mask = rows < M
+    base = rows * N
+    cols = tl.arange(0, BLOCK_N)
+    if SINGLE:
+        mask = row_mask[:, None] & (cols < N)[None, :]
+        offs = base[:, None] + cols[None, :]
+        v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+        if RMS:
+            mean = _acc(tl.zeros((BLOCK_M, ), tl.float32), F64)
+            m2 = tl.sum(v * v, axis=1)
+        else:
+            mean = tl.sum(v, axis=1) / N
+            d = tl.where(mask, v - mean[:, None], 0.0)
+            m2 = tl.sum(d * d, axis=1)
+        rstd = 1.0 / tl.sqrt(m2 / N + eps)
+        _store_y(y, w, b, v, mean, rstd, offs, mask, rows, cols, N, G, HW, HAS_W, HAS_B, GROUPED, F64)
+    else:
+        mean = _acc(tl.zeros((BLOCK_M, ), tl.float32), F64)
+        m2 = _acc(tl.zeros((BLOCK_M, ), tl.float32), F64)
+        for j0 in range(0, N, BLOCK_N):
+            c = j0 + cols
+            mask = row_mask[:, None] & (c < N)[None, :]
+            v = _acc(tl.load(x + base[:, None] + c[None, :], mask=mask, other=0.0), F64)
+            if RMS:
+                m2 += tl.sum(v * v, axis=1)
+            else:
+                n_b = _acc(tl.minimum(N - j0, BLOCK_N), F64)
+                mean_b = tl.sum(v, axis=1) / n_b
+                d = tl.where(mask, v - mean_b[:, None], 0.0)
+                delta = mean_b - mean
+                frac = n_b / (n_b + j0)  # this chunk's share of the elements seen so far
+                mean += delta * frac
+                m2 += tl.sum(d * d, axis=1) + delta * delta * (frac * j0)
+        rstd = 1.0 / tl.sqrt(m2 / N + eps)
+        for j0 in range(0, N, BLOCK_N):
+            c = j0 + cols
+            mask = row_mask[:, None] & (c < N)[None, :]
+            offs = base[:, None] + c[None, :]
+            v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+            _store_y(y, w, b, v, mean, rstd, offs, mask, rows, c, N, G, HW, HAS_W, HAS_B, GROUPED, F64)
+    if not RMS:
+        tl.store(mean_out + rows, mean.to(mean_out.dtype.element_ty), mask=row_mask)
+    tl.store(rstd_out + rows, rstd.to(rstd_out.dtype.element_ty), mask=row_mask)
+
+
+@triton.jit
+def norm_bwd_kernel(dx, dy, x, mean, rstd, w, M, N, G, HW, RMS: tl.constexpr, HAS_W: tl.constexpr,
+                    GROUPED: tl.constexpr, F64: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
+                    SINGLE: tl.constexpr, INT64: tl.constexpr):
+    """dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * weight (rms_norm: no mean(g))."""
+    rows = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)
+    if INT64:
+        rows = rows.to(tl.int64)
+    row_mask = rows < M
+    base = rows * N
+    cols = tl.arange(0, BLOCK_N)
+    r = _acc(tl.load(rstd + rows, mask=row_mask, other=0.0), F64)
+    zero = _acc(tl.zeros((BLOCK_M, ), tl.float32), F64)
+    if RMS:
+        mu = zero
+    else:
+        mu = _acc(tl.load(mean + rows, mask=row_mask, other=0.0), F64)
+    if SINGLE:
+        mask = row_mask[:, None] & (cols < N)[None, :]
+        offs = base[:, None] + cols[None, :]
+        g = _load_g(dy, w, offs, mask, rows, cols, N, G, HW, HAS_W, GROUPED, F64)
+        xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu[:, None]) * r[:, None]
+        a = tl.sum(g * xh, axis=1) / N
+        if RMS:
+            d = (g - xh * a[:, None]) * r[:, None]
+        else:
+            d = (g - (tl.sum(g, axis=1) / N)[:, None] - xh * a[:, None]) * r[:, None]
+        tl.store(dx + offs, d.to(dx.dtype.element_ty), mask=mask)
+    else:
+        sum_g = zero
+        sum_gx = zero
+        for j0 in range(0, N, BLOCK_N):
+            c = j0 + cols
+            mask = row_mask[:, None] & (c < N)[None, :]
+            offs = base[:, None] + c[None, :]
+            g = _load_g(dy, w, offs, mask, rows, c, N, G, HW, HAS_W, GROUPED, F64)
+            xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu[:, None]) * r[:, None]
+            sum_gx += tl.sum(g * xh, axis=1)
+            if not RMS:
+                sum_g += tl.sum(g, axis=1)
+        a = sum_gx / N
+        m = sum_g / N
+        for j0 in range(0, N, BLOCK_N):
+            c = j0 + cols
+            mask = row_mask[:, None] & (c < N)[None, :]
+            offs = base[:, None] + c[None, :]
+            g = _load_g(dy, w, offs, mask, rows, c, N, G, HW, HAS_W, GROUPED, F64)
+            xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu[:, None]) * r[:, None]
+            d = (g - m[:, None] - xh * a[:, None]) * r[:, None]
+            tl.store(dx + offs, d.to(dx.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def norm_param_grad_kernel(dw, db, dy, x, mean, rstd, M, N, ROWS_PER_SPLIT, MODE: tl.constexpr,
+                           HAS_DW: tl.constexpr, HAS_DB: tl.constexpr, F64: tl.constexpr, BLOCK_M: tl.constexpr,
+                           BLOCK_N: tl.constexpr, INT64: tl.constexpr):
+    """Column sums over rows [split * ROWS_PER_SPLIT, ...) into row `split` of dw/db.
+    MODE 0 (layer_norm): dw = sum dy * (x - mean) * rstd, db = sum dy; MODE 1 (rms_norm): dw =
+    sum dy * x * rstd; MODE 2 (partials): dw = sum dy, db = sum x (dy, x: [splits, N] partials)."""
+    cols = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
+    split = tl.program_id(1)
+    col_mask = cols < N
+    rows0 = split * ROWS_PER_SPLIT + tl.arange(0, BLOCK_M)
+    if INT64:
+        rows0 = rows0.to(tl.int64)
+    acc_w = _acc(tl.zeros((BLOCK_M, BLOCK_N), tl.float32), F64)
+    acc_b = _acc(tl.zeros((BLOCK_M, BLOCK_N), tl.float32), F64)
+    for i0 in range(0, ROWS_PER_SPLIT, BLOCK_M):
+        rows = rows0 + i0
+        row_mask = rows < M
+        mask = row_mask[:, None] & col_mask[None, :]
+        offs = rows[:, None] * N + cols[None, :]
+        if MODE == 2:
+            if HAS_DW:
+                acc_w += _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
+            if HAS_DB:
+                acc_b += _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+        else:
+            g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
+            if HAS_DW:
+                xv = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+                r = _acc(tl.load(rstd + rows, mask=row_mask, other=0.0), F64)
+                if MODE == 0:
+                    xv = xv - _acc(tl.load(mean + rows, mask=row_mask, other=0.0), F64)[:, None]
+                acc_w += g * xv * r[:, None]
+            if HAS_DB:
+                acc_b += g
+    out = split.to(tl.int64) * N + cols
+    if HAS_DW:
+        tl.store(dw + out, tl.sum(acc_w, axis=0).to(dw.dtype.element_ty), mask=col_mask)
+    if HAS_DB:
+        tl.store(db + out, tl.sum(acc_b, axis=0).to(db.dtype.element_ty), mask=col_mask)
+
+
+@triton.jit
+def group_norm_param_grad_kernel(dw, db, dy, x, mean, rstd, B, C, HW, G, HAS_DW: tl.constexpr,
+                                 HAS_DB: tl.constexpr, F64: tl.constexpr, BLOCK_B: tl.constexpr,
+                                 BLOCK_HW: tl.constexpr, INT64: tl.constexpr):
+    """One program per channel c: dw[c] = sum_{n, hw} dy * (x - mean[n, g]) * rstd[n, g], db[c] = sum dy."""
+    c = tl.program_id(0)
+    if INT64:
+        c = c.to(tl.int64)
+    grp = c // (C // G)
+    n = tl.arange(0, BLOCK_B)
+    j = tl.arange(0, BLOCK_HW)
+    acc_w = _acc(tl.zeros((BLOCK_B, BLOCK_HW), tl.float32), F64)
+    acc_b = _acc(tl.zeros((BLOCK_B, BLOCK_HW), tl.float32), F64)
+    for n0 in range(0, B, BLOCK_B):
+        nn = n0 + n
+        if INT64:
+            nn = nn.to(tl.int64)
+        n_mask = nn < B
+        if HAS_DW:
+            mu = _acc(tl.load(mean + nn * G + grp, mask=n_mask, other=0.0), F64)
+            r = _acc(tl.load(rstd + nn * G + grp, mask=n_mask, other=0.0), F64)
+        for j0 in range(0, HW, BLOCK_HW):
+            mask = n_mask[:, None] & ((j0 + j) < HW)[None, :]
+            offs = (nn * C + c)[:, None] * HW + (j0 + j)[None, :]
+            g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
+            if HAS_DW:
+                xv = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+                acc_w += g * (xv - mu[:, None]) * r[:, None]
+            if HAS_DB:
+                acc_b += g
+    if HAS_DW:
+        tl.store(dw + c, tl.sum(tl.sum(acc_w, axis=1), axis=0).to(dw.dtype.element_ty))
+    if HAS_DB:
+        tl.store(db + c, tl.sum(tl.sum(acc_b, axis=1), axis=0).to(db.dtype.element_ty))
