@@ -177,7 +177,8 @@ def test_threshold_backward_mixed_dtypes_and_cpu_scalar():
     x = t(5, 7, dtype=torch.int64, scale=3)
     assert_like_aten(lambda: aten.threshold_backward(g, x, 1), "threshold_backward")
     assert_like_aten(lambda: aten.threshold_backward(g.half(), x, 0.5), "threshold_backward")
-    assert_like_aten(lambda: aten.threshold_backward(g, torch.tensor(0.25), 0.0), "threshold_backward")
+    if DEVICE == "cpu":  # on CUDA, ATen rejects a CPU self (tests/test_runtime.py checks we do too)
+        assert_like_aten(lambda: aten.threshold_backward(g, torch.tensor(0.25), 0.0), "threshold_backward")
 
 
 def test_hardtanh_integer_bounds_truncate_and_reversed_bounds():

@@ -349,3 +349,14 @@ def test_python_operators_and_aliases_reach_the_family():
         assert name in recorded, (name, recorded)
         assert got.dtype == expected.dtype
         torch.testing.assert_close(got, expected)
+
+
+def test_bf16_results_round_to_nearest_even():
+    """bf16 results are the fp32 result rounded to nearest even, exactly as torch's (on the CPU
+    backend this checks the interpreter's corrected fp32 -> bf16 cast, gemforge/_interpreter_fixes)."""
+    a = make((4097, ), torch.bfloat16, DEVICE, seed=5)
+    b = make((4097, ), torch.bfloat16, DEVICE, seed=6)
+    expected = torch.mul(a, b)
+    with gemforge.use():
+        got = torch.mul(a, b)
+    torch.testing.assert_close(got, expected, rtol=0, atol=0)

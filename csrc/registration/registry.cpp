@@ -8,6 +8,7 @@
 #include <c10/util/Logging.h>
 #include <torch/library.h>
 
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -78,6 +79,27 @@ const std::vector<OpEntry>& op_table() {
   return table;
 }
 
+void device_mismatch(const char* op, int arg, const c10::Device& common, const c10::Device& other) {
+  TORCH_CHECK(false, "Expected all tensors to be on the same device, but got argument #", arg, " is on ", other,
+              ", different from other tensors on ", common, " (when checking argument in method ", op, ")");
+}
+
+namespace {
+const char* const kDeviceCheckedOps[] = {
+#include "registration/device_checked_ops.inc"
+};
+bool device_checked(const char* name) {
+  for (const char* n : kDeviceCheckedOps) {
+    if (std::strcmp(n, name) == 0) return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::vector<std::string> device_checked_ops() {
+  return std::vector<std::string>(std::begin(kDeviceCheckedOps), std::end(kDeviceCheckedOps));
+}
+
 void enable(const std::vector<std::string>& only, const std::vector<std::string>& unused, bool record,
             const std::string& backend) {
   const auto& table = op_table();
@@ -107,7 +129,7 @@ void enable(const std::vector<std::string>& only, const std::vector<std::string>
     for (const auto& q : only) chosen = chosen || matches(q, e.rec->name);
     for (const auto& q : unused) chosen = chosen && !matches(q, e.rec->name);
     if (!chosen) continue;
-    e.impl(*lib, e.rec->name);
+    (device_checked(e.rec->name) ? e.impl_checked : e.impl)(*lib, e.rec->name);
     g_enabled.push_back(e.rec->name);
   }
   g_library = std::move(lib);
@@ -184,6 +206,7 @@ TORCH_LIBRARY(gemforge_rt, m) {
   m.def("enabled() -> bool", &gemforge::enabled);
   m.def("enabled_ops() -> str[]", &gemforge::enabled_ops);
   m.def("op_names() -> str[]", &all_op_names);
+  m.def("device_checked_ops() -> str[]", &gemforge::device_checked_ops);
   m.def("recorded() -> str[]", &gemforge::recorded);
   m.def("set_record_log(str path) -> ()", &gemforge::set_record_log);
   m.def("stats() -> int[]", &runtime_stats);

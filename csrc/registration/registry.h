@@ -4,6 +4,7 @@
 #include <torch/library.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,10 +24,12 @@ inline void record(OpRecord& rec, bool fallback = false, const char* why = nullp
   if (g_recording.load(std::memory_order_relaxed)) record_slow(rec, fallback, why);
 }
 
-// A registrable overload: its aten name, its record slot and how to register it.
+// A registrable overload: its aten name, its record slot and how to register it (`impl_checked`:
+// with the device check below in front).
 struct OpEntry {
   OpRecord* rec;
   void (*impl)(torch::Library& lib, const char* name);
+  void (*impl_checked)(torch::Library& lib, const char* name);
 };
 
 // Each op module appends its overloads.
@@ -49,10 +52,51 @@ void impl_fn(torch::Library& lib, const char* name, Fn* fn) {
   lib.impl(name, torch::CppFunction::makeFromUnboxedFunction(fn));
 }
 
+// ATen's generated wrappers of ops without `device_check: NoCheck` (device_checked_ops.inc)
+// reject tensor arguments on different devices, a CPU 0-d tensor beside CUDA ones included;
+// TensorIterator would accept that one. DeviceChecked<fn>::call repeats their check.
+void device_mismatch(const char* op, int arg, const c10::Device& common, const c10::Device& other);
+std::vector<std::string> device_checked_ops();  // the names in device_checked_ops.inc
+
+struct DeviceCheck {
+  const char* op;
+  std::optional<c10::Device> common;
+  int arg = 0;
+  void operator()(const at::Tensor& t) {
+    ++arg;
+    if (!t.defined()) return;
+    if (!common) common = t.device();
+    else if (C10_UNLIKELY(*common != t.device())) device_mismatch(op, arg, *common, t.device());
+  }
+  void operator()(const std::optional<at::Tensor>& t) {
+    if (t.has_value()) (*this)(*t); else ++arg;
+  }
+  template <typename T>
+  void operator()(const T&) { ++arg; }
+};
+
+template <auto fn, typename Sig = decltype(fn)>
+struct DeviceChecked;
+template <auto fn, typename R, typename... A>
+struct DeviceChecked<fn, R (*)(A...)> {
+  static const char* name;
+  static R call(A... a) {
+    DeviceCheck check{name};
+    (check(a), ...);
+    return fn(std::forward<A>(a)...);
+  }
+};
+template <auto fn, typename R, typename... A>
+const char* DeviceChecked<fn, R (*)(A...)>::name = "";
+
 // A table entry for host function `fn` under the overload name in `rec`.
 template <auto fn>
 OpEntry entry(OpRecord& rec) {
-  return {&rec, [](torch::Library& lib, const char* name) { impl_fn(lib, name, fn); }};
+  return {&rec, [](torch::Library& lib, const char* name) { impl_fn(lib, name, fn); },
+          [](torch::Library& lib, const char* name) {
+            DeviceChecked<fn>::name = name;  // the overload names live as long as the op table
+            impl_fn(lib, name, &DeviceChecked<fn>::call);
+          }};
 }
 
 // enable(): register the chosen overloads on the backend's dispatch key (CUDA, or CPU for the

@@ -71,6 +71,8 @@ def interpret(module, function, body_param, body, grid, values, num_warps, signa
     import triton.language as tl
     from triton.runtime.interpreter import TensorHandle
 
+    from . import _interpreter_fixes
+    _interpreter_fixes.apply()
     fn, body_fn = _functions(module, function, body)
     # The interpreter converts int arguments itself but not floats: give them their type.
     for i, ty in enumerate(signature):

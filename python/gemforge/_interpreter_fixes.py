@@ -1,0 +1,38 @@
+"""A correction to Triton 3.6's interpreter (the CPU backend), applied before it runs a kernel.
+
+Its fp32 -> bf16 cast (`x.to(tl.bfloat16)`, which every bf16 store goes through) truncates the
+significand instead of rounding to nearest even as the GPU and c10::BFloat16 do, so bf16 results
+on the CPU backend were up to one ulp off torch's. The kernels' source is left alone (it is
+what the GPU compiles); the interpreter's cast is corrected instead.
+"""
+import numpy as np
+
+_applied = False
+
+
+def _fp32_to_bf16_bits(data):
+    """Round-to-nearest-even of fp32 values to bf16, as uint16 bit patterns (NaN stays NaN)."""
+    bits = np.ascontiguousarray(data, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    rounded = (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
+    nan = np.isnan(np.asarray(data, dtype=np.float32))
+    rounded = np.where(nan, (bits >> 16) | 0x40, rounded)  # keep a quiet NaN (and its sign)
+    return rounded.astype(np.uint16)
+
+
+def apply():
+    global _applied
+    if _applied:
+        return
+    import triton.language as tl
+    from triton.runtime import interpreter
+
+    builder = interpreter.InterpreterBuilder
+    original = builder.cast_impl
+
+    def cast_impl(self, src, dst_type):
+        if src.dtype.scalar == tl.float32 and dst_type.scalar == tl.bfloat16:
+            return interpreter.TensorHandle(_fp32_to_bf16_bits(src.data), dst_type.scalar)
+        return original(self, src, dst_type)
+
+    builder.cast_impl = cast_impl
+    _applied = True
