@@ -5,7 +5,8 @@
 #   env: BENCH_ARGS (extra gemforge.bench arguments, e.g. "--only add,mm --rep-ms 40"),
 #        TEST_TIMEOUT / BENCH_TIMEOUT (seconds; the summary still prints when one runs out),
 #        WORKERS (test and compile processes; default: every core),
-#        GEMFORGE_TEST_SHARD="i/n" (run every n-th test from i),
+#        GEMFORGE_TEST_SHARD="i/n" (run every n-th test from i), GEMFORGE_TEST_DONE=FILE (leave out
+#        the node ids listed: tests an earlier run of the same code passed),
 #        EXPORT_CACHE=1 (pack the kernel disk cache into $OUT/kcache.tar.xz.* so that a later
 #        call can carry it in .kcache/ and skip first-time compilation).
 # On a host with several GPUs the test workers and the benchmark's compile workers spread over

@@ -49,12 +49,20 @@ def pytest_collection_modifyitems(config, items):
     first-time kernel compilation, so scripts/gpu_run.sh can spread it over several device calls
     that share one disk cache."""
     shard = os.environ.get("GEMFORGE_TEST_SHARD")
-    if not shard:
-        return
-    i, n = (int(v) for v in shard.split("/"))
-    deselected = [item for k, item in enumerate(items) if k % n != i]
-    items[:] = [item for k, item in enumerate(items) if k % n == i]
-    config.hook.pytest_deselected(items=deselected)
+    if shard:
+        i, n = (int(v) for v in shard.split("/"))
+        deselected = [item for k, item in enumerate(items) if k % n != i]
+        items[:] = [item for k, item in enumerate(items) if k % n == i]
+        config.hook.pytest_deselected(items=deselected)
+    # GEMFORGE_TEST_DONE=FILE: node ids (one per line) that a previous GPU run of the same code
+    # already passed are left out, so that a run cut short by its time limit can be resumed.
+    done_file = os.environ.get("GEMFORGE_TEST_DONE")
+    if done_file:
+        with open(done_file) as f:
+            done = {line.strip() for line in f if line.strip()}
+        deselected = [item for item in items if item.nodeid in done]
+        items[:] = [item for item in items if item.nodeid not in done]
+        config.hook.pytest_deselected(items=deselected)
 
 
 def pytest_runtest_logreport(report):

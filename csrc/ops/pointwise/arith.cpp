@@ -126,10 +126,9 @@ struct BinaryOp {
 enum class AlphaKind { Add, Sub, Rsub };
 
 template <AlphaKind kind>
-void alpha_op_check(const at::Tensor& a, const at::Tensor& b, const at::TensorIteratorBase& iter,
-                    const c10::Scalar& alpha) {
+void alpha_op_check(const at::Tensor& a, const at::Tensor& b, c10::ScalarType common, const c10::Scalar& alpha) {
   if (kind != AlphaKind::Add) at::native::sub_check(a, b);
-  at::native::alpha_check(iter.common_dtype(), alpha);
+  at::native::alpha_check(common, alpha);
 }
 
 template <BinaryOp& op, AlphaKind kind, typename Aten>
@@ -141,7 +140,7 @@ struct AlphaBinary {
     }
     record(rec);
     at::Tensor out;
-    auto check = [&](const at::TensorIteratorBase& it) { alpha_op_check<kind>(a, b, it, alpha); };
+    auto check = [&](c10::ScalarType common) { alpha_op_check<kind>(a, b, common, alpha); };
     if (!binary_into(op.kernels, Binary::Plain, out, a, b, Scalars(alpha), 0, check)) return Aten::fn(a, b, alpha);
     return out;
   }
@@ -152,7 +151,7 @@ struct AlphaBinary {
       return Aten::out(a, b, alpha, out);
     }
     record(rec);
-    auto check = [&](const at::TensorIteratorBase& it) { alpha_op_check<kind>(a, b, it, alpha); };
+    auto check = [&](c10::ScalarType common) { alpha_op_check<kind>(a, b, common, alpha); };
     if (!binary_into(op.kernels, Binary::Plain, out, a, b, Scalars(alpha), 0, check)) return Aten::out(a, b, alpha, out);
     return out;
   }

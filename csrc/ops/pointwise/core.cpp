@@ -4,6 +4,8 @@
 
 #include "runtime/config_table.h"
 
+#include <ATen/ops/empty.h>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -148,6 +150,64 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
   return true;
 }
 
+namespace {
+
+// Default contiguous strides exactly, size-1 dims included (is_contiguous() ignores those, but
+// TensorIterator lays its output out after them).
+bool default_strides(const at::Tensor& t) {
+  int64_t expected = 1;
+  for (int64_t d = t.dim() - 1; d >= 0; --d) {
+    if (t.stride(d) != expected) return false;
+    expected *= t.size(d);
+  }
+  return true;
+}
+
+}  // namespace
+
+bool run_same_layout(PointwiseKernels& k, at::Tensor& out, std::initializer_list<const at::Tensor*> ins,
+                     c10::ScalarType result, c10::ScalarType compute, const Scalars& scalars, int64_t mode) {
+  const at::Tensor& first = **ins.begin();
+  for (const at::Tensor* t : ins) {
+    if (t->unsafeGetTensorImpl()->is_wrapped_number() || t->scalar_type() != first.scalar_type() || t->device() != first.device() ||
+        t->sizes() != first.sizes() || !default_strides(*t) || t->has_names())
+      return false;
+  }
+  if (out.defined()) {
+    // in place on the first input; another input may be that same tensor but no other view of it
+    if (!out.is_same(first) || out.scalar_type() != result) return false;
+    for (const at::Tensor* t : ins) {
+      if (!t->is_same(out) && t->storage().is_alias_of(out.storage())) return false;
+    }
+  } else {
+    out = at::empty(first.sizes(), first.options().dtype(result));
+  }
+  const int64_t numel = first.numel();
+  if (numel == 0) return true;
+  const int nin = static_cast<int>(ins.size());
+  const c10::Device device = first.device();
+  rt::KernelArgs args;
+  args.tensor(out);
+  for (const at::Tensor* t : ins) args.tensor(*t);
+  for (int j = nin; j < kMaxInputs; ++j) args.none();
+  for (const c10::Scalar* s : scalars.s) {
+    if (s) scalar_arg(args, *s, compute); else args.none();
+  }
+  const auto& c = rt::lookup_config(rt::Family::Pointwise1D, arch_of(device), numel,
+                                    std::min(out.element_size(), first.element_size()));
+  const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
+  args.integer(numel);
+  args.body().constant(nin).constant(false).constant(false).constant(false);
+  args.constant(static_cast<int64_t>(compute)).constant(mode);
+  args.constant(block).constant(numel > INT32_MAX - block);
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = (numel + block - 1) / block;
+  cfg.num_warps = c.num_warps;
+  cfg.num_stages = c.num_stages;
+  rt::launch(k.flat, cfg, args, device);
+  return true;
+}
+
 void finish_pointwise(at::TensorIteratorBase& iter, at::Tensor& out) {
   if (iter.device(0).is_cpu()) iter.cast_outputs();
   if (!out.defined()) out = iter.output();
@@ -165,6 +225,13 @@ at::TensorIterator binary_iter(Binary kind, const at::TensorBase& out, const at:
 }
 
 bool unary_into(UnaryOp& op, at::Tensor& out, const at::Tensor& self, const Scalars& scalars, int64_t mode) {
+  const c10::ScalarType dtype = self.scalar_type();
+  const c10::ScalarType result = op.promote == Promote::Bool                                     ? c10::kBool
+                                 : op.promote == Promote::IntToFloat && c10::isIntegralType(dtype, true) ? float_default()
+                                                                                                  : dtype;
+  if (run_same_layout(op.kernels, out, {&self}, result, compute_type(op.promote == Promote::IntToFloat ? result : dtype),
+                      scalars, mode))
+    return true;
   // Borrowing builds (as ATen's structured kernels do): no reference counting of the operands.
   at::TensorIterator iter;
   switch (op.promote) {

@@ -10,6 +10,8 @@
 #pragma once
 
 #include "ops/op_utils.h"
+
+#include <c10/core/DefaultDtype.h>
 #include "registration/registry.h"
 #include "runtime/kernel.h"
 
@@ -52,6 +54,16 @@ struct Scalars {
 bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::ScalarType compute,
                    const Scalars& scalars = {}, int64_t mode = 0, const c10::Scalar* value = nullptr);
 
+// The common case without a TensorIterator, whose construction is a large part of a small op's
+// host time: tensor inputs of one dtype, shape and device, all with default contiguous strides,
+// and out undefined (allocated here, contiguous, dtype `result`) or the first input itself (in
+// place, when `result` is its dtype). False: not that case; nothing was done.
+bool run_same_layout(PointwiseKernels& k, at::Tensor& out, std::initializer_list<const at::Tensor*> ins,
+                     c10::ScalarType result, c10::ScalarType compute, const Scalars& scalars = {}, int64_t mode = 0);
+
+// The default floating dtype (torch.get_default_dtype()): what integer inputs promote to.
+inline c10::ScalarType float_default() { return c10::typeMetaToScalarType(c10::get_default_dtype()); }
+
 // After run_pointwise on a borrowing build: the CPU backend computes into a temporary of the
 // common dtype when out's dtype differs (TensorIterator's cast_common_dtype_to_outputs), so cast
 // it back; `out` gets the iterator's output if it was undefined.
@@ -70,16 +82,27 @@ at::TensorIterator binary_iter(Binary kind, const at::TensorBase& out, const at:
                                const at::TensorBase& b);
 
 struct NoCheck {
-  void operator()(const at::TensorIteratorBase&) const {}
+  void operator()(c10::ScalarType /*common dtype*/) const {}
 };
 
-// out = op(a, b) with the body of `k`; `check` runs ATen's argument checks on the built
-// iterator (e.g. sub's bool check). False: fall back to ATen.
+// out = op(a, b) with the body of `k`; `check(common dtype)` runs ATen's argument checks (e.g.
+// sub's bool check). False: fall back to ATen.
 template <typename Check = NoCheck>
 bool binary_into(PointwiseKernels& k, Binary kind, at::Tensor& out, const at::Tensor& a, const at::Tensor& b,
                  const Scalars& scalars = {}, int64_t mode = 0, Check&& check = {}) {
+  if (a.scalar_type() == b.scalar_type()) {
+    const c10::ScalarType dtype = a.scalar_type();
+    const c10::ScalarType result = kind == Binary::Comparison                                          ? c10::kBool
+                                   : kind == Binary::IntToFloat && c10::isIntegralType(dtype, true) ? float_default()
+                                                                                                    : dtype;
+    const c10::ScalarType compute = compute_type(kind == Binary::IntToFloat ? result : dtype);
+    if (!out.defined() || out.is_same(a)) {
+      check(dtype);  // the common dtype of same-dtype operands (no wrapped numbers on this path)
+      if (run_same_layout(k, out, {&a, &b}, result, compute, scalars, mode)) return true;
+    }
+  }
   auto iter = binary_iter(kind, out, a, b);
-  check(iter);
+  check(iter.common_dtype());
   if (!run_pointwise(k, iter, compute_type(iter.common_dtype()), scalars, mode)) return false;
   finish_pointwise(iter, out);
   return true;
