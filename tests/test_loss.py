@@ -62,7 +62,7 @@ def randn(*shape, dtype, seed=0):
 # ---------------------------------------------------------------- softmax backward
 
 SOFTMAX_CASES = [((1, ), 0), ((37, ), 0), ((33, 70), -1), ((33, 70), 0), ((4, 5, 6), 1), ((2, 0, 3), -1), ((), 0),
-                 ((3, 5000), -1), ((2, 20011), 1), ((16, 3, 300), 1), ((5, 1), 1)]
+                 ((3, 5000), -1), ((2, 20011), 1), ((4, 3, 40), 1), ((5, 1), 1)]
 if LARGE:
     SOFTMAX_CASES += [((4096, 4096), -1), ((64, 32000), -1), ((8, 150000), -1), ((4, 262144), -1)]
 
@@ -155,7 +155,7 @@ def nll_grad_ref(go, x, t, w, reduction, ii, tw, is2d=False):
     return op(r64(go), r64(x), r64(t), r64(w), RED_CODE[reduction], ii, r64(tw))
 
 
-NLL_SHAPES = [(1, 1), (5, 7), (37, 13), (1, 1000), (64, 3), (0, 4), (40000, 3)]
+NLL_SHAPES = [(1, 1), (5, 7), (37, 13), (1, 1000), (0, 4), (20000, 3)]  # the last: several programs
 
 
 @pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)
@@ -163,8 +163,8 @@ NLL_SHAPES = [(1, 1), (5, 7), (37, 13), (1, 1000), (64, 3), (0, 4), (40000, 3)]
 def test_nll_loss(dtype, reduction):
     red = RED_CODE[reduction]
     for N, C in NLL_SHAPES:
-        for weighted in (False, True):
-            for ii in (-100, 1):
+        for weighted, ii in ((False, -100), (True, 1)):
+            if True:
                 x = randn(N, C, dtype=dtype)
                 t = targets((N, ), C, ii)
                 w = randn(C, dtype=dtype, seed=3).abs() + 0.1 if weighted else None
@@ -219,7 +219,7 @@ def test_nll_loss_all_ignored_and_empty():
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_nll_loss2d(dtype, reduction):
     red = RED_CODE[reduction]
-    for N, C, H, W in [(1, 1, 1, 1), (2, 5, 3, 7), (3, 13, 11, 1), (2, 3, 0, 4), (2, 4, 97, 211)]:
+    for N, C, H, W in [(1, 1, 1, 1), (2, 5, 3, 7), (3, 13, 11, 1), (2, 3, 0, 4), (2, 2, 97, 101)]:
         for weighted in (False, True):
             x = randn(N, C, H, W, dtype=dtype)
             t = targets((N, H, W), C)
@@ -245,7 +245,8 @@ def test_nll_loss2d(dtype, reduction):
     gi = torch.empty(0, dtype=dtype, device=DEVICE)
     ran_gemforge(lambda: torch.ops.aten.nll_loss2d_backward(go, x, t, None, red, -100, tw, grad_input=gi),
                  ["nll_loss2d_backward.grad_input"])
-    check(gi, nll_grad_ref(go, x, t, None, reduction, -100, tw, True), dtype)
+    # (ATen's CPU kernel itself rejects a non-contiguous input here: reference on a contiguous copy)
+    check(gi, nll_grad_ref(go, x.contiguous(), t, None, reduction, -100, tw, True), dtype)
 
 
 @pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)

@@ -65,7 +65,8 @@ rt::KernelHandle pointwise_loss_backward_kernel{"gemforge.kernels.loss", "pointw
 // ATen's own kernel of `fn` for the backend of tensor `t`.
 #define GF_ATEN(t, fn, ...) ((t).is_cuda() ? at::cuda::fn(__VA_ARGS__) : at::cpu::fn(__VA_ARGS__))
 
-constexpr int64_t kElementBlock = 1024;  // elements per program (block) of the flat kernels
+// Elements per block of the flat kernels: the interpreter pays per program, so it gets wider ones.
+int64_t element_block(const c10::Device& d) { return d.is_cuda() ? 1024 : 4096; }
 
 bool is_f64(const at::TensorBase& t) { return t.scalar_type() == c10::kDouble; }
 bool needs_int64(int64_t extent) { return extent > INT32_MAX - 65536; }
@@ -87,12 +88,13 @@ struct Split {
 
 Split plan_split(int64_t n, const c10::Device& device) {
   Split s;
-  const int64_t blocks = ceil_div(n, kElementBlock);
+  const int64_t block = element_block(device);
+  const int64_t blocks = ceil_div(n, block);
   // GPU: a couple of programs per SM; interpreter: few programs, each looping (cheaper there).
   const int64_t target = device.is_cuda() ? 2 * rt::device_info(device.index()).sm_count : 4;
-  const int64_t min_blocks_per_program = device.is_cuda() ? 4 : 16;
+  const int64_t min_blocks_per_program = device.is_cuda() ? 4 : 2;
   s.programs = std::max<int64_t>(1, std::min(target, blocks / min_blocks_per_program));
-  s.per_program = ceil_div(blocks, s.programs) * kElementBlock;
+  s.per_program = ceil_div(blocks, s.programs) * block;
   s.programs = std::max<int64_t>(1, ceil_div(n, s.per_program));
   return s;
 }
@@ -306,9 +308,9 @@ void nll_forward_into(const at::Tensor& output, const at::Tensor& total_weight, 
   // offsets into self reach up to the sum of stride * (size - 1)
   const int64_t span = p.N * std::abs(p.sn) + p.C * std::abs(p.sc) + p.H * std::abs(p.sh) + p.W * std::abs(p.sw);
   args.constant(kernel_reduction).constant(has_w).constant(split.programs > 1).constant(f64);
-  args.constant(kElementBlock).constant(needs_int64(std::max(span, NE)));
+  args.constant(element_block(self.device())).constant(needs_int64(std::max(span, NE)));
   rt::LaunchConfig cfg;
-  cfg.grid[0] = kernel_reduction == at::Reduction::None ? ceil_div(NE, kElementBlock) : split.programs;
+  cfg.grid[0] = kernel_reduction == at::Reduction::None ? ceil_div(NE, element_block(self.device())) : split.programs;
   rt::launch(nll_forward_kernel, cfg, args, self.device());
   if (split.programs > 1) launch_finish(output, &total_weight, partials, split.programs, kernel_reduction, 1.0, true);
 }
@@ -390,10 +392,10 @@ void nll_backward_into(const at::Tensor& grad_input, const at::Tensor& grad_outp
   args.tensor(grad_input).tensor(g).tensor(t);
   if (has_w) args.tensor(w); else args.none();
   args.tensor(total_weight).integer(numel).integer(p.C).integer(p.H * p.W).scalar_integer(ignore_index);
-  args.constant(kernel_reduction).constant(has_w).constant(is_f64(grad_input)).constant(kElementBlock);
+  args.constant(kernel_reduction).constant(has_w).constant(is_f64(grad_input)).constant(element_block(grad_input.device()));
   args.constant(needs_int64(numel));
   rt::LaunchConfig cfg;
-  cfg.grid[0] = ceil_div(numel, kElementBlock);
+  cfg.grid[0] = ceil_div(numel, element_block(grad_input.device()));
   rt::launch(nll_backward_kernel, cfg, args, grad_input.device());
 }
 
@@ -651,9 +653,9 @@ void loss_forward_into(const at::Tensor& out, const LossOp& op, const at::Tensor
   float_arg(args, f64, op.p);
   float_arg(args, f64, static_cast<double>(n));
   args.constant(op.kind).constant(reduction).constant(w.defined()).constant(pw.defined());
-  args.constant(split.programs > 1).constant(f64).constant(kElementBlock).constant(needs_int64(n));
+  args.constant(split.programs > 1).constant(f64).constant(element_block(self.device())).constant(needs_int64(n));
   rt::LaunchConfig cfg;
-  cfg.grid[0] = reduction == at::Reduction::None ? ceil_div(n, kElementBlock) : split.programs;
+  cfg.grid[0] = reduction == at::Reduction::None ? ceil_div(n, element_block(self.device())) : split.programs;
   rt::launch(pointwise_loss_kernel, cfg, args, self.device());
   if (split.programs > 1) launch_finish(out, nullptr, partials, split.programs, reduction, static_cast<double>(n), false);
 }
@@ -672,10 +674,10 @@ void loss_backward_into(const at::Tensor& grad_input, const LossOp& op, const at
   args.integer(n);
   float_arg(args, f64, op.p);
   float_arg(args, f64, reduction == at::Reduction::Mean ? 1.0 / static_cast<double>(n) : 1.0);
-  args.constant(op.kind).constant(reduction).constant(w.defined()).constant(f64).constant(kElementBlock);
+  args.constant(op.kind).constant(reduction).constant(w.defined()).constant(f64).constant(element_block(self.device()));
   args.constant(needs_int64(n));
   rt::LaunchConfig cfg;
-  cfg.grid[0] = ceil_div(n, kElementBlock);
+  cfg.grid[0] = ceil_div(n, element_block(self.device()));
   rt::launch(pointwise_loss_backward_kernel, cfg, args, self.device());
 }
 
