@@ -36,6 +36,7 @@ if not _core_loaded():
     from . import _C  # noqa: E402,F401
 
 _rt = torch.ops.gemforge_rt
+from .losses import cross_entropy  # noqa: E402  (fused large-vocabulary cross entropy, issue 4)
 _state = None  # arguments of the active enable(), for use() to restore
 
 __all__ = ["enable", "disable", "use", "is_enabled", "enabled_ops", "op_names", "recorded", "default_backend",

@@ -1,3 +1,418 @@
-"""softmax / log_softmax backward, and the losses with their backward ops, including the fused large-vocabulary cross entropy (issue 4)."""
-import triton  # noqa: F401
-import triton.language as tl  # noqa: F401
+"""softmax / log_softmax backward, and the losses with their backward ops, including the fused
+large-vocabulary cross entropy (issue 4).
+
+Every kernel accumulates in fp32 (fp64 for fp64 inputs: F64). Reductions over many elements run
+in programs that each own a contiguous range and write one partial sum; `finish_kernel` then
+adds the partials in a fixed order (deterministic, no atomics) and applies the reduction.
+"""
+import triton
+import triton.language as tl
+
+# reductions, as at::Reduction
+NONE = tl.constexpr(0)
+MEAN = tl.constexpr(1)
+SUM = tl.constexpr(2)
+
+# elementwise losses (LOSS parameter of pointwise_loss_kernel / pointwise_loss_backward_kernel)
+MSE = tl.constexpr(0)
+SMOOTH_L1 = tl.constexpr(1)
+HUBER = tl.constexpr(2)
+BCE = tl.constexpr(3)
+BCE_LOGITS = tl.constexpr(4)
+
+
+@triton.jit
+def _acc(x, F64: tl.constexpr):
+    if F64:
+        return x.to(tl.float64)
+    else:
+        return x.to(tl.float32)
+
+
+@triton.jit
+def _store(ptr, value, mask):
+    # bf16 through fp32 (the interpreter converts only fp32 to bf16)
+    if ptr.dtype.element_ty == tl.bfloat16:
+        value = value.to(tl.float32)
+    tl.store(ptr, value.to(ptr.dtype.element_ty), mask=mask)
+
+
+# ---------------------------------------------------------------- softmax backward
+
+
+@triton.jit
+def softmax_backward_kernel(gin, g, y, K, D, INNER, LOG: tl.constexpr, F64: tl.constexpr, BLOCK_K: tl.constexpr,
+                            BLOCK_D: tl.constexpr, SINGLE_PASS: tl.constexpr, INT64: tl.constexpr):
+    """Rows of a contiguous [outer, D, inner] tensor, as softmax_kernel (kernels/softmax.py):
+        softmax:     gin = y * (g - sum(g * y))
+        log_softmax: gin = g - exp(y) * sum(g)"""
+    k = tl.program_id(0) * BLOCK_K + tl.arange(0, BLOCK_K)
+    if INT64:
+        k = k.to(tl.int64)
+    k_mask = k < K
+    base = (k // INNER) * (D * INNER) + (k % INNER)
+    j = tl.arange(0, BLOCK_D)
+    if SINGLE_PASS:
+        mask = k_mask[:, None] & (j < D)[None, :]
+        offs = base[:, None] + j[None, :] * INNER
+        gv = _acc(tl.load(g + offs, mask=mask, other=0.0), F64)
+        yv = _acc(tl.load(y + offs, mask=mask, other=0.0), F64)
+        if LOG:
+            s = tl.sum(gv, axis=1)
+            r = gv - tl.exp(yv) * s[:, None]
+        else:
+            s = tl.sum(gv * yv, axis=1)
+            r = yv * (gv - s[:, None])
+        _store(gin + offs, r, mask)
+    else:
+        s = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
+        for j0 in range(0, D, BLOCK_D):
+            mask = k_mask[:, None] & ((j0 + j) < D)[None, :]
+            offs = base[:, None] + (j0 + j)[None, :] * INNER
+            gv = _acc(tl.load(g + offs, mask=mask, other=0.0), F64)
+            if LOG:
+                s += tl.sum(gv, axis=1)
+            else:
+                yv = _acc(tl.load(y + offs, mask=mask, other=0.0), F64)
+                s += tl.sum(gv * yv, axis=1)
+        for j0 in range(0, D, BLOCK_D):
+            mask = k_mask[:, None] & ((j0 + j) < D)[None, :]
+            offs = base[:, None] + (j0 + j)[None, :] * INNER
+            gv = _acc(tl.load(g + offs, mask=mask, other=0.0), F64)
+            yv = _acc(tl.load(y + offs, mask=mask, other=0.0), F64)
+            if LOG:
+                r = gv - tl.exp(yv) * s[:, None]
+            else:
+                r = yv * (gv - s[:, None])
+            _store(gin + offs, r, mask)
+
+
+# ---------------------------------------------------------------- reductions of losses
+
+
+@triton.jit
+def finish_kernel(out, total_weight, partials, P, divisor, MODE: tl.constexpr, WEIGHTS: tl.constexpr,
+                  F64: tl.constexpr, BLOCK: tl.constexpr):
+    """One program: adds the P partial loss sums (partials[0:P]) and, with WEIGHTS, the partial
+    weight sums (partials[P:2P]). MODE: SUM, MEAN (divided by `divisor`, or by the weight sum
+    with WEIGHTS). With WEIGHTS the weight sum is stored to total_weight."""
+    i = tl.arange(0, BLOCK)
+    acc = _acc(tl.zeros((BLOCK, ), tl.float32), F64)
+    wacc = _acc(tl.zeros((BLOCK, ), tl.float32), F64)
+    for p0 in range(0, P, BLOCK):
+        m = p0 + i < P
+        acc += tl.load(partials + p0 + i, mask=m, other=0.0)
+        if WEIGHTS:
+            wacc += tl.load(partials + P + p0 + i, mask=m, other=0.0)
+    total = tl.sum(acc, axis=0)
+    if WEIGHTS:
+        wsum = tl.sum(wacc, axis=0)
+        if MODE == MEAN:
+            total = total / wsum
+        _store(total_weight, wsum, None)
+    elif MODE == MEAN:
+        total = total / divisor
+    _store(out, total, None)
+
+
+# ---------------------------------------------------------------- nll_loss / nll_loss2d
+
+
+@triton.jit
+def _nll_terms(x, target, weight, e, mask, C, S, W, sn, sc, sh, sw, ignore_index, HAS_WEIGHT: tl.constexpr,
+               F64: tl.constexpr):
+    """For flat sample indices e (n * S + s, S = H * W): the loss -w[t] * x[n, t, s] and the
+    weight w[t] (0 for ignored or out-of-range targets, which ATen rejects before this runs)."""
+    t = tl.load(target + e, mask=mask, other=0).to(tl.int64)
+    valid = mask & (t != ignore_index) & (t >= 0) & (t < C)
+    n = e // S
+    s = e % S
+    offs = n * sn + t * sc + (s // W) * sh + (s % W) * sw
+    xv = _acc(tl.load(x + offs, mask=valid, other=0.0), F64)
+    if HAS_WEIGHT:
+        w = _acc(tl.load(weight + t, mask=valid, other=0.0), F64)
+    else:
+        w = tl.where(valid, 1.0, 0.0)
+        w = _acc(w, F64)
+    return -xv * w, w
+
+
+@triton.jit
+def nll_forward_kernel(out, total_weight, partials, x, target, weight, NE, C, S, W, sn, sc, sh, sw, ignore_index,
+                       per_program, REDUCTION: tl.constexpr, HAS_WEIGHT: tl.constexpr, SPLIT: tl.constexpr,
+                       F64: tl.constexpr, BLOCK: tl.constexpr, INT64: tl.constexpr):
+    """NE samples (n, s); x strides sn (batch), sc (class), sh, sw (spatial, W = width).
+    NONE: out[e] = loss, total_weight = 0. Else each program sums `per_program` samples; SPLIT
+    writes the partials (loss sums, then weight sums) for finish_kernel, else the result."""
+    pid = tl.program_id(0)
+    if INT64:
+        pid = pid.to(tl.int64)
+    i = tl.arange(0, BLOCK)
+    if REDUCTION == NONE:
+        e = pid * BLOCK + i
+        mask = e < NE
+        loss, w = _nll_terms(x, target, weight, e, mask, C, S, W, sn, sc, sh, sw, ignore_index, HAS_WEIGHT, F64)
+        _store(out + e, loss, mask)
+        if pid == 0:
+            _store(total_weight, tl.sum(w * 0, axis=0), None)
+    else:
+        acc = _acc(tl.zeros((BLOCK, ), tl.float32), F64)
+        wacc = _acc(tl.zeros((BLOCK, ), tl.float32), F64)
+        start = pid * per_program
+        for e0 in range(0, per_program, BLOCK):
+            e = start + e0 + i
+            mask = (e < NE) & (e0 + i < per_program)
+            loss, w = _nll_terms(x, target, weight, e, mask, C, S, W, sn, sc, sh, sw, ignore_index, HAS_WEIGHT,
+                                 F64)
+            acc += loss
+            wacc += w
+        total = tl.sum(acc, axis=0)
+        wsum = tl.sum(wacc, axis=0)
+        if SPLIT:
+            tl.store(partials + pid, total)
+            tl.store(partials + tl.num_programs(0) + pid, wsum)
+        else:
+            if REDUCTION == MEAN:
+                total = total / wsum
+            _store(out, total, None)
+            _store(total_weight, wsum, None)
+
+
+@triton.jit
+def nll_backward_kernel(gin, gout, target, weight, total_weight, numel, C, S, ignore_index,
+                        REDUCTION: tl.constexpr, HAS_WEIGHT: tl.constexpr, F64: tl.constexpr, BLOCK: tl.constexpr,
+                        INT64: tl.constexpr):
+    """Writes every element of the contiguous [N, C, S] grad_input: -w[t] * g where c == t,
+    else 0 (one pass, no separate zero fill). gout: [N * S] contiguous (NONE) or one element."""
+    i = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    if INT64:
+        i = i.to(tl.int64)
+    mask = i < numel
+    n = i // (C * S)
+    c = (i // S) % C
+    e = n * S + i % S
+    t = tl.load(target + e, mask=mask, other=0).to(tl.int64)
+    hit = mask & (t == c) & (t != ignore_index)
+    if REDUCTION == NONE:
+        g = _acc(tl.load(gout + e, mask=hit, other=0.0), F64)
+    else:
+        g = _acc(tl.load(gout), F64)
+        if REDUCTION == MEAN:
+            g = g / _acc(tl.load(total_weight), F64)
+    if HAS_WEIGHT:
+        g = g * _acc(tl.load(weight + c, mask=hit, other=0.0), F64)
+    r = tl.where(hit, -g, 0.0)
+    _store(gin + i, r, mask)
+
+
+# ---------------------------------------------------------------- fused cross entropy
+
+
+@triton.jit
+def cross_entropy_forward_kernel(loss, lse, logits, target, T, V, row_stride, ignore_index, smoothing,
+                                 HAS_SMOOTHING: tl.constexpr, F64: tl.constexpr, BLOCK_T: tl.constexpr,
+                                 BLOCK_V: tl.constexpr, INT64: tl.constexpr):
+    """BLOCK_T rows per program, read once in chunks of BLOCK_V with an online max / sum of
+    exponentials: lse[r] = logsumexp(row), loss[r] = (1 - eps) * (lse - x[t]) +
+    eps * (lse - mean(row)); 0 for ignored rows. Nothing of size V is ever written."""
+    r = tl.program_id(0) * BLOCK_T + tl.arange(0, BLOCK_T)
+    if INT64:
+        r = r.to(tl.int64)
+    r_mask = r < T
+    base = r * row_stride
+    j = tl.arange(0, BLOCK_V)
+    m = _acc(tl.full((BLOCK_T, ), -float("inf"), tl.float32), F64)
+    s = _acc(tl.zeros((BLOCK_T, ), tl.float32), F64)
+    xsum = _acc(tl.zeros((BLOCK_T, ), tl.float32), F64)
+    for j0 in range(0, V, BLOCK_V):
+        mask = r_mask[:, None] & ((j0 + j) < V)[None, :]
+        x = _acc(tl.load(logits + base[:, None] + (j0 + j)[None, :], mask=mask, other=-float("inf")), F64)
+        m_new = tl.maximum(m, tl.max(x, axis=1))
+        # rows that are all -inf so far: keep exp() away from (-inf) - (-inf)
+        m_safe = tl.where(m_new == -float("inf"), 0.0, m_new)
+        s = s * tl.exp(m - m_safe) + tl.sum(tl.exp(x - m_safe[:, None]), axis=1)
+        m = m_new
+        if HAS_SMOOTHING:
+            xsum += tl.sum(tl.where(mask, x, 0.0), axis=1)
+    row_lse = m + tl.log(s)
+    t = tl.load(target + r, mask=r_mask, other=0).to(tl.int64)
+    valid = r_mask & (t != ignore_index) & (t >= 0) & (t < V)
+    xt = _acc(tl.load(logits + base + t, mask=valid, other=0.0), F64)
+    row_loss = row_lse - xt
+    if HAS_SMOOTHING:
+        row_loss = (1.0 - smoothing) * row_loss + smoothing * (row_lse - xsum / V)
+    row_loss = tl.where(valid, row_loss, 0.0)
+    tl.store(lse + r, row_lse, mask=r_mask)
+    _store(loss + r, row_loss, r_mask)
+
+
+@triton.jit
+def cross_entropy_reduce_kernel(out, count, loss, target, T, ignore_index, MODE: tl.constexpr, F64: tl.constexpr,
+                                BLOCK: tl.constexpr):
+    """One program: out = sum of the row losses (MEAN: / number of non-ignored rows, NaN when
+    all are ignored, as torch); count = that number (for the backward)."""
+    i = tl.arange(0, BLOCK)
+    acc = _acc(tl.zeros((BLOCK, ), tl.float32), F64)
+    cnt = tl.zeros((BLOCK, ), tl.float32)
+    for r0 in range(0, T, BLOCK):
+        m = r0 + i < T
+        acc += tl.load(loss + r0 + i, mask=m, other=0.0)
+        t = tl.load(target + r0 + i, mask=m, other=0)
+        cnt += tl.where(m & (t != ignore_index), 1.0, 0.0)
+    total = tl.sum(acc, axis=0)
+    n = tl.sum(cnt, axis=0)
+    if MODE == MEAN:
+        total = total / n
+    tl.store(count, n)
+    _store(out, total, None)
+
+
+@triton.jit
+def cross_entropy_backward_kernel(grad, grad_loss, logits, target, lse, count, T, V, row_stride, grad_stride,
+                                  gl_stride, ignore_index, smoothing, REDUCTION: tl.constexpr,
+                                  HAS_SMOOTHING: tl.constexpr, F64: tl.constexpr, BLOCK_T: tl.constexpr,
+                                  BLOCK_V: tl.constexpr, INT64: tl.constexpr):
+    """grad[r, c] = g_r * (softmax(x)[c] - (1 - eps) * (c == t) - eps / V) in the logits dtype,
+    softmax recomputed from the saved lse; 0 for ignored rows."""
+    r = tl.program_id(0) * BLOCK_T + tl.arange(0, BLOCK_T)
+    if INT64:
+        r = r.to(tl.int64)
+    r_mask = r < T
+    t = tl.load(target + r, mask=r_mask, other=0).to(tl.int64)
+    valid = r_mask & (t != ignore_index)
+    if REDUCTION == NONE:
+        g = _acc(tl.load(grad_loss + r * gl_stride, mask=valid, other=0.0), F64)
+    else:
+        g = _acc(tl.load(grad_loss), F64) + _acc(tl.zeros((BLOCK_T, ), tl.float32), F64)
+        if REDUCTION == MEAN:
+            g = g / tl.load(count)
+    g = tl.where(valid, g, 0.0)
+    row_lse = tl.load(lse + r, mask=r_mask, other=0.0)
+    j = tl.arange(0, BLOCK_V)
+    for j0 in range(0, V, BLOCK_V):
+        c = j0 + j
+        mask = r_mask[:, None] & (c < V)[None, :]
+        x = _acc(tl.load(logits + r[:, None] * row_stride + c[None, :], mask=mask, other=0.0), F64)
+        d = tl.exp(x - row_lse[:, None])
+        if HAS_SMOOTHING:
+            d = d - tl.where(c[None, :] == t[:, None], 1.0 - smoothing, 0.0) - smoothing / V
+        else:
+            d = d - tl.where(c[None, :] == t[:, None], 1.0, 0.0)
+        _store(grad + r[:, None] * grad_stride + c[None, :], g[:, None] * d, mask)
+
+
+# ---------------------------------------------------------------- elementwise losses
+
+
+@triton.jit
+def _log1p(u):
+    # log(1 + u), accurate for small u without libdevice: the rounding error of 1 + u cancels
+    v = 1.0 + u
+    return tl.where(v == 1.0, u, tl.log(v) * (u / (v - 1.0)))
+
+
+@triton.jit
+def _pointwise_loss(x, y, pw, p, LOSS: tl.constexpr):
+    """The unreduced loss of one element (p: beta, delta; pw: pos_weight for BCE_LOGITS)."""
+    if LOSS == MSE:
+        d = x - y
+        return d * d
+    elif LOSS == SMOOTH_L1:
+        z = tl.abs(x - y)
+        return tl.where(z < p, 0.5 * z * z / p, z - 0.5 * p)
+    elif LOSS == HUBER:
+        z = tl.abs(x - y)
+        return tl.where(z < p, 0.5 * z * z, p * (z - 0.5 * p))
+    elif LOSS == BCE:
+        # logs clamped at -100, as torch
+        return (y - 1.0) * tl.maximum(_log1p(-x), -100.0) - y * tl.maximum(tl.log(x), -100.0)
+    else:
+        # (1 - y) * x - lw * log_sigmoid(x), lw = (pw - 1) * y + 1
+        log_sigmoid = tl.minimum(x, 0.0) - _log1p(tl.exp(-tl.abs(x)))
+        return (1.0 - y) * x - ((pw - 1.0) * y + 1.0) * log_sigmoid
+
+
+@triton.jit
+def _load_operands(x, y, w, pw, offs, mask, HAS_W: tl.constexpr, HAS_PW: tl.constexpr, F64: tl.constexpr):
+    xv = _acc(tl.load(x + offs, mask=mask, other=0.5), F64)
+    yv = _acc(tl.load(y + offs, mask=mask, other=0.5), F64)
+    if HAS_W:
+        wv = _acc(tl.load(w + offs, mask=mask, other=0.0), F64)
+    else:
+        wv = _acc(tl.where(mask, 1.0, 0.0), F64)
+    if HAS_PW:
+        pwv = _acc(tl.load(pw + offs, mask=mask, other=1.0), F64)
+    else:
+        pwv = xv * 0 + 1.0
+    return xv, yv, wv, pwv
+
+
+@triton.jit
+def pointwise_loss_kernel(out, partials, x, y, w, pw, n, per_program, p, divisor, LOSS: tl.constexpr,
+                          REDUCTION: tl.constexpr, HAS_W: tl.constexpr, HAS_PW: tl.constexpr, SPLIT: tl.constexpr,
+                          F64: tl.constexpr, BLOCK: tl.constexpr, INT64: tl.constexpr):
+    """Contiguous operands of n elements (w: per-element weight, pw: pos_weight, already laid out
+    like x). NONE: out[i] = w * loss. Else each program sums `per_program` elements; SPLIT writes
+    one partial per program for finish_kernel, else the result (MEAN: / divisor)."""
+    pid = tl.program_id(0)
+    if INT64:
+        pid = pid.to(tl.int64)
+    i = tl.arange(0, BLOCK)
+    if REDUCTION == NONE:
+        offs = pid * BLOCK + i
+        mask = offs < n
+        xv, yv, wv, pwv = _load_operands(x, y, w, pw, offs, mask, HAS_W, HAS_PW, F64)
+        _store(out + offs, wv * _pointwise_loss(xv, yv, pwv, p, LOSS), mask)
+    else:
+        acc = _acc(tl.zeros((BLOCK, ), tl.float32), F64)
+        start = pid * per_program
+        for e0 in range(0, per_program, BLOCK):
+            offs = start + e0 + i
+            mask = (offs < n) & (e0 + i < per_program)
+            xv, yv, wv, pwv = _load_operands(x, y, w, pw, offs, mask, HAS_W, HAS_PW, F64)
+            acc += tl.where(mask, wv * _pointwise_loss(xv, yv, pwv, p, LOSS), 0.0)
+        total = tl.sum(acc, axis=0)
+        if SPLIT:
+            tl.store(partials + pid, total)
+        else:
+            if REDUCTION == MEAN:
+                total = total / divisor
+            _store(out, total, None)
+
+
+@triton.jit
+def _pointwise_loss_grad(x, y, p, LOSS: tl.constexpr):
+    """d loss / d x of one element, as ATen's backward kernels compute it."""
+    if LOSS == MSE:
+        return 2.0 * (x - y)
+    elif LOSS == SMOOTH_L1:
+        d = x - y
+        return tl.where(d <= -p, -1.0, tl.where(d >= p, 1.0, d / p))
+    elif LOSS == HUBER:
+        d = x - y
+        return tl.where(d <= -p, -p, tl.where(d >= p, p, d))
+    else:
+        # BCE: (x - y) / max((1 - x) * x, 1e-12)
+        return (x - y) / tl.maximum((1.0 - x) * x, 1e-12)
+
+
+@triton.jit
+def pointwise_loss_backward_kernel(gin, gout, x, y, w, n, p, scale, LOSS: tl.constexpr, REDUCTION: tl.constexpr,
+                                   HAS_W: tl.constexpr, F64: tl.constexpr, BLOCK: tl.constexpr,
+                                   INT64: tl.constexpr):
+    """gin = w * dloss/dx * g * scale (scale = 1 / n for MEAN); gout contiguous like x (NONE) or
+    one element."""
+    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    if INT64:
+        offs = offs.to(tl.int64)
+    mask = offs < n
+    xv = _acc(tl.load(x + offs, mask=mask, other=0.5), F64)
+    yv = _acc(tl.load(y + offs, mask=mask, other=0.5), F64)
+    if REDUCTION == NONE:
+        g = _acc(tl.load(gout + offs, mask=mask, other=0.0), F64)
+    else:
+        g = _acc(tl.load(gout), F64) * scale
+    r = _pointwise_loss_grad(xv, yv, p, LOSS) * g
+    if HAS_W:
+        r = r * _acc(tl.load(w + offs, mask=mask, other=0.0), F64)
+    _store(gin + offs, r, mask)
