@@ -36,7 +36,7 @@ import gemforge
 # --------------------------------------------------------------------------- operators
 
 # The pointwise operators and their inputs: bench_ops.POINTWISE.
-from .bench_ops import FLOAT as FLOAT_DTYPES, MATMUL, POINTWISE, family_of  # noqa: E402
+from .bench_ops import FLOAT as FLOAT_DTYPES, ISSUE4, ISSUE4_HOST, MATMUL, POINTWISE, family_of  # noqa: E402
 
 # name -> (fn(x, dim) with dim=None meaning a full reduction, family)
 REDUCTIONS = {
@@ -157,6 +157,12 @@ class _CaseBuilder:
                        _maker(specs, dtype, self.device, len(self.cases)), fn, reduce_size=k, issue=5,
                        layout=layout))
 
+    def custom(self, name, family, dtype, shapes, domains, fn, layout="large"):
+        """An issue-4 case: fn on operands of the given shapes and input domains."""
+        specs = [(s, d, False) for s, d in zip(shapes, domains)]
+        self._add(Case(name, family, dtype, "issue4", self.metric, _maker(specs, dtype, self.device, len(self.cases)),
+                       fn, issue=4, layout=layout))
+
     def reduction(self, op, shape, dim, dtype, layout="large"):
         """sum/mean (dim None: full reduction) or softmax/log_softmax along dim."""
         rfn, family = REDUCTIONS[op]
@@ -210,6 +216,8 @@ def device_cases(device, quick):
             continue
         for dtype in (torch.bfloat16, torch.float16):
             b.matmul(name, dtype)
+    for name, (family, fn, shapes, domains) in ISSUE4.items():
+        b.custom(name, family, bf16, shapes, domains, fn)
     # LLM-typical activations: [tokens, hidden] for decode (1), a small batch (128) and prefill (4096)
     for tokens in (1, 128, 4096):
         shape = (tokens, 4096)
@@ -234,6 +242,8 @@ def host_cases(device, quick):
     if not quick:
         for name in ("linear 1x4096x4096", "linear 16x4096x4096", "linear 1x14336x4096"):
             b.matmul(name, torch.bfloat16, "small")
+        for name, (family, fn, shapes, domains) in ISSUE4_HOST.items():
+            b.custom(name, family, torch.bfloat16, shapes, domains, fn, "small")
     return b.cases
 
 
@@ -720,7 +730,8 @@ def main(argv=None):
     if args.warm_shard:
         _warm_shard(args.warm_shard, only)
         return 0
-    known = set(POINTWISE) | {family_of(op) for op in POINTWISE} | set(REDUCTIONS) | {"mm", "linear", "bmm"}
+    known = set(POINTWISE) | {family_of(op) for op in POINTWISE} | set(REDUCTIONS) | {"mm", "linear", "bmm"} | \
+        {family for family, *_ in list(ISSUE4.values()) + list(ISSUE4_HOST.values())}
     if only and not set(only) <= known:
         parser.error(f"unknown --only name(s) {sorted(set(only) - known)}; known: {', '.join(sorted(known))}")
 

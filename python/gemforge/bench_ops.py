@@ -225,3 +225,29 @@ MATMUL = matmul_cases()
 MATMUL["linear 16x256x256"] = ("linear", 1, 16, 256, 256)  # the interpreter's (quick) case
 # decode: memory-bound, judged against the weight-read floor
 DECODE = [name for name, (kind, _, m, _, _) in MATMUL.items() if kind == "linear" and m <= 16]
+
+
+# Issue 4's first cases (normalization, softmax backward, losses), bf16: name -> (family, fn,
+# operand shapes, input domains). The host-cost rows use the decode shape [8, 4096].
+ISSUE4 = {
+    "layer_norm 4096x4096": ("layer_norm", lambda x, w, b: F.layer_norm(x, x.shape[-1:], w, b),
+                             [(4096, 4096), (4096, ), (4096, )], ("any", "any", "any")),
+    "layer_norm 32768x4096": ("layer_norm", lambda x, w, b: F.layer_norm(x, x.shape[-1:], w, b),
+                              [(32768, 4096), (4096, ), (4096, )], ("any", "any", "any")),
+    "rms_norm 4096x4096": ("rms_norm", lambda x, w: F.rms_norm(x, x.shape[-1:], w), [(4096, 4096), (4096, )],
+                           ("any", "any")),
+    "rms_norm 16384x8192": ("rms_norm", lambda x, w: F.rms_norm(x, x.shape[-1:], w), [(16384, 8192), (8192, )],
+                            ("any", "any")),
+    "group_norm 8x256x64x64": ("group_norm", lambda x, w, b: F.group_norm(x, 32, w, b),
+                               [(8, 256, 64, 64), (256, ), (256, )], ("any", "any", "any")),
+    "softmax_backward 4096x4096": ("softmax_backward",
+                                   lambda g, y: aten._softmax_backward_data(g, y, -1, torch.bfloat16),
+                                   [(4096, 4096), (4096, 4096)], ("any", "prob")),
+    "mse_loss 4096x4096": ("mse_loss", F.mse_loss, [(4096, 4096), (4096, 4096)], ("any", "any")),
+}
+ISSUE4_HOST = {
+    "layer_norm 8x4096": ("layer_norm", lambda x, w, b: F.layer_norm(x, x.shape[-1:], w, b),
+                          [(8, 4096), (4096, ), (4096, )], ("any", "any", "any")),
+    "rms_norm 8x4096": ("rms_norm", lambda x, w: F.rms_norm(x, x.shape[-1:], w), [(8, 4096), (4096, )],
+                        ("any", "any")),
+}
