@@ -1,6 +1,7 @@
-// Normalization, forward and backward: layer_norm, rms_norm, group_norm (issue 4).
-// Kernels: python/gemforge/kernels/norm.py. Each op sees its input as M contiguous rows of N
-// elements normalized per row (see the kernel module's docstring).
+// Normalization, forward and backward: layer_norm, rms_norm, group_norm, batch_norm (issue 4).
+// Kernels: python/gemforge/kernels/norm.py. layer/rms/group_norm see their input as M contiguous
+// rows of N elements normalized per row; batch_norm reduces per channel over (batch, spatial)
+// (see the kernel module's docstrings).
 #define TORCH_ASSERT_ONLY_METHOD_OPERATORS
 #include "ops/op_utils.h"
 #include "registration/registry.h"
@@ -9,6 +10,16 @@
 #include <ATen/native/Resize.h>
 #include <ATen/native/layer_norm.h>
 #include <ATen/ops/_fused_rms_norm_backward_cuda_dispatch.h>
+#include <ATen/ops/_native_batch_norm_legit_cpu_dispatch.h>
+#include <ATen/ops/_native_batch_norm_legit_cuda_dispatch.h>
+#include <ATen/ops/_native_batch_norm_legit_no_training_compositeexplicitautograd_dispatch.h>
+#include <ATen/ops/cudnn_batch_norm_backward_cuda_dispatch.h>
+#include <ATen/ops/cudnn_batch_norm_cuda_dispatch.h>
+#include <ATen/ops/empty_like.h>
+#include <ATen/ops/native_batch_norm_backward_cpu_dispatch.h>
+#include <ATen/ops/native_batch_norm_backward_cuda_dispatch.h>
+#include <ATen/ops/native_batch_norm_cpu_dispatch.h>
+#include <ATen/ops/native_batch_norm_cuda_dispatch.h>
 #include <ATen/ops/_fused_rms_norm_compositeimplicitautograd_dispatch.h>
 #include <ATen/ops/_fused_rms_norm_cuda_dispatch.h>
 #include <ATen/ops/empty.h>
@@ -33,6 +44,8 @@ rt::KernelHandle norm_fwd_kernel{"gemforge.kernels.norm", "norm_fwd_kernel"};
 rt::KernelHandle norm_bwd_kernel{"gemforge.kernels.norm", "norm_bwd_kernel"};
 rt::KernelHandle norm_param_grad_kernel{"gemforge.kernels.norm", "norm_param_grad_kernel"};
 rt::KernelHandle group_norm_param_grad_kernel{"gemforge.kernels.norm", "group_norm_param_grad_kernel"};
+rt::KernelHandle batch_norm_fwd_kernel{"gemforge.kernels.norm", "batch_norm_fwd_kernel"};
+rt::KernelHandle batch_norm_bwd_kernel{"gemforge.kernels.norm", "batch_norm_bwd_kernel"};
 
 using Tensor3 = std::tuple<at::Tensor, at::Tensor, at::Tensor>;
 using Tensor3Ref = std::tuple<at::Tensor&, at::Tensor&, at::Tensor&>;
@@ -511,6 +524,424 @@ Tensor3Ref group_norm_bwd_out(const at::Tensor& grad_out, const at::Tensor& inpu
   return copy_outs(group_norm_bwd(grad_out, input, mean, rstd, weight, N, C, HxW, group, mask), out0, out1, out2);
 }
 
+
+// ---------------------------------------------------------------- batch_norm
+
+// Statistics per channel over (batch, spatial). The input [B, C, *spatial] is seen as [B, C, HW]
+// with strides (sb, sc, shw), which contiguous and channels-last tensors allow without a copy.
+struct BnView {
+  int64_t B = 0, C = 0, HW = 1, sb = 0, sc = 0, shw = 1;
+};
+
+// False when the spatial dims do not collapse into one stride.
+bool bn_view(const at::Tensor& t, BnView& v) {
+  v.B = t.size(0);
+  v.C = t.size(1);
+  v.sb = t.stride(0);
+  v.sc = t.stride(1);
+  v.HW = 1;
+  v.shw = 1;
+  int64_t expect = -1;  // the stride the next outer spatial dim must have
+  for (int64_t d = t.dim() - 1; d >= 2; --d) {
+    const int64_t n = t.size(d);
+    if (n == 1) continue;
+    if (expect == -1) v.shw = t.stride(d);
+    else if (t.stride(d) != expect) return false;
+    expect = t.stride(d) * n;
+    v.HW *= n;
+  }
+  return true;
+}
+
+// Largest element offset + 1 of a view (decides int64 offsets).
+int64_t bn_span(const BnView& v) {
+  if (v.B == 0 || v.C == 0 || v.HW == 0) return 0;
+  return (v.B - 1) * v.sb + (v.C - 1) * v.sc + (v.HW - 1) * v.shw + 1;
+}
+
+// The input as a view (contiguous copy when its spatial dims don't collapse).
+at::Tensor bn_operand(const at::Tensor& t, BnView& v) {
+  if (bn_view(t, v)) return t;
+  at::Tensor c = t.contiguous();
+  bn_view(c, v);
+  return c;
+}
+
+// Channel blocks x row chunks: [N, C] input takes wide channel blocks (adjacent in memory),
+// spatial input one long chunk of rows (adjacent along HW) for few channels.
+struct BnConfig {
+  int64_t block_r, block_c;
+};
+
+BnConfig bn_config(int64_t R, int64_t C, int64_t HW, bool cuda) {
+  const int64_t tile = 4096;
+  BnConfig c;
+  if (HW == 1) {
+    c.block_c = std::min<int64_t>(next_pow2(C), cuda ? 64 : 256);
+    c.block_r = std::min<int64_t>(next_pow2(R), std::max<int64_t>(1, tile / c.block_c));
+  } else {
+    c.block_r = std::min<int64_t>(next_pow2(R), tile);
+    c.block_c = std::min<int64_t>(next_pow2(C), std::max<int64_t>(1, tile / c.block_r));
+  }
+  return c;
+}
+
+void bn_strides(rt::KernelArgs& args, const BnView& v) { args.integer(v.sb).integer(v.sc).integer(v.shw); }
+
+void args_opt(rt::KernelArgs& args, const at::Tensor& t) {
+  if (t.defined()) args.tensor(t); else args.none();
+}
+
+// Why batch_norm's tensors go to ATen (weight, bias and running stats may have another float
+// dtype than the input, as ATen's mixed-precision batch_norm allows: the kernels cast them).
+const char* bn_why_unsupported(std::initializer_list<const at::Tensor*> ts) {
+  for (const at::Tensor* t : ts)
+    if (const char* why = unsupported(kFloats, {t})) return why;
+  const at::Tensor& x = **ts.begin();
+  for (const at::Tensor* t : ts)
+    if (t->defined() && t->device() != x.device()) return "device";
+  return nullptr;
+}
+
+void check_bn_param(const at::Tensor& t, const char* name, int64_t C) {
+  TORCH_CHECK(!t.defined() || t.numel() >= C, name, " should contain ", C, " elements not ", t.numel());
+}
+
+// Forward of every batch_norm overload. y, save_mean, save_invstd: allocated here when undefined,
+// else the caller's out= tensors (resized). Training: batch statistics, running stats (when
+// given) updated in place; eval: the running stats, saved as mean / invstd like ATen's CUDA kernel.
+void batch_norm_into(at::Tensor& y, at::Tensor& save_mean, at::Tensor& save_invstd, const at::Tensor& input,
+                     const at::Tensor& w, const at::Tensor& b, const at::Tensor& rm, const at::Tensor& rv, bool train,
+                     double momentum, double eps) {
+  const int64_t C = input.size(1);  // IndexError for 1-d input, as ATen
+  TORCH_CHECK(input.numel() > 0, "input tensor must have at least one element, but got input_sizes = ", input.sizes());
+  TORCH_CHECK(rm.defined() == rv.defined(), "running_mean and running_var must be both defined or both undefined");
+  TORCH_CHECK(train || rm.defined(), "batch_norm: running_mean and running_var must be defined in evaluation mode");
+  check_bn_param(w, "weight", C);
+  check_bn_param(b, "bias", C);
+  check_bn_param(rm, "running_mean", C);
+  check_bn_param(rv, "running_var", C);
+  BnView vx, vy;
+  const at::Tensor x = bn_operand(input, vx);
+  const auto stat_opts = input.options().dtype(acc_type(input));
+  // outputs: the caller's when usable as they are, else temporaries copied back
+  at::Tensor y_use, mean_use, invstd_use;
+  if (y.defined()) {
+    at::native::resize_output(y, input.sizes());
+    if (y.scalar_type() == input.scalar_type() && bn_view(y, vy)) y_use = y;
+  }
+  if (!y_use.defined()) {
+    y_use = at::empty_like(input, input.suggest_memory_format());
+    if (!bn_view(y_use, vy)) {
+      y_use = at::empty(input.sizes(), input.options());
+      bn_view(y_use, vy);
+    }
+  }
+  OutSlot sm, si;
+  if (save_mean.defined()) {
+    mean_use = sm.use(save_mean, {C}, stat_opts);
+    invstd_use = si.use(save_invstd, {C}, stat_opts);
+  } else {
+    mean_use = at::empty({C}, stat_opts);
+    invstd_use = at::empty({C}, stat_opts);
+  }
+  const bool update = train && rm.defined();
+  const at::Tensor rm_c = rm.defined() ? rm.contiguous() : rm;
+  const at::Tensor rv_c = rv.defined() ? rv.contiguous() : rv;
+  const int64_t R = vx.B * vx.HW;
+  const BnConfig c = bn_config(R, C, vx.HW, x.is_cuda());
+  const at::Tensor w_c = w.defined() ? w.contiguous() : w;
+  const at::Tensor b_c = b.defined() ? b.contiguous() : b;
+  // (KernelArgs keeps pointers to the tensors: every one passed is a named local)
+  rt::KernelArgs args;
+  args.tensor(y_use).tensor(mean_use).tensor(invstd_use);
+  if (train && !update) args.none().none(); else args.tensor(rm_c).tensor(rv_c);
+  args.tensor(x);
+  args_opt(args, w_c);
+  args_opt(args, b_c);
+  args.integer(R).integer(C).integer(vx.HW);
+  bn_strides(args, vx);
+  bn_strides(args, vy);
+  if (is_f64(x)) args.f64(momentum).f64(eps); else args.f32(momentum).f32(eps);
+  args.constant(train).constant(update).constant(w.defined()).constant(b.defined()).constant(is_f64(x));
+  args.constant(c.block_r).constant(c.block_c).constant(needs_int64(1, std::max(bn_span(vx), bn_span(vy))));
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = ceil_div(C, c.block_c);
+  cfg.num_warps = c.block_r * c.block_c >= 2048 ? 8 : 4;
+  rt::launch(batch_norm_fwd_kernel, cfg, args, x.device());
+  if (update && !rm_c.is_same(rm)) rm.copy_(rm_c);
+  if (update && !rv_c.is_same(rv)) rv.copy_(rv_c);
+  if (y.defined() && !y_use.is_same(y)) y.copy_(y_use);
+  if (!y.defined()) y = y_use;
+  if (save_mean.defined()) {
+    sm.finish();
+    si.finish();
+  } else {
+    save_mean = mean_use;
+    save_invstd = invstd_use;
+  }
+}
+
+OpRecord rec_bn{"native_batch_norm"}, rec_bn_out{"native_batch_norm.out"};
+OpRecord rec_bnl{"_native_batch_norm_legit"}, rec_bnl_out{"_native_batch_norm_legit.out"};
+OpRecord rec_bnl_ns{"_native_batch_norm_legit.no_stats"}, rec_bnl_ns_out{"_native_batch_norm_legit.no_stats_out"};
+OpRecord rec_bnl_nt{"_native_batch_norm_legit_no_training"}, rec_bnl_nt_out{"_native_batch_norm_legit_no_training.out"};
+OpRecord rec_bn_bwd{"native_batch_norm_backward"}, rec_bn_bwd_out{"native_batch_norm_backward.out"};
+OpRecord rec_cudnn_bn{"cudnn_batch_norm"}, rec_cudnn_bn_bwd{"cudnn_batch_norm_backward"};
+
+Tensor3 aten_batch_norm(const at::Tensor& x, const std::optional<at::Tensor>& w, const std::optional<at::Tensor>& b,
+                        const std::optional<at::Tensor>& rm, const std::optional<at::Tensor>& rv, bool train,
+                        double momentum, double eps) {
+  if (x.is_cuda()) return at::cuda::native_batch_norm(x, w, b, rm, rv, train, momentum, eps);
+  return at::cpu::native_batch_norm(x, w, b, rm, rv, train, momentum, eps);
+}
+
+Tensor3 batch_norm(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                   const std::optional<at::Tensor>& bias, const std::optional<at::Tensor>& running_mean,
+                   const std::optional<at::Tensor>& running_var, bool train, double momentum, double eps) {
+  if (const char* why =
+          bn_why_unsupported({&input, &opt(weight), &opt(bias), &opt(running_mean), &opt(running_var)})) {
+    record(rec_bn, true, why);
+    return aten_batch_norm(input, weight, bias, running_mean, running_var, train, momentum, eps);
+  }
+  record(rec_bn);
+  at::Tensor y, mean, invstd;
+  batch_norm_into(y, mean, invstd, input, opt(weight), opt(bias), opt(running_mean), opt(running_var), train, momentum,
+                  eps);
+  return {y, mean, invstd};
+}
+
+// The out= forms: written through batch_norm_into, or ATen's result copied (fallback).
+Tensor3Ref batch_norm_out_impl(OpRecord& rec, const at::Tensor& input, const at::Tensor& w, const at::Tensor& b,
+                               const at::Tensor& rm, const at::Tensor& rv, bool train, double momentum, double eps,
+                               at::Tensor& out, at::Tensor& save_mean, at::Tensor& save_invstd) {
+  if (const char* why = bn_why_unsupported({&input, &w, &b, &rm, &rv})) {
+    record(rec, true, why);
+    return copy_outs(aten_batch_norm(input, w, b, rm, rv, train, momentum, eps), out, save_mean, save_invstd);
+  }
+  record(rec);
+  batch_norm_into(out, save_mean, save_invstd, input, w, b, rm, rv, train, momentum, eps);
+  return {out, save_mean, save_invstd};
+}
+
+Tensor3Ref batch_norm_out(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                          const std::optional<at::Tensor>& bias, const std::optional<at::Tensor>& running_mean,
+                          const std::optional<at::Tensor>& running_var, bool train, double momentum, double eps,
+                          at::Tensor& out, at::Tensor& save_mean, at::Tensor& save_invstd) {
+  return batch_norm_out_impl(rec_bn_out, input, opt(weight), opt(bias), opt(running_mean), opt(running_var), train,
+                             momentum, eps, out, save_mean, save_invstd);
+}
+
+Tensor3 batch_norm_legit(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                         const std::optional<at::Tensor>& bias, at::Tensor& running_mean, at::Tensor& running_var,
+                         bool train, double momentum, double eps) {
+  if (const char* why = bn_why_unsupported({&input, &opt(weight), &opt(bias), &running_mean, &running_var})) {
+    record(rec_bnl, true, why);
+    if (input.is_cuda())
+      return at::cuda::_native_batch_norm_legit(input, weight, bias, running_mean, running_var, train, momentum, eps);
+    return at::cpu::_native_batch_norm_legit(input, weight, bias, running_mean, running_var, train, momentum, eps);
+  }
+  record(rec_bnl);
+  at::Tensor y, mean, invstd;
+  batch_norm_into(y, mean, invstd, input, opt(weight), opt(bias), running_mean, running_var, train, momentum, eps);
+  return {y, mean, invstd};
+}
+
+Tensor3Ref batch_norm_legit_out(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                                const std::optional<at::Tensor>& bias, at::Tensor& running_mean,
+                                at::Tensor& running_var, bool train, double momentum, double eps, at::Tensor& out,
+                                at::Tensor& save_mean, at::Tensor& save_invstd) {
+  return batch_norm_out_impl(rec_bnl_out, input, opt(weight), opt(bias), running_mean, running_var, train, momentum,
+                             eps, out, save_mean, save_invstd);
+}
+
+Tensor3 batch_norm_legit_no_stats(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                                  const std::optional<at::Tensor>& bias, bool train, double momentum, double eps) {
+  if (const char* why = bn_why_unsupported({&input, &opt(weight), &opt(bias)})) {
+    record(rec_bnl_ns, true, why);
+    if (input.is_cuda()) return at::cuda::_native_batch_norm_legit(input, weight, bias, train, momentum, eps);
+    return at::cpu::_native_batch_norm_legit(input, weight, bias, train, momentum, eps);
+  }
+  record(rec_bnl_ns);
+  at::Tensor y, mean, invstd;
+  batch_norm_into(y, mean, invstd, input, opt(weight), opt(bias), at::Tensor(), at::Tensor(), train, momentum, eps);
+  return {y, mean, invstd};
+}
+
+Tensor3Ref batch_norm_legit_no_stats_out(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                                         const std::optional<at::Tensor>& bias, bool train, double momentum,
+                                         double eps, at::Tensor& out, at::Tensor& save_mean, at::Tensor& save_invstd) {
+  return batch_norm_out_impl(rec_bnl_ns_out, input, opt(weight), opt(bias), at::Tensor(), at::Tensor(), train,
+                             momentum, eps, out, save_mean, save_invstd);
+}
+
+Tensor3 batch_norm_legit_no_training(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                                     const std::optional<at::Tensor>& bias, const at::Tensor& running_mean,
+                                     const at::Tensor& running_var, double momentum, double eps) {
+  if (const char* why = bn_why_unsupported({&input, &opt(weight), &opt(bias), &running_mean, &running_var})) {
+    record(rec_bnl_nt, true, why);
+    return at::compositeexplicitautograd::_native_batch_norm_legit_no_training(input, weight, bias, running_mean,
+                                                                               running_var, momentum, eps);
+  }
+  record(rec_bnl_nt);
+  at::Tensor y, mean, invstd;
+  batch_norm_into(y, mean, invstd, input, opt(weight), opt(bias), running_mean, running_var, false, momentum, eps);
+  return {y, mean, invstd};
+}
+
+Tensor3Ref batch_norm_legit_no_training_out(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                                            const std::optional<at::Tensor>& bias, const at::Tensor& running_mean,
+                                            const at::Tensor& running_var, double momentum, double eps,
+                                            at::Tensor& out0, at::Tensor& out1, at::Tensor& out2) {
+  return batch_norm_out_impl(rec_bnl_nt_out, input, opt(weight), opt(bias), running_mean, running_var, false,
+                             momentum, eps, out0, out1, out2);
+}
+
+// Gradients of batch_norm. Training: mean / invstd are the saved batch statistics; eval: they
+// come from the running stats (the saved ones are ignored, as ATen).
+Tensor3 batch_norm_bwd_impl(const at::Tensor& grad_out, const at::Tensor& input, const at::Tensor& w,
+                            const at::Tensor& rm, const at::Tensor& rv, const at::Tensor& save_mean,
+                            const at::Tensor& save_invstd, bool train, double eps, std::array<bool, 3> mask) {
+  const int64_t C = input.size(1);
+  TORCH_CHECK(!train || (save_mean.defined() && save_invstd.defined()),
+              "batch_norm backward: save_mean and save_invstd must be defined in training mode");
+  TORCH_CHECK(train || (rm.defined() && rv.defined()),
+              "batch_norm backward: running_mean and running_var must be defined in evaluation mode");
+  check_bn_param(w, "weight", C);
+  const at::Tensor& mean = train ? save_mean : rm;
+  const at::Tensor& var = train ? save_invstd : rv;
+  check_bn_param(mean, train ? "save_mean" : "running_mean", C);
+  check_bn_param(var, train ? "save_invstd" : "running_var", C);
+  at::Tensor dx, dw, db;
+  const auto param_opts = w.defined() ? w.options() : input.options();
+  if (mask[0]) dx = at::empty_like(input, input.suggest_memory_format());
+  if (mask[1]) dw = at::empty({C}, param_opts);
+  if (mask[2]) db = at::empty({C}, param_opts);
+  if (input.numel() == 0) {
+    if (dw.defined()) dw.zero_();
+    if (db.defined()) db.zero_();
+    return {dx, dw, db};
+  }
+  BnView vx, vd, vdx;
+  const at::Tensor x = bn_operand(input, vx);
+  const at::Tensor dy = bn_operand(grad_out, vd);
+  at::Tensor dx_use = dx;
+  if (dx.defined() && !bn_view(dx, vdx)) {
+    dx_use = at::empty(input.sizes(), input.options());
+    bn_view(dx_use, vdx);
+  }
+  const int64_t R = vx.B * vx.HW;
+  const BnConfig c = bn_config(R, C, vx.HW, x.is_cuda());
+  rt::KernelArgs args;
+  args_opt(args, dx_use);
+  args_opt(args, dw);
+  args_opt(args, db);
+  args.tensor(dy).tensor(x);
+  const at::Tensor mean_c = mean.contiguous();
+  const at::Tensor var_c = var.contiguous();
+  if (train) args.tensor(mean_c).tensor(var_c).none().none();
+  else args.none().none().tensor(mean_c).tensor(var_c);
+  const at::Tensor w_c = w.defined() ? w.contiguous() : w;
+  args_opt(args, w_c);
+  args.integer(R).integer(C).integer(vx.HW);
+  bn_strides(args, vx);
+  bn_strides(args, vd);
+  bn_strides(args, dx_use.defined() ? vdx : vx);
+  if (is_f64(x)) args.f64(eps); else args.f32(eps);
+  args.constant(train).constant(dx_use.defined()).constant(dw.defined()).constant(db.defined()).constant(w.defined());
+  args.constant(is_f64(x)).constant(c.block_r).constant(c.block_c);
+  args.constant(needs_int64(1, std::max({bn_span(vx), bn_span(vd), dx_use.defined() ? bn_span(vdx) : 0})));
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = ceil_div(C, c.block_c);
+  cfg.num_warps = c.block_r * c.block_c >= 2048 ? 8 : 4;
+  rt::launch(batch_norm_bwd_kernel, cfg, args, x.device());
+  if (dx.defined() && !dx_use.is_same(dx)) dx.copy_(dx_use);
+  return {dx, dw, db};
+}
+
+const char* bn_bwd_why(const at::Tensor& grad_out, const at::Tensor& input, const at::Tensor& w, const at::Tensor& rm,
+                       const at::Tensor& rv, const at::Tensor& sm, const at::Tensor& si) {
+  const char* why = bn_why_unsupported({&input, &grad_out, &w, &rm, &rv, &sm, &si});
+  if (!why && grad_out.scalar_type() != input.scalar_type()) why = "mixed dtypes";
+  return why;
+}
+
+Tensor3 batch_norm_bwd(const at::Tensor& grad_out, const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                       const std::optional<at::Tensor>& running_mean, const std::optional<at::Tensor>& running_var,
+                       const std::optional<at::Tensor>& save_mean, const std::optional<at::Tensor>& save_invstd,
+                       bool train, double eps, std::array<bool, 3> mask) {
+  if (const char* why = bn_bwd_why(grad_out, input, opt(weight), opt(running_mean), opt(running_var), opt(save_mean),
+                                   opt(save_invstd))) {
+    record(rec_bn_bwd, true, why);
+    if (input.is_cuda())
+      return at::cuda::native_batch_norm_backward(grad_out, input, weight, running_mean, running_var, save_mean,
+                                                  save_invstd, train, eps, mask);
+    return at::cpu::native_batch_norm_backward(grad_out, input, weight, running_mean, running_var, save_mean,
+                                               save_invstd, train, eps, mask);
+  }
+  record(rec_bn_bwd);
+  return batch_norm_bwd_impl(grad_out, input, opt(weight), opt(running_mean), opt(running_var), opt(save_mean),
+                             opt(save_invstd), train, eps, mask);
+}
+
+Tensor3Ref batch_norm_bwd_out(const at::Tensor& grad_out, const at::Tensor& input,
+                              const std::optional<at::Tensor>& weight, const std::optional<at::Tensor>& running_mean,
+                              const std::optional<at::Tensor>& running_var, const std::optional<at::Tensor>& save_mean,
+                              const std::optional<at::Tensor>& save_invstd, bool train, double eps,
+                              std::array<bool, 3> mask, at::Tensor& out0, at::Tensor& out1, at::Tensor& out2) {
+  const char* why = bn_bwd_why(grad_out, input, opt(weight), opt(running_mean), opt(running_var), opt(save_mean),
+                               opt(save_invstd));
+  record(rec_bn_bwd_out, why != nullptr, why);
+  return copy_outs(batch_norm_bwd(grad_out, input, weight, running_mean, running_var, save_mean, save_invstd, train,
+                                  eps, mask),
+                   out0, out1, out2);
+}
+
+// F.batch_norm / F.instance_norm reach cudnn_batch_norm on CUDA (aten::_batch_norm_impl_index
+// picks it for affine input of 3+ dims, except bf16 / fp64): the same kernels under cuDNN's
+// contract. Training saves mean and invstd (dtype of the weight); eval saves nothing (empty
+// tensors) and autograd then calls native_batch_norm_backward; the reserve space is empty.
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> cudnn_batch_norm(
+    const at::Tensor& input, const at::Tensor& weight, const std::optional<at::Tensor>& bias,
+    const std::optional<at::Tensor>& running_mean, const std::optional<at::Tensor>& running_var, bool train,
+    double momentum, double eps) {
+  if (const char* why =
+          bn_why_unsupported({&input, &weight, &opt(bias), &opt(running_mean), &opt(running_var)})) {
+    record(rec_cudnn_bn, true, why);
+    TORCH_CHECK(input.is_cuda(), "cudnn_batch_norm: no CPU kernel for these inputs (", why, ")");
+    return at::cuda::cudnn_batch_norm(input, weight, bias, running_mean, running_var, train, momentum, eps);
+  }
+  record(rec_cudnn_bn);
+  at::Tensor y, mean, invstd;
+  batch_norm_into(y, mean, invstd, input, weight, opt(bias), opt(running_mean), opt(running_var), train, momentum,
+                  eps);
+  const auto param_opts = weight.options();
+  if (train) {
+    mean = mean.to(param_opts.dtype());
+    invstd = invstd.to(param_opts.dtype());
+  } else {
+    mean = at::empty({0}, param_opts);
+    invstd = at::empty({0}, param_opts);
+  }
+  return {y, mean, invstd, at::empty({0}, input.options().dtype(c10::kByte))};
+}
+
+Tensor3 cudnn_batch_norm_bwd(const at::Tensor& input, const at::Tensor& grad_out, const at::Tensor& weight,
+                             const std::optional<at::Tensor>& running_mean,
+                             const std::optional<at::Tensor>& running_var, const std::optional<at::Tensor>& save_mean,
+                             const std::optional<at::Tensor>& save_var, double eps, const at::Tensor& reserve) {
+  if (const char* why = bn_bwd_why(grad_out, input, weight, opt(running_mean), opt(running_var), opt(save_mean),
+                                   opt(save_var))) {
+    record(rec_cudnn_bn_bwd, true, why);
+    TORCH_CHECK(input.is_cuda(), "cudnn_batch_norm_backward: no CPU kernel for these inputs (", why, ")");
+    return at::cuda::cudnn_batch_norm_backward(input, grad_out, weight, running_mean, running_var, save_mean,
+                                               save_var, eps, reserve);
+  }
+  record(rec_cudnn_bn_bwd);
+  return batch_norm_bwd_impl(grad_out, input, weight, opt(running_mean), opt(running_var), opt(save_mean),
+                             opt(save_var), true, eps, {true, true, true});
+}
+
 }  // namespace
 }  // namespace gemforge::ops
 
@@ -528,6 +959,18 @@ void add_norm_ops(std::vector<OpEntry>& t) {
   t.push_back(entry<&group_norm_out>(rec_gn_out));
   t.push_back(entry<&group_norm_bwd>(rec_gn_bwd));
   t.push_back(entry<&group_norm_bwd_out>(rec_gn_bwd_out));
+  t.push_back(entry<&batch_norm>(rec_bn));
+  t.push_back(entry<&batch_norm_out>(rec_bn_out));
+  t.push_back(entry<&batch_norm_legit>(rec_bnl));
+  t.push_back(entry<&batch_norm_legit_out>(rec_bnl_out));
+  t.push_back(entry<&batch_norm_legit_no_stats>(rec_bnl_ns));
+  t.push_back(entry<&batch_norm_legit_no_stats_out>(rec_bnl_ns_out));
+  t.push_back(entry<&batch_norm_legit_no_training>(rec_bnl_nt));
+  t.push_back(entry<&batch_norm_legit_no_training_out>(rec_bnl_nt_out));
+  t.push_back(entry<&batch_norm_bwd>(rec_bn_bwd));
+  t.push_back(entry<&batch_norm_bwd_out>(rec_bn_bwd_out));
+  t.push_back(entry<&cudnn_batch_norm>(rec_cudnn_bn));
+  t.push_back(entry<&cudnn_batch_norm_bwd>(rec_cudnn_bn_bwd));
 }
 
 }  // namespace gemforge
