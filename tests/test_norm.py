@@ -17,7 +17,7 @@ from conftest import DEVICE, LARGE, same_error
 COVERED_OPS = {"native_layer_norm", "native_layer_norm_backward", "_fused_rms_norm", "_fused_rms_norm_backward",
                "native_group_norm", "native_group_norm_backward", "native_batch_norm", "_native_batch_norm_legit",
                "_native_batch_norm_legit_no_training", "native_batch_norm_backward", "cudnn_batch_norm",
-               "cudnn_batch_norm_backward"}
+               "cudnn_batch_norm_backward", "_weight_norm_interface", "_weight_norm_interface_backward"}
 
 DTYPES = [torch.float32, torch.float16, torch.bfloat16, torch.float64]
 # relative error bound (Frobenius norm of the error over that of the reference) per dtype
@@ -665,3 +665,66 @@ def test_instance_norm_forward_backward(dtype):
     y = ran_gemforge_any(lambda: F.instance_norm(x, rm, rv, use_input_stats=False), BN_FWD)
     check(y, F.instance_norm(x.cpu().double(), rm.cpu().double(), rv.cpu().double(), use_input_stats=False), dtype,
           "instance_norm eval")
+
+
+# ---------------------------------------------------------------- weight_norm
+
+# (v shape, dim): dim 0 (rows) and the last dim (columns); several chunks per slice under the
+# interpreter ([2, 5000] dim 0, [70, 37] dim 1)
+WN_CASES = [((5, 7), 0), ((5, 7), 1), ((1, 1), 0), ((4, 3, 2, 3), 0), ((4, 3, 2, 3), 3), ((2, 5000), 0),
+            ((70, 37), 1), ((13, ), 0), ((3, 1), 1)]
+if LARGE:
+    WN_CASES += [((4096, 4096), 0), ((4096, 4096), 1)]
+
+
+def weight_norm_ref(v, g, dim):
+    dims = [d for d in range(v.dim()) if d != dim]
+    return v * (g / v.norm(2, dims, keepdim=True)) if dims else v * (g / v.abs())
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=ids)
+def test_weight_norm_forward_backward(dtype):
+    acc = torch.float64 if dtype == torch.float64 else torch.float32
+    for shape, dim in WN_CASES:
+        gshape = [1] * len(shape)
+        gshape[dim] = shape[dim]
+        v = rand(*shape, dtype=dtype).requires_grad_()
+        g = rand(*gshape, dtype=dtype).requires_grad_()
+        # torch._weight_norm (what nn.utils.weight_norm calls) runs the fused interface for dim 0 / last
+        w = ran_gemforge(lambda: torch._weight_norm(v, g, dim), ["_weight_norm_interface"])
+        dw = rand(*shape, dtype=dtype)
+        ran_gemforge(lambda: w.backward(dw), ["_weight_norm_interface_backward"])
+        v64, g64 = leaf64(v), leaf64(g)
+        ref = weight_norm_ref(v64, g64, dim)
+        ref.backward(dw.cpu().double())
+        what = f"weight_norm {shape} dim={dim}"
+        check(w, ref, dtype, what)
+        check(v.grad, v64.grad, dtype, what + " grad v", floor=dw.norm().item())
+        check(g.grad, g64.grad, dtype, what + " grad g")
+        # the saved norms: fp32 for half types (as ATen)
+        w2, norms = ran_gemforge(lambda: torch.ops.aten._weight_norm_interface(v.detach(), g.detach(), dim),
+                                 ["_weight_norm_interface"])
+        dims = [d for d in range(len(shape)) if d != dim]
+        check(norms, v64.detach().norm(2, dims, keepdim=True) if dims else v64.detach().abs(), acc, what + " norms")
+        outs = (torch.empty(0, device=DEVICE, dtype=dtype), torch.empty(0, device=DEVICE, dtype=acc))
+        ran_gemforge(lambda: torch.ops.aten._weight_norm_interface.out(v.detach(), g.detach(), dim, out0=outs[0],
+                                                                       out1=outs[1]), ["_weight_norm_interface.out"])
+        torch.testing.assert_close(outs[0], w2)
+        torch.testing.assert_close(outs[1], norms)
+        outs = (torch.empty(0, device=DEVICE, dtype=dtype), torch.empty(0, device=DEVICE, dtype=dtype))
+        ran_gemforge(lambda: torch.ops.aten._weight_norm_interface_backward.out(
+            dw, v.detach(), g.detach(), norms, dim, out0=outs[0], out1=outs[1]),
+            ["_weight_norm_interface_backward.out"])
+        check(outs[0], v64.grad, dtype, what + " out grad v", floor=dw.norm().item())
+        check(outs[1], g64.grad, dtype, what + " out grad g")
+
+
+def test_weight_norm_module_and_errors():
+    lin = torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(6, 4).to(DEVICE))
+    x = torch.randn(3, 6, device=DEVICE)
+    y = ran_gemforge(lambda: lin(x), ["_weight_norm_interface"])
+    ref = x @ weight_norm_ref(lin.parametrizations.weight.original1.detach(),
+                              lin.parametrizations.weight.original0.detach(), 0).t() + lin.bias.detach()
+    check(y, ref, torch.float32, "module")
+    v, g = torch.randn(4, 3, 2, device=DEVICE), torch.randn(1, 3, 1, device=DEVICE)
+    same_error(lambda: torch.ops.aten._weight_norm_interface(v, g, 1), message=False)

@@ -1,4 +1,5 @@
-// Normalization, forward and backward: layer_norm, rms_norm, group_norm, batch_norm (issue 4).
+// Normalization, forward and backward: layer_norm, rms_norm, group_norm, batch_norm, weight_norm
+// (issue 4).
 // Kernels: python/gemforge/kernels/norm.py. layer/rms/group_norm see their input as M contiguous
 // rows of N elements normalized per row; batch_norm reduces per channel over (batch, spatial)
 // (see the kernel module's docstrings).
@@ -13,6 +14,10 @@
 #include <ATen/ops/_native_batch_norm_legit_cpu_dispatch.h>
 #include <ATen/ops/_native_batch_norm_legit_cuda_dispatch.h>
 #include <ATen/ops/_native_batch_norm_legit_no_training_compositeexplicitautograd_dispatch.h>
+#include <ATen/ops/_weight_norm_interface_backward_cpu_dispatch.h>
+#include <ATen/ops/_weight_norm_interface_backward_cuda_dispatch.h>
+#include <ATen/ops/_weight_norm_interface_cpu_dispatch.h>
+#include <ATen/ops/_weight_norm_interface_cuda_dispatch.h>
 #include <ATen/ops/cudnn_batch_norm_backward_cuda_dispatch.h>
 #include <ATen/ops/cudnn_batch_norm_cuda_dispatch.h>
 #include <ATen/ops/empty_like.h>
@@ -942,6 +947,132 @@ Tensor3 cudnn_batch_norm_bwd(const at::Tensor& input, const at::Tensor& grad_out
                              opt(save_var), true, eps, {true, true, true});
 }
 
+
+// ---------------------------------------------------------------- weight_norm
+
+// aten::_weight_norm (CompositeImplicitAutograd) calls _weight_norm_interface for dim 0 or the
+// last dim; autograd then calls _weight_norm_interface_backward. v and g are used contiguous.
+OpRecord rec_wn{"_weight_norm_interface"}, rec_wn_out{"_weight_norm_interface.out"};
+OpRecord rec_wn_bwd{"_weight_norm_interface_backward"}, rec_wn_bwd_out{"_weight_norm_interface_backward.out"};
+
+rt::KernelHandle weight_norm_fwd_kernel{"gemforge.kernels.norm", "weight_norm_fwd_kernel"};
+rt::KernelHandle weight_norm_bwd_kernel{"gemforge.kernels.norm", "weight_norm_bwd_kernel"};
+
+// The K kept slices of J elements and their strides in a contiguous v; config of both kernels.
+struct WnShape {
+  int64_t K, J, s_k, s_j, block_k, block_j;
+};
+
+WnShape wn_shape(const at::Tensor& v, const at::Tensor& g, int64_t dim) {
+  TORCH_CHECK(dim == 0 || dim == v.dim() - 1, "fused kernels can only be applied for first or last dim");
+  WnShape s;
+  s.K = v.dim() == 0 ? 1 : v.size(dim);
+  s.J = s.K == 0 ? 0 : v.numel() / s.K;
+  TORCH_CHECK(g.numel() == s.K, "weight_norm: g should have ", s.K, " elements, got ", g.numel());
+  const bool rows = dim == 0;
+  s.s_k = rows ? s.J : 1;
+  s.s_j = rows ? 1 : s.K;
+  const bool cuda = v.is_cuda();
+  if (rows) {  // slices contiguous: long chunks along j
+    s.block_j = std::min<int64_t>(next_pow2(s.J), cuda ? 1024 : 4096);
+    s.block_k = std::min<int64_t>(next_pow2(s.K), std::max<int64_t>(1, (cuda ? 2048 : 4096) / s.block_j));
+  } else {  // slices are columns: wide blocks of them (adjacent in memory)
+    s.block_k = std::min<int64_t>(next_pow2(s.K), cuda ? 64 : 256);
+    s.block_j = std::min<int64_t>(next_pow2(s.J), std::max<int64_t>(1, 4096 / s.block_k));
+  }
+  return s;
+}
+
+std::tuple<at::Tensor, at::Tensor> aten_weight_norm(const at::Tensor& v, const at::Tensor& g, int64_t dim) {
+  if (v.is_cuda()) return at::cuda::_weight_norm_interface(v, g, dim);
+  return at::cpu::_weight_norm_interface(v, g, dim);
+}
+
+const char* wn_why(std::initializer_list<const at::Tensor*> ts) {
+  const char* why = bn_why_unsupported(ts);
+  if (!why && (*ts.begin())->dim() == 0) why = "0-d";
+  return why;
+}
+
+std::tuple<at::Tensor, at::Tensor> weight_norm(const at::Tensor& v_in, const at::Tensor& g_in, int64_t dim) {
+  if (const char* why = wn_why({&v_in, &g_in})) {
+    record(rec_wn, true, why);
+    return aten_weight_norm(v_in, g_in, dim);
+  }
+  record(rec_wn);
+  const WnShape s = wn_shape(v_in, g_in, dim);
+  const at::Tensor v = v_in.contiguous();
+  const at::Tensor g = g_in.contiguous();
+  at::Tensor w = at::empty(v.sizes(), v.options());
+  at::Tensor norms = at::empty(g.sizes(), g.options().dtype(acc_type(g)));
+  if (s.K == 0) return {w, norms};
+  rt::KernelArgs args;
+  args.tensor(w).tensor(norms).tensor(v).tensor(g);
+  args.integer(s.K).integer(s.J).integer(s.s_k).integer(s.s_j);
+  args.constant(is_f64(v)).constant(s.block_k).constant(s.block_j).constant(needs_int64(1, v.numel()));
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = ceil_div(s.K, s.block_k);
+  cfg.num_warps = 4;
+  rt::launch(weight_norm_fwd_kernel, cfg, args, v.device());
+  return {w, norms};
+}
+
+std::tuple<at::Tensor&, at::Tensor&> weight_norm_out(const at::Tensor& v, const at::Tensor& g, int64_t dim,
+                                                     at::Tensor& out0, at::Tensor& out1) {
+  const char* why = wn_why({&v, &g});
+  record(rec_wn_out, why != nullptr, why);
+  auto [w, norms] = weight_norm(v, g, dim);
+  at::native::resize_output(out0, w.sizes());
+  at::native::resize_output(out1, norms.sizes());
+  out0.copy_(w);
+  out1.copy_(norms);
+  return {out0, out1};
+}
+
+std::tuple<at::Tensor, at::Tensor> weight_norm_bwd(const at::Tensor& grad_w_in, const at::Tensor& v_in,
+                                                   const at::Tensor& g_in, const at::Tensor& norms_in, int64_t dim) {
+  const char* why = wn_why({&v_in, &grad_w_in, &g_in, &norms_in});
+  if (!why && grad_w_in.scalar_type() != v_in.scalar_type()) why = "mixed dtypes";
+  if (why) {
+    record(rec_wn_bwd, true, why);
+    if (v_in.is_cuda()) return at::cuda::_weight_norm_interface_backward(grad_w_in, v_in, g_in, norms_in, dim);
+    return at::cpu::_weight_norm_interface_backward(grad_w_in, v_in, g_in, norms_in, dim);
+  }
+  record(rec_wn_bwd);
+  const WnShape s = wn_shape(v_in, g_in, dim);
+  TORCH_CHECK(norms_in.numel() == s.K, "weight_norm backward: saved_norms should have ", s.K, " elements");
+  TORCH_CHECK(grad_w_in.sizes() == v_in.sizes(), "weight_norm backward: grad_w and saved_v differ in shape");
+  const at::Tensor v = v_in.contiguous();
+  const at::Tensor g = g_in.contiguous();
+  const at::Tensor gw = grad_w_in.contiguous();
+  const at::Tensor norms = norms_in.contiguous();
+  at::Tensor grad_v = at::empty(v.sizes(), v.options());
+  at::Tensor grad_g = at::empty(g.sizes(), g.options());
+  if (s.K == 0) return {grad_v, grad_g};
+  rt::KernelArgs args;
+  args.tensor(grad_v).tensor(grad_g).tensor(gw).tensor(v).tensor(g).tensor(norms);
+  args.integer(s.K).integer(s.J).integer(s.s_k).integer(s.s_j);
+  args.constant(is_f64(v)).constant(s.block_k).constant(s.block_j).constant(needs_int64(1, v.numel()));
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = ceil_div(s.K, s.block_k);
+  cfg.num_warps = 4;
+  rt::launch(weight_norm_bwd_kernel, cfg, args, v.device());
+  return {grad_v, grad_g};
+}
+
+std::tuple<at::Tensor&, at::Tensor&> weight_norm_bwd_out(const at::Tensor& grad_w, const at::Tensor& v,
+                                                         const at::Tensor& g, const at::Tensor& norms, int64_t dim,
+                                                         at::Tensor& out0, at::Tensor& out1) {
+  const char* why = wn_why({&v, &grad_w, &g, &norms});
+  record(rec_wn_bwd_out, why != nullptr, why);
+  auto [gv, gg] = weight_norm_bwd(grad_w, v, g, norms, dim);
+  at::native::resize_output(out0, gv.sizes());
+  at::native::resize_output(out1, gg.sizes());
+  out0.copy_(gv);
+  out1.copy_(gg);
+  return {out0, out1};
+}
+
 }  // namespace
 }  // namespace gemforge::ops
 
@@ -971,6 +1102,10 @@ void add_norm_ops(std::vector<OpEntry>& t) {
   t.push_back(entry<&batch_norm_bwd_out>(rec_bn_bwd_out));
   t.push_back(entry<&cudnn_batch_norm>(rec_cudnn_bn));
   t.push_back(entry<&cudnn_batch_norm_bwd>(rec_cudnn_bn_bwd));
+  t.push_back(entry<&weight_norm>(rec_wn));
+  t.push_back(entry<&weight_norm_out>(rec_wn_out));
+  t.push_back(entry<&weight_norm_bwd>(rec_wn_bwd));
+  t.push_back(entry<&weight_norm_bwd_out>(rec_wn_bwd_out));
 }
 
 }  // namespace gemforge

@@ -356,3 +356,68 @@ def batch_norm_bwd_kernel(dx, dw, db, dy, x, mean, invstd, run_mean, run_var, w,
                 g = g - m_dy[None, :] - xh * m_dyx[None, :]
             out = g * scale[None, :]
             tl.store(dx + _bn_offsets(r, ch, HW, sdx_b, sdx_c, sdx_hw), out.to(dx.dtype.element_ty), mask=mask)
+
+
+# ---------------------------------------------------------------- weight_norm
+# v is seen as K kept slices (dim 0: rows; last dim: columns) of J elements each, at offsets
+# k * s_k + j * s_j; one program per block of slices.
+
+
+@triton.jit
+def weight_norm_fwd_kernel(w, norms, v, g, K, J, s_k, s_j, F64: tl.constexpr, BLOCK_K: tl.constexpr,
+                           BLOCK_J: tl.constexpr, INT64: tl.constexpr):
+    """norms = ||v||_2 per slice, w = v * g / norms."""
+    k = tl.program_id(0) * BLOCK_K + tl.arange(0, BLOCK_K)
+    k_mask = k < K
+    jj = tl.arange(0, BLOCK_J)
+    if INT64:
+        k = k.to(tl.int64)
+        jj = jj.to(tl.int64)
+    ss = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
+    for j0 in range(0, J, BLOCK_J):
+        j = j0 + jj
+        mask = k_mask[:, None] & (j < J)[None, :]
+        x = _acc(tl.load(v + k[:, None] * s_k + j[None, :] * s_j, mask=mask, other=0.0), F64)
+        ss += tl.sum(x * x, axis=1)
+    n = tl.sqrt(ss)
+    tl.store(norms + k, n.to(norms.dtype.element_ty), mask=k_mask)
+    scale = _acc(tl.load(g + k, mask=k_mask, other=0.0), F64) / n
+    for j0 in range(0, J, BLOCK_J):
+        j = j0 + jj
+        mask = k_mask[:, None] & (j < J)[None, :]
+        offs = k[:, None] * s_k + j[None, :] * s_j
+        x = _acc(tl.load(v + offs, mask=mask, other=0.0), F64)
+        tl.store(w + offs, (x * scale[:, None]).to(w.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def weight_norm_bwd_kernel(grad_v, grad_g, grad_w, v, g, norms, K, J, s_k, s_j, F64: tl.constexpr,
+                           BLOCK_K: tl.constexpr, BLOCK_J: tl.constexpr, INT64: tl.constexpr):
+    """grad_g = sum(grad_w * v) / norms; grad_v = g / norms * (grad_w - v * grad_g / norms)."""
+    k = tl.program_id(0) * BLOCK_K + tl.arange(0, BLOCK_K)
+    k_mask = k < K
+    jj = tl.arange(0, BLOCK_J)
+    if INT64:
+        k = k.to(tl.int64)
+        jj = jj.to(tl.int64)
+    s = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
+    for j0 in range(0, J, BLOCK_J):
+        j = j0 + jj
+        mask = k_mask[:, None] & (j < J)[None, :]
+        offs = k[:, None] * s_k + j[None, :] * s_j
+        gw = _acc(tl.load(grad_w + offs, mask=mask, other=0.0), F64)
+        x = _acc(tl.load(v + offs, mask=mask, other=0.0), F64)
+        s += tl.sum(gw * x, axis=1)
+    n = _acc(tl.load(norms + k, mask=k_mask, other=1.0), F64)
+    gg = s / n
+    tl.store(grad_g + k, gg.to(grad_g.dtype.element_ty), mask=k_mask)
+    scale = _acc(tl.load(g + k, mask=k_mask, other=0.0), F64) / n
+    coef = gg / n
+    for j0 in range(0, J, BLOCK_J):
+        j = j0 + jj
+        mask = k_mask[:, None] & (j < J)[None, :]
+        offs = k[:, None] * s_k + j[None, :] * s_j
+        gw = _acc(tl.load(grad_w + offs, mask=mask, other=0.0), F64)
+        x = _acc(tl.load(v + offs, mask=mask, other=0.0), F64)
+        out = scale[:, None] * (gw - x * coef[:, None])
+        tl.store(grad_v + offs, out.to(grad_v.dtype.element_ty), mask=mask)
