@@ -496,8 +496,14 @@ def test_native_batch_norm_overloads(dtype):
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=ids)
 def test_native_batch_norm_backward_masks_and_out(dtype):
+    # [70, 130]: the rows split over several programs under the interpreter (partial sums)
+    for shape in [(5, 3, 7), (70, 130)]:
+        _batch_norm_backward_masks_and_out(dtype, shape)
+
+
+def _batch_norm_backward_masks_and_out(dtype, shape):
+    C = shape[1]
     aten = torch.ops.aten
-    shape, C = (5, 3, 7), 3
     x = rand(*shape, dtype=dtype, shift=1.0)
     w = rand(C, dtype=dtype)
     rm, rv = rand(C, dtype=dtype), (torch.rand(C, device=DEVICE) + 0.5).to(dtype)
@@ -509,13 +515,15 @@ def test_native_batch_norm_backward_masks_and_out(dtype):
         F.batch_norm(x64, rm.cpu().double(), rv.cpu().double(), w64, b64, train, 0.1, 1e-5).backward(
             dy.cpu().double())
         refs = (x64.grad, w64.grad, b64.grad)
+        # the input gradient cancels to ~0 in training: its error is measured against |dy| * max|w| * max invstd
+        invstd = si if train else (rv.double() + 1e-5).rsqrt()
+        dx_floor = dy.double().norm().item() * w.double().abs().max().item() * invstd.double().max().item()
         for mask in ([True, True, True], [True, False, False], [False, True, False], [False, False, True]):
             got = ran_gemforge(lambda: aten.native_batch_norm_backward(dy, x, w, rm, rv, sm, si, train, 1e-5, mask),
                                ["native_batch_norm_backward"])
             for m, g, r in zip(mask, got, refs):
                 if m:
-                    check(g, r, dtype, f"train={train} mask {mask}", floor=dy.norm().item() * 10 if r is refs[0]
-                          else 0.0)
+                    check(g, r, dtype, f"train={train} mask {mask}", floor=dx_floor if r is refs[0] else 0.0)
                 else:
                     assert g is None
         outs = [torch.empty(0, device=DEVICE, dtype=dtype) for _ in range(3)]
@@ -523,7 +531,7 @@ def test_native_batch_norm_backward_masks_and_out(dtype):
                                                                  [True, True, True], out0=outs[0], out1=outs[1],
                                                                  out2=outs[2]), ["native_batch_norm_backward.out"])
         for g, r in zip(outs, refs):
-            check(g, r, dtype, f"train={train} out", floor=dy.norm().item() * 10 if r is refs[0] else 0.0)
+            check(g, r, dtype, f"train={train} out", floor=dx_floor if r is refs[0] else 0.0)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float16], ids=ids)
@@ -548,7 +556,7 @@ def test_cudnn_batch_norm_ops(dtype):
                               ["cudnn_batch_norm_backward"])
     x64, w64, b64 = leaf64(x), leaf64(w), leaf64(b)
     F.batch_norm(x64, None, None, w64, b64, True, 0.1, 1e-5).backward(dy.cpu().double())
-    check(dx, x64.grad, dtype, "dx", floor=dy.norm().item() * 10)
+    check(dx, x64.grad, dtype, "dx", floor=dy.double().norm().item() * w.abs().max().item() * si.max().item())
     check(dw, w64.grad, torch.float32, "dw")
     check(db, b64.grad, torch.float32, "db")
     # eval: no saved statistics
@@ -699,7 +707,7 @@ def test_weight_norm_forward_backward(dtype):
         ref.backward(dw.cpu().double())
         what = f"weight_norm {shape} dim={dim}"
         check(w, ref, dtype, what)
-        check(v.grad, v64.grad, dtype, what + " grad v", floor=dw.norm().item())
+        check(v.grad, v64.grad, dtype, what + " grad v")
         check(g.grad, g64.grad, dtype, what + " grad g")
         # the saved norms: fp32 for half types (as ATen)
         w2, norms = ran_gemforge(lambda: torch.ops.aten._weight_norm_interface(v.detach(), g.detach(), dim),
@@ -715,7 +723,7 @@ def test_weight_norm_forward_backward(dtype):
         ran_gemforge(lambda: torch.ops.aten._weight_norm_interface_backward.out(
             dw, v.detach(), g.detach(), norms, dim, out0=outs[0], out1=outs[1]),
             ["_weight_norm_interface_backward.out"])
-        check(outs[0], v64.grad, dtype, what + " out grad v", floor=dw.norm().item())
+        check(outs[0], v64.grad, dtype, what + " out grad v")
         check(outs[1], g64.grad, dtype, what + " out grad g")
 
 

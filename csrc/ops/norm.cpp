@@ -573,12 +573,16 @@ at::Tensor bn_operand(const at::Tensor& t, BnView& v) {
 }
 
 // Channel blocks x row chunks: [N, C] input takes wide channel blocks (adjacent in memory),
-// spatial input one long chunk of rows (adjacent along HW) for few channels.
+// spatial input one long chunk of rows (adjacent along HW) for few channels. With few channel
+// blocks the rows are split over several programs (split > 1: two launches, partial statistics
+// in a [split, C] workspace). Under the interpreter 4 programs are wanted, so that small test
+// shapes take the split path.
 struct BnConfig {
-  int64_t block_r, block_c;
+  int64_t block_r, block_c, split, rows_per_split;
 };
 
-BnConfig bn_config(int64_t R, int64_t C, int64_t HW, bool cuda) {
+BnConfig bn_config(int64_t R, int64_t C, int64_t HW, const c10::Device& device) {
+  const bool cuda = device.is_cuda();
   const int64_t tile = 4096;
   BnConfig c;
   if (HW == 1) {
@@ -588,6 +592,13 @@ BnConfig bn_config(int64_t R, int64_t C, int64_t HW, bool cuda) {
     c.block_r = std::min<int64_t>(next_pow2(R), tile);
     c.block_c = std::min<int64_t>(next_pow2(C), std::max<int64_t>(1, tile / c.block_r));
   }
+  const int64_t col_blocks = ceil_div(C, c.block_c);
+  const int64_t target = cuda ? 2 * rt::device_info(device.index()).sm_count : 4;
+  c.split = 1;
+  if (col_blocks < target && R > c.block_r)
+    c.split = std::min(ceil_div(target, col_blocks), ceil_div(R, c.block_r));
+  c.rows_per_split = ceil_div(ceil_div(R, c.split), c.block_r) * c.block_r;
+  c.split = ceil_div(R, c.rows_per_split);
   return c;
 }
 
@@ -654,26 +665,39 @@ void batch_norm_into(at::Tensor& y, at::Tensor& save_mean, at::Tensor& save_invs
   const at::Tensor rm_c = rm.defined() ? rm.contiguous() : rm;
   const at::Tensor rv_c = rv.defined() ? rv.contiguous() : rv;
   const int64_t R = vx.B * vx.HW;
-  const BnConfig c = bn_config(R, C, vx.HW, x.is_cuda());
+  const BnConfig c = bn_config(R, C, vx.HW, x.device());
+  const bool split = train && c.split > 1;  // eval needs no statistics: one launch
   const at::Tensor w_c = w.defined() ? w.contiguous() : w;
   const at::Tensor b_c = b.defined() ? b.contiguous() : b;
+  at::Tensor part_mean, part_m2;
+  if (split) {
+    part_mean = at::empty({c.split, C}, stat_opts);
+    part_m2 = at::empty({c.split, C}, stat_opts);
+  }
+  const bool i64 = needs_int64(1, std::max(bn_span(vx), bn_span(vy)));
   // (KernelArgs keeps pointers to the tensors: every one passed is a named local)
-  rt::KernelArgs args;
-  args.tensor(y_use).tensor(mean_use).tensor(invstd_use);
-  if (train && !update) args.none().none(); else args.tensor(rm_c).tensor(rv_c);
-  args.tensor(x);
-  args_opt(args, w_c);
-  args_opt(args, b_c);
-  args.integer(R).integer(C).integer(vx.HW);
-  bn_strides(args, vx);
-  bn_strides(args, vy);
-  if (is_f64(x)) args.f64(momentum).f64(eps); else args.f32(momentum).f32(eps);
-  args.constant(train).constant(update).constant(w.defined()).constant(b.defined()).constant(is_f64(x));
-  args.constant(c.block_r).constant(c.block_c).constant(needs_int64(1, std::max(bn_span(vx), bn_span(vy))));
-  rt::LaunchConfig cfg;
-  cfg.grid[0] = ceil_div(C, c.block_c);
-  cfg.num_warps = c.block_r * c.block_c >= 2048 ? 8 : 4;
-  rt::launch(batch_norm_fwd_kernel, cfg, args, x.device());
+  for (int phase = split ? 0 : 1; phase < 2; ++phase) {
+    rt::KernelArgs args;
+    args.tensor(y_use).tensor(mean_use).tensor(invstd_use);
+    if (train && !update) args.none().none(); else args.tensor(rm_c).tensor(rv_c);
+    args.tensor(x);
+    args_opt(args, w_c);
+    args_opt(args, b_c);
+    args_opt(args, part_mean);
+    args_opt(args, part_m2);
+    args.integer(R).integer(C).integer(vx.HW);
+    bn_strides(args, vx);
+    bn_strides(args, vy);
+    args.integer(c.rows_per_split).integer(c.split);
+    if (is_f64(x)) args.f64(momentum).f64(eps); else args.f32(momentum).f32(eps);
+    args.constant(phase).constant(split).constant(train).constant(update).constant(w.defined()).constant(b.defined());
+    args.constant(is_f64(x)).constant(c.block_r).constant(c.block_c).constant(i64);
+    rt::LaunchConfig cfg;
+    cfg.grid[0] = ceil_div(C, c.block_c);
+    cfg.grid[1] = c.split;
+    cfg.num_warps = c.block_r * c.block_c >= 2048 ? 8 : 4;
+    rt::launch(batch_norm_fwd_kernel, cfg, args, x.device());
+  }
   if (update && !rm_c.is_same(rm)) rm.copy_(rm_c);
   if (update && !rv_c.is_same(rv)) rv.copy_(rv_c);
   if (y.defined() && !y_use.is_same(y)) y.copy_(y_use);
@@ -836,30 +860,45 @@ Tensor3 batch_norm_bwd_impl(const at::Tensor& grad_out, const at::Tensor& input,
     bn_view(dx_use, vdx);
   }
   const int64_t R = vx.B * vx.HW;
-  const BnConfig c = bn_config(R, C, vx.HW, x.is_cuda());
-  rt::KernelArgs args;
-  args_opt(args, dx_use);
-  args_opt(args, dw);
-  args_opt(args, db);
-  args.tensor(dy).tensor(x);
+  const BnConfig c = bn_config(R, C, vx.HW, x.device());
+  // eval without weight / bias gradients needs no sums: one launch
+  const bool split = c.split > 1 && (train || dw.defined() || db.defined());
   const at::Tensor mean_c = mean.contiguous();
   const at::Tensor var_c = var.contiguous();
-  if (train) args.tensor(mean_c).tensor(var_c).none().none();
-  else args.none().none().tensor(mean_c).tensor(var_c);
   const at::Tensor w_c = w.defined() ? w.contiguous() : w;
-  args_opt(args, w_c);
-  args.integer(R).integer(C).integer(vx.HW);
-  bn_strides(args, vx);
-  bn_strides(args, vd);
-  bn_strides(args, dx_use.defined() ? vdx : vx);
-  if (is_f64(x)) args.f64(eps); else args.f32(eps);
-  args.constant(train).constant(dx_use.defined()).constant(dw.defined()).constant(db.defined()).constant(w.defined());
-  args.constant(is_f64(x)).constant(c.block_r).constant(c.block_c);
-  args.constant(needs_int64(1, std::max({bn_span(vx), bn_span(vd), dx_use.defined() ? bn_span(vdx) : 0})));
-  rt::LaunchConfig cfg;
-  cfg.grid[0] = ceil_div(C, c.block_c);
-  cfg.num_warps = c.block_r * c.block_c >= 2048 ? 8 : 4;
-  rt::launch(batch_norm_bwd_kernel, cfg, args, x.device());
+  at::Tensor part_dy, part_dyx;
+  if (split) {
+    part_dy = at::empty({c.split, C}, x.options().dtype(acc_type(x)));
+    part_dyx = at::empty({c.split, C}, x.options().dtype(acc_type(x)));
+  }
+  const bool i64 = needs_int64(1, std::max({bn_span(vx), bn_span(vd), dx_use.defined() ? bn_span(vdx) : 0}));
+  for (int phase = split ? 0 : 1; phase < 2; ++phase) {
+    rt::KernelArgs args;
+    args_opt(args, dx_use);
+    args_opt(args, dw);
+    args_opt(args, db);
+    args.tensor(dy).tensor(x);
+    if (train) args.tensor(mean_c).tensor(var_c).none().none();
+    else args.none().none().tensor(mean_c).tensor(var_c);
+    args_opt(args, w_c);
+    args_opt(args, part_dy);
+    args_opt(args, part_dyx);
+    args.integer(R).integer(C).integer(vx.HW);
+    bn_strides(args, vx);
+    bn_strides(args, vd);
+    bn_strides(args, dx_use.defined() ? vdx : vx);
+    args.integer(c.rows_per_split).integer(c.split);
+    if (is_f64(x)) args.f64(eps); else args.f32(eps);
+    args.constant(phase).constant(split).constant(train).constant(dx_use.defined()).constant(dw.defined());
+    args.constant(db.defined()).constant(w.defined()).constant(is_f64(x)).constant(c.block_r).constant(c.block_c);
+    args.constant(i64);
+    rt::LaunchConfig cfg;
+    cfg.grid[0] = ceil_div(C, c.block_c);
+    // one split: a single program per channel block holds all rows
+    cfg.grid[1] = (split || dx_use.defined()) ? c.split : 1;
+    cfg.num_warps = c.block_r * c.block_c >= 2048 ? 8 : 4;
+    rt::launch(batch_norm_bwd_kernel, cfg, args, x.device());
+  }
   if (dx.defined() && !dx_use.is_same(dx)) dx.copy_(dx_use);
   return {dx, dw, db};
 }
