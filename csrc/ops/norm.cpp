@@ -1,6 +1,8 @@
-// Normalization, forward and backward: layer_norm, rms_norm, group_norm (issue 4).
-// Kernels: python/gemforge/kernels/norm.py. Each op sees its input as M contiguous rows of N
-// elements normalized per row (see the kernel module's docstring).
+// Normalization, forward and backward: layer_norm, rms_norm, group_norm, batch_norm, weight_norm
+// (issue 4).
+// Kernels: python/gemforge/kernels/norm.py. layer/rms/group_norm see their input as M contiguous
+// rows of N elements normalized per row; batch_norm reduces per channel over (batch, spatial)
+// (see the kernel module's docstrings).
 #define TORCH_ASSERT_ONLY_METHOD_OPERATORS
 #include "ops/op_utils.h"
 #include "registration/registry.h"
@@ -9,6 +11,20 @@
 #include <ATen/native/Resize.h>
 #include <ATen/native/layer_norm.h>
 #include <ATen/ops/_fused_rms_norm_backward_cuda_dispatch.h>
+#include <ATen/ops/_native_batch_norm_legit_cpu_dispatch.h>
+#include <ATen/ops/_native_batch_norm_legit_cuda_dispatch.h>
+#include <ATen/ops/_native_batch_norm_legit_no_training_compositeexplicitautograd_dispatch.h>
+#include <ATen/ops/_weight_norm_interface_backward_cpu_dispatch.h>
+#include <ATen/ops/_weight_norm_interface_backward_cuda_dispatch.h>
+#include <ATen/ops/_weight_norm_interface_cpu_dispatch.h>
+#include <ATen/ops/_weight_norm_interface_cuda_dispatch.h>
+#include <ATen/ops/cudnn_batch_norm_backward_cuda_dispatch.h>
+#include <ATen/ops/cudnn_batch_norm_cuda_dispatch.h>
+#include <ATen/ops/empty_like.h>
+#include <ATen/ops/native_batch_norm_backward_cpu_dispatch.h>
+#include <ATen/ops/native_batch_norm_backward_cuda_dispatch.h>
+#include <ATen/ops/native_batch_norm_cpu_dispatch.h>
+#include <ATen/ops/native_batch_norm_cuda_dispatch.h>
 #include <ATen/ops/_fused_rms_norm_compositeimplicitautograd_dispatch.h>
 #include <ATen/ops/_fused_rms_norm_cuda_dispatch.h>
 #include <ATen/ops/empty.h>
@@ -33,6 +49,8 @@ rt::KernelHandle norm_fwd_kernel{"gemforge.kernels.norm", "norm_fwd_kernel"};
 rt::KernelHandle norm_bwd_kernel{"gemforge.kernels.norm", "norm_bwd_kernel"};
 rt::KernelHandle norm_param_grad_kernel{"gemforge.kernels.norm", "norm_param_grad_kernel"};
 rt::KernelHandle group_norm_param_grad_kernel{"gemforge.kernels.norm", "group_norm_param_grad_kernel"};
+rt::KernelHandle batch_norm_fwd_kernel{"gemforge.kernels.norm", "batch_norm_fwd_kernel"};
+rt::KernelHandle batch_norm_bwd_kernel{"gemforge.kernels.norm", "batch_norm_bwd_kernel"};
 
 using Tensor3 = std::tuple<at::Tensor, at::Tensor, at::Tensor>;
 using Tensor3Ref = std::tuple<at::Tensor&, at::Tensor&, at::Tensor&>;
@@ -511,6 +529,589 @@ Tensor3Ref group_norm_bwd_out(const at::Tensor& grad_out, const at::Tensor& inpu
   return copy_outs(group_norm_bwd(grad_out, input, mean, rstd, weight, N, C, HxW, group, mask), out0, out1, out2);
 }
 
+
+// ---------------------------------------------------------------- batch_norm
+
+// Statistics per channel over (batch, spatial). The input [B, C, *spatial] is seen as [B, C, HW]
+// with strides (sb, sc, shw), which contiguous and channels-last tensors allow without a copy.
+struct BnView {
+  int64_t B = 0, C = 0, HW = 1, sb = 0, sc = 0, shw = 1;
+};
+
+// False when the spatial dims do not collapse into one stride.
+bool bn_view(const at::Tensor& t, BnView& v) {
+  v.B = t.size(0);
+  v.C = t.size(1);
+  v.sb = t.stride(0);
+  v.sc = t.stride(1);
+  v.HW = 1;
+  v.shw = 1;
+  int64_t expect = -1;  // the stride the next outer spatial dim must have
+  for (int64_t d = t.dim() - 1; d >= 2; --d) {
+    const int64_t n = t.size(d);
+    if (n == 1) continue;
+    if (expect == -1) v.shw = t.stride(d);
+    else if (t.stride(d) != expect) return false;
+    expect = t.stride(d) * n;
+    v.HW *= n;
+  }
+  return true;
+}
+
+// Largest element offset + 1 of a view (decides int64 offsets).
+int64_t bn_span(const BnView& v) {
+  if (v.B == 0 || v.C == 0 || v.HW == 0) return 0;
+  return (v.B - 1) * v.sb + (v.C - 1) * v.sc + (v.HW - 1) * v.shw + 1;
+}
+
+// The input as a view (contiguous copy when its spatial dims don't collapse).
+at::Tensor bn_operand(const at::Tensor& t, BnView& v) {
+  if (bn_view(t, v)) return t;
+  at::Tensor c = t.contiguous();
+  bn_view(c, v);
+  return c;
+}
+
+// Channel blocks x row chunks: [N, C] input takes wide channel blocks (adjacent in memory),
+// spatial input one long chunk of rows (adjacent along HW) for few channels. With few channel
+// blocks the rows are split over several programs (split > 1: two launches, partial statistics
+// in a [split, C] workspace). Under the interpreter 4 programs are wanted, so that small test
+// shapes take the split path.
+struct BnConfig {
+  int64_t block_r, block_c, split, rows_per_split;
+};
+
+BnConfig bn_config(int64_t R, int64_t C, int64_t HW, const c10::Device& device) {
+  const bool cuda = device.is_cuda();
+  const int64_t tile = 4096;
+  BnConfig c;
+  if (HW == 1) {
+    c.block_c = std::min<int64_t>(next_pow2(C), cuda ? 64 : 256);
+    c.block_r = std::min<int64_t>(next_pow2(R), std::max<int64_t>(1, tile / c.block_c));
+  } else {
+    c.block_r = std::min<int64_t>(next_pow2(R), tile);
+    c.block_c = std::min<int64_t>(next_pow2(C), std::max<int64_t>(1, tile / c.block_r));
+  }
+  const int64_t col_blocks = ceil_div(C, c.block_c);
+  const int64_t target = cuda ? 2 * rt::device_info(device.index()).sm_count : 4;
+  c.split = 1;
+  if (col_blocks < target && R > c.block_r)
+    c.split = std::min(ceil_div(target, col_blocks), ceil_div(R, c.block_r));
+  c.rows_per_split = ceil_div(ceil_div(R, c.split), c.block_r) * c.block_r;
+  c.split = ceil_div(R, c.rows_per_split);
+  return c;
+}
+
+void bn_strides(rt::KernelArgs& args, const BnView& v) { args.integer(v.sb).integer(v.sc).integer(v.shw); }
+
+void args_opt(rt::KernelArgs& args, const at::Tensor& t) {
+  if (t.defined()) args.tensor(t); else args.none();
+}
+
+// Why batch_norm's tensors go to ATen (weight, bias and running stats may have another float
+// dtype than the input, as ATen's mixed-precision batch_norm allows: the kernels cast them).
+const char* bn_why_unsupported(std::initializer_list<const at::Tensor*> ts) {
+  for (const at::Tensor* t : ts)
+    if (const char* why = unsupported(kFloats, {t})) return why;
+  const at::Tensor& x = **ts.begin();
+  for (const at::Tensor* t : ts)
+    if (t->defined() && t->device() != x.device()) return "device";
+  return nullptr;
+}
+
+void check_bn_param(const at::Tensor& t, const char* name, int64_t C) {
+  TORCH_CHECK(!t.defined() || t.numel() >= C, name, " should contain ", C, " elements not ", t.numel());
+}
+
+// Forward of every batch_norm overload. y, save_mean, save_invstd: allocated here when undefined,
+// else the caller's out= tensors (resized). Training: batch statistics, running stats (when
+// given) updated in place; eval: the running stats, saved as mean / invstd like ATen's CUDA kernel.
+void batch_norm_into(at::Tensor& y, at::Tensor& save_mean, at::Tensor& save_invstd, const at::Tensor& input,
+                     const at::Tensor& w, const at::Tensor& b, const at::Tensor& rm, const at::Tensor& rv, bool train,
+                     double momentum, double eps) {
+  const int64_t C = input.size(1);  // IndexError for 1-d input, as ATen
+  TORCH_CHECK(input.numel() > 0, "input tensor must have at least one element, but got input_sizes = ", input.sizes());
+  TORCH_CHECK(rm.defined() == rv.defined(), "running_mean and running_var must be both defined or both undefined");
+  TORCH_CHECK(train || rm.defined(), "batch_norm: running_mean and running_var must be defined in evaluation mode");
+  check_bn_param(w, "weight", C);
+  check_bn_param(b, "bias", C);
+  check_bn_param(rm, "running_mean", C);
+  check_bn_param(rv, "running_var", C);
+  BnView vx, vy;
+  const at::Tensor x = bn_operand(input, vx);
+  const auto stat_opts = input.options().dtype(acc_type(input));
+  // outputs: the caller's when usable as they are, else temporaries copied back
+  at::Tensor y_use, mean_use, invstd_use;
+  if (y.defined()) {
+    at::native::resize_output(y, input.sizes());
+    if (y.scalar_type() == input.scalar_type() && bn_view(y, vy)) y_use = y;
+  }
+  if (!y_use.defined()) {
+    y_use = at::empty_like(input, input.suggest_memory_format());
+    if (!bn_view(y_use, vy)) {
+      y_use = at::empty(input.sizes(), input.options());
+      bn_view(y_use, vy);
+    }
+  }
+  OutSlot sm, si;
+  if (save_mean.defined()) {
+    mean_use = sm.use(save_mean, {C}, stat_opts);
+    invstd_use = si.use(save_invstd, {C}, stat_opts);
+  } else {
+    mean_use = at::empty({C}, stat_opts);
+    invstd_use = at::empty({C}, stat_opts);
+  }
+  const bool update = train && rm.defined();
+  const at::Tensor rm_c = rm.defined() ? rm.contiguous() : rm;
+  const at::Tensor rv_c = rv.defined() ? rv.contiguous() : rv;
+  const int64_t R = vx.B * vx.HW;
+  const BnConfig c = bn_config(R, C, vx.HW, x.device());
+  const bool split = train && c.split > 1;  // eval needs no statistics: one launch
+  const at::Tensor w_c = w.defined() ? w.contiguous() : w;
+  const at::Tensor b_c = b.defined() ? b.contiguous() : b;
+  at::Tensor part_mean, part_m2;
+  if (split) {
+    part_mean = at::empty({c.split, C}, stat_opts);
+    part_m2 = at::empty({c.split, C}, stat_opts);
+  }
+  const bool i64 = needs_int64(1, std::max(bn_span(vx), bn_span(vy)));
+  // (KernelArgs keeps pointers to the tensors: every one passed is a named local)
+  for (int phase = split ? 0 : 1; phase < 2; ++phase) {
+    rt::KernelArgs args;
+    args.tensor(y_use).tensor(mean_use).tensor(invstd_use);
+    if (train && !update) args.none().none(); else args.tensor(rm_c).tensor(rv_c);
+    args.tensor(x);
+    args_opt(args, w_c);
+    args_opt(args, b_c);
+    args_opt(args, part_mean);
+    args_opt(args, part_m2);
+    args.integer(R).integer(C).integer(vx.HW);
+    bn_strides(args, vx);
+    bn_strides(args, vy);
+    args.integer(c.rows_per_split).integer(c.split);
+    if (is_f64(x)) args.f64(momentum).f64(eps); else args.f32(momentum).f32(eps);
+    args.constant(phase).constant(split).constant(train).constant(update).constant(w.defined()).constant(b.defined());
+    args.constant(is_f64(x)).constant(c.block_r).constant(c.block_c).constant(i64);
+    rt::LaunchConfig cfg;
+    cfg.grid[0] = ceil_div(C, c.block_c);
+    cfg.grid[1] = c.split;
+    cfg.num_warps = c.block_r * c.block_c >= 2048 ? 8 : 4;
+    rt::launch(batch_norm_fwd_kernel, cfg, args, x.device());
+  }
+  if (update && !rm_c.is_same(rm)) rm.copy_(rm_c);
+  if (update && !rv_c.is_same(rv)) rv.copy_(rv_c);
+  if (y.defined() && !y_use.is_same(y)) y.copy_(y_use);
+  if (!y.defined()) y = y_use;
+  if (save_mean.defined()) {
+    sm.finish();
+    si.finish();
+  } else {
+    save_mean = mean_use;
+    save_invstd = invstd_use;
+  }
+}
+
+OpRecord rec_bn{"native_batch_norm"}, rec_bn_out{"native_batch_norm.out"};
+OpRecord rec_bnl{"_native_batch_norm_legit"}, rec_bnl_out{"_native_batch_norm_legit.out"};
+OpRecord rec_bnl_ns{"_native_batch_norm_legit.no_stats"}, rec_bnl_ns_out{"_native_batch_norm_legit.no_stats_out"};
+OpRecord rec_bnl_nt{"_native_batch_norm_legit_no_training"}, rec_bnl_nt_out{"_native_batch_norm_legit_no_training.out"};
+OpRecord rec_bn_bwd{"native_batch_norm_backward"}, rec_bn_bwd_out{"native_batch_norm_backward.out"};
+OpRecord rec_cudnn_bn{"cudnn_batch_norm"}, rec_cudnn_bn_bwd{"cudnn_batch_norm_backward"};
+
+Tensor3 aten_batch_norm(const at::Tensor& x, const std::optional<at::Tensor>& w, const std::optional<at::Tensor>& b,
+                        const std::optional<at::Tensor>& rm, const std::optional<at::Tensor>& rv, bool train,
+                        double momentum, double eps) {
+  if (x.is_cuda()) return at::cuda::native_batch_norm(x, w, b, rm, rv, train, momentum, eps);
+  return at::cpu::native_batch_norm(x, w, b, rm, rv, train, momentum, eps);
+}
+
+Tensor3 batch_norm(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                   const std::optional<at::Tensor>& bias, const std::optional<at::Tensor>& running_mean,
+                   const std::optional<at::Tensor>& running_var, bool train, double momentum, double eps) {
+  if (const char* why =
+          bn_why_unsupported({&input, &opt(weight), &opt(bias), &opt(running_mean), &opt(running_var)})) {
+    record(rec_bn, true, why);
+    return aten_batch_norm(input, weight, bias, running_mean, running_var, train, momentum, eps);
+  }
+  record(rec_bn);
+  at::Tensor y, mean, invstd;
+  batch_norm_into(y, mean, invstd, input, opt(weight), opt(bias), opt(running_mean), opt(running_var), train, momentum,
+                  eps);
+  return {y, mean, invstd};
+}
+
+// The out= forms: written through batch_norm_into, or ATen's result copied (fallback).
+Tensor3Ref batch_norm_out_impl(OpRecord& rec, const at::Tensor& input, const at::Tensor& w, const at::Tensor& b,
+                               const at::Tensor& rm, const at::Tensor& rv, bool train, double momentum, double eps,
+                               at::Tensor& out, at::Tensor& save_mean, at::Tensor& save_invstd) {
+  if (const char* why = bn_why_unsupported({&input, &w, &b, &rm, &rv})) {
+    record(rec, true, why);
+    return copy_outs(aten_batch_norm(input, w, b, rm, rv, train, momentum, eps), out, save_mean, save_invstd);
+  }
+  record(rec);
+  batch_norm_into(out, save_mean, save_invstd, input, w, b, rm, rv, train, momentum, eps);
+  return {out, save_mean, save_invstd};
+}
+
+Tensor3Ref batch_norm_out(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                          const std::optional<at::Tensor>& bias, const std::optional<at::Tensor>& running_mean,
+                          const std::optional<at::Tensor>& running_var, bool train, double momentum, double eps,
+                          at::Tensor& out, at::Tensor& save_mean, at::Tensor& save_invstd) {
+  return batch_norm_out_impl(rec_bn_out, input, opt(weight), opt(bias), opt(running_mean), opt(running_var), train,
+                             momentum, eps, out, save_mean, save_invstd);
+}
+
+Tensor3 batch_norm_legit(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                         const std::optional<at::Tensor>& bias, at::Tensor& running_mean, at::Tensor& running_var,
+                         bool train, double momentum, double eps) {
+  if (const char* why = bn_why_unsupported({&input, &opt(weight), &opt(bias), &running_mean, &running_var})) {
+    record(rec_bnl, true, why);
+    if (input.is_cuda())
+      return at::cuda::_native_batch_norm_legit(input, weight, bias, running_mean, running_var, train, momentum, eps);
+    return at::cpu::_native_batch_norm_legit(input, weight, bias, running_mean, running_var, train, momentum, eps);
+  }
+  record(rec_bnl);
+  at::Tensor y, mean, invstd;
+  batch_norm_into(y, mean, invstd, input, opt(weight), opt(bias), running_mean, running_var, train, momentum, eps);
+  return {y, mean, invstd};
+}
+
+Tensor3Ref batch_norm_legit_out(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                                const std::optional<at::Tensor>& bias, at::Tensor& running_mean,
+                                at::Tensor& running_var, bool train, double momentum, double eps, at::Tensor& out,
+                                at::Tensor& save_mean, at::Tensor& save_invstd) {
+  return batch_norm_out_impl(rec_bnl_out, input, opt(weight), opt(bias), running_mean, running_var, train, momentum,
+                             eps, out, save_mean, save_invstd);
+}
+
+Tensor3 batch_norm_legit_no_stats(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                                  const std::optional<at::Tensor>& bias, bool train, double momentum, double eps) {
+  if (const char* why = bn_why_unsupported({&input, &opt(weight), &opt(bias)})) {
+    record(rec_bnl_ns, true, why);
+    if (input.is_cuda()) return at::cuda::_native_batch_norm_legit(input, weight, bias, train, momentum, eps);
+    return at::cpu::_native_batch_norm_legit(input, weight, bias, train, momentum, eps);
+  }
+  record(rec_bnl_ns);
+  at::Tensor y, mean, invstd;
+  batch_norm_into(y, mean, invstd, input, opt(weight), opt(bias), at::Tensor(), at::Tensor(), train, momentum, eps);
+  return {y, mean, invstd};
+}
+
+Tensor3Ref batch_norm_legit_no_stats_out(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                                         const std::optional<at::Tensor>& bias, bool train, double momentum,
+                                         double eps, at::Tensor& out, at::Tensor& save_mean, at::Tensor& save_invstd) {
+  return batch_norm_out_impl(rec_bnl_ns_out, input, opt(weight), opt(bias), at::Tensor(), at::Tensor(), train,
+                             momentum, eps, out, save_mean, save_invstd);
+}
+
+Tensor3 batch_norm_legit_no_training(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                                     const std::optional<at::Tensor>& bias, const at::Tensor& running_mean,
+                                     const at::Tensor& running_var, double momentum, double eps) {
+  if (const char* why = bn_why_unsupported({&input, &opt(weight), &opt(bias), &running_mean, &running_var})) {
+    record(rec_bnl_nt, true, why);
+    return at::compositeexplicitautograd::_native_batch_norm_legit_no_training(input, weight, bias, running_mean,
+                                                                               running_var, momentum, eps);
+  }
+  record(rec_bnl_nt);
+  at::Tensor y, mean, invstd;
+  batch_norm_into(y, mean, invstd, input, opt(weight), opt(bias), running_mean, running_var, false, momentum, eps);
+  return {y, mean, invstd};
+}
+
+Tensor3Ref batch_norm_legit_no_training_out(const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                                            const std::optional<at::Tensor>& bias, const at::Tensor& running_mean,
+                                            const at::Tensor& running_var, double momentum, double eps,
+                                            at::Tensor& out0, at::Tensor& out1, at::Tensor& out2) {
+  return batch_norm_out_impl(rec_bnl_nt_out, input, opt(weight), opt(bias), running_mean, running_var, false,
+                             momentum, eps, out0, out1, out2);
+}
+
+// Gradients of batch_norm. Training: mean / invstd are the saved batch statistics; eval: they
+// come from the running stats (the saved ones are ignored, as ATen).
+Tensor3 batch_norm_bwd_impl(const at::Tensor& grad_out, const at::Tensor& input, const at::Tensor& w,
+                            const at::Tensor& rm, const at::Tensor& rv, const at::Tensor& save_mean,
+                            const at::Tensor& save_invstd, bool train, double eps, std::array<bool, 3> mask) {
+  const int64_t C = input.size(1);
+  TORCH_CHECK(!train || (save_mean.defined() && save_invstd.defined()),
+              "batch_norm backward: save_mean and save_invstd must be defined in training mode");
+  TORCH_CHECK(train || (rm.defined() && rv.defined()),
+              "batch_norm backward: running_mean and running_var must be defined in evaluation mode");
+  check_bn_param(w, "weight", C);
+  const at::Tensor& mean = train ? save_mean : rm;
+  const at::Tensor& var = train ? save_invstd : rv;
+  check_bn_param(mean, train ? "save_mean" : "running_mean", C);
+  check_bn_param(var, train ? "save_invstd" : "running_var", C);
+  at::Tensor dx, dw, db;
+  const auto param_opts = w.defined() ? w.options() : input.options();
+  if (mask[0]) dx = at::empty_like(input, input.suggest_memory_format());
+  if (mask[1]) dw = at::empty({C}, param_opts);
+  if (mask[2]) db = at::empty({C}, param_opts);
+  if (input.numel() == 0) {
+    if (dw.defined()) dw.zero_();
+    if (db.defined()) db.zero_();
+    return {dx, dw, db};
+  }
+  BnView vx, vd, vdx;
+  const at::Tensor x = bn_operand(input, vx);
+  const at::Tensor dy = bn_operand(grad_out, vd);
+  at::Tensor dx_use = dx;
+  if (dx.defined() && !bn_view(dx, vdx)) {
+    dx_use = at::empty(input.sizes(), input.options());
+    bn_view(dx_use, vdx);
+  }
+  const int64_t R = vx.B * vx.HW;
+  const BnConfig c = bn_config(R, C, vx.HW, x.device());
+  // eval without weight / bias gradients needs no sums: one launch
+  const bool split = c.split > 1 && (train || dw.defined() || db.defined());
+  const at::Tensor mean_c = mean.contiguous();
+  const at::Tensor var_c = var.contiguous();
+  const at::Tensor w_c = w.defined() ? w.contiguous() : w;
+  at::Tensor part_dy, part_dyx;
+  if (split) {
+    part_dy = at::empty({c.split, C}, x.options().dtype(acc_type(x)));
+    part_dyx = at::empty({c.split, C}, x.options().dtype(acc_type(x)));
+  }
+  const bool i64 = needs_int64(1, std::max({bn_span(vx), bn_span(vd), dx_use.defined() ? bn_span(vdx) : 0}));
+  for (int phase = split ? 0 : 1; phase < 2; ++phase) {
+    rt::KernelArgs args;
+    args_opt(args, dx_use);
+    args_opt(args, dw);
+    args_opt(args, db);
+    args.tensor(dy).tensor(x);
+    if (train) args.tensor(mean_c).tensor(var_c).none().none();
+    else args.none().none().tensor(mean_c).tensor(var_c);
+    args_opt(args, w_c);
+    args_opt(args, part_dy);
+    args_opt(args, part_dyx);
+    args.integer(R).integer(C).integer(vx.HW);
+    bn_strides(args, vx);
+    bn_strides(args, vd);
+    bn_strides(args, dx_use.defined() ? vdx : vx);
+    args.integer(c.rows_per_split).integer(c.split);
+    if (is_f64(x)) args.f64(eps); else args.f32(eps);
+    args.constant(phase).constant(split).constant(train).constant(dx_use.defined()).constant(dw.defined());
+    args.constant(db.defined()).constant(w.defined()).constant(is_f64(x)).constant(c.block_r).constant(c.block_c);
+    args.constant(i64);
+    rt::LaunchConfig cfg;
+    cfg.grid[0] = ceil_div(C, c.block_c);
+    // one split: a single program per channel block holds all rows
+    cfg.grid[1] = (split || dx_use.defined()) ? c.split : 1;
+    cfg.num_warps = c.block_r * c.block_c >= 2048 ? 8 : 4;
+    rt::launch(batch_norm_bwd_kernel, cfg, args, x.device());
+  }
+  if (dx.defined() && !dx_use.is_same(dx)) dx.copy_(dx_use);
+  return {dx, dw, db};
+}
+
+const char* bn_bwd_why(const at::Tensor& grad_out, const at::Tensor& input, const at::Tensor& w, const at::Tensor& rm,
+                       const at::Tensor& rv, const at::Tensor& sm, const at::Tensor& si) {
+  const char* why = bn_why_unsupported({&input, &grad_out, &w, &rm, &rv, &sm, &si});
+  if (!why && grad_out.scalar_type() != input.scalar_type()) why = "mixed dtypes";
+  return why;
+}
+
+Tensor3 batch_norm_bwd(const at::Tensor& grad_out, const at::Tensor& input, const std::optional<at::Tensor>& weight,
+                       const std::optional<at::Tensor>& running_mean, const std::optional<at::Tensor>& running_var,
+                       const std::optional<at::Tensor>& save_mean, const std::optional<at::Tensor>& save_invstd,
+                       bool train, double eps, std::array<bool, 3> mask) {
+  if (const char* why = bn_bwd_why(grad_out, input, opt(weight), opt(running_mean), opt(running_var), opt(save_mean),
+                                   opt(save_invstd))) {
+    record(rec_bn_bwd, true, why);
+    if (input.is_cuda())
+      return at::cuda::native_batch_norm_backward(grad_out, input, weight, running_mean, running_var, save_mean,
+                                                  save_invstd, train, eps, mask);
+    return at::cpu::native_batch_norm_backward(grad_out, input, weight, running_mean, running_var, save_mean,
+                                               save_invstd, train, eps, mask);
+  }
+  record(rec_bn_bwd);
+  return batch_norm_bwd_impl(grad_out, input, opt(weight), opt(running_mean), opt(running_var), opt(save_mean),
+                             opt(save_invstd), train, eps, mask);
+}
+
+Tensor3Ref batch_norm_bwd_out(const at::Tensor& grad_out, const at::Tensor& input,
+                              const std::optional<at::Tensor>& weight, const std::optional<at::Tensor>& running_mean,
+                              const std::optional<at::Tensor>& running_var, const std::optional<at::Tensor>& save_mean,
+                              const std::optional<at::Tensor>& save_invstd, bool train, double eps,
+                              std::array<bool, 3> mask, at::Tensor& out0, at::Tensor& out1, at::Tensor& out2) {
+  const char* why = bn_bwd_why(grad_out, input, opt(weight), opt(running_mean), opt(running_var), opt(save_mean),
+                               opt(save_invstd));
+  record(rec_bn_bwd_out, why != nullptr, why);
+  return copy_outs(batch_norm_bwd(grad_out, input, weight, running_mean, running_var, save_mean, save_invstd, train,
+                                  eps, mask),
+                   out0, out1, out2);
+}
+
+// F.batch_norm / F.instance_norm reach cudnn_batch_norm on CUDA (aten::_batch_norm_impl_index
+// picks it for affine input of 3+ dims, except bf16 / fp64): the same kernels under cuDNN's
+// contract. Training saves mean and invstd (dtype of the weight); eval saves nothing (empty
+// tensors) and autograd then calls native_batch_norm_backward; the reserve space is empty.
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> cudnn_batch_norm(
+    const at::Tensor& input, const at::Tensor& weight, const std::optional<at::Tensor>& bias,
+    const std::optional<at::Tensor>& running_mean, const std::optional<at::Tensor>& running_var, bool train,
+    double momentum, double eps) {
+  if (const char* why =
+          bn_why_unsupported({&input, &weight, &opt(bias), &opt(running_mean), &opt(running_var)})) {
+    record(rec_cudnn_bn, true, why);
+    TORCH_CHECK(input.is_cuda(), "cudnn_batch_norm: no CPU kernel for these inputs (", why, ")");
+    return at::cuda::cudnn_batch_norm(input, weight, bias, running_mean, running_var, train, momentum, eps);
+  }
+  record(rec_cudnn_bn);
+  at::Tensor y, mean, invstd;
+  batch_norm_into(y, mean, invstd, input, weight, opt(bias), opt(running_mean), opt(running_var), train, momentum,
+                  eps);
+  const auto param_opts = weight.options();
+  if (train) {
+    mean = mean.to(param_opts.dtype());
+    invstd = invstd.to(param_opts.dtype());
+  } else {
+    mean = at::empty({0}, param_opts);
+    invstd = at::empty({0}, param_opts);
+  }
+  return {y, mean, invstd, at::empty({0}, input.options().dtype(c10::kByte))};
+}
+
+Tensor3 cudnn_batch_norm_bwd(const at::Tensor& input, const at::Tensor& grad_out, const at::Tensor& weight,
+                             const std::optional<at::Tensor>& running_mean,
+                             const std::optional<at::Tensor>& running_var, const std::optional<at::Tensor>& save_mean,
+                             const std::optional<at::Tensor>& save_var, double eps, const at::Tensor& reserve) {
+  if (const char* why = bn_bwd_why(grad_out, input, weight, opt(running_mean), opt(running_var), opt(save_mean),
+                                   opt(save_var))) {
+    record(rec_cudnn_bn_bwd, true, why);
+    TORCH_CHECK(input.is_cuda(), "cudnn_batch_norm_backward: no CPU kernel for these inputs (", why, ")");
+    return at::cuda::cudnn_batch_norm_backward(input, grad_out, weight, running_mean, running_var, save_mean,
+                                               save_var, eps, reserve);
+  }
+  record(rec_cudnn_bn_bwd);
+  return batch_norm_bwd_impl(grad_out, input, weight, opt(running_mean), opt(running_var), opt(save_mean),
+                             opt(save_var), true, eps, {true, true, true});
+}
+
+
+// ---------------------------------------------------------------- weight_norm
+
+// aten::_weight_norm (CompositeImplicitAutograd) calls _weight_norm_interface for dim 0 or the
+// last dim; autograd then calls _weight_norm_interface_backward. v and g are used contiguous.
+OpRecord rec_wn{"_weight_norm_interface"}, rec_wn_out{"_weight_norm_interface.out"};
+OpRecord rec_wn_bwd{"_weight_norm_interface_backward"}, rec_wn_bwd_out{"_weight_norm_interface_backward.out"};
+
+rt::KernelHandle weight_norm_fwd_kernel{"gemforge.kernels.norm", "weight_norm_fwd_kernel"};
+rt::KernelHandle weight_norm_bwd_kernel{"gemforge.kernels.norm", "weight_norm_bwd_kernel"};
+
+// The K kept slices of J elements and their strides in a contiguous v; config of both kernels.
+struct WnShape {
+  int64_t K, J, s_k, s_j, block_k, block_j;
+};
+
+WnShape wn_shape(const at::Tensor& v, const at::Tensor& g, int64_t dim) {
+  TORCH_CHECK(dim == 0 || dim == v.dim() - 1, "fused kernels can only be applied for first or last dim");
+  WnShape s;
+  s.K = v.dim() == 0 ? 1 : v.size(dim);
+  s.J = s.K == 0 ? 0 : v.numel() / s.K;
+  TORCH_CHECK(g.numel() == s.K, "weight_norm: g should have ", s.K, " elements, got ", g.numel());
+  const bool rows = dim == 0;
+  s.s_k = rows ? s.J : 1;
+  s.s_j = rows ? 1 : s.K;
+  const bool cuda = v.is_cuda();
+  if (rows) {  // slices contiguous: long chunks along j
+    s.block_j = std::min<int64_t>(next_pow2(s.J), cuda ? 1024 : 4096);
+    s.block_k = std::min<int64_t>(next_pow2(s.K), std::max<int64_t>(1, (cuda ? 2048 : 4096) / s.block_j));
+  } else {  // slices are columns: wide blocks of them (adjacent in memory)
+    s.block_k = std::min<int64_t>(next_pow2(s.K), cuda ? 64 : 256);
+    s.block_j = std::min<int64_t>(next_pow2(s.J), std::max<int64_t>(1, 4096 / s.block_k));
+  }
+  return s;
+}
+
+std::tuple<at::Tensor, at::Tensor> aten_weight_norm(const at::Tensor& v, const at::Tensor& g, int64_t dim) {
+  if (v.is_cuda()) return at::cuda::_weight_norm_interface(v, g, dim);
+  return at::cpu::_weight_norm_interface(v, g, dim);
+}
+
+const char* wn_why(std::initializer_list<const at::Tensor*> ts) {
+  const char* why = bn_why_unsupported(ts);
+  if (!why && (*ts.begin())->dim() == 0) why = "0-d";
+  return why;
+}
+
+std::tuple<at::Tensor, at::Tensor> weight_norm(const at::Tensor& v_in, const at::Tensor& g_in, int64_t dim) {
+  if (const char* why = wn_why({&v_in, &g_in})) {
+    record(rec_wn, true, why);
+    return aten_weight_norm(v_in, g_in, dim);
+  }
+  record(rec_wn);
+  const WnShape s = wn_shape(v_in, g_in, dim);
+  const at::Tensor v = v_in.contiguous();
+  const at::Tensor g = g_in.contiguous();
+  at::Tensor w = at::empty(v.sizes(), v.options());
+  at::Tensor norms = at::empty(g.sizes(), g.options().dtype(acc_type(g)));
+  if (s.K == 0) return {w, norms};
+  rt::KernelArgs args;
+  args.tensor(w).tensor(norms).tensor(v).tensor(g);
+  args.integer(s.K).integer(s.J).integer(s.s_k).integer(s.s_j);
+  args.constant(is_f64(v)).constant(s.block_k).constant(s.block_j).constant(needs_int64(1, v.numel()));
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = ceil_div(s.K, s.block_k);
+  cfg.num_warps = 4;
+  rt::launch(weight_norm_fwd_kernel, cfg, args, v.device());
+  return {w, norms};
+}
+
+std::tuple<at::Tensor&, at::Tensor&> weight_norm_out(const at::Tensor& v, const at::Tensor& g, int64_t dim,
+                                                     at::Tensor& out0, at::Tensor& out1) {
+  const char* why = wn_why({&v, &g});
+  record(rec_wn_out, why != nullptr, why);
+  auto [w, norms] = weight_norm(v, g, dim);
+  at::native::resize_output(out0, w.sizes());
+  at::native::resize_output(out1, norms.sizes());
+  out0.copy_(w);
+  out1.copy_(norms);
+  return {out0, out1};
+}
+
+std::tuple<at::Tensor, at::Tensor> weight_norm_bwd(const at::Tensor& grad_w_in, const at::Tensor& v_in,
+                                                   const at::Tensor& g_in, const at::Tensor& norms_in, int64_t dim) {
+  const char* why = wn_why({&v_in, &grad_w_in, &g_in, &norms_in});
+  if (!why && grad_w_in.scalar_type() != v_in.scalar_type()) why = "mixed dtypes";
+  if (why) {
+    record(rec_wn_bwd, true, why);
+    if (v_in.is_cuda()) return at::cuda::_weight_norm_interface_backward(grad_w_in, v_in, g_in, norms_in, dim);
+    return at::cpu::_weight_norm_interface_backward(grad_w_in, v_in, g_in, norms_in, dim);
+  }
+  record(rec_wn_bwd);
+  const WnShape s = wn_shape(v_in, g_in, dim);
+  TORCH_CHECK(norms_in.numel() == s.K, "weight_norm backward: saved_norms should have ", s.K, " elements");
+  TORCH_CHECK(grad_w_in.sizes() == v_in.sizes(), "weight_norm backward: grad_w and saved_v differ in shape");
+  const at::Tensor v = v_in.contiguous();
+  const at::Tensor g = g_in.contiguous();
+  const at::Tensor gw = grad_w_in.contiguous();
+  const at::Tensor norms = norms_in.contiguous();
+  at::Tensor grad_v = at::empty(v.sizes(), v.options());
+  at::Tensor grad_g = at::empty(g.sizes(), g.options());
+  if (s.K == 0) return {grad_v, grad_g};
+  rt::KernelArgs args;
+  args.tensor(grad_v).tensor(grad_g).tensor(gw).tensor(v).tensor(g).tensor(norms);
+  args.integer(s.K).integer(s.J).integer(s.s_k).integer(s.s_j);
+  args.constant(is_f64(v)).constant(s.block_k).constant(s.block_j).constant(needs_int64(1, v.numel()));
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = ceil_div(s.K, s.block_k);
+  cfg.num_warps = 4;
+  rt::launch(weight_norm_bwd_kernel, cfg, args, v.device());
+  return {grad_v, grad_g};
+}
+
+std::tuple<at::Tensor&, at::Tensor&> weight_norm_bwd_out(const at::Tensor& grad_w, const at::Tensor& v,
+                                                         const at::Tensor& g, const at::Tensor& norms, int64_t dim,
+                                                         at::Tensor& out0, at::Tensor& out1) {
+  const char* why = wn_why({&v, &grad_w, &g, &norms});
+  record(rec_wn_bwd_out, why != nullptr, why);
+  auto [gv, gg] = weight_norm_bwd(grad_w, v, g, norms, dim);
+  at::native::resize_output(out0, gv.sizes());
+  at::native::resize_output(out1, gg.sizes());
+  out0.copy_(gv);
+  out1.copy_(gg);
+  return {out0, out1};
+}
+
 }  // namespace
 }  // namespace gemforge::ops
 
@@ -528,6 +1129,22 @@ void add_norm_ops(std::vector<OpEntry>& t) {
   t.push_back(entry<&group_norm_out>(rec_gn_out));
   t.push_back(entry<&group_norm_bwd>(rec_gn_bwd));
   t.push_back(entry<&group_norm_bwd_out>(rec_gn_bwd_out));
+  t.push_back(entry<&batch_norm>(rec_bn));
+  t.push_back(entry<&batch_norm_out>(rec_bn_out));
+  t.push_back(entry<&batch_norm_legit>(rec_bnl));
+  t.push_back(entry<&batch_norm_legit_out>(rec_bnl_out));
+  t.push_back(entry<&batch_norm_legit_no_stats>(rec_bnl_ns));
+  t.push_back(entry<&batch_norm_legit_no_stats_out>(rec_bnl_ns_out));
+  t.push_back(entry<&batch_norm_legit_no_training>(rec_bnl_nt));
+  t.push_back(entry<&batch_norm_legit_no_training_out>(rec_bnl_nt_out));
+  t.push_back(entry<&batch_norm_bwd>(rec_bn_bwd));
+  t.push_back(entry<&batch_norm_bwd_out>(rec_bn_bwd_out));
+  t.push_back(entry<&cudnn_batch_norm>(rec_cudnn_bn));
+  t.push_back(entry<&cudnn_batch_norm_bwd>(rec_cudnn_bn_bwd));
+  t.push_back(entry<&weight_norm>(rec_wn));
+  t.push_back(entry<&weight_norm_out>(rec_wn_out));
+  t.push_back(entry<&weight_norm_bwd>(rec_wn_bwd));
+  t.push_back(entry<&weight_norm_bwd_out>(rec_wn_bwd_out));
 }
 
 }  // namespace gemforge

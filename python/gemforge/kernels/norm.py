@@ -230,3 +230,245 @@ def group_norm_param_grad_kernel(dw, db, dy, x, mean, rstd, B, C, HW, G, HAS_DW:
         tl.store(dw + c, tl.sum(tl.sum(acc_w, axis=1), axis=0).to(dw.dtype.element_ty))
     if HAS_DB:
         tl.store(db + c, tl.sum(tl.sum(acc_b, axis=1), axis=0).to(db.dtype.element_ty))
+
+
+# ---------------------------------------------------------------- batch_norm
+# The input is seen as [B, C, HW] with strides (s_b, s_c, s_hw) (contiguous and channels-last
+# inputs collapse to that without a copy); channel c's elements are the R = B * HW pairs (b, hw).
+# Programs are (block of channels, split of the rows): [N, C] input (HW = 1) takes wide channel
+# blocks (coalesced along C), spatial input narrow ones (coalesced along HW). With NSPLIT > 1 a
+# first launch (PHASE 0) writes each split's partial statistics to a [NSPLIT, C] workspace, and
+# the second (PHASE 1) combines them in every program before its elementwise pass over its rows.
+
+
+@triton.jit
+def _bn_offsets(r, ch, HW, s_b, s_c, s_hw):
+    """Offsets of the [BLOCK_R, BLOCK_C] tile of (flat row r = b * HW + hw, channel ch)."""
+    b = r // HW
+    hw = r - b * HW
+    return (b * s_b + hw * s_hw)[:, None] + (ch * s_c)[None, :]
+
+
+@triton.jit
+def _bn_moments(x, ch, c_mask, r_lo, r_hi, HW, s_b, s_c, s_hw, F64: tl.constexpr, BLOCK_R: tl.constexpr,
+                BLOCK_C: tl.constexpr):
+    """Mean and centered sum of squares per channel over rows [r_lo, r_hi), chunks combined as in
+    Chan et al. so that no pass subtracts large sums."""
+    rr = tl.arange(0, BLOCK_R)
+    mean = _acc(tl.zeros((BLOCK_C, ), tl.float32), F64)
+    m2 = _acc(tl.zeros((BLOCK_C, ), tl.float32), F64)
+    for r0 in range(r_lo, r_hi, BLOCK_R):
+        r = r0 + rr
+        mask = (r < r_hi)[:, None] & c_mask[None, :]
+        v = _acc(tl.load(x + _bn_offsets(r, ch, HW, s_b, s_c, s_hw), mask=mask, other=0.0), F64)
+        n_b = _acc(tl.minimum(r_hi - r0, BLOCK_R), F64)
+        mean_b = tl.sum(v, axis=0) / n_b
+        d = tl.where(mask, v - mean_b[None, :], 0.0)
+        delta = mean_b - mean
+        frac = n_b / (n_b + (r0 - r_lo))  # this chunk's share of the elements seen so far
+        mean += delta * frac
+        m2 += tl.sum(d * d, axis=0) + delta * delta * (frac * (r0 - r_lo))
+    return mean, m2
+
+
+@triton.jit
+def batch_norm_fwd_kernel(y, save_mean, save_invstd, run_mean, run_var, x, w, b, part_mean, part_m2, R, C, HW, sx_b,
+                          sx_c, sx_hw, sy_b, sy_c, sy_hw, ROWS_PER_SPLIT, NSPLIT, momentum, eps, PHASE: tl.constexpr,
+                          SPLIT: tl.constexpr, TRAIN: tl.constexpr, UPDATE: tl.constexpr, HAS_W: tl.constexpr,
+                          HAS_B: tl.constexpr, F64: tl.constexpr, BLOCK_R: tl.constexpr, BLOCK_C: tl.constexpr,
+                          INT64: tl.constexpr):
+    """TRAIN: batch statistics into save_mean/save_invstd (UPDATE: running stats updated in place
+    with momentum and the unbiased variance); else the running stats give mean and invstd (saved
+    as well, as ATen's CUDA kernel does). Then y = (x - mean) * invstd * w + b."""
+    ch = tl.program_id(0) * BLOCK_C + tl.arange(0, BLOCK_C)
+    c_mask = ch < C
+    split = tl.program_id(1)
+    if INT64:
+        ch = ch.to(tl.int64)
+        split = split.to(tl.int64)
+    r_lo = split * ROWS_PER_SPLIT
+    r_hi = tl.minimum(r_lo + ROWS_PER_SPLIT, R)
+    if PHASE == 0:
+        mean, m2 = _bn_moments(x, ch, c_mask, r_lo, r_hi, HW, sx_b, sx_c, sx_hw, F64, BLOCK_R, BLOCK_C)
+        tl.store(part_mean + split * C + ch, mean, mask=c_mask)
+        tl.store(part_m2 + split * C + ch, m2, mask=c_mask)
+    else:
+        if TRAIN:
+            if SPLIT:  # combine the splits' partial statistics (Chan et al.)
+                mean = _acc(tl.zeros((BLOCK_C, ), tl.float32), F64)
+                m2 = _acc(tl.zeros((BLOCK_C, ), tl.float32), F64)
+                for s in range(0, NSPLIT):
+                    n_b = _acc(tl.minimum(R - s * ROWS_PER_SPLIT, ROWS_PER_SPLIT), F64)
+                    mean_b = tl.load(part_mean + s * C + ch, mask=c_mask, other=0.0)
+                    delta = mean_b - mean
+                    frac = n_b / (n_b + s * ROWS_PER_SPLIT)
+                    mean += delta * frac
+                    m2 += tl.load(part_m2 + s * C + ch, mask=c_mask, other=0.0) + delta * delta * (frac * s *
+                                                                                                  ROWS_PER_SPLIT)
+            else:
+                mean, m2 = _bn_moments(x, ch, c_mask, 0, R, HW, sx_b, sx_c, sx_hw, F64, BLOCK_R, BLOCK_C)
+            invstd = 1.0 / tl.sqrt(m2 / R + eps)
+            if UPDATE:
+                rm = _acc(tl.load(run_mean + ch, mask=c_mask, other=0.0), F64)
+                rv = _acc(tl.load(run_var + ch, mask=c_mask, other=0.0), F64)
+                rm = momentum * mean + (1.0 - momentum) * rm
+                rv = momentum * (m2 / (R - 1)) + (1.0 - momentum) * rv
+                tl.store(run_mean + ch, rm.to(run_mean.dtype.element_ty), mask=c_mask & (split == 0))
+                tl.store(run_var + ch, rv.to(run_var.dtype.element_ty), mask=c_mask & (split == 0))
+        else:
+            mean = _acc(tl.load(run_mean + ch, mask=c_mask, other=0.0), F64)
+            invstd = 1.0 / tl.sqrt(_acc(tl.load(run_var + ch, mask=c_mask, other=1.0), F64) + eps)
+        tl.store(save_mean + ch, mean.to(save_mean.dtype.element_ty), mask=c_mask & (split == 0))
+        tl.store(save_invstd + ch, invstd.to(save_invstd.dtype.element_ty), mask=c_mask & (split == 0))
+        # y = x * scale + shift per channel
+        scale = invstd
+        if HAS_W:
+            scale = scale * _acc(tl.load(w + ch, mask=c_mask, other=0.0), F64)
+        shift = -mean * scale
+        if HAS_B:
+            shift = shift + _acc(tl.load(b + ch, mask=c_mask, other=0.0), F64)
+        rr = tl.arange(0, BLOCK_R)
+        for r0 in range(r_lo, r_hi, BLOCK_R):
+            r = r0 + rr
+            mask = (r < r_hi)[:, None] & c_mask[None, :]
+            v = _acc(tl.load(x + _bn_offsets(r, ch, HW, sx_b, sx_c, sx_hw), mask=mask, other=0.0), F64)
+            out = v * scale[None, :] + shift[None, :]
+            tl.store(y + _bn_offsets(r, ch, HW, sy_b, sy_c, sy_hw), out.to(y.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def batch_norm_bwd_kernel(dx, dw, db, dy, x, mean, invstd, run_mean, run_var, w, part_dy, part_dyx, R, C, HW, sx_b,
+                          sx_c, sx_hw, sd_b, sd_c, sd_hw, sdx_b, sdx_c, sdx_hw, ROWS_PER_SPLIT, NSPLIT, eps,
+                          PHASE: tl.constexpr, SPLIT: tl.constexpr, TRAIN: tl.constexpr, HAS_DX: tl.constexpr,
+                          HAS_DW: tl.constexpr, HAS_DB: tl.constexpr, HAS_W: tl.constexpr, F64: tl.constexpr,
+                          BLOCK_R: tl.constexpr, BLOCK_C: tl.constexpr, INT64: tl.constexpr):
+    """Per channel: sum_dy = sum dy, sum_dyx = sum dy * xhat (xhat = (x - mean) * invstd);
+    db = sum_dy, dw = sum_dyx; dx = w * invstd * (dy - sum_dy / R - xhat * sum_dyx / R) in training,
+    w * invstd * dy in eval (mean/invstd from the running stats). With splits, PHASE 0 writes each
+    split's sums (sum_dyx before the invstd factor) and PHASE 1 adds them up."""
+    ch = tl.program_id(0) * BLOCK_C + tl.arange(0, BLOCK_C)
+    c_mask = ch < C
+    split = tl.program_id(1)
+    rr = tl.arange(0, BLOCK_R)
+    if INT64:
+        ch = ch.to(tl.int64)
+        split = split.to(tl.int64)
+    r_lo = split * ROWS_PER_SPLIT
+    r_hi = tl.minimum(r_lo + ROWS_PER_SPLIT, R)
+    if TRAIN:
+        mu = _acc(tl.load(mean + ch, mask=c_mask, other=0.0), F64)
+        inv = _acc(tl.load(invstd + ch, mask=c_mask, other=0.0), F64)
+    else:
+        mu = _acc(tl.load(run_mean + ch, mask=c_mask, other=0.0), F64)
+        inv = 1.0 / tl.sqrt(_acc(tl.load(run_var + ch, mask=c_mask, other=1.0), F64) + eps)
+    sum_dy = _acc(tl.zeros((BLOCK_C, ), tl.float32), F64)
+    sum_dyx = _acc(tl.zeros((BLOCK_C, ), tl.float32), F64)
+    if PHASE == 1 and SPLIT:
+        for s in range(0, NSPLIT):
+            sum_dy += tl.load(part_dy + s * C + ch, mask=c_mask, other=0.0)
+            sum_dyx += tl.load(part_dyx + s * C + ch, mask=c_mask, other=0.0)
+    elif TRAIN or HAS_DW or HAS_DB:
+        if PHASE == 0:
+            lo = r_lo
+            hi = r_hi
+        else:  # one split: all rows
+            lo = r_lo * 0
+            hi = r_lo * 0 + R
+        for r0 in range(lo, hi, BLOCK_R):
+            r = r0 + rr
+            mask = (r < hi)[:, None] & c_mask[None, :]
+            g = _acc(tl.load(dy + _bn_offsets(r, ch, HW, sd_b, sd_c, sd_hw), mask=mask, other=0.0), F64)
+            sum_dy += tl.sum(g, axis=0)
+            if TRAIN or HAS_DW:
+                v = _acc(tl.load(x + _bn_offsets(r, ch, HW, sx_b, sx_c, sx_hw), mask=mask, other=0.0), F64)
+                sum_dyx += tl.sum(g * (v - mu[None, :]), axis=0)
+    if PHASE == 0:
+        tl.store(part_dy + split * C + ch, sum_dy, mask=c_mask)
+        tl.store(part_dyx + split * C + ch, sum_dyx, mask=c_mask)
+    else:
+        sum_dyx = sum_dyx * inv
+        if HAS_DW:
+            tl.store(dw + ch, sum_dyx.to(dw.dtype.element_ty), mask=c_mask & (split == 0))
+        if HAS_DB:
+            tl.store(db + ch, sum_dy.to(db.dtype.element_ty), mask=c_mask & (split == 0))
+        if HAS_DX:
+            scale = inv
+            if HAS_W:
+                scale = scale * _acc(tl.load(w + ch, mask=c_mask, other=0.0), F64)
+            m_dy = sum_dy / R
+            m_dyx = sum_dyx / R
+            for r0 in range(r_lo, r_hi, BLOCK_R):
+                r = r0 + rr
+                mask = (r < r_hi)[:, None] & c_mask[None, :]
+                g = _acc(tl.load(dy + _bn_offsets(r, ch, HW, sd_b, sd_c, sd_hw), mask=mask, other=0.0), F64)
+                if TRAIN:
+                    v = _acc(tl.load(x + _bn_offsets(r, ch, HW, sx_b, sx_c, sx_hw), mask=mask, other=0.0), F64)
+                    xh = (v - mu[None, :]) * inv[None, :]
+                    g = g - m_dy[None, :] - xh * m_dyx[None, :]
+                out = g * scale[None, :]
+                tl.store(dx + _bn_offsets(r, ch, HW, sdx_b, sdx_c, sdx_hw), out.to(dx.dtype.element_ty), mask=mask)
+
+
+# ---------------------------------------------------------------- weight_norm
+# v is seen as K kept slices (dim 0: rows; last dim: columns) of J elements each, at offsets
+# k * s_k + j * s_j; one program per block of slices.
+
+
+@triton.jit
+def weight_norm_fwd_kernel(w, norms, v, g, K, J, s_k, s_j, F64: tl.constexpr, BLOCK_K: tl.constexpr,
+                           BLOCK_J: tl.constexpr, INT64: tl.constexpr):
+    """norms = ||v||_2 per slice, w = v * g / norms."""
+    k = tl.program_id(0) * BLOCK_K + tl.arange(0, BLOCK_K)
+    k_mask = k < K
+    jj = tl.arange(0, BLOCK_J)
+    if INT64:
+        k = k.to(tl.int64)
+        jj = jj.to(tl.int64)
+    ss = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
+    for j0 in range(0, J, BLOCK_J):
+        j = j0 + jj
+        mask = k_mask[:, None] & (j < J)[None, :]
+        x = _acc(tl.load(v + k[:, None] * s_k + j[None, :] * s_j, mask=mask, other=0.0), F64)
+        ss += tl.sum(x * x, axis=1)
+    n = tl.sqrt(ss)
+    tl.store(norms + k, n.to(norms.dtype.element_ty), mask=k_mask)
+    scale = _acc(tl.load(g + k, mask=k_mask, other=0.0), F64) / n
+    for j0 in range(0, J, BLOCK_J):
+        j = j0 + jj
+        mask = k_mask[:, None] & (j < J)[None, :]
+        offs = k[:, None] * s_k + j[None, :] * s_j
+        x = _acc(tl.load(v + offs, mask=mask, other=0.0), F64)
+        tl.store(w + offs, (x * scale[:, None]).to(w.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def weight_norm_bwd_kernel(grad_v, grad_g, grad_w, v, g, norms, K, J, s_k, s_j, F64: tl.constexpr,
+                           BLOCK_K: tl.constexpr, BLOCK_J: tl.constexpr, INT64: tl.constexpr):
+    """grad_g = sum(grad_w * v) / norms; grad_v = g / norms * (grad_w - v * grad_g / norms)."""
+    k = tl.program_id(0) * BLOCK_K + tl.arange(0, BLOCK_K)
+    k_mask = k < K
+    jj = tl.arange(0, BLOCK_J)
+    if INT64:
+        k = k.to(tl.int64)
+        jj = jj.to(tl.int64)
+    s = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
+    for j0 in range(0, J, BLOCK_J):
+        j = j0 + jj
+        mask = k_mask[:, None] & (j < J)[None, :]
+        offs = k[:, None] * s_k + j[None, :] * s_j
+        gw = _acc(tl.load(grad_w + offs, mask=mask, other=0.0), F64)
+        x = _acc(tl.load(v + offs, mask=mask, other=0.0), F64)
+        s += tl.sum(gw * x, axis=1)
+    n = _acc(tl.load(norms + k, mask=k_mask, other=1.0), F64)
+    gg = s / n
+    tl.store(grad_g + k, gg.to(grad_g.dtype.element_ty), mask=k_mask)
+    scale = _acc(tl.load(g + k, mask=k_mask, other=0.0), F64) / n
+    coef = gg / n
+    for j0 in range(0, J, BLOCK_J):
+        j = j0 + jj
+        mask = k_mask[:, None] & (j < J)[None, :]
+        offs = k[:, None] * s_k + j[None, :] * s_j
+        gw = _acc(tl.load(grad_w + offs, mask=mask, other=0.0), F64)
+        x = _acc(tl.load(v + offs, mask=mask, other=0.0), F64)
+        out = scale[:, None] * (gw - x * coef[:, None])
+        tl.store(grad_v + offs, out.to(grad_v.dtype.element_ty), mask=mask)
