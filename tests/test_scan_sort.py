@@ -26,7 +26,7 @@ EPS = {torch.float32: 2 ** -23, torch.float16: 2 ** -10, torch.bfloat16: 2 ** -7
 TINY = {torch.float32: 2 ** -126, torch.float16: 2 ** -14, torch.bfloat16: 2 ** -126, torch.float64: 2 ** -1022}
 ACC_EPS = {torch.float32: 2 ** -24, torch.float16: 2 ** -24, torch.bfloat16: 2 ** -24, torch.float64: 2 ** -53}
 # scan lengths: 1, odd, prime, 2^k +- 1, and longer than one block (1024 along memory)
-LENGTHS = [1, 2, 7, 31, 33, 127, 129, 1500]
+LENGTHS = [1, 2, 7, 33, 127, 1500]
 if LARGE:
     LENGTHS += [65537, 1 << 20]
 
@@ -70,12 +70,13 @@ def shapes_and_dims():
     """(shape, dim): every length along the last dim and dim 0, and every dim of 3-d shapes."""
     for n in LENGTHS:
         yield (n,), 0
-        if n <= 1500:
-            yield (3, n), -1
+        yield (3, n), -1
+        if n <= 127:
             yield (n, 5), 0
-    for shape in [(4, 5, 6), (3, 1, 7), (2, 33, 3)]:
-        for d in range(-3, 3):
-            yield shape, d
+    for d in range(-3, 3):
+        yield (4, 5, 6), d
+    yield (3, 1, 7), 1
+    yield (2, 33, 3), -2
     yield (), 0
     yield (), -1
     yield (0, 4), 1
@@ -215,12 +216,11 @@ def with_ties_and_nans(shape, dtype):
 def test_cummax_cummin(op):
     fn = getattr(torch, op)
     helper = "_" + op + "_helper"
-    cases = [((1,), 0), ((7,), 0), ((1100,), 0), ((3, 65), -1), ((65, 3), 0), ((3, 4, 5), 1), ((3, 4, 5), -3), ((), 0),
-             ((0, 3), 1)]
+    cases = [((1,), 0), ((7,), 0), ((3, 65), -1), ((65, 3), 0), ((3, 4, 5), 1), ((3, 4, 5), -3), ((), 0), ((0, 3), 1)]
     for dtype in FLOATS + INTS + [torch.bool]:
-        for shape, dim in cases:
+        for shape, dim in cases + ([((1100,), 0)] if dtype == torch.float32 else []):
             x = with_ties_and_nans(shape, dtype)
-            for xv in layouts(x):
+            for xv in (layouts(x) if dtype in (torch.float32, torch.int32) else [x]):
                 values, indices = ran_gemforge(lambda: fn(xv, dim), [helper] if xv.numel() > 0 and xv.dim() else [])
                 rv, ri = fn(xv.cpu(), dim)  # ATen's rule: the last index among equal extremes; NaN wins
                 assert values.dtype == dtype and indices.dtype == torch.int64
@@ -263,7 +263,7 @@ def test_logcumsumexp(dtype):
 
 # ---------------------------------------------------------------- sort / argsort / topk
 
-SORT_LENGTHS = [1, 2, 7, 31, 33, 64, 127, 129, 1000]
+SORT_LENGTHS = [1, 2, 7, 33, 64, 127]
 if LARGE:
     SORT_LENGTHS += [4096]
 
@@ -289,14 +289,17 @@ def same(a, b):
             and torch.equal(torch.signbit(a64), torch.signbit(b64)))
 
 
-def sort_cases():
+def sort_cases(dtype):
     for n in SORT_LENGTHS:
         yield (n,), 0
-        yield (3, n), -1
-        if n <= 129:
-            yield (n, 3), 0
-    for d in range(-3, 3):
-        yield (3, 4, 5), d
+    yield (3, 33), -1
+    yield (33, 3), 0
+    if dtype in (torch.float32, torch.float64, torch.int32):
+        yield (2, 1000), 1  # a long row, padded to 1024
+        for d in range(-3, 3):
+            yield (3, 4, 5), d
+    else:
+        yield (3, 4, 5), 1
     yield (), 0
     yield (0, 3), 1
     yield (3, 0), 1
@@ -304,9 +307,9 @@ def sort_cases():
 
 @pytest.mark.parametrize("dtype", FLOATS + INTS + [torch.bool], ids=name)
 def test_sort_stable(dtype):
-    for shape, dim in sort_cases():
+    for shape, dim in sort_cases(dtype):
         x = sort_input(shape, dtype)
-        for xv in layouts(x):
+        for xv in (layouts(x) if x.dim() == 2 and x.shape[-1] < 100 else [x]):
             for descending in (False, True):
                 v, i = ran_gemforge(lambda: torch.sort(xv, dim=dim, descending=descending, stable=True),
                                     ["sort.stable"])

@@ -307,7 +307,7 @@ void launch_sort(const at::Tensor& values, const at::Tensor& indices, const at::
   push_row_dims(args, r);
   args.constant(r.rank).constant(descending).constant(extreme_acc(x.scalar_type()));
   args.constant(block_k).constant(log2_exact(block_k)).constant(block_n).constant(log2_exact(block_n));
-  args.constant(block_n != r.N).constant(r.int64);
+  args.constant(block_n != r.N).constant(x.element_size() <= 4).constant(r.int64);
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(r.K, block_k);
   cfg.num_warps = block_k * block_n >= 4096 ? 8 : 4;

@@ -205,14 +205,55 @@ def _bitonic_sort(key, idx, n, LOG_N: tl.constexpr, n_dims: tl.constexpr, DESCEN
 
 
 @triton.jit
+def _compare_and_swap_packed(p, flip, i: tl.constexpr, n_dims: tl.constexpr):
+    pp = _partner(p, n_dims - 1 - i)
+    swap = (p > pp) != (flip ^ _indicator(n_dims, i))
+    return tl.where(swap, pp, p)
+
+
+@triton.jit
+def _bitonic_sort_packed(p, LOG_N: tl.constexpr, n_dims: tl.constexpr):
+    """_bitonic_sort for packed int64 (key, index) words: one compare per step."""
+    for stage in tl.static_range(1, LOG_N + 1):
+        if stage < LOG_N:
+            flip = _indicator(n_dims, stage)
+        else:
+            flip = 0
+        for s in tl.static_range(stage):
+            p = _compare_and_swap_packed(p, flip, stage - 1 - s, n_dims)
+    return p
+
+
+@triton.jit
+def _ordered_key32(key, DESCENDING: tl.constexpr):
+    """An int32 whose signed order is the sort order of key (at most 32 bits): floats map by
+    their bits (negative ones with the magnitude bits flipped), -0.0 as 0.0, every NaN as one NaN
+    above +inf; descending flips every bit."""
+    if key.dtype.is_floating():
+        key = tl.where(key == 0, 0.0, key)
+        b = key.to(tl.int32, bitcast=True)
+        b = tl.where(key != key, 0x7FC00000, b)
+        t = b ^ ((b >> 31) & 0x7FFFFFFF)
+    else:
+        t = key.to(tl.int32)
+    if DESCENDING:
+        t = ~t
+    return t
+
+
+@triton.jit
 def sort_kernel(values, indices, x, K, N, N_OUT,
                 kn0, kn1, xs0, xs1, xs2,   # row dims: sizes (innermost first), x strides
                 os0, os1, os2,             # values (and indices) strides of the row dims
                 x_sn, o_sn,                # strides along the sorted dim
                 K_RANK: tl.constexpr, DESCENDING: tl.constexpr, KEY: tl.constexpr,
                 BLOCK_K: tl.constexpr, LOG_K: tl.constexpr, BLOCK_N: tl.constexpr, LOG_N: tl.constexpr,
-                PADDED: tl.constexpr, INT64: tl.constexpr):
-    """Sorts rows of N <= BLOCK_N elements; writes the first N_OUT of each (topk: N_OUT = k)."""
+                PADDED: tl.constexpr, PACKED: tl.constexpr, INT64: tl.constexpr):
+    """Sorts rows of N <= BLOCK_N elements; writes the first N_OUT of each (topk: N_OUT = k).
+
+    PACKED (keys of at most 32 bits): the network sorts int64 words (ordered key << 32 | index),
+    one compare per step, and values are read back through the sorted indices. Otherwise it
+    sorts (key, index) pairs."""
     k = tl.program_id(0) * BLOCK_K + tl.arange(0, BLOCK_K)
     if INT64:
         k = k.to(tl.int64)
@@ -226,12 +267,22 @@ def sort_kernel(values, indices, x, K, N, N_OUT,
     key = _to_acc(key, KEY)
     idx = tl.broadcast_to(j[None, :], (BLOCK_K, BLOCK_N))
     n_dims: tl.constexpr = LOG_K + LOG_N
-    hkey = tl.reshape(key, [2] * n_dims)
-    hidx = tl.reshape(idx, [2] * n_dims)
-    hkey, hidx = _bitonic_sort(hkey, hidx, N, LOG_N, n_dims, DESCENDING, PADDED)
-    key = tl.reshape(hkey, (BLOCK_K, BLOCK_N))
-    idx = tl.reshape(hidx, (BLOCK_K, BLOCK_N))
     o_offs = ob[:, None] + j[None, :].to(ob.dtype) * o_sn
     o_mask = k_mask[:, None] & (j < N_OUT)[None, :]
-    tl.store(values + o_offs, key.to(values.dtype.element_ty), mask=o_mask)
+    if PACKED:
+        p = (_ordered_key32(key, DESCENDING).to(tl.int64) << 32) | idx.to(tl.int64)
+        if PADDED:  # positions past the row go last
+            p = tl.where((j < N)[None, :], p, 0x7FFFFFFFFFFFFFFF)
+        p = tl.reshape(_bitonic_sort_packed(tl.reshape(p, [2] * n_dims), LOG_N, n_dims), (BLOCK_K, BLOCK_N))
+        idx = (p & 0x7FFFFFFF).to(tl.int32)
+        # the values themselves (-0.0 and NaN payloads as they were), from the row just read
+        v = tl.load(x + xb[:, None] + idx.to(xb.dtype) * x_sn, mask=o_mask, other=0)
+        tl.store(values + o_offs, v, mask=o_mask)
+    else:
+        hkey = tl.reshape(key, [2] * n_dims)
+        hidx = tl.reshape(idx, [2] * n_dims)
+        hkey, hidx = _bitonic_sort(hkey, hidx, N, LOG_N, n_dims, DESCENDING, PADDED)
+        key = tl.reshape(hkey, (BLOCK_K, BLOCK_N))
+        idx = tl.reshape(hidx, (BLOCK_K, BLOCK_N))
+        tl.store(values + o_offs, key.to(values.dtype.element_ty), mask=o_mask)
     tl.store(indices + o_offs, idx.to(indices.dtype.element_ty), mask=o_mask)
