@@ -1,5 +1,437 @@
-"""Tests of Scans (cumsum, cumprod, cummax, cummin, logcumsumexp) and sorting/selection (sort, argsort, topk, ...) (issue 4)."""
+"""Scans (cumsum, cumprod, cummax, cummin, logcumsumexp) and sorting/selection (sort, argsort, topk)
+(csrc/ops/scan_sort.cpp, kernels/scan_sort.py) against torch on fp64 CPU copies.
+
+Scan lengths cover 1, odd, prime, 2^k +- 1 and rows longer than one block (the kernel carries the
+prefix across chunks); every dim and negative dims of 3-d inputs; transposed and sliced inputs.
+Indices (cummax/cummin, stable sort) are compared exactly with torch's, ties and NaN included.
+"""
+import math
+
+import pytest
+import torch
+
+import gemforge
+from conftest import DEVICE, LARGE, same_error
 
 # aten base names whose every registered overload this module's tests run through GemForge
 # (test_ops.test_every_registered_overload_is_exercised accepts them as covered).
-COVERED_OPS = set()
+COVERED_OPS = {"cumsum", "cumprod", "_cummax_helper", "_cummin_helper", "_logcumsumexp", "sort", "topk"}
+
+FLOATS = [torch.float32, torch.float16, torch.bfloat16, torch.float64]
+INTS = [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64]
+# one ulp of a dtype (results are rounded to it; the interpreter truncates to bfloat16) and the
+# unit roundoff of its accumulator
+EPS = {torch.float32: 2 ** -23, torch.float16: 2 ** -10, torch.bfloat16: 2 ** -7, torch.float64: 2 ** -52}
+# below the smallest normal number, products lose precision: absolute tolerance
+TINY = {torch.float32: 2 ** -126, torch.float16: 2 ** -14, torch.bfloat16: 2 ** -126, torch.float64: 2 ** -1022}
+ACC_EPS = {torch.float32: 2 ** -24, torch.float16: 2 ** -24, torch.bfloat16: 2 ** -24, torch.float64: 2 ** -53}
+# scan lengths: 1, odd, prime, 2^k +- 1, and longer than one block (1024 along memory)
+LENGTHS = [1, 2, 7, 33, 127, 1500]
+if LARGE:
+    LENGTHS += [65537, 1 << 20]
+
+
+def name(d):
+    return str(d).replace("torch.", "")
+
+
+def ran_gemforge(fn, expect):
+    """Runs fn under record mode; every overload in `expect` ran on GemForge, nothing fell back."""
+    with gemforge.use(record=True):
+        out = fn()
+        rec = gemforge.recorded()
+    assert not [r for r in rec if "fallback" in r], rec
+    for n in expect:
+        assert n in rec, (n, rec)
+    return out
+
+
+def rand(*shape, dtype, low=-3, high=3):
+    if dtype == torch.bool:
+        return torch.randint(0, 2, shape, device=DEVICE).bool()
+    if not dtype.is_floating_point:
+        info = torch.iinfo(dtype)
+        return torch.randint(max(low, info.min), min(high, info.max) + 1, shape, device=DEVICE).to(dtype)
+    return torch.empty(shape, device=DEVICE).uniform_(low, high).to(dtype)
+
+
+def layouts(x):
+    """x as given, transposed (last two dims swapped in memory) and sliced (every other element)."""
+    yield x
+    if x.dim() >= 2:
+        yield x.transpose(-1, -2).contiguous().transpose(-1, -2)
+    wide = torch.empty(*x.shape[:-1], x.shape[-1] * 2, dtype=x.dtype, device=DEVICE) if x.dim() else None
+    if wide is not None:
+        wide[..., ::2] = x
+        yield wide[..., ::2]
+
+
+def shapes_and_dims():
+    """(shape, dim): every length along the last dim and dim 0, and every dim of 3-d shapes."""
+    for n in LENGTHS:
+        yield (n,), 0
+        yield (3, n), -1
+        if n <= 127:
+            yield (n, 5), 0
+    for d in range(-3, 3):
+        yield (4, 5, 6), d
+    yield (3, 1, 7), 1
+    yield (2, 33, 3), -2
+    yield (), 0
+    yield (), -1
+    yield (0, 4), 1
+    yield (3, 0), 1
+
+
+def close(got, ref, bound):
+    """|got - ref| <= bound elementwise, with NaN and infinities where the reference has them."""
+    got = got.cpu().double()
+    assert got.shape == ref.shape
+    assert torch.equal(torch.isnan(got), torch.isnan(ref))
+    fin = torch.isfinite(ref)
+    assert torch.equal(got[~fin & ~torch.isnan(ref)], ref[~fin & ~torch.isnan(ref)])
+    err = (got - ref).abs()[fin]
+    b = bound[fin] if torch.is_tensor(bound) else bound
+    assert (err <= b).all(), f"max error {(err - b).max().item():.3g} over the bound"
+
+
+# ---------------------------------------------------------------- cumsum / cumprod
+
+
+def cum_bound(x64, dim, dtype, prod):
+    """Error bound: result rounding plus accumulation error growing with the scan length."""
+    n = x64.shape[dim] if x64.dim() else 1
+    scale = x64.abs().cumprod(dim) if prod else x64.abs().cumsum(dim)
+    growth = n if prod else 4 * math.sqrt(n)
+    return (EPS[dtype] + 4 * growth * ACC_EPS[dtype]) * scale + TINY[dtype]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=name)
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+def test_cumsum_cumprod_floats(op, dtype):
+    prod = op == "cumprod"
+    for shape, dim in shapes_and_dims():
+        # cumprod: factors near +-1 keep long products in range
+        x = rand(*shape, dtype=dtype, low=0.5, high=1.5) if prod else rand(*shape, dtype=dtype)
+        if prod and x.numel():
+            x = x * torch.where(torch.rand(shape, device=DEVICE) < 0.5, -1, 1).to(dtype)
+        for xv in layouts(x):
+            got = ran_gemforge(lambda: getattr(torch, op)(xv, dim), [op])
+            assert got.dtype == dtype and got.shape == xv.shape and got.is_contiguous()
+            x64 = xv.cpu().double()
+            close(got, getattr(torch, op)(x64, dim), cum_bound(x64, dim, dtype, prod))
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+def test_cumsum_cumprod_ints_and_dtype_argument(op):
+    fn = getattr(torch, op)
+    for dtype in INTS + [torch.bool]:
+        for shape, dim in [((37,), 0), ((5, 33), -1), ((33, 4), 0), ((3, 4, 5), 1), ((), 0)]:
+            x = rand(*shape, dtype=dtype, low=-2, high=2)
+            ref = fn(x.cpu(), dim)  # integers accumulate in int64, exactly
+            got = ran_gemforge(lambda: fn(x, dim), [op])
+            assert got.dtype == torch.int64 and torch.equal(got.cpu(), ref)
+            # dtype=: the input is converted first; narrower integers wrap as torch's do
+            for out_dtype in (torch.int32, torch.float32, torch.float64):
+                got = ran_gemforge(lambda: fn(x, dim, dtype=out_dtype), [op])
+                assert got.dtype == out_dtype and torch.equal(got.cpu(), fn(x.cpu(), dim, dtype=out_dtype))
+    # half inputs with a wider result, fp32 input with a half result
+    low, high = (0.5, 1.5) if op == "cumprod" else (-3, 3)
+    x = rand(5, 130, dtype=torch.float16, low=low, high=high)
+    got = ran_gemforge(lambda: fn(x, 1, dtype=torch.float32), [op])
+    close(got, fn(x.cpu().double(), 1), cum_bound(x.cpu().double(), 1, torch.float32, op == "cumprod"))
+    # (fp32 values that bfloat16 holds exactly: the interpreter truncates where GPUs round)
+    x = rand(5, 130, dtype=torch.bfloat16, low=low, high=high).float()
+    got = ran_gemforge(lambda: fn(x, 1, dtype=torch.bfloat16), [op])
+    assert got.dtype == torch.bfloat16
+    x64 = x.cpu().double()
+    close(got, fn(x64, 1), cum_bound(x64, 1, torch.bfloat16, op == "cumprod"))
+
+
+@pytest.mark.parametrize("op", ["cumsum", "cumprod"])
+def test_cumsum_cumprod_inplace_and_out(op):
+    fn = getattr(torch, op)
+    for dtype in [torch.float32, torch.bfloat16, torch.int32]:
+        for shape, dim in [((6, 1100), 1), ((40, 6), 0), ((3, 4, 5), -2), ((), 0)]:
+            x = rand(*shape, dtype=dtype, low=-2, high=2)
+            ref = fn(x.cpu().double(), dim)
+            bound = cum_bound(x.cpu().double(), dim, dtype, op == "cumprod") if dtype.is_floating_point else 0
+            if not dtype.is_floating_point:
+                ref = fn(x.cpu(), dim).to(dtype).double()  # int64 results wrap to int32 as torch's
+            y = x.clone()
+            ran_gemforge(lambda: getattr(y, op + "_")(dim), [op + "_"])
+            assert y.dtype == dtype
+            close(y, ref, bound)
+            # in place on a strided view
+            if x.dim() == 2:
+                base = torch.zeros(shape[0], shape[1] * 2, dtype=dtype, device=DEVICE)
+                base[:, ::2] = x
+                view = base[:, ::2]
+                ran_gemforge(lambda: getattr(view, op + "_")(dim), [op + "_"])
+                close(view, ref, bound)
+                assert (base[:, 1::2] == 0).all()
+            # out=: resized from empty, and the result dtype given by out
+            out = torch.empty(0, dtype=dtype, device=DEVICE)
+            ran_gemforge(lambda: fn(x, dim, out=out), [op + ".out"])
+            assert out.shape == x.shape and out.dtype == dtype
+            close(out, ref, bound)
+            out64 = torch.empty(x.shape, dtype=torch.float64, device=DEVICE)
+            ran_gemforge(lambda: fn(x, dim, out=out64), [op + ".out"])
+            close(out64, ref, cum_bound(x.cpu().double(), dim, torch.float64, op == "cumprod")
+                  if dtype.is_floating_point else 0)
+    # named tensors (the dimname overloads) go to ATen's kernel, which propagates the names
+    x = rand(4, 7, dtype=torch.float32).refine_names("a", "b")
+    with gemforge.use(record=True):
+        got = fn(x, "b")
+        assert f"{op} -> aten fallback (named tensor)" in gemforge.recorded()
+    assert got.names == ("a", "b")
+    close(got.rename(None), fn(x.rename(None).cpu().double(), 1), 1e-5)
+
+
+def test_cumsum_special_values():
+    x = torch.tensor([1.0, float("inf"), 2.0, float("-inf"), 3.0, float("nan"), 4.0], device=DEVICE)
+    got = ran_gemforge(lambda: torch.cumsum(x, 0), ["cumsum"])
+    assert torch.equal(got.cpu(), torch.cumsum(x.cpu(), 0), ) or torch.allclose(
+        got.cpu(), torch.cumsum(x.cpu(), 0), equal_nan=True)
+    y = torch.tensor([2.0, 0.0, float("inf"), 3.0], device=DEVICE)
+    got = ran_gemforge(lambda: torch.cumprod(y, 0), ["cumprod"])
+    assert torch.allclose(got.cpu(), torch.cumprod(y.cpu(), 0), equal_nan=True)
+
+
+# ---------------------------------------------------------------- cummax / cummin
+
+
+def with_ties_and_nans(shape, dtype):
+    """Small integers (many ties); floats also get NaNs and infinities."""
+    x = rand(*shape, dtype=dtype, low=-3, high=3)
+    if dtype.is_floating_point and x.numel():
+        r = torch.rand(shape, device=DEVICE)
+        x = torch.where(r < 0.05, float("nan"), x)
+        x = torch.where((r > 0.05) & (r < 0.08), float("inf"), x)
+        x = torch.where((r > 0.08) & (r < 0.11), float("-inf"), x).to(dtype)
+    return x
+
+
+@pytest.mark.parametrize("op", ["cummax", "cummin"])
+def test_cummax_cummin(op):
+    fn = getattr(torch, op)
+    helper = "_" + op + "_helper"
+    cases = [((1,), 0), ((7,), 0), ((3, 65), -1), ((65, 3), 0), ((3, 4, 5), 1), ((3, 4, 5), -3), ((), 0), ((0, 3), 1)]
+    for dtype in FLOATS + INTS + [torch.bool]:
+        for shape, dim in cases + ([((1100,), 0)] if dtype == torch.float32 else []):
+            x = with_ties_and_nans(shape, dtype)
+            for xv in (layouts(x) if dtype in (torch.float32, torch.int32) else [x]):
+                values, indices = ran_gemforge(lambda: fn(xv, dim), [helper] if xv.numel() > 0 and xv.dim() else [])
+                rv, ri = fn(xv.cpu(), dim)  # ATen's rule: the last index among equal extremes; NaN wins
+                assert values.dtype == dtype and indices.dtype == torch.int64
+                assert torch.equal(values.cpu().double().nan_to_num(7.5), rv.double().nan_to_num(7.5))
+                assert torch.equal(indices.cpu(), ri), (dtype, shape, dim)
+    # out=
+    x = with_ties_and_nans((5, 40), torch.float32)
+    v, i = torch.empty(0, device=DEVICE), torch.empty(0, dtype=torch.long, device=DEVICE)
+    ran_gemforge(lambda: fn(x, 1, out=(v, i)), [helper])
+    rv, ri = fn(x.cpu(), 1)
+    assert torch.equal(v.cpu().nan_to_num(7.5), rv.nan_to_num(7.5)) and torch.equal(i.cpu(), ri)
+
+
+# ---------------------------------------------------------------- logcumsumexp
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=name)
+def test_logcumsumexp(dtype):
+    # (a scan with its own combine function runs element by element under the interpreter)
+    cases = [((1,), 0), ((7,), 0), ((3, 33), -1), ((33, 5), 0), ((4, 5, 6), -1), ((4, 5, 6), 1), ((4, 5, 6), -3),
+             ((), 0), ((0, 4), 1)]
+    if dtype == torch.float32:
+        cases.append(((2, 1500), 1))  # longer than one block
+    for shape, dim in cases:
+        x = rand(*shape, dtype=dtype, low=-20, high=20)
+        for xv in (layouts(x) if shape == (3, 33) else [x]):
+            got = ran_gemforge(lambda: torch.logcumsumexp(xv, dim), ["_logcumsumexp"] if xv.numel() else [])
+            assert got.dtype == dtype and got.shape == xv.shape
+            ref = torch.logcumsumexp(xv.cpu().double(), dim)
+            n = xv.shape[dim] if xv.dim() else 1
+            close(got, ref, (EPS[dtype] + 8 * math.sqrt(n) * ACC_EPS[dtype]) * (ref.abs() + 1))
+    # infinities and NaN as ATen: -inf is the identity, +inf stays, NaN propagates
+    inf, nan = float("inf"), float("nan")
+    for row in ([-inf, -inf, 1.0, -inf], [inf, 1.0, inf, -inf], [1.0, nan, 2.0, inf], [-inf, inf, -inf, 0.0]):
+        x = torch.tensor(row, dtype=dtype, device=DEVICE)
+        got = ran_gemforge(lambda: torch.logcumsumexp(x, 0), ["_logcumsumexp"])
+        close(got, torch.logcumsumexp(x.cpu().double(), 0), 1e-2)
+    # out= (resized)
+    x = rand(4, 50, dtype=dtype)
+    out = torch.empty(0, dtype=dtype, device=DEVICE)
+    ran_gemforge(lambda: torch.logcumsumexp(x, 1, out=out), ["_logcumsumexp.out"])
+    ref = torch.logcumsumexp(x.cpu().double(), 1)
+    close(out, ref, (EPS[dtype] + 64 * ACC_EPS[dtype]) * (ref.abs() + 1))
+
+
+# ---------------------------------------------------------------- sort / argsort / topk
+
+SORT_LENGTHS = [1, 2, 7, 33, 127]
+if LARGE:
+    SORT_LENGTHS += [4096]
+
+
+def sort_input(shape, dtype):
+    """Many ties (exercises stability); floats also get NaN, infinities and -0.0."""
+    if dtype.is_floating_point:
+        x = with_ties_and_nans(shape, dtype)
+        if x.numel():
+            x = torch.where(torch.rand(shape, device=DEVICE) < 0.05, -0.0, x).to(dtype)
+        return x
+    return rand(*shape, dtype=dtype, low=-4, high=4)
+
+
+def same(a, b):
+    """Equal, NaN included, -0.0 and 0.0 told apart (NaN signs aside)."""
+    a, b = a.cpu(), b.cpu()
+    if not a.dtype.is_floating_point:
+        return torch.equal(a, b)
+    a64, b64 = a.double(), b.double()
+    nan = torch.isnan(a64)
+    return (a.shape == b.shape and torch.equal(nan, torch.isnan(b64))
+            and torch.equal(a64.nan_to_num(0.5), b64.nan_to_num(0.5))
+            and torch.equal(torch.signbit(a64[~nan]), torch.signbit(b64[~nan])))
+
+
+def sort_cases(dtype):
+    main = dtype in (torch.float32, torch.float64, torch.int32)
+    for n in SORT_LENGTHS if main else [1, 33]:
+        yield (n,), 0
+    yield (3, 33), -1
+    yield (33, 3), 0
+    if main:
+        yield (2, 1000), 1  # a long row, padded to 1024
+        for d in range(-3, 3):
+            yield (3, 4, 5), d
+    else:
+        yield (3, 4, 5), 1
+    yield (), 0
+    yield (0, 3), 1
+    yield (3, 0), 1
+
+
+@pytest.mark.parametrize("dtype", FLOATS + INTS + [torch.bool], ids=name)
+def test_sort_stable(dtype):
+    for shape, dim in sort_cases(dtype):
+        x = sort_input(shape, dtype)
+        for xv in (layouts(x) if x.dim() == 2 and x.shape[-1] < 100 else [x]):
+            for descending in (False, True):
+                v, i = ran_gemforge(lambda: torch.sort(xv, dim=dim, descending=descending, stable=True),
+                                    ["sort.stable"])
+                rv, ri = torch.sort(xv.cpu(), dim=dim, descending=descending, stable=True)
+                assert v.dtype == dtype and i.dtype == torch.int64
+                assert same(v, rv) and torch.equal(i.cpu(), ri), (shape, dim, descending)
+                assert v.stride() == rv.stride() and i.stride() == ri.stride()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64], ids=name)
+def test_sort_unstable_argsort_msort(dtype):
+    for shape, dim in [((33,), 0), ((4, 129), 1), ((65, 3), 0), ((3, 4, 5), -2)]:
+        x = sort_input(shape, dtype)
+        for descending in (False, True):
+            v, i = ran_gemforge(lambda: torch.sort(x, dim, descending), ["sort.stable"])
+            rv, _ = torch.sort(x.cpu(), dim, descending)
+            # any order of ties is right: values as torch's, indices a permutation that gathers them
+            assert same(v, rv)
+            assert same(torch.gather(x.cpu(), dim, i.cpu()), rv)
+            assert torch.equal(i.cpu().sort(dim).values, torch.arange(x.shape[dim]).expand_as(i.movedim(dim, -1))
+                               .movedim(-1, dim))
+            a = ran_gemforge(lambda: torch.argsort(x, dim=dim, descending=descending, stable=True), ["sort.stable"])
+            assert torch.equal(a.cpu(), torch.argsort(x.cpu(), dim=dim, descending=descending, stable=True))
+        m = ran_gemforge(lambda: torch.msort(x), ["sort.stable"])
+        assert same(m, torch.msort(x.cpu()))
+
+
+def test_sort_out_and_wide_rows():
+    x = sort_input((5, 37), torch.float32)
+    v, i = torch.empty(0, device=DEVICE), torch.empty(0, dtype=torch.long, device=DEVICE)
+    ran_gemforge(lambda: torch.sort(x, dim=1, stable=True, out=(v, i)), ["sort.values_stable"])
+    rv, ri = torch.sort(x.cpu(), dim=1, stable=True)
+    assert same(v, rv) and torch.equal(i.cpu(), ri)
+    # values and indices laid out differently
+    v2 = torch.empty(37, 5, device=DEVICE).t()
+    i2 = torch.empty(5, 37, dtype=torch.long, device=DEVICE)
+    ran_gemforge(lambda: torch.sort(x, dim=1, descending=True, stable=True, out=(v2, i2)), ["sort.values_stable"])
+    rv, ri = torch.sort(x.cpu(), dim=1, descending=True, stable=True)
+    assert same(v2, rv) and torch.equal(i2.cpu(), ri)
+    # rows wider than one block go to ATen's kernel, and the record says so
+    wide = torch.randn(2, 5000, device=DEVICE)
+    with gemforge.use(record=True):
+        v, i = torch.sort(wide, dim=1)
+        tv, ti = torch.topk(wide, 3, dim=1)
+        rec = gemforge.recorded()
+    assert "sort.stable -> aten fallback (sort row wider than one block)" in rec, rec
+    assert "topk -> aten fallback (topk row wider than one block)" in rec, rec
+    assert torch.equal(v.cpu(), torch.sort(wide.cpu(), dim=1).values)
+    assert torch.equal(tv.cpu(), torch.topk(wide.cpu(), 3, dim=1).values)
+
+
+@pytest.mark.parametrize("dtype", FLOATS + INTS, ids=name)
+def test_topk(dtype):
+    main = dtype in (torch.float32, torch.int32)
+    cases = [((3, 33), -1)]
+    if main:
+        cases += [((1,), 0), ((7,), 0), ((65, 3), 0), ((3, 4, 5), 1), ((), 0), ((2, 1000), 1)]
+    for shape, dim in cases:
+        n = shape[dim] if shape else 1
+        distinct = dtype.is_floating_point and dtype != torch.float16 and dtype != torch.bfloat16
+        # distinct values: indices are determined; with ties, values and gathered indices are checked
+        x = (torch.randperm(math.prod(shape), device=DEVICE).reshape(shape).to(dtype) if distinct
+             else sort_input(shape, dtype))
+        for xv in (layouts(x) if shape == (3, 33) and main else [x]):
+            # (k = 0 of a 0-d input returns one uninitialized element, in torch too)
+            for k in sorted({0, 1, n // 2, n} - ({0} if not shape else set())):
+                for largest in (True, False):
+                    v, i = ran_gemforge(lambda: torch.topk(xv, k, dim, largest=largest), ["topk"])
+                    rv, ri = torch.topk(xv.cpu(), k, dim, largest=largest)
+                    assert v.dtype == dtype and v.shape == rv.shape and i.dtype == torch.int64
+                    assert same(v, rv), (shape, dim, k, largest)
+                    if k:
+                        assert same(torch.gather(xv.cpu(), dim if shape else 0, i.cpu().reshape(
+                            i.shape if shape else (1,))).reshape(rv.shape), rv)
+                    if distinct:
+                        assert torch.equal(i.cpu(), ri)
+                    if k != n // 2:
+                        continue
+                    # sorted=False: any order; compare as sets
+                    v, i = ran_gemforge(lambda: torch.topk(xv, k, dim, largest=largest, sorted=False), ["topk"])
+                    assert same(v.cpu().sort(dim if shape else 0).values, rv.sort(dim if shape else 0).values)
+    # out=
+    x = torch.randn(4, 50, device=DEVICE).to(dtype) if dtype.is_floating_point else rand(4, 50, dtype=dtype)
+    v, i = torch.empty(0, dtype=dtype, device=DEVICE), torch.empty(0, dtype=torch.long, device=DEVICE)
+    ran_gemforge(lambda: torch.topk(x, 5, 1, out=(v, i)), ["topk.values"])
+    rv, _ = torch.topk(x.cpu(), 5, 1)
+    assert same(v, rv) and v.shape == (4, 5)
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_errors_match_torch():
+    x = torch.randn(3, 4, device=DEVICE)
+    xi = torch.randint(0, 5, (3, 4), device=DEVICE)
+    cases = [
+        lambda: torch.cumsum(x, 2),                                                       # dim out of range
+        lambda: torch.cumprod(x, -3),
+        lambda: torch.cumsum(x, 1, out=torch.empty(3, 4, dtype=torch.float64, device=DEVICE), dtype=torch.float32),
+        lambda: x.clone().cumsum_(0, dtype=torch.float64),                                # in-place dtype
+        lambda: torch.cummax(x, 2),
+        lambda: torch.cummin(x, 0, out=(torch.empty(0, dtype=torch.float64, device=DEVICE),
+                                        torch.empty(0, dtype=torch.long, device=DEVICE))),
+        lambda: torch.logcumsumexp(x, 5),
+        lambda: torch.logcumsumexp(xi, 0),                                                # integer input
+        lambda: torch.sort(x, dim=2),
+        lambda: torch.sort(x, dim=1, out=(torch.empty(0, dtype=torch.float64, device=DEVICE),
+                                          torch.empty(0, dtype=torch.long, device=DEVICE))),
+        lambda: torch.sort(x, dim=1, out=(torch.empty(0, device=DEVICE), torch.empty(0, device=DEVICE))),
+        lambda: torch.topk(x, 5, 1),                                                      # k too large
+        lambda: torch.topk(x, -1, 1),
+        lambda: torch.topk(x, 2, 3),
+        lambda: torch.topk(torch.tensor(1.0, device=DEVICE), 2),
+        lambda: torch.topk(x, 2, 1, out=(torch.empty(0, dtype=torch.float64, device=DEVICE),
+                                         torch.empty(0, dtype=torch.long, device=DEVICE))),
+    ]
+    for fn in cases:
+        same_error(fn)
