@@ -28,10 +28,19 @@ RTOL = {torch.float32: 2e-6, torch.float64: 1e-12, torch.float16: 1e-3, torch.bf
 # (shape, dim) with dim an int, a list or None (every dim): sizes 1, odd, prime, 2^k+-1, a wide
 # row and a tall column (both split), a 4-d tensor reduced over non-adjacent dims.
 CASES = [((1, ), 0), ((37, ), None), ((5, 31), -1), ((31, 5), 0), ((17, 33), 1), ((3, 63), [0, 1]),
-         ((4, 5, 6), [0, 2]), ((4, 5, 6), -2), ((2, 3, 4, 5), [-1, -3]), ((3, 34000), -1), ((300, 3), 0),
+         ((4, 5, 6), [0, 2]), ((4, 5, 6), -2), ((2, 3, 4, 5), [-1, -3]), ((2, 32769), -1), ((300, 3), 0),
          ((2, 3, 4, 5), [0, 1, 2, 3])]
 if LARGE:
     CASES += [((1 << 22, ), None), ((4096, 4096), -1), ((4096, 4096), 0), ((64, 8, 2048), [0, 2])]
+
+
+LAYOUTS = ("contiguous", "transposed", "strided")
+# The long ones (split into two launches) cost most under the interpreter: a few dtypes take them.
+SPLIT_DTYPES = (torch.float32, torch.bfloat16, torch.int32)
+
+
+def cases(dtype):
+    return [(i, c) for i, c in enumerate(CASES) if dtype in SPLIT_DTYPES or math.prod(c[0]) < 20000]
 
 
 def ids(d):
@@ -60,6 +69,11 @@ def data(shape, dtype, seed=0, ties=False, layout="contiguous"):
         t = torch.randint(-3, 4, full, generator=g).to(dtype).to(DEVICE)
         return t[..., ::2] if layout == "strided" else t
     return make(shape, dtype, DEVICE, noncontig=layout == "strided", seed=seed)
+
+
+def cpu(t):
+    """The exact reference input: torch's CPU kernels on the same dtype (extremes, indices, bools)."""
+    return t.detach().cpu()
 
 
 def ref(t):
@@ -91,92 +105,92 @@ def red_size(shape, dim):
 
 @pytest.mark.parametrize("dtype", FLOATS + INTS + [torch.bool], ids=ids)
 def test_amax_amin(dtype):
-    for i, (shape, dim) in enumerate(CASES):
-        for layout in ("contiguous", "transposed", "strided"):
+    for i, (shape, dim) in cases(dtype):
+        for layout in (LAYOUTS[i % 3] if math.prod(shape) < 20000 else "contiguous", ):
             x = data(shape, dtype, seed=i, ties=True, layout=layout)
             d = [] if dim is None else dim
-            for keep in (False, True):
+            for keep in (i % 2 == 0, ):
                 for name, fn in (("amax", torch.amax), ("amin", torch.amin)):
                     got = ran_gemforge(lambda: fn(x, d, keep), [name])
-                    check(got, fn(ref(x), d, keep), exact=True)
+                    check(got, fn(cpu(x), d, keep), exact=True)
             out = torch.empty(0, dtype=dtype, device=DEVICE)
             ran_gemforge(lambda: torch.amax(x, d, out=out), ["amax.out"])
-            check(out, torch.amax(ref(x), d), exact=True)
+            check(out, torch.amax(cpu(x), d), exact=True)
             ran_gemforge(lambda: torch.amin(x, d, True, out=out), ["amin.out"])
-            check(out, torch.amin(ref(x), d, True), exact=True)
+            check(out, torch.amin(cpu(x), d, True), exact=True)
 
 
-@pytest.mark.parametrize("dtype", FLOATS + INTS + [torch.bool], ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS + [torch.int8, torch.int64, torch.bool], ids=ids)
 def test_max_min_full_and_dim(dtype):
-    for i, (shape, dim) in enumerate(CASES):
-        x = data(shape, dtype, seed=i, ties=True, layout="transposed" if i % 2 else "contiguous")
-        check(ran_gemforge(lambda: x.max(), ["max"]), ref(x).max(), exact=True)
-        check(ran_gemforge(lambda: x.min(), ["min"]), ref(x).min(), exact=True)
+    for i, (shape, dim) in cases(dtype):
+        x = data(shape, dtype, seed=i, ties=True, layout="transposed" if i % 2 and math.prod(shape) < 20000 else "contiguous")
+        check(ran_gemforge(lambda: x.max(), ["max"]), cpu(x).max(), exact=True)
+        check(ran_gemforge(lambda: x.min(), ["min"]), cpu(x).min(), exact=True)
         out = torch.empty(3, dtype=dtype, device=DEVICE)
         ran_gemforge(lambda: torch.max(x, out=out), ["max.unary_out"])
-        check(out, ref(x).max(), exact=True)
+        check(out, cpu(x).max(), exact=True)
         ran_gemforge(lambda: torch.min(x, out=out), ["min.unary_out"])
-        check(out, ref(x).min(), exact=True)
+        check(out, cpu(x).min(), exact=True)
         if not isinstance(dim, int):
             continue
-        for keep in (False, True):
+        for keep in (i % 2 == 1, ):
             for name, fn in (("max", torch.max), ("min", torch.min)):
                 v, idx = ran_gemforge(lambda: fn(x, dim, keep), [f"{name}.dim"])
-                rv, ri = fn(ref(x), dim, keep)
+                rv, ri = fn(cpu(x), dim, keep)
                 check(v, rv, exact=True)
                 check(idx, ri, exact=True)  # ties: the first index
         vals = torch.empty(0, dtype=dtype, device=DEVICE)
         # indices out= with other strides than values: computed alongside, then copied
         idx = torch.empty(0, dtype=torch.long, device=DEVICE)
         ran_gemforge(lambda: torch.max(x, dim, True, out=(vals, idx)), ["max.dim_max"])
-        rv, ri = torch.max(ref(x), dim, True)
+        rv, ri = torch.max(cpu(x), dim, True)
         check(vals, rv, exact=True)
         check(idx, ri, exact=True)
         vals = torch.empty(0, dtype=dtype, device=DEVICE)
         idx_t = torch.empty(rv.shape[::-1], dtype=torch.long, device=DEVICE).transpose(0, -1) if rv.dim() > 1 else idx
         ran_gemforge(lambda: torch.min(x, dim, True, out=(vals, idx_t)), ["min.dim_min"])
-        rv, ri = torch.min(ref(x), dim, True)
+        rv, ri = torch.min(cpu(x), dim, True)
         check(vals, rv, exact=True)
         check(idx_t, ri, exact=True)
 
 
-@pytest.mark.parametrize("dtype", FLOATS + INTS, ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS + [torch.int64, torch.uint8], ids=ids)
 def test_argmax_argmin(dtype):
-    for i, (shape, dim) in enumerate(CASES):
-        x = data(shape, dtype, seed=i, ties=True, layout="strided" if i % 2 else "contiguous")
+    for i, (shape, dim) in cases(dtype):
+        x = data(shape, dtype, seed=i, ties=True, layout="strided" if i % 2 and math.prod(shape) < 20000 else "contiguous")
         dims = [None] + ([dim] if isinstance(dim, int) else [])
         for d in dims:
-            for keep in (False, True):
+            for keep in (i % 2 == 0, ):
                 for name, fn in (("argmax", torch.argmax), ("argmin", torch.argmin)):
                     got = ran_gemforge(lambda: fn(x, d, keep), [name])
-                    check(got, fn(ref(x), d, keep), exact=True)
+                    check(got, fn(cpu(x), d, keep), exact=True)
             out = torch.empty(0, dtype=torch.long, device=DEVICE)
             ran_gemforge(lambda: torch.argmax(x, d, out=out), ["argmax.out"])
-            check(out, torch.argmax(ref(x), d), exact=True)
+            check(out, torch.argmax(cpu(x), d), exact=True)
             ran_gemforge(lambda: torch.argmin(x, d, True, out=out), ["argmin.out"])
-            check(out, torch.argmin(ref(x), d, True), exact=True)
+            check(out, torch.argmin(cpu(x), d, True), exact=True)
 
 
 @pytest.mark.parametrize("dtype", FLOATS, ids=ids)
 def test_nan_propagation_and_index(dtype):
-    for shape, dim in [((7, 33), 1), ((300, 3), 0), ((3, 34000), 1)]:
+    for shape, dim in [((7, 33), 1), ((300, 3), 0), ((2, 32769), 1)]:
         x = data(shape, dtype, ties=True)
         # NaN in some rows (twice in one: the first NaN's index wins), +-inf elsewhere
         if dim == 1:
-            x[0, 5] = float("nan"); x[0, 9] = float("nan"); x[1, -1] = float("nan"); x[2, 3] = float("inf")
+            x[0, 5] = float("nan"); x[0, 9] = float("nan"); x[1, -1] = float("nan"); x[0, 20] = float("inf")
         else:
             x[5, 0] = float("nan"); x[9, 0] = float("nan"); x[-1, 1] = float("nan"); x[3, 2] = float("-inf")
         for name, fn in (("max.dim", torch.max), ("min.dim", torch.min)):
             v, idx = ran_gemforge(lambda: fn(x, dim), [name])
-            rv, ri = fn(ref(x), dim)
+            rv, ri = fn(cpu(x), dim)
             check(v, rv, exact=True)
             check(idx, ri, exact=True)
         for name, fn in (("argmax", torch.argmax), ("argmin", torch.argmin)):
-            check(ran_gemforge(lambda: fn(x, dim), [name]), fn(ref(x), dim), exact=True)
-            check(ran_gemforge(lambda: fn(x), [name]), fn(ref(x)), exact=True)
+            check(ran_gemforge(lambda: fn(x, dim), [name]), fn(cpu(x), dim), exact=True)
+            check(ran_gemforge(lambda: fn(x), [name]), fn(cpu(x)), exact=True)
         for name, fn in (("amax", torch.amax), ("amin", torch.amin)):
-            check(ran_gemforge(lambda: fn(x, dim), [name]), fn(ref(x), dim), exact=True)
-        check(ran_gemforge(lambda: x.max(), ["max"]), ref(x).max(), exact=True)
+            check(ran_gemforge(lambda: fn(x, dim), [name]), fn(cpu(x), dim), exact=True)
+        check(ran_gemforge(lambda: x.max(), ["max"]), cpu(x).max(), exact=True)
         for name, fn in (("prod.dim_int", torch.prod), ("logsumexp", torch.logsumexp)):
             check(ran_gemforge(lambda: fn(x, dim), [name]), fn(ref(x), dim), dtype, shape[dim])
         check(ran_gemforge(lambda: torch.var(x, dim), ["var.correction"]), torch.var(ref(x), dim), dtype,
@@ -199,7 +213,7 @@ def test_zero_dim_and_empty():
     check(ran_gemforge(lambda: e.prod(0), ["prod.dim_int"]), torch.ones(3, dtype=torch.float64), torch.float32)
     check(ran_gemforge(lambda: e.all(0), ["all.dim"]), torch.ones(3, dtype=torch.bool))
     check(ran_gemforge(lambda: e.any(0), ["any.dim"]), torch.zeros(3, dtype=torch.bool))
-    check(ran_gemforge(lambda: e.count_nonzero(0), ["count_nonzero.dim_IntList"]), torch.zeros(3, dtype=torch.long))
+    check(ran_gemforge(lambda: e.count_nonzero([0]), ["count_nonzero.dim_IntList"]), torch.zeros(3, dtype=torch.long))
     check(ran_gemforge(lambda: torch.logsumexp(e, 0), ["logsumexp"]), torch.full((3, ), -math.inf).double(),
           torch.float32)
     check(ran_gemforge(lambda: torch.linalg.vector_norm(e, 2, 0), ["linalg_vector_norm"]), torch.zeros(3).double(),
@@ -234,9 +248,9 @@ def test_errors():
 
 # ---------------------------------------------------------------- prod, all, any, count_nonzero
 
-@pytest.mark.parametrize("dtype", FLOATS + INTS + [torch.bool], ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS + [torch.int32, torch.uint8, torch.bool], ids=ids)
 def test_prod(dtype):
-    for i, (shape, dim) in enumerate(CASES):
+    for i, (shape, dim) in cases(dtype):
         if not isinstance(dim, int) and dim is not None or red_size(shape, dim) > 1000:
             continue
         # values near 1 keep products of hundreds of terms finite
@@ -266,11 +280,10 @@ def test_prod(dtype):
     check(ran_gemforge(lambda: x.prod(dtype=torch.float32), ["prod"]), ref(x).double().prod(), torch.float32, 35)
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.int32,
-                                   torch.uint8, torch.bool], ids=ids)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int32, torch.uint8, torch.bool], ids=ids)
 def test_all_any_count_nonzero(dtype):
-    for i, (shape, dim) in enumerate(CASES):
-        x = data(shape, dtype, seed=i, ties=True, layout="strided" if i % 2 else "contiguous")
+    for i, (shape, dim) in cases(dtype):
+        x = data(shape, dtype, seed=i, ties=True, layout="strided" if i % 2 and math.prod(shape) < 20000 else "contiguous")
         # some rows all nonzero, some all zero
         x = torch.where(torch.rand(x.shape, device=DEVICE) < 0.7, torch.ones_like(x), x)
         if x.dim() > 1:
@@ -279,30 +292,30 @@ def test_all_any_count_nonzero(dtype):
         res = torch.uint8 if dtype == torch.uint8 else torch.bool
         dl = dims_of(shape, dim)
         for name, fn in (("all", torch.all), ("any", torch.any)):
-            check(ran_gemforge(lambda: fn(x), [name]), fn(ref(x)), res)
-            for keep in (False, True):
-                check(ran_gemforge(lambda: fn(x, dl, keep), [f"{name}.dims"]), fn(ref(x), dl, keep), res)
-                check(ran_gemforge(lambda: fn(x, dl[0], keep), [f"{name}.dim"]), fn(ref(x), dl[0], keep), res)
-            for out_dtype in (torch.bool, torch.uint8):
+            check(ran_gemforge(lambda: fn(x), [name]), fn(cpu(x)), res)
+            for keep in (i % 2 == 0, ):
+                check(ran_gemforge(lambda: fn(x, dl, keep), [f"{name}.dims"]), fn(cpu(x), dl, keep), res)
+                check(ran_gemforge(lambda: fn(x, dl[0], keep), [f"{name}.dim"]), fn(cpu(x), dl[0], keep), res)
+            for out_dtype in ((torch.bool, torch.uint8)[i % 2], ):
                 out = torch.empty(0, dtype=out_dtype, device=DEVICE)
                 ran_gemforge(lambda: fn(x, dl[-1], out=out), [f"{name}.out"])
-                check(out, fn(ref(x), dl[-1]).to(out_dtype))
+                check(out, fn(cpu(x), dl[-1]).to(out_dtype))
                 ran_gemforge(lambda: fn(x, dl, True, out=out), [f"{name}.dims_out"])
-                check(out, fn(ref(x), dl, True).to(out_dtype))
+                check(out, fn(cpu(x), dl, True).to(out_dtype))
                 ran_gemforge(lambda: fn(x, out=out), [f"{name}.all_out"])
-                check(out, fn(ref(x)).to(out_dtype))
+                check(out, fn(cpu(x)).to(out_dtype))
         check(ran_gemforge(lambda: torch.count_nonzero(x, dl), ["count_nonzero.dim_IntList"]),
-              torch.count_nonzero(ref(x), dl))
-        check(ran_gemforge(lambda: torch.count_nonzero(x), ["count_nonzero"]), torch.count_nonzero(ref(x)))
+              torch.count_nonzero(cpu(x), dl))
+        check(ran_gemforge(lambda: torch.count_nonzero(x), ["count_nonzero"]), torch.count_nonzero(cpu(x)))
         check(ran_gemforge(lambda: torch.count_nonzero(x, dl[0]), ["count_nonzero"]),
-              torch.count_nonzero(ref(x), dl[0]))
+              torch.count_nonzero(cpu(x), dl[0]))
         aten = torch.ops.aten.count_nonzero
-        for out_dtype in (torch.long, torch.float32):
+        for out_dtype in ((torch.long, torch.float32)[i % 2], ):
             out = torch.empty(0, dtype=out_dtype, device=DEVICE)
             ran_gemforge(lambda: aten.dim_IntList_out(x, dl, out=out), ["count_nonzero.dim_IntList_out"])
-            check(out, torch.count_nonzero(ref(x), dl).to(out_dtype))
+            check(out, torch.count_nonzero(cpu(x), dl).to(out_dtype))
             ran_gemforge(lambda: aten.out(x, dl[0], out=out), ["count_nonzero.out"])
-            check(out, torch.count_nonzero(ref(x), dl[0]).to(out_dtype))
+            check(out, torch.count_nonzero(cpu(x), dl[0]).to(out_dtype))
     # NaN is nonzero
     x = torch.tensor([[math.nan, 0.0], [math.nan, 1.0]], device=DEVICE)
     check(ran_gemforge(lambda: x.all(1), ["all.dim"]), torch.tensor([False, True]))
@@ -313,16 +326,16 @@ def test_all_any_count_nonzero(dtype):
 
 @pytest.mark.parametrize("dtype", FLOATS, ids=ids)
 def test_var_std(dtype):
-    for i, (shape, dim) in enumerate(CASES):
+    for i, (shape, dim) in cases(dtype):
         # a large mean: a naive sum of squares would lose the variance in fp32
         x = (data(shape, torch.float64, seed=i) + 1000.0).to(dtype)
         x = x.transpose(0, -1).contiguous().transpose(0, -1) if i % 3 == 1 else x
         n = red_size(shape, dim)
-        for corr in (None, 0, 1, 2.5):
+        for corr in ((None, 0), (1, 2.5))[i % 2]:
             if corr is not None and n - corr <= 0:
                 continue
             kw = {} if corr is None else {"correction": corr}
-            for keep in (False, True):
+            for keep in (i % 2 == 0, ):
                 check(ran_gemforge(lambda: torch.var(x, dim, keepdim=keep, **kw), ["var.correction"]),
                       torch.var(ref(x), dim, keepdim=keep, **kw), dtype, n)
                 check(ran_gemforge(lambda: torch.std(x, dim, keepdim=keep, **kw), ["std.correction"]),
@@ -360,13 +373,12 @@ def test_var_std(dtype):
 
 @pytest.mark.parametrize("dtype", FLOATS, ids=ids)
 def test_vector_norm(dtype):
-    for i, (shape, dim) in enumerate(CASES):
+    for i, (shape, dim) in cases(dtype):
         x = data(shape, dtype, seed=i, layout="transposed" if i % 2 else "contiguous")
-        if x.numel() > 10:
-            x.view(-1)[::7] = 0 if x.is_contiguous() else x.view(-1)[::7] if False else 0
+        x = x.masked_fill(torch.rand(x.shape, device=DEVICE) < 0.15, 0)  # zeros (ord 0, negative p); keeps strides
         n = red_size(shape, dim)
-        for ord in (0, 1, 2, math.inf, -math.inf, 3, 0.5, -1.5):
-            for keep in (False, True):
+        for ord in ((0, 2, -math.inf, 0.5), (1, math.inf, 3, -1.5))[i % 2]:
+            for keep in (i % 2 == 0, ):
                 got = ran_gemforge(lambda: torch.linalg.vector_norm(x, ord, dim, keep), ["linalg_vector_norm"])
                 check(got, torch.linalg.vector_norm(ref(x), ord, dim, keep), dtype, n * 4)
         if dtype != torch.float64:
@@ -381,7 +393,7 @@ def test_vector_norm(dtype):
         aten = torch.ops.aten.norm
         r2 = torch.linalg.vector_norm(ref(x), 2, dl)
         r3 = torch.linalg.vector_norm(ref(x), 3, dl, True)
-        check(ran_gemforge(lambda: torch.norm(x, 2, dl), ["norm.ScalarOpt_dim"]), r2, dtype, n)
+        check(ran_gemforge(lambda: aten.ScalarOpt_dim(x, 2, dl), ["norm.ScalarOpt_dim"]), r2, dtype, n)
         check(ran_gemforge(lambda: aten.ScalarOpt_dim_dtype(x, 3, dl, True, dtype=dtype), ["norm.ScalarOpt_dim_dtype"]),
               r3, dtype, n)
         ran_gemforge(lambda: aten.dtype_out(x, 3, dl, True, dtype=dtype, out=out), ["norm.dtype_out"])
@@ -398,16 +410,16 @@ def test_vector_norm(dtype):
         check(out, full, dtype, x.numel())
 
 
-@pytest.mark.parametrize("dtype", FLOATS + [torch.int32, torch.bool], ids=ids)
+@pytest.mark.parametrize("dtype", FLOATS + [torch.int32], ids=ids)
 def test_logsumexp(dtype):
-    for i, (shape, dim) in enumerate(CASES):
+    for i, (shape, dim) in cases(dtype):
         x = data(shape, dtype, seed=i, layout="strided" if i % 2 else "contiguous")
         if dtype.is_floating_point:
             x = x * 30  # exp() would overflow without the max shift
         dl = dims_of(shape, dim)
         res = dtype if dtype.is_floating_point else torch.float32
         n = red_size(shape, dim)
-        for keep in (False, True):
+        for keep in (i % 2 == 0, ):
             check(ran_gemforge(lambda: torch.logsumexp(x, dl, keep), ["logsumexp"]),
                   torch.logsumexp(ref(x).double(), dl, keep), res, n)
         out = torch.empty(0, dtype=torch.float64, device=DEVICE)
@@ -419,14 +431,15 @@ def test_logsumexp(dtype):
         check(ran_gemforge(lambda: torch.logsumexp(x, 1), ["logsumexp"]), torch.logsumexp(ref(x), 1), dtype)
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int32, torch.int64, torch.uint8], ids=ids)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int32, torch.uint8], ids=ids)
 def test_trace(dtype):
     for shape in [(1, 1), (5, 5), (7, 3), (3, 40), (65, 63)]:
-        for layout in ("contiguous", "transposed", "strided"):
+        for layout in LAYOUTS:
             x = data(shape, dtype, layout=layout)
             res = dtype if dtype.is_floating_point else torch.long
             check(ran_gemforge(lambda: torch.trace(x), ["trace"]), torch.trace(ref(x)), res, min(shape))
             for out_dtype in (res, torch.float64):
                 out = torch.empty(0, dtype=out_dtype, device=DEVICE)
                 ran_gemforge(lambda: torch.ops.aten.trace.out(x, out=out), ["trace.out"])
-                check(out, torch.trace(ref(x)).to(out_dtype), out_dtype, min(shape))
+                assert out.dtype == out_dtype
+                check(out.to(res), torch.trace(ref(x)), res, min(shape))

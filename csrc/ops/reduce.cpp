@@ -315,6 +315,16 @@ void reduce_into(const ReduceSpec& s, const at::Tensor& self, const ReductionPla
 
 bool same_device(const at::Tensor& a, const at::Tensor& b) { return a.device() == b.device(); }
 
+// A reduction over no elements into a non-empty result: max/min/argmax have no identity, ATen
+// raises. (Reducing an empty tensor along a non-empty dim gives an empty result: no error.)
+bool no_identity_error(const at::Tensor& self, at::OptionalIntArrayRef dim) {
+  if (self.numel() != 0) return false;
+  const ReductionPlan p = plan_reduction(self, dim, false);
+  for (int64_t d = 0; d < self.dim(); ++d)
+    if (p.mask[d] && self.size(d) == 0) return true;
+  return self.dim() == 0 || !dim.has_value() || dim->empty();
+}
+
 // ---------------------------------------------------------------- sum, mean, prod
 
 OpRecord rec_sum_dim{"sum.dim_IntList"}, rec_sum{"sum"}, rec_sum_out{"sum.IntList_out"}, rec_sum_full_out{"sum.out"};
@@ -462,7 +472,7 @@ struct Extreme {
   static at::Tensor amax(const at::Tensor& self, at::IntArrayRef dim, bool keepdim) {
     OpRecord& rec = is_max ? rec_amax : rec_amin;
     const char* why = unsupported(kAllReal, {&self});
-    if (why || self.numel() == 0) {
+    if (why || no_identity_error(self, dim)) {
       record(rec, true, why ? why : "empty input");
       return is_max ? ATEN_BACKEND(self, amax, self, dim, keepdim) : ATEN_BACKEND(self, amin, self, dim, keepdim);
     }
@@ -474,7 +484,7 @@ struct Extreme {
   static at::Tensor& amax_out(const at::Tensor& self, at::IntArrayRef dim, bool keepdim, at::Tensor& out) {
     OpRecord& rec = is_max ? rec_amax_out : rec_amin_out;
     const char* why = unsupported(kAllReal, {&self, &out});
-    if (why || self.numel() == 0 || out.scalar_type() != self.scalar_type() || !same_device(out, self)) {
+    if (why || no_identity_error(self, dim) || out.scalar_type() != self.scalar_type() || !same_device(out, self)) {
       record(rec, true, why ? why : "empty input, dtype or device");
       return is_max ? ATEN_BACKEND(out, amax_out, out, self, dim, keepdim)
                     : ATEN_BACKEND(out, amin_out, out, self, dim, keepdim);
@@ -510,7 +520,7 @@ struct Extreme {
   static std::tuple<at::Tensor, at::Tensor> dim_fn(const at::Tensor& self, int64_t dim, bool keepdim) {
     OpRecord& rec = is_max ? rec_max_dim : rec_min_dim;
     const char* why = unsupported(kAllReal, {&self});
-    if (why || self.numel() == 0) {
+    if (why || no_identity_error(self, at::IntArrayRef(dim))) {
       record(rec, true, why ? why : "empty input");
       return is_max ? ATEN_BACKEND(self, max, self, dim, keepdim) : ATEN_BACKEND(self, min, self, dim, keepdim);
     }
@@ -525,7 +535,7 @@ struct Extreme {
                                                       at::Tensor& values, at::Tensor& indices) {
     OpRecord& rec = is_max ? rec_max_dim_out : rec_min_dim_out;
     const char* why = unsupported(kAllReal, {&self, &values, &indices});
-    if (why || self.numel() == 0 || values.scalar_type() != self.scalar_type() ||
+    if (why || no_identity_error(self, at::IntArrayRef(dim)) || values.scalar_type() != self.scalar_type() ||
         indices.scalar_type() != c10::kLong || !same_device(values, self) || !same_device(indices, self)) {
       record(rec, true, why ? why : "empty input, dtype or device");
       return is_max ? ATEN_BACKEND(self, max_out, values, indices, self, dim, keepdim)
@@ -554,11 +564,14 @@ struct Extreme {
     reduce_into(spec(self, true), flat, plan_reduction(flat, std::nullopt, false), false, flat_out, c10::kLong);
     return out;
   }
-  static bool arg_supported(const at::Tensor& self) { return self.scalar_type() != c10::kBool && self.numel() != 0; }
+  static bool arg_supported(const at::Tensor& self, std::optional<int64_t> dim) {
+    if (self.scalar_type() == c10::kBool) return false;
+    return !(dim.has_value() ? no_identity_error(self, at::IntArrayRef(*dim)) : self.numel() == 0);
+  }
   static at::Tensor arg(const at::Tensor& self, std::optional<int64_t> dim, bool keepdim) {
     OpRecord& rec = is_max ? rec_argmax : rec_argmin;
     const char* why = unsupported(kAllReal, {&self});
-    if (why || !arg_supported(self)) {
+    if (why || !arg_supported(self, dim)) {
       record(rec, true, why ? why : "bool or empty input");
       return is_max ? ATEN_BACKEND(self, argmax, self, dim, keepdim) : ATEN_BACKEND(self, argmin, self, dim, keepdim);
     }
@@ -569,7 +582,7 @@ struct Extreme {
   static at::Tensor& arg_out(const at::Tensor& self, std::optional<int64_t> dim, bool keepdim, at::Tensor& out) {
     OpRecord& rec = is_max ? rec_argmax_out : rec_argmin_out;
     const char* why = unsupported(kAllReal, {&self, &out});
-    if (why || !arg_supported(self) || out.scalar_type() != c10::kLong || !same_device(out, self)) {
+    if (why || !arg_supported(self, dim) || out.scalar_type() != c10::kLong || !same_device(out, self)) {
       record(rec, true, why ? why : "bool or empty input, dtype or device");
       return is_max ? ATEN_BACKEND(out, argmax_out, out, self, dim, keepdim)
                     : ATEN_BACKEND(out, argmin_out, out, self, dim, keepdim);
@@ -724,7 +737,7 @@ struct VarStd {
     // ATen's warning when there are no degrees of freedom left.
     int64_t n = 1;
     for (int64_t d = 0; d < self.dim(); ++d) if (p.mask[d]) n *= self.size(d);
-    if (n - s.p <= 0 && self.numel() != 0)
+    if (n - s.p <= 0)
       TORCH_WARN(fname, "(): degrees of freedom is <= 0. Correction should be strictly less than the ",
                  "reduction factor (input numel divided by output numel).");
     return s;

@@ -220,26 +220,47 @@ def _element(ptr, comp_stride, ptr2, r, mask, p, ACC: tl.constexpr, MODE: tl.con
 
 
 @triton.jit
-def _reduce_lanes(a, b, c, MODE: tl.constexpr):
+def _nan_max(a, MAX: tl.constexpr):
+    """max (min) over axis 1 where any NaN wins; built from tl.max/tl.min (fast everywhere,
+    where tl.reduce with a custom combine runs element by element under the interpreter)."""
+    nan = a != a
+    if MAX:
+        m = tl.max(tl.where(nan, float("-inf"), a), axis=1)
+    else:
+        m = tl.min(tl.where(nan, float("inf"), a), axis=1)
+    any_nan = tl.max(nan.to(tl.int32), axis=1) > 0
+    return tl.where(any_nan, float("nan"), m), any_nan
+
+
+@triton.jit
+def _reduce_lanes(a, b, c, ACC: tl.constexpr, MODE: tl.constexpr):
+    """Folds the lanes' states (axis 1) into one state per output."""
     if MODE == SUM:
         return tl.sum(a, axis=1), b, c
     elif MODE == PROD:
         return tl.reduce(a, 1, _mul), b, c
-    elif MODE == MAX:
-        return tl.reduce(a, 1, _max), b, c
-    elif MODE == MIN:
-        return tl.reduce(a, 1, _min), b, c
-    elif MODE == ARGMAX:
-        v, i = tl.reduce((a, b), 1, _argmax)
-        return v, i, c
-    elif MODE == ARGMIN:
-        v, i = tl.reduce((a, b), 1, _argmin)
-        return v, i, c
+    elif MODE == MAX or MODE == MIN or MODE == ARGMAX or MODE == ARGMIN:
+        if ACC == ACC_I64:
+            if MODE == MAX or MODE == ARGMAX:
+                v = tl.max(a, axis=1)
+            else:
+                v = tl.min(a, axis=1)
+            hit = a == v[:, None]
+        else:
+            v, any_nan = _nan_max(a, MODE == MAX or MODE == ARGMAX)
+            hit = (a == v[:, None]) | ((a != a) & any_nan[:, None])
+        # the first index among the lanes holding the extreme
+        return v, tl.min(tl.where(hit, b, 9223372036854775807), axis=1), c
     elif MODE == WELFORD:
-        return tl.reduce((a, b, c), 1, _welford)
+        # lanes' (count, mean, M2) merged at once: M2 = sum M2_i + sum n_i (mean_i - mean)^2
+        n = tl.sum(a, axis=1)
+        mean = tl.sum(a * b, axis=1) / tl.where(n == 0, 1.0, n)
+        d = b - mean[:, None]
+        return n, mean, tl.sum(c, axis=1) + tl.sum(a * d * d, axis=1)
     else:
-        m, s = tl.reduce((a, b), 1, _lse)
-        return m, s, c
+        m, any_nan = _nan_max(a, True)
+        scale = tl.where(a == m[:, None], 1.0, tl.exp(a - m[:, None]))
+        return m, tl.sum(b * scale, axis=1), c
 
 
 @triton.jit
@@ -293,7 +314,7 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
             ea, eb, ec = _element(x + offs, comp_stride, x2 + offs, r, mask, p, ACC, MODE, MAP, STAGE, True,
                                   BLOCK_K, BLOCK_R)
             a, b, c = _fold(a, b, c, ea, eb, ec, MODE)
-    ta, tb, tc = _reduce_lanes(a, b, c, MODE)
+    ta, tb, tc = _reduce_lanes(a, b, c, ACC, MODE)
     if STAGE == 1:
         # partial states laid out [components, splits, K], contiguous; indices in out2
         nk = tl.num_programs(1) * K
