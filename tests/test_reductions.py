@@ -36,7 +36,7 @@ if LARGE:
 
 LAYOUTS = ("contiguous", "transposed", "strided")
 # The long ones (split into two launches) cost most under the interpreter: a few dtypes take them.
-SPLIT_DTYPES = (torch.float32, torch.bfloat16, torch.int32)
+SPLIT_DTYPES = (torch.float32, torch.int32)
 
 
 def cases(dtype):
@@ -173,7 +173,7 @@ def test_argmax_argmin(dtype):
 
 @pytest.mark.parametrize("dtype", FLOATS, ids=ids)
 def test_nan_propagation_and_index(dtype):
-    for shape, dim in [((7, 33), 1), ((300, 3), 0), ((2, 32769), 1)]:
+    for shape, dim in [((7, 33), 1), ((300, 3), 0)] + ([((2, 32769), 1)] if dtype in SPLIT_DTYPES else []):
         x = data(shape, dtype, ties=True)
         # NaN in some rows (twice in one: the first NaN's index wins), +-inf elsewhere
         if dim == 1:
@@ -280,7 +280,7 @@ def test_prod(dtype):
     check(ran_gemforge(lambda: x.prod(dtype=torch.float32), ["prod"]), ref(x).double().prod(), torch.float32, 35)
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int32, torch.uint8, torch.bool], ids=ids)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.uint8, torch.bool], ids=ids)
 def test_all_any_count_nonzero(dtype):
     for i, (shape, dim) in cases(dtype):
         x = data(shape, dtype, seed=i, ties=True, layout="strided" if i % 2 and math.prod(shape) < 20000 else "contiguous")
