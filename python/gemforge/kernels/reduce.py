@@ -1,9 +1,17 @@
-"""Sum-reductions over any set of dims of a strided tensor.
+"""Reductions over any set of dims of a strided tensor: one kernel, the combine mode a constexpr.
 
 The host splits the input's (coalesced) dims into kept dims (one output element per index)
-and reduced dims. A program owns BLOCK_K outputs and one slice of the reduction (split
-reductions write fp32/fp64/int64 partials that a second launch of the same kernel reduces).
-Dims are passed innermost first; unused dims are constexpr.
+and reduced dims. A program owns BLOCK_K outputs and one slice of the reduction. Each lane of
+the [BLOCK_K, BLOCK_R] tile folds its elements into a state with the mode's combine function;
+the lanes are then folded with tl.reduce and the same function. Long reductions with few outputs
+are split: STAGE 1 writes each split's state (acc-typed partials, [components, split, K]) and a
+second launch (STAGE 2) folds the partial states. Dims are passed innermost first; unused dims
+are constexpr.
+
+Modes and their states: SUM, PROD, MAX, MIN (one value); ARGMAX, ARGMIN (value, index: the
+first index of the extreme value, NaN is the extreme); WELFORD (count, mean, M2); LSE (max, sum
+of exp(x - max)). MAP transforms each input element on the first pass (|x|, |x|^p, x != 0, ...),
+FIN turns the final state into the result (mean, p-th root, variance, log-sum-exp).
 """
 import triton
 import triton.language as tl
@@ -15,6 +23,29 @@ ACC_I64 = tl.constexpr(4)
 ACC_F32 = tl.constexpr(6)
 ACC_F64 = tl.constexpr(7)
 _acc_type = to_compute
+
+# modes (csrc/ops/reduce.cpp: enum class Mode)
+SUM = tl.constexpr(0)
+PROD = tl.constexpr(1)
+MAX = tl.constexpr(2)
+MIN = tl.constexpr(3)
+ARGMAX = tl.constexpr(4)
+ARGMIN = tl.constexpr(5)
+WELFORD = tl.constexpr(6)
+LSE = tl.constexpr(7)
+# element maps (first pass only)
+MAP_ID = tl.constexpr(0)
+MAP_NONZERO = tl.constexpr(1)
+MAP_ABS = tl.constexpr(2)
+MAP_POW = tl.constexpr(3)  # |x|^p
+MAP_SQUARE = tl.constexpr(4)
+# finishers (last pass only)
+FIN_NONE = tl.constexpr(0)
+FIN_DIV = tl.constexpr(1)   # / divisor (mean)
+FIN_ROOT = tl.constexpr(2)  # ^(1/p)
+FIN_SQRT = tl.constexpr(3)
+FIN_VAR = tl.constexpr(4)   # M2 / max(n - correction, 0); out2 = mean
+FIN_STD = tl.constexpr(5)
 
 
 @triton.jit
@@ -30,14 +61,220 @@ def _offset3(i, n0, n1, s0, s1, s2, RANK: tl.constexpr):
         return (i % n0) * s0 + ((i // n0) % n1) * s1 + (i // (n0 * n1)) * s2
 
 
+# ---- combine functions (associative and commutative; NaN propagates)
+
 @triton.jit
-def sum_kernel(out, x, K, R, r_per_split, r_main,
-               kn0, kn1, ks0, ks1, ks2,       # kept dims of x: sizes (innermost first), strides
-               ko0, ko1, ko2,                 # kept dims of out: strides
-               rn0, rn1, rs0, rs1, rs2,       # reduced dims of x
-               divisor,                       # mean: divide by this (the full reduction size)
-               K_RANK: tl.constexpr, R_RANK: tl.constexpr, ACC: tl.constexpr, MEAN: tl.constexpr,
-               SPLIT: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr, INT64: tl.constexpr):
+def _add(a, b):
+    return a + b
+
+
+@triton.jit
+def _mul(a, b):
+    return a * b
+
+
+@triton.jit
+def _max(a, b):
+    return tl.where((a > b) | (a != a), a, b)
+
+
+@triton.jit
+def _min(a, b):
+    return tl.where((a < b) | (a != a), a, b)
+
+
+@triton.jit
+def _argmax(av, ai, bv, bi):
+    # a wins if larger, or NaN while b is not, or equal (both NaN included) with the lower index
+    a_nan = av != av
+    b_nan = bv != bv
+    tie = (av == bv) | (a_nan & b_nan)
+    pick_a = (av > bv) | (a_nan & ~b_nan) | (tie & (ai < bi))
+    return tl.where(pick_a, av, bv), tl.where(pick_a, ai, bi)
+
+
+@triton.jit
+def _argmin(av, ai, bv, bi):
+    a_nan = av != av
+    b_nan = bv != bv
+    tie = (av == bv) | (a_nan & b_nan)
+    pick_a = (av < bv) | (a_nan & ~b_nan) | (tie & (ai < bi))
+    return tl.where(pick_a, av, bv), tl.where(pick_a, ai, bi)
+
+
+@triton.jit
+def _welford(an, am, a2, bn, bm, b2):
+    # Chan et al.: merge (count, mean, M2) pairs
+    n = an + bn
+    w = tl.where(n == 0, 0.0, bn / tl.where(n == 0, 1.0, n))
+    d = bm - am
+    return n, am + d * w, a2 + b2 + d * d * an * w
+
+
+@triton.jit
+def _lse(am, a_s, bm, b_s):
+    # sums are relative to their max; a max of +-inf contributes with scale 1 (no inf - inf)
+    m = _max(am, bm)
+    sa = tl.where(am == m, 1.0, tl.exp(am - m))
+    sb = tl.where(bm == m, 1.0, tl.exp(bm - m))
+    return m, a_s * sa + b_s * sb
+
+
+@triton.jit
+def _fold(a, b, c, ea, eb, ec, MODE: tl.constexpr):
+    if MODE == SUM:
+        return a + ea, b, c
+    elif MODE == PROD:
+        return a * ea, b, c
+    elif MODE == MAX:
+        return _max(a, ea), b, c
+    elif MODE == MIN:
+        return _min(a, ea), b, c
+    elif MODE == ARGMAX:
+        v, i = _argmax(a, b, ea, eb)
+        return v, i, c
+    elif MODE == ARGMIN:
+        v, i = _argmin(a, b, ea, eb)
+        return v, i, c
+    elif MODE == WELFORD:
+        return _welford(a, b, c, ea, eb, ec)
+    else:
+        m, s = _lse(a, b, ea, eb)
+        return m, s, c
+
+
+@triton.jit
+def _identity(MODE: tl.constexpr, ACC: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr):
+    """Initial state (a, b, c) of a lane."""
+    z = _acc_type(tl.zeros((BLOCK_K, BLOCK_R), dtype=tl.float32), ACC)
+    if MODE == PROD:
+        return z + 1, z, z
+    elif MODE == MAX or MODE == ARGMAX:
+        if ACC == ACC_I64:
+            lo = tl.full((BLOCK_K, BLOCK_R), -9223372036854775808, tl.int64)
+        else:
+            lo = z - float("inf")
+        return lo, tl.full((BLOCK_K, BLOCK_R), 9223372036854775807, tl.int64), z
+    elif MODE == MIN or MODE == ARGMIN:
+        if ACC == ACC_I64:
+            hi = tl.full((BLOCK_K, BLOCK_R), 9223372036854775807, tl.int64)
+        else:
+            hi = z + float("inf")
+        return hi, tl.full((BLOCK_K, BLOCK_R), 9223372036854775807, tl.int64), z
+    elif MODE == LSE:
+        return z - float("inf"), z, z
+    else:
+        return z, z, z
+
+
+@triton.jit
+def _element(ptr, comp_stride, ptr2, r, mask, p, ACC: tl.constexpr, MODE: tl.constexpr, MAP: tl.constexpr,
+             STAGE: tl.constexpr, MASKED: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr):
+    """The state (a, b, c) of one element per lane (identity where masked off)."""
+    ia, ib, ic = _identity(MODE, ACC, BLOCK_K, BLOCK_R)
+    if MASKED:
+        raw = tl.load(ptr, mask=mask, other=0)
+    else:
+        raw = tl.load(ptr, eviction_policy="evict_first")
+    if STAGE == 2:
+        # a partial state: components at comp_stride apart (indices in ptr2)
+        ea = raw
+        if MODE == ARGMAX or MODE == ARGMIN:
+            eb = tl.load(ptr2, mask=mask, other=0)
+        elif MODE == WELFORD or MODE == LSE:
+            eb = tl.load(ptr + comp_stride, mask=mask, other=0)
+        else:
+            eb = ib
+        if MODE == WELFORD:
+            ec = tl.load(ptr + 2 * comp_stride, mask=mask, other=0)
+        else:
+            ec = ic
+    else:
+        if MAP == MAP_NONZERO:
+            v = _acc_type(raw != 0, ACC)
+        else:
+            v = _acc_type(raw, ACC)
+            if MAP == MAP_ABS:
+                v = tl.abs(v)
+            elif MAP == MAP_SQUARE:
+                v = v * v
+            elif MAP == MAP_POW:
+                v = tl.exp(p * tl.log(tl.abs(v)))
+        if MODE == WELFORD:
+            ea = ia + 1
+            eb = v
+            ec = ic
+        elif MODE == LSE:
+            ea = v
+            eb = ib + 1
+            ec = ic
+        else:
+            ea = v
+            eb = tl.zeros((BLOCK_K, BLOCK_R), tl.int64) + r[None, :]
+            ec = ic
+    if MASKED:
+        ea = tl.where(mask, ea, ia)
+        eb = tl.where(mask, eb, ib)
+        ec = tl.where(mask, ec, ic)
+    return ea, eb, ec
+
+
+@triton.jit
+def _nan_max(a, MAX: tl.constexpr):
+    """max (min) over axis 1 where any NaN wins; built from tl.max/tl.min (fast everywhere,
+    where tl.reduce with a custom combine runs element by element under the interpreter)."""
+    nan = a != a
+    if MAX:
+        m = tl.max(tl.where(nan, float("-inf"), a), axis=1)
+    else:
+        m = tl.min(tl.where(nan, float("inf"), a), axis=1)
+    any_nan = tl.max(nan.to(tl.int32), axis=1) > 0
+    return tl.where(any_nan, float("nan"), m), any_nan
+
+
+@triton.jit
+def _reduce_lanes(a, b, c, ACC: tl.constexpr, MODE: tl.constexpr):
+    """Folds the lanes' states (axis 1) into one state per output."""
+    if MODE == SUM:
+        return tl.sum(a, axis=1), b, c
+    elif MODE == PROD:
+        return tl.reduce(a, 1, _mul), b, c
+    elif MODE == MAX or MODE == MIN or MODE == ARGMAX or MODE == ARGMIN:
+        if ACC == ACC_I64:
+            if MODE == MAX or MODE == ARGMAX:
+                v = tl.max(a, axis=1)
+            else:
+                v = tl.min(a, axis=1)
+            hit = a == v[:, None]
+        else:
+            v, any_nan = _nan_max(a, MODE == MAX or MODE == ARGMAX)
+            hit = (a == v[:, None]) | ((a != a) & any_nan[:, None])
+        # the first index among the lanes holding the extreme
+        return v, tl.min(tl.where(hit, b, 9223372036854775807), axis=1), c
+    elif MODE == WELFORD:
+        # lanes' (count, mean, M2) merged at once: M2 = sum M2_i + sum n_i (mean_i - mean)^2
+        n = tl.sum(a, axis=1)
+        mean = tl.sum(a * b, axis=1) / tl.where(n == 0, 1.0, n)
+        d = b - mean[:, None]
+        return n, mean, tl.sum(c, axis=1) + tl.sum(a * d * d, axis=1)
+    else:
+        m, any_nan = _nan_max(a, True)
+        scale = tl.where(a == m[:, None], 1.0, tl.exp(a - m[:, None]))
+        return m, tl.sum(b * scale, axis=1), c
+
+
+@triton.jit
+def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
+                  kn0, kn1, ks0, ks1, ks2,       # kept dims of x: sizes (innermost first), strides
+                  ko0, ko1, ko2,                 # kept dims of out (and out2): strides
+                  rn0, rn1, rs0, rs1, rs2,       # reduced dims of x
+                  p,                             # MAP_POW / FIN_ROOT: p; FIN_VAR/STD: correction
+                  divisor,                       # FIN_DIV: divide by this (the full reduction size)
+                  K_RANK: tl.constexpr, R_RANK: tl.constexpr, ACC: tl.constexpr, MODE: tl.constexpr,
+                  MAP: tl.constexpr, FIN: tl.constexpr, STAGE: tl.constexpr, WRITE2: tl.constexpr,
+                  BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr, INT64: tl.constexpr):
+    """STAGE 0: reduce x into out (and out2); 1: write this split's partial state to out
+    ([components, splits, K], indices in out2); 2: x (x2) hold partial states [components, R, K]."""
     pid_k = tl.program_id(0)
     split = tl.program_id(1)
     k = pid_k * BLOCK_K + tl.arange(0, BLOCK_K)
@@ -48,8 +285,8 @@ def sum_kernel(out, x, K, R, r_per_split, r_main,
     r_start = split * r_per_split
     if INT64:
         r_start = r_start.to(tl.int64)
-    acc = tl.zeros((BLOCK_K, BLOCK_R), dtype=tl.float32)
-    acc = _acc_type(acc, ACC)
+    comp_stride = R * K  # STAGE 2: distance between the components of a partial state
+    a, b, c = _identity(MODE, ACC, BLOCK_K, BLOCK_R)
     # Loop bounds come from arguments only (the interpreter needs that). The host makes every
     # split but the last one complete, and r_main = r_per_split rounded down to BLOCK_R: complete
     # splits load whole blocks without a mask along r (so loads vectorize and nothing branches
@@ -57,33 +294,69 @@ def sum_kernel(out, x, K, R, r_per_split, r_main,
     if r_start + r_per_split <= R:
         for r0 in range(0, r_main, BLOCK_R):
             r = r_start + r0 + tl.arange(0, BLOCK_R)
-            x_r = _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)
-            # evict_first: each byte is read once; keeping it out of L2 measured 15% faster on H200
-            if BLOCK_K == 1:  # one output per program: every lane is valid, no mask at all
-                v = tl.load(x + x_k[:, None] + x_r[None, :], eviction_policy="evict_first")
-            else:
-                v = tl.load(x + x_k[:, None] + x_r[None, :], mask=k_mask[:, None], other=0,
-                            eviction_policy="evict_first")
-            acc += _acc_type(v, ACC)
+            offs = x_k[:, None] + _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)[None, :]
+            # one output per program: every lane is valid, no mask at all
+            ea, eb, ec = _element(x + offs, comp_stride, x2 + offs, r, k_mask[:, None], p, ACC, MODE, MAP, STAGE,
+                                  BLOCK_K != 1, BLOCK_K, BLOCK_R)
+            a, b, c = _fold(a, b, c, ea, eb, ec, MODE)
         if r_main < r_per_split:
             r = r_start + r_main + tl.arange(0, BLOCK_R)
-            x_r = _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)
+            offs = x_k[:, None] + _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)[None, :]
             mask = k_mask[:, None] & (r < r_start + r_per_split)[None, :]
-            v = tl.load(x + x_k[:, None] + x_r[None, :], mask=mask, other=0)
-            acc += _acc_type(v, ACC)
+            ea, eb, ec = _element(x + offs, comp_stride, x2 + offs, r, mask, p, ACC, MODE, MAP, STAGE, True,
+                                  BLOCK_K, BLOCK_R)
+            a, b, c = _fold(a, b, c, ea, eb, ec, MODE)
     else:
         for r0 in range(0, r_per_split, BLOCK_R):
             r = r_start + r0 + tl.arange(0, BLOCK_R)
-            x_r = _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)
-            v = tl.load(x + x_k[:, None] + x_r[None, :], mask=k_mask[:, None] & (r < R)[None, :], other=0,
-                        eviction_policy="evict_first")
-            acc += _acc_type(v, ACC)
-    total = tl.sum(acc, axis=1)
-    if SPLIT:
-        # partials laid out [split, K], contiguous
-        tl.store(out + split * K + k, total, mask=k_mask)
+            offs = x_k[:, None] + _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)[None, :]
+            mask = k_mask[:, None] & (r < R)[None, :]
+            ea, eb, ec = _element(x + offs, comp_stride, x2 + offs, r, mask, p, ACC, MODE, MAP, STAGE, True,
+                                  BLOCK_K, BLOCK_R)
+            a, b, c = _fold(a, b, c, ea, eb, ec, MODE)
+    ta, tb, tc = _reduce_lanes(a, b, c, ACC, MODE)
+    if STAGE == 1:
+        # partial states laid out [components, splits, K], contiguous; indices in out2
+        nk = tl.num_programs(1) * K
+        po = split * K + k
+        tl.store(out + po, ta, mask=k_mask)
+        if MODE == ARGMAX or MODE == ARGMIN:
+            tl.store(out2 + po, tb, mask=k_mask)
+        elif MODE == WELFORD or MODE == LSE:
+            tl.store(out + nk + po, tb, mask=k_mask)
+        if MODE == WELFORD:
+            tl.store(out + 2 * nk + po, tc, mask=k_mask)
     else:
-        if MEAN:
-            total = total / divisor
         o = _offset3(k, kn0, kn1, ko0, ko1, ko2, K_RANK)
-        tl.store(out + o, total.to(out.dtype.element_ty), mask=k_mask)
+        if MODE == ARGMAX or MODE == ARGMIN:
+            if WRITE2:  # values too (max.dim / min.dim)
+                tl.store(out + o, ta.to(out.dtype.element_ty), mask=k_mask)
+            tl.store(out2 + o, tb.to(out2.dtype.element_ty), mask=k_mask)
+        elif MODE == WELFORD:
+            dof = tl.maximum(ta - p, 0.0)
+            var = tc / dof
+            if FIN == FIN_STD:
+                var = tl.sqrt(var)
+            tl.store(out + o, var.to(out.dtype.element_ty), mask=k_mask)
+            if WRITE2:
+                tl.store(out2 + o, tb.to(out2.dtype.element_ty), mask=k_mask)
+        elif MODE == LSE:
+            tl.store(out + o, (ta + tl.log(tb)).to(out.dtype.element_ty), mask=k_mask)
+        else:
+            if FIN == FIN_DIV:
+                ta = ta / divisor
+            elif FIN == FIN_SQRT:
+                ta = tl.sqrt(ta)
+            elif FIN == FIN_ROOT:
+                ta = tl.exp(tl.log(ta) / p)
+            tl.store(out + o, ta.to(out.dtype.element_ty), mask=k_mask)
+
+
+@triton.jit
+def sum_kernel(out, x, K, R, r_per_split, r_main, kn0, kn1, ks0, ks1, ks2, ko0, ko1, ko2, rn0, rn1, rs0, rs1, rs2,
+               divisor, K_RANK: tl.constexpr, R_RANK: tl.constexpr, ACC: tl.constexpr, MEAN: tl.constexpr,
+               SPLIT: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr, INT64: tl.constexpr):
+    """reduce_kernel in SUM mode with the former sum-only signature (bench/tune.py times it)."""
+    reduce_kernel(out, out, x, x, K, R, r_per_split, r_main, kn0, kn1, ks0, ks1, ks2, ko0, ko1, ko2, rn0, rn1, rs0,
+                  rs1, rs2, 0.0, divisor, K_RANK, R_RANK, ACC, SUM, MAP_ID, MEAN * 1, SPLIT * 1, False, BLOCK_K,
+                  BLOCK_R, INT64)
