@@ -44,6 +44,17 @@ def same_error(fn, message=True):
     assert not message or first_line in str(ours.value), (first_line, str(ours.value))
 
 
+def ran_gemforge(fn, expect):
+    """Runs fn under record mode; every overload in `expect` ran on GemForge, nothing fell back."""
+    with gemforge.use(record=True):
+        out = fn()
+        rec = gemforge.recorded()
+    assert not [r for r in rec if "fallback" in r], rec
+    for name in expect:
+        assert name in rec, (name, rec)
+    return out
+
+
 def pytest_collection_modifyitems(config, items):
     """GEMFORGE_TEST_SHARD="i/n" keeps every n-th test starting at i: the GPU suite is dominated by
     first-time kernel compilation, so scripts/gpu_run.sh can spread it over several device calls

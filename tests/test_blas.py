@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 import gemforge
-from conftest import DEVICE, LARGE
+from conftest import DEVICE, LARGE, ran_gemforge
 
 DTYPES = [torch.float32, torch.float16, torch.bfloat16]
 # relative error bound (Frobenius norm) per dtype; grows with sqrt(K) for the accumulation
@@ -45,17 +45,6 @@ def check(got, ref, dtype, k, tf32=False):
     denom = ref.norm().item()
     err = (got - ref).norm().item() / denom if denom > 0 else (got - ref).abs().max().item()
     assert err <= tol, f"relative error {err:.3g} > {tol:.3g}"
-
-
-def ran_gemforge(fn, expect):
-    """Runs fn under record mode; every overload in `expect` ran on GemForge, nothing fell back."""
-    with gemforge.use(record=True):
-        out = fn()
-        rec = gemforge.recorded()
-    assert not [r for r in rec if "fallback" in r], rec
-    for name in expect:
-        assert name in rec, (name, rec)
-    return out
 
 
 def ref64(*ts):

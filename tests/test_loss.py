@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 
 import gemforge
-from conftest import DEVICE, LARGE, same_error
+from conftest import DEVICE, LARGE, ran_gemforge, same_error
 
 # aten base names whose every registered overload this module's tests run through GemForge
 # (test_ops.test_every_registered_overload_is_exercised accepts them as covered).
@@ -30,17 +30,6 @@ RED_CODE = {"none": 0, "mean": 1, "sum": 2}
 
 def dtype_id(d):
     return str(d).replace("torch.", "")
-
-
-def ran_gemforge(fn, expect):
-    """Runs fn under record mode; every overload in `expect` ran on GemForge, nothing fell back."""
-    with gemforge.use(record=True):
-        out = fn()
-        rec = gemforge.recorded()
-    assert not [r for r in rec if "fallback" in r], rec
-    for name in expect:
-        assert name in rec, (name, rec)
-    return out
 
 
 def r64(t):

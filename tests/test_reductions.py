@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import gemforge
-from conftest import DEVICE, LARGE, same_error
+from conftest import DEVICE, LARGE, ran_gemforge, same_error
 from op_db import make
 
 # aten base names whose every registered overload this module's tests run through GemForge
@@ -45,17 +45,6 @@ def cases(dtype):
 
 def ids(d):
     return str(d).replace("torch.", "")
-
-
-def ran_gemforge(fn, expect):
-    """Runs fn under record mode; every overload in `expect` ran on GemForge, nothing fell back."""
-    with gemforge.use(record=True):
-        out = fn()
-        rec = gemforge.recorded()
-    assert not [r for r in rec if "fallback" in r], rec
-    for name in expect:
-        assert name in rec, (name, rec)
-    return out
 
 
 def data(shape, dtype, seed=0, ties=False, layout="contiguous"):

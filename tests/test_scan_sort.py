@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import gemforge
-from conftest import DEVICE, LARGE, same_error
+from conftest import DEVICE, LARGE, ran_gemforge, same_error
 
 # aten base names whose every registered overload this module's tests run through GemForge
 # (test_ops.test_every_registered_overload_is_exercised accepts them as covered).
@@ -33,17 +33,6 @@ if LARGE:
 
 def name(d):
     return str(d).replace("torch.", "")
-
-
-def ran_gemforge(fn, expect):
-    """Runs fn under record mode; every overload in `expect` ran on GemForge, nothing fell back."""
-    with gemforge.use(record=True):
-        out = fn()
-        rec = gemforge.recorded()
-    assert not [r for r in rec if "fallback" in r], rec
-    for n in expect:
-        assert n in rec, (n, rec)
-    return out
 
 
 def rand(*shape, dtype, low=-3, high=3):

@@ -1027,14 +1027,18 @@ std::tuple<at::Tensor, at::Tensor> aten_weight_norm(const at::Tensor& v, const a
   return at::cpu::_weight_norm_interface(v, g, dim);
 }
 
-const char* wn_why(std::initializer_list<const at::Tensor*> ts) {
+// Why (v, g, ...) go to ATen: 0-d v, or a dim other than the first or last, for which ATen's
+// CPU kernel raises and its CUDA kernel computes.
+const char* wn_why(std::initializer_list<const at::Tensor*> ts, int64_t dim) {
   const char* why = bn_why_unsupported(ts);
-  if (!why && (*ts.begin())->dim() == 0) why = "0-d";
+  const at::Tensor& v = **ts.begin();
+  if (!why && v.dim() == 0) why = "0-d";
+  if (!why && dim != 0 && dim != v.dim() - 1) why = "dim";
   return why;
 }
 
 std::tuple<at::Tensor, at::Tensor> weight_norm(const at::Tensor& v_in, const at::Tensor& g_in, int64_t dim) {
-  if (const char* why = wn_why({&v_in, &g_in})) {
+  if (const char* why = wn_why({&v_in, &g_in}, dim)) {
     record(rec_wn, true, why);
     return aten_weight_norm(v_in, g_in, dim);
   }
@@ -1058,7 +1062,7 @@ std::tuple<at::Tensor, at::Tensor> weight_norm(const at::Tensor& v_in, const at:
 
 std::tuple<at::Tensor&, at::Tensor&> weight_norm_out(const at::Tensor& v, const at::Tensor& g, int64_t dim,
                                                      at::Tensor& out0, at::Tensor& out1) {
-  const char* why = wn_why({&v, &g});
+  const char* why = wn_why({&v, &g}, dim);
   record(rec_wn_out, why != nullptr, why);
   auto [w, norms] = weight_norm(v, g, dim);
   at::native::resize_output(out0, w.sizes());
@@ -1070,7 +1074,7 @@ std::tuple<at::Tensor&, at::Tensor&> weight_norm_out(const at::Tensor& v, const 
 
 std::tuple<at::Tensor, at::Tensor> weight_norm_bwd(const at::Tensor& grad_w_in, const at::Tensor& v_in,
                                                    const at::Tensor& g_in, const at::Tensor& norms_in, int64_t dim) {
-  const char* why = wn_why({&v_in, &grad_w_in, &g_in, &norms_in});
+  const char* why = wn_why({&v_in, &grad_w_in, &g_in, &norms_in}, dim);
   if (!why && grad_w_in.scalar_type() != v_in.scalar_type()) why = "mixed dtypes";
   if (why) {
     record(rec_wn_bwd, true, why);
@@ -1102,7 +1106,7 @@ std::tuple<at::Tensor, at::Tensor> weight_norm_bwd(const at::Tensor& grad_w_in, 
 std::tuple<at::Tensor&, at::Tensor&> weight_norm_bwd_out(const at::Tensor& grad_w, const at::Tensor& v,
                                                          const at::Tensor& g, const at::Tensor& norms, int64_t dim,
                                                          at::Tensor& out0, at::Tensor& out1) {
-  const char* why = wn_why({&v, &grad_w, &g, &norms});
+  const char* why = wn_why({&v, &grad_w, &g, &norms}, dim);
   record(rec_wn_bwd_out, why != nullptr, why);
   auto [gv, gg] = weight_norm_bwd(grad_w, v, g, norms, dim);
   at::native::resize_output(out0, gv.sizes());

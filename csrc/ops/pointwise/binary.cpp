@@ -93,9 +93,13 @@ struct BinaryOp {
   // out): out must have the result's dtype exactly and may overlap the inputs.
   uint32_t copy_outs;
   OpRecord rec[kForms];  // overload names; nullptr: the op has no such form
-  // fp16 operands reach the body unconverted: the GPU's fp16 -> fp32 conversion returns a
-  // canonical NaN, and copysign must see the sign bit of a NaN (the body is exact in fp16).
+  // fp16 operands reach the body unconverted (copysign: the body applies CUDA's fp16 -> fp32
+  // conversion rule for NaN signs itself; it is exact in fp16).
   bool fp16_in_storage_type = false;
+  // The functional form allocates its result on the first operand's device before the
+  // iterator is built, as ATen's logical_and/or/xor do: a CPU 0-d first operand beside CUDA
+  // tensors then raises ATen's device error.
+  bool result_on_first_device = false;
 };
 
 // ATen's CPU kernels raise on integer division by zero (its CUDA kernels do not check: that
@@ -150,6 +154,7 @@ struct BinaryOps {
   }
   static at::Tensor fn(OpRecord& rec, const at::Tensor& a, const at::Tensor& b) {
     at::Tensor out;
+    if (op.result_on_first_device) out = at::empty({0}, a.options().dtype(c10::kBool));
     if (!run(op, rec, out, a, b, mode_of)) return Aten::fn(a, b);
     return out;
   }
@@ -345,9 +350,20 @@ GF_TENSOR_OP(fmax, Binary::Plain, kAllReal, nullptr)
 GF_TENSOR_OP(fmin, Binary::Plain, kAllReal, nullptr)
 GF_TENSOR_OP(atan2, Binary::IntToFloat, kFloats, "atan2_")
 GF_TENSOR_OP(hypot, Binary::Plain, kFloats, "hypot_")
-GF_TENSOR_OP(logical_and, Binary::Comparison, kAllReal, "logical_and_")
-GF_TENSOR_OP(logical_or, Binary::Comparison, kAllReal, "logical_or_")
-GF_TENSOR_OP(logical_xor, Binary::Comparison, kAllReal, "logical_xor_")
+#define GF_LOGICAL_OP(name)                                                                         \
+  BinaryOp name##_op{GF_POINTWISE_KERNELS(#name),                                                   \
+                     Binary::Comparison,                                                            \
+                     kAllReal,                                                                      \
+                     0,                                                                             \
+                     false,                                                                         \
+                     0,                                                                             \
+                     {{#name}, {#name "_"}, {#name ".out"}, {nullptr}, {nullptr}, {nullptr}, {nullptr}, \
+                      {nullptr}},                                                                   \
+                     /*fp16_in_storage_type=*/false,                                                \
+                     /*result_on_first_device=*/true};
+GF_LOGICAL_OP(logical_and)
+GF_LOGICAL_OP(logical_or)
+GF_LOGICAL_OP(logical_xor)
 BinaryOp copysign_op{GF_POINTWISE_KERNELS("copysign"),
                      Binary::IntToFloat,
                      kFloats,
@@ -436,7 +452,13 @@ int64_t pow_exponent_mode(const c10::Scalar& e, double value, c10::ScalarType t)
 // Tensor exponent.
 int64_t pow_tensor_mode(at::TensorIteratorBase& iter) {
   const auto t = iter.common_dtype();
-  if (c10::isIntegralType(t, false)) return kPowInt;
+  if (c10::isIntegralType(t, false)) {
+    // ATen's CUDA kernel sends a CPU-scalar exponent of -1 to its reciprocal kernel, which has
+    // no integer types (NotImplementedError): ATen's kernel runs to raise it
+    const bool cuda_reciprocal = iter.device(0).is_cuda() && iter.is_cpu_scalar(2) &&
+                                 iter.original_scalar_value<double>(2) == -1.0;
+    return cuda_reciprocal ? -1 : kPowInt;
+  }
   if (!c10::isFloatingType(t)) return -1;
   // ATen's CUDA kernel runs a CPU-scalar exponent through its scalar-exponent specializations,
   // with the exponent in the result type.

@@ -178,9 +178,9 @@ struct isfinite_aten {
 };
 
 // angle of real input: pi for negatives, else 0; integers promote to float. ATen's CUDA kernel
-// has no bf16 (it raises NotImplementedError), so CUDA bf16 goes to it.
+// has no fp16 or bf16 (it raises NotImplementedError), so those CUDA inputs go to it.
 UnaryOp angle_op{GF_POINTWISE_KERNELS("angle"), Promote::IntToFloat, kAllReal, {"angle"}, {"angle_"}, {"angle.out"},
-                 kAllReal & ~bit(c10::kBFloat16)};
+                 kAllReal & ~bit(c10::kBFloat16) & ~bit(c10::kHalf)};
 using angle_ops = Unary<angle_op, angle_aten>;
 GF_UNARY(isnan, Promote::Bool, kAllReal)
 GF_UNARY(isinf, Promote::Bool, kAllReal)

@@ -8,6 +8,8 @@ adds the partials in a fixed order (deterministic, no atomics) and applies the r
 import triton
 import triton.language as tl
 
+from .pointwise_ops.common import to_acc as _acc
+
 # reductions, as at::Reduction
 NONE = tl.constexpr(0)
 MEAN = tl.constexpr(1)
@@ -19,14 +21,6 @@ SMOOTH_L1 = tl.constexpr(1)
 HUBER = tl.constexpr(2)
 BCE = tl.constexpr(3)
 BCE_LOGITS = tl.constexpr(4)
-
-
-@triton.jit
-def _acc(x, F64: tl.constexpr):
-    if F64:
-        return x.to(tl.float64)
-    else:
-        return x.to(tl.float32)
 
 
 @triton.jit

@@ -12,14 +12,7 @@ Statistics accumulate in fp32 for half types, fp64 for fp64.
 import triton
 import triton.language as tl
 
-
-@triton.jit
-def _acc(x, F64: tl.constexpr):
-    if F64:
-        return x.to(tl.float64)
-    else:
-        return x.to(tl.float32)
-
+from .pointwise_ops.common import to_acc as _acc
 
 @triton.jit
 def _param_index(rows, cols, N, G, HW, GROUPED: tl.constexpr):

@@ -7,14 +7,7 @@ max/sum pass and a second pass that writes.
 import triton
 import triton.language as tl
 
-
-@triton.jit
-def _acc(x, F64: tl.constexpr):
-    if F64:
-        return x.to(tl.float64)
-    else:
-        return x.to(tl.float32)
-
+from .pointwise_ops.common import to_acc as _acc
 
 @triton.jit
 def softmax_kernel(out, x, K, D, INNER, LOG: tl.constexpr, F64: tl.constexpr, BLOCK_K: tl.constexpr,

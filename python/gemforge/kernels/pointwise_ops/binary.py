@@ -389,7 +389,12 @@ def hypot(x, y, s0, s1, s2, P):
 def copysign(x, y, s0, s1, s2, P):
     x, y = _blocks(x, y)
     m = tl.abs(x)
-    return tl.where(_signbit(y), _neg(m), m)
+    negative = _signbit(y)
+    if NATIVE and y.dtype == tl.float16:
+        # fp16 arrives unconverted (binary.cpp): ATen's CUDA kernel computes in fp32, and CUDA's
+        # fp16 -> fp32 conversion turns every NaN into the positive canonical NaN
+        negative = negative & (y == y)
+    return tl.where(negative, _neg(m), m)
 
 
 @triton.jit

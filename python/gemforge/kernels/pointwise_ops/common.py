@@ -56,6 +56,15 @@ def to_compute(x, COMPUTE: tl.constexpr):
 
 
 @triton.jit
+def to_acc(x, F64: tl.constexpr):
+    """x in a reduction's accumulation type: fp64 for fp64 data, else fp32 (half types too)."""
+    if F64:
+        return x.to(tl.float64)
+    else:
+        return x.to(tl.float32)
+
+
+@triton.jit
 def div_rn(x, y):
     """IEEE division as ATen does it (Triton's `/` on fp32 is the 2-ulp approximation, which
     moves floor/trunc results at integer boundaries)."""
