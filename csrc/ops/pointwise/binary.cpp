@@ -529,6 +529,12 @@ bool pow_ts_run(OpRecord& rec, at::Tensor& out, const at::Tensor& self, const c1
       mode = value == 2 ? kPowSquare : value == 3 ? kPowCube : kPowInt;
     }
   }
+  // the common case (a contiguous tensor of the result dtype) without a TensorIterator
+  if (mode >= 0 && self.scalar_type() == t && !unsupported(pow_op.dtypes, {&self, &out}) &&
+      run_same_layout(pow_op.kernels, out, {&self}, t, compute_type(t), {}, mode, &e)) {
+    record(rec);
+    return true;
+  }
   return run(pow_op, rec, out, self, wrapped_scalar_tensor(e), [&](const at::TensorIteratorBase&) { return mode; });
 }
 

@@ -165,8 +165,18 @@ bool default_strides(const at::Tensor& t) {
 
 }  // namespace
 
+c10::Scalar wrapped_number_value(const at::Tensor& t) {
+  switch (t.scalar_type()) {
+    case c10::kDouble: return *t.const_data_ptr<double>();
+    case c10::kLong: return *t.const_data_ptr<int64_t>();
+    case c10::kBool: return *t.const_data_ptr<bool>();
+    default: TORCH_INTERNAL_ASSERT(false, "wrapped number of dtype ", t.scalar_type());
+  }
+}
+
 bool run_same_layout(PointwiseKernels& k, at::Tensor& out, std::initializer_list<const at::Tensor*> ins,
-                     c10::ScalarType result, c10::ScalarType compute, const Scalars& scalars, int64_t mode) {
+                     c10::ScalarType result, c10::ScalarType compute, const Scalars& scalars, int64_t mode,
+                     const c10::Scalar* operand) {
   const at::Tensor& first = **ins.begin();
   for (const at::Tensor* t : ins) {
     if (t->unsafeGetTensorImpl()->is_wrapped_number() || t->scalar_type() != first.scalar_type() || t->device() != first.device() ||
@@ -184,11 +194,13 @@ bool run_same_layout(PointwiseKernels& k, at::Tensor& out, std::initializer_list
   }
   const int64_t numel = first.numel();
   if (numel == 0) return true;
-  const int nin = static_cast<int>(ins.size());
+  const int ntensors = static_cast<int>(ins.size());
+  const int nin = ntensors + (operand ? 1 : 0);
   const c10::Device device = first.device();
   rt::KernelArgs args;
   args.tensor(out);
   for (const at::Tensor* t : ins) args.tensor(*t);
+  if (operand) scalar_arg(args, *operand, compute);
   for (int j = nin; j < kMaxInputs; ++j) args.none();
   for (const c10::Scalar* s : scalars.s) {
     if (s) scalar_arg(args, *s, compute); else args.none();
@@ -197,7 +209,8 @@ bool run_same_layout(PointwiseKernels& k, at::Tensor& out, std::initializer_list
                                     std::min(out.element_size(), first.element_size()));
   const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
   args.integer(numel);
-  args.body().constant(nin).constant(false).constant(false).constant(false);
+  const bool scalar_at[kMaxInputs] = {operand && ntensors == 0, operand && ntensors == 1, operand && ntensors == 2};
+  args.body().constant(nin).constant(scalar_at[0]).constant(scalar_at[1]).constant(scalar_at[2]);
   args.constant(static_cast<int64_t>(compute)).constant(mode);
   args.constant(block).constant(numel > INT32_MAX - block);
   rt::LaunchConfig cfg;

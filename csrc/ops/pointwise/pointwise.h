@@ -57,9 +57,24 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
 // The common case without a TensorIterator, whose construction is a large part of a small op's
 // host time: tensor inputs of one dtype, shape and device, all with default contiguous strides,
 // and out undefined (allocated here, contiguous, dtype `result`) or the first input itself (in
-// place, when `result` is its dtype). False: not that case; nothing was done.
+// place, when `result` is its dtype). `operand`: one more input after the tensors, a runtime
+// scalar (a Python number operand). False: not that case; nothing was done.
 bool run_same_layout(PointwiseKernels& k, at::Tensor& out, std::initializer_list<const at::Tensor*> ins,
-                     c10::ScalarType result, c10::ScalarType compute, const Scalars& scalars = {}, int64_t mode = 0);
+                     c10::ScalarType result, c10::ScalarType compute, const Scalars& scalars = {}, int64_t mode = 0,
+                     const c10::Scalar* operand = nullptr);
+
+// The value of a wrapped number (a Python scalar as a CPU 0-d double, int64 or bool tensor).
+c10::Scalar wrapped_number_value(const at::Tensor& t);
+
+inline bool is_wrapped_number(const at::Tensor& t) { return t.unsafeGetTensorImpl()->is_wrapped_number(); }
+
+// Whether a Python-number operand `b` leaves the dtype of tensor `a` as the common dtype (type
+// promotion: a number of a higher category than a's, or complex, promotes).
+inline bool number_keeps_dtype(const at::Tensor& a, const at::Tensor& b) {
+  const c10::ScalarType t = a.scalar_type(), n = b.scalar_type();
+  if (c10::isFloatingType(t)) return n != c10::kComplexDouble;
+  return c10::isIntegralType(t, /*includeBool=*/false) && (n == c10::kLong || n == c10::kBool);
+}
 
 // The default floating dtype (torch.get_default_dtype()): what integer inputs promote to.
 inline c10::ScalarType float_default() { return c10::typeMetaToScalarType(c10::get_default_dtype()); }
@@ -90,15 +105,20 @@ struct NoCheck {
 template <typename Check = NoCheck>
 bool binary_into(PointwiseKernels& k, Binary kind, at::Tensor& out, const at::Tensor& a, const at::Tensor& b,
                  const Scalars& scalars = {}, int64_t mode = 0, Check&& check = {}) {
-  if (a.scalar_type() == b.scalar_type()) {
+  if (a.scalar_type() == b.scalar_type() || (is_wrapped_number(b) && !is_wrapped_number(a) && number_keeps_dtype(a, b))) {
     const c10::ScalarType dtype = a.scalar_type();
     const c10::ScalarType result = kind == Binary::Comparison                                          ? c10::kBool
                                    : kind == Binary::IntToFloat && c10::isIntegralType(dtype, true) ? float_default()
                                                                                                     : dtype;
     const c10::ScalarType compute = compute_type(kind == Binary::IntToFloat ? result : dtype);
     if (!out.defined() || out.is_same(a)) {
-      check(dtype);  // the common dtype of same-dtype operands (no wrapped numbers on this path)
-      if (run_same_layout(k, out, {&a, &b}, result, compute, scalars, mode)) return true;
+      check(dtype);  // the common dtype (same-dtype operands, or a number that keeps a's dtype)
+      if (is_wrapped_number(b)) {
+        const c10::Scalar value = wrapped_number_value(b);
+        if (run_same_layout(k, out, {&a}, result, compute, scalars, mode, &value)) return true;
+      } else if (run_same_layout(k, out, {&a, &b}, result, compute, scalars, mode)) {
+        return true;
+      }
     }
   }
   auto iter = binary_iter(kind, out, a, b);
