@@ -122,14 +122,14 @@ OpRecord rec_log_softmax_bwd{"_log_softmax_backward_data"},
 
 // grad_input's dtype as ATen's meta function sets it, or nullopt where ATen's kernel must handle
 // (or reject) the input. A float grad for a half input is CUDA's half_to_float backward: the
-// result is half (ATen's CPU kernel rejects it; GemForge follows CUDA on both backends).
+// result is half on CUDA; ATen's CPU kernel rejects it, so CPU tensors go to it.
 std::optional<c10::ScalarType> softmax_backward_dtype(const at::Tensor& grad, const at::Tensor& output,
                                                       c10::ScalarType input_dtype) {
   if (unsupported(kFloats, {&grad, &output})) return std::nullopt;
   if (grad.scalar_type() != output.scalar_type() || grad.device() != output.device()) return std::nullopt;
   if (grad.sizes() != output.sizes()) return std::nullopt;
   if (input_dtype == grad.scalar_type()) return input_dtype;
-  if (grad.scalar_type() == c10::kFloat && input_dtype == c10::kHalf) return c10::kHalf;
+  if (grad.scalar_type() == c10::kFloat && input_dtype == c10::kHalf && grad.is_cuda()) return c10::kHalf;
   return std::nullopt;
 }
 
