@@ -140,22 +140,7 @@ void run_softmax_backward(const at::Tensor& gin, const at::Tensor& g, const at::
   int64_t inner = 1;
   for (int64_t d = dim + 1; d < g.dim(); ++d) inner *= g.size(d);
   const int64_t K = numel / D;
-  int64_t block_k, block_d;
-  bool single;
-  int num_warps;
-  if (inner == 1) {
-    const rt::TileConfig& c = rt::lookup_config(rt::Family::Softmax, arch_of(g.device()), D, K);
-    single = c.block0 == 0;
-    block_d = single ? next_pow2(D) : c.block0;
-    block_k = std::min<int64_t>(c.block1, next_pow2(K));
-    num_warps = c.num_warps;
-  } else {
-    // along a strided dim: a tile spans consecutive rows, which are adjacent in memory
-    block_k = std::min<int64_t>(64, next_pow2(inner));
-    block_d = std::min<int64_t>(next_pow2(D), std::max<int64_t>(1, 4096 / block_k));
-    single = D <= block_d;
-    num_warps = 4;
-  }
+  const auto [block_k, block_d, single, num_warps] = softmax_row_tiles(K, D, inner, arch_of(g.device()));
   rt::KernelArgs args;
   args.tensor(gin).tensor(g).tensor(y).integer(K).integer(D).integer(inner);
   args.constant(log).constant(is_f64(g)).constant(block_k).constant(block_d).constant(single);

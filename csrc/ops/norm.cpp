@@ -392,7 +392,8 @@ std::tuple<at::Tensor, at::Tensor> fused_rms_norm_bwd(const at::Tensor& grad_out
   if (why) {
     record(rec_rms_bwd, true, why);
     if (input.is_cuda()) return at::cuda::_fused_rms_norm_backward(grad_out, input, ns, rstd, weight, mask);
-    TORCH_CHECK(false, "_fused_rms_norm_backward: no CPU kernel for these inputs (", why, ")");
+    // ATen has no CPU kernel for this op: raise what its dispatcher raises (NotImplementedError)
+    TORCH_CHECK_NOT_IMPLEMENTED(false, "_fused_rms_norm_backward: no CPU kernel for these inputs (", why, ")");
   }
   record(rec_rms_bwd);
   const auto [M, N] = at::native::_check_layer_norm_inputs(input, ns, w, at::Tensor());

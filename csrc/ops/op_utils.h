@@ -1,11 +1,13 @@
 // Small helpers shared by the op families.
 #pragma once
 
+#include "runtime/config_table.h"
 #include "runtime/kernel.h"
 
 #include <ATen/core/Tensor.h>
 #include <c10/core/ScalarType.h>
 
+#include <algorithm>
 #include <initializer_list>
 
 namespace gemforge::ops {
@@ -43,6 +45,32 @@ inline const char* unsupported(uint32_t dtypes, std::initializer_list<const at::
     if (t->layout() != c10::kStrided) return "layout";
   }
   return nullptr;
+}
+
+// Tiles of the softmax-shaped row kernels (softmax forward in reduce.cpp, its backward in
+// loss.cpp): K rows of D elements, each row's elements `inner` apart ([outer, D, inner]).
+struct RowTiles {
+  int64_t block_k, block_d;
+  bool single;  // a whole row fits one tile
+  int num_warps;
+};
+
+inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, int arch) {
+  RowTiles t;
+  if (inner == 1) {
+    const rt::TileConfig& c = rt::lookup_config(rt::Family::Softmax, arch, D, K);
+    t.single = c.block0 == 0;
+    t.block_d = t.single ? next_pow2(D) : c.block0;
+    t.block_k = std::min<int64_t>(c.block1, next_pow2(K));
+    t.num_warps = c.num_warps;
+  } else {
+    // along a strided dim: a tile spans consecutive rows, which are adjacent in memory
+    t.block_k = std::min<int64_t>(64, next_pow2(inner));
+    t.block_d = std::min<int64_t>(next_pow2(D), std::max<int64_t>(1, 4096 / t.block_k));
+    t.single = D <= t.block_d;
+    t.num_warps = 4;
+  }
+  return t;
 }
 
 }  // namespace gemforge::ops

@@ -1065,22 +1065,7 @@ void run_softmax(const at::Tensor& out, const at::Tensor& x, int64_t dim, bool l
   for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.size(d);
   const int64_t K = numel / D;
   const int arch = arch_of(x.device());
-  int64_t block_k, block_d;
-  bool single;
-  int num_warps;
-  if (inner == 1) {
-    const rt::TileConfig& c = rt::lookup_config(rt::Family::Softmax, arch, D, K);
-    single = c.block0 == 0;
-    block_d = single ? next_pow2(D) : c.block0;
-    block_k = std::min<int64_t>(c.block1, next_pow2(K));
-    num_warps = c.num_warps;
-  } else {
-    // Softmax along a strided dim: a tile spans consecutive rows, which are adjacent in memory.
-    block_k = std::min<int64_t>(64, next_pow2(inner));
-    block_d = std::min<int64_t>(next_pow2(D), std::max<int64_t>(1, 4096 / block_k));
-    single = D <= block_d;
-    num_warps = 4;
-  }
+  const auto [block_k, block_d, single, num_warps] = softmax_row_tiles(K, D, inner, arch);
   rt::KernelArgs args;
   args.tensor(out).tensor(x).integer(K).integer(D).integer(inner);
   args.constant(log).constant(x.scalar_type() == c10::kDouble).constant(block_k).constant(block_d);
