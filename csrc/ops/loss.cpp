@@ -68,11 +68,9 @@ rt::KernelHandle pointwise_loss_backward_kernel{"gemforge.kernels.loss", "pointw
 // Elements per block of the flat kernels: the interpreter pays per program, so it gets wider ones.
 int64_t element_block(const c10::Device& d) { return d.is_cuda() ? 1024 : 4096; }
 
-bool is_f64(const at::TensorBase& t) { return t.scalar_type() == c10::kDouble; }
 bool needs_int64(int64_t extent) { return extent > INT32_MAX - 65536; }
 
 // The dtype the kernels accumulate in for inputs of dtype t.
-c10::ScalarType acc_type(c10::ScalarType t) { return t == c10::kDouble ? c10::kDouble : c10::kFloat; }
 
 // A runtime float argument in the kernel's compute type.
 void float_arg(rt::KernelArgs& args, bool f64, double v) {

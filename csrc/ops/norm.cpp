@@ -60,8 +60,6 @@ const at::Tensor& opt(const std::optional<at::Tensor>& t) {
   return t.has_value() ? *t : undefined;
 }
 
-bool is_f64(const at::TensorBase& t) { return t.scalar_type() == c10::kDouble; }
-c10::ScalarType acc_type(const at::TensorBase& t) { return is_f64(t) ? c10::kDouble : c10::kFloat; }
 
 // Why (input, weight, bias) go to ATen: dtypes or layouts beyond the kernels, or weight/bias of
 // another dtype than the input (mixed precision), which the kernels do not take.

@@ -47,6 +47,12 @@ inline const char* unsupported(uint32_t dtypes, std::initializer_list<const at::
   return nullptr;
 }
 
+inline bool is_f64(const at::TensorBase& t) { return t.scalar_type() == c10::kDouble; }
+
+// A reduction's accumulation type: fp64 for fp64 data, else fp32 (half types included).
+inline c10::ScalarType acc_type(c10::ScalarType t) { return t == c10::kDouble ? c10::kDouble : c10::kFloat; }
+inline c10::ScalarType acc_type(const at::TensorBase& t) { return acc_type(t.scalar_type()); }
+
 // Tiles of the softmax-shaped row kernels (softmax forward in reduce.cpp, its backward in
 // loss.cpp): K rows of D elements, each row's elements `inner` apart ([outer, D, inner]).
 struct RowTiles {

@@ -105,14 +105,18 @@ struct NoCheck {
 template <typename Check = NoCheck>
 bool binary_into(PointwiseKernels& k, Binary kind, at::Tensor& out, const at::Tensor& a, const at::Tensor& b,
                  const Scalars& scalars = {}, int64_t mode = 0, Check&& check = {}) {
+  bool checked = false;
   if (a.scalar_type() == b.scalar_type() || (is_wrapped_number(b) && !is_wrapped_number(a) && number_keeps_dtype(a, b))) {
     const c10::ScalarType dtype = a.scalar_type();
     const c10::ScalarType result = kind == Binary::Comparison                                          ? c10::kBool
                                    : kind == Binary::IntToFloat && c10::isIntegralType(dtype, true) ? float_default()
                                                                                                     : dtype;
     const c10::ScalarType compute = compute_type(kind == Binary::IntToFloat ? result : dtype);
+    // the common dtype (same-dtype operands, or a number that keeps a's dtype), also on the
+    // iterator path below
+    check(dtype);
+    checked = true;
     if (!out.defined() || out.is_same(a)) {
-      check(dtype);  // the common dtype (same-dtype operands, or a number that keeps a's dtype)
       if (is_wrapped_number(b)) {
         const c10::Scalar value = wrapped_number_value(b);
         if (run_same_layout(k, out, {&a}, result, compute, scalars, mode, &value)) return true;
@@ -122,7 +126,7 @@ bool binary_into(PointwiseKernels& k, Binary kind, at::Tensor& out, const at::Te
     }
   }
   auto iter = binary_iter(kind, out, a, b);
-  check(iter.common_dtype());
+  if (!checked) check(iter.common_dtype());
   if (!run_pointwise(k, iter, compute_type(iter.common_dtype()), scalars, mode)) return false;
   finish_pointwise(iter, out);
   return true;
