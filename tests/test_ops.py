@@ -162,7 +162,7 @@ def test_every_registered_overload_is_exercised():
     # matrix products have their own test module (tests/test_blas.py asserts each one ran), and so
     # do the issue-4 families (each module's COVERED_OPS)
     blas = {"mm", "bmm", "addmm", "baddbmm", "addbmm", "mv", "addmv", "dot", "vdot", "addr"}
-    own_modules = set().union(*(importlib.import_module(m).COVERED_OPS for m in ("test_norm", "test_loss", "test_scan_sort", "test_reductions")))
+    own_modules = set().union(*(importlib.import_module(m).COVERED_OPS for m in ("test_norm", "test_loss", "test_scan_sort", "test_reductions", "test_select")))
     assert bases <= covered | {"rsub"} | blas | own_modules, bases - covered
 
 

@@ -74,6 +74,7 @@ const std::vector<OpEntry>& op_table() {
     add_norm_ops(t);
     add_loss_ops(t);
     add_scan_sort_ops(t);
+    add_select_ops(t);
     return t;
   }();
   return table;

@@ -43,6 +43,7 @@ void add_blas_ops(std::vector<OpEntry>& table);
 void add_norm_ops(std::vector<OpEntry>& table);
 void add_loss_ops(std::vector<OpEntry>& table);
 void add_scan_sort_ops(std::vector<OpEntry>& table);
+void add_select_ops(std::vector<OpEntry>& table);
 
 const std::vector<OpEntry>& op_table();
 
