@@ -57,14 +57,19 @@ def affine(shape, dtype, has_w, has_b):
     return w, b
 
 
-def check_grads(got_leaves, ref_leaves, dtype, what, dy, rstd):
+def check_grads(got_leaves, ref_leaves, dtype, what, dy, rstd, torch_grads=None):
     """The input gradient rstd * (g - mean(g) - xhat * mean(g * xhat)) cancels to ~0 for rows of
-    one element; its error is measured against the size of its terms, |dy| * max|weight| * max rstd."""
+    one element; its error is measured against the size of its terms, |dy| * max|weight| * max rstd.
+    torch_grads: torch's own gradients on the same device, for results whose rounding points
+    ATen's decomposition fixes (its error, doubled, is also accepted)."""
     w = ref_leaves[1]
     g_norm = dy.cpu().double().norm().item() * (w.detach().abs().max().item() if w is not None else 1.0)
-    for name, got, ref in zip(("input", "weight", "bias"), got_leaves, ref_leaves):
+    for i, (name, got, ref) in enumerate(zip(("input", "weight", "bias"), got_leaves, ref_leaves)):
         if got is not None:
             floor = g_norm * rstd.max().item() if name == "input" else 0.0
+            if torch_grads is not None:
+                torch_err = (torch_grads[i].cpu().double() - ref.grad).norm().item()
+                floor = max(floor, 2 * torch_err / RTOL[dtype])
             check(got.grad, ref.grad, dtype, f"{what} grad {name}", floor)
 
 
@@ -655,7 +660,13 @@ def test_instance_norm_forward_backward(dtype):
                 check(rm, rm64, dtype, what + " running_mean")
                 check(rv, rv64, dtype, what + " running_var")
             invstd = (x64.detach().flatten(2).var(-1, unbiased=False) + 1e-5).rsqrt()
-            check_grads((x, w, b), (x64, w64, b64), dtype, what, dy, invstd)
+            # ATen's instance_norm sums the per-instance weight and bias gradients in the
+            # parameters' dtype (half types round each term): torch's error bounds ours there
+            leaves = [t.detach().clone().requires_grad_() if t is not None else None for t in (x, w, b)]
+            F.instance_norm(leaves[0], None if rm is None else rm.clone(), None if rv is None else rv.clone(), leaves[1],
+                            leaves[2], True, 0.1, 1e-5).backward(dy)
+            torch_grads = [t.grad if t is not None else None for t in leaves]
+            check_grads((x, w, b), (x64, w64, b64), dtype, what, dy, invstd, torch_grads)
     # eval with running stats (use_input_stats=False)
     x = rand(2, 3, 6, dtype=dtype)
     rm, rv = rand(3, dtype=dtype), (torch.rand(3, device=DEVICE) + 0.5).to(dtype)
@@ -696,13 +707,16 @@ def test_weight_norm_forward_backward(dtype):
         ref.backward(dw.cpu().double())
         what = f"weight_norm {shape} dim={dim}"
         check(w, ref, dtype, what)
-        check(v.grad, v64.grad, dtype, what + " grad v")
+        # grad v = g / |v| * (dw - vhat * (vhat . dw)) cancels (to 0 for one element per slice):
+        # its error is measured against the size of its terms, |g / |v| * dw|
+        dims = [d for d in range(len(shape)) if d != dim]
+        v_norm = v64.detach().norm(2, dims, keepdim=True) if dims else v64.detach().abs()
+        check(v.grad, v64.grad, dtype, what + " grad v", (g64.detach() / v_norm * dw.cpu().double()).norm().item())
         check(g.grad, g64.grad, dtype, what + " grad g")
         # the saved norms: fp32 for half types (as ATen)
         w2, norms = ran_gemforge(lambda: torch.ops.aten._weight_norm_interface(v.detach(), g.detach(), dim),
                                  ["_weight_norm_interface"])
-        dims = [d for d in range(len(shape)) if d != dim]
-        check(norms, v64.detach().norm(2, dims, keepdim=True) if dims else v64.detach().abs(), acc, what + " norms")
+        check(norms, v_norm, acc, what + " norms")
         outs = (torch.empty(0, device=DEVICE, dtype=dtype), torch.empty(0, device=DEVICE, dtype=acc))
         ran_gemforge(lambda: torch.ops.aten._weight_norm_interface.out(v.detach(), g.detach(), dim, out0=outs[0],
                                                                        out1=outs[1]), ["_weight_norm_interface.out"])
@@ -728,8 +742,10 @@ def test_weight_norm_module_and_errors():
     if DEVICE == "cpu":
         same_error(lambda: torch.ops.aten._weight_norm_interface(v, g, 1), message=False)
     else:
+        # (ATen's CUDA kernel leaves w and the norms unwritten for a middle dim: only their
+        # shapes and dtypes are defined)
         expected = torch.ops.aten._weight_norm_interface(v, g, 1)
         with gemforge.use(record=True):
             got = torch.ops.aten._weight_norm_interface(v, g, 1)
             assert "_weight_norm_interface -> aten fallback (dim)" in gemforge.recorded()
-        torch.testing.assert_close(got, expected)
+        assert [(t.shape, t.dtype) for t in got] == [(t.shape, t.dtype) for t in expected]

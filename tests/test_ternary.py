@@ -160,9 +160,10 @@ def test_out_forms_of_composite_ops():
     mask = torch.rand(4, 5, device=DEVICE) > 0.5
     src = torch.arange(5, dtype=torch.int32, device=DEVICE)
     e = lambda: torch.empty(0, device=DEVICE)  # noqa: E731  (resized by the op)
+    minus_1_5 = torch.tensor(-1.5, device=DEVICE)  # made here: on CUDA a host-to-device copy
     calls = {
         "fill.Scalar": (lambda: aten.fill.Scalar(x, 2.5), torch.full_like(x, 2.5)),
-        "fill.Tensor": (lambda: aten.fill.Tensor(x, torch.tensor(-1.5, device=DEVICE)), torch.full_like(x, -1.5)),
+        "fill.Tensor": (lambda: aten.fill.Tensor(x, minus_1_5), torch.full_like(x, -1.5)),
         "fill.Scalar_out": (lambda: aten.fill.Scalar_out(x, 3, out=e()), torch.full_like(x, 3)),
         "fill.Tensor_out": (lambda: aten.fill.Tensor_out(x, torch.tensor(4.0), out=e()), torch.full_like(x, 4)),
         "zero": (lambda: aten.zero(x), torch.zeros_like(x)),
@@ -240,8 +241,9 @@ def test_isin_with_many_test_elements_goes_to_aten():
 def test_isin_out_into_noncontiguous_out():
     elements = torch.randint(0, 9, (5, 6), device=DEVICE)
     out = torch.zeros(6, 5, dtype=torch.bool, device=DEVICE).t()
-    _ran("isin.Tensor_Tensor_out", lambda: torch.isin(elements, torch.tensor([1, 4], device=DEVICE), out=out))
-    assert torch.equal(out, torch.isin(elements, torch.tensor([1, 4], device=DEVICE)))
+    test = torch.tensor([1, 4], device=DEVICE)  # made outside record mode: on CUDA a host-to-device copy
+    _ran("isin.Tensor_Tensor_out", lambda: torch.isin(elements, test, out=out))
+    assert torch.equal(out, torch.isin(elements, test))
 
 
 def test_where_and_isclose_scalars_and_autograd():
@@ -258,7 +260,6 @@ def test_where_and_isclose_scalars_and_autograd():
 INVALID = {
     "addcdiv of integer tensors": lambda: torch.addcdiv(t(3), t(3, dtype=torch.int32), t(3, dtype=torch.int32)),
     "addcmul of bool": lambda: torch.addcmul(*(t(3, dtype=torch.bool), ) * 3),
-    "addcmul value overflow": lambda: torch.addcmul(*(t(3, dtype=torch.int8), ) * 3, value=300),
     "where with float condition": lambda: torch.where(t(3), t(3), t(3)),
     "where out of another dtype": lambda: torch.where(t(3) > 0, t(3), t(3), out=t(3, dtype=torch.float64)),
     "masked_fill with uint8 mask": lambda: t(3).masked_fill(t(3, dtype=torch.uint8), 1.0),
@@ -295,6 +296,19 @@ def test_invalid_input_raises_like_torch(name):
     same_error(INVALID[name])
 
 
+def test_addcmul_value_beyond_integer_dtype_like_torch():
+    """ATen's CPU kernel converts value to the tensor's dtype (raising on overflow); its CUDA
+    kernel converts it to int64, the accumulate type, and wraps the result."""
+    a, b, c = (torch.randint(-5, 5, (7, ), dtype=torch.int8, device=DEVICE) for _ in range(3))
+    call = lambda: torch.addcmul(a, b, c, value=300)  # noqa: E731
+    if DEVICE == "cpu":
+        same_error(call)
+    else:
+        expected = call()
+        got = _ran("addcmul", call)
+        assert torch.equal(got, expected), (got, expected)
+
+
 def test_interpreter_copies_are_not_recorded_and_printing_works():
     """The interpreter backend copies kernel arguments back with copy_ while a kernel runs; those
     calls go to ATen unrecorded (no recursion, no false fallback), and printing a tensor (many
@@ -306,5 +320,6 @@ def test_interpreter_copies_are_not_recorded_and_printing_works():
         listed = b.tolist()
         rec = gemforge.recorded()
     assert "add.Tensor" in rec
-    assert not [r for r in rec if "fallback" in r and ("copy_" in r or "fill_" in r)], rec
+    # (on CUDA, printing copies to the host: ATen's cross-device copy, recorded as such)
+    assert not [r for r in rec if "fallback" in r and ("copy_" in r or "fill_" in r) and "(device" not in r], rec
     assert text == repr(a + a) and listed == (a + a).tolist()

@@ -516,8 +516,14 @@ OpRecord masked_fill_scalar__rec{"masked_fill_.Scalar"}, masked_fill_tensor__rec
 void check_mask(const at::Tensor& self, const at::Tensor& mask) {
   TORCH_CHECK(self.device() == mask.device(), "expected self and mask to be on the same device, but got mask on ",
               mask.device(), " and self on ", self.device());
-  TORCH_CHECK(mask.scalar_type() == c10::kBool, "masked_fill_ only supports boolean masks, but got mask with dtype ",
-              mask.dtype());
+  // ATen's CPU and CUDA kernels word this check differently
+  if (self.is_cuda()) {
+    TORCH_CHECK(mask.scalar_type() == c10::kBool, "masked_fill only supports boolean masks, but got dtype ",
+                mask.scalar_type());
+  } else {
+    TORCH_CHECK(mask.scalar_type() == c10::kBool,
+                "masked_fill_ only supports boolean masks, but got mask with dtype ", mask.dtype());
+  }
 }
 
 c10::Scalar value_of(const at::Tensor& value) {
@@ -542,6 +548,8 @@ bool masked_fill_into(OpRecord& rec, const at::Tensor& out, const at::Tensor& se
                  "this operation. This also applies to advanced indexing e.g. tensor[mask] = scalar");
     }
     at::assert_no_partial_overlap(self, mask);
+    // ATen's CUDA kernel expands the mask to self first (its error for a mask that doesn't fit)
+    if (self.is_cuda() && !mask.sizes().equals(self.sizes())) (void)at::expand_inplace(self, mask, "masked_fill_");
   }
   const c10::Scalar value = converted(v, self.scalar_type());
   record(rec);

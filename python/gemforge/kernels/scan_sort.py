@@ -75,8 +75,9 @@ def _logaddexp_combine(a, b):
 
 @triton.jit
 def _last(v, j, BLOCK_N: tl.constexpr):
-    """Column BLOCK_N - 1 of a [BLOCK_K, BLOCK_N] tile (exact: the other terms are zeros)."""
-    return tl.sum(tl.where((j == BLOCK_N - 1)[None, :], v, 0), axis=1)
+    """Column BLOCK_N - 1 of a [BLOCK_K, BLOCK_N] tile (exact: the other terms are zeros; tl.sum
+    widens integers narrower than 32 bits, hence the cast back)."""
+    return tl.sum(tl.where((j == BLOCK_N - 1)[None, :], v, 0), axis=1).to(v.dtype)
 
 
 @triton.jit
