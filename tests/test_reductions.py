@@ -432,3 +432,22 @@ def test_trace(dtype):
                 ran_gemforge(lambda: torch.ops.aten.trace.out(x, out=out), ["trace.out"])
                 assert out.dtype == out_dtype
                 check(out.to(res), torch.trace(ref(x)), res, min(shape))
+
+
+if LARGE:
+    def test_reductions_over_more_than_2_31_elements():
+        """Offsets and indices past 2^31 (the GPU run only: 2 GB of input). torch's own results on
+        the same device are the reference (integer sums are exact)."""
+        n = (1 << 31) + 4099
+        x = torch.randint(0, 3, (n, ), dtype=torch.uint8, device=DEVICE)
+        x[-1] = 7  # the maximum, at an index past 2^31
+        assert ran_gemforge(lambda: x.sum(), ["sum"]).item() == x.sum().item()
+        assert ran_gemforge(lambda: x.amax(), ["amax"]).item() == 7
+        assert ran_gemforge(lambda: x.argmax(), ["argmax"]).item() == n - 1
+        rows = x[: (n // 4096) * 4096].view(-1, 4096)  # rows starting past 2^31
+        for dim in (1, 0):
+            got = ran_gemforge(lambda: rows.sum(dim), ["sum.dim_IntList"])
+            assert torch.equal(got, rows.sum(dim)), dim
+        y = x.to(torch.bfloat16)  # fp32 accumulation of 2^31 small integers, rounded to bf16
+        got = ran_gemforge(lambda: y.mean(), ["mean"])
+        assert got.dtype == torch.bfloat16 and abs(got.item() - x.sum().item() / n) <= 2 ** -7
