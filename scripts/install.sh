@@ -12,6 +12,7 @@ if ! have "import torch, triton; assert torch.__version__.startswith('2.11.0') a
 fi
 missing=()
 have "import pytest" || missing+=(pytest)
+have "import xdist" || missing+=(pytest-xdist)  # the test command runs one worker per core
 have "import scikit_build_core" || missing+=("scikit-build-core>=0.10")
 have "import ninja" || command -v ninja >/dev/null || missing+=(ninja)
 have "import matplotlib" || missing+=(matplotlib)

@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 bash scripts/install.sh
 (cd build/*/ && ctest --output-on-failure)
-$PY -m pytest tests -q -p no:warnings -p no:cacheprovider "$@"
+# One worker per core: under the interpreter the suite is CPU-bound Python.
+$PY -m pytest tests -q -p no:warnings -p no:cacheprovider -n "${TEST_WORKERS:-$(nproc)}" "$@"
