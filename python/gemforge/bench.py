@@ -36,7 +36,8 @@ import gemforge
 # --------------------------------------------------------------------------- operators
 
 # The pointwise operators and their inputs: bench_ops.POINTWISE.
-from .bench_ops import FLOAT as FLOAT_DTYPES, FUSED_CE_QUICK, FUSED_CE_SHAPE, ISSUE4, MATMUL, POINTWISE, family_of  # noqa: E402,E501
+from .bench_ops import (FLOAT as FLOAT_DTYPES, FUSED_CE_QUICK, FUSED_CE_SHAPE, ISSUE4, MATMUL, POINTWISE,  # noqa: E402
+                        family_of)
 
 # name -> (fn(x, dim) with dim=None meaning a full reduction, family)
 REDUCTIONS = {
@@ -498,11 +499,12 @@ def measure_fused_cross_entropy(timer, backend, quick):
             return torch.cuda.max_memory_allocated() - base
 
         composite, fused = step(F.cross_entropy), step(gemforge.cross_entropy)
-        ref = (composite().detach(), logits.grad.clone())
+        rows = slice(None, None, max(1, shape[0] // 64))  # the gradient compared on 64 rows (fp64 copies)
+        ref = (composite().detach(), logits.grad[rows].clone())
         res["torch_peak_bytes"] = peak_bytes(composite)
         res["torch_us"] = timer.device_us(composite)
         with gemforge.use(backend=backend):
-            out = (fused().detach(), logits.grad.clone())
+            out = (fused().detach(), logits.grad[rows].clone())
             res.update(_check_all(ref, out))
             del ref, out
             res["gemforge_peak_bytes"] = peak_bytes(fused)
@@ -769,9 +771,10 @@ def issue4_report(results, gpu=True):
         for v, r in sorted(bad, key=lambda vr: vr[0], reverse=not ok(float("inf")))[:show]:
             lines.append(f"               {label(r)}: {_num(v)}")
 
-    bar("host cost [8, 4096], gemforge/torch per call", [r for r in judged if r["metric"] == "host"],
-        lambda r: r.get("ratio"), lambda v: v <= 1.05, "<= 1.05")
-    bw_rows = [r for r in dev if r.get("memory_bound") or (r["kind"] in ("reduction", "softmax") and r["layout"] == "large")]
+    bar("host cost, decode-sized inputs ([8, 4096]), gemforge/torch per call",
+        [r for r in judged if r["metric"] == "host"], lambda r: r.get("ratio"), lambda v: v <= 1.05, "<= 1.05")
+    bw_rows = [r for r in dev
+               if r.get("memory_bound") or (r["kind"] in ("reduction", "softmax") and r["layout"] == "large")]
     bar("memory-bound reductions and norms, % of copy bandwidth", bw_rows, lambda r: r.get("gemforge_pct_copy_bw"),
         lambda v: v >= 85, ">= 85%")
     sm = [r for r in dev if r["family"] in SOFTMAX_FAMILIES]
@@ -802,7 +805,8 @@ def issue4_report(results, gpu=True):
                      f"({'n/a' if ratio is None else _num(ratio) + 'x'}, bar < 0.5x); time {r['gemforge_us']:.0f} vs "
                      f"{r['torch_us']:.0f} us ({_num(r['speedup'])}x, bar > 1.0); check {r['check']}")
     if aten:
-        lines.append(f"  not judged: {len(aten)} rows ran on ATen (GemForge does not run the op yet): "
+        lines.append(f"  not judged: {len(aten)} rows ran on ATen (an op GemForge does not implement yet, or a "
+                     "fallback): "
                      + ", ".join(label(r) for r in aten[:20]) + (" ..." if len(aten) > 20 else ""))
     return lines
 
