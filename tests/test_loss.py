@@ -444,6 +444,18 @@ def test_pointwise_losses(name, dtype):
 
 
 @pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)
+def test_mse_loss_reduced_in_one_pass_by_several_programs(dtype):
+    """reduction mean/sum: one fused square-difference-and-sum pass split over several programs
+    (then one launch adding the partials); sizes that leave the last block and program partial."""
+    for shape in [(3, 20001), (40961, )]:
+        x, y = randn(*shape, dtype=dtype), randn(*shape, dtype=dtype, seed=1)
+        for reduction in ("mean", "sum"):
+            got = ran_gemforge(lambda: F.mse_loss(x, y, reduction=reduction), ["mse_loss"])
+            ref = F.mse_loss(r64(x), r64(y), reduction=reduction)
+            check(got, ref, dtype, max(1.0, math.sqrt(math.prod(shape)) / 8))
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)
 def test_pointwise_loss_out_and_backward_overloads(dtype):
     x, y = randn(5, 9, dtype=dtype), randn(5, 9, dtype=dtype, seed=1)
     p, q = loss_inputs("binary_cross_entropy", (5, 9), dtype)

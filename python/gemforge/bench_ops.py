@@ -227,27 +227,231 @@ MATMUL["linear 16x256x256"] = ("linear", 1, 16, 256, 256)  # the interpreter's (
 DECODE = [name for name, (kind, _, m, _, _) in MATMUL.items() if kind == "linear" and m <= 16]
 
 
-# Issue 4's first cases (normalization, softmax backward, losses), bf16: name -> (family, fn,
-# operand shapes, input domains). The host-cost rows use the decode shape [8, 4096].
+# ---------------------------------------------------------------- issue 4
+# Reductions, scans, sorting, normalization, softmax and losses. Each Issue4Op gives cases at
+# its `shapes` (bf16 unless the op is integer), at `quick` (the interpreter's tiny shapes, fp32)
+# and at `host` (host cost, decode-sized: [8, 4096]). A case's name is the key with the shape
+# inserted after its first word: "sum dim=0" at 4096x4096 -> "sum 4096x4096 dim=0".
+#
+# Bytes that must move (the bandwidth figure): each operand of the timed call read once and each
+# output written once, unless `nbytes` says otherwise (batch norm, whose statistics cannot stay
+# on chip, reads its input twice). Operands include the saved statistics of backward ops.
+#
+# `ops`: the aten base names that must have run on GemForge (record mode, no fallback) for the
+# row to count as GemForge's; "a|b" accepts either. A row where one did not (an op GemForge does
+# not implement yet, or a fallback) is reported as ATen and kept out of the bars.
+
+bf16 = torch.bfloat16
+
+
+@dataclasses.dataclass(frozen=True)
+class Issue4Op:
+    family: str                              # --only name and bar group
+    fn: Callable                             # the timed call, on the case's arguments
+    operands: Callable                       # shape -> [(operand shape, domain), ...]; domain may be a callable
+    shapes: Tuple = ()                       # the GPU run's shapes
+    quick: Tuple = ()                        # the interpreter's tiny shapes
+    host: Tuple = ()                         # host-cost shapes
+    ops: Tuple[str, ...] = ()
+    prep: Optional[Callable] = None          # operands -> the call's arguments, once, on ATen (saved statistics)
+    dtype: torch.dtype = bf16
+    memory_bound: bool = False               # held to >= 85% of copy bandwidth
+    # output -> what is compared with torch (the values, where ties make the indices arbitrary)
+    compare: Optional[Callable] = None
+    nbytes: Optional[Callable] = None        # (args, output) -> bytes that must move
+
+
+def _t_bytes(*ts):
+    return sum(t.numel() * t.element_size() for t in ts if isinstance(t, torch.Tensor))
+
+
+def _classes(n):
+    """Class-index targets in [0, n), int64."""
+    return lambda shape, dtype, device: torch.randint(0, n, shape, device=device)
+
+
+def _few_distinct(shape, dtype, device):
+    """int64 values with ~1000 distinct values (unique's case)."""
+    return torch.randint(0, 1000, shape, device=device)
+
+
+def _half_zero(shape, dtype, device):
+    """About half the elements zero (nonzero's case)."""
+    x = torch.randn(shape, device=device)
+    return torch.where(x > 0, x, torch.zeros_like(x)).to(dtype)
+
+
+def _sorted_row(shape, dtype, device):
+    return torch.randn(shape, device=device).to(dtype).sort(-1).values
+
+
+def _rows(s):            # x
+    return [(s, "any")]
+
+
+def _rows2(s, d2="any"):  # grad, x
+    return [(s, "any"), (s, d2)]
+
+
+def _ln(s):              # x, weight, bias
+    return [(s, "any"), (s[-1:], "any"), (s[-1:], "any")]
+
+
+def _rms(s):             # x, weight
+    return [(s, "any"), (s[-1:], "any")]
+
+
+def _chan(s):            # x [N, C, ...], weight, bias
+    return [(s, "any"), (s[1:2], "any"), (s[1:2], "any")]
+
+
+def _groups(C):
+    return 32 if C % 32 == 0 else 1
+
+
+def _ln_stats(x, w, b, dy):
+    _, mean, rstd = aten.native_layer_norm(x, x.shape[-1:], w, b, 1e-5)
+    return dy, x, mean, rstd, w, b
+
+
+def _rms_stats(x, w, dy):
+    _, rstd = aten._fused_rms_norm(x, x.shape[-1:], w, 1e-5)
+    return dy, x, rstd, w
+
+
+def _gn_stats(x, w, b, dy):
+    N, C = x.shape[:2]
+    _, mean, rstd = aten.native_group_norm(x, w, b, N, C, x[0, 0].numel(), _groups(C), 1e-5)
+    return dy, x, mean, rstd, w
+
+
+def _gn_backward(dy, x, mean, rstd, w):
+    N, C = x.shape[:2]
+    return aten.native_group_norm_backward(dy, x, mean, rstd, w, N, C, x[0, 0].numel(), _groups(C), [True] * 3)
+
+
+def _bn_operands(s):     # x, weight, bias, running mean, running var (positive)
+    c = s[1:2]
+    return [(s, "any"), (c, "any"), (c, "any"), (c, "any"), (c, "pos")]
+
+
+def _bn_stats(x, w, b, rm, rv, dy):
+    _, save_mean, save_invstd = aten.native_batch_norm(x, w, b, rm.clone(), rv.clone(), True, 0.1, 1e-5)
+    return dy, x, w, rm, rv, save_mean, save_invstd
+
+
+def _first(out):
+    return out[0]
+
+
+ROWS = ((4096, 4096), (4096, 32000), (256, 131072), (32, 262144))  # softmax: rows 4k..256k wide
+NORM = ((4096, 4096), (32768, 4096), (16384, 8192))
+DECODE = ((8, 4096), )
+TALL = ((4096, 4096), (1048576, 32))  # reductions over dim 0: square and a very tall column block
+SORT_SHAPES = ((4096, 4096), (1 << 20, ), (1 << 24, ))
+
 ISSUE4 = {
-    "layer_norm 4096x4096": ("layer_norm", lambda x, w, b: F.layer_norm(x, x.shape[-1:], w, b),
-                             [(4096, 4096), (4096, ), (4096, )], ("any", "any", "any")),
-    "layer_norm 32768x4096": ("layer_norm", lambda x, w, b: F.layer_norm(x, x.shape[-1:], w, b),
-                              [(32768, 4096), (4096, ), (4096, )], ("any", "any", "any")),
-    "rms_norm 4096x4096": ("rms_norm", lambda x, w: F.rms_norm(x, x.shape[-1:], w), [(4096, 4096), (4096, )],
-                           ("any", "any")),
-    "rms_norm 16384x8192": ("rms_norm", lambda x, w: F.rms_norm(x, x.shape[-1:], w), [(16384, 8192), (8192, )],
-                            ("any", "any")),
-    "group_norm 8x256x64x64": ("group_norm", lambda x, w, b: F.group_norm(x, 32, w, b),
-                               [(8, 256, 64, 64), (256, ), (256, )], ("any", "any", "any")),
-    "softmax_backward 4096x4096": ("softmax_backward",
-                                   lambda g, y: aten._softmax_backward_data(g, y, -1, torch.bfloat16),
-                                   [(4096, 4096), (4096, 4096)], ("any", "prob")),
-    "mse_loss 4096x4096": ("mse_loss", F.mse_loss, [(4096, 4096), (4096, 4096)], ("any", "any")),
+    # ------------------------------------------------ softmax family
+    "softmax": Issue4Op("softmax", lambda x: torch.softmax(x, -1), _rows, ROWS, ((8, 300), (2, 5000)), DECODE,
+                        ("_softmax", ), memory_bound=True),
+    "log_softmax": Issue4Op("log_softmax", lambda x: torch.log_softmax(x, -1), _rows, ROWS, ((8, 300), ), DECODE,
+                            ("_log_softmax", ), memory_bound=True),
+    "softmax_backward": Issue4Op("softmax_backward", lambda g, y: aten._softmax_backward_data(g, y, -1, y.dtype),
+                                 _rows2, ROWS, ((8, 300), ), DECODE, ("_softmax_backward_data", ),
+                                 prep=lambda g, x: (g, torch.softmax(x, -1)), memory_bound=True),
+    "log_softmax_backward": Issue4Op("log_softmax_backward",
+                                     lambda g, y: aten._log_softmax_backward_data(g, y, -1, y.dtype), _rows2, ROWS,
+                                     ((8, 300), ), DECODE, ("_log_softmax_backward_data", ),
+                                     prep=lambda g, x: (g, torch.log_softmax(x, -1)), memory_bound=True),
+    # ------------------------------------------------ normalization, forward and backward
+    "layer_norm": Issue4Op("layer_norm", lambda x, w, b: F.layer_norm(x, x.shape[-1:], w, b), _ln, NORM, ((8, 300), ),
+                           DECODE, ("native_layer_norm", ), memory_bound=True),
+    "layer_norm_backward": Issue4Op(
+        "layer_norm_backward",
+        lambda dy, x, mean, rstd, w, b: aten.native_layer_norm_backward(dy, x, x.shape[-1:], mean, rstd, w, b,
+                                                                        [True] * 3),
+        lambda s: _ln(s) + [(s, "any")], NORM, ((8, 300), ), DECODE, ("native_layer_norm_backward", ),
+        prep=_ln_stats, memory_bound=True),
+    "rms_norm": Issue4Op("rms_norm", lambda x, w: F.rms_norm(x, x.shape[-1:], w, 1e-5), _rms, NORM, ((8, 300), ),
+                         DECODE, ("_fused_rms_norm|rms_norm", ), memory_bound=True),
+    # (ATen has no CPU kernel for _fused_rms_norm_backward: no interpreter case)
+    "rms_norm_backward": Issue4Op(
+        "rms_norm_backward", lambda dy, x, rstd, w: aten._fused_rms_norm_backward(dy, x, x.shape[-1:], rstd, w,
+                                                                                 [True, True]),
+        lambda s: _rms(s) + [(s, "any")], NORM, (), DECODE, ("_fused_rms_norm_backward", ), prep=_rms_stats,
+        memory_bound=True),
+    "group_norm": Issue4Op("group_norm", lambda x, w, b: F.group_norm(x, _groups(x.shape[1]), w, b), _chan,
+                           ((8, 256, 64, 64), (32, 128, 56, 56)), ((2, 4, 3, 3), ), (), ("native_group_norm", ),
+                           memory_bound=True),
+    "group_norm_backward": Issue4Op("group_norm_backward", _gn_backward, lambda s: _chan(s) + [(s, "any")],
+                                    ((8, 256, 64, 64), (32, 128, 56, 56)), ((2, 4, 3, 3), ), (),
+                                    ("native_group_norm_backward", ), prep=_gn_stats, memory_bound=True),
+    # Training batch norm: a [64, 256, 56, 56] batch (103 MB in bf16) does not fit on chip, so
+    # the input is read twice (statistics, then normalization): 2 reads + 1 write.
+    "batch_norm": Issue4Op("batch_norm", lambda x, w, b, rm, rv: F.batch_norm(x, rm, rv, w, b, training=True),
+                           _bn_operands, ((64, 256, 56, 56), ), ((4, 3, 5, 5), ), (),
+                           ("native_batch_norm|_native_batch_norm_legit|cudnn_batch_norm", ), memory_bound=True,
+                           nbytes=lambda a, out: 2 * _t_bytes(a[0]) + _t_bytes(out, *a[1:])),
+    # backward: dy and x for the per-channel sums, again for dx: 2 x (dy + x) + dx
+    "batch_norm_backward": Issue4Op(
+        "batch_norm_backward",
+        lambda dy, x, w, rm, rv, sm, si: aten.native_batch_norm_backward(dy, x, w, rm, rv, sm, si, True, 1e-5,
+                                                                         [True] * 3),
+        lambda s: _bn_operands(s) + [(s, "any")], ((64, 256, 56, 56), ), ((4, 3, 5, 5), ), (),
+        ("native_batch_norm_backward|cudnn_batch_norm_backward", ), prep=_bn_stats, memory_bound=True,
+        nbytes=lambda a, out: 2 * _t_bytes(a[0], a[1]) + _t_bytes(*a[2:], *out)),
+    # ------------------------------------------------ reductions: last dim (rows) and first dim (columns)
+    **{f"{op}{suffix}": Issue4Op(op, (lambda x, _op=op, _d=dim: getattr(x, _op)(_d)), _rows, shapes,
+                                 ((8, 300), (300, 5)) if dim == 0 and op == "sum" else ((8, 300), ),
+                                 DECODE if dim == -1 else (),
+                                 (op, ), memory_bound=True)
+       for op in ("sum", "mean", "amax", "argmax", "var")
+       for dim, suffix, shapes in ((-1, " dim=-1", NORM[:2]), (0, " dim=0", TALL))},
+    # ------------------------------------------------ scans, sorting, selection
+    "cumsum": Issue4Op("cumsum", lambda x: x.cumsum(-1), _rows, ((4096, 4096), (1 << 24, )), ((8, 300), (5000, )),
+                       DECODE, ("cumsum", )),
+    "sort": Issue4Op("sort", lambda x: torch.sort(x, dim=-1, stable=True), _rows, SORT_SHAPES, ((4, 64), (5000, )),
+                     DECODE, ("sort", )),
+    "argsort": Issue4Op("argsort", lambda x: torch.argsort(x, dim=-1, stable=True), _rows, SORT_SHAPES, ((4, 64), ), (),
+                        ("sort", )),
+    # values compared (which of equal values topk returns is unspecified)
+    "topk k=50": Issue4Op("topk", lambda x: x.topk(50, -1), _rows, ((64, 128000), ), ((2, 100), ), DECODE, ("topk", ),
+                          compare=_first),
+    "topk k=1024": Issue4Op("topk", lambda x: x.topk(1024, -1), _rows, ((1, 1 << 24), ), ((1, 5000), ), (),
+                            ("topk", ), compare=_first),
+    "unique": Issue4Op("unique", lambda x: torch.unique(x, sorted=True), lambda s: [(s, _few_distinct)],
+                       ((1 << 24, ), ), ((5000, ), ), (), ("_unique2", ), dtype=torch.int64),
+    "unique(inverse,counts)": Issue4Op("unique",
+                                       lambda x: torch.unique(x, sorted=True, return_inverse=True, return_counts=True),
+                                       lambda s: [(s, _few_distinct)], ((1 << 24, ), ), ((5000, ), ), (),
+                                       ("_unique2", ), dtype=torch.int64),
+    "kthvalue": Issue4Op("kthvalue", lambda x: x.kthvalue(x.shape[-1] // 2 + 1, -1), _rows, ((4096, 4096), ),
+                         ((8, 300), ), (), ("kthvalue", ), compare=_first),
+    "median": Issue4Op("median", lambda x: x.median(-1), _rows, ((4096, 4096), ), ((8, 300), ), (), ("median", ),
+                       compare=_first),
+    "nonzero": Issue4Op("nonzero", torch.nonzero, lambda s: [(s, _half_zero)], ((4096, 4096), ), ((8, 300), ), (),
+                        ("nonzero", )),
+    # 4096 sorted boundaries, values of the case's shape
+    "searchsorted": Issue4Op("searchsorted", torch.searchsorted, lambda s: [((4096, ), _sorted_row), (s, "any")],
+                             ((4096, 4096), ), ((8, 300), ), (), ("searchsorted", )),
+    # ------------------------------------------------ losses
+    # cross entropy through its decomposition (log_softmax + nll_loss)
+    "cross_entropy": Issue4Op("cross_entropy", F.cross_entropy, lambda s: [(s, "any"), (s[:1], _classes(s[1]))],
+                              ((4096, 32000), (1024, 128256)), ((8, 300), ), DECODE,
+                              ("_log_softmax", "nll_loss_forward")),
+    "mse_loss": Issue4Op("mse_loss", F.mse_loss, _rows2, ((4096, 4096), ), ((8, 300), (3, 20001)), DECODE,
+                         ("mse_loss", )),
+    "mse_loss_backward": Issue4Op("mse_loss_backward", lambda g, x, y: aten.mse_loss_backward(g, x, y, 1),
+                                  lambda s: [((), "any"), (s, "any"), (s, "any")], ((4096, 4096), ), ((8, 300), ),
+                                  (), ("mse_loss_backward", )),
+    "l1_loss": Issue4Op("l1_loss", F.l1_loss, _rows2, ((4096, 4096), ), ((8, 300), ), (), ("mean", )),
+    "smooth_l1_loss": Issue4Op("smooth_l1_loss", F.smooth_l1_loss, _rows2, ((4096, 4096), ), ((8, 300), ), (),
+                               ("smooth_l1_loss", )),
+    "binary_cross_entropy": Issue4Op("binary_cross_entropy", F.binary_cross_entropy,
+                                     lambda s: [(s, "prob"), (s, "prob")], ((4096, 4096), ), ((8, 300), ), (),
+                                     ("binary_cross_entropy", )),
 }
-ISSUE4_HOST = {
-    "layer_norm 8x4096": ("layer_norm", lambda x, w, b: F.layer_norm(x, x.shape[-1:], w, b),
-                          [(8, 4096), (4096, ), (4096, )], ("any", "any", "any")),
-    "rms_norm 8x4096": ("rms_norm", lambda x, w: F.rms_norm(x, x.shape[-1:], w), [(8, 4096), (4096, )],
-                        ("any", "any")),
-}
+
+# The fused cross entropy (gemforge.cross_entropy) vs log_softmax + nll_loss, forward + backward:
+# [tokens, vocab] of the GPU run and of the interpreter.
+FUSED_CE_SHAPE, FUSED_CE_QUICK = (8192, 128256), (16, 1000)
