@@ -10,8 +10,9 @@ integer type for integers, int32 for bool) and the op parameters:
 s0..s2 are runtime scalars (alpha, bounds, ...) in the compute type (None when the op has
 fewer); P is a compile-time mode (gelu approximation, rounding mode, ...). The result is stored
 converted to the output's dtype. A body of an op with two outputs (NOUT = 2) returns a pair,
-stored to out and out1, which share the iteration's strides. Bodies must only use triton.language builtins (no stdlib @jit
-helpers, no libdevice) so the same source runs under Triton's interpreter.
+stored to out and out1, which share the iteration's strides. Bodies must only use
+triton.language builtins (no stdlib @jit helpers, no libdevice) so the same source runs under
+Triton's interpreter.
 """
 import triton
 import triton.language as tl
