@@ -360,3 +360,60 @@ def test_bf16_results_round_to_nearest_even():
     with gemforge.use():
         got = torch.mul(a, b)
     torch.testing.assert_close(got, expected, rtol=0, atol=0)
+
+
+def _fmod_adversarial(dtype, seed):
+    """(x, y) pairs that stress fmod's one-division fast path: one set with mostly fast lanes
+    (quotients up to just past 2**24), one with every special case mixed in.
+    Near-multiples: x = k*y rounded, and its neighbours, so that a / b rounds up to k."""
+    g = torch.Generator().manual_seed(seed)
+    n = 1500
+    hi = 30.0 if dtype == torch.bfloat16 else (14.0 if dtype == torch.float16 else 60.0)
+    y = torch.exp2(torch.empty(n).uniform_(-hi, hi, generator=g)) * torch.randn(n, generator=g).sign()
+    k = torch.cat([torch.randint(1, 20, (n // 3, ), generator=g), torch.randint(1, 1 << 16, (n // 3, ), generator=g),
+                   torch.randint((1 << 24) - 40, (1 << 24) + 40, (n - 2 * (n // 3), ), generator=g)]).float()
+    y = y.to(dtype).float()
+    x = (k * y).to(dtype)
+    steps = torch.randint(-2, 3, (n, ), generator=g).to(torch.int16 if dtype != torch.float32 else torch.int32)
+    bits = x.view(steps.dtype)
+    x = torch.where(x != 0, (bits + steps).view(dtype), x).float()  # ulps away from k*y
+    # random ratios, and x below y
+    x = torch.cat([x, torch.randn(n, generator=g) * torch.exp2(torch.empty(n).uniform_(-hi, hi, generator=g))])
+    y = torch.cat([y, torch.randn(n, generator=g) * torch.exp2(torch.empty(n).uniform_(-hi, hi, generator=g))])
+    fast = (x.to(dtype), y.to(dtype))
+    info = torch.finfo(dtype)
+    special = [0.0, -0.0, 1.0, -1.0, 3.0, -7.5, info.tiny, -info.tiny, info.tiny * 0.5, info.tiny * 2.0 ** -5,
+               info.max, -info.max, info.eps, 2.0 ** 24, 2.0 ** 24 + 2, INF, -INF, NAN]
+    special = [float(torch.tensor(v).to(dtype)) for v in special]
+    sx = torch.tensor([a for a in special for _ in special])
+    sy = torch.tensor([b for _ in special for b in special])
+    mixed = (torch.cat([fast[0][:300].float(), sx]).to(dtype), torch.cat([fast[1][:300].float(), sy]).to(dtype))
+    return fast, mixed
+
+
+def _same_bits(got, expected):
+    bits = torch.int16 if got.element_size() == 2 else torch.int32
+    return (got.view(bits) == expected.view(bits)) | (got.isnan() & expected.isnan())
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
+def test_fmod_remainder_exact(dtype):
+    """fmod is exact: equal bit for bit (signs of zeros included) to fmod computed in fp64 on the
+    CPU, which is exact too. remainder is ATen's formula on it, fmod + y rounded in fp32 where the
+    signs differ; half types compute in fp32 and round once, as ATen's kernels."""
+    for x, y in _fmod_adversarial(dtype, seed=7):
+        x, y = x.to(DEVICE), y.to(DEVICE)
+        x32, y32 = x.cpu().float(), y.cpu().float()
+        f32 = torch.fmod(x32.double(), y32.double()).float()
+        fix = (f32 != 0) & ((f32 < 0) != (y32 < 0))
+        expected = {"fmod": f32.to(dtype), "remainder": torch.where(fix, f32 + y32, f32).to(dtype)}
+        with gemforge.use(record=True):
+            got = {"fmod": torch.fmod(x, y).cpu(), "remainder": torch.remainder(x, y).cpu()}
+            assert {"fmod.Tensor", "remainder.Tensor"} <= set(gemforge.recorded())
+        for name in got:
+            same = _same_bits(got[name], expected[name])
+            assert same.all(), (name, x[~same], y[~same], got[name][~same], expected[name][~same])
+            if DEVICE == "cuda":
+                # and ATen's CUDA kernel (C's fmod; ATen's vectorized CPU kernel gives NaN for
+                # quotients beyond the float range, e.g. fmod(1, 2**-131))
+                assert _same_bits(got[name], getattr(torch, name)(x, y).cpu()).all(), name

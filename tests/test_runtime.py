@@ -112,8 +112,10 @@ def test_config_table_buckets():
     assert list(cfg(softmax, 90, 100, 4096)) != list(cfg(softmax, 90, 4000, 4096))
     assert cfg(softmax, 0, 200000, 1)[0] > 0  # very long rows: chunked multi-pass kernel
     assert list(cfg("reduce_inner", 12345, 1 << 20, 1)) == list(cfg("reduce_inner", 0, 1 << 20, 1))
-    # 1-byte operands (bool, int8) get wider blocks on sm_90: 16-byte accesses
-    assert cfg("pointwise_1d", 90, 1 << 26, 1)[0] > cfg("pointwise_1d", 90, 1 << 26, 2)[0]
+    # 1-byte operands (bool, int8) with none wider than 2 bytes get wider blocks on sm_90
+    # (16-byte accesses); with 4-byte operands (fp32 -> bool) they don't. size1 = 16 * narrowest + widest
+    assert cfg("pointwise_1d", 90, 1 << 26, 16 + 1)[0] > cfg("pointwise_1d", 90, 1 << 26, 32 + 2)[0]
+    assert cfg("pointwise_1d", 90, 1 << 26, 16 + 2)[0] > cfg("pointwise_1d", 90, 1 << 26, 16 + 4)[0]
     with pytest.raises(ValueError):
         cfg("nope", 0, 1, 1)
 

@@ -12,8 +12,12 @@ constexpr int64_t kAny = INT64_MAX;
 const ConfigRow kRows[] = {
     // family, arch, max0, max1, {block0, block1, warps, stages}
     // sm_90 rows: from bench/tune.py on an H200 (2026-11-26).
-    // 1-byte operands (bool, int8): 16 per thread, so that each access is 16 bytes wide
-    {Family::Pointwise1D, 90, kAny, 1, {2048, 0, 4, 1}},
+    // Elements per thread follow the widest operand. 1-byte operands (bool, int8) with nothing
+    // wider than 2 bytes: 16 per thread, so that the 1-byte accesses are 16 bytes wide
+    // (logical_and bool 86% -> 89% of copy bandwidth, isnan bf16 88% -> 90%). With 4-byte
+    // operands (fp32 -> bool) that made 4 loads per input per thread and cost 1.6% (eq fp32
+    // 145.8 -> 148.2 us, bench/results/2026-11-26-h200-session3*): those keep 8 per thread.
+    {Family::Pointwise1D, 90, kAny, pointwise_widths(1, 2), {2048, 0, 4, 1}},
     {Family::Pointwise1D, 90, kAny, kAny, {1024, 0, 4, 1}},
     {Family::ReduceInner, 90, 4096, kAny, {4096, 1, 8, 1}},
     {Family::ReduceInner, 90, kAny, kAny, {4096, 1, 16, 1}},

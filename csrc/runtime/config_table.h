@@ -7,7 +7,7 @@
 namespace gemforge::rt {
 
 enum class Family : uint8_t {
-  Pointwise1D,  // size0 = numel, size1 = bytes of the narrowest operand element
+  Pointwise1D,  // size0 = numel, size1 = pointwise_widths(narrowest, widest operand element bytes)
   PointwiseND,  // size0 = extent of the fastest dim, size1 = extent of the next
   PointwiseTransposed,  // as PointwiseND, where some operand is contiguous along dim 1
   ReduceInner,  // reduced dim is the fastest: size0 = reduction length, size1 = outputs
@@ -29,6 +29,11 @@ struct ConfigRow {
   int64_t max1;      // and size1 <= max1
   TileConfig config;
 };
+
+// Pointwise1D's size1: 16 * narrowest + widest (element bytes of the tensor operands, output
+// included). A row bound max1 = pointwise_widths(n, w) holds the operands whose narrowest element
+// is under n bytes, or n bytes with nothing wider than w.
+constexpr int64_t pointwise_widths(int64_t narrowest, int64_t widest) { return 16 * narrowest + widest; }
 
 // First row of the family whose bucket holds the sizes, preferring rows of `arch`.
 const TileConfig& lookup_config(Family family, int arch, int64_t size0, int64_t size1);

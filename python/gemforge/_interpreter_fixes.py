@@ -1,8 +1,9 @@
-"""A correction to Triton 3.6's interpreter (the CPU backend), applied before it runs a kernel.
+"""Corrections to Triton 3.6's interpreter (the CPU backend), applied before it runs a kernel.
 
 Its fp32 -> bf16 cast (`x.to(tl.bfloat16)`, which every bf16 store goes through) truncates the
 significand instead of rounding to nearest even as the GPU and c10::BFloat16 do, so bf16 results
-on the CPU backend were up to one ulp off torch's. The kernels' source is left alone (it is
+on the CPU backend were up to one ulp off torch's; and its bf16 -> fp32 cast flushes subnormals
+to zero. The kernels' source is left alone (it is
 what the GPU compiles); the interpreter's cast is corrected instead.
 """
 import numpy as np
@@ -32,6 +33,11 @@ def apply():
     def cast_impl(self, src, dst_type):
         if src.dtype.scalar == tl.float32 and dst_type.scalar == tl.bfloat16:
             return interpreter.TensorHandle(_fp32_to_bf16_bits(src.data), dst_type.scalar)
+        if src.dtype.scalar == tl.bfloat16 and dst_type.scalar == tl.float32:
+            # exact: the bf16 bits are the top half of the fp32 ones (the interpreter's own
+            # conversion flushes bf16 subnormals to zero)
+            bits = np.ascontiguousarray(src.data).view(np.uint16).astype(np.uint32) << 16
+            return interpreter.TensorHandle(bits.view(np.float32), dst_type.scalar)
         return original(self, src, dst_type)
 
     builder.cast_impl = cast_impl

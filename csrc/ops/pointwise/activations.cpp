@@ -717,22 +717,23 @@ at::Tensor& log_sigmoid_backward_grad_input(const at::Tensor& g, const at::Tenso
   return out;
 }
 
-// ---- glu_backward: ATen's CUDA checks; the two halves of grad_input are two launches, so a
-// grad_input that overlaps the inputs goes to ATen (its one kernel reads both halves first).
+// ---- glu_backward: ATen's CUDA checks; one launch writes both halves of grad_input (a
+// two-output iterator). A grad_input that overlaps the inputs goes to ATen.
 
-PointwiseKernels glu_backward_first_kernels = GF_POINTWISE_KERNELS("glu_backward_first");
-PointwiseKernels glu_backward_second_kernels = GF_POINTWISE_KERNELS("glu_backward_second");
+PointwiseKernels glu_backward_kernels = GF_POINTWISE_KERNELS("glu_backward");
 OpRecord glu_backward_rec[2] = {{"glu_backward"}, {"glu_backward.grad_input"}};
 
 bool glu_backward_into(at::Tensor& grad_input, const at::Tensor& g, const at::Tensor& x, const Halves& h) {
   const at::Tensor a = x.narrow(h.dim, 0, h.half), b = x.narrow(h.dim, h.half, h.half);
   const at::Tensor ga = grad_input.narrow(h.dim, 0, h.half), gb = grad_input.narrow(h.dim, h.half, h.half);
-  auto first = at::TensorIteratorConfig().add_output(ga).add_const_input(b).add_const_input(g).build();
-  auto second =
-      at::TensorIteratorConfig().add_output(gb).add_const_input(a).add_const_input(b).add_const_input(g).build();
-  const c10::ScalarType compute = compute_type(first.common_dtype());
-  return run_pointwise(glu_backward_first_kernels, first, compute) &&
-         run_pointwise(glu_backward_second_kernels, second, compute);
+  auto iter = at::TensorIteratorConfig()
+                  .add_output(ga)
+                  .add_output(gb)
+                  .add_const_input(a)
+                  .add_const_input(b)
+                  .add_const_input(g)
+                  .build();
+  return run_pointwise(glu_backward_kernels, iter, compute_type(iter.common_dtype()));
 }
 Halves glu_backward_checks(const at::Tensor& g, const at::Tensor& x, int64_t dim) {
   const Halves h = glu_halves(x, dim);

@@ -49,34 +49,42 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
   const int64_t numel = iter.numel();
   if (numel == 0) return true;
   const int nin = value ? 1 : iter.ninputs();
-  TORCH_INTERNAL_ASSERT(nin >= 1 && nin <= kMaxInputs && iter.noutputs() == 1);
-  TORCH_INTERNAL_ASSERT(!value || iter.ninputs() == 0);
+  const int nout = iter.noutputs();
+  TORCH_INTERNAL_ASSERT(nin >= 1 && nin <= kMaxInputs && (nout == 1 || nout == 2));
+  TORCH_INTERNAL_ASSERT(!value || (iter.ninputs() == 0 && nout == 1));
   const int ndim = iter.ndim();
   if (ndim > kMaxRank) return false;
+  // a second output is addressed with the first one's offsets: the same element strides
+  for (int d = 0; nout == 2 && d < ndim; ++d) {
+    if (iter.strides(1)[d] / iter.element_size(1) != iter.strides(0)[d] / iter.element_size(0)) return false;
+  }
   const c10::Device device = iter.device(0);
   const int arch = arch_of(device);
+  // operand a of the kernel (0: the first output, 1 + j: input j) is iterator operand it(a)
+  auto it = [&](int a) { return a == 0 ? 0 : nout - 1 + a; };
   bool is_scalar[kMaxInputs] = {false, false, false};
-  for (int j = 0; j < nin; ++j) is_scalar[j] = value || iter.is_cpu_scalar(1 + j);
-  // operand a (0 = output) is read through a pointer with strides
+  for (int j = 0; j < nin; ++j) is_scalar[j] = value || iter.is_cpu_scalar(it(1 + j));
+  // operand a is read through a pointer with strides
   auto is_tensor = [&](int a) { return a == 0 || (a <= nin && !is_scalar[a - 1]); };
 
   // Flat path: every tensor operand is contiguous in iteration order.
   bool flat = ndim <= 1;
   for (int a = 0; flat && ndim == 1 && a <= nin; ++a) {
-    if (is_tensor(a)) flat = iter.strides(a)[0] == iter.element_size(a);
+    if (is_tensor(a)) flat = iter.strides(it(a))[0] == iter.element_size(it(a));
   }
 
   rt::KernelArgs args;
   args.tensor(iter.tensor_base(0));
+  if (nout == 2) args.tensor(iter.tensor_base(1)); else args.none();
   for (int j = 0; j < kMaxInputs; ++j) {
     if (j >= nin) {
       args.none();
     } else if (value) {
       scalar_arg(args, *value, compute);
     } else if (is_scalar[j]) {
-      scalar_arg(args, operand_scalar(iter, 1 + j, compute), compute);
+      scalar_arg(args, operand_scalar(iter, it(1 + j), compute), compute);
     } else {
-      args.tensor(iter.tensor_base(1 + j));
+      args.tensor(iter.tensor_base(it(1 + j)));
     }
   }
   for (const c10::Scalar* s : scalars.s) {
@@ -84,16 +92,20 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
   }
   auto constexprs = [&] {
     args.body().constant(nin).constant(is_scalar[0]).constant(is_scalar[1]).constant(is_scalar[2]);
-    args.constant(static_cast<int64_t>(compute)).constant(mode);
+    args.constant(static_cast<int64_t>(compute)).constant(mode).constant(nout);
   };
 
   rt::LaunchConfig cfg;
   if (flat) {
-    int64_t narrowest = 8;  // bytes of the narrowest tensor element: 1-byte types want wider blocks
-    for (int a = 0; a <= nin; ++a) {
-      if (is_tensor(a)) narrowest = std::min<int64_t>(narrowest, iter.element_size(a));
+    int64_t narrowest = 8, widest = 1;  // tensor element bytes: they choose elements per thread
+    for (int a = 0; a < iter.ntensors(); ++a) {
+      if (a < nout || is_tensor(a - nout + 1)) {
+        narrowest = std::min<int64_t>(narrowest, iter.element_size(a));
+        widest = std::max<int64_t>(widest, iter.element_size(a));
+      }
     }
-    const auto& c = rt::lookup_config(rt::Family::Pointwise1D, arch, numel, narrowest);
+    const auto& c =
+        rt::lookup_config(rt::Family::Pointwise1D, arch, numel, rt::pointwise_widths(narrowest, widest));
     const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
     args.integer(numel);
     constexprs();
@@ -115,10 +127,10 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
     if (!is_tensor(a)) continue;
     int64_t max_offset = 0;
     for (int d = 0; d < ndim; ++d) {
-      max_offset += std::abs(iter.strides(a)[d] / iter.element_size(a)) * (sizes[d] - 1);
+      max_offset += std::abs(iter.strides(it(a))[d] / iter.element_size(it(a))) * (sizes[d] - 1);
     }
     need_int64 = need_int64 || max_offset > INT32_MAX;
-    transposed = transposed || (ndim >= 2 && iter.strides(a)[1] == iter.element_size(a) && sizes[1] > 1);
+    transposed = transposed || (ndim >= 2 && iter.strides(it(a))[1] == iter.element_size(it(a)) && sizes[1] > 1);
   }
   for (int d = 0; d < kMaxRank; ++d) {
     if (d < rank) args.integer(sizes[d]); else args.none();
@@ -128,7 +140,7 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
       if (!is_tensor(a)) {
         args.constant(0);  // scalar or absent operand: offsets unused, folded away
       } else if (d < rank) {
-        args.integer(d < ndim ? iter.strides(a)[d] / iter.element_size(a) : 0);
+        args.integer(d < ndim ? iter.strides(it(a))[d] / iter.element_size(it(a)) : 0);
       } else {
         args.none();
       }
@@ -198,20 +210,22 @@ bool run_same_layout(PointwiseKernels& k, at::Tensor& out, std::initializer_list
   const int nin = ntensors + (operand ? 1 : 0);
   const c10::Device device = first.device();
   rt::KernelArgs args;
-  args.tensor(out);
+  args.tensor(out).none();
   for (const at::Tensor* t : ins) args.tensor(*t);
   if (operand) scalar_arg(args, *operand, compute);
   for (int j = nin; j < kMaxInputs; ++j) args.none();
   for (const c10::Scalar* s : scalars.s) {
     if (s) scalar_arg(args, *s, compute); else args.none();
   }
-  const auto& c = rt::lookup_config(rt::Family::Pointwise1D, arch_of(device), numel,
-                                    std::min(out.element_size(), first.element_size()));
+  const auto& c = rt::lookup_config(
+      rt::Family::Pointwise1D, arch_of(device), numel,
+      rt::pointwise_widths(std::min(out.element_size(), first.element_size()),
+                           std::max(out.element_size(), first.element_size())));
   const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
   args.integer(numel);
   const bool scalar_at[kMaxInputs] = {operand && ntensors == 0, operand && ntensors == 1, operand && ntensors == 2};
   args.body().constant(nin).constant(scalar_at[0]).constant(scalar_at[1]).constant(scalar_at[2]);
-  args.constant(static_cast<int64_t>(compute)).constant(mode);
+  args.constant(static_cast<int64_t>(compute)).constant(mode).constant(1);
   args.constant(block).constant(numel > INT32_MAX - block);
   rt::LaunchConfig cfg;
   cfg.grid[0] = (numel + block - 1) / block;

@@ -46,7 +46,8 @@ struct Scalars {
 };
 
 // out = body(in0[, in1[, in2]], s0, s1, s2, P=mode) over an iterator with one output and 1-3
-// inputs. CPU-scalar inputs become runtime scalars. `compute` is the type the inputs are
+// inputs; or (out, out1) = body(...) with two outputs (the body returns a pair), whose element
+// strides must be equal (else false). CPU-scalar inputs become runtime scalars. `compute` is the type the inputs are
 // converted to before the body runs (see compute_type). Returns false when the layout is beyond
 // the strided kernel; the caller then falls back to ATen.
 // `value`: an iterator with no inputs (fills) gets in0 = this runtime scalar, with no CPU

@@ -9,8 +9,10 @@ integer type for integers, int32 for bool) and the op parameters:
     ternary body: f(x, y, z, s0, s1, s2, P)
 s0..s2 are runtime scalars (alpha, bounds, ...) in the compute type (None when the op has
 fewer); P is a compile-time mode (gelu approximation, rounding mode, ...). The result is stored
-converted to the output's dtype. Bodies must only use triton.language builtins (no stdlib @jit
-helpers, no libdevice) so the same source runs under Triton's interpreter.
+converted to the output's dtype. A body of an op with two outputs (NOUT = 2) returns a pair,
+stored to out and out1, which share the iteration's strides. Bodies must only use
+triton.language builtins (no stdlib @jit helpers, no libdevice) so the same source runs under
+Triton's interpreter.
 """
 import triton
 import triton.language as tl
@@ -35,9 +37,17 @@ def _operand(x, offs, mask, IS_SCALAR: tl.constexpr, COMPUTE: tl.constexpr):
 
 
 @triton.jit
-def _apply(out, x0, x1, x2, s0, s1, s2, offs_o, offs0, offs1, offs2, mask, OP: tl.constexpr, NIN: tl.constexpr,
-           SCALAR0: tl.constexpr, SCALAR1: tl.constexpr, SCALAR2: tl.constexpr, COMPUTE: tl.constexpr,
-           P: tl.constexpr):
+def _store(out, offs, r, mask):
+    if out.dtype.element_ty == tl.bfloat16:
+        # through fp32, as c10::BFloat16 converts (and Triton's interpreter converts only fp32 to bf16)
+        r = r.to(tl.float32)
+    tl.store(out + offs, r.to(out.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def _apply(out, out1, x0, x1, x2, s0, s1, s2, offs_o, offs0, offs1, offs2, mask, OP: tl.constexpr,
+           NIN: tl.constexpr, SCALAR0: tl.constexpr, SCALAR1: tl.constexpr, SCALAR2: tl.constexpr,
+           COMPUTE: tl.constexpr, P: tl.constexpr, NOUT: tl.constexpr):
     a = _operand(x0, offs0, mask, SCALAR0, COMPUTE)
     if NIN == 1:
         r = OP(a, s0, s1, s2, P)
@@ -48,16 +58,17 @@ def _apply(out, x0, x1, x2, s0, s1, s2, offs_o, offs0, offs1, offs2, mask, OP: t
         b = _operand(x1, offs1, mask, SCALAR1, COMPUTE)
         c = _operand(x2, offs2, mask, SCALAR2, COMPUTE)
         r = OP(a, b, c, s0, s1, s2, P)
-    if out.dtype.element_ty == tl.bfloat16:
-        # through fp32, as c10::BFloat16 converts (and Triton's interpreter converts only fp32 to bf16)
-        r = r.to(tl.float32)
-    tl.store(out + offs_o, r.to(out.dtype.element_ty), mask=mask)
+    if NOUT == 1:
+        _store(out, offs_o, r, mask)
+    else:
+        _store(out, offs_o, r[0], mask)
+        _store(out1, offs_o, r[1], mask)
 
 
 @triton.jit
-def pointwise_1d(out, x0, x1, x2, s0, s1, s2, n, OP: tl.constexpr, NIN: tl.constexpr, SCALAR0: tl.constexpr,
-                 SCALAR1: tl.constexpr, SCALAR2: tl.constexpr, COMPUTE: tl.constexpr, P: tl.constexpr,
-                 BLOCK: tl.constexpr, INT64: tl.constexpr):
+def pointwise_1d(out, out1, x0, x1, x2, s0, s1, s2, n, OP: tl.constexpr, NIN: tl.constexpr,
+                 SCALAR0: tl.constexpr, SCALAR1: tl.constexpr, SCALAR2: tl.constexpr, COMPUTE: tl.constexpr,
+                 P: tl.constexpr, NOUT: tl.constexpr, BLOCK: tl.constexpr, INT64: tl.constexpr):
     """All tensor operands contiguous (or scalars): one flat range of n elements."""
     if INT64:
         start = tl.program_id(0).to(tl.int64) * BLOCK
@@ -66,26 +77,27 @@ def pointwise_1d(out, x0, x1, x2, s0, s1, s2, n, OP: tl.constexpr, NIN: tl.const
     offs = start + tl.arange(0, BLOCK)
     if start + BLOCK <= n:
         # full block: no mask, so loads and stores vectorize
-        _apply(out, x0, x1, x2, s0, s1, s2, offs, offs, offs, offs, None, OP, NIN, SCALAR0, SCALAR1, SCALAR2,
-               COMPUTE, P)
+        _apply(out, out1, x0, x1, x2, s0, s1, s2, offs, offs, offs, offs, None, OP, NIN, SCALAR0, SCALAR1,
+               SCALAR2, COMPUTE, P, NOUT)
     else:
-        _apply(out, x0, x1, x2, s0, s1, s2, offs, offs, offs, offs, offs < n, OP, NIN, SCALAR0, SCALAR1, SCALAR2,
-               COMPUTE, P)
+        _apply(out, out1, x0, x1, x2, s0, s1, s2, offs, offs, offs, offs, offs < n, OP, NIN, SCALAR0, SCALAR1,
+               SCALAR2, COMPUTE, P, NOUT)
 
 
 @triton.jit
-def pointwise_nd(out, x0, x1, x2, s0, s1, s2,
+def pointwise_nd(out, out1, x0, x1, x2, s0, s1, s2,
                  d0, d1, d2, d3, d4, d5,
                  so0, so1, so2, so3, so4, so5,
                  sa0, sa1, sa2, sa3, sa4, sa5,
                  sb0, sb1, sb2, sb3, sb4, sb5,
                  sc0, sc1, sc2, sc3, sc4, sc5,
                  OP: tl.constexpr, NIN: tl.constexpr, SCALAR0: tl.constexpr, SCALAR1: tl.constexpr,
-                 SCALAR2: tl.constexpr, COMPUTE: tl.constexpr, P: tl.constexpr, RANK: tl.constexpr,
-                 BLOCK0: tl.constexpr, BLOCK1: tl.constexpr, INT64: tl.constexpr):
+                 SCALAR2: tl.constexpr, COMPUTE: tl.constexpr, P: tl.constexpr, NOUT: tl.constexpr,
+                 RANK: tl.constexpr, BLOCK0: tl.constexpr, BLOCK1: tl.constexpr, INT64: tl.constexpr):
     """Strided operands. Dim 0 is the fastest-moving dim of the output (TensorIterator order).
     A program owns a BLOCK1 x BLOCK0 tile of dims 1 and 0 and one index of each higher dim,
-    so an operand that is contiguous along either dim is read with wide loads."""
+    so an operand that is contiguous along either dim is read with wide loads. out1 (NOUT = 2) has
+    out's strides."""
     pid = tl.program_id(0)
     if INT64:
         pid = pid.to(tl.int64)
@@ -134,5 +146,5 @@ def pointwise_nd(out, x0, x1, x2, s0, s1, s2,
     offs_a = base_a + i1[:, None] * sa1 + i0[None, :] * sa0
     offs_b = base_b + i1[:, None] * sb1 + i0[None, :] * sb0
     offs_c = base_c + i1[:, None] * sc1 + i0[None, :] * sc0
-    _apply(out, x0, x1, x2, s0, s1, s2, offs_o, offs_a, offs_b, offs_c, mask, OP, NIN, SCALAR0, SCALAR1, SCALAR2,
-           COMPUTE, P)
+    _apply(out, out1, x0, x1, x2, s0, s1, s2, offs_o, offs_a, offs_b, offs_c, mask, OP, NIN, SCALAR0, SCALAR1,
+           SCALAR2, COMPUTE, P, NOUT)

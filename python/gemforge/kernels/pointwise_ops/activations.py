@@ -215,16 +215,11 @@ def mish_backward(g, x, s0, s1, s2, P):
 
 
 @triton.jit
-def glu_backward_first(b, g, s0, s1, s2, P):
-    """Gradient of glu's first half a: sigmoid(b) g."""
-    return sigmoid_of(b) * g
-
-
-@triton.jit
-def glu_backward_second(a, b, g, s0, s1, s2, P):
-    """Gradient of glu's second half b: sigmoid(b) (1 - sigmoid(b)) g a."""
+def glu_backward(a, b, g, s0, s1, s2, P):
+    """Two outputs, the gradients of glu's halves: sigmoid(b) g for a, and
+    sigmoid(b) (1 - sigmoid(b)) g a for b."""
     s, s_neg = _sigmoid_pair(b)
-    return s_neg * s * g * a
+    return s * g, s_neg * s * g * a
 
 
 @triton.jit

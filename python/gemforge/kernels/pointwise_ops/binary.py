@@ -60,27 +60,9 @@ def _int_rem(x, y):
 
 
 @triton.jit
-def _fmod_narrow(ax, ay):
-    """fmod(ax, ay) for finite 0 < ay <= ax holding at most 24 significant bits (fp32, fp16 and
-    bf16 values carried in fp64). Exact: long division of the integer significands over the
-    exponent gap, 28 bits per step. Each step divides r < 2**52 by a 24-bit divisor: the fp64
-    quotient's error (< 2**-24) is below the distance to the next integer, so its floor is
-    exact, and so is the floor's product with the divisor."""
-    ex = ((ax.to(tl.int64, bitcast=True) >> 52) - 1023).to(tl.int32)
-    ey = ((ay.to(tl.int64, bitcast=True) >> 52) - 1023).to(tl.int32)
-    mx = ax * _pow2(23 - ex)  # integers in [2**23, 2**24)
-    my = ay * _pow2(23 - ey)
-    gap = ex - ey
-    step = tl.minimum(gap, 28)
-    r = mx * _pow2(step)
-    r = r - tl.floor(r / my) * my
-    gap = gap - step
-    while _any(gap > 0):
-        step = tl.minimum(gap, 28)
-        r = r * _pow2(step)
-        r = r - tl.floor(r / my) * my
-        gap = gap - step
-    return r * _pow2(ey - 23)
+def _pow2_f32(n):
+    """2**n as fp32, for integer n in the normal exponent range [-126, 127]."""
+    return ((n + 127) << 23).to(tl.float32, bitcast=True)
 
 
 @triton.jit
@@ -109,64 +91,111 @@ def _fmod_wide(ax, ay):
 
 
 @triton.jit
-def _fmod_float(x, y):
-    """C's fmod for fp32/fp64 x and y, exact (the result has x's sign)."""
-    if x.dtype == tl.float64:
-        ax = tl.abs(x)
-        ay = tl.abs(y)
-    else:
-        ax = tl.abs(x).to(tl.float64)
-        ay = tl.abs(y).to(tl.float64)
+def _fmod_f64(x, y):
+    """C's fmod for fp64 x and y, exact (the result has x's sign)."""
+    ax = tl.abs(x)
+    ay = tl.abs(y)
     # the lanes needing division; others run it on 1 % 1 and take their result below
     divide = (ax >= ay) & (ax < _INF) & (ay > 0)
-    sx = tl.where(divide, ax, 1.0)
-    sy = tl.where(divide, ay, 1.0)
-    if x.dtype == tl.float64:
-        m = _fmod_wide(sx, sy)
-    else:
-        m = _fmod_narrow(sx, sy)
+    m = _fmod_wide(tl.where(divide, ax, 1.0), tl.where(divide, ay, 1.0))
     m = tl.where(divide, m, ax)  # |x| < |y| (y = inf included): x itself
-    m = tl.where((ay == 0) | (ax == _INF) | (x != x) | (y != y), _NAN, m).to(x.dtype)
+    m = tl.where((ay == 0) | (ax == _INF) | (x != x) | (y != y), _NAN, m)
     return tl.where(_signbit(x), _neg(m), m)
 
 
+_TWO_24 = tl.constexpr(16777216.0)
 _FP32_MIN_NORMAL = tl.constexpr(1.1754943508222875e-38)
 
 
 @triton.jit
-def _fmod_of(x, y):
-    """C's fmod, exact. Compiled for a GPU: libdevice's, except that Triton links libdevice's fp32
-    functions in flush-to-zero mode, so a block holding an fp32 subnormal takes the exact
-    long division instead."""
+def _mod_step(a, b):
+    """a - floor(a / b) b for fp32 a >= 0, 0 < b < inf with a / b < 2**24: exact, by one
+    correctly rounded division.
+
+    Why, for a >= b. Let n = floor(a / b) and r = a - n b, the exact result, 0 <= r < b.
+    - q = floor(RN(a / b)) is n or n + 1: RN is monotone and the integers up to 2**24 are
+      floats, so a / b >= n gives RN(a / b) >= n, and a / b < n + 1 gives RN(a / b) <= n + 1.
+      So q <= 2**24 is a float and q b is exact in the fma.
+    - a - q b is a float, so the fma rounds nothing: a >= b makes a a multiple of ulp(b), so
+      a - q b, which is r or r - b, is a multiple of ulp(b) of magnitude below b, which has at
+      most 24 significant bits (subnormals included: Triton compiles div.rn, fma.rn and add
+      without flush-to-zero; only floor flushes, of a nonnegative quotient, giving 0 either way).
+    - q = n + 1 shows as a negative difference r - b; adding b back is exact (the sum r is a
+      float).
+    For a < b the quotient rounds to 0, giving a, or up to 1 when b/2 <= a, where a - b is exact.
+    """
+    q = tl.floor(div_rn(a, b))
     if NATIVE:
-        if x.dtype == tl.float32:
-            subnormal = ((tl.abs(x) < _FP32_MIN_NORMAL) & (x != 0)) | ((tl.abs(y) < _FP32_MIN_NORMAL) & (y != 0))
-            if _any(subnormal):
-                r = _fmod_float(x, y)
-            else:
-                r = libdevice.fmod(x, y)
-        else:
-            r = libdevice.fmod(x, y)
-        return r
+        r = tl.fma(0.0 - q, b, a)
     else:
-        return _fmod_float(x, y)
+        # the interpreter's fma rounds the product: the same exact difference, in fp64
+        r = (a.to(tl.float64) - q.to(tl.float64) * b.to(tl.float64)).to(tl.float32)
+    return tl.where(r < 0.0, r + b, r)
+
+
+@triton.jit
+def _exponent_f32(v):
+    """floor(log2(v)) for finite fp32 v > 0, subnormals included."""
+    sub = v < _FP32_MIN_NORMAL
+    vn = tl.where(sub, v * 18446744073709551616.0, v)  # * 2**64: exact, normal
+    return ((vn.to(tl.int32, bitcast=True) >> 23) - 127) - tl.where(sub, 64, 0)
+
+
+@triton.jit
+def _fmod_f32(x, y):
+    """C's fmod for fp32 x and y (fp16/bf16 data computes in fp32), exact: _mod_step where the
+    quotient is below 2**24 (every lane but those of huge quotients, in a few instructions),
+    after reducing |x| modulo b 2**s (a multiple of b, so the remainder mod b is kept) for a
+    block holding a larger quotient, 23 bits of quotient per step. Few values stay live across
+    that rarely taken loop, which keeps the kernel's register count (and occupancy)."""
+    ax = tl.abs(x)
+    ay = tl.abs(y)
+    finite = (ax < _INF) & (ay > 0)  # false for NaN
+    a = tl.where(finite, ax, 0.0)
+    b = tl.where(finite, ay, 1.0)
+    big = a >= b * _TWO_24  # a / b >= 2**24, exactly (b 2**24 is exact, or inf)
+    while _any(big):
+        # a / b < 2**(ea - eb + 1): with s = ea - eb - 23 (>= 0 here), a / (b 2**s) < 2**24.
+        # b 2**s <= a is exact; s <= 253 is split in two normal powers.
+        s = tl.maximum(_exponent_f32(a) - _exponent_f32(b) - 23, 0)
+        s1 = tl.minimum(s, 127)
+        step = (b * _pow2_f32(s1)) * _pow2_f32(s - s1)
+        a = tl.where(big, _mod_step(a, step), a)
+        big = a >= b * _TWO_24
+    r = _mod_step(a, b)
+    r = tl.where(ax < ay, ax, r)  # |x| < |y| (y = inf included): x itself
+    r = tl.where(finite, r, _NAN)
+    return tl.where(_signbit(x), _neg(r), r)
+
+
+@triton.jit
+def _fmod_floats(x, y):
+    """C's fmod, exact. fp64 compiled for a GPU: libdevice's (Triton links libdevice's fp32
+    functions in flush-to-zero mode, which the fp32 path never calls)."""
+    if x.dtype == tl.float32:
+        return _fmod_f32(x, y)
+    elif NATIVE:
+        return libdevice.fmod(x, y)
+    else:
+        return _fmod_f64(x, y)
 
 
 @triton.jit
 def fmod(x, y, s0, s1, s2, P):
     x, y = _blocks(x, y)
     if x.dtype.is_floating():
-        return _fmod_of(x, y)
+        return _fmod_floats(x, y)
     else:
         return _int_rem(x, y)
 
 
 @triton.jit
 def remainder(x, y, s0, s1, s2, P):
-    """Python's modulus: the result takes the divisor's sign."""
+    """Python's modulus: the result takes the divisor's sign (ATen's formula: fmod, then + y
+    where the signs differ, rounded in the compute type)."""
     x, y = _blocks(x, y)
     if x.dtype.is_floating():
-        r = _fmod_of(x, y)
+        r = _fmod_floats(x, y)
     else:
         r = _int_rem(x, y)
     return tl.where((r != 0) & ((r < 0) != (y < 0)), r + y, r)
