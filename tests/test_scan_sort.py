@@ -15,7 +15,8 @@ from conftest import DEVICE, LARGE, ran_gemforge, same_error
 
 # aten base names whose every registered overload this module's tests run through GemForge
 # (test_ops.test_every_registered_overload_is_exercised accepts them as covered).
-COVERED_OPS = {"cumsum", "cumprod", "_cummax_helper", "_cummin_helper", "_logcumsumexp", "sort", "topk"}
+COVERED_OPS = {"cumsum", "cumprod", "_cummax_helper", "_cummin_helper", "_logcumsumexp", "sort", "topk",
+               "_unique2", "_unique", "unique_consecutive", "unique_dim"}
 
 FLOATS = [torch.float32, torch.float16, torch.bfloat16, torch.float64]
 INTS = [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64]
@@ -333,7 +334,7 @@ def test_sort_unstable_argsort_msort(dtype):
         assert same(m, torch.msort(x.cpu()))
 
 
-def test_sort_out_and_wide_rows():
+def test_sort_out():
     x = sort_input((5, 37), torch.float32)
     v, i = torch.empty(0, device=DEVICE), torch.empty(0, dtype=torch.long, device=DEVICE)
     ran_gemforge(lambda: torch.sort(x, dim=1, stable=True, out=(v, i)), ["sort.values_stable"])
@@ -345,16 +346,79 @@ def test_sort_out_and_wide_rows():
     ran_gemforge(lambda: torch.sort(x, dim=1, descending=True, stable=True, out=(v2, i2)), ["sort.values_stable"])
     rv, ri = torch.sort(x.cpu(), dim=1, descending=True, stable=True)
     assert same(v2, rv) and torch.equal(i2.cpu(), ri)
-    # rows wider than one block go to ATen's kernel, and the record says so
-    wide = torch.randn(2, 5000, device=DEVICE)
-    with gemforge.use(record=True):
-        v, i = torch.sort(wide, dim=1)
-        tv, ti = torch.topk(wide, 3, dim=1)
-        rec = gemforge.recorded()
-    assert "sort.stable -> aten fallback (sort row wider than one block)" in rec, rec
-    assert "topk -> aten fallback (topk row wider than one block)" in rec, rec
-    assert torch.equal(v.cpu(), torch.sort(wide.cpu(), dim=1).values)
-    assert torch.equal(tv.cpu(), torch.topk(wide.cpu(), 3, dim=1).values)
+
+
+# ---------------------------------------------------------------- wide rows (radix sort, candidate topk)
+
+# wider than one block (4096): several radix tiles (2048) and a partial last one
+WIDE = 5000
+
+
+def wide_cases(dtype):
+    """(shape, dim, directions). Each radix pass costs seconds under the interpreter: few cases."""
+    if dtype == torch.float32:
+        yield (WIDE,), 0, (False, True)
+        yield (2, 4099), -1, (False,)
+    elif dtype == torch.int32:
+        yield (WIDE,), 0, (True,)
+        yield (4097, 2), 0, (False,)  # rows along a strided dim
+    else:
+        yield (WIDE,), 0, ((dtype in (torch.float16, torch.int8, torch.int64, torch.bool)),)
+    if LARGE:
+        for shape in [(1, 1 << 20), (1, 16 << 20), (128, 32768)]:
+            yield shape, 1, (False, True)
+
+
+@pytest.mark.parametrize("dtype", FLOATS + INTS + [torch.bool], ids=name)
+def test_sort_wide(dtype):
+    for shape, dim, directions in wide_cases(dtype):
+        x = sort_input(shape, dtype)
+        if dtype.is_floating_point:
+            x[..., :50] = torch.randn(x[..., :50].shape, device=DEVICE).to(dtype)  # distinct values too
+        for descending in directions:
+            v, i = ran_gemforge(lambda: torch.sort(x, dim=dim, descending=descending, stable=True), ["sort.stable"])
+            rv, ri = torch.sort(x.cpu(), dim=dim, descending=descending, stable=True)
+            assert v.dtype == dtype and same(v, rv) and torch.equal(i.cpu(), ri), (shape, dim, descending)
+            assert v.stride() == rv.stride() and i.stride() == ri.stride()
+    if dtype == torch.float32:
+        # argsort of a sliced input; out= (resized)
+        xs = sort_input((2 * WIDE,), dtype)[::2]
+        a = ran_gemforge(lambda: torch.argsort(xs, descending=True, stable=True), ["sort.stable"])
+        assert torch.equal(a.cpu(), torch.argsort(xs.cpu(), descending=True, stable=True))
+        ov, oi = torch.empty(3, device=DEVICE), torch.empty(0, dtype=torch.long, device=DEVICE)
+        ran_gemforge(lambda: torch.sort(xs, stable=True, out=(ov, oi)), ["sort.values_stable"])
+        rv, ri = torch.sort(xs.cpu(), stable=True)
+        assert same(ov, rv) and torch.equal(oi.cpu(), ri)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64, torch.int32, torch.uint8], ids=name)
+def test_topk_wide(dtype):
+    """k up to kMaxCandidates (1024) through chunk candidates (several levels for k = 1024), larger k
+    through the radix sort. Ties come out in index order: torch's stable sort, sliced."""
+    cases = [((WIDE,), 0, [50], (True,))]
+    if dtype == torch.float32:
+        cases += [((WIDE,), 0, [1, 1500], (True, False)), ((20000,), 0, [1024], (True,))]  # 1024: two levels
+    if dtype == torch.int32:
+        cases += [((4500, 2), 0, [3], (False,)), ((2, 3, 4200), -1, [100], (True,))]
+    if LARGE:
+        cases += [((64, 131072), 1, [1, 50, 1024, 2000], (True, False)), ((1, 4 << 20), 1, [10, 1000], (True,)),
+                  ((8, 262144), 1, [256], (True,))]
+    for shape, dim, ks, directions in cases:
+        x = sort_input(shape, dtype)
+        for k in ks:
+            for largest in directions:
+                v, i = ran_gemforge(lambda: torch.topk(x, k, dim, largest=largest), ["topk"])
+                rv, ri = torch.sort(x.cpu(), dim=dim, descending=largest, stable=True)
+                rv, ri = rv.narrow(dim, 0, k), ri.narrow(dim, 0, k)
+                assert v.dtype == dtype and same(v, rv) and torch.equal(i.cpu(), ri), (shape, dim, k, largest)
+                assert same(torch.topk(x.cpu(), k, dim, largest=largest).values, v)
+    # out= with a layout of its own
+    x = sort_input((2, 4200), dtype)
+    ov = torch.empty(40, 2, dtype=dtype, device=DEVICE).t()
+    oi = torch.empty(0, dtype=torch.long, device=DEVICE)
+    ran_gemforge(lambda: torch.topk(x, 40, 1, out=(ov, oi)), ["topk.values"])
+    rv, ri = torch.sort(x.cpu(), dim=1, descending=True, stable=True)
+    assert same(ov, rv[:, :40]) and torch.equal(oi.cpu(), ri[:, :40])
 
 
 @pytest.mark.parametrize("dtype", FLOATS + INTS, ids=name)
@@ -393,6 +457,105 @@ def test_topk(dtype):
     ran_gemforge(lambda: torch.topk(x, 5, 1, out=(v, i)), ["topk.values"])
     rv, _ = torch.topk(x.cpu(), 5, 1)
     assert same(v, rv) and v.shape == (4, 5)
+
+
+# ---------------------------------------------------------------- unique
+
+
+def same_unique(got, ref):
+    """Values equal (-0.0 == 0.0: either may stand for their run), NaN included; exact otherwise."""
+    got, ref = got.cpu(), ref.cpu()
+    if not got.dtype.is_floating_point:
+        return got.dtype == ref.dtype and torch.equal(got, ref)
+    return (got.dtype == ref.dtype and got.shape == ref.shape
+            and torch.equal(got.double().nan_to_num(0.5), ref.double().nan_to_num(0.5)))
+
+
+def same_inverse(got, ref, x):
+    """Exact, but each NaN is a run of its own and the order of those runs is ATen's choice."""
+    got, ref, x = got.cpu(), ref.cpu(), x.cpu()
+    if got.numel() == 0 or not x.dtype.is_floating_point:
+        return torch.equal(got, ref)
+    nan = torch.isnan(x.reshape(got.shape)) if got.shape == x.shape else torch.zeros_like(got, dtype=torch.bool)
+    return torch.equal(got[~nan], ref[~nan]) and torch.equal(got[nan].sort().values, ref[nan].sort().values)
+
+
+def test_unique_wide():
+    """A row sorted by the radix sort; NaN, -0.0 and ties."""
+    x = sort_input((WIDE,), torch.float32)
+    u, inv, cnt = ran_gemforge(lambda: torch.unique(x, return_inverse=True, return_counts=True), ["_unique2"])
+    ru, rinv, rcnt = torch.unique(x.cpu(), return_inverse=True, return_counts=True)
+    assert same_unique(u, ru) and same_inverse(inv, rinv, x) and torch.equal(cnt.cpu(), rcnt)
+
+
+def unique_cases(dtype):
+    main = dtype in (torch.float32, torch.int64)
+    yield (1,)
+    yield (37,)
+    yield (4, 5)
+    yield ()
+    yield (0,)
+    yield (2, 0, 3)
+    if LARGE and main:
+        yield (1 << 22,)
+
+
+@pytest.mark.parametrize("dtype", FLOATS + INTS + [torch.bool], ids=name)
+def test_unique(dtype):
+    for shape in unique_cases(dtype):
+        x = sort_input(shape, dtype)
+        for ret_inv in (False, True):
+            for ret_counts in (False, True):
+                got = ran_gemforge(lambda: torch._unique2(x, True, ret_inv, ret_counts),
+                                   ["_unique2"])
+                ref = torch._unique2(x.cpu(), True, ret_inv, ret_counts)
+                assert same_unique(got[0], ref[0]), shape
+                assert got[1].shape == ref[1].shape and same_inverse(got[1], ref[1], x)
+                assert got[2].shape == ref[2].shape and torch.equal(got[2].cpu(), ref[2])
+        # through torch.unique, sorted=False (ATen's CUDA kernel sorts too: any order is right)
+        u, inv, cnt = ran_gemforge(lambda: torch.unique(x, sorted=False, return_inverse=True, return_counts=True),
+                                   ["_unique2"])
+        if x.numel():
+            assert same_unique(u[inv], x)
+            assert cnt.sum().item() == x.numel()
+        assert same_unique(u.sort().values, torch.unique(x.cpu()))
+        # _unique (sorted, inverse)
+        got = ran_gemforge(lambda: torch._unique(x, True, True), ["_unique"])
+        ref = torch._unique(x.cpu(), True, True)
+        assert same_unique(got[0], ref[0]) and same_inverse(got[1], ref[1], x)
+        got = ran_gemforge(lambda: torch._unique(x, True, False), ["_unique"])
+        assert got[1].shape == torch._unique(x.cpu(), True, False)[1].shape
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int32, torch.bool], ids=name)
+def test_unique_consecutive(dtype):
+    for shape in [(1,), (40,), (3, 7), (), (0,), (WIDE,)]:
+        x = sort_input(shape, dtype)
+        if x.numel() > 2:
+            x = x.flatten().repeat_interleave(2)[:x.numel()].reshape(shape)  # runs of equal values
+        for ret_inv in (False, True):
+            for ret_counts in (False, True):
+                got = ran_gemforge(lambda: torch.unique_consecutive(x, return_inverse=ret_inv,
+                                                                    return_counts=ret_counts),
+                                   ["unique_consecutive"])
+                ref = torch.unique_consecutive(x.cpu(), return_inverse=ret_inv, return_counts=ret_counts)
+                got = got if isinstance(got, tuple) else (got,)
+                ref = ref if isinstance(ref, tuple) else (ref,)
+                assert len(got) == len(ref) and same_unique(got[0], ref[0])
+                for g, r in zip(got[1:], ref[1:]):
+                    assert g.shape == r.shape and torch.equal(g.cpu(), r)
+
+
+def test_unique_along_dim_goes_to_aten():
+    x = torch.tensor([[1, 2], [1, 2], [0, 5]], device=DEVICE)
+    with gemforge.use(record=True):
+        u = torch.unique(x, dim=0)
+        uc = torch.unique_consecutive(x, dim=0)
+        rec = gemforge.recorded()
+    assert "unique_dim -> aten fallback (unique_dim)" in rec, rec
+    assert "unique_consecutive -> aten fallback (unique_consecutive along a dim)" in rec, rec
+    assert torch.equal(u.cpu(), torch.unique(x.cpu(), dim=0))
+    assert torch.equal(uc.cpu(), torch.unique_consecutive(x.cpu(), dim=0))
 
 
 # ---------------------------------------------------------------- errors

@@ -1,4 +1,5 @@
-// Scans (cumsum, cumprod, cummax, cummin, logcumsumexp) and sorting/selection (sort, topk) (issue 4).
+// Scans (cumsum, cumprod, cummax, cummin, logcumsumexp), sorting/selection (sort, topk) and unique
+// (_unique2, _unique, unique_consecutive) (issue 4).
 // Kernels: python/gemforge/kernels/scan_sort.py.
 //
 // Composite ops reach these through ATen: cummax/cummin through _cummax_helper/_cummin_helper,
@@ -26,6 +27,15 @@
 #include <ATen/ops/sort_cuda_dispatch.h>
 #include <ATen/ops/topk_cpu_dispatch.h>
 #include <ATen/ops/topk_cuda_dispatch.h>
+#include <ATen/ops/_unique2_cpu_dispatch.h>
+#include <ATen/ops/_unique2_cuda_dispatch.h>
+#include <ATen/ops/_unique_cpu_dispatch.h>
+#include <ATen/ops/_unique_cuda_dispatch.h>
+#include <ATen/ops/unique_consecutive_cpu_dispatch.h>
+#include <ATen/ops/unique_consecutive_cuda_dispatch.h>
+#include <ATen/ops/unique_dim_cpu_dispatch.h>
+#include <ATen/ops/unique_dim_cuda_dispatch.h>
+#include <ATen/ops/zeros.h>
 #include <c10/core/WrapDimMinimal.h>
 
 namespace gemforge::ops {
@@ -286,9 +296,24 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 }
 
 // ---------------------------------------------------------------- sort and topk
+//
+// Row plans, one place each:
+//   rows <= kMaxSortRow         one block per row (bitonic network, sort_kernel)
+//   topk, k <= kMaxCandidates   chunks of a row keep their k best as candidates (sort_kernel over
+//                               chunks), repeated until a row's candidates fit one block
+//   otherwise                   LSD radix sort over 8-bit digits (radix_*_kernel), several passes
+//                               through workspace; topk keeps the first k of the last pass
 
-// Rows up to this wide are sorted in one block; wider ones go to ATen's kernel.
-constexpr int64_t kMaxSortRow = 4096;
+rt::KernelHandle radix_hist_kernel{"gemforge.kernels.scan_sort", "radix_hist_kernel"};
+rt::KernelHandle radix_offsets_kernel{"gemforge.kernels.scan_sort", "radix_offsets_kernel"};
+rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatter_kernel"};
+
+constexpr int64_t kMaxSortRow = 4096;     // widest row sorted in one block
+constexpr int64_t kMaxCandidates = 1024;  // largest k for the candidate topk
+constexpr int64_t kRadixBlock = 4096;     // tile of a radix pass (sorted by digit in registers)
+constexpr int64_t kRadix = 256;
+constexpr int64_t kOffsetsDigits = 64;    // digits per program of radix_offsets_kernel
+constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 
 int log2_exact(int64_t p) {
   int l = 0;
@@ -296,22 +321,142 @@ int log2_exact(int64_t p) {
   return l;
 }
 
-void launch_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
-                 bool descending, int64_t n_out) {
-  const int64_t block_n = std::max<int64_t>(2, next_pow2(r.N));
+// Strides of rows of n elements stored densely in the order Rows numbers them (workspace and
+// candidates: row k at k * n).
+void dense_row_strides(const Rows& r, int64_t n, int64_t* s) {
+  s[0] = n;
+  s[1] = n * r.size[0];
+  s[2] = n * r.size[0] * r.size[1];
+}
+
+// Sorts chunks of block_n elements of r's rows (nch chunks a row) and writes the first n_out of
+// chunk c at c * n_out of the output row. src_idx: x holds candidates, these their indices.
+void launch_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const at::Tensor* src_idx,
+                 const Rows& r, bool descending, int64_t n_out, int64_t block_n, int64_t nch) {
   const int64_t block_k = std::min<int64_t>(next_pow2(r.K), std::max<int64_t>(1, 2048 / block_n));
   rt::KernelArgs args;
   args.tensor(values).tensor(indices).tensor(x);
+  if (src_idx) args.tensor(*src_idx); else args.none();
   push_rows(args, r);
-  args.integer(n_out);
+  args.integer(n_out).integer(nch);
   push_row_dims(args, r);
   args.constant(r.rank).constant(descending).constant(extreme_acc(x.scalar_type()));
   args.constant(block_k).constant(log2_exact(block_k)).constant(block_n).constant(log2_exact(block_n));
-  args.constant(block_n != r.N).constant(x.element_size() <= 4).constant(r.int64);
+  args.constant(block_n * nch != r.N).constant(x.element_size() <= 4 && r.N <= kIdxLimit);
+  args.constant(src_idx != nullptr).constant(r.int64);
   rt::LaunchConfig cfg;
-  cfg.grid[0] = ceil_div(r.K, block_k);
+  cfg.grid[0] = ceil_div(r.K, block_k) * nch;
   cfg.num_warps = block_k * block_n >= 4096 ? 8 : 4;
   rt::launch(sort_kernel, cfg, args, x.device());
+}
+
+// topk of rows wider than one block, k <= kMaxCandidates: each chunk of a row keeps its k best;
+// the candidates (in index order, so ties still go by index) are reduced the same way until a
+// row of them fits one block, which writes the result.
+void topk_candidates(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
+                     bool largest, int64_t k) {
+  // chunks at least 4k wide: each level shrinks the rows at least fourfold
+  const int64_t chunk = std::min<int64_t>(kMaxSortRow, std::max<int64_t>(2048, next_pow2(4 * k)));
+  at::Tensor cur_v = x, cur_i;
+  Rows lv = r;
+  while (lv.N > kMaxSortRow) {
+    const int64_t nch = ceil_div(lv.N, chunk);
+    const int64_t m = (nch - 1) * k + std::min(k, lv.N - (nch - 1) * chunk);
+    at::Tensor nv = at::empty({r.K * m}, x.options());
+    at::Tensor ni = at::empty({r.K * m}, x.options().dtype(c10::kLong));
+    dense_row_strides(r, m, lv.os);
+    lv.o_sn = 1;
+    lv.int64 = r.int64 || r.K * lv.N > kIdxLimit;
+    launch_sort(nv, ni, cur_v, cur_i.defined() ? &cur_i : nullptr, lv, largest, k, chunk, nch);
+    cur_v = nv;
+    cur_i = ni;
+    lv.N = m;
+    dense_row_strides(r, m, lv.xs);
+    lv.x_sn = 1;
+  }
+  for (int i = 0; i < 3; ++i) lv.os[i] = r.os[i];
+  lv.o_sn = r.o_sn;
+  lv.int64 = r.int64 || r.K * lv.N > kIdxLimit;
+  launch_sort(values, indices, cur_v, &cur_i, lv, largest, k, std::max<int64_t>(2, next_pow2(lv.N)), 1);
+}
+
+// LSD radix sort of r's rows; writes the first n_out of each sorted row.
+void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
+                bool descending, int64_t n_out) {
+  const c10::ScalarType st = x.scalar_type();
+  const int passes = static_cast<int>(x.element_size());  // 8-bit digits
+  const bool is_signed = st != c10::kByte && st != c10::kBool;
+  const int64_t T = ceil_div(r.N, kRadixBlock);
+  const bool int64 = r.int64 || r.K * r.N > kIdxLimit || r.K * kRadix * T > kIdxLimit;
+  // counts and positions within a row: int32 unless rows hold 2^31 elements
+  const c10::ScalarType ct = r.N > kIdxLimit ? c10::kLong : c10::kInt;
+  at::Tensor totals = at::zeros({passes * r.K * kRadix}, x.options().dtype(ct));
+  at::Tensor table = at::empty({r.K * kRadix * T}, x.options().dtype(ct));
+  // ping-pong workspace between passes (values as they are, indices)
+  at::Tensor wv[2], wi[2];
+  for (int b = 0; b < std::min(passes - 1, 2); ++b) {
+    wv[b] = at::empty({r.K * r.N}, x.options());
+    wi[b] = at::empty({r.K * r.N}, x.options().dtype(ct));
+  }
+  int64_t ws[3];
+  dense_row_strides(r, r.N, ws);
+  rt::LaunchConfig tiles;
+  tiles.grid[0] = r.K * T;
+  for (int p = 0; p < passes; ++p) {
+    const bool first = p == 0, last = p == passes - 1;
+    const at::Tensor& sv = first ? x : wv[(p - 1) % 2];
+    const int64_t* ss = first ? r.xs : ws;
+    const int64_t s_sn = first ? r.x_sn : 1;
+    const int64_t shift = 8 * p;
+    const bool flip = last && is_signed;
+    {
+      rt::KernelArgs args;
+      args.tensor(table).tensor(totals).tensor(sv).integer(r.K).integer(r.N).integer(T);
+      args.integer(r.size[0]).integer(r.size[1]).integer(ss[0]).integer(ss[1]).integer(ss[2]).integer(s_sn);
+      args.constant(r.rank).constant(descending).constant(shift).constant(flip);
+      args.constant(first ? passes : 0).constant(is_signed).constant(kRadixBlock).constant(int64);
+      tiles.num_warps = 4;
+      rt::launch(radix_hist_kernel, tiles, args, x.device());
+    }
+    {
+      rt::KernelArgs args;
+      args.tensor(table).tensor(totals).integer(p * r.K * kRadix).integer(T);
+      args.constant(kOffsetsDigits).constant(64).constant(int64);
+      rt::LaunchConfig cfg;
+      cfg.grid[0] = r.K * (kRadix / kOffsetsDigits);
+      cfg.num_warps = 4;
+      rt::launch(radix_offsets_kernel, cfg, args, x.device());
+    }
+    {
+      const at::Tensor& dv = last ? values : wv[p % 2];
+      const at::Tensor& di = last ? indices : wi[p % 2];
+      const int64_t* ds = last ? r.os : ws;
+      rt::KernelArgs args;
+      args.tensor(dv).tensor(di).tensor(sv);
+      if (first) args.none(); else args.tensor(wi[(p - 1) % 2]);
+      args.tensor(table).integer(r.N).integer(last ? n_out : r.N).integer(T);
+      args.integer(r.size[0]).integer(r.size[1]);
+      for (int i = 0; i < 3; ++i) args.integer(ss[i]);
+      for (int i = 0; i < 3; ++i) args.integer(ds[i]);
+      args.integer(s_sn).integer(last ? r.o_sn : 1);
+      args.constant(r.rank).constant(descending).constant(shift).constant(flip).constant(first);
+      args.constant(kRadixBlock).constant(log2_exact(kRadixBlock)).constant(int64);
+      tiles.num_warps = 8;
+      rt::launch(radix_scatter_kernel, tiles, args, x.device());
+    }
+  }
+}
+
+// Sorts r's rows of x into values/indices (planned together), keeping the first n_out of each.
+void sort_planned(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
+                  bool descending, int64_t n_out) {
+  if (r.N <= kMaxSortRow) {
+    launch_sort(values, indices, x, nullptr, r, descending, n_out, std::max<int64_t>(2, next_pow2(r.N)), 1);
+  } else if (n_out <= kMaxCandidates) {
+    topk_candidates(values, indices, x, r, descending, n_out);
+  } else {
+    radix_sort(values, indices, x, r, descending, n_out);
+  }
 }
 
 // Sorts x along dim (wrapped) and writes the first n_out of each row to values/indices.
@@ -320,14 +465,14 @@ void run_sort(const at::Tensor& values, const at::Tensor& indices, const at::Ten
   if (values.numel() == 0) return;
   Rows r;
   if (plan_rows(x, values, dim, r) && indices.strides() == values.strides()) {
-    launch_sort(values, indices, x, r, descending, n_out);
+    sort_planned(values, indices, x, r, descending, n_out);
     return;
   }
   const at::Tensor xc = x.contiguous();
   at::Tensor vc = at::empty(values.sizes(), values.options());
   at::Tensor ic = at::empty(values.sizes(), indices.options());
   plan_rows(xc, vc, dim, r);
-  launch_sort(vc, ic, xc, r, descending, n_out);
+  sort_planned(vc, ic, xc, r, descending, n_out);
   const_cast<at::Tensor&>(values).copy_(vc);
   const_cast<at::Tensor&>(indices).copy_(ic);
 }
@@ -341,7 +486,6 @@ std::tuple<at::Tensor, at::Tensor> sort_stable(const at::Tensor& self, std::opti
                                         bool descending) {
   const int64_t d = c10::maybe_wrap_dim(dim, self.dim());
   const char* why = not_ours(kAllReal, {&self});
-  if (!why && row_length(self, d) > kMaxSortRow) why = "sort row wider than one block";
   if (why) {
     record(rec_sort, true, why);
     return self.is_cuda() ? at::cuda::sort(self, stable, dim, descending) : at::cpu::sort(self, stable, dim, descending);
@@ -365,7 +509,6 @@ std::tuple<at::Tensor&, at::Tensor&> sort_out(const at::Tensor& self, std::optio
                                               bool descending, at::Tensor& values, at::Tensor& indices) {
   const int64_t d = c10::maybe_wrap_dim(dim, self.dim());
   const char* why = not_ours(kAllReal, {&self, &values, &indices});
-  if (!why && row_length(self, d) > kMaxSortRow) why = "sort row wider than one block";
   if (!why && (values.scalar_type() != self.scalar_type() || indices.scalar_type() != c10::kLong ||
                values.device() != self.device() || indices.device() != self.device()))
     why = "dtype or device";  // ATen raises its error
@@ -396,7 +539,6 @@ c10::DimVector topk_sizes(const at::Tensor& self, int64_t k, int64_t d) {
 std::tuple<at::Tensor, at::Tensor> topk_fn(const at::Tensor& self, int64_t k, int64_t dim, bool largest, bool sorted) {
   const int64_t d = c10::maybe_wrap_dim(dim, self.dim());
   const char* why = not_ours(kTopkDtypes, {&self});
-  if (!why && row_length(self, d) > kMaxSortRow) why = "topk row wider than one block";
   if (why) {
     record(rec_topk, true, why);
     return self.is_cuda() ? at::cuda::topk(self, k, dim, largest, sorted) : at::cpu::topk(self, k, dim, largest, sorted);
@@ -413,7 +555,6 @@ std::tuple<at::Tensor&, at::Tensor&> topk_out(const at::Tensor& self, int64_t k,
                                               bool sorted, at::Tensor& values, at::Tensor& indices) {
   const int64_t d = c10::maybe_wrap_dim(dim, self.dim());
   const char* why = not_ours(kTopkDtypes, {&self, &values, &indices});
-  if (!why && row_length(self, d) > kMaxSortRow) why = "topk row wider than one block";
   if (!why && (values.scalar_type() != self.scalar_type() || indices.scalar_type() != c10::kLong ||
                values.device() != self.device() || indices.device() != self.device()))
     why = "dtype or device";
@@ -428,6 +569,109 @@ std::tuple<at::Tensor&, at::Tensor&> topk_out(const at::Tensor& self, int64_t k,
   at::native::resize_output(indices, sizes);
   run_sort(values, indices, self, d, largest, k);
   return {values, indices};
+}
+
+// ---------------------------------------------------------------- unique
+
+rt::KernelHandle unique_flags_kernel{"gemforge.kernels.scan_sort", "unique_flags_kernel"};
+rt::KernelHandle unique_scatter_kernel{"gemforge.kernels.scan_sort", "unique_scatter_kernel"};
+rt::KernelHandle unique_counts_kernel{"gemforge.kernels.scan_sort", "unique_counts_kernel"};
+constexpr int64_t kUniqueBlock = 1024;
+
+using Tensor3 = std::tuple<at::Tensor, at::Tensor, at::Tensor>;
+
+// Runs of equal values of self flattened (sorted first when `sort`): the runs' values, and (else
+// empty) the run of each element (self's shape) and the runs' lengths. The number of runs takes
+// one device-to-host copy, as in ATen.
+Tensor3 unique_runs(const at::Tensor& self, bool sort, bool return_inverse, bool return_counts) {
+  const int64_t n = self.numel();
+  const at::TensorOptions lopt = self.options().dtype(c10::kLong);
+  at::Tensor inverse = return_inverse ? at::empty(self.sizes(), lopt) : at::empty({0}, lopt);
+  if (n == 0) return {at::empty({0}, self.options()), inverse, at::empty({0}, lopt)};
+  const at::Tensor flat = self.contiguous().view({n});
+  at::Tensor v = flat, perm;
+  if (sort) {
+    v = at::empty({n}, self.options());
+    perm = at::empty({n}, lopt);
+    run_sort(v, perm, flat, 0, false, n);
+  }
+  at::Tensor ids = at::empty({n}, lopt);
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = ceil_div(n, kUniqueBlock);
+  {
+    rt::KernelArgs args;
+    args.tensor(ids).tensor(v).integer(n).constant(extreme_acc(self.scalar_type())).constant(kUniqueBlock);
+    rt::launch(unique_flags_kernel, cfg, args, self.device());
+  }
+  run_scan(ids, nullptr, ids, 0, kSum, kAccI64);  // run numbers, from 1
+  const int64_t runs = ids.select(0, n - 1).item<int64_t>();
+  at::Tensor values = at::empty({runs}, self.options());
+  at::Tensor starts = return_counts ? at::empty({runs}, lopt) : at::Tensor();
+  {
+    rt::KernelArgs args;
+    args.tensor(values);
+    if (return_inverse) args.tensor(inverse); else args.none();
+    if (return_counts) args.tensor(starts); else args.none();
+    args.tensor(v);
+    if (sort) args.tensor(perm); else args.none();
+    args.tensor(ids).integer(n);
+    args.constant(sort).constant(return_inverse).constant(return_counts).constant(kUniqueBlock);
+    rt::launch(unique_scatter_kernel, cfg, args, self.device());
+  }
+  at::Tensor counts = at::empty({return_counts ? runs : 0}, lopt);
+  if (return_counts) {
+    rt::KernelArgs args;
+    args.tensor(counts).tensor(starts).integer(runs).integer(n).constant(kUniqueBlock);
+    rt::LaunchConfig c2;
+    c2.grid[0] = ceil_div(runs, kUniqueBlock);
+    rt::launch(unique_counts_kernel, c2, args, self.device());
+  }
+  return {values, inverse, counts};
+}
+
+OpRecord rec_unique2{"_unique2"}, rec_unique{"_unique"}, rec_unique_consecutive{"unique_consecutive"},
+    rec_unique_dim{"unique_dim"};
+
+// Sorted whether or not `sorted` asks (as ATen's CUDA kernel).
+Tensor3 unique2_fn(const at::Tensor& self, bool sorted, bool return_inverse, bool return_counts) {
+  if (const char* why = not_ours(kAllReal, {&self})) {
+    record(rec_unique2, true, why);
+    return self.is_cuda() ? at::cuda::_unique2(self, sorted, return_inverse, return_counts)
+                          : at::cpu::_unique2(self, sorted, return_inverse, return_counts);
+  }
+  record(rec_unique2);
+  return unique_runs(self, true, return_inverse, return_counts);
+}
+
+std::tuple<at::Tensor, at::Tensor> unique_fn(const at::Tensor& self, bool sorted, bool return_inverse) {
+  if (const char* why = not_ours(kAllReal, {&self})) {
+    record(rec_unique, true, why);
+    return self.is_cuda() ? at::cuda::_unique(self, sorted, return_inverse)
+                          : at::cpu::_unique(self, sorted, return_inverse);
+  }
+  record(rec_unique);
+  auto [values, inverse, counts] = unique_runs(self, true, return_inverse, false);
+  return {values, inverse};
+}
+
+Tensor3 unique_consecutive_fn(const at::Tensor& self, bool return_inverse, bool return_counts,
+                              std::optional<int64_t> dim) {
+  const char* why = not_ours(kAllReal, {&self});
+  if (!why && dim && self.dim() != 0) why = "unique_consecutive along a dim";  // (a 0-d input: as dim=None)
+  if (why) {
+    record(rec_unique_consecutive, true, why);
+    return self.is_cuda() ? at::cuda::unique_consecutive(self, return_inverse, return_counts, dim)
+                          : at::cpu::unique_consecutive(self, return_inverse, return_counts, dim);
+  }
+  record(rec_unique_consecutive);
+  return unique_runs(self, false, return_inverse, return_counts);
+}
+
+// unique along a dim (unique rows/slices) stays with ATen's kernel.
+Tensor3 unique_dim_fn(const at::Tensor& self, int64_t dim, bool sorted, bool return_inverse, bool return_counts) {
+  record(rec_unique_dim, true, "unique_dim");
+  return self.is_cuda() ? at::cuda::unique_dim(self, dim, sorted, return_inverse, return_counts)
+                        : at::cpu::unique_dim(self, dim, sorted, return_inverse, return_counts);
 }
 
 }  // namespace
@@ -451,6 +695,10 @@ void add_scan_sort_ops(std::vector<OpEntry>& t) {
   t.push_back(entry<&sort_out>(rec_sort_out));
   t.push_back(entry<&topk_fn>(rec_topk));
   t.push_back(entry<&topk_out>(rec_topk_out));
+  t.push_back(entry<&unique2_fn>(rec_unique2));
+  t.push_back(entry<&unique_fn>(rec_unique));
+  t.push_back(entry<&unique_consecutive_fn>(rec_unique_consecutive));
+  t.push_back(entry<&unique_dim_fn>(rec_unique_dim));
 }
 
 }  // namespace gemforge

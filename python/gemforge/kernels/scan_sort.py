@@ -243,37 +243,48 @@ def _ordered_key32(key, DESCENDING: tl.constexpr):
 
 
 @triton.jit
-def sort_kernel(values, indices, x, K, N, N_OUT,
+def sort_kernel(values, indices, x, src_idx, K, N, N_OUT, NCH,
                 kn0, kn1, xs0, xs1, xs2,   # row dims: sizes (innermost first), x strides
                 os0, os1, os2,             # values (and indices) strides of the row dims
                 x_sn, o_sn,                # strides along the sorted dim
                 K_RANK: tl.constexpr, DESCENDING: tl.constexpr, KEY: tl.constexpr,
                 BLOCK_K: tl.constexpr, LOG_K: tl.constexpr, BLOCK_N: tl.constexpr, LOG_N: tl.constexpr,
-                PADDED: tl.constexpr, PACKED: tl.constexpr, INT64: tl.constexpr):
-    """Sorts rows of N <= BLOCK_N elements; writes the first N_OUT of each (topk: N_OUT = k).
+                PADDED: tl.constexpr, PACKED: tl.constexpr, HAS_SRC_IDX: tl.constexpr, INT64: tl.constexpr):
+    """Sorts chunks of BLOCK_N elements of rows of N (NCH chunks a row; one when N <= BLOCK_N) and
+    writes the first N_OUT of chunk c to positions c * N_OUT + [0, N_OUT) of its output row (topk:
+    N_OUT = k; the first stage of a wide topk keeps each chunk's k best as candidates).
 
-    PACKED (keys of at most 32 bits): the network sorts int64 words (ordered key << 32 | index),
-    one compare per step, and values are read back through the sorted indices. Otherwise it
-    sorts (key, index) pairs."""
-    k = tl.program_id(0) * BLOCK_K + tl.arange(0, BLOCK_K)
+    HAS_SRC_IDX: x holds candidates and src_idx (laid out as x) their indices in the original row;
+    the output indices are those. Candidates sit in index order, so ties still go by index.
+
+    PACKED (keys of at most 32 bits, N < 2^31): the network sorts int64 words (ordered key << 32 |
+    index), one compare per step, and values are read back through the sorted indices. Otherwise
+    it sorts (key, index) pairs."""
+    pid = tl.program_id(0)
+    c = pid % NCH
+    kb = pid // NCH
     if INT64:
-        k = k.to(tl.int64)
+        c = c.to(tl.int64)
+        kb = kb.to(tl.int64)
+    k = kb * BLOCK_K + tl.arange(0, BLOCK_K)
     j = tl.arange(0, BLOCK_N)
+    jg = c * BLOCK_N + j   # position along the row
     k_mask = k < K
     xb = _offset3(k, kn0, kn1, xs0, xs1, xs2, K_RANK)
     ob = _offset3(k, kn0, kn1, os0, os1, os2, K_RANK)
-    mask = k_mask[:, None] & (j < N)[None, :]
-    key = tl.load(x + xb[:, None] + j[None, :].to(xb.dtype) * x_sn, mask=mask, other=0)
+    mask = k_mask[:, None] & (jg < N)[None, :]
+    key = tl.load(x + xb[:, None] + jg[None, :].to(xb.dtype) * x_sn, mask=mask, other=0)
     # keys compare as KEY: bool as int8 0/1, half types as fp32 (exact both ways)
     key = _to_acc(key, KEY)
-    idx = tl.broadcast_to(j[None, :], (BLOCK_K, BLOCK_N))
+    idx = tl.broadcast_to(jg[None, :], (BLOCK_K, BLOCK_N))
     n_dims: tl.constexpr = LOG_K + LOG_N
-    o_offs = ob[:, None] + j[None, :].to(ob.dtype) * o_sn
-    o_mask = k_mask[:, None] & (j < N_OUT)[None, :]
+    o_offs = ob[:, None] + (c * N_OUT + j)[None, :].to(ob.dtype) * o_sn
+    # sorted position j of a chunk holds a row element while c * BLOCK_N + j < N
+    o_mask = k_mask[:, None] & ((j < N_OUT) & (jg < N))[None, :]
     if PACKED:
         p = (_ordered_key32(key, DESCENDING).to(tl.int64) << 32) | idx.to(tl.int64)
         if PADDED:  # positions past the row go last
-            p = tl.where((j < N)[None, :], p, 0x7FFFFFFFFFFFFFFF)
+            p = tl.where((jg < N)[None, :], p, 0x7FFFFFFFFFFFFFFF)
         p = tl.reshape(_bitonic_sort_packed(tl.reshape(p, [2] * n_dims), LOG_N, n_dims), (BLOCK_K, BLOCK_N))
         idx = (p & 0x7FFFFFFF).to(tl.int32)
         # the values themselves (-0.0 and NaN payloads as they were), from the row just read
@@ -286,4 +297,198 @@ def sort_kernel(values, indices, x, K, N, N_OUT,
         key = tl.reshape(hkey, (BLOCK_K, BLOCK_N))
         idx = tl.reshape(hidx, (BLOCK_K, BLOCK_N))
         tl.store(values + o_offs, key.to(values.dtype.element_ty), mask=o_mask)
+    if HAS_SRC_IDX:
+        idx = tl.load(src_idx + xb[:, None] + idx.to(xb.dtype) * x_sn, mask=o_mask, other=0)
     tl.store(indices + o_offs, idx.to(indices.dtype.element_ty), mask=o_mask)
+
+
+# ---------------------------------------------------------------- wide sort (LSD radix sort)
+#
+# Rows wider than one block: a least-significant-digit radix sort over 8-bit digits of an order
+# key computed from the values in registers (the passes move the values themselves, so the last
+# pass writes them as they were: -0.0 and NaN payloads kept). Per digit pass, with rows cut in
+# tiles of BLOCK:
+#   radix_hist_kernel     digit counts of each tile -> table[row, digit, tile]
+#                         (first pass: also every pass's digit totals per row, with atomics)
+#   radix_offsets_kernel  table -> where each (digit, tile) group starts in the output row
+#   radix_scatter_kernel  each tile sorts (digit, position) locally and writes every element to
+#                         start of its group + its rank in the group: stable, so after the
+#                         passes rows are sorted by key, ties in index order.
+
+RADIX = tl.constexpr(256)
+
+
+@triton.jit
+def _radix_key(v, DESCENDING: tl.constexpr):
+    """An integer whose low W bits (W: v's width) order like v in the sort, signed (floats, signed
+    integers) or unsigned (bool, uint8): floats by their bits (negative ones with the magnitude
+    bits flipped), -0.0 as 0.0 and every NaN as one value above +inf; descending flips every bit.
+    Computed on the bits only (the interpreter compares bfloat16 as integers)."""
+    if v.dtype == tl.int1:
+        t = v.to(tl.int32)
+    elif v.dtype.is_floating():
+        if v.dtype.primitive_bitwidth == 64:
+            b = v.to(tl.int64, bitcast=True)
+            mag = b & 0x7FFFFFFFFFFFFFFF
+            b = tl.where(mag == 0, 0, tl.where(mag > 0x7FF0000000000000, 0x7FFFFFFFFFFFFFFF, b))
+            t = tl.where(b < 0, b ^ 0x7FFFFFFFFFFFFFFF, b)
+        else:
+            if v.dtype.primitive_bitwidth == 32:
+                b = v.to(tl.int32, bitcast=True)
+                inf: tl.constexpr = 0x7F800000
+                maxpos: tl.constexpr = 0x7FFFFFFF
+            elif v.dtype == tl.float16:
+                b = v.to(tl.int16, bitcast=True).to(tl.int32)
+                inf: tl.constexpr = 0x7C00
+                maxpos: tl.constexpr = 0x7FFF
+            else:
+                b = v.to(tl.int16, bitcast=True).to(tl.int32)
+                inf: tl.constexpr = 0x7F80
+                maxpos: tl.constexpr = 0x7FFF
+            mag = b & maxpos
+            b = tl.where(mag == 0, 0, tl.where(mag > inf, maxpos, b))
+            t = tl.where(b < 0, b ^ maxpos, b)
+    elif v.dtype.primitive_bitwidth == 64:
+        t = v
+    else:
+        t = v.to(tl.int32)
+    if DESCENDING:
+        t = ~t
+    return t
+
+
+@triton.jit
+def _digit(t, SHIFT: tl.constexpr, FLIP: tl.constexpr):
+    """Bits [SHIFT, SHIFT + 8) of an order key; FLIP (the top digit of a signed key) maps signed
+    order to unsigned."""
+    d = ((t >> SHIFT) & 255).to(tl.int32)
+    if FLIP:
+        d = d ^ 128
+    return d
+
+
+@triton.jit
+def _row_tile(T, INT64: tl.constexpr):
+    pid = tl.program_id(0)
+    row = pid // T
+    t = pid % T
+    if INT64:
+        row = row.to(tl.int64)
+        t = t.to(tl.int64)
+    return row, t
+
+
+@triton.jit
+def radix_hist_kernel(table, totals, x, K, N, T,
+                      kn0, kn1, xs0, xs1, xs2, x_sn,
+                      K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
+                      TOTALS: tl.constexpr, SIGNED: tl.constexpr, BLOCK: tl.constexpr, INT64: tl.constexpr):
+    """table[row, digit, t] = count of the digit in tile t of the row. TOTALS > 0 (first pass):
+    also totals[p, row, digit] += the tile's counts of digit p, for each of the TOTALS passes."""
+    row, t = _row_tile(T, INT64)
+    xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+    j = t * BLOCK + tl.arange(0, BLOCK)
+    m = j < N
+    key = _radix_key(tl.load(x + xb + j * x_sn, mask=m, other=0), DESCENDING)
+    r = tl.arange(0, RADIX)
+    h = tl.histogram(_digit(key, SHIFT, FLIP), RADIX, mask=m)
+    tl.store(table + (row * RADIX + r) * T + t, h.to(table.dtype.element_ty))
+    for p in tl.static_range(TOTALS):
+        hp = tl.histogram(_digit(key, 8 * p, SIGNED and p == TOTALS - 1), RADIX, mask=m)
+        tl.atomic_add(totals + (p * K + row) * RADIX + r, hp.to(totals.dtype.element_ty), sem="relaxed")
+
+
+@triton.jit
+def radix_offsets_kernel(table, totals, tot0, T, DG: tl.constexpr, BT: tl.constexpr, INT64: tl.constexpr):
+    """In place: table[row, d, t] = where the elements of digit d in tile t start in the sorted
+    row (all smaller digits, then digit d of the tiles before t). A program takes DG digits; the
+    pass's digit totals start at totals + tot0."""
+    row, g = _row_tile(RADIX // DG, INT64)
+    r = tl.arange(0, RADIX)
+    d = g * DG + tl.arange(0, DG)
+    tot = tl.load(totals + tot0 + row * RADIX + r)
+    carry = tl.sum(tl.where(r[None, :] < d[:, None], tot[None, :], 0), axis=1).to(table.dtype.element_ty)
+    base = table + (row * RADIX + d) * T
+    for t0 in range(0, T, BT):
+        tt = t0 + tl.arange(0, BT)
+        m = (tt < T)[None, :]
+        h = tl.load(base[:, None] + tt[None, :], mask=m, other=0)
+        s = tl.cumsum(h, 1)
+        tl.store(base[:, None] + tt[None, :], carry[:, None] + s - h, mask=m)
+        carry += tl.sum(h, 1)
+
+
+@triton.jit
+def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
+                         kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn,
+                         K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
+                         FIRST: tl.constexpr, BLOCK: tl.constexpr, LOG_BLOCK: tl.constexpr, INT64: tl.constexpr):
+    """One digit pass over tile t of a row: src (values, and indices unless FIRST: positions) to
+    dst, writing only sorted positions < N_OUT (topk through the wide sort)."""
+    row, t = _row_tile(T, INT64)
+    sb = _offset3(row, kn0, kn1, ss0, ss1, ss2, K_RANK)
+    db = _offset3(row, kn0, kn1, ds0, ds1, ds2, K_RANK)
+    j = tl.arange(0, BLOCK)
+    start = t * BLOCK
+    m = j < N - start
+    v = tl.load(src_v + sb + (start + j) * s_sn, mask=m, other=0)
+    dig = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP)
+    # the tile sorted by (digit, position): position j of it holds tile element jj, and its rank
+    # among the tile's elements of that digit is j minus where the digit starts in the tile
+    p = tl.where(m, (dig << LOG_BLOCK) | j, RADIX << LOG_BLOCK)
+    p = tl.reshape(_bitonic_sort_packed(tl.reshape(p, [2] * LOG_BLOCK), LOG_BLOCK, LOG_BLOCK), (BLOCK, ))
+    dd = tl.minimum(p >> LOG_BLOCK, RADIX - 1)
+    jj = p & (BLOCK - 1)
+    h = tl.histogram(dd, RADIX, mask=m)
+    rank = j - tl.gather(tl.cumsum(h, 0) - h, dd, 0)
+    dest = tl.load(table + (row * RADIX + dd) * T + t, mask=m, other=0) + rank
+    src = start + jj
+    vv = tl.load(src_v + sb + src * s_sn, mask=m, other=0)
+    if FIRST:
+        ii = src
+    else:
+        ii = tl.load(src_i + sb + src * s_sn, mask=m, other=0)
+    om = m & (dest < N_OUT)
+    tl.store(dst_v + db + dest * d_sn, vv, mask=om)
+    tl.store(dst_i + db + dest * d_sn, ii.to(dst_i.dtype.element_ty), mask=om)
+
+
+# ---------------------------------------------------------------- unique
+
+
+@triton.jit
+def unique_flags_kernel(flags, v, N, KEY: tl.constexpr, BLOCK: tl.constexpr):
+    """flags[i] = 1 where v[i] starts a run of equal values (NaN equals nothing, as ATen's ==)."""
+    i = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    m = i < N
+    a = _to_acc(tl.load(v + i, mask=m, other=0), KEY)
+    b = _to_acc(tl.load(v + i - 1, mask=m & (i > 0), other=0), KEY)
+    tl.store(flags + i, ((i == 0) | (a != b)).to(flags.dtype.element_ty), mask=m)
+
+
+@triton.jit
+def unique_scatter_kernel(out_v, inverse, starts, v, perm, ids, N,
+                          HAS_PERM: tl.constexpr, HAS_INV: tl.constexpr, HAS_STARTS: tl.constexpr,
+                          BLOCK: tl.constexpr):
+    """ids: inclusive run numbers (the scan of the flags). The first element of run g gives
+    out_v[g] (and starts[g] = its position); inverse[perm[i]] (or [i]) = the run of element i."""
+    i = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    m = i < N
+    g = tl.load(ids + i, mask=m, other=1) - 1
+    first = m & ((i == 0) | (g != tl.load(ids + i - 1, mask=m & (i > 0), other=0) - 1))
+    tl.store(out_v + g, tl.load(v + i, mask=first, other=0), mask=first)
+    if HAS_STARTS:
+        tl.store(starts + g, i, mask=first)
+    if HAS_INV:
+        if HAS_PERM:
+            tl.store(inverse + tl.load(perm + i, mask=m, other=0), g, mask=m)
+        else:
+            tl.store(inverse + i, g, mask=m)
+
+
+@triton.jit
+def unique_counts_kernel(counts, starts, U, N, BLOCK: tl.constexpr):
+    u = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    m = u < U
+    nxt = tl.load(starts + u + 1, mask=m & (u + 1 < U), other=N)
+    tl.store(counts + u, nxt - tl.load(starts + u, mask=m, other=0), mask=m)
