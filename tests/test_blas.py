@@ -198,37 +198,147 @@ def test_unsupported_dtypes_fall_back_to_aten():
     torch.testing.assert_close(got, a @ b)
 
 
-if DEVICE == "cpu":
-    # Under the interpreter the bridge looks kernels up by name on every launch, so a wrapper
-    # can count them: shows which path a shape takes (on CUDA the C++ runtime launches cubins).
-    def test_kernel_paths_under_the_interpreter(monkeypatch):
-        import gemforge.kernels.matmul as mk
-        launched = []
+@pytest.fixture
+def kernel_log(monkeypatch):
+    """Under the interpreter the bridge looks kernels up by name on every launch, so a wrapper can
+    count them: kernel_log(fn) runs fn under GemForge (record mode, no fallback) and returns its
+    result and the matmul kernels it launched (on CUDA the C++ runtime launches cubins: None)."""
+    if DEVICE != "cpu":
+        return lambda fn: (ran_gemforge(fn, []), None)
+    import gemforge.kernels.gemv as gk
+    import gemforge.kernels.matmul as mk
+    launched = []
 
-        class Counting:
-            def __init__(self, name, fn):
-                self.name, self.fn = name, fn
+    class Counting:
+        def __init__(self, name, fn):
+            self.name, self.fn = name, fn
 
-            def __getattr__(self, attr):  # everything else the bridge asks of the kernel
-                return getattr(self.fn, attr)
+        def __getattr__(self, attr):  # everything else the bridge asks of the kernel
+            return getattr(self.fn, attr)
 
-            def __getitem__(self, grid):
-                launched.append(self.name)
-                return self.fn[grid]
+        def __getitem__(self, grid):
+            launched.append(self.name)
+            return self.fn[grid]
 
-        for name in ("matmul_tma", "matmul_strided", "splitk_finish"):
-            monkeypatch.setattr(mk, name, Counting(name, getattr(mk, name)))
+    for module, names in ((mk, ("matmul_tma", "matmul_strided", "splitk_finish")), (gk, ("gemv_small", ))):
+        for name in names:
+            monkeypatch.setattr(module, name, Counting(name, getattr(module, name)))
 
-        def kernels(fn):
-            launched.clear()
-            with gemforge.use():
-                fn()
-            return list(launched)
+    def kernels(fn):
+        launched.clear()
+        out = ran_gemforge(fn, [])
+        return out, list(launched)
+    return kernels
 
-        f16 = torch.float16
-        assert kernels(lambda: torch.mm(rand(40, 64, dtype=f16), rand(64, 48, dtype=f16))) == ["matmul_tma"]
-        # rows of 71 halves are not 16-byte aligned: no TMA
-        assert kernels(lambda: torch.mm(rand(40, 71, dtype=f16), rand(71, 48, dtype=f16))) == ["matmul_strided"]
-        assert kernels(lambda: torch.mm(rand(16, 512, dtype=f16), rand(512, 48, dtype=f16))) == \
-            ["matmul_tma", "splitk_finish"]
-        assert kernels(lambda: torch.bmm(rand(3, 40, 64, dtype=f16), rand(3, 64, 48, dtype=f16))) == ["matmul_tma"]
+
+def test_kernel_paths(kernel_log):
+    if DEVICE != "cpu":
+        pytest.skip("kernel launches are counted under the interpreter only")
+    f16 = torch.float16
+
+    def kernels(fn):
+        return kernel_log(fn)[1]
+
+    assert kernels(lambda: torch.mm(rand(40, 64, dtype=f16), rand(64, 48, dtype=f16))) == ["matmul_tma"]
+    # rows of 71 halves are not 16-byte aligned: no TMA
+    assert kernels(lambda: torch.mm(rand(40, 71, dtype=f16), rand(71, 48, dtype=f16))) == ["matmul_strided"]
+    assert kernels(lambda: torch.mm(rand(16, 512, dtype=f16), rand(512, 48, dtype=f16))) == \
+        ["matmul_tma", "splitk_finish"]
+    assert kernels(lambda: torch.bmm(rand(3, 40, 64, dtype=f16), rand(3, 64, 48, dtype=f16))) == ["matmul_tma"]
+    # decode: M <= 16 against a K-contiguous B (nn.Linear's weight), or N <= 16 against a
+    # K-contiguous A (mv): one gemv_small launch, also for unaligned rows
+    x, w = rand(3, 64, dtype=f16), rand(48, 64, dtype=f16)
+    assert kernels(lambda: F.linear(x, w)) == ["gemv_small"]
+    assert kernels(lambda: F.linear(x, w, rand(48, dtype=f16))) == ["gemv_small"]
+    assert kernels(lambda: torch.mm(rand(16, 71, dtype=f16), rand(48, 71, dtype=f16).t())) == ["gemv_small"]
+    assert kernels(lambda: torch.mv(rand(40, 64, dtype=f16), rand(64, dtype=f16))) == ["gemv_small"]
+    assert kernels(lambda: torch.mm(rand(40, 64, dtype=f16), rand(64, 5, dtype=f16))) == ["gemv_small"]
+    # not decode: M = 17; B with N contiguous; a batch
+    assert kernels(lambda: F.linear(rand(17, 64, dtype=f16), w)) == ["matmul_tma"]
+    assert kernels(lambda: torch.mm(x, rand(64, 48, dtype=f16))) == ["matmul_tma"]
+    assert kernels(lambda: torch.bmm(rand(2, 3, 64, dtype=f16), rand(2, 48, 64, dtype=f16).transpose(1, 2))) == \
+        ["matmul_tma"]
+
+
+# Decode shapes (kernels/gemv.py): any M <= 16, N and K odd or not multiples of the blocks (the
+# interpreter's rows are 16 x 128: K = 300 has a partial last block after two full ones, 96 is
+# shorter than a block, 256 is two exact blocks, 1 and 0 degenerate).
+DECODE_SHAPES = [(1, 37, 300), (2, 48, 256), (5, 100, 96), (16, 33, 200), (9, 16, 1), (1, 3, 129)]
+if LARGE:
+    DECODE_SHAPES += [(1, 4096, 4096), (4, 14336, 4096), (16, 4096, 14336), (1, 8192, 8192), (11, 5000, 4100)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: str(d).replace("torch.", ""))
+def test_decode_linear_and_addmm(dtype, kernel_log):
+    for M, N, K in DECODE_SHAPES:
+        x, w, bias = rand(M, K, dtype=dtype), rand(N, K, dtype=dtype), rand(N, dtype=dtype)
+        rx, rw, rb = ref64(x, w, bias)
+
+        def run(fn):
+            out, launched = kernel_log(fn)
+            assert launched in (None, ["gemv_small"]), (M, N, K, launched)
+            return out
+        check(run(lambda: F.linear(x, w)), rx @ rw.t(), dtype, K)
+        check(run(lambda: F.linear(x, w, bias)), rx @ rw.t() + rb, dtype, K)
+        inp = rand(M, N, dtype=dtype)
+        check(run(lambda: torch.addmm(inp, x, w.t(), beta=0.5, alpha=-2.0)),
+              0.5 * ref64(inp)[0] - 2.0 * (rx @ rw.t()), dtype, K)
+        col = rand(M, 1, dtype=dtype)
+        check(run(lambda: torch.addmm(col, x, w.t(), alpha=3.0)), ref64(col)[0] + 3.0 * (rx @ rw.t()), dtype, K)
+        nan_inp = torch.full((M, N), float("nan"), device=DEVICE, dtype=dtype)
+        check(run(lambda: torch.addmm(nan_inp, x, w.t(), beta=0, alpha=0.5)), 0.5 * (rx @ rw.t()), dtype, K)
+        out = torch.full((M, N), float("nan"), device=DEVICE, dtype=dtype)
+        run(lambda: torch.mm(x, w.t(), out=out))
+        check(out, rx @ rw.t(), dtype, K)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: str(d).replace("torch.", ""))
+def test_decode_layouts(dtype, kernel_log):
+    """Strided operands of the decode kernel: x transposed or sliced, W with padded or strided rows
+    and an unaligned base (K-contiguous still), the N-small orientation (mv, A @ thin B); and the
+    layouts it leaves to matmul_tma / matmul_strided (W without unit K stride, M = 17)."""
+    M, N, K = 7, 40, 200
+    x, w = rand(M, K, dtype=dtype), rand(N, K, dtype=dtype)
+    big = rand(2 * N, K + 9, dtype=dtype)
+    variants = [
+        (rand(M, K, dtype=dtype, transposed=True), w),        # x stored [K, M]
+        (rand(M, K, dtype=dtype, sliced=True), w),            # x with K stride 2
+        (x, big[:N, :K]),                                      # W rows padded to K + 9
+        (x, big[::2, 1:K + 1]),                                # every other row, unaligned base
+    ]
+    for xv, wv in variants:
+        got, launched = kernel_log(lambda: F.linear(xv, wv))
+        assert launched in (None, ["gemv_small"]), launched
+        check(got, ref64(xv)[0] @ ref64(wv)[0].t(), dtype, K)
+    # N-small: A streamed (mv, addmv, A @ B with 1..16 columns)
+    a, v, inp = rand(45, K, dtype=dtype), rand(K, dtype=dtype), rand(45, dtype=dtype)
+    ra, rv, ri = ref64(a, v, inp)
+    check(ran_gemforge(lambda: torch.addmv(inp, a, v, beta=-1.0, alpha=0.25), ["addmv"]), 0.25 * (ra @ rv) - ri,
+          dtype, K)
+    b = rand(K, 11, dtype=dtype, transposed=True)
+    got, launched = kernel_log(lambda: torch.mm(a, b))
+    assert launched in (None, ["gemv_small"]), launched
+    check(got, ra @ ref64(b)[0], dtype, K)
+    # not the decode kernel: W (= B^T) without unit K stride, and M = 17
+    wt_rowmajor = rand(K, N, dtype=dtype)
+    got, launched = kernel_log(lambda: torch.mm(x, wt_rowmajor))
+    assert launched is None or "gemv_small" not in launched, launched
+    check(got, ref64(x)[0] @ ref64(wt_rowmajor)[0], dtype, K)
+    x17 = rand(17, K, dtype=dtype)
+    got, launched = kernel_log(lambda: F.linear(x17, w))
+    assert launched is None or "gemv_small" not in launched, launched
+    check(got, ref64(x17)[0] @ ref64(w)[0].t(), dtype, K)
+
+
+def test_decode_tf32_follows_torch_setting(kernel_log):
+    x, w = rand(6, 256, dtype=torch.float32), rand(40, 256, dtype=torch.float32)
+    ref = ref64(x)[0] @ ref64(w)[0].t()
+    previous = torch.backends.cuda.matmul.allow_tf32
+    try:
+        for allow in (False, True):
+            torch.backends.cuda.matmul.allow_tf32 = allow
+            got, launched = kernel_log(lambda: F.linear(x, w))
+            assert launched in (None, ["gemv_small"]), launched
+            check(got, ref, torch.float32, 256, tf32=allow)
+    finally:
+        torch.backends.cuda.matmul.allow_tf32 = previous

@@ -108,4 +108,50 @@ const GemmRow* gemm_rows(int* count) {
   return kGemmRows;
 }
 
+namespace {
+
+// The decode kernel (kernels/gemv.py), keyed by (tokens T, rows R, K). The sm_90 rows are first
+// estimates, not yet measured: bench/tune_matmul.py --gemv times the candidates on the GPU and
+// prints rows in this format. Sizing (H100/H200, 132 SMs, ~228 KB shared memory per SM): the
+// weight read needs ~4.3 TB/s x ~0.7 us ~ 3 MB in flight, ~23 KB per SM; a tl.dot program keeps
+// (stages - 1) tiles of block_r x block_k x elem in flight through cp.async, and R / block_r
+// programs should fit in one wave of resident programs (shared memory bounds them).
+const GemvRow kGemvRows[] = {
+    // arch, elem_bytes, max_t, max_r, max_k, {block_r, block_k, warps, stages, fma_single}
+    // 16-bit, R <= 8192: 16 x 256 tiles (8 KB), 1 warp (one m16n8k16 row of tiles, no
+    // replicated warps), 3 tiles in flight, 48 KB shared -> 4 programs per SM: 4096 rows = 256
+    // programs (~2 per SM, ~48 KB in flight per SM), 8192 rows = 512 programs, one wave.
+    {90, 2, 16, 8192, kAny, {16, 256, 1, 4, false}},
+    // R <= 16384 (14336: MLP up-projections): 32 x 128 tiles, 2 warps, 4 tiles in flight, 48 KB
+    // shared: 448 programs for 14336 rows, one wave; 32 KB in flight per program.
+    {90, 2, 16, 16384, kAny, {32, 128, 2, 5, false}},
+    // larger R (28672, vocabularies): 64-row tiles on wgmma, 4 warps, 80 KB shared.
+    {90, 2, 16, kAny, kAny, {64, 128, 4, 4, false}},
+    // fp32: T == 1 on CUDA cores (no padding of the token dim to 16 for IEEE fp32's FMA dot).
+    {90, 4, 16, kAny, kAny, {16, 128, 4, 3, true}},
+    // portable rows (any architecture with mma.sync and cp.async, and the interpreter: arch 0)
+    {0, 2, 16, kAny, kAny, {16, 128, 2, 3, true}},
+    {0, 0, 16, kAny, kAny, {16, 128, 4, 3, true}},
+};
+
+}  // namespace
+
+const GemvConfig& lookup_gemv(int arch, int elem_bytes, int64_t t, int64_t r, int64_t k) {
+  for (int pass = 0; pass < 2; ++pass) {
+    const int want = pass == 0 ? arch : 0;
+    if (pass == 0 && arch == 0) continue;
+    for (const GemvRow& row : kGemvRows) {
+      if (row.arch == want && (row.elem_bytes == 0 || row.elem_bytes == elem_bytes) && t <= row.max_t &&
+          r <= row.max_r && k <= row.max_k)
+        return row.config;
+    }
+  }
+  TORCH_CHECK(false, "gemforge: no decode (gemv) configuration");
+}
+
+const GemvRow* gemv_rows(int* count) {
+  *count = static_cast<int>(sizeof(kGemvRows) / sizeof(kGemvRows[0]));
+  return kGemvRows;
+}
+
 }  // namespace gemforge::rt
