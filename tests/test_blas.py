@@ -342,3 +342,55 @@ def test_decode_tf32_follows_torch_setting(kernel_log):
             check(got, ref, torch.float32, 256, tf32=allow)
     finally:
         torch.backends.cuda.matmul.allow_tf32 = previous
+
+
+# Accuracy of long-K 16-bit products against torch's own kernel. The benchmark flagged a few fp16
+# linear cases (K >= 8192) as mismatches vs torch: a few hundred of ~1M elements off by ~3e-3,
+# all at outputs near zero, where its fp16 tolerance (1e-5 x the RMS of the output, fixed in K)
+# is below the fp32 accumulation error of a K-long sum. To tell whether ours is less accurate,
+# both are compared with an fp64 reference, per element, beyond the output's own rounding
+# (half an ulp of the result dtype), in units of u * sum_k |x_k w_k| (u = 2^-24: the scale of
+# one fp32 rounding in the sum). Bounds: (K - 1) units for any recursive fp32 sum (rounding
+# to nearest; a 16-bit accumulator exceeds it by orders of magnitude); random rounding errors
+# add up to ~sqrt(K) units. With random inputs the output rounding hides the accumulation error,
+# so the inputs cancel: x = [a, a], w = [b, -b + noise] (positive a, b): partial sums grow to
+# ~K/2 while the results are O(1).
+def _cancelling_inputs(M, N, K, dtype):
+    g = torch.Generator().manual_seed(M * 7919 + N * 31 + K)
+    h = K // 2
+    a = torch.rand(M, h, generator=g) + 0.5
+    b = torch.rand(N, h, generator=g) + 0.5
+    x = torch.cat([a, a], 1).to(dtype).to(DEVICE)
+    w = torch.cat([b, -b + 0.02 * torch.randn(N, h, generator=g)], 1).to(dtype).to(DEVICE)
+    return x, w
+
+
+def _accumulation_error(got, x, w):
+    """max and mean over elements of (|got - ref| - half an ulp of ref) / (u * sum |x w|)."""
+    mantissa = {torch.float16: 10, torch.bfloat16: 7, torch.float32: 23}[got.dtype]
+    xd, wd = x.double(), w.double()
+    ref = xd @ wd.t()
+    ulp = torch.exp2(torch.floor(torch.log2(ref.abs().clamp_min(2.0**-14))) - mantissa)
+    e = ((got.double() - ref).abs() - 0.5 * ulp).clamp_min(0) / (2.0**-24 * (xd.abs() @ wd.abs().t()))
+    return e.max().item(), e.mean().item()
+
+
+ACCURACY_SHAPES = [(4, 48, 4096), (16, 40, 8192), (40, 24, 4096)]  # decode kernel x 2, matmul_tma
+if LARGE:
+    ACCURACY_SHAPES += [(16, 8192, 8192), (128, 4096, 14336), (128, 8192, 8192), (1, 4096, 4096)]
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=["float16", "bfloat16"])
+def test_long_k_accuracy_vs_torch(dtype):
+    """Run with -s to see the numbers (ours vs torch, in units of u * sum |x w|)."""
+    for M, N, K in ACCURACY_SHAPES:
+        x, w = _cancelling_inputs(M, N, K, dtype)
+        ours = ran_gemforge(lambda: F.linear(x, w), ["mm"])
+        theirs = F.linear(x, w)
+        ours_max, ours_mean = _accumulation_error(ours, x, w)
+        torch_max, torch_mean = _accumulation_error(theirs, x, w)
+        print(f"\n  {M}x{N}x{K} {dtype}: error beyond rounding / (u sum|xw|): ours max {ours_max:.3g} "
+              f"mean {ours_mean:.3g}; torch max {torch_max:.3g} mean {torch_mean:.3g}; sqrt(K) {math.sqrt(K):.0f}")
+        # an fp32 accumulation, and not clearly behind torch's kernel beyond random rounding
+        assert ours_max <= K, (ours_max, K)
+        assert ours_max <= 4 * torch_max + math.sqrt(K), (ours_max, torch_max)
