@@ -5,7 +5,9 @@
     python3 bench/tune_matmul.py 1x4096x4096 ...
     python3 bench/tune_matmul.py --gemv                   # decode kernel: M = 1, 4, 16 rows
     python3 bench/tune_matmul.py --gemv 1x4096x4096 16x14336x4096 --dtype fp16
-    python3 bench/tune_matmul.py --gemv --quick           # a smaller candidate set
+    python3 bench/tune_matmul.py --gemv --quick           # 20 candidates: ~2-4 min for all 21 shapes
+    python3 bench/tune_matmul.py --gemv 1x4096x4096 1x14336x4096 1x4096x14336   # ~93 candidates:
+                                          # ~2 min a shape incl. compiles: split into calls < 10 min
 
 For each representative shape (M x N x K, nn.Linear layout unless it says bmm) it times every
 candidate configuration through Triton's own launcher (the same kernel GemForge launches) and
@@ -116,7 +118,7 @@ def main():
 # nn.Linear decode: x [M, K] @ W[N, K]^T; N x K from the LLM projections the benchmark times
 GEMV_NK = [(4096, 4096), (14336, 4096), (4096, 14336), (8192, 8192), (28672, 8192), (8192, 28672), (128256, 4096)]
 GEMV_M = [1, 4, 16]
-# R buckets of kGemvRows (rows of the streamed operand = N here); T groups: 1 and 2..16
+# R buckets of kGemvRows (rows of the streamed operand = N here); one T bucket per GEMV_M value
 GEMV_R_BUCKETS = [4096, 8192, 16384, None]
 
 
@@ -212,7 +214,7 @@ def main_gemv(args):
                 if not err < 1e-2:
                     print(f"  WRONG {cfg}: {err}", flush=True)
                     continue
-                times[cfg] = do_bench(f, warmup=10, rep=50, return_mode="median") * 1e3
+                times[cfg] = do_bench(f, warmup=5, rep=25, return_mode="median") * 1e3
             results[(M, N, K)] = times
             t_ours = gemforge_linear_us(x, w)
             ours = f"  gemforge now {t_ours:7.1f} us ({100 * floor_us / t_ours:3.0f}%)" if t_ours else ""
@@ -221,11 +223,11 @@ def main_gemv(args):
             for cfg, t in sorted(times.items(), key=lambda kv: kv[1])[:3]:
                 print(f"    {t:7.1f} us  {100 * floor_us / t:3.0f}% of floor  {cfg}", flush=True)
     # one row per (T group, R bucket): the candidate with the best geometric mean of time / best time
-    print("\nsuggested kGemvRows (arch 90, elem_bytes 2; T = 1 rows go before the T <= 16 ones):")
-    for t_max in (1, 16):
+    print("\nsuggested kGemvRows (arch 90, elem_bytes 2, in this order: T buckets 1, 4, 16):")
+    for t_lo, t_max in zip([0] + GEMV_M[:-1], GEMV_M):
         lo_r = 0
         for r_max in GEMV_R_BUCKETS:
-            group = [(s, ts) for s, ts in results.items() if ts and (s[0] == 1) == (t_max == 1) and
+            group = [(s, ts) for s, ts in results.items() if ts and t_lo < s[0] <= t_max and
                      lo_r < s[1] and (r_max is None or s[1] <= r_max)]
             lo_r = r_max or lo_r
             if not group:

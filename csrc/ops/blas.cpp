@@ -244,7 +244,9 @@ bool run_gemv(const Gemm& g, int arch, c10::Device device) {
   const c10::ScalarType dt = g.a.t->scalar_type();
   const bool dot = T > 1 || !cfg.fma_single;
   const int precision = dt == c10::kFloat ? (allow_tf32() ? 1 : 2) : 0;
-  const int64_t bk = cfg.block_k;
+  // a K shorter than the block: the next power of two (>= 16, tl.dot's minimum) instead of a
+  // mostly masked block
+  const int64_t bk = std::min<int64_t>(cfg.block_k, std::max<int64_t>(16, next_pow2(g.K)));
   const int tail = g.K % bk == 0 && g.K > 0 ? 0 : (g.K > bk ? 1 : 2);  // kernels/gemv.py TAIL
   auto extent = [](int64_t rows, int64_t sr, int64_t cols, int64_t sc) {
     return std::abs(sr) * (rows - 1) + std::abs(sc) * (cols - 1);

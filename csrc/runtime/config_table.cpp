@@ -118,20 +118,22 @@ namespace {
 // programs should fit in one wave of resident programs (shared memory bounds them).
 const GemvRow kGemvRows[] = {
     // arch, elem_bytes, max_t, max_r, max_k, {block_r, block_k, warps, stages, fma_single}
-    // 16-bit, R <= 8192: 16 x 256 tiles (8 KB), 1 warp (one m16n8k16 row of tiles, no
+    // 16-bit, T <= 4, R <= 8192: 16 x 256 tiles (8 KB), 1 warp (one m16n8k16 row of tiles, no
     // replicated warps), 3 tiles in flight, 48 KB shared -> 4 programs per SM: 4096 rows = 256
     // programs (~2 per SM, ~48 KB in flight per SM), 8192 rows = 512 programs, one wave.
-    {90, 2, 16, 8192, kAny, {16, 256, 1, 4, false}},
-    // R <= 16384 (14336: MLP up-projections): 32 x 128 tiles, 2 warps, 4 tiles in flight, 48 KB
-    // shared: 448 programs for 14336 rows, one wave; 32 KB in flight per program.
+    {90, 2, 4, 8192, kAny, {16, 256, 1, 4, false}},
+    // R <= 16384 (14336: MLP up-projections), and T up to 16 (x's tile per program is T / block_r
+    // of the weight bytes read, from L2): 32 x 128 tiles, 2 warps, 4 tiles (32 KB) in flight,
+    // 48 KB shared: 448 programs for 14336 rows (one wave), 128 for 4096.
     {90, 2, 16, 16384, kAny, {32, 128, 2, 5, false}},
     // larger R (28672, vocabularies): 64-row tiles on wgmma, 4 warps, 80 KB shared.
     {90, 2, 16, kAny, kAny, {64, 128, 4, 4, false}},
-    // fp32: T == 1 on CUDA cores (no padding of the token dim to 16 for IEEE fp32's FMA dot).
-    {90, 4, 16, kAny, kAny, {16, 128, 4, 3, true}},
+    // fp32: T == 1 on CUDA cores (IEEE fp32's dot is FMA-based, 16x the work for one token);
+    // 2 warps keep TF32's 16-row mma tiles unreplicated.
+    {90, 4, 16, kAny, kAny, {16, 128, 2, 3, true}},
     // portable rows (any architecture with mma.sync and cp.async, and the interpreter: arch 0)
     {0, 2, 16, kAny, kAny, {16, 128, 2, 3, true}},
-    {0, 0, 16, kAny, kAny, {16, 128, 4, 3, true}},
+    {0, 0, 16, kAny, kAny, {16, 128, 2, 3, true}},
 };
 
 }  // namespace
