@@ -163,6 +163,31 @@ def copy_bandwidth_gbs(nbytes=2**30):
     return 2 * nbytes / (us * 1e-6) / 1e9
 
 
+_CLEAN = {}
+
+
+def do_bench_clean(fn, reps=60):
+    """Median device time of fn with a clean L2: before each call a 256 MB buffer is read (not
+    written, as do_bench's flush does: the ~L2-sized tail of its zero_() stays dirty and a kernel
+    that then streams new data pays the write-back of those lines too, ~its own size in bytes
+    for weights below the L2 size). Shows how much of a decode time is that artifact."""
+    if "buf" not in _CLEAN:
+        _CLEAN["buf"] = torch.ones(256 * 2**20 // 4, dtype=torch.float32, device="cuda")
+    buf = _CLEAN["buf"]
+    fn()
+    times = []
+    for _ in range(reps):
+        buf.sum()
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        torch.cuda.synchronize()
+        times.append(start.elapsed_time(end) * 1e3)
+    times.sort()
+    return times[len(times) // 2]
+
+
 def gemforge_linear_us(x, w):
     """F.linear through GemForge (the table's current row and the host path), or None when the
     package's core is not built/importable here."""
@@ -222,6 +247,13 @@ def main_gemv(args):
                   f"{ours}", flush=True)
             for cfg, t in sorted(times.items(), key=lambda kv: kv[1])[:3]:
                 print(f"    {t:7.1f} us  {100 * floor_us / t:3.0f}% of floor  {cfg}", flush=True)
+            if times:
+                best = min(times, key=times.get)
+                c = torch.empty(M, N, device="cuda", dtype=dtype)
+                t_best = do_bench_clean(gemv_launcher(w, x, c, M, N, K, best))
+                t_cb = do_bench_clean(lambda: torch.nn.functional.linear(x, w))
+                print(f"    clean L2 (read flush): best {t_best:7.1f} us ({100 * floor_us / t_best:3.0f}%), "
+                      f"cuBLAS {t_cb:7.1f} us ({100 * floor_us / t_cb:3.0f}%)", flush=True)
     # one row per (T group, R bucket): the candidate with the best geometric mean of time / best time
     print("\nsuggested kGemvRows (arch 90, elem_bytes 2, in this order: T buckets 1, 4, 16):")
     for t_lo, t_max in zip([0] + GEMV_M[:-1], GEMV_M):
