@@ -5,9 +5,9 @@
     python3 bench/tune_matmul.py 1x4096x4096 ...
     python3 bench/tune_matmul.py --gemv                   # decode kernel: M = 1, 4, 16 rows
     python3 bench/tune_matmul.py --gemv 1x4096x4096 16x14336x4096 --dtype fp16
-    python3 bench/tune_matmul.py --gemv --quick           # 20 candidates: ~2-4 min for all 21 shapes
-    python3 bench/tune_matmul.py --gemv 1x4096x4096 1x14336x4096 1x4096x14336   # ~93 candidates:
-                                          # ~2 min a shape incl. compiles: split into calls < 10 min
+    python3 bench/tune_matmul.py --gemv --quick           # ~17 candidates a shape: ~3-5 min in all
+    python3 bench/tune_matmul.py --gemv 1x4096x4096 1x14336x4096 1x4096x14336   # ~130 candidates:
+                                          # ~2-3 min a shape incl. compiles: split into calls < 10 min
 
 For each representative shape (M x N x K, nn.Linear layout unless it says bmm) it times every
 candidate configuration through Triton's own launcher (the same kernel GemForge launches) and
@@ -123,35 +123,41 @@ GEMV_R_BUCKETS = [4096, 8192, 16384, None]
 
 
 def gemv_candidates(quick, elem):
-    """(block_r, block_k, warps, stages, fma_single) for the tl.dot path, plus the FMA path (T == 1)
-    candidates (stages unused there). block_r 16 with 1-2 warps and 32 with 2 warps keep one warp per
-    16-row mma tile (more warps would replicate the work); 64 with 4 warps runs on wgmma."""
-    shapes = [(16, 1), (16, 2), (32, 2), (64, 4)] if not quick else [(16, 1), (32, 2), (64, 4)]
-    bks = [64, 128, 256, 512] if not quick else [128, 256]
-    stages = [2, 3, 4, 5, 6] if not quick else [3, 4, 5]
+    """(block_r, block_k, warps, stages, fma_single, evict_first), as kGemvRows' GemvConfig.
+    tl.dot through the cp.async pipeline (stages >= 2): block_r 16 with 1-2 warps and 32 with 2
+    keep one warp per 16-row mma tile (more would replicate the work), 64 with 4 warps runs on
+    wgmma. tl.dot from registers with L2 evict_first loads (stages 1: see config_table.cpp).
+    The FMA path (T == 1 only), with and without evict_first."""
     out = []
-    for br, warps in shapes:
-        for bk in bks:
+    pipelined = [(16, 1), (16, 2), (32, 2), (64, 4)] if not quick else [(16, 1), (32, 2)]
+    for br, warps in pipelined:
+        for bk in ([64, 128, 256, 512] if not quick else [128, 256]):
             tile = br * bk * elem + 16 * bk * elem  # w tile + the (padded) x tile per stage
-            for st in stages:
+            for st in ([2, 3, 4, 5, 6] if not quick else [4, 5]):
                 if tile * (st - 1) <= 200 * 1024:
-                    out.append((br, bk, warps, st, False))
+                    out.append((br, bk, warps, st, False, False))
+    registers = [(16, 2), (16, 4), (32, 4), (64, 4), (32, 8)] if not quick else [(16, 4), (32, 4), (64, 4)]
+    for br, warps in registers:
+        for bk in ([128, 256, 512] if not quick else [128, 256]):
+            if br * bk * elem * 2 // (32 * warps) <= 256:  # two tiles' bytes per thread
+                out.append((br, bk, warps, 1, False, True))
     for br in ([8, 16, 32] if not quick else [16]):
         for bk in ([256, 512, 1024] if not quick else [256, 512]):
             for warps in ([4, 8] if not quick else [4]):
                 if br * bk // (32 * warps) <= 128:  # fp32 accumulator elements per thread
-                    out.append((br, bk, warps, 1, True))
+                    for evict in ((False, True) if not quick else (True, )):
+                        out.append((br, bk, warps, 1, True, evict))
     return out
 
 
 def gemv_launcher(w, x, c, T, R, K, cfg):
-    br, bk, warps, st, fma = cfg
+    br, bk, warps, st, fma, evict = cfg
     dot = T > 1 or not fma
     tail = 0 if K % bk == 0 else (1 if K > bk else 2)
     grid = (triton.cdiv(R, br), )
     return lambda: gemv_small[grid](w, x, c, None, R, T, K, 1.0, 0.0, w.stride(0), x.stride(0), x.stride(1),
-                                    c.stride(0), c.stride(1), 0, 0, br, 16 if dot else 1, bk, dot, False, False, 0,
-                                    tail, False, False, num_warps=warps, num_stages=st)
+                                    c.stride(0), c.stride(1), 0, 0, br, 16 if dot else 1, bk, dot, evict, False,
+                                    False, 0, tail, False, False, num_warps=warps, num_stages=1 if evict else st)
 
 
 def copy_bandwidth_gbs(nbytes=2**30):
@@ -267,10 +273,11 @@ def main_gemv(args):
             common = set.intersection(*(set(ts) for _, ts in group))
             score = {cfg: math.exp(sum(math.log(ts[cfg] / min(ts.values())) for _, ts in group) / len(group))
                      for cfg in common}
-            br, bk, warps, st, fma = min(score, key=score.get)
+            best = min(score, key=score.get)
+            br, bk, warps, st, fma, evict = best
             r_txt = "kAny" if r_max is None else str(r_max)
-            print(f"    {{90, 2, {t_max}, {r_txt}, kAny, {{{br}, {bk}, {warps}, {st}, {str(fma).lower()}}}}},"
-                  f"  // {len(group)} shapes, {score[(br, bk, warps, st, fma)]:.3f}x the per-shape best")
+            print(f"    {{90, 2, {t_max}, {r_txt}, kAny, {{{br}, {bk}, {warps}, {st}, {str(fma).lower()}, "
+                  f"{str(evict).lower()}}}}},  // {len(group)} shapes, {score[best]:.3f}x the per-shape best")
 
 
 if __name__ == "__main__":

@@ -261,12 +261,13 @@ bool run_gemv(const Gemm& g, int arch, c10::Device device) {
   scalar_f32(args, g.alpha);
   scalar_f32(args, has_input ? g.beta : c10::Scalar(0.0));
   args.integer(s_wr).integer(s_xt).integer(s_xk).integer(s_ct).integer(s_cr).integer(s_it).integer(s_ir);
-  args.constant(cfg.block_r).constant(dot ? 16 : 1).constant(bk).constant(dot).constant(has_input);
+  args.constant(cfg.block_r).constant(dot ? 16 : 1).constant(bk).constant(dot).constant(cfg.evict_first);
+  args.constant(has_input);
   args.constant(g.alpha.toDouble() != 1.0).constant(precision).constant(tail).constant(int64).constant(upcast(g));
   rt::LaunchConfig launch;
   launch.grid[0] = programs;
   launch.num_warps = cfg.num_warps;
-  launch.num_stages = cfg.num_stages;
+  launch.num_stages = cfg.evict_first ? 1 : cfg.num_stages;  // (see GemvConfig::evict_first)
   rt::launch(g_gemv_small, launch, args, device);
   return true;
 }

@@ -112,28 +112,45 @@ namespace {
 
 // The decode kernel (kernels/gemv.py), keyed by (tokens T, rows R, K). The sm_90 rows are first
 // estimates, not yet measured: bench/tune_matmul.py --gemv times the candidates on the GPU and
-// prints rows in this format. Sizing (H100/H200, 132 SMs, ~228 KB shared memory per SM): the
-// weight read needs ~4.3 TB/s x ~0.7 us ~ 3 MB in flight, ~23 KB per SM; a tl.dot program keeps
-// (stages - 1) tiles of block_r x block_k x elem in flight through cp.async, and R / block_r
-// programs should fit in one wave of resident programs (shared memory bounds them).
+// prints rows in this format.
+// Sizing (H100/H200: 132 SMs, 64K registers and ~228 KB shared memory per SM): the weight read
+// needs ~4.3 TB/s x ~0.7 us ~ 3 MB in flight, ~23 KB per SM, and R / block_r programs should
+// fit in about one wave of resident programs.
+// evict_first: do_bench (the benchmark's timer) flushes L2 with a 256 MB zero_(), which leaves
+// L2 full of dirty lines; a kernel streaming new data evicts them and pays their write-back,
+// ~its own bytes below the L2 size. That fits cuBLAS's times (H200, 2026-11-26): 1x4096x4096
+// 18.3 us vs (33.5 MB read + 33.5 MB written back) / 4.3 TB/s + ~2 us = 17.6 us, 1x14336x4096
+// 41.8 us vs (117 + 50) MB / 4.3 TB/s + 2 us = 40.9 us. Weights loaded with L2 evict_first
+// displace each other instead of the dirty lines (in serving: instead of KV cache and
+// activations). Triton keeps the hint only on plain loads, so these rows stream through
+// registers: two tiles in flight per program (the next one's load issued before the current
+// one is used).
 const GemvRow kGemvRows[] = {
-    // arch, elem_bytes, max_t, max_r, max_k, {block_r, block_k, warps, stages, fma_single}
-    // 16-bit, T <= 4, R <= 8192: 16 x 256 tiles (8 KB), 1 warp (one m16n8k16 row of tiles, no
-    // replicated warps), 3 tiles in flight, 48 KB shared -> 4 programs per SM: 4096 rows = 256
-    // programs (~2 per SM, ~48 KB in flight per SM), 8192 rows = 512 programs, one wave.
-    {90, 2, 4, 8192, kAny, {16, 256, 1, 4, false}},
-    // R <= 16384 (14336: MLP up-projections), and T up to 16 (x's tile per program is T / block_r
-    // of the weight bytes read, from L2): 32 x 128 tiles, 2 warps, 4 tiles (32 KB) in flight,
-    // 48 KB shared: 448 programs for 14336 rows (one wave), 128 for 4096.
-    {90, 2, 16, 16384, kAny, {32, 128, 2, 5, false}},
-    // larger R (28672, vocabularies): 64-row tiles on wgmma, 4 warps, 80 KB shared.
-    {90, 2, 16, kAny, kAny, {64, 128, 4, 4, false}},
+    // arch, elem_bytes, max_t, max_r, max_k, {block_r, block_k, warps, stages, fma_single, evict_first}
+    // 16-bit, T == 1: CUDA-core FMAs on a [block_r, block_k] fp32 accumulator (no padding to 16
+    // tokens, no shared memory). R <= 4096: 16 x 512 tiles (16 KB), 4 warps, ~160 registers ->
+    // 3 programs per SM; 256 programs, ~2 per SM, 32-64 KB in flight per SM.
+    {90, 2, 1, 4096, kAny, {16, 512, 4, 1, true, true}},
+    // larger R: 16 x 256 tiles (8 KB), ~90 registers -> 5 programs per SM (660 resident): 8192
+    // rows = 512 programs, one wave; 14336 = 896, 1.4 waves.
+    {90, 2, 1, kAny, kAny, {16, 256, 4, 1, true, true}},
+    // T 2..4, R <= 8192: tl.dot on mma.sync from registers (16 KB shared for the operand
+    // layout), 16 x 256 tiles, 4 warps (the 16 x 16 output replicates over 2 of them: the mma
+    // work is negligible, the loads are spread over all 128 threads), ~110 registers.
+    {90, 2, 4, 8192, kAny, {16, 256, 4, 1, false, true}},
+    // T up to 16 (x's tile is T / block_r of the weight bytes per program, from L2) and R <=
+    // 16384: 32 x 256 tiles, 4 warps, ~150 registers: 448 programs for 14336 rows, 128 for 4096.
+    {90, 2, 16, 16384, kAny, {32, 256, 4, 1, false, true}},
+    // larger R (28672, vocabularies): 64-row tiles on wgmma (A from registers), 4 warps.
+    {90, 2, 16, kAny, kAny, {64, 128, 4, 1, false, true}},
     // fp32: T == 1 on CUDA cores (IEEE fp32's dot is FMA-based, 16x the work for one token);
     // 2 warps keep TF32's 16-row mma tiles unreplicated.
-    {90, 4, 16, kAny, kAny, {16, 128, 2, 3, true}},
-    // portable rows (any architecture with mma.sync and cp.async, and the interpreter: arch 0)
-    {0, 2, 16, kAny, kAny, {16, 128, 2, 3, true}},
-    {0, 0, 16, kAny, kAny, {16, 128, 2, 3, true}},
+    {90, 4, 16, kAny, kAny, {16, 128, 2, 3, true, true}},
+    // portable rows (any architecture with mma.sync and cp.async, and the interpreter: arch 0).
+    // 16-bit with evict_first (register double buffering), 32-bit without (the cp.async loop
+    // for T > 1): the interpreter's tests cover both loops.
+    {0, 2, 16, kAny, kAny, {16, 128, 2, 3, true, true}},
+    {0, 0, 16, kAny, kAny, {16, 128, 2, 3, true, false}},
 };
 
 }  // namespace

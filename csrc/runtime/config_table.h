@@ -60,9 +60,11 @@ const GemmRow* gemm_rows(int* count);
 // operand (nn.Linear's weight: R = N, T = M). Each program owns block_r rows over the whole K.
 struct GemvConfig {
   int16_t block_r;    // rows of the streamed operand per program (16: one mma tile; 64: wgmma)
-  int16_t block_k;    // K step: one [block_r, block_k] tile per pipeline stage
-  int16_t num_warps, num_stages;
-  bool fma_single;    // T == 1: CUDA-core FMA path (register double buffering) instead of tl.dot
+  int16_t block_k;    // K step: one [block_r, block_k] tile per step
+  int16_t num_warps, num_stages;  // num_stages: the cp.async pipeline (tl.dot without evict_first)
+  bool fma_single;    // T == 1: CUDA-core FMA path instead of tl.dot (padded to 16 tokens)
+  bool evict_first;   // stream the weight with L2 evict_first loads (register double buffering:
+                      // Triton's cp.async pipeline drops the hint; launched with 1 stage)
 };
 
 struct GemvRow {

@@ -34,27 +34,46 @@ IEEE = tl.constexpr(2)
 
 
 @triton.jit
-def _dot(wt, xt, acc, PRECISION: tl.constexpr, UPCAST: tl.constexpr):
-    if UPCAST:
-        wt = wt.to(tl.float32)
-        xt = xt.to(tl.float32)
-    if PRECISION == TF32:
-        acc = tl.dot(wt, tl.trans(xt), acc, input_precision="tf32")
-    elif PRECISION == IEEE:
-        acc = tl.dot(wt, tl.trans(xt), acc, input_precision="ieee")
+def _step(acc, wt, xt, DOT: tl.constexpr, PRECISION: tl.constexpr, UPCAST: tl.constexpr):
+    """One K block: acc [BLOCK_R, BLOCK_T] += wt @ xt^T (DOT), or acc [BLOCK_R, BLOCK_K] += wt * xt."""
+    if DOT:
+        if UPCAST:
+            wt = wt.to(tl.float32)
+            xt = xt.to(tl.float32)
+        if PRECISION == TF32:
+            acc = tl.dot(wt, tl.trans(xt), acc, input_precision="tf32")
+        elif PRECISION == IEEE:
+            acc = tl.dot(wt, tl.trans(xt), acc, input_precision="ieee")
+        else:
+            acc = tl.dot(wt, tl.trans(xt), acc)
     else:
-        acc = tl.dot(wt, tl.trans(xt), acc)
+        acc += wt.to(tl.float32) * xt.to(tl.float32)
     return acc
+
+
+@triton.jit
+def _load(ptrs, mask, EVICT: tl.constexpr = False):
+    """Masked (zeros) unless mask is None; EVICT: L2 evict_first (data read once)."""
+    if mask is None:
+        if EVICT:
+            return tl.load(ptrs, eviction_policy="evict_first")
+        else:
+            return tl.load(ptrs)
+    else:
+        if EVICT:
+            return tl.load(ptrs, mask=mask, other=0.0, eviction_policy="evict_first")
+        else:
+            return tl.load(ptrs, mask=mask, other=0.0)
 
 
 @triton.jit
 def gemv_small(w, x, c, inp, R, T, K, alpha, beta, s_wr, s_xt, s_xk, s_ct, s_cr, s_it, s_ir,
                BLOCK_R: tl.constexpr, BLOCK_T: tl.constexpr, BLOCK_K: tl.constexpr, DOT: tl.constexpr,
-               HAS_INPUT: tl.constexpr, SCALE: tl.constexpr, PRECISION: tl.constexpr, TAIL: tl.constexpr,
-               INT64: tl.constexpr, UPCAST: tl.constexpr):
+               EVICT: tl.constexpr, HAS_INPUT: tl.constexpr, SCALE: tl.constexpr, PRECISION: tl.constexpr,
+               TAIL: tl.constexpr, INT64: tl.constexpr, UPCAST: tl.constexpr):
     """TAIL: 0 = K % BLOCK_K == 0; 1 = a partial last block with K > BLOCK_K: the tile
     [K - BLOCK_K, K) is read unmasked (so with the main loop's layout and vector width) and the
-    columns the loop already covered get zero x; 2 = K < BLOCK_K: one masked block."""
+    columns the loop already covered get zero x; 2 = K < BLOCK_K (or K = 0): one masked block."""
     pid = tl.program_id(0)
     if INT64:
         pid = pid.to(tl.int64)
@@ -70,53 +89,50 @@ def gemv_small(w, x, c, inp, R, T, K, alpha, beta, s_wr, s_xt, s_xk, s_ct, s_cr,
     w_ptrs = w_rows + offs_k[None, :]
     if DOT:
         x_rows = x + offs_t[:, None] * s_xt
+        x_mask = t_ok[:, None]
+        acc = tl.zeros((BLOCK_R, BLOCK_T), dtype=tl.float32)
     else:
         # x as a [BLOCK_R, BLOCK_K] tile with row stride 0: it gets the w tile's layout, so the
         # products need no layout conversion (the repeated addresses hit L1)
         x_rows = x + rows[:, None] * 0
+        x_mask = None
+        acc = tl.zeros((BLOCK_R, BLOCK_K), dtype=tl.float32)
     x_ptrs = x_rows + offs_k[None, :] * s_xk
     k_full = K - K % BLOCK_K  # the unmasked blocks of the loop
-    if DOT:
-        acc = tl.zeros((BLOCK_R, BLOCK_T), dtype=tl.float32)
-        for _ in range(0, k_full, BLOCK_K):
-            wt = tl.load(w_ptrs)
-            xt = tl.load(x_ptrs, mask=t_ok[:, None], other=0.0)
-            acc = _dot(wt, xt, acc, PRECISION, UPCAST)
-            w_ptrs += BLOCK_K
-            x_ptrs += BLOCK_K * s_xk
-        if TAIL == 1:
-            wt = tl.load(w_rows + (K - BLOCK_K) + offs_k[None, :])
-            xt = tl.load(x_rows + ((K - BLOCK_K) + offs_k[None, :]) * s_xk, mask=t_ok[:, None], other=0.0)
-            xt = tl.where(offs_k[None, :] >= BLOCK_K - K % BLOCK_K, xt, 0.0)
-            acc = _dot(wt, xt, acc, PRECISION, UPCAST)
-        elif TAIL == 2:
-            k_ok = offs_k < K
-            wt = tl.load(w_ptrs, mask=k_ok[None, :], other=0.0)
-            xt = tl.load(x_ptrs, mask=t_ok[:, None] & k_ok[None, :], other=0.0)
-            acc = _dot(wt, xt, acc, PRECISION, UPCAST)
-    else:
-        acc2 = tl.zeros((BLOCK_R, BLOCK_K), dtype=tl.float32)
+    if EVICT or not DOT:
+        # Register double buffering: the next tile's load is issued before this one is used.
+        # (With the L2 evict_first hint: Triton's pipeliner would drop it in cp.async.)
         if TAIL != 2:
-            wt = tl.load(w_ptrs)
+            wt = _load(w_ptrs, None, EVICT)
             for _ in range(BLOCK_K, k_full, BLOCK_K):
-                # the next tile is in flight while this one is multiplied
-                w_next = tl.load(w_ptrs + BLOCK_K)
-                acc2 += wt.to(tl.float32) * tl.load(x_ptrs).to(tl.float32)
+                w_next = _load(w_ptrs + BLOCK_K, None, EVICT)
+                acc = _step(acc, wt, _load(x_ptrs, x_mask), DOT, PRECISION, UPCAST)
                 wt = w_next
                 w_ptrs += BLOCK_K
                 x_ptrs += BLOCK_K * s_xk
-            if TAIL == 1:
-                w_tail = tl.load(w_rows + (K - BLOCK_K) + offs_k[None, :])
-            acc2 += wt.to(tl.float32) * tl.load(x_ptrs).to(tl.float32)
-            if TAIL == 1:
-                xt = tl.load(x_rows + ((K - BLOCK_K) + offs_k[None, :]) * s_xk).to(tl.float32)
-                xt = tl.where(offs_k[None, :] >= BLOCK_K - K % BLOCK_K, xt, 0.0)
-                acc2 += w_tail.to(tl.float32) * xt
+            acc = _step(acc, wt, _load(x_ptrs, x_mask), DOT, PRECISION, UPCAST)
+    else:
+        # A plain loop: Triton's pipeliner streams the dot operands through cp.async into shared
+        # memory, NUM_STAGES - 1 tiles ahead.
+        for _ in range(0, k_full, BLOCK_K):
+            acc = _step(acc, tl.load(w_ptrs), _load(x_ptrs, x_mask), DOT, PRECISION, UPCAST)
+            w_ptrs += BLOCK_K
+            x_ptrs += BLOCK_K * s_xk
+    if TAIL == 1:
+        wt = _load(w_rows + (K - BLOCK_K) + offs_k[None, :], None, EVICT)
+        xt = _load(x_rows + ((K - BLOCK_K) + offs_k[None, :]) * s_xk, x_mask)
+        xt = tl.where(offs_k[None, :] >= BLOCK_K - K % BLOCK_K, xt, 0.0)
+        acc = _step(acc, wt, xt, DOT, PRECISION, UPCAST)
+    elif TAIL == 2:
+        k_ok = offs_k[None, :] < K
+        wt = _load(w_ptrs, k_ok, EVICT)
+        if DOT:
+            xt = _load(x_ptrs, x_mask & k_ok)
         else:
-            k_ok = offs_k < K
-            wt = tl.load(w_ptrs, mask=k_ok[None, :], other=0.0)
-            acc2 += wt.to(tl.float32) * tl.load(x_ptrs, mask=k_ok[None, :], other=0.0).to(tl.float32)
-        acc = tl.sum(acc2, axis=1)[:, None]  # [BLOCK_R, 1]
+            xt = _load(x_ptrs, k_ok)
+        acc = _step(acc, wt, xt, DOT, PRECISION, UPCAST)
+    if not DOT:
+        acc = tl.sum(acc, axis=1)[:, None]  # [BLOCK_R, 1]
     if SCALE:
         acc = acc * alpha
     r_ok = offs_r < R
