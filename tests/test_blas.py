@@ -2,7 +2,9 @@
 
 Shapes cover 1x1x1, odd and prime sizes, K not a multiple of the tile, M or N = 1, batches of 1
 and many, transposed and sliced operands (16-byte aligned layouts take the TMA kernel, the
-others the strided one), beta = 0 with NaN in the input, and empty K.
+others the strided one), beta = 0 with NaN in the input, and empty K. Decode shapes (M or N
+<= 16 against a K-contiguous operand: kernels/gemv.py) have their own tests, which check under
+the interpreter that the decode kernel ran; long-K accuracy is compared with torch's kernel.
 """
 import math
 

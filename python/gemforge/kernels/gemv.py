@@ -15,13 +15,19 @@ and unmasked; their results are not stored). A partial last K block: see TAIL.
 
 DOT (T > 1, and T == 1 unless the config row says fma_single): acc[BLOCK_R, BLOCK_T] =
 w_tile @ x_tile^T on tensor cores (BLOCK_T = 16; tokens past T load as zeros without memory
-traffic; BLOCK_R 16 or 32 runs on mma.sync, 64 with 4 warps on wgmma). The w load feeds the
-dot, so Triton's pipeliner turns it into cp.async copies NUM_STAGES - 1 tiles ahead: the bytes
-in flight per program are (stages - 1) * BLOCK_R * BLOCK_K * elem. PRECISION as matmul.py's
+traffic; BLOCK_R 16 or 32 runs on mma.sync, 64 with 4 warps on wgmma). PRECISION as matmul.py's
 matmul_strided (fp32: TF32 or IEEE, following torch's allow_tf32).
-Not DOT (T == 1, BLOCK_T = 1): a [BLOCK_R, BLOCK_K] fp32 accumulator of products (no reduction
-in the loop), summed over K once at the end; the next tile's load is issued before the current
-tile's FMAs (register double buffering), so two tiles per program are in flight.
+Not DOT (T == 1, BLOCK_T = 1): CUDA-core FMAs into a [BLOCK_R, BLOCK_K] fp32 accumulator (no
+reduction in the loop), summed over K once at the end.
+
+How w streams (EVICT, per config row):
+  EVICT (and always without DOT): register double buffering, the next tile's load issued before
+      the current one is used (two tiles in flight per program), with the L2 evict_first hint:
+      w is read once, its lines should displace each other rather than what L2 holds (dirty
+      lines, KV cache, x). Triton drops that hint in its cp.async pipeline, hence registers.
+  not EVICT (DOT): a plain loop; Triton's pipeliner streams the dot operands through cp.async
+      into shared memory NUM_STAGES - 1 tiles ahead: (stages - 1) * BLOCK_R * BLOCK_K * elem
+      bytes of w in flight per program.
 UPCAST (the interpreter backend only): bf16 dot operands go through fp32 (see matmul.py).
 """
 import triton
