@@ -1,12 +1,22 @@
-"""Offline tuning of matmul_tma (kernels/matmul.py) per shape bucket, against cuBLAS.
+"""Offline tuning of matmul_tma (kernels/matmul.py) and of the decode kernel gemv_small
+(kernels/gemv.py) per shape bucket, against cuBLAS.
 
-    python3 bench/tune_matmul.py            # all buckets
+    python3 bench/tune_matmul.py                          # matmul_tma, all buckets
     python3 bench/tune_matmul.py 1x4096x4096 ...
+    python3 bench/tune_matmul.py --gemv                   # decode kernel: M = 1, 4, 16 rows
+    python3 bench/tune_matmul.py --gemv 1x4096x4096 16x14336x4096 --dtype fp16
+    python3 bench/tune_matmul.py --gemv --quick           # ~17 candidates a shape: ~3-5 min in all
+    python3 bench/tune_matmul.py --gemv 1x4096x4096 1x14336x4096 1x4096x14336   # ~130 candidates:
+                                          # ~2-3 min a shape incl. compiles: split into calls < 10 min
 
 For each representative shape (M x N x K, nn.Linear layout unless it says bmm) it times every
 candidate configuration through Triton's own launcher (the same kernel GemForge launches) and
-prints the best one next to cuBLAS, as rows for csrc/runtime/config_table.cpp (kGemmRows).
+prints the best one next to cuBLAS, as rows for csrc/runtime/config_table.cpp (kGemmRows, or
+kGemvRows with --gemv). Decode shapes also print the weight-read floor (weight bytes / measured
+copy bandwidth) and each time's percentage of it (the issue-5 bar: >= 85%). Times are
+do_bench medians, which flush L2 before every call (as the benchmark does).
 """
+import math
 import sys
 
 import torch
@@ -15,18 +25,20 @@ from triton.testing import do_bench
 from triton.tools.tensor_descriptor import TensorDescriptor
 
 
-def _load_kernels():
-    """kernels/matmul.py by path: importing the gemforge package would need the built core."""
+def _load_kernels(name="matmul"):
+    """kernels/<name>.py by path: importing the gemforge package would need the built core."""
     import importlib.util
     import os
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python", "gemforge", "kernels", "matmul.py")
-    spec = importlib.util.spec_from_file_location("gemforge_matmul_kernels", path)
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python", "gemforge", "kernels",
+                        f"{name}.py")
+    spec = importlib.util.spec_from_file_location(f"gemforge_{name}_kernels", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
 matmul_tma = _load_kernels().matmul_tma
+gemv_small = _load_kernels("gemv").gemv_small
 
 # (label, batch, M, N, K, B given as [N, K])
 SHAPES = [
@@ -65,7 +77,10 @@ def launcher(a, b, c, batch, M, N, K, b_nk, cfg):
 
 
 def main():
-    only = set(sys.argv[1:])
+    args = sys.argv[1:]
+    if "--gemv" in args:
+        return main_gemv([a for a in args if a != "--gemv"])
+    only = set(args)
     for label, batch, M, N, K, b_nk in SHAPES:
         name = f"{M}x{N}x{K}" + (f" batch {batch}" if batch > 1 else "")
         if only and f"{M}x{N}x{K}" not in only:
@@ -96,6 +111,173 @@ def main():
         for t, cfg in results[:3]:
             print(f"{label:14s} {name:24s} {t:8.1f} us  cuBLAS {t_cublas:8.1f} us  ratio {t_cublas / t:5.2f}  {cfg}",
                   flush=True)
+
+
+# ---------------------------------------------------------------------------- decode (gemv_small)
+
+# nn.Linear decode: x [M, K] @ W[N, K]^T; N x K from the LLM projections the benchmark times
+GEMV_NK = [(4096, 4096), (14336, 4096), (4096, 14336), (8192, 8192), (28672, 8192), (8192, 28672), (128256, 4096)]
+GEMV_M = [1, 4, 16]
+# R buckets of kGemvRows (rows of the streamed operand = N here); one T bucket per GEMV_M value
+GEMV_R_BUCKETS = [4096, 8192, 16384, None]
+
+
+def gemv_candidates(quick, elem):
+    """(block_r, block_k, warps, stages, fma_single, evict_first), as kGemvRows' GemvConfig.
+    tl.dot through the cp.async pipeline (stages >= 2): block_r 16 with 1-2 warps and 32 with 2
+    keep one warp per 16-row mma tile (more would replicate the work), 64 with 4 warps runs on
+    wgmma. tl.dot from registers with L2 evict_first loads (stages 1: see config_table.cpp).
+    The FMA path (T == 1 only), with and without evict_first."""
+    out = []
+    pipelined = [(16, 1), (16, 2), (32, 2), (64, 4)] if not quick else [(16, 1), (32, 2)]
+    for br, warps in pipelined:
+        for bk in ([64, 128, 256, 512] if not quick else [128, 256]):
+            tile = br * bk * elem + 16 * bk * elem  # w tile + the (padded) x tile per stage
+            for st in ([2, 3, 4, 5, 6] if not quick else [4, 5]):
+                if tile * (st - 1) <= 200 * 1024:
+                    out.append((br, bk, warps, st, False, False))
+    registers = [(16, 2), (16, 4), (32, 4), (64, 4), (32, 8)] if not quick else [(16, 4), (32, 4), (64, 4)]
+    for br, warps in registers:
+        for bk in ([128, 256, 512] if not quick else [128, 256]):
+            if br * bk * elem * 2 // (32 * warps) <= 256:  # two tiles' bytes per thread
+                out.append((br, bk, warps, 1, False, True))
+    for br in ([8, 16, 32] if not quick else [16]):
+        for bk in ([256, 512, 1024] if not quick else [256, 512]):
+            for warps in ([4, 8] if not quick else [4]):
+                if br * bk // (32 * warps) <= 128:  # fp32 accumulator elements per thread
+                    for evict in ((False, True) if not quick else (True, )):
+                        out.append((br, bk, warps, 1, True, evict))
+    return out
+
+
+def gemv_launcher(w, x, c, T, R, K, cfg):
+    br, bk, warps, st, fma, evict = cfg
+    dot = T > 1 or not fma
+    tail = 0 if K % bk == 0 else (1 if K > bk else 2)
+    grid = (triton.cdiv(R, br), )
+    return lambda: gemv_small[grid](w, x, c, None, R, T, K, 1.0, 0.0, w.stride(0), x.stride(0), x.stride(1),
+                                    c.stride(0), c.stride(1), 0, 0, br, 16 if dot else 1, bk, dot, evict, False,
+                                    False, 0, tail, False, False, num_warps=warps, num_stages=1 if evict else st)
+
+
+def copy_bandwidth_gbs(nbytes=2**30):
+    src = torch.empty(nbytes, dtype=torch.uint8, device="cuda").random_(0, 255)
+    dst = torch.empty_like(src)
+    us = do_bench(lambda: dst.copy_(src), warmup=20, rep=100, return_mode="median") * 1e3
+    del src, dst
+    torch.cuda.empty_cache()
+    return 2 * nbytes / (us * 1e-6) / 1e9
+
+
+_CLEAN = {}
+
+
+def do_bench_clean(fn, reps=60):
+    """Median device time of fn with a clean L2: before each call a 256 MB buffer is read (not
+    written, as do_bench's flush does: the ~L2-sized tail of its zero_() stays dirty and a kernel
+    that then streams new data pays the write-back of those lines too, ~its own size in bytes
+    for weights below the L2 size). Shows how much of a decode time is that artifact."""
+    if "buf" not in _CLEAN:
+        _CLEAN["buf"] = torch.ones(256 * 2**20 // 4, dtype=torch.float32, device="cuda")
+    buf = _CLEAN["buf"]
+    fn()
+    times = []
+    for _ in range(reps):
+        buf.sum()
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        torch.cuda.synchronize()
+        times.append(start.elapsed_time(end) * 1e3)
+    times.sort()
+    return times[len(times) // 2]
+
+
+def gemforge_linear_us(x, w):
+    """F.linear through GemForge (the table's current row and the host path), or None when the
+    package's core is not built/importable here."""
+    try:
+        import os
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+        import gemforge
+        import torch.nn.functional as F
+    except Exception:  # noqa: BLE001
+        return None
+    with gemforge.use(only=["mm", "addmm"]):
+        return do_bench(lambda: F.linear(x, w), warmup=20, rep=100, return_mode="median") * 1e3
+
+
+def main_gemv(args):
+    quick = "--quick" in args
+    dtype = torch.float16 if "--dtype" in args and args[args.index("--dtype") + 1] == "fp16" else torch.bfloat16
+    only = {a for a in args if "x" in a and a[0].isdigit()}
+    elem = 2
+    bw = copy_bandwidth_gbs()
+    print(f"copy bandwidth {bw:.0f} GB/s, {NUM_SMS} SMs, {dtype}", flush=True)
+    cands = gemv_candidates(quick, elem)
+    results = {}  # (M, N, K) -> {cfg: us}
+    for M in GEMV_M:
+        for N, K in GEMV_NK:
+            name = f"{M}x{N}x{K}"
+            if only and name not in only:
+                continue
+            torch.manual_seed(0)
+            x = torch.randn(M, K, device="cuda", dtype=dtype)
+            w = torch.randn(N, K, device="cuda", dtype=dtype)
+            ref = x.float() @ w.float().t()
+            floor_us = N * K * elem / (bw * 1e3)
+            t_cublas = do_bench(lambda: torch.nn.functional.linear(x, w), warmup=20, rep=100,
+                                return_mode="median") * 1e3
+            times = {}
+            for cfg in cands:
+                if cfg[4] and M > 1:
+                    continue
+                c = torch.empty(M, N, device="cuda", dtype=dtype)
+                try:
+                    f = gemv_launcher(w, x, c, M, N, K, cfg)
+                    f()
+                    torch.cuda.synchronize()
+                except Exception as e:  # noqa: BLE001  (shared memory, registers)
+                    print(f"  skip {cfg}: {type(e).__name__}", flush=True)
+                    continue
+                err = ((c.float() - ref).norm() / ref.norm()).item()
+                if not err < 1e-2:
+                    print(f"  WRONG {cfg}: {err}", flush=True)
+                    continue
+                times[cfg] = do_bench(f, warmup=5, rep=25, return_mode="median") * 1e3
+            results[(M, N, K)] = times
+            t_ours = gemforge_linear_us(x, w)
+            ours = f"  gemforge now {t_ours:7.1f} us ({100 * floor_us / t_ours:3.0f}%)" if t_ours else ""
+            print(f"{name:18s} floor {floor_us:6.1f} us  cuBLAS {t_cublas:7.1f} us ({100 * floor_us / t_cublas:3.0f}%)"
+                  f"{ours}", flush=True)
+            for cfg, t in sorted(times.items(), key=lambda kv: kv[1])[:3]:
+                print(f"    {t:7.1f} us  {100 * floor_us / t:3.0f}% of floor  {cfg}", flush=True)
+            if times:
+                best = min(times, key=times.get)
+                c = torch.empty(M, N, device="cuda", dtype=dtype)
+                t_best = do_bench_clean(gemv_launcher(w, x, c, M, N, K, best))
+                t_cb = do_bench_clean(lambda: torch.nn.functional.linear(x, w))
+                print(f"    clean L2 (read flush): best {t_best:7.1f} us ({100 * floor_us / t_best:3.0f}%), "
+                      f"cuBLAS {t_cb:7.1f} us ({100 * floor_us / t_cb:3.0f}%)", flush=True)
+    # one row per (T group, R bucket): the candidate with the best geometric mean of time / best time
+    print("\nsuggested kGemvRows (arch 90, elem_bytes 2, in this order: T buckets 1, 4, 16):")
+    for t_lo, t_max in zip([0] + GEMV_M[:-1], GEMV_M):
+        lo_r = 0
+        for r_max in GEMV_R_BUCKETS:
+            group = [(s, ts) for s, ts in results.items() if ts and t_lo < s[0] <= t_max and
+                     lo_r < s[1] and (r_max is None or s[1] <= r_max)]
+            lo_r = r_max or lo_r
+            if not group:
+                continue
+            common = set.intersection(*(set(ts) for _, ts in group))
+            score = {cfg: math.exp(sum(math.log(ts[cfg] / min(ts.values())) for _, ts in group) / len(group))
+                     for cfg in common}
+            best = min(score, key=score.get)
+            br, bk, warps, st, fma, evict = best
+            r_txt = "kAny" if r_max is None else str(r_max)
+            print(f"    {{90, 2, {t_max}, {r_txt}, kAny, {{{br}, {bk}, {warps}, {st}, {str(fma).lower()}, "
+                  f"{str(evict).lower()}}}}},  // {len(group)} shapes, {score[best]:.3f}x the per-shape best")
 
 
 if __name__ == "__main__":

@@ -209,10 +209,74 @@ void run_strided(const Gemm& g, int arch, c10::Device device) {
   rt::launch(g_matmul_strided, launch, args, device);
 }
 
+rt::KernelHandle g_gemv_small{"gemforge.kernels.gemv", "gemv_small"};
+
+// The decode kernel (kernels/gemv.py): a product with one small side (<= 16) whose other
+// operand is read along K with unit stride streams that operand once, each program owning
+// block_r of its rows over the whole K: one launch, no split-K partials. The small side can be
+// M (nn.Linear decode: the weight W = B^T is streamed) or N (mv: A is streamed). False: not
+// applicable here (batched, no K-contiguous large operand, or too few rows for the SMs).
+constexpr int64_t kGemvMaxTokens = 16;
+
+bool run_gemv(const Gemm& g, int arch, c10::Device device) {
+  if (g.batch != 1) return false;
+  // W [R, K] with unit K stride, x [T, K], c and input [T, R]; a K of 1 never steps
+  const bool m_small = g.M <= kGemvMaxTokens && (g.b.s0 == 1 || g.K == 1);
+  const bool n_small = g.N <= kGemvMaxTokens && (g.a.s1 == 1 || g.K == 1);
+  if (!m_small && !n_small) return false;
+  const bool by_m = m_small && (!n_small || g.N >= g.M);  // stream the operand with more rows
+  const Operand& w = by_m ? g.b : g.a;
+  const Operand& x = by_m ? g.a : g.b;
+  const int64_t R = by_m ? g.N : g.M, T = by_m ? g.M : g.N;
+  const int64_t s_wr = by_m ? w.s1 : w.s0;
+  const int64_t s_xt = by_m ? x.s0 : x.s1, s_xk = by_m ? x.s1 : x.s0;
+  const int64_t s_ct = by_m ? g.c.s0 : g.c.s1, s_cr = by_m ? g.c.s1 : g.c.s0;
+  const int64_t s_it = by_m ? g.input.s0 : g.input.s1, s_ir = by_m ? g.input.s1 : g.input.s0;
+
+  const bool interp = device.is_cpu();
+  const rt::GemvConfig& cfg = rt::lookup_gemv(interp ? 0 : arch, g.a.t->element_size(), T, R, g.K);
+  const int64_t programs = ceil_div(R, cfg.block_r);
+  // Few rows and a long K (e.g. 1 x 1024 x 8192): split-K over the SMs (matmul_tma) wins there.
+  if (!interp && arch >= 90 && programs * 2 < rt::device_info(device.index()).sm_count && g.K >= 2048)
+    return false;
+
+  const bool has_input = !beta_is_zero(g);
+  const c10::ScalarType dt = g.a.t->scalar_type();
+  const bool dot = T > 1 || !cfg.fma_single;
+  const int precision = dt == c10::kFloat ? (allow_tf32() ? 1 : 2) : 0;
+  // a K shorter than the block: the next power of two (>= 16, tl.dot's minimum) instead of a
+  // mostly masked block
+  const int64_t bk = std::min<int64_t>(cfg.block_k, std::max<int64_t>(16, next_pow2(g.K)));
+  const int tail = g.K % bk == 0 && g.K > 0 ? 0 : (g.K > bk ? 1 : 2);  // kernels/gemv.py TAIL
+  auto extent = [](int64_t rows, int64_t sr, int64_t cols, int64_t sc) {
+    return std::abs(sr) * (rows - 1) + std::abs(sc) * (cols - 1);
+  };
+  const bool int64 = std::max({extent(R, s_wr, g.K, 1), extent(T, s_xt, g.K, s_xk), extent(T, s_ct, R, s_cr),
+                               extent(T, s_it, R, s_ir)}) > INT32_MAX / 2;
+
+  rt::KernelArgs args;
+  args.tensor(*w.t).tensor(*x.t).tensor(*g.c.t);
+  if (has_input) args.tensor(*g.input.t); else args.none();
+  args.integer(R).integer(T).integer(g.K);
+  scalar_f32(args, g.alpha);
+  scalar_f32(args, has_input ? g.beta : c10::Scalar(0.0));
+  args.integer(s_wr).integer(s_xt).integer(s_xk).integer(s_ct).integer(s_cr).integer(s_it).integer(s_ir);
+  args.constant(cfg.block_r).constant(dot ? 16 : 1).constant(bk).constant(dot).constant(cfg.evict_first);
+  args.constant(has_input);
+  args.constant(g.alpha.toDouble() != 1.0).constant(precision).constant(tail).constant(int64).constant(upcast(g));
+  rt::LaunchConfig launch;
+  launch.grid[0] = programs;
+  launch.num_warps = cfg.num_warps;
+  launch.num_stages = cfg.evict_first ? 1 : cfg.num_stages;  // (see GemvConfig::evict_first)
+  rt::launch(g_gemv_small, launch, args, device);
+  return true;
+}
+
 void run_gemm(const Gemm& g) {
   if (g.M == 0 || g.N == 0 || g.batch == 0) return;
   const c10::Device device = g.c.t->device();
   const int arch = arch_of(device);
+  if (run_gemv(g, arch, device)) return;
   if (!run_tma(g, arch, device)) run_strided(g, arch, device);
 }
 

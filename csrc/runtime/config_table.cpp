@@ -112,4 +112,69 @@ const GemmRow* gemm_rows(int* count) {
   return kGemmRows;
 }
 
+namespace {
+
+// The decode kernel (kernels/gemv.py), keyed by (tokens T, rows R, K). The sm_90 rows are first
+// estimates, not yet measured: bench/tune_matmul.py --gemv times the candidates on the GPU and
+// prints rows in this format.
+// Sizing (H100/H200: 132 SMs, 64K registers and ~228 KB shared memory per SM): the weight read
+// needs ~4.3 TB/s x ~0.7 us ~ 3 MB in flight, ~23 KB per SM, and R / block_r programs should
+// fit in about one wave of resident programs.
+// evict_first: do_bench (the benchmark's timer) flushes L2 with a 256 MB zero_(), which leaves
+// L2 full of dirty lines; a kernel streaming new data evicts them and pays their write-back,
+// ~its own bytes below the L2 size. That fits cuBLAS's times (H200, 2026-11-26): 1x4096x4096
+// 18.3 us vs (33.5 MB read + 33.5 MB written back) / 4.3 TB/s + ~2 us = 17.6 us, 1x14336x4096
+// 41.8 us vs (117 + 50) MB / 4.3 TB/s + 2 us = 40.9 us. Weights loaded with L2 evict_first
+// displace each other instead of the dirty lines (in serving: instead of KV cache and
+// activations). Triton keeps the hint only on plain loads, so these rows stream through
+// registers: two tiles in flight per program (the next one's load issued before the current
+// one is used).
+const GemvRow kGemvRows[] = {
+    // arch, elem_bytes, max_t, max_r, max_k, {block_r, block_k, warps, stages, fma_single, evict_first}
+    // 16-bit, T == 1: CUDA-core FMAs on a [block_r, block_k] fp32 accumulator (no padding to 16
+    // tokens, no shared memory). R <= 4096: 16 x 512 tiles (16 KB), 4 warps, ~160 registers ->
+    // 3 programs per SM; 256 programs, ~2 per SM, 32-64 KB in flight per SM.
+    {90, 2, 1, 4096, kAny, {16, 512, 4, 1, true, true}},
+    // larger R: 16 x 256 tiles (8 KB), ~90 registers -> 5 programs per SM (660 resident): 8192
+    // rows = 512 programs, one wave; 14336 = 896, 1.4 waves.
+    {90, 2, 1, kAny, kAny, {16, 256, 4, 1, true, true}},
+    // T 2..4, R <= 8192: tl.dot on mma.sync from registers (16 KB shared for the operand
+    // layout), 16 x 256 tiles, 4 warps (the 16 x 16 output replicates over 2 of them: the mma
+    // work is negligible, the loads are spread over all 128 threads), ~110 registers.
+    {90, 2, 4, 8192, kAny, {16, 256, 4, 1, false, true}},
+    // T up to 16 (x's tile is T / block_r of the weight bytes per program, from L2) and R <=
+    // 16384: 32 x 256 tiles, 4 warps, ~150 registers: 448 programs for 14336 rows, 128 for 4096.
+    {90, 2, 16, 16384, kAny, {32, 256, 4, 1, false, true}},
+    // larger R (28672, vocabularies): 64-row tiles on wgmma (A from registers), 4 warps.
+    {90, 2, 16, kAny, kAny, {64, 128, 4, 1, false, true}},
+    // fp32: T == 1 on CUDA cores (IEEE fp32's dot is FMA-based, 16x the work for one token);
+    // 2 warps keep TF32's 16-row mma tiles unreplicated.
+    {90, 4, 16, kAny, kAny, {16, 128, 2, 3, true, true}},
+    // portable rows (any architecture with mma.sync and cp.async, and the interpreter: arch 0).
+    // 16-bit with evict_first (register double buffering), 32-bit without (the cp.async loop
+    // for T > 1): the interpreter's tests cover both loops.
+    {0, 2, 16, kAny, kAny, {16, 128, 2, 3, true, true}},
+    {0, 0, 16, kAny, kAny, {16, 128, 2, 3, true, false}},
+};
+
+}  // namespace
+
+const GemvConfig& lookup_gemv(int arch, int elem_bytes, int64_t t, int64_t r, int64_t k) {
+  for (int pass = 0; pass < 2; ++pass) {
+    const int want = pass == 0 ? arch : 0;
+    if (pass == 0 && arch == 0) continue;
+    for (const GemvRow& row : kGemvRows) {
+      if (row.arch == want && (row.elem_bytes == 0 || row.elem_bytes == elem_bytes) && t <= row.max_t &&
+          r <= row.max_r && k <= row.max_k)
+        return row.config;
+    }
+  }
+  TORCH_CHECK(false, "gemforge: no decode (gemv) configuration");
+}
+
+const GemvRow* gemv_rows(int* count) {
+  *count = static_cast<int>(sizeof(kGemvRows) / sizeof(kGemvRows[0]));
+  return kGemvRows;
+}
+
 }  // namespace gemforge::rt

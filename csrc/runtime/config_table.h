@@ -61,4 +61,25 @@ struct GemmRow {
 const GemmConfig& lookup_gemm(int arch, bool tma, int elem_bytes, int64_t m, int64_t n, int64_t k);
 const GemmRow* gemm_rows(int* count);
 
+// The decode kernel (kernels/gemv.py gemv_small): T <= 16 tokens against R rows of a K-contiguous
+// operand (nn.Linear's weight: R = N, T = M). Each program owns block_r rows over the whole K.
+struct GemvConfig {
+  int16_t block_r;    // rows of the streamed operand per program (16: one mma tile; 64: wgmma)
+  int16_t block_k;    // K step: one [block_r, block_k] tile per step
+  int16_t num_warps, num_stages;  // num_stages: the cp.async pipeline (tl.dot without evict_first)
+  bool fma_single;    // T == 1: CUDA-core FMA path instead of tl.dot (padded to 16 tokens)
+  bool evict_first;   // stream the weight with L2 evict_first loads (register double buffering:
+                      // Triton's cp.async pipeline drops the hint; launched with 1 stage)
+};
+
+struct GemvRow {
+  int arch;        // 0: any architecture
+  int elem_bytes;  // operand element size; 0: any
+  int64_t max_t, max_r, max_k;
+  GemvConfig config;
+};
+
+const GemvConfig& lookup_gemv(int arch, int elem_bytes, int64_t t, int64_t r, int64_t k);
+const GemvRow* gemv_rows(int* count);
+
 }  // namespace gemforge::rt
