@@ -44,6 +44,19 @@ def same_error(fn, message=True):
     assert not message or first_line in str(ours.value), (first_line, str(ours.value))
 
 
+def same_outcome(fn):
+    """Where ATen's CPU and CUDA kernels disagree on whether an input is valid: if fn() raises under
+    torch, GemForge raises the same; if it returns, GemForge returns an equal result."""
+    try:
+        expected = fn()
+    except Exception:  # noqa: BLE001  (any exception type: same_error compares them)
+        same_error(fn)
+        return
+    with gemforge.use():
+        got = fn()
+    assert torch.equal(got, expected), (got, expected)
+
+
 def ran_gemforge(fn, expect):
     """Runs fn under record mode; every overload in `expect` ran on GemForge, nothing fell back."""
     with gemforge.use(record=True):

@@ -131,22 +131,22 @@ namespace {
 // one is used).
 const GemvRow kGemvRows[] = {
     // arch, elem_bytes, max_t, max_r, max_k, {block_r, block_k, warps, stages, fma_single, evict_first}
-    // 16-bit, T == 1: CUDA-core FMAs on a [block_r, block_k] fp32 accumulator (no padding to 16
-    // tokens, no shared memory). R <= 4096: 16 x 512 tiles (16 KB), 4 warps, ~160 registers ->
-    // 3 programs per SM; 256 programs, ~2 per SM, 32-64 KB in flight per SM.
+    // 16-bit rows: `bench/tune_matmul.py --gemv --quick` on an H200 (2026-11-26, bf16; the
+    // benchmark's L2-flushing timer). T == 1 with R <= 16384: CUDA-core FMAs on a [block_r,
+    // block_k] fp32 accumulator with register double buffering and evict-first weight loads;
+    // otherwise tl.dot with the weight pipelined through shared memory (stages 4-5).
     {90, 2, 1, 4096, kAny, {16, 512, 4, 1, true, true}},
-    // larger R: 16 x 256 tiles (8 KB), ~90 registers -> 5 programs per SM (660 resident): 8192
-    // rows = 512 programs, one wave; 14336 = 896, 1.4 waves.
-    {90, 2, 1, kAny, kAny, {16, 256, 4, 1, true, true}},
-    // T 2..4, R <= 8192: tl.dot on mma.sync from registers (16 KB shared for the operand
-    // layout), 16 x 256 tiles, 4 warps (the 16 x 16 output replicates over 2 of them: the mma
-    // work is negligible, the loads are spread over all 128 threads), ~110 registers.
-    {90, 2, 4, 8192, kAny, {16, 256, 4, 1, false, true}},
-    // T up to 16 (x's tile is T / block_r of the weight bytes per program, from L2) and R <=
-    // 16384: 32 x 256 tiles, 4 warps, ~150 registers: 448 programs for 14336 rows, 128 for 4096.
-    {90, 2, 16, 16384, kAny, {32, 256, 4, 1, false, true}},
-    // larger R (28672, vocabularies): 64-row tiles on wgmma (A from registers), 4 warps.
-    {90, 2, 16, kAny, kAny, {64, 128, 4, 1, false, true}},
+    {90, 2, 1, 8192, kAny, {16, 256, 4, 1, true, true}},
+    {90, 2, 1, 16384, kAny, {16, 512, 4, 1, true, true}},
+    {90, 2, 1, kAny, kAny, {16, 256, 1, 5, false, false}},
+    {90, 2, 4, 4096, kAny, {32, 256, 2, 5, false, false}},
+    {90, 2, 4, 8192, kAny, {32, 128, 2, 5, false, false}},
+    {90, 2, 4, 16384, kAny, {32, 128, 4, 1, false, true}},
+    {90, 2, 4, kAny, kAny, {32, 128, 2, 5, false, false}},
+    {90, 2, 16, 4096, kAny, {16, 256, 1, 5, false, false}},
+    {90, 2, 16, 8192, kAny, {32, 128, 2, 5, false, false}},
+    {90, 2, 16, 16384, kAny, {16, 128, 1, 4, false, false}},
+    {90, 2, 16, kAny, kAny, {32, 256, 2, 4, false, false}},
     // fp32: T == 1 on CUDA cores (IEEE fp32's dot is FMA-based, 16x the work for one token);
     // 2 warps keep TF32's 16-row mma tiles unreplicated.
     {90, 4, 16, kAny, kAny, {16, 128, 2, 3, true, true}},
