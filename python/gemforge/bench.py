@@ -411,6 +411,28 @@ def _missing_ops(required, ran):
     return [g for g in required if not set(g.split("|")) & on_gemforge]
 
 
+def _arbitrate_in_fp64(res, case, inputs, ref, out):
+    """A floating-point result off torch's by more than the tolerance: both against the op run in
+    fp64 on the same inputs (GemForge off). Where GemForge's largest error is no larger than
+    torch's (e.g. cumsum: ATen's CUDA kernel rounds every step to bf16, GemForge accumulates in
+    fp32), the case passes, with both errors noted; otherwise it stays a mismatch, with them."""
+    if not (isinstance(ref, torch.Tensor) and isinstance(out, torch.Tensor) and ref.is_floating_point()):
+        return
+    try:
+        ref64 = case.fn(*[t.double() if t.is_floating_point() else t for t in inputs])
+    except Exception:  # noqa: BLE001  (no fp64 kernel for this op: the mismatch stands)
+        return
+    if not isinstance(ref64, torch.Tensor) or ref64.shape != ref.shape:
+        return
+    finite = torch.isfinite(ref64)
+    ours = (out.double() - ref64)[finite].abs().max().item()
+    theirs = (ref.double() - ref64)[finite].abs().max().item()
+    verdict = "GemForge at least as close" if ours <= theirs else "torch closer"
+    res["check_detail"] += f"; vs fp64: max error gemforge {ours:.3g}, torch {theirs:.3g} ({verdict})"
+    if ours <= theirs:
+        res["check"] = "pass"
+
+
 def _measure(case, timer, backend, record_log):
     """One case: torch (GemForge off), then GemForge, on the same inputs. Returns its result dict."""
     res = {"name": case.name, "family": case.family, "dtype": DTYPE_NAMES.get(case.dtype, str(case.dtype)),
@@ -439,6 +461,8 @@ def _measure(case, timer, backend, record_log):
         if missing:  # not GemForge's (yet): reported as ATen, kept out of the bars
             res["aten"] = "not on GemForge: " + ", ".join(missing)
         res.update(_check_all(compare(ref), compare(out)))
+        if res["check"] == "FAIL":
+            _arbitrate_in_fp64(res, case, inputs, ref, out)
         del ref, out
         if case.metric == "device":
             with gemforge.use(backend=backend):
@@ -701,6 +725,8 @@ def format_report(results, meta):
             out.append(f"ERROR   {r['name']} {r['dtype']}: {r['error']}")
         elif r.get("check") == "FAIL":
             out.append(f"MISMATCH {r['name']} {r['dtype']}: {r.get('check_detail', '')}")
+        elif "vs fp64" in r.get("check_detail", ""):
+            out.append(f"FP64    {r['name']} {r['dtype']}: off torch's result, but {r['check_detail']}")
         if "note" in r:
             out.append(f"NOTE*   {r['name']} {r['dtype']}: {r['note']}")
         if "aten" in r:
@@ -773,8 +799,9 @@ def issue4_report(results, gpu=True):
 
     bar("host cost, decode-sized inputs ([8, 4096]), gemforge/torch per call",
         [r for r in judged if r["metric"] == "host"], lambda r: r.get("ratio"), lambda v: v <= 1.05, "<= 1.05")
-    bw_rows = [r for r in dev
-               if r.get("memory_bound") or (r["kind"] in ("reduction", "softmax") and r["layout"] == "large")]
+    # (large inputs: the generic softmax cases include decode-sized rows, which launch latency bounds)
+    bw_rows = [r for r in dev if r.get("bytes", 0) >= 32 << 20
+               and (r.get("memory_bound") or (r["kind"] in ("reduction", "softmax") and r["layout"] == "large"))]
     bar("memory-bound reductions and norms, % of copy bandwidth", bw_rows, lambda r: r.get("gemforge_pct_copy_bw"),
         lambda v: v >= 85, ">= 85%")
     sm = [r for r in dev if r["family"] in SOFTMAX_FAMILIES]
