@@ -587,3 +587,29 @@ def test_errors_match_torch():
     ]
     for fn in cases:
         same_error(fn)
+
+
+def test_long_rows_split_into_segments():
+    """Few long rows are split into segments (phase 1: each segment's total; phase 2: each segment
+    rescanned from the totals before it). Under the interpreter a row of 4500 makes 4 segments,
+    so segment 3 combines the totals of three others; ties and NaN cross segment borders."""
+    n = 4500
+    x = rand(n, dtype=torch.float32)
+    x64 = x.cpu().double()
+    close(ran_gemforge(lambda: torch.cumsum(x, 0), ["cumsum"]), torch.cumsum(x64, 0),
+          cum_bound(x64, 0, torch.float32, False))
+    close(ran_gemforge(lambda: torch.logcumsumexp(x, 0), ["_logcumsumexp"]), torch.logcumsumexp(x64, 0),
+          cum_bound(x64, 0, torch.float32, False))
+    f = torch.where(torch.rand(n, device=DEVICE) < 0.5, 0.999, 1.001).double()
+    close(ran_gemforge(lambda: torch.cumprod(f, 0), ["cumprod"]), torch.cumprod(f.cpu(), 0),
+          cum_bound(f.cpu(), 0, torch.float64, True))
+    ties = rand(n, dtype=torch.int32, low=-2, high=2)
+    ties[3100] = 9  # the maximum from the middle of segment 3 on
+    nan = x.clone()
+    nan[2000] = float("nan")  # in segment 2: wins from there on
+    for t in (ties, nan):
+        for fn, helper in ((torch.cummax, "_cummax_helper"), (torch.cummin, "_cummin_helper")):
+            values, indices = ran_gemforge(lambda: fn(t, 0), [helper])
+            ref = fn(t.cpu(), 0)
+            assert torch.equal(values.cpu(), ref.values, ) or torch.allclose(values.cpu(), ref.values, equal_nan=True)
+            assert torch.equal(indices.cpu(), ref.indices), fn

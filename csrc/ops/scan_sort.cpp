@@ -131,17 +131,43 @@ void launch_scan(const at::Tensor& out, const at::Tensor* idx, const at::Tensor&
     block_k = std::min<int64_t>(next_pow2(r.K), 64);
     block_n = std::min<int64_t>(next_pow2(r.N), std::max<int64_t>(1, 2048 / block_k));
   }
-  rt::KernelArgs args;
-  args.tensor(out);
-  if (idx) args.tensor(*idx); else args.none();
-  args.tensor(x);
-  push_rows(args, r);
-  push_row_dims(args, r);
-  args.constant(op).constant(r.rank).constant(acc).constant(block_k).constant(block_n).constant(r.int64);
-  rt::LaunchConfig cfg;
-  cfg.grid[0] = ceil_div(r.K, block_k);
-  cfg.num_warps = 4;
-  rt::launch(scan_kernel, cfg, args, x.device());
+  const int64_t row_programs = ceil_div(r.K, block_k);
+  // Few long rows (a 1-d cumsum): split each row into segments so that the GPU fills. Phase 1
+  // writes each segment's total, phase 2 rescans the segments from the totals before them: x is
+  // read twice, out written once. (The interpreter splits too, so that CI covers it.)
+  const c10::Device device = x.device();
+  const int64_t target = device.is_cuda() ? 4 * rt::device_info(device.index()).sm_count : 4;
+  const int64_t chunks = ceil_div(r.N, block_n);
+  int64_t num_segs = 1, seg_len = r.N;
+  if (2 * row_programs <= target && chunks >= (device.is_cuda() ? 8 : 2)) {
+    num_segs = std::min(chunks, ceil_div(target, row_programs));
+    seg_len = ceil_div(chunks, num_segs) * block_n;
+    num_segs = ceil_div(r.N, seg_len);
+  }
+  at::Tensor totals, total_idx;
+  if (num_segs > 1) {
+    const c10::ScalarType acc_dtype = acc == kAccAsIs ? out.scalar_type() : static_cast<c10::ScalarType>(acc);
+    totals = at::empty({r.K, num_segs}, out.options().dtype(acc_dtype));
+    if (idx) total_idx = at::empty({r.K, num_segs}, out.options().dtype(c10::kLong));
+  }
+  for (int phase = num_segs > 1 ? 1 : 0; phase <= (num_segs > 1 ? 2 : 0); ++phase) {
+    rt::KernelArgs args;
+    args.tensor(out);
+    if (idx) args.tensor(*idx); else args.none();
+    args.tensor(x);
+    if (num_segs > 1) args.tensor(totals); else args.none();
+    if (num_segs > 1 && idx) args.tensor(total_idx); else args.none();
+    push_rows(args, r);
+    args.integer(seg_len).integer(num_segs);
+    push_row_dims(args, r);
+    args.constant(op).constant(r.rank).constant(acc).constant(block_k).constant(block_n).constant(r.int64);
+    args.constant(phase);
+    rt::LaunchConfig cfg;
+    cfg.grid[0] = row_programs;
+    cfg.grid[1] = num_segs;
+    cfg.num_warps = 4;
+    rt::launch(scan_kernel, cfg, args, device);
+  }
 }
 
 // Scans x along dim (wrapped) into out (and idx, for cummax/cummin), all of x's sizes.

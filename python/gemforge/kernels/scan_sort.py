@@ -81,20 +81,45 @@ def _last(v, j, BLOCK_N: tl.constexpr):
 
 
 @triton.jit
-def scan_kernel(out, idx_out, x, K, N,
+def _scan_combine(a, ai, b, bi, OP: tl.constexpr):
+    """a (earlier) combined with b (later), for the carry of a row split into segments."""
+    if OP == OP_SUM:
+        return a + b, ai
+    elif OP == OP_PROD:
+        return a * b, ai
+    elif OP == OP_LSE:
+        return _logaddexp_combine(a, b), ai
+    elif OP == OP_MAX:
+        return _cummax_combine(a, ai, b, bi)
+    else:
+        return _cummin_combine(a, ai, b, bi)
+
+
+@triton.jit
+def scan_kernel(out, idx_out, x, totals, total_idx, K, N, seg_len, num_segs,
                 kn0, kn1, xs0, xs1, xs2,   # row dims: sizes (innermost first), x strides
                 os0, os1, os2,             # out (and idx_out) strides of the row dims
                 x_sn, o_sn,                # strides along the scanned dim
                 OP: tl.constexpr, K_RANK: tl.constexpr, ACC: tl.constexpr,
-                BLOCK_K: tl.constexpr, BLOCK_N: tl.constexpr, INT64: tl.constexpr):
+                BLOCK_K: tl.constexpr, BLOCK_N: tl.constexpr, INT64: tl.constexpr, PHASE: tl.constexpr):
+    """PHASE 0: a program scans whole rows. Rows split into num_segs segments of seg_len (few
+    long rows): PHASE 1 writes each segment's total (its own scan's last value) to totals [K,
+    num_segs]; PHASE 2 scans each segment again, starting from the combined totals of the
+    segments before it, and stores (the same rounding as one program walking the row)."""
     k = tl.program_id(0) * BLOCK_K + tl.arange(0, BLOCK_K)
     j = tl.arange(0, BLOCK_N)
+    seg = tl.program_id(1)
     if INT64:
         k = k.to(tl.int64)
         j = j.to(tl.int64)
+        seg = seg.to(tl.int64)
     k_mask = k < K
     xb = _offset3(k, kn0, kn1, xs0, xs1, xs2, K_RANK)
     ob = _offset3(k, kn0, kn1, os0, os1, os2, K_RANK)
+    start = seg * seg_len
+    end = start + seg_len
+    if PHASE == 0:
+        end = N
     # carry: the scan of everything before the chunk (identity values for the first chunk)
     if OP == OP_SUM:
         carry = _to_acc(tl.zeros((BLOCK_K, ), tl.int8), ACC)
@@ -103,10 +128,21 @@ def scan_kernel(out, idx_out, x, K, N,
     elif OP == OP_LSE:
         carry = _to_acc(tl.full((BLOCK_K, ), -float("inf"), tl.float32), ACC)
     else:
-        # the row's first element: combining it with a prefix that starts with it changes nothing
-        carry = _to_acc(tl.load(x + xb, mask=k_mask, other=0).to(out.dtype.element_ty), ACC)
-        carry_i = tl.zeros((BLOCK_K, ), tl.int32).to(j.dtype)
-    for j0 in range(0, N, BLOCK_N):
+        # the segment's first element: combining it with a prefix that starts with it changes nothing
+        carry = _to_acc(tl.load(x + xb + start * x_sn, mask=k_mask, other=0).to(out.dtype.element_ty), ACC)
+    carry_i = tl.zeros((BLOCK_K, ), tl.int32).to(j.dtype) + start
+    if PHASE == 2:
+        if seg > 0:
+            t = k * num_segs
+            carry = tl.load(totals + t, mask=k_mask, other=0)
+            if OP == OP_MAX or OP == OP_MIN:
+                carry_i = tl.load(total_idx + t, mask=k_mask, other=0).to(j.dtype)
+            for p in range(1, seg):
+                ti = tl.zeros((BLOCK_K, ), tl.int32).to(j.dtype)
+                if OP == OP_MAX or OP == OP_MIN:
+                    ti = tl.load(total_idx + t + p, mask=k_mask, other=0).to(j.dtype)
+                carry, carry_i = _scan_combine(carry, carry_i, tl.load(totals + t + p, mask=k_mask, other=0), ti, OP)
+    for j0 in range(start, end, BLOCK_N):
         jj = j0 + j
         mask = k_mask[:, None] & (jj < N)[None, :]
         if OP == OP_PROD:
@@ -135,8 +171,15 @@ def scan_kernel(out, idx_out, x, K, N,
                 s, si = _cummin_combine(carry[:, None], carry_i[:, None], sv, si)
             carry = _last(s, j, BLOCK_N)
             carry_i = _last(si, j, BLOCK_N)
-            tl.store(idx_out + o_offs, si.to(idx_out.dtype.element_ty), mask=mask)
-        tl.store(out + o_offs, s.to(out.dtype.element_ty), mask=mask)
+            if PHASE != 1:
+                tl.store(idx_out + o_offs, si.to(idx_out.dtype.element_ty), mask=mask)
+        if PHASE != 1:
+            tl.store(out + o_offs, s.to(out.dtype.element_ty), mask=mask)
+    if PHASE == 1:
+        t = k * num_segs + seg
+        tl.store(totals + t, carry, mask=k_mask)
+        if OP == OP_MAX or OP == OP_MIN:
+            tl.store(total_idx + t, carry_i, mask=k_mask)
 
 
 # ---------------------------------------------------------------- sort
