@@ -57,20 +57,29 @@ def affine(shape, dtype, has_w, has_b):
     return w, b
 
 
-def check_grads(got_leaves, ref_leaves, dtype, what, dy, rstd, torch_grads=None):
+def check_grads(got_leaves, ref_leaves, dtype, what, dy, rstd, theirs=None):
     """The input gradient rstd * (g - mean(g) - xhat * mean(g * xhat)) cancels to ~0 for rows of
     one element; its error is measured against the size of its terms, |dy| * max|weight| * max rstd.
-    torch_grads: torch's own gradients on the same device, for results whose rounding points
+    theirs: torch's own gradients on the same device, for results whose rounding points
     ATen's decomposition fixes (its error, doubled, is also accepted)."""
     w = ref_leaves[1]
     g_norm = dy.cpu().double().norm().item() * (w.detach().abs().max().item() if w is not None else 1.0)
     for i, (name, got, ref) in enumerate(zip(("input", "weight", "bias"), got_leaves, ref_leaves)):
         if got is not None:
             floor = g_norm * rstd.max().item() if name == "input" else 0.0
-            if torch_grads is not None:
-                torch_err = (torch_grads[i].cpu().double() - ref.grad).norm().item()
+            if theirs is not None:
+                torch_err = (theirs[i].cpu().double() - ref.grad).norm().item()
                 floor = max(floor, 2 * torch_err / RTOL[dtype])
             check(got.grad, ref.grad, dtype, f"{what} grad {name}", floor)
+
+
+def torch_grads(fn, leaves, dy):
+    """torch's own gradients (GemForge off) of fn(*leaves) on copies of the leaves, on the same
+    device: where ATen's interface fixes a rounding point (statistics saved in a half dtype,
+    per-instance sums), its error is also accepted, doubled (check_grads)."""
+    copies = [t.detach().clone().requires_grad_() if t is not None else None for t in leaves]
+    fn(*copies).backward(dy)
+    return [t.grad if t is not None else None for t in copies]
 
 
 def ref_rstd(x64, dims, eps, rms=False):
@@ -292,9 +301,10 @@ def test_group_norm_forward_backward(dtype):
             what = f"group_norm {shape} G={groups} w={has_w} b={has_b}"
             check(y, ref, dtype, what)
             # half types: the saved statistics are rounded to the input dtype (as ATen), so the
-            # input gradient carries that rounding too
+            # gradients carry that rounding too (weight's: amplified where its terms cancel)
             xg = x64.detach().reshape(shape[0], groups, -1)
-            check_grads((x, w, b), (x64, w64, b64), dtype, what, dy, ref_rstd(xg, -1, 1e-5))
+            theirs = torch_grads(lambda *t: F.group_norm(t[0], groups, t[1], t[2], eps=1e-5), (x, w, b), dy)
+            check_grads((x, w, b), (x64, w64, b64), dtype, what, dy, ref_rstd(xg, -1, 1e-5), theirs)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=ids)
@@ -662,11 +672,10 @@ def test_instance_norm_forward_backward(dtype):
             invstd = (x64.detach().flatten(2).var(-1, unbiased=False) + 1e-5).rsqrt()
             # ATen's instance_norm sums the per-instance weight and bias gradients in the
             # parameters' dtype (half types round each term): torch's error bounds ours there
-            leaves = [t.detach().clone().requires_grad_() if t is not None else None for t in (x, w, b)]
-            F.instance_norm(leaves[0], None if rm is None else rm.clone(), None if rv is None else rv.clone(), leaves[1],
-                            leaves[2], True, 0.1, 1e-5).backward(dy)
-            torch_grads = [t.grad if t is not None else None for t in leaves]
-            check_grads((x, w, b), (x64, w64, b64), dtype, what, dy, invstd, torch_grads)
+            theirs = torch_grads(lambda *t: F.instance_norm(t[0], None if rm is None else rm.clone(),
+                                                            None if rv is None else rv.clone(), t[1], t[2], True,
+                                                            0.1, 1e-5), (x, w, b), dy)
+            check_grads((x, w, b), (x64, w64, b64), dtype, what, dy, invstd, theirs)
     # eval with running stats (use_input_stats=False)
     x = rand(2, 3, 6, dtype=dtype)
     rm, rv = rand(3, dtype=dtype), (torch.rand(3, device=DEVICE) + 0.5).to(dtype)

@@ -52,52 +52,6 @@ constexpr int64_t kAccI64 = static_cast<int64_t>(c10::kLong);
 constexpr int64_t kAccF32 = static_cast<int64_t>(c10::kFloat);
 constexpr int64_t kAccF64 = static_cast<int64_t>(c10::kDouble);
 
-// Rows of `x` along `dim`, and where they go in `o` (same sizes except along dim): up to three
-// row dims (innermost first, merged where both tensors allow) with their strides in x and o.
-struct Rows {
-  int rank = 0;
-  int64_t size[3] = {1, 1, 1};
-  int64_t xs[3] = {0, 0, 0};
-  int64_t os[3] = {0, 0, 0};
-  int64_t K = 1, N = 1, x_sn = 0, o_sn = 0;
-  bool int64 = false;
-};
-
-bool plan_rows(const at::TensorBase& x, const at::TensorBase& o, int64_t dim, Rows& r) {
-  r = Rows{};
-  const int64_t nd = x.dim();
-  if (nd > 0) {
-    r.N = x.size(dim);
-    r.x_sn = x.stride(dim);
-    r.o_sn = o.stride(dim);
-  }
-  int64_t x_max = std::abs(r.x_sn) * (r.N - 1);
-  int64_t o_max = nd > 0 ? std::abs(r.o_sn) * std::max<int64_t>(o.size(dim) - 1, 0) : 0;
-  for (int64_t d = nd - 1; d >= 0; --d) {
-    const int64_t n = x.size(d);
-    if (d == dim || n == 1) continue;
-    const int64_t xs = x.stride(d), os = o.stride(d);
-    x_max += std::abs(xs) * (n - 1);
-    o_max += std::abs(os) * (n - 1);
-    r.K *= n;
-    if (r.rank > 0) {
-      const int g = r.rank - 1;
-      if (r.xs[g] * r.size[g] == xs && r.os[g] * r.size[g] == os) {
-        r.size[g] *= n;
-        continue;
-      }
-    }
-    if (r.rank == 3) return false;
-    r.size[r.rank] = n;
-    r.xs[r.rank] = xs;
-    r.os[r.rank] = os;
-    ++r.rank;
-  }
-  constexpr int64_t kLimit = INT32_MAX - 65536;  // room for a block past the end
-  r.int64 = x_max > kLimit || o_max > kLimit || r.K > kLimit || r.N > kLimit;
-  return true;
-}
-
 void push_rows(rt::KernelArgs& args, const Rows& r) {
   args.integer(r.K).integer(r.N);
 }
