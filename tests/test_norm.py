@@ -720,7 +720,8 @@ def test_weight_norm_forward_backward(dtype):
         # its error is measured against the size of its terms, |g / |v| * dw|
         dims = [d for d in range(len(shape)) if d != dim]
         v_norm = v64.detach().norm(2, dims, keepdim=True) if dims else v64.detach().abs()
-        check(v.grad, v64.grad, dtype, what + " grad v", (g64.detach() / v_norm * dw.cpu().double()).norm().item())
+        grad_v_terms = (g64.detach() / v_norm * dw.cpu().double()).norm().item()
+        check(v.grad, v64.grad, dtype, what + " grad v", grad_v_terms)
         check(g.grad, g64.grad, dtype, what + " grad g")
         # the saved norms: fp32 for half types (as ATen)
         w2, norms = ran_gemforge(lambda: torch.ops.aten._weight_norm_interface(v.detach(), g.detach(), dim),
@@ -735,7 +736,7 @@ def test_weight_norm_forward_backward(dtype):
         ran_gemforge(lambda: torch.ops.aten._weight_norm_interface_backward.out(
             dw, v.detach(), g.detach(), norms, dim, out0=outs[0], out1=outs[1]),
             ["_weight_norm_interface_backward.out"])
-        check(outs[0], v64.grad, dtype, what + " out grad v")
+        check(outs[0], v64.grad, dtype, what + " out grad v", grad_v_terms)
         check(outs[1], g64.grad, dtype, what + " out grad g")
 
 
