@@ -44,6 +44,9 @@ gemv_small = _load_kernels("gemv").gemv_small
 SHAPES = [
     ("decode", 1, 1, 4096, 4096, True), ("decode", 1, 16, 14336, 4096, True), ("decode-longK", 1, 1, 4096, 14336, True),
     ("small-M", 1, 128, 4096, 4096, True), ("small-M-longK", 1, 128, 4096, 14336, True),
+    ("small-M", 1, 128, 14336, 4096, True), ("small-M", 1, 128, 8192, 8192, True),
+    ("small-M", 1, 128, 28672, 8192, True), ("small-M-longK", 1, 128, 8192, 28672, True),
+    ("small-M", 1, 128, 128256, 4096, True),
     ("mid-M", 1, 1024, 14336, 4096, True), ("large", 1, 4096, 4096, 4096, False),
     ("bmm-PV", 32, 4096, 128, 4096, False), ("bmm-QK", 32, 4096, 4096, 128, True),
 ]
@@ -55,6 +58,9 @@ CONFIGS = [
     (128, 128, 64, 8, 4, False, False), (128, 128, 64, 8, 5, False, False), (128, 128, 64, 4, 4, False, False),
     (128, 128, 128, 8, 3, False, False), (128, 128, 64, 8, 4, True, False), (128, 256, 64, 8, 3, False, True),
     (128, 256, 64, 8, 4, False, True), (128, 256, 64, 8, 4, True, True),
+    # small M (memory-bound on the weight): one M tile, narrow N tiles, deep pipelines
+    (128, 64, 128, 4, 4, False, False), (128, 64, 64, 4, 6, False, False), (128, 32, 128, 4, 5, False, False),
+    (128, 64, 128, 8, 4, False, False), (64, 64, 128, 4, 6, False, False), (128, 128, 128, 8, 4, False, False),
 ]
 NUM_SMS = torch.cuda.get_device_properties(0).multi_processor_count
 

@@ -592,7 +592,14 @@ def test_errors_match_torch():
 def test_long_rows_split_into_segments():
     """Few long rows are split into segments (phase 1: each segment's total; phase 2: each segment
     rescanned from the totals before it). Under the interpreter a row of 3100 makes 4 segments,
-    so segment 3 combines the totals of three others; ties and NaN cross segment borders."""
+    so segment 3 combines the totals of three others; ties and NaN cross segment borders. On the
+    GPU, 16M elements make hundreds of segments (totals combined 256 at a time)."""
+    if LARGE:
+        big = rand(1 << 24, dtype=torch.int32, low=-1000, high=1000)
+        assert torch.equal(ran_gemforge(lambda: torch.cumsum(big, 0), ["cumsum"]).cpu(), torch.cumsum(big.cpu(), 0))
+        bigf = rand(1 << 24, dtype=torch.float32)
+        close(ran_gemforge(lambda: torch.cumsum(bigf, 0), ["cumsum"]), torch.cumsum(bigf.cpu().double(), 0),
+              cum_bound(bigf.cpu().double(), 0, torch.float32, False))
     n = 3100
     x = rand(n, dtype=torch.float32)
     x64 = x.cpu().double()

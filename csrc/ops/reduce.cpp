@@ -148,6 +148,8 @@ void launch_reduce(const ReduceSpec& s, int stage, const at::TensorBase& out, co
   args.constant(kept.rank).constant(red.rank).constant(static_cast<int64_t>(s.acc)).constant(static_cast<int64_t>(s.mode));
   args.constant(stage == 2 ? kMapId : s.map).constant(s.fin).constant(stage).constant(write2);
   args.constant(block_k).constant(block_r).constant(int64);
+  // ONE_TILE: each program's slice is a single tile (exact when R is a multiple of block_r)
+  args.constant(r_per_split > block_r ? 0 : red.numel() % block_r == 0 ? 1 : 2);
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(kept.numel(), block_k);
   cfg.grid[1] = split;

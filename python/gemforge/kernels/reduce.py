@@ -264,6 +264,45 @@ def _reduce_lanes(a, b, c, ACC: tl.constexpr, MODE: tl.constexpr):
 
 
 @triton.jit
+def _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R_RANK: tl.constexpr, ACC: tl.constexpr,
+              MAX: tl.constexpr, MASKED: tl.constexpr, BLOCK_R: tl.constexpr):
+    """(value, index) of the first extreme element of each row of a tile, by an integer key whose
+    order is the value order with every NaN the extreme and -0.0 == 0.0: one max over the keys and
+    one min over the indices holding it (cheaper than folding (value, index) pairs)."""
+    if MASKED:
+        v = _acc_type(tl.load(x + offs, mask=mask, other=0), ACC)
+    else:
+        v = _acc_type(tl.load(x + offs, eviction_policy="evict_first"), ACC)
+    if ACC == ACC_I64:
+        key = v
+        lowest = -9223372036854775808
+    else:
+        is_nan = v != v
+        v0 = tl.where(v == 0, 0.0, v)
+        if ACC == ACC_F64:
+            bits = v0.to(tl.int64, bitcast=True)
+            key = bits ^ ((bits >> 63) & 0x7FFFFFFFFFFFFFFF)
+            top = 9223372036854775807
+            lowest = -9223372036854775808
+        else:
+            bits = v0.to(tl.int32, bitcast=True)
+            key = bits ^ ((bits >> 31) & 0x7FFFFFFF)
+            top = 2147483647
+            lowest = -2147483648
+    if not MAX:
+        key = ~key
+    if ACC != ACC_I64:
+        key = tl.where(is_nan, top, key)
+    if MASKED:
+        key = tl.where(mask, key, lowest)
+    best = tl.max(key, axis=1)
+    # any index inside the tile is below r_start + BLOCK_R; a row's hits include a valid lane
+    idx = tl.min(tl.where(key == best[:, None], r[None, :], r_start + BLOCK_R), axis=1).to(tl.int64)
+    val = _acc_type(tl.load(x + x_k + _offset3(idx, rn0, rn1, rs0, rs1, rs2, R_RANK), mask=k_mask, other=0), ACC)
+    return val, idx
+
+
+@triton.jit
 def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
                   kn0, kn1, ks0, ks1, ks2,       # kept dims of x: sizes (innermost first), strides
                   ko0, ko1, ko2,                 # kept dims of out (and out2): strides
@@ -272,9 +311,10 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
                   divisor,                       # FIN_DIV: divide by this (the full reduction size)
                   K_RANK: tl.constexpr, R_RANK: tl.constexpr, ACC: tl.constexpr, MODE: tl.constexpr,
                   MAP: tl.constexpr, FIN: tl.constexpr, STAGE: tl.constexpr, WRITE2: tl.constexpr,
-                  BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr, INT64: tl.constexpr):
+                  BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr, INT64: tl.constexpr, ONE_TILE: tl.constexpr = 0):
     """STAGE 0: reduce x into out (and out2); 1: write this split's partial state to out
-    ([components, splits, K], indices in out2); 2: x (x2) hold partial states [components, R, K]."""
+    ([components, splits, K], indices in out2); 2: x (x2) hold partial states [components, R, K].
+    ONE_TILE: a program's slice is one tile (1: exactly BLOCK_R, 2: fewer, masked along r)."""
     pid_k = tl.program_id(0)
     split = tl.program_id(1)
     k = pid_k * BLOCK_K + tl.arange(0, BLOCK_K)
@@ -291,7 +331,26 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
     # split but the last one complete, and r_main = r_per_split rounded down to BLOCK_R: complete
     # splits load whole blocks without a mask along r (so loads vectorize and nothing branches
     # inside the loop), then one masked tail block; the last, incomplete split masks every block.
-    if r_start + r_per_split <= R:
+    if ONE_TILE != 0:
+        # The elements' states go straight to the lane fold: no per-element combine with the
+        # identity (for WELFORD that is a division per element; the lane fold is two-pass).
+        r = r_start + tl.arange(0, BLOCK_R)
+        offs = x_k[:, None] + _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)[None, :]
+        if ONE_TILE == 1:
+            mask = k_mask[:, None]
+            masked: tl.constexpr = BLOCK_K != 1
+        else:
+            mask = k_mask[:, None] & (r < R)[None, :]
+            masked: tl.constexpr = True
+        if (MODE == ARGMAX or MODE == ARGMIN) and STAGE != 2:
+            ta, tb = _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R_RANK, ACC,
+                               MODE == ARGMAX, masked, BLOCK_R)
+            tc = ta
+        else:
+            a, b, c = _element(x + offs, comp_stride, x2 + offs, r, mask, p, ACC, MODE, MAP, STAGE, masked,
+                               BLOCK_K, BLOCK_R)
+            ta, tb, tc = _reduce_lanes(a, b, c, ACC, MODE)
+    elif r_start + r_per_split <= R:
         for r0 in range(0, r_main, BLOCK_R):
             r = r_start + r0 + tl.arange(0, BLOCK_R)
             offs = x_k[:, None] + _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)[None, :]
@@ -314,7 +373,8 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
             ea, eb, ec = _element(x + offs, comp_stride, x2 + offs, r, mask, p, ACC, MODE, MAP, STAGE, True,
                                   BLOCK_K, BLOCK_R)
             a, b, c = _fold(a, b, c, ea, eb, ec, MODE)
-    ta, tb, tc = _reduce_lanes(a, b, c, ACC, MODE)
+    if ONE_TILE == 0:
+        ta, tb, tc = _reduce_lanes(a, b, c, ACC, MODE)
     if STAGE == 1:
         # partial states laid out [components, splits, K], contiguous; indices in out2
         nk = tl.num_programs(1) * K

@@ -96,6 +96,32 @@ def _scan_combine(a, ai, b, bi, OP: tl.constexpr):
 
 
 @triton.jit
+def _identity_of(OP: tl.constexpr):
+    if OP == OP_PROD:
+        return 1
+    elif OP == OP_LSE:
+        return -float("inf")
+    else:
+        return 0
+
+
+@triton.jit
+def _mul(a, b):
+    return a * b
+
+
+@triton.jit
+def _reduce_row(v, OP: tl.constexpr):
+    """v's rows (axis 1) combined, for sums, products and log-add-exp (order-free)."""
+    if OP == OP_SUM:
+        return tl.sum(v, 1)
+    elif OP == OP_PROD:
+        return tl.reduce(v, 1, _mul)
+    else:
+        return tl.reduce(v, 1, _logaddexp_combine)
+
+
+@triton.jit
 def scan_kernel(out, idx_out, x, totals, total_idx, K, N, seg_len, num_segs,
                 kn0, kn1, xs0, xs1, xs2,   # row dims: sizes (innermost first), x strides
                 os0, os1, os2,             # out (and idx_out) strides of the row dims
@@ -105,7 +131,9 @@ def scan_kernel(out, idx_out, x, totals, total_idx, K, N, seg_len, num_segs,
     """PHASE 0: a program scans whole rows. Rows split into num_segs segments of seg_len (few
     long rows): PHASE 1 writes each segment's total (its own scan's last value) to totals [K,
     num_segs]; PHASE 2 scans each segment again, starting from the combined totals of the
-    segments before it, and stores (the same rounding as one program walking the row)."""
+    segments before it, and stores. Sums and products take a segment's total by an elementwise
+    fold and one reduction (no scan) and combine the totals before a segment 256 at a time, so
+    neither phase has a serial chain as long as the segment count."""
     k = tl.program_id(0) * BLOCK_K + tl.arange(0, BLOCK_K)
     j = tl.arange(0, BLOCK_N)
     seg = tl.program_id(1)
@@ -136,45 +164,65 @@ def scan_kernel(out, idx_out, x, totals, total_idx, K, N, seg_len, num_segs,
             t = k * num_segs
             carry = tl.load(totals + t, mask=k_mask, other=0)
             if OP == OP_MAX or OP == OP_MIN:
+                # order matters (ties go to the later index): one total at a time
                 carry_i = tl.load(total_idx + t, mask=k_mask, other=0).to(j.dtype)
-            for p in range(1, seg):
-                ti = tl.zeros((BLOCK_K, ), tl.int32).to(j.dtype)
-                if OP == OP_MAX or OP == OP_MIN:
+                for p in range(1, seg):
                     ti = tl.load(total_idx + t + p, mask=k_mask, other=0).to(j.dtype)
-                carry, carry_i = _scan_combine(carry, carry_i, tl.load(totals + t + p, mask=k_mask, other=0), ti, OP)
-    for j0 in range(start, end, BLOCK_N):
-        jj = j0 + j
-        mask = k_mask[:, None] & (jj < N)[None, :]
-        if OP == OP_PROD:
-            v = tl.load(x + xb[:, None] + jj[None, :] * x_sn, mask=mask, other=1)
-        else:
-            v = tl.load(x + xb[:, None] + jj[None, :] * x_sn, mask=mask, other=0)
-        # ATen converts the input to the result dtype first, then accumulates
-        v = _to_acc(v.to(out.dtype.element_ty), ACC)
-        o_offs = ob[:, None] + jj[None, :] * o_sn
-        if OP == OP_SUM:
-            s = carry[:, None] + tl.cumsum(v, 1)
-            carry = _last(s, j, BLOCK_N)
-        elif OP == OP_PROD:
-            s = carry[:, None] * tl.cumprod(v, 1)
-            carry = _last(s, j, BLOCK_N)
-        elif OP == OP_LSE:
-            s = _logaddexp_combine(carry[:, None], tl.associative_scan(v, 1, _logaddexp_combine))
-            carry = _last(s, j, BLOCK_N)
-        else:
-            i = tl.broadcast_to(jj[None, :], (BLOCK_K, BLOCK_N))
-            if OP == OP_MAX:
-                sv, si = tl.associative_scan((v, i), 1, _cummax_combine)
-                s, si = _cummax_combine(carry[:, None], carry_i[:, None], sv, si)
+                    carry, carry_i = _scan_combine(carry, carry_i, tl.load(totals + t + p, mask=k_mask, other=0),
+                                                   ti, OP)
             else:
-                sv, si = tl.associative_scan((v, i), 1, _cummin_combine)
-                s, si = _cummin_combine(carry[:, None], carry_i[:, None], sv, si)
-            carry = _last(s, j, BLOCK_N)
-            carry_i = _last(si, j, BLOCK_N)
+                for p0 in range(1, seg, 256):
+                    p = p0 + tl.arange(0, 256)
+                    pm = k_mask[:, None] & (p < seg)[None, :]
+                    tv = tl.load(totals + t[:, None] + p[None, :], mask=pm, other=_identity_of(OP))
+                    carry, carry_i = _scan_combine(carry, carry_i, _reduce_row(tv, OP).to(carry.dtype), carry_i, OP)
+    if PHASE == 1 and (OP == OP_SUM or OP == OP_PROD):
+        # only the segment's total is needed: fold elementwise, reduce once
+        acc = _to_acc(tl.full((BLOCK_K, BLOCK_N), _identity_of(OP), tl.float32).to(out.dtype.element_ty), ACC)
+        for j0 in range(start, end, BLOCK_N):
+            jj = j0 + j
+            mask = k_mask[:, None] & (jj < N)[None, :]
+            v = tl.load(x + xb[:, None] + jj[None, :] * x_sn, mask=mask, other=_identity_of(OP))
+            v = _to_acc(v.to(out.dtype.element_ty), ACC)
+            if OP == OP_SUM:
+                acc = acc + v
+            else:
+                acc = acc * v
+        carry = _reduce_row(acc, OP).to(acc.dtype)
+    else:
+        for j0 in range(start, end, BLOCK_N):
+            jj = j0 + j
+            mask = k_mask[:, None] & (jj < N)[None, :]
+            if OP == OP_PROD:
+                v = tl.load(x + xb[:, None] + jj[None, :] * x_sn, mask=mask, other=1)
+            else:
+                v = tl.load(x + xb[:, None] + jj[None, :] * x_sn, mask=mask, other=0)
+            # ATen converts the input to the result dtype first, then accumulates
+            v = _to_acc(v.to(out.dtype.element_ty), ACC)
+            o_offs = ob[:, None] + jj[None, :] * o_sn
+            if OP == OP_SUM:
+                s = carry[:, None] + tl.cumsum(v, 1)
+                carry = _last(s, j, BLOCK_N)
+            elif OP == OP_PROD:
+                s = carry[:, None] * tl.cumprod(v, 1)
+                carry = _last(s, j, BLOCK_N)
+            elif OP == OP_LSE:
+                s = _logaddexp_combine(carry[:, None], tl.associative_scan(v, 1, _logaddexp_combine))
+                carry = _last(s, j, BLOCK_N)
+            else:
+                i = tl.broadcast_to(jj[None, :], (BLOCK_K, BLOCK_N))
+                if OP == OP_MAX:
+                    sv, si = tl.associative_scan((v, i), 1, _cummax_combine)
+                    s, si = _cummax_combine(carry[:, None], carry_i[:, None], sv, si)
+                else:
+                    sv, si = tl.associative_scan((v, i), 1, _cummin_combine)
+                    s, si = _cummin_combine(carry[:, None], carry_i[:, None], sv, si)
+                carry = _last(s, j, BLOCK_N)
+                carry_i = _last(si, j, BLOCK_N)
+                if PHASE != 1:
+                    tl.store(idx_out + o_offs, si.to(idx_out.dtype.element_ty), mask=mask)
             if PHASE != 1:
-                tl.store(idx_out + o_offs, si.to(idx_out.dtype.element_ty), mask=mask)
-        if PHASE != 1:
-            tl.store(out + o_offs, s.to(out.dtype.element_ty), mask=mask)
+                tl.store(out + o_offs, s.to(out.dtype.element_ty), mask=mask)
     if PHASE == 1:
         t = k * num_segs + seg
         tl.store(totals + t, carry, mask=k_mask)
