@@ -452,6 +452,11 @@ def test_topk_select():
                 v, i = ran_gemforge(lambda: torch.topk(x, k, dim, largest=largest, sorted=False), ["topk"])
                 assert same(v, torch.gather(x, dim, i))
                 assert torch.equal(i.cpu().sort(dim).values, ri.sort(dim).values), (x.shape, dim, k, largest)
+    # k = N of a split row, sorted=False: every index once
+    x = with_ties_and_nans((9000, 2), bf16)
+    v, i = ran_gemforge(lambda: torch.topk(x, 9000, 0, sorted=False), ["topk"])
+    assert same(v, torch.gather(x, 0, i))
+    assert torch.equal(i.cpu().sort(0).values, torch.arange(9000)[:, None].expand(9000, 2))
     # out= of a split row, written through its own strides
     x = with_ties_and_nans((2, 5000), f32)
     ov, oi = torch.empty(40, 2, device=DEVICE).t(), torch.empty(40, 2, dtype=torch.long, device=DEVICE).t()
