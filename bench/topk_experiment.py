@@ -6,7 +6,7 @@ Per benchmark shape: torch.topk, gemforge's topk (the C++ host path, `with gemfo
 direct launches of the same kernels with other constants, to set scan_sort.cpp's:
     kTopkBlockRow   8x4096 "split c1024": the row split across programs instead of one program
     block warps     8x4096 "block w4/w8/w16": topk_planned's num_warps of topk_block_kernel
-    kTopkChunk      "c2048/c4096/c8192": elements a program of a split row reads at a time
+    kTopkChunk      "c4096/c8192": elements a program of a split row reads at a time
     kTopkPrograms   "p264/p528/p1056": programs a split aims at
     kTopkDigitBits  "d4/d8": bits a digit pass (d4: twice the passes, 16-bin histograms)
     split warps     "w4/w8": num_warps of topk_hist_kernel/topk_gather_kernel
@@ -88,8 +88,8 @@ CASES = [
     ((8, 4096), 50, torch.bfloat16, [("block w4", dict(block_warps=4)), ("block w8", dict(block_warps=8)),
                                      ("block w16", dict(block_warps=16)),
                                      ("split c1024", dict(block_row=2048, chunk=1024))]),
-    ((64, 128000), 50, torch.bfloat16, [("c4096 p528 d8 w8", {}), ("c2048", dict(chunk=2048)),
-                                        ("c8192", dict(chunk=8192)), ("p264", dict(programs=264)),
+    ((64, 128000), 50, torch.bfloat16, [("c4096 p528 d8 w8", {}), ("c8192", dict(chunk=8192)),
+                                        ("p264", dict(programs=264)),
                                         ("p1056", dict(programs=1056)), ("d4", dict(dbits=4)),
                                         ("w4", dict(split_warps=4))]),
     ((64, 128000), 50, torch.float32, [("c4096 p528 d8 w8", {}), ("p1056", dict(programs=1056))]),

@@ -1,4 +1,5 @@
-"""Selection and search kernels: kthvalue, median, mode, searchsorted, nonzero (csrc/ops/select.cpp).
+"""Selection and search kernels: kthvalue, median, mode, searchsorted, nonzero (csrc/ops/select.cpp);
+topk by radix select (host: csrc/ops/scan_sort.cpp, topk section; see the topk section below).
 
 kthvalue/median/nanmedian (kth_kernel) see the input as rows along one dim, addressed as in
 kernels/scan_sort.py (up to three row dims, innermost first). Each element maps to an integer key
