@@ -393,8 +393,9 @@ def test_sort_wide(dtype):
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64, torch.int32, torch.uint8], ids=name)
 def test_topk_wide(dtype):
-    """k up to kMaxCandidates (1024) through chunk candidates (several levels for k = 1024), larger k
-    through the radix sort. Ties come out in index order: torch's stable sort, sliced."""
+    """Rows wider than one program's block (4096) are split across programs (radix select);
+    sorted k > kMaxCandidates (1024) goes through the radix sort. Ties are taken lowest index
+    first and come out in index order: torch's stable sort, sliced."""
     cases = [((WIDE,), 0, [50], (True,))]
     if dtype == torch.float32:
         cases += [((WIDE,), 0, [1, 1500], (True, False)), ((20000,), 0, [1024], (True,))]  # 1024: two levels
@@ -419,6 +420,49 @@ def test_topk_wide(dtype):
     ran_gemforge(lambda: torch.topk(x, 40, 1, out=(ov, oi)), ["topk.values"])
     rv, ri = torch.sort(x.cpu(), dim=1, descending=True, stable=True)
     assert same(ov, rv[:, :40]) and torch.equal(oi.cpu(), ri[:, :40])
+
+
+def topk_reference(x, k, dim, largest):
+    """torch's stable sort, sliced: the values, and ties lowest index first in index order."""
+    rv, ri = torch.sort(x.cpu(), dim=dim, descending=largest, stable=True)
+    return rv.narrow(dim, 0, k), ri.narrow(dim, 0, k)
+
+
+def test_topk_select():
+    """Radix select through one program a row (up to 4096) and rows split across programs
+    (wider): all-equal rows, few distinct values with NaN and infinities, k = 1 and k = N,
+    sorted=False (the winners in any order: compared as sets of indices), rows along a strided dim."""
+    f32, bf16 = torch.float32, torch.bfloat16
+    cases = [(torch.full((3, 300), 2.0, device=DEVICE), 1, [1, 7, 300]),
+             (torch.full((1, 20000), -1.5, device=DEVICE).to(bf16), 1, [1, 64]),
+             (with_ties_and_nans((1, 9000), f32), 1, [1, 700]),
+             (with_ties_and_nans((9000, 2), bf16), 0, [33]),
+             (sort_input((2, 3000), torch.float16), 1, [3000])]
+    if LARGE:
+        cases += [(torch.randn(64, 128000, device=DEVICE).to(bf16), 1, [50]),
+                  (torch.randn(1, 1 << 24, device=DEVICE).to(bf16), 1, [1024]),
+                  (torch.randn(8, 4096, device=DEVICE).to(bf16), 1, [50]),
+                  (torch.randn(64, 128000, device=DEVICE), 1, [50])]
+    for x, dim, ks in cases:
+        for k in ks:
+            for largest in (True, False):
+                rv, ri = topk_reference(x, k, dim, largest)
+                v, i = ran_gemforge(lambda: torch.topk(x, k, dim, largest=largest), ["topk"])
+                assert same(v, rv) and torch.equal(i.cpu(), ri), (x.shape, dim, k, largest)
+                v, i = ran_gemforge(lambda: torch.topk(x, k, dim, largest=largest, sorted=False), ["topk"])
+                assert same(v, torch.gather(x, dim, i))
+                assert torch.equal(i.cpu().sort(dim).values, ri.sort(dim).values), (x.shape, dim, k, largest)
+    # k = N of a split row, sorted=False: every index once
+    x = with_ties_and_nans((9000, 2), bf16)
+    v, i = ran_gemforge(lambda: torch.topk(x, 9000, 0, sorted=False), ["topk"])
+    assert same(v, torch.gather(x, 0, i))
+    assert torch.equal(i.cpu().sort(0).values, torch.arange(9000)[:, None].expand(9000, 2))
+    # out= of a split row, written through its own strides
+    x = with_ties_and_nans((2, 5000), f32)
+    ov, oi = torch.empty(40, 2, device=DEVICE).t(), torch.empty(40, 2, dtype=torch.long, device=DEVICE).t()
+    ran_gemforge(lambda: torch.topk(x, 40, 1, largest=False, out=(ov, oi)), ["topk.values"])
+    rv, ri = topk_reference(x, 40, 1, False)
+    assert same(ov, rv) and torch.equal(oi.cpu(), ri)
 
 
 @pytest.mark.parametrize("dtype", FLOATS + INTS, ids=name)

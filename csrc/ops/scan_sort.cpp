@@ -504,6 +504,148 @@ std::tuple<at::Tensor&, at::Tensor&> sort_out(const at::Tensor& self, std::optio
   return {values, indices};
 }
 
+// ---------------------------------------------------------------- topk
+//
+// Radix select (kernels/select.py, topk_*): each row's k-th key from the top, kTopkDigitBits a
+// pass; the keys beyond it and the first ties make the k winners, and only they are sorted.
+//   rows up to kTopkBlockRow    one program a row, in registers: one launch
+//   wider rows                  split across programs (split_parts): a launch per digit pass
+//                               (atomic digit counts), the gather, the sort of the winners
+//   sorted, k > kMaxCandidates  the winners don't fit one block's sort: the sort (sort_planned),
+//                               as do rows of 2^31 elements (int32 counts)
+
+rt::KernelHandle topk_block_kernel{"gemforge.kernels.select", "topk_block_kernel"};
+rt::KernelHandle topk_hist_kernel{"gemforge.kernels.select", "topk_hist_kernel"};
+rt::KernelHandle topk_gather_kernel{"gemforge.kernels.select", "topk_gather_kernel"};
+rt::KernelHandle topk_sort_kernel{"gemforge.kernels.select", "topk_sort_kernel"};
+
+constexpr int64_t kTopkBlockRow = 4096;  // widest row a program selects in registers
+constexpr int64_t kTopkChunk = 4096;     // elements a program of a split row reads at a time
+constexpr int64_t kTopkPrograms = 528;   // split rows aim at this many programs (4 per H200 SM)
+constexpr int64_t kTopkDigitBits = 8;    // bits a pass (divides 32)
+constexpr int64_t kTopkBlockS = 64;      // topk_gather_kernel sums earlier parts' ties this many at a time
+
+// Significant bits (sign included) of select.py's _ordered_key, and the low bits half types never
+// set (as select.cpp's key_bits).
+struct TopkKey {
+  int64_t shift, nbits;
+};
+TopkKey topk_key(c10::ScalarType t) {
+  switch (t) {
+    case c10::kHalf: return {13, 19};
+    case c10::kBFloat16: return {16, 16};
+    case c10::kDouble:
+    case c10::kLong: return {0, 64};
+    case c10::kByte: return {0, 9};
+    case c10::kChar: return {0, 8};
+    case c10::kShort: return {0, 16};
+    default: return {0, 32};
+  }
+}
+
+void push_topk_rows(rt::KernelArgs& args, const Rows& r, bool out_strides) {
+  args.integer(r.size[0]).integer(r.size[1]);
+  for (int i = 0; i < 3; ++i) args.integer(r.xs[i]);
+  if (out_strides)
+    for (int i = 0; i < 3; ++i) args.integer(r.os[i]);
+  args.integer(r.x_sn);
+  if (out_strides) args.integer(r.o_sn);
+}
+
+// The programs a row is split into and the elements each reads: enough programs in all to fill
+// the GPU, whole chunks each.
+void split_parts(const Rows& r, int64_t& parts, int64_t& seg) {
+  const int64_t chunks = ceil_div(r.N, kTopkChunk);
+  parts = std::min(chunks, std::max<int64_t>(1, ceil_div(kTopkPrograms, r.K)));
+  seg = ceil_div(chunks, parts) * kTopkChunk;
+  parts = ceil_div(r.N, seg);
+}
+
+void topk_planned(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
+                  bool largest, bool sorted, int64_t k) {
+  const TopkKey key = topk_key(x.scalar_type());
+  // the winners' sort block (unused unless sorted)
+  const int64_t kb = sorted ? std::max<int64_t>(2, next_pow2(k)) : 2;
+  if (r.N <= kTopkBlockRow) {
+    const int64_t block_n = next_pow2(r.N);
+    rt::KernelArgs args;
+    args.tensor(values).tensor(indices).tensor(x).integer(r.N).integer(k);
+    push_topk_rows(args, r, true);
+    args.constant(r.rank).constant(largest).constant(sorted).constant(key.shift).constant(key.nbits);
+    args.constant(kTopkDigitBits).constant(block_n).constant(kb).constant(log2_exact(kb)).constant(r.int64);
+    rt::LaunchConfig cfg;
+    cfg.grid[0] = r.K;
+    cfg.num_warps = block_n >= 2048 ? 8 : 4;
+    rt::launch(topk_block_kernel, cfg, args, x.device());
+    return;
+  }
+  int64_t parts, seg;
+  split_parts(r, parts, seg);
+  constexpr int64_t radix = int64_t{1} << kTopkDigitBits;
+  const int64_t passes = ceil_div(key.nbits, kTopkDigitBits);
+  // int32 workspace: digit counts [row, pass, digit] and the slot counters [row] (zeroed), then
+  // the last pass's counts of each part [row, part, digit]
+  const int64_t zeroed = r.K * (passes * radix + 1);
+  at::Tensor ws = at::empty({zeroed + r.K * parts * radix}, x.options().dtype(c10::kInt));
+  ws.narrow(0, 0, zeroed).zero_();
+  at::Tensor hist = ws.narrow(0, 0, r.K * passes * radix);
+  at::Tensor counter = ws.narrow(0, r.K * passes * radix, r.K);
+  at::Tensor table = ws.narrow(0, zeroed, r.K * parts * radix);
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = r.K * parts;
+  cfg.num_warps = 8;
+  for (int64_t p = 0; p < passes; ++p) {
+    rt::KernelArgs args;
+    args.tensor(hist).tensor(table).tensor(x).integer(r.N).integer(k).integer(parts).integer(seg).integer(p);
+    push_topk_rows(args, r, false);
+    args.constant(r.rank).constant(largest).constant(key.shift).constant(key.nbits).constant(kTopkDigitBits);
+    args.constant(p == passes - 1).constant(kTopkChunk).constant(r.int64);
+    rt::launch(topk_hist_kernel, cfg, args, x.device());
+  }
+  {
+    rt::KernelArgs args;
+    args.tensor(values).tensor(indices).tensor(hist).tensor(table).tensor(counter).tensor(x);
+    args.integer(r.N).integer(k).integer(parts).integer(seg);
+    push_topk_rows(args, r, true);
+    args.constant(r.rank).constant(largest).constant(sorted).constant(key.shift).constant(key.nbits);
+    args.constant(kTopkDigitBits).constant(kTopkChunk).constant(kTopkBlockS).constant(r.int64);
+    rt::launch(topk_gather_kernel, cfg, args, x.device());
+  }
+  if (sorted) {
+    rt::KernelArgs args;
+    args.tensor(values).tensor(indices).tensor(x).integer(r.N).integer(k);
+    push_topk_rows(args, r, true);
+    args.constant(r.rank).constant(largest).constant(key.shift).constant(key.nbits);
+    args.constant(kb).constant(log2_exact(kb)).constant(r.int64);
+    rt::LaunchConfig sc;
+    sc.grid[0] = r.K;
+    sc.num_warps = kb >= 512 ? 8 : 4;
+    rt::launch(topk_sort_kernel, sc, args, x.device());
+  }
+}
+
+// topk of x along dim (wrapped) into values/indices.
+void run_topk(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, int64_t dim, bool largest,
+              bool sorted, int64_t k) {
+  if (values.numel() == 0) return;
+  if ((sorted && k > kMaxCandidates) || row_length(x, dim) > kIdxLimit) {
+    run_sort(values, indices, x, dim, largest, k);
+    return;
+  }
+  Rows r;
+  if (plan_rows(x, values, dim, r) && indices.strides() == values.strides()) {
+    topk_planned(values, indices, x, r, largest, sorted, k);
+    return;
+  }
+  const at::Tensor xc = x.contiguous();
+  at::Tensor vc = at::empty(values.sizes(), values.options());
+  at::Tensor ic = at::empty(values.sizes(), indices.options());
+  plan_rows(xc, vc, dim, r);
+  topk_planned(vc, ic, xc, r, largest, sorted, k);
+  const_cast<at::Tensor&>(values).copy_(vc);
+  const_cast<at::Tensor&>(indices).copy_(ic);
+}
+
 OpRecord rec_topk{"topk"}, rec_topk_out{"topk.values"};
 constexpr uint32_t kTopkDtypes = kFloats | kInts;  // as ATen's kernels (no bool)
 
@@ -515,7 +657,7 @@ c10::DimVector topk_sizes(const at::Tensor& self, int64_t k, int64_t d) {
   return sizes;
 }
 
-// sorted=false may return any order; ours is sorted either way.
+// sorted=false returns the winners in any order (torch specifies none).
 std::tuple<at::Tensor, at::Tensor> topk_fn(const at::Tensor& self, int64_t k, int64_t dim, bool largest, bool sorted) {
   const int64_t d = c10::maybe_wrap_dim(dim, self.dim());
   const char* why = not_ours(kTopkDtypes, {&self});
@@ -527,7 +669,7 @@ std::tuple<at::Tensor, at::Tensor> topk_fn(const at::Tensor& self, int64_t k, in
   record(rec_topk);
   at::Tensor values = at::empty(sizes, self.options());
   at::Tensor indices = at::empty(sizes, self.options().dtype(c10::kLong));
-  run_sort(values, indices, self, d, largest, k);
+  run_topk(values, indices, self, d, largest, sorted, k);
   return {values, indices};
 }
 
@@ -547,7 +689,7 @@ std::tuple<at::Tensor&, at::Tensor&> topk_out(const at::Tensor& self, int64_t k,
   record(rec_topk_out);
   at::native::resize_output(values, sizes);
   at::native::resize_output(indices, sizes);
-  run_sort(values, indices, self, d, largest, k);
+  run_topk(values, indices, self, d, largest, sorted, k);
   return {values, indices};
 }
 

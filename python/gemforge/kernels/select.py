@@ -1,4 +1,5 @@
-"""Selection and search kernels: kthvalue, median, mode, searchsorted, nonzero (csrc/ops/select.cpp).
+"""Selection and search kernels: kthvalue, median, mode, searchsorted, nonzero (csrc/ops/select.cpp);
+topk by radix select (host: csrc/ops/scan_sort.cpp, topk section; see the topk section below).
 
 kthvalue/median/nanmedian (kth_kernel) see the input as rows along one dim, addressed as in
 kernels/scan_sort.py (up to three row dims, innermost first). Each element maps to an integer key
@@ -338,3 +339,249 @@ def nonzero_write_kernel(out, offsets, x, n, limit, n0, n1, n2, n3, n4, n5, n6, 
     if NDIM > 7:
         c, rem, off = _dim(rem, off, n7, s7)
         tl.store(o + (NDIM - 8), c, mask=keep)
+
+
+# ---------------------------------------------------------------- topk (radix select)
+#
+# topk keeps k of a row: radix select finds the k-th key from the top, digit by digit (DBITS bits
+# a pass, most significant first: histogram the digits of the keys that match the digits found
+# so far, pick the digit where the count from the top reaches k). Every key beyond that threshold
+# is kept, and the first (lowest-index) keys equal to it make up k. Only the k winners are sorted.
+#
+# Keys (_topk_key): _ordered_key, complemented for smallest (larger key = earlier in the output),
+# shifted so its NBITS significant bits sit at the top of the int32/int64. Digits are read from
+# u = key ^ sign bit (unsigned order); thresholds compare keys signed.
+#
+#   topk_block_kernel   a row in registers per program (rows up to a few thousand): select,
+#                       gather, sort, in one launch.
+#   topk_hist_kernel    rows split across S programs, one launch per pass: atomic digit counts
+#                       per row (hist [row, P, R]); the last pass also keeps each program's counts
+#                       (table [row, S, R]: how many ties each program holds, for ordering ties).
+#   topk_gather_kernel  the threshold from hist; each program writes its winners at their slot:
+#                       beyond the threshold at an atomic per-row counter, ties at their rank.
+#   topk_sort_kernel    sorts each row's k winners (sorted=True).
+# With SORTED the winners' indices are written to the indices output first and sorted in place
+# (its k slots are the candidate buffer); otherwise values and indices go out in slot order.
+
+
+@triton.jit
+def _topk_key(v, LARGEST: tl.constexpr, SHIFT: tl.constexpr, NBITS: tl.constexpr):
+    t = _ordered_key(v, SHIFT)
+    if not LARGEST:
+        t = ~t
+    W: tl.constexpr = t.dtype.primitive_bitwidth
+    if NBITS < W:
+        t = t << (W - NBITS)
+    return t
+
+
+@triton.jit
+def _key_zero(x, KEY64: tl.constexpr):
+    """A scalar 0 of the key type."""
+    if KEY64:
+        return tl.full((), 0, tl.int64)
+    else:
+        return tl.full((), 0, tl.int32)
+
+
+@triton.jit
+def _flip_sign(t):
+    """t with its sign bit flipped: unsigned order of the result = signed order of t."""
+    if t.dtype.primitive_bitwidth == 64:
+        return t ^ -9223372036854775808
+    else:
+        return t ^ -2147483648
+
+
+@triton.jit
+def _pass_digit(u, pref, p, W: tl.constexpr, DBITS: tl.constexpr):
+    """Pass p (DBITS divides W): whether u matches pref on the bits of the passes before p, u's
+    digit, and the digit's shift."""
+    hi = W - DBITS * p  # bits [hi, W) are decided (none for p = 0: the two shifts keep it legal)
+    match = ((((u ^ pref) >> (hi - 1)) >> 1) == 0) | (p == 0)
+    sh = W - DBITS * (p + 1)
+    d = ((u >> sh) & ((1 << DBITS) - 1)).to(tl.int32)
+    return match, d, sh
+
+
+@triton.jit
+def _pick(h, rem, pref, sh, DBITS: tl.constexpr):
+    """From the digit counts h of the matching keys: the digit holding the rem-th largest, the
+    new prefix and how many keys of that prefix remain to take."""
+    r = tl.arange(0, 1 << DBITS)
+    above = tl.sum(h, 0) - tl.cumsum(h, 0)  # keys with a larger digit
+    d = tl.max(tl.where(above + h >= rem, r, 0), 0)
+    rem = rem - tl.sum(tl.where(r > d, h, 0), 0)
+    return pref | (d.to(pref.dtype) << sh), rem, d
+
+
+@triton.jit
+def _prefix(hist, row, n_pass, k, pref, W: tl.constexpr, DBITS: tl.constexpr, P: tl.constexpr):
+    """The prefix (u bits) and remaining count after the first n_pass passes of row's hist;
+    also the last pass's digit."""
+    r = tl.arange(0, 1 << DBITS)
+    rem = tl.full((), 0, tl.int32) + k
+    d = rem * 0
+    for q in range(n_pass):
+        h = tl.load(hist + (row * P + q) * (1 << DBITS) + r)
+        sh = W - DBITS * (q + 1)
+        pref, rem, d = _pick(h, rem, pref, sh, DBITS)
+    return pref, rem, d
+
+
+@triton.jit
+def _sort_winners(values, indices, x, xb, ob, x_sn, o_sn, k, N, LARGEST: tl.constexpr, SHIFT: tl.constexpr,
+                  NBITS: tl.constexpr, KB: tl.constexpr, LOG_KB: tl.constexpr):
+    """Sorts the k winners of a row whose indices sit in its first k output slots: keys from the
+    top, ties by index; writes values and indices there."""
+    s = tl.arange(0, KB)
+    m = s < k
+    o = ob + s.to(ob.dtype) * o_sn
+    # .cg: from L2, where the other threads' stores of the slots went
+    idx = tl.load(indices + o, mask=m, other=0, cache_modifier=".cg").to(tl.int64)
+    t = _topk_key(tl.load(x + xb + idx * x_sn, mask=m, other=0), LARGEST, SHIFT, NBITS)
+    if t.dtype.primitive_bitwidth == 32:
+        # ascending (complemented key, index): indices < 2^31
+        p = tl.where(m, ((~t).to(tl.int64) << 32) | idx, 0x7FFFFFFFFFFFFFFF)
+        p = tl.reshape(_bitonic_sort_packed(tl.reshape(p, [2] * LOG_KB), LOG_KB, LOG_KB), (KB, ))
+        idx = p & 0x7FFFFFFF
+    else:
+        hk, hi = _bitonic_sort(tl.reshape(t, [2] * LOG_KB), tl.reshape(tl.where(m, idx, N), [2] * LOG_KB), N,
+                               LOG_KB, LOG_KB, True, True)
+        idx = tl.reshape(hi, (KB, ))
+    v = tl.load(x + xb + idx * x_sn, mask=m, other=0)
+    tl.debug_barrier()  # every slot read before any is overwritten
+    tl.store(values + o, v, mask=m)
+    tl.store(indices + o, idx, mask=m)
+
+
+@triton.jit
+def topk_block_kernel(values, indices, x, N, k,
+                      kn0, kn1, xs0, xs1, xs2, os0, os1, os2, x_sn, o_sn,
+                      K_RANK: tl.constexpr, LARGEST: tl.constexpr, SORTED: tl.constexpr, SHIFT: tl.constexpr,
+                      NBITS: tl.constexpr, DBITS: tl.constexpr, BLOCK_N: tl.constexpr, KB: tl.constexpr,
+                      LOG_KB: tl.constexpr, INT64: tl.constexpr):
+    """topk of one row of N <= BLOCK_N per program."""
+    row = tl.program_id(0)
+    j = tl.arange(0, BLOCK_N)
+    if INT64:
+        row = row.to(tl.int64)
+        j = j.to(tl.int64)
+    xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+    ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
+    valid = j < N
+    t = _topk_key(tl.load(x + xb + j * x_sn, mask=valid, other=0), LARGEST, SHIFT, NBITS)
+    W: tl.constexpr = t.dtype.primitive_bitwidth
+    P: tl.constexpr = (NBITS + DBITS - 1) // DBITS
+    u = _flip_sign(t)
+    pref = _key_zero(x, W == 64)
+    rem = tl.full((), 0, tl.int32) + k
+    for p in tl.static_range(P):
+        match, d, sh = _pass_digit(u, pref, p, W, DBITS)
+        h = tl.histogram(d, 1 << DBITS, mask=valid & match)
+        pref, rem, _ = _pick(h, rem, pref, sh, DBITS)
+    thr = _flip_sign(pref)
+    beyond = valid & (t > thr)
+    tie = (valid & (t == thr)).to(tl.int32)
+    win = beyond | ((tl.cumsum(tie, 0) - tie < rem) & (tie != 0))  # the first ties
+    w = win.to(tl.int32)
+    o = ob + (tl.cumsum(w, 0) - w).to(ob.dtype) * o_sn  # winners in index order
+    if SORTED:
+        tl.store(indices + o, j, mask=win)
+        tl.debug_barrier()  # the slots written before _sort_winners reads them
+        _sort_winners(values, indices, x, xb, ob, x_sn, o_sn, k, N, LARGEST, SHIFT, NBITS, KB, LOG_KB)
+    else:
+        tl.store(indices + o, j, mask=win)
+        tl.store(values + o, tl.load(x + xb + j * x_sn, mask=win, other=0), mask=win)
+
+
+@triton.jit
+def _split_row(S, seg, N, INT64: tl.constexpr):
+    """This program's row, its part s of the row and the part's [start, end)."""
+    pid = tl.program_id(0)
+    row = pid // S
+    s = pid % S
+    if INT64:
+        row = row.to(tl.int64)
+        s = s.to(tl.int64)
+    start = s * seg
+    return row, s, start, tl.minimum(start + seg, N)
+
+
+@triton.jit
+def topk_hist_kernel(hist, table, x, N, k, S, seg, p,
+                     kn0, kn1, xs0, xs1, xs2, x_sn,
+                     K_RANK: tl.constexpr, LARGEST: tl.constexpr, SHIFT: tl.constexpr, NBITS: tl.constexpr,
+                     DBITS: tl.constexpr, LAST: tl.constexpr, BLOCK: tl.constexpr, INT64: tl.constexpr):
+    """Pass p over part s of a row: hist[row, p] += the part's digit counts of the keys matching
+    the prefix of passes < p; LAST: also table[row, s] = those counts."""
+    row, s, start, end = _split_row(S, seg, N, INT64)
+    xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+    W: tl.constexpr = 64 if x.dtype.element_ty.primitive_bitwidth == 64 else 32
+    P: tl.constexpr = (NBITS + DBITS - 1) // DBITS
+    pref, _, _ = _prefix(hist, row, p, k, _key_zero(x, W == 64), W, DBITS, P)
+    acc = tl.zeros([1 << DBITS], tl.int32)
+    jb = tl.arange(0, BLOCK)
+    for j0 in range(start, end, BLOCK):
+        j = j0 + jb
+        m = j < end
+        t = _topk_key(tl.load(x + xb + j * x_sn, mask=m, other=0), LARGEST, SHIFT, NBITS)
+        match, d, _ = _pass_digit(_flip_sign(t), pref, p, W, DBITS)
+        acc += tl.histogram(d, 1 << DBITS, mask=m & match)
+    r = tl.arange(0, 1 << DBITS)
+    tl.atomic_add(hist + (row * P + p) * (1 << DBITS) + r, acc, sem="relaxed")
+    if LAST:
+        tl.store(table + (row * S + s) * (1 << DBITS) + r, acc)
+
+
+@triton.jit
+def topk_gather_kernel(values, indices, hist, table, counter, x, N, k, S, seg,
+                       kn0, kn1, xs0, xs1, xs2, os0, os1, os2, x_sn, o_sn,
+                       K_RANK: tl.constexpr, LARGEST: tl.constexpr, SORTED: tl.constexpr, SHIFT: tl.constexpr,
+                       NBITS: tl.constexpr, DBITS: tl.constexpr, BLOCK: tl.constexpr, BLOCK_S: tl.constexpr,
+                       INT64: tl.constexpr):
+    """Writes part s's winners: keys beyond the threshold at slots from the row's counter, ties
+    at (k - ties taken) + their rank in the row (ties of the parts before s come first)."""
+    row, s, start, end = _split_row(S, seg, N, INT64)
+    xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+    ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
+    W: tl.constexpr = 64 if x.dtype.element_ty.primitive_bitwidth == 64 else 32
+    P: tl.constexpr = (NBITS + DBITS - 1) // DBITS
+    pref, rem, d = _prefix(hist, row, P, k, _key_zero(x, W == 64), W, DBITS, P)
+    thr = _flip_sign(pref)
+    # ties held by the parts before this one: their last-pass counts of the last digit
+    ties = rem * 0
+    sb = tl.arange(0, BLOCK_S)
+    for s0 in range(0, s, BLOCK_S):
+        ties += tl.sum(tl.load(table + (row * S + s0 + sb) * (1 << DBITS) + d, mask=s0 + sb < s, other=0), 0)
+    n_beyond = k - rem
+    jb = tl.arange(0, BLOCK)
+    for j0 in range(start, end, BLOCK):
+        j = j0 + jb
+        m = j < end
+        t = _topk_key(tl.load(x + xb + j * x_sn, mask=m, other=0), LARGEST, SHIFT, NBITS)
+        beyond = (m & (t > thr)).to(tl.int32)
+        tie = (m & (t == thr)).to(tl.int32)
+        base = tl.atomic_add(counter + row, tl.sum(beyond, 0), sem="relaxed")
+        rank = ties + tl.cumsum(tie, 0) - tie
+        ties += tl.sum(tie, 0)
+        win = (beyond != 0) | ((tie != 0) & (rank < rem))
+        slot = tl.where(beyond != 0, base + tl.cumsum(beyond, 0) - beyond, n_beyond + rank)
+        o = ob + slot.to(ob.dtype) * o_sn
+        tl.store(indices + o, j, mask=win)
+        if not SORTED:
+            tl.store(values + o, tl.load(x + xb + j * x_sn, mask=win, other=0), mask=win)
+
+
+@triton.jit
+def topk_sort_kernel(values, indices, x, N, k,
+                     kn0, kn1, xs0, xs1, xs2, os0, os1, os2, x_sn, o_sn,
+                     K_RANK: tl.constexpr, LARGEST: tl.constexpr, SHIFT: tl.constexpr, NBITS: tl.constexpr,
+                     KB: tl.constexpr, LOG_KB: tl.constexpr, INT64: tl.constexpr):
+    """Sorts each row's k winners (their indices in the row's output slots) in place."""
+    row = tl.program_id(0)
+    if INT64:
+        row = row.to(tl.int64)
+    xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+    ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
+    _sort_winners(values, indices, x, xb, ob, x_sn, o_sn, k, N, LARGEST, SHIFT, NBITS, KB, LOG_KB)
