@@ -58,7 +58,7 @@ def split_fn(op, x, g, y, ppsm, warps, block_d, rev, sms):
     if plan is None:
         return None, None
     parts, part = plan
-    bp = triton.next_power_of_2(parts)
+    bp = max(16, triton.next_power_of_2(parts))  # as op_utils.h
     log = op.startswith("log")
     out = torch.empty_like(x)
     grid = (parts, K)

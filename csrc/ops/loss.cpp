@@ -168,7 +168,7 @@ void run_softmax_backward(const at::Tensor& gin, const at::Tensor& g, const at::
     rt::launch(softmax_backward_part_sums_kernel, cfg, sums, g.device());
     rt::KernelArgs args;
     args.tensor(gin).tensor(g).tensor(y).tensor(ws).integer(K).integer(D).integer(t.part);
-    args.constant(log).constant(is_f64(g)).constant(t.block_d).constant(next_pow2(t.parts));
+    args.constant(log).constant(is_f64(g)).constant(t.block_d).constant(t.block_p);
     args.constant(needs_int64(numel)).constant(kSplitReverse);
     rt::launch(softmax_backward_split_kernel, cfg, args, g.device());
     return;

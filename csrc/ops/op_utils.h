@@ -66,6 +66,7 @@ struct RowTiles {
   bool single;  // a whole row fits one tile
   int num_warps;
   int64_t parts = 1, part = 0;  // parts > 1: the split path (block_k 1), part elements each
+  int64_t block_p = 0;          // split path: the partials a program combines, a bucket >= parts
 };
 
 // The split rule's constants (GPU values; the CPU interpreter backend counts as one "SM", so that
@@ -92,6 +93,7 @@ inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, const c10
       t.num_warps = kSplitWarps;
       t.part = ceil_div(ceil_div(D, parts), kSplitBlockD) * kSplitBlockD;
       t.parts = ceil_div(D, t.part);
+      t.block_p = std::max<int64_t>(16, next_pow2(t.parts));  // few variants to compile
     }
   } else {
     // along a strided dim: a tile spans consecutive rows, which are adjacent in memory

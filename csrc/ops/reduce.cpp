@@ -1082,7 +1082,7 @@ void run_softmax(const at::Tensor& out, const at::Tensor& x, int64_t dim, bool l
     rt::launch(softmax_part_stats_kernel, cfg, stats, x.device());
     rt::KernelArgs args;
     args.tensor(out).tensor(x).tensor(ws).integer(K).integer(D).integer(t.part);
-    args.constant(log).constant(f64).constant(t.block_d).constant(next_pow2(t.parts)).constant(int64);
+    args.constant(log).constant(f64).constant(t.block_d).constant(t.block_p).constant(int64);
     args.constant(kSplitReverse);
     rt::launch(softmax_split_kernel, cfg, args, x.device());
     return;
