@@ -53,6 +53,8 @@ namespace gemforge::ops {
 namespace {
 
 rt::KernelHandle softmax_backward_kernel{"gemforge.kernels.loss", "softmax_backward_kernel"};
+rt::KernelHandle softmax_backward_part_sums_kernel{"gemforge.kernels.loss", "softmax_backward_part_sums_kernel"};
+rt::KernelHandle softmax_backward_split_kernel{"gemforge.kernels.loss", "softmax_backward_split_kernel"};
 rt::KernelHandle finish_kernel{"gemforge.kernels.loss", "finish_kernel"};
 rt::KernelHandle nll_forward_kernel{"gemforge.kernels.loss", "nll_forward_kernel"};
 rt::KernelHandle nll_backward_kernel{"gemforge.kernels.loss", "nll_backward_kernel"};
@@ -152,14 +154,30 @@ void run_softmax_backward(const at::Tensor& gin, const at::Tensor& g, const at::
   int64_t inner = 1;
   for (int64_t d = dim + 1; d < g.dim(); ++d) inner *= g.size(d);
   const int64_t K = numel / D;
-  const auto [block_k, block_d, single, num_warps] = softmax_row_tiles(K, D, inner, arch_of(g.device()));
+  const RowTiles t = softmax_row_tiles(K, D, inner, g.device());
+  rt::LaunchConfig cfg;
+  cfg.num_warps = t.num_warps;
+  if (t.parts > 1) {
+    // few wide rows: per-part sums, then add them up and write (op_utils.h)
+    const at::Tensor ws = at::empty({K, t.parts}, g.options().dtype(acc_type(g)));
+    cfg.grid[0] = t.parts;
+    cfg.grid[1] = K;
+    rt::KernelArgs sums;
+    sums.tensor(ws).tensor(g).tensor(y).integer(K).integer(D).integer(t.part);
+    sums.constant(log).constant(is_f64(g)).constant(t.block_d).constant(needs_int64(numel));
+    rt::launch(softmax_backward_part_sums_kernel, cfg, sums, g.device());
+    rt::KernelArgs args;
+    args.tensor(gin).tensor(g).tensor(y).tensor(ws).integer(K).integer(D).integer(t.part);
+    args.constant(log).constant(is_f64(g)).constant(t.block_d).constant(t.block_p);
+    args.constant(needs_int64(numel)).constant(kSplitReverse);
+    rt::launch(softmax_backward_split_kernel, cfg, args, g.device());
+    return;
+  }
   rt::KernelArgs args;
   args.tensor(gin).tensor(g).tensor(y).integer(K).integer(D).integer(inner);
-  args.constant(log).constant(is_f64(g)).constant(block_k).constant(block_d).constant(single);
+  args.constant(log).constant(is_f64(g)).constant(t.block_k).constant(t.block_d).constant(t.single);
   args.constant(needs_int64(numel));
-  rt::LaunchConfig cfg;
-  cfg.grid[0] = ceil_div(K, block_k);
-  cfg.num_warps = num_warps;
+  cfg.grid[0] = ceil_div(K, t.block_k);
   rt::launch(softmax_backward_kernel, cfg, args, g.device());
 }
 

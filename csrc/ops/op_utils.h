@@ -55,20 +55,46 @@ inline c10::ScalarType acc_type(const at::TensorBase& t) { return acc_type(t.sca
 
 // Tiles of the softmax-shaped row kernels (softmax forward in reduce.cpp, its backward in
 // loss.cpp): K rows of D elements, each row's elements `inner` apart ([outer, D, inner]).
+//
+// Few very wide rows (issue 4: 32x262144 ran one program per row, 32 programs on 132 SMs) are
+// split: each row into `parts` parts of `part` elements (a multiple of block_d), one program per
+// part, in two launches: per-part statistics into a small workspace [K, parts], then a launch
+// that combines a row's parts and writes its own part. Only rows that take the two-pass loop
+// anyway (!single) and lie along the last dim (inner == 1) are split.
 struct RowTiles {
   int64_t block_k, block_d;
   bool single;  // a whole row fits one tile
   int num_warps;
+  int64_t parts = 1, part = 0;  // parts > 1: the split path (block_k 1), part elements each
+  int64_t block_p = 0;          // split path: the partials a program combines, a bucket >= parts
 };
 
-inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, int arch) {
+// The split rule's constants (GPU values; the CPU interpreter backend counts as one "SM", so that
+// small shapes such as 2x20000 take the split path under the tests too).
+constexpr int64_t kSplitProgramsPerSm = 4;  // split rows until K * parts reaches this many programs per SM
+constexpr int64_t kSplitMinPart = 8192;     // elements a part has at least
+constexpr int64_t kSplitBlockD = 4096;      // the split kernels' chunk (elements per loop step)
+constexpr int kSplitWarps = 8;
+constexpr bool kSplitReverse = true;        // the second launch walks the grid backwards (L2 reuse)
+
+inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, const c10::Device& device) {
   RowTiles t;
   if (inner == 1) {
-    const rt::TileConfig& c = rt::lookup_config(rt::Family::Softmax, arch, D, K);
+    const rt::TileConfig& c = rt::lookup_config(rt::Family::Softmax, arch_of(device), D, K);
     t.single = c.block0 == 0;
     t.block_d = t.single ? next_pow2(D) : c.block0;
     t.block_k = std::min<int64_t>(c.block1, next_pow2(K));
     t.num_warps = c.num_warps;
+    const int64_t sms = device.is_cuda() ? rt::device_info(device.index()).sm_count : 1;
+    const int64_t parts = std::min(ceil_div(kSplitProgramsPerSm * sms, K), D / kSplitMinPart);
+    if (!t.single && parts > 1) {
+      t.block_k = 1;
+      t.block_d = kSplitBlockD;
+      t.num_warps = kSplitWarps;
+      t.part = ceil_div(ceil_div(D, parts), kSplitBlockD) * kSplitBlockD;
+      t.parts = ceil_div(D, t.part);
+      t.block_p = std::max<int64_t>(16, next_pow2(t.parts));  // few variants to compile
+    }
   } else {
     // along a strided dim: a tile spans consecutive rows, which are adjacent in memory
     t.block_k = std::min<int64_t>(64, next_pow2(inner));

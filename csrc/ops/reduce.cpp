@@ -71,6 +71,8 @@ namespace {
 
 rt::KernelHandle reduce_kernel{"gemforge.kernels.reduce", "reduce_kernel"};
 rt::KernelHandle softmax_kernel{"gemforge.kernels.softmax", "softmax_kernel"};
+rt::KernelHandle softmax_part_stats_kernel{"gemforge.kernels.softmax", "softmax_part_stats_kernel"};
+rt::KernelHandle softmax_split_kernel{"gemforge.kernels.softmax", "softmax_split_kernel"};
 
 // ---------------------------------------------------------------- the reduction machinery
 
@@ -1066,15 +1068,32 @@ void run_softmax(const at::Tensor& out, const at::Tensor& x, int64_t dim, bool l
   int64_t inner = 1;
   for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.size(d);
   const int64_t K = numel / D;
-  const int arch = arch_of(x.device());
-  const auto [block_k, block_d, single, num_warps] = softmax_row_tiles(K, D, inner, arch);
+  const RowTiles t = softmax_row_tiles(K, D, inner, x.device());
+  const bool f64 = x.scalar_type() == c10::kDouble;
+  const bool int64 = numel > INT32_MAX - 65536;
+  rt::LaunchConfig cfg;
+  cfg.num_warps = t.num_warps;
+  if (t.parts > 1) {
+    // few wide rows: per-part (max, sum of exp), then combine and write (op_utils.h)
+    const at::Tensor ws = at::empty({2, K, t.parts}, x.options().dtype(acc_type(x)));
+    cfg.grid[0] = t.parts;
+    cfg.grid[1] = K;
+    rt::KernelArgs stats;
+    stats.tensor(ws).tensor(x).integer(K).integer(D).integer(t.part);
+    stats.constant(f64).constant(t.block_d).constant(int64);
+    rt::launch(softmax_part_stats_kernel, cfg, stats, x.device());
+    rt::KernelArgs args;
+    args.tensor(out).tensor(x).tensor(ws).integer(K).integer(D).integer(t.part);
+    args.constant(log).constant(f64).constant(t.block_d).constant(t.block_p).constant(int64);
+    args.constant(kSplitReverse);
+    rt::launch(softmax_split_kernel, cfg, args, x.device());
+    return;
+  }
   rt::KernelArgs args;
   args.tensor(out).tensor(x).integer(K).integer(D).integer(inner);
-  args.constant(log).constant(x.scalar_type() == c10::kDouble).constant(block_k).constant(block_d);
-  args.constant(single).constant(numel > INT32_MAX - 65536);
-  rt::LaunchConfig cfg;
-  cfg.grid[0] = ceil_div(K, block_k);
-  cfg.num_warps = num_warps;
+  args.constant(log).constant(f64).constant(t.block_k).constant(t.block_d);
+  args.constant(t.single).constant(int64);
+  cfg.grid[0] = ceil_div(K, t.block_k);
   rt::launch(softmax_kernel, cfg, args, x.device());
 }
 

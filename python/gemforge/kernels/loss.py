@@ -9,6 +9,7 @@ import triton
 import triton.language as tl
 
 from .pointwise_ops.common import to_acc as _acc
+from .softmax import _part
 
 # reductions, as at::Reduction
 NONE = tl.constexpr(0)
@@ -32,6 +33,41 @@ def _store(ptr, value, mask):
 
 
 # ---------------------------------------------------------------- softmax backward
+
+
+@triton.jit
+def _grad_sum(g, y, base, k_mask, lo, hi, INNER, LOG: tl.constexpr, F64: tl.constexpr, BLOCK_K: tl.constexpr,
+              BLOCK_D: tl.constexpr):
+    """sum(g) (LOG) or sum(g * y) over elements lo..hi-1 of the rows starting at `base`."""
+    j = tl.arange(0, BLOCK_D)
+    s = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
+    for j0 in range(lo, hi, BLOCK_D):
+        mask = k_mask[:, None] & ((j0 + j) < hi)[None, :]
+        offs = base[:, None] + (j0 + j)[None, :] * INNER
+        gv = _acc(tl.load(g + offs, mask=mask, other=0.0), F64)
+        if LOG:
+            s += tl.sum(gv, axis=1)
+        else:
+            yv = _acc(tl.load(y + offs, mask=mask, other=0.0), F64)
+            s += tl.sum(gv * yv, axis=1)
+    return s
+
+
+@triton.jit
+def _grad_write(gin, g, y, base, k_mask, lo, hi, INNER, s, LOG: tl.constexpr, F64: tl.constexpr,
+                BLOCK_D: tl.constexpr):
+    """gin over elements lo..hi-1 of the rows starting at `base`, given the rows' sum s."""
+    j = tl.arange(0, BLOCK_D)
+    for j0 in range(lo, hi, BLOCK_D):
+        mask = k_mask[:, None] & ((j0 + j) < hi)[None, :]
+        offs = base[:, None] + (j0 + j)[None, :] * INNER
+        gv = _acc(tl.load(g + offs, mask=mask, other=0.0), F64)
+        yv = _acc(tl.load(y + offs, mask=mask, other=0.0), F64)
+        if LOG:
+            r = gv - tl.exp(yv) * s[:, None]
+        else:
+            r = yv * (gv - s[:, None])
+        _store(gin + offs, r, mask)
 
 
 @triton.jit
@@ -59,26 +95,31 @@ def softmax_backward_kernel(gin, g, y, K, D, INNER, LOG: tl.constexpr, F64: tl.c
             r = yv * (gv - s[:, None])
         _store(gin + offs, r, mask)
     else:
-        s = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
-        for j0 in range(0, D, BLOCK_D):
-            mask = k_mask[:, None] & ((j0 + j) < D)[None, :]
-            offs = base[:, None] + (j0 + j)[None, :] * INNER
-            gv = _acc(tl.load(g + offs, mask=mask, other=0.0), F64)
-            if LOG:
-                s += tl.sum(gv, axis=1)
-            else:
-                yv = _acc(tl.load(y + offs, mask=mask, other=0.0), F64)
-                s += tl.sum(gv * yv, axis=1)
-        for j0 in range(0, D, BLOCK_D):
-            mask = k_mask[:, None] & ((j0 + j) < D)[None, :]
-            offs = base[:, None] + (j0 + j)[None, :] * INNER
-            gv = _acc(tl.load(g + offs, mask=mask, other=0.0), F64)
-            yv = _acc(tl.load(y + offs, mask=mask, other=0.0), F64)
-            if LOG:
-                r = gv - tl.exp(yv) * s[:, None]
-            else:
-                r = yv * (gv - s[:, None])
-            _store(gin + offs, r, mask)
+        s = _grad_sum(g, y, base, k_mask, 0, D, INNER, LOG, F64, BLOCK_K, BLOCK_D)
+        _grad_write(gin, g, y, base, k_mask, 0, D, INNER, s, LOG, F64, BLOCK_D)
+
+
+@triton.jit
+def softmax_backward_part_sums_kernel(ws, g, y, K, D, PART, LOG: tl.constexpr, F64: tl.constexpr,
+                                      BLOCK_D: tl.constexpr, INT64: tl.constexpr):
+    """Few very wide rows split into parts (grid (P, K), as softmax_part_stats_kernel), pass 1:
+    program (p, k) writes the sum of part p of row k to ws[k, p] (ws: [K, P])."""
+    P = tl.num_programs(0)
+    p, k, lo, hi = _part(K, D, PART, INT64, False)
+    tl.store(ws + k * P + p, _grad_sum(g, y, k * D, k < K, lo, hi, 1, LOG, F64, 1, BLOCK_D))
+
+
+@triton.jit
+def softmax_backward_split_kernel(gin, g, y, ws, K, D, PART, LOG: tl.constexpr, F64: tl.constexpr,
+                                  BLOCK_D: tl.constexpr, BLOCK_P: tl.constexpr, INT64: tl.constexpr,
+                                  REVERSE: tl.constexpr):
+    """Split rows, pass 2: program (p, k) adds the P partial sums of row k (P <= BLOCK_P, in a
+    fixed order) and writes part p of the row."""
+    P = tl.num_programs(0)
+    p, k, lo, hi = _part(K, D, PART, INT64, REVERSE)
+    i = tl.arange(0, BLOCK_P)[None, :]
+    s = tl.sum(tl.load(ws + k[:, None] * P + i, mask=i < P, other=0.0), axis=1)
+    _grad_write(gin, g, y, k * D, k < K, lo, hi, 1, s, LOG, F64, BLOCK_D)
 
 
 # ---------------------------------------------------------------- reductions of losses

@@ -3,11 +3,50 @@
 Row k (k < outer*inner) starts at (k // inner) * D * inner + k % inner and steps by inner.
 Rows that fit (BLOCK_D >= D) are done in one pass from registers; longer rows use an online
 max/sum pass and a second pass that writes.
+
+Few very wide rows (inner == 1) are split into parts, one program each, so that the GPU fills:
+softmax_part_stats_kernel writes each part's max and sum of exp to a workspace, and
+softmax_split_kernel combines a row's parts and writes its own part.
 """
 import triton
 import triton.language as tl
 
 from .pointwise_ops.common import to_acc as _acc
+
+
+@triton.jit
+def _max_sum(x, base, k_mask, lo, hi, INNER, F64: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr):
+    """Max and sum of exp(v - max) over elements lo..hi-1 of the rows starting at `base`."""
+    j = tl.arange(0, BLOCK_D)
+    m = _acc(tl.full((BLOCK_K, ), -float("inf"), tl.float32), F64)
+    s = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
+    for j0 in range(lo, hi, BLOCK_D):
+        mask = k_mask[:, None] & ((j0 + j) < hi)[None, :]
+        offs = base[:, None] + (j0 + j)[None, :] * INNER
+        v = _acc(tl.load(x + offs, mask=mask, other=-float("inf")), F64)
+        m_new = tl.maximum(m, tl.max(v, axis=1))
+        # rows that are all -inf so far: keep exp() away from (-inf) - (-inf)
+        m_safe = tl.where(m_new == -float("inf"), 0.0, m_new)
+        s = s * tl.exp(m - m_safe) + tl.sum(tl.exp(v - m_safe[:, None]), axis=1)
+        m = m_new
+    return m, s
+
+
+@triton.jit
+def _write(out, x, base, k_mask, lo, hi, INNER, m, s, LOG: tl.constexpr, F64: tl.constexpr, BLOCK_D: tl.constexpr):
+    """Elements lo..hi-1 of the rows starting at `base`, given the rows' max m and sum of exp s."""
+    j = tl.arange(0, BLOCK_D)
+    log_s = tl.log(s)
+    for j0 in range(lo, hi, BLOCK_D):
+        mask = k_mask[:, None] & ((j0 + j) < hi)[None, :]
+        offs = base[:, None] + (j0 + j)[None, :] * INNER
+        v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+        if LOG:
+            r = v - m[:, None] - log_s[:, None]
+        else:
+            r = tl.exp(v - m[:, None]) / s[:, None]
+        tl.store(out + offs, r.to(out.dtype.element_ty), mask=mask)
+
 
 @triton.jit
 def softmax_kernel(out, x, K, D, INNER, LOG: tl.constexpr, F64: tl.constexpr, BLOCK_K: tl.constexpr,
@@ -32,24 +71,51 @@ def softmax_kernel(out, x, K, D, INNER, LOG: tl.constexpr, F64: tl.constexpr, BL
             r = e / s[:, None]
         tl.store(out + offs, r.to(out.dtype.element_ty), mask=mask)
     else:
-        m = _acc(tl.full((BLOCK_K, ), -float("inf"), tl.float32), F64)
-        s = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
-        for j0 in range(0, D, BLOCK_D):
-            mask = k_mask[:, None] & ((j0 + j) < D)[None, :]
-            offs = base[:, None] + (j0 + j)[None, :] * INNER
-            v = _acc(tl.load(x + offs, mask=mask, other=-float("inf")), F64)
-            m_new = tl.maximum(m, tl.max(v, axis=1))
-            # rows that are all -inf so far: keep exp() away from (-inf) - (-inf)
-            m_safe = tl.where(m_new == -float("inf"), 0.0, m_new)
-            s = s * tl.exp(m - m_safe) + tl.sum(tl.exp(v - m_safe[:, None]), axis=1)
-            m = m_new
-        log_s = tl.log(s)
-        for j0 in range(0, D, BLOCK_D):
-            mask = k_mask[:, None] & ((j0 + j) < D)[None, :]
-            offs = base[:, None] + (j0 + j)[None, :] * INNER
-            v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
-            if LOG:
-                r = v - m[:, None] - log_s[:, None]
-            else:
-                r = tl.exp(v - m[:, None]) / s[:, None]
-            tl.store(out + offs, r.to(out.dtype.element_ty), mask=mask)
+        m, s = _max_sum(x, base, k_mask, 0, D, INNER, F64, BLOCK_K, BLOCK_D)
+        _write(out, x, base, k_mask, 0, D, INNER, m, s, LOG, F64, BLOCK_D)
+
+
+@triton.jit
+def _part(K, D, PART, INT64: tl.constexpr, REVERSE: tl.constexpr):
+    """Program (part p, row k) of a grid (P, K) over rows of D elements split into parts of PART:
+    p, the row index k as a 1-vector, and the part's element range [lo, hi) of the row.
+    REVERSE walks the grid backwards (a second pass then starts where the first one ended, on
+    data most likely still in L2)."""
+    p = tl.program_id(0)
+    k = tl.program_id(1) + tl.zeros((1, ), tl.int32)
+    if REVERSE:
+        p = tl.num_programs(0) - 1 - p
+        k = K - 1 - k
+    if INT64:
+        p = p.to(tl.int64)
+        k = k.to(tl.int64)
+    lo = p * PART
+    hi = tl.minimum(lo + PART, D)
+    return p, k, lo, hi
+
+
+@triton.jit
+def softmax_part_stats_kernel(ws, x, K, D, PART, F64: tl.constexpr, BLOCK_D: tl.constexpr, INT64: tl.constexpr):
+    """Split rows, pass 1: program (p, k) writes the max and the sum of exp(v - max) of part p of
+    row k to ws[0, k, p] and ws[1, k, p] (ws: [2, K, P] in the accumulation type)."""
+    P = tl.num_programs(0)
+    p, k, lo, hi = _part(K, D, PART, INT64, False)
+    m, s = _max_sum(x, k * D, k < K, lo, hi, 1, F64, 1, BLOCK_D)
+    tl.store(ws + k * P + p, m)
+    tl.store(ws + (K + k) * P + p, s)
+
+
+@triton.jit
+def softmax_split_kernel(out, x, ws, K, D, PART, LOG: tl.constexpr, F64: tl.constexpr, BLOCK_D: tl.constexpr,
+                         BLOCK_P: tl.constexpr, INT64: tl.constexpr, REVERSE: tl.constexpr):
+    """Split rows, pass 2: program (p, k) combines the P partial (max, sum) of row k (P <= BLOCK_P)
+    and writes part p of the row."""
+    P = tl.num_programs(0)
+    p, k, lo, hi = _part(K, D, PART, INT64, REVERSE)
+    i = tl.arange(0, BLOCK_P)[None, :]
+    mp = tl.load(ws + k[:, None] * P + i, mask=i < P, other=-float("inf"))
+    sp = tl.load(ws + (K + k[:, None]) * P + i, mask=i < P, other=0.0)
+    m = tl.max(mp, axis=1)
+    m_safe = tl.where(m == -float("inf"), 0.0, m)  # a row of -inf: s stays 0, as one program's
+    s = tl.sum(sp * tl.exp(mp - m_safe[:, None]), axis=1)
+    _write(out, x, k * D, k < K, lo, hi, 1, m, s, LOG, F64, BLOCK_D)

@@ -1,0 +1,166 @@
+"""softmax / log_softmax and their backward on few, very wide rows: the split path (op_utils.h
+softmax_row_tiles; kernels/softmax.py softmax_part_stats_kernel + softmax_split_kernel,
+kernels/loss.py softmax_backward_part_sums_kernel + softmax_backward_split_kernel), next to the
+shapes around it that are not split. The general cases are in op_db.py (forward) and
+test_loss.py (backward).
+
+The rule is the host's own: under the interpreter the CPU counts as one SM (4 programs wanted)
+and parts have at least 8192 elements, so rows of more than 16384 elements (longer than one
+tile) in at most 3 rows are split. References: torch on fp64 CPU copies; tolerances per dtype,
+relative to the largest finite reference value (softmax outputs of 40000-wide rows are ~1e-5).
+"""
+import pytest
+import torch
+
+import gemforge.kernels.loss as lk
+import gemforge.kernels.softmax as sk
+from conftest import DEVICE, LARGE, ran_gemforge
+
+FLOATS = [torch.float32, torch.float16, torch.bfloat16, torch.float64]
+TOL = {torch.float32: 2e-5, torch.float16: 2e-3, torch.bfloat16: 1.6e-2, torch.float64: 1e-10}
+
+# (shape, dim, parts under the interpreter: 1 where the rows are not split)
+CASES = [((2, 20011), -1, 2), ((1, 40000), -1, 4), ((3, 17000), 1, 2), ((17000, 1), 0, 2),
+         ((4, 17000), -1, 1), ((17000, 2), 0, 1)]
+if LARGE:  # the issue-4 benchmark shapes
+    CASES += [((32, 262144), -1, None), ((256, 131072), -1, None)]
+
+
+def dtype_id(d):
+    return str(d).replace("torch.", "")
+
+
+def rand(*shape, dtype, seed=0, shift=0.0):
+    g = torch.Generator().manual_seed(seed * 7919 + sum(shape))
+    return (torch.randn(shape, generator=g, dtype=torch.float64) + shift).to(dtype).to(DEVICE)
+
+
+def check(got, ref, dtype):
+    assert got.dtype == dtype and got.shape == ref.shape, (got.dtype, got.shape, ref.shape)
+    ref = ref.detach().cpu().double()
+    finite = ref[ref.isfinite()]
+    scale = finite.abs().max().item() if finite.numel() else 1.0
+    torch.testing.assert_close(got.detach().cpu().double(), ref, rtol=TOL[dtype], atol=TOL[dtype] * scale,
+                               equal_nan=True)
+
+
+def forward(log):
+    return torch.ops.aten._log_softmax if log else torch.ops.aten._softmax
+
+
+def backward(log):
+    return torch.ops.aten._log_softmax_backward_data if log else torch.ops.aten._softmax_backward_data
+
+
+def backward_ref(log, g, y, dim):
+    g64, y64 = g.cpu().double(), y.cpu().double()
+    if log:
+        return g64 - torch.exp(y64) * g64.sum(dim, keepdim=True)
+    return y64 * (g64 - (g64 * y64).sum(dim, keepdim=True))
+
+
+@pytest.fixture
+def launches(monkeypatch):
+    """launches(fn): fn run under GemForge (record mode, no fallback), and the softmax kernels it
+    launched with their grids. Only under the interpreter, where the bridge looks kernels up by
+    name on every launch (on CUDA: None)."""
+    log = []
+    if DEVICE == "cpu":
+        class Counting:
+            def __init__(self, name, fn):
+                self.name, self.fn = name, fn
+
+            def __getattr__(self, attr):
+                return getattr(self.fn, attr)
+
+            def __getitem__(self, grid):
+                log.append((self.name, tuple(grid)[:2]))
+                return self.fn[grid]
+
+        for module, names in ((sk, ("softmax_kernel", "softmax_part_stats_kernel", "softmax_split_kernel")),
+                              (lk, ("softmax_backward_kernel", "softmax_backward_part_sums_kernel",
+                                    "softmax_backward_split_kernel"))):
+            for name in names:
+                monkeypatch.setattr(module, name, Counting(name, getattr(module, name)))
+
+    def run(fn, names):
+        log.clear()
+        out = ran_gemforge(fn, names)
+        return out, (list(log) if DEVICE == "cpu" else None)
+    return run
+
+
+def expected_kernels(kernels, shape, dim, parts):
+    """The launches of one op: two of grid (parts, rows) when split, else one of the row kernel."""
+    if parts is None:
+        return None
+    if parts == 1:
+        return [kernels[0]]
+    rows = 1
+    for i, n in enumerate(shape):
+        rows *= 1 if i == dim % len(shape) else n
+    return [(kernels[1], (parts, rows)), (kernels[2], (parts, rows))]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+def test_wide_rows(dtype, log, launches):
+    name = "_log_softmax" if log else "_softmax"
+    bname = "_log_softmax_backward_data" if log else "_softmax_backward_data"
+    for shape, dim, parts in CASES:
+        x = rand(*shape, dtype=dtype)
+        fwd_ref = forward(log)(x.cpu().double(), dim, False)
+        got, kernels = launches(lambda: forward(log)(x, dim, False), [name])
+        check(got, fwd_ref, dtype)
+        want = expected_kernels(["softmax_kernel", "softmax_part_stats_kernel", "softmax_split_kernel"], shape, dim,
+                                parts)
+        if kernels is not None:
+            assert [k if parts > 1 else k[0] for k in kernels] == want, kernels
+        # backward: g has mean 1 so that the row sums matter to every element (a part's sum that
+        # was not combined with the others shows)
+        y = forward(log)(x, dim, False)
+        g = rand(*shape, dtype=dtype, seed=1, shift=1.0)
+        got, kernels = launches(lambda: backward(log)(g, y, dim, dtype), [bname])
+        check(got, backward_ref(log, g, y, dim), dtype)
+        want = expected_kernels(["softmax_backward_kernel", "softmax_backward_part_sums_kernel",
+                                 "softmax_backward_split_kernel"], shape, dim, parts)
+        if kernels is not None:
+            assert [k if parts > 1 else k[0] for k in kernels] == want, kernels
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+def test_wide_rows_special_values(dtype, log):
+    """Split rows (2 parts of 12288 under the interpreter) with a part that is all -inf, a row of
+    -inf (NaN, as torch), a NaN, a +inf (NaN row), and a part whose max is far above the other's
+    (the combine rescales the other part's sum)."""
+    name = "_log_softmax" if log else "_softmax"
+    x = rand(5, 17000, dtype=torch.float64)
+    x[0, :12288] = -float("inf")
+    x[1] = -float("inf")
+    x[2, 15000] = float("nan")
+    x[3, 5] = float("inf")
+    x[4, 14000:] += 3.0
+    x = x.to(dtype)
+    for rows in (slice(0, 3), slice(3, 5)):  # 3 and 2 rows: both split
+        xr = x[rows]
+        got = ran_gemforge(lambda: forward(log)(xr, 1, False), [name])
+        check(got, forward(log)(xr.cpu().double(), 1, False), dtype)
+        # out= (resized from a wrong shape)
+        out = torch.full((3, ), 7.0, dtype=dtype, device=DEVICE)
+        ran_gemforge(lambda: forward(log)(xr, 1, False, out=out), [name + ".out"])
+        check(out, forward(log)(xr.cpu().double(), 1, False), dtype)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64], ids=dtype_id)
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+def test_wide_rows_backward_out_and_nan(dtype, log):
+    bname = "_log_softmax_backward_data" if log else "_softmax_backward_data"
+    y = forward(log)(rand(2, 20011, dtype=dtype), 1, False)
+    g = rand(2, 20011, dtype=dtype, seed=2, shift=1.0)
+    g[1, 17] = float("nan")  # row 1 (its other part included) is NaN, row 0 is not
+    ref = backward_ref(log, g, y, 1)
+    assert ref[0].isfinite().all() and ref[1].isnan().all()
+    out = torch.full((3, ), 7.0, dtype=dtype, device=DEVICE)
+    ran_gemforge(lambda: backward(log)(g, y, 1, dtype, **{"out" if log else "grad_input": out}), [bname + ".out"])
+    check(out, ref, dtype)
