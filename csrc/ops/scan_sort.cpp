@@ -298,7 +298,10 @@ constexpr int64_t kMaxCandidates = 1024;  // largest k for the candidate topk
 constexpr int kRadixBits = 4;
 constexpr int64_t kRadix = int64_t{1} << kRadixBits;
 constexpr int64_t kRadixBlock = 4096;     // tile of a wide radix pass (one table column)
-constexpr int64_t kRadixSub = 256;        // elements ranked at once (a [kRadixSub, kRadix] one-hot)
+constexpr int64_t kRadixSub = 256;        // elements ranked at once
+// Ranking counters (_rank_in_block's F): 0 a [sub, kRadix] one-hot, 8/16 that many bits per
+// counter, several counters to an int32 (fewer columns to scan; a block of sub < 2^F elements).
+constexpr int64_t kRankField = 16;
 constexpr int64_t kOffsetsDigits = kRadix < 64 ? kRadix : 64;  // digits per radix_offsets_kernel program
 constexpr int64_t kRowRadixMin = 512;     // rows from this length up (<= kMaxSortRow): row_radix_kernel
 constexpr int64_t kRowRadixSub = 256;     // its block of ranked elements
@@ -454,7 +457,7 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       args.integer(s_sn).integer(last ? r.o_sn : 1);
       args.constant(r.rank).constant(descending).constant(int64_t{kRadixBits} * p);
       args.constant(p == passes - 1 && is_signed).constant(first);
-      args.constant(kRadixBits).constant(kRadixBlock).constant(kRadixSub).constant(int64);
+      args.constant(kRadixBits).constant(kRadixBlock).constant(kRadixSub).constant(kRankField).constant(int64);
       tiles.num_warps = 8;
       rt::launch(radix_scatter_kernel, tiles, args, x.device());
     }
@@ -476,7 +479,7 @@ void row_radix_sort(const at::Tensor& values, const at::Tensor& indices, const a
   args.integer(n_out).integer(programs);
   push_row_dims(args, r);
   args.constant(r.rank).constant(descending).constant(st != c10::kByte && st != c10::kBool);
-  args.constant(kRadixBits).constant(x.element_size() * 8 / kRadixBits).constant(kRowRadixSub);
+  args.constant(kRadixBits).constant(x.element_size() * 8 / kRadixBits).constant(kRowRadixSub).constant(kRankField);
   args.constant(word64).constant(r.int64);
   rt::LaunchConfig cfg;
   cfg.grid[0] = programs;

@@ -427,16 +427,34 @@ def _digit(t, SHIFT: tl.constexpr, FLIP: tl.constexpr, D: tl.constexpr):
 
 
 @triton.jit
-def _rank_in_block(dig, m, base, RADIX: tl.constexpr):
+def _rank_in_block(dig, m, base, RADIX: tl.constexpr, F: tl.constexpr):
     """dig: [SUB] digits (m: which are elements); base: [RADIX], where the next element of each
     digit goes. Returns each element's destination, base + the block's digit counts: elements of
-    a digit go in block order (stable)."""
+    a digit go in block order (stable).
+
+    F = 0: the counts are a [SUB, RADIX] one-hot's cumsum. F = 8 or 16: 32 / F digits share an
+    int32 word, one F-bit field each ([SUB, RADIX * F / 32] words, a narrower cumsum); a field
+    counts up to SUB, so SUB < 2^F (F = 8: SUB <= 128, the top field wrapping into the sign bit)."""
     r = tl.arange(0, RADIX)
-    oh = ((dig[:, None] == r[None, :]) & m[:, None]).to(base.dtype)
-    incl = tl.cumsum(oh, 0)
-    # one nonzero term per row: the element's own digit
-    dest = tl.sum(oh * (base[None, :] + incl - 1), 1)
-    return dest, base + tl.sum(oh, 0)
+    if F == 0:
+        oh = ((dig[:, None] == r[None, :]) & m[:, None]).to(base.dtype)
+        incl = tl.cumsum(oh, 0)
+        # one nonzero term per row: the element's own digit
+        dest = tl.sum(oh * (base[None, :] + incl - 1), 1)
+        return dest, base + tl.sum(oh, 0)
+    else:
+        C: tl.constexpr = 32 // F
+        w = tl.arange(0, RADIX // C)
+        shift = (dig % C) * F
+        mine = (dig // C)[:, None] == w[None, :]
+        oh = tl.where(mine & m[:, None], (tl.full(shift.shape, 1, tl.int32) << shift)[:, None], 0)
+        incl = tl.cumsum(oh, 0)
+        rank = ((tl.sum(tl.where(mine, incl, 0), 1) >> shift) & ((1 << F) - 1)) - 1
+        dest = tl.gather(base, dig, 0) + rank
+        tot = tl.sum(oh, 0)
+        counts = tl.sum(tl.where((r // C)[:, None] == w[None, :], tot[None, :], 0), 1)
+        counts = (counts >> ((r % C) * F)) & ((1 << F) - 1)
+        return dest, base + counts
 
 
 @triton.jit
@@ -499,9 +517,10 @@ def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
                          kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn,
                          K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
                          FIRST: tl.constexpr, D: tl.constexpr, BLOCK: tl.constexpr, SUB: tl.constexpr,
-                         INT64: tl.constexpr):
-    """One digit pass over tile t of a row, in blocks of SUB: src (values, and indices unless
-    FIRST: positions) to dst, writing only sorted positions < N_OUT (topk through the radix sort)."""
+                         F: tl.constexpr, INT64: tl.constexpr):
+    """One digit pass over tile t of a row, in blocks of SUB (ranked by _rank_in_block, F): src
+    (values, and indices unless FIRST: positions) to dst, writing only sorted positions < N_OUT
+    (topk through the radix sort)."""
     RADIX: tl.constexpr = 1 << D
     row, t = _row_tile(T, INT64)
     sb = _offset3(row, kn0, kn1, ss0, ss1, ss2, K_RANK)
@@ -511,7 +530,7 @@ def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
         j = t * BLOCK + s + tl.arange(0, SUB)
         m = j < N
         v = tl.load(src_v + sb + j * s_sn, mask=m, other=0)
-        dest, base = _rank_in_block(_digit(_radix_key(v, DESCENDING), SHIFT, FLIP, D), m, base, RADIX)
+        dest, base = _rank_in_block(_digit(_radix_key(v, DESCENDING), SHIFT, FLIP, D), m, base, RADIX, F)
         if FIRST:
             ii = j
         else:
@@ -533,7 +552,8 @@ def _word_digit(w, p: tl.constexpr, IB: tl.constexpr, PASSES: tl.constexpr, SIGN
 def row_radix_kernel(values, indices, x, scratch, K, N, N_OUT, G,
                      kn0, kn1, xs0, xs1, xs2, os0, os1, os2, x_sn, o_sn,
                      K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SIGNED: tl.constexpr, D: tl.constexpr,
-                     PASSES: tl.constexpr, SUB: tl.constexpr, WORD64: tl.constexpr, INT64: tl.constexpr):
+                     PASSES: tl.constexpr, SUB: tl.constexpr, F: tl.constexpr, WORD64: tl.constexpr,
+                     INT64: tl.constexpr):
     """Program g of G sorts rows g, g + G, ... (N < 2^31, keys of at most 32 bits), every radix
     pass itself: elements travel as packed words (key << 16 | index, int32, for keys of at most
     16 bits and N <= 65536; else key << 32 | index, int64) between the program's two scratch rows
@@ -584,7 +604,7 @@ def row_radix_kernel(values, indices, x, scratch, K, N, N_OUT, G,
                 j = s + jb
                 m = j < N
                 w = tl.load(src + j, mask=m, other=0)
-                dest, base = _rank_in_block(_word_digit(w, p, IB, PASSES, SIGNED, D), m, base, RADIX)
+                dest, base = _rank_in_block(_word_digit(w, p, IB, PASSES, SIGNED, D), m, base, RADIX, F)
                 if p == PASSES - 1:
                     idx = (w & IMASK).to(tl.int32)
                     om = m & (dest < N_OUT)
