@@ -6,12 +6,15 @@ direct launches of the radix/bitonic variants behind the constants of csrc/ops/s
 Prints one line per (case, variant): µs, torch µs, speedup, and the check against torch.sort
 (stable: values and indices must match exactly). A failing variant prints its error and the run
 goes on. Which constant each group informs:
-  rows 4096 (row D/SUB/warps/G)   kRadixBits, kRowRadixSub, row_radix_sort's num_warps and
-                                  programs per SM; "bitonic64/32" vs "row": keep row_radix_kernel
+  rows 4096 (row D/S/F/w/G)       kRadixBits, kRowRadixSub, kRankField, row_radix_sort's
+                                  num_warps and programs per SM (G); "bitonic64/32" vs "row": keep row_radix_kernel
                                   for (width, N) buckets where it wins
   rows 512/1024                   kRowRadixMin (row radix vs bitonic on short rows)
-  wide D/BLOCK/SUB/warps          kRadixBits, kRadixBlock, kRadixSub, scatter num_warps
+  wide D/B/S/F/w                  kRadixBits, kRadixBlock, kRadixSub, kRankField, scatter num_warps
+  (kRadixBits and kRankField are shared by both paths: pick what wins on the benchmark's total)
 """
+import time
+
 import torch
 import triton
 from triton.testing import do_bench
@@ -21,6 +24,8 @@ from gemforge.kernels import scan_sort as ss
 
 DEV = "cuda"
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
+START = time.time()
+TIME_LIMIT_S = 150  # variants (mostly Triton compiles) stop here: the run must end within 3 minutes
 
 
 def bench(fn):
@@ -38,7 +43,7 @@ def check(got, x, descending=False):
 
 # ---------------------------------------------------------------- direct launches
 
-def row_radix(x, D, SUB, warps, per_sm):
+def row_radix(x, D, SUB, F, warps, per_sm):
     K, N = x.shape
     word64 = x.element_size() > 2
     G = min(K, per_sm * SMS)
@@ -48,7 +53,7 @@ def row_radix(x, D, SUB, warps, per_sm):
     signed = x.dtype not in (torch.uint8, torch.bool)
     ss.row_radix_kernel[(G, )](v, i, x, scratch, K, N, N, G, K, 1, N, 0, 0, N, 0, 0, 1, 1,
                                K_RANK=1, DESCENDING=False, SIGNED=signed, D=D, PASSES=x.element_size() * 8 // D,
-                               SUB=SUB, WORD64=word64, INT64=False, num_warps=warps)
+                               SUB=SUB, F=F, WORD64=word64, INT64=False, num_warps=warps)
     return v, i
 
 
@@ -64,7 +69,7 @@ def bitonic(x, packed, warps=8):
     return v, i
 
 
-def radix_wide(x, D, BLOCK, SUB, warps):
+def radix_wide(x, D, BLOCK, SUB, F, warps):
     """The host driver of radix_sort (csrc/ops/scan_sort.cpp) for contiguous rows."""
     K, N = x.shape
     R = 1 << D
@@ -91,7 +96,8 @@ def radix_wide(x, D, BLOCK, SUB, warps):
         ss.radix_scatter_kernel[(K * T, )](dv, di, sv, None if first else wi[(p - 1) % 2], table, N, N, T,
                                            K, 1, N, 0, 0, N, 0, 0, 1, 1,
                                            K_RANK=1, DESCENDING=False, SHIFT=D * p, FLIP=last and signed,
-                                           FIRST=first, D=D, BLOCK=BLOCK, SUB=SUB, INT64=False, num_warps=warps)
+                                           FIRST=first, D=D, BLOCK=BLOCK, SUB=SUB, F=F, INT64=False,
+                                           num_warps=warps)
     return v, i
 
 
@@ -102,6 +108,9 @@ def row(case, dtype, variant, us, torch_us, note):
 
 
 def run_variant(case, x, name, fn, torch_us):
+    if time.time() - START > TIME_LIMIT_S:
+        print(f"{case:<26} {str(x.dtype):<9} {name:<28} skipped (time limit)", flush=True)
+        return
     try:
         note = check(fn(), x)
         row(case, x.dtype, name, bench(fn), torch_us, note)
@@ -142,37 +151,51 @@ def main():
         except Exception as e:  # noqa: BLE001
             print(f"{case:<26} {str(dtype):<9} gemforge op FAILED {type(e).__name__}: {str(e)[:300]}", flush=True)
 
-    # --- rows <= 4096: per-row radix variants vs the bitonic network
-    for shape, dtype in [((4096, 4096), torch.bfloat16), ((4096, 4096), torch.float32),
-                         ((32768, 512), torch.bfloat16), ((16384, 1024), torch.float32)]:
-        x = torch.randn(shape, device=DEV).to(dtype)
-        case = f"rows {shape[0]}x{shape[1]}"
-        t_us = bench(lambda: torch.sort(x, dim=-1, stable=True))
-        variants = [("row D4 SUB256 w8 G4", lambda: row_radix(x, 4, 256, 8, 4))]
-        if shape[1] == 4096:
-            variants += [("row D4 SUB128 w4 G8", lambda: row_radix(x, 4, 128, 4, 8)),
-                         ("row D4 SUB512 w8 G4", lambda: row_radix(x, 4, 512, 8, 4)),
-                         ("row D4 SUB256 w8 G2", lambda: row_radix(x, 4, 256, 8, 2)),
-                         ("row D8 SUB32 w8 G4", lambda: row_radix(x, 8, 32, 8, 4))]
-        variants += [("bitonic packed64", lambda: bitonic(x, 1))]
-        if x.element_size() <= 2:
-            variants += [("bitonic packed32", lambda: bitonic(x, 2))]
-        for name, fn in variants:
-            run_variant(case, x, name, fn, t_us)
+    # most informative first: late groups may meet the time limit
+    rows_group((4096, 4096), torch.bfloat16)
+    wide_group((1, 1 << 24), torch.bfloat16)
+    rows_group((4096, 4096), torch.float32)
+    rows_group((32768, 512), torch.bfloat16)
+    rows_group((16384, 1024), torch.float32)
+    wide_group((1, 1 << 20), torch.bfloat16)
 
-    # --- wide rows: radix pass variants
-    for shape, dtype in [((1, 1 << 24), torch.bfloat16), ((1, 1 << 20), torch.bfloat16)]:
-        x = torch.randn(shape, device=DEV).to(dtype)
-        case = f"wide {shape[1] >> 20}M"
-        t_us = bench(lambda: torch.sort(x, dim=-1, stable=True))
-        variants = [("wide D4 B4096 S256 w8", lambda: radix_wide(x, 4, 4096, 256, 8)),
-                    ("wide D4 B8192 S256 w8", lambda: radix_wide(x, 4, 8192, 256, 8)),
-                    ("wide D4 B2048 S128 w4", lambda: radix_wide(x, 4, 2048, 128, 4))]
-        if shape[1] == 1 << 24:
-            variants += [("wide D8 B4096 S32 w8", lambda: radix_wide(x, 8, 4096, 32, 8)),
-                         ("wide D4 B4096 S512 w8", lambda: radix_wide(x, 4, 4096, 512, 8))]
-        for name, fn in variants:
-            run_variant(case, x, name, fn, t_us)
+
+def rows_group(shape, dtype):
+    """Rows <= 4096: per-row radix variants vs the bitonic network."""
+    x = torch.randn(shape, device=DEV).to(dtype)
+    case = f"rows {shape[0]}x{shape[1]}"
+    t_us = bench(lambda: torch.sort(x, dim=-1, stable=True))
+    variants = [("row D4 S1024 F16 w8 G4", lambda: row_radix(x, 4, min(1024, shape[1]), 16, 8, 4)),
+                ("row D4 S256 F0 w8 G4", lambda: row_radix(x, 4, 256, 0, 8, 4))]
+    if shape[1] == 4096:
+        variants += [("row D4 S256 F16 w8 G4", lambda: row_radix(x, 4, 256, 16, 8, 4))]
+    if shape == (4096, 4096) and dtype == torch.bfloat16:
+        variants += [("row D4 S512 F16 w8 G4", lambda: row_radix(x, 4, 512, 16, 8, 4)),
+                     ("row D4 S1024 F16 w8 G2", lambda: row_radix(x, 4, 1024, 16, 8, 2)),
+                     ("row D4 S2048 F16 w16 G2", lambda: row_radix(x, 4, 2048, 16, 16, 2)),
+                     ("row D4 S128 F8 w4 G8", lambda: row_radix(x, 4, 128, 8, 4, 8)),
+                     ("row D8 S64 F8 w8 G4", lambda: row_radix(x, 8, 64, 8, 8, 4))]
+    variants += [("bitonic packed64", lambda: bitonic(x, 1))]
+    if x.element_size() <= 2:
+        variants += [("bitonic packed32", lambda: bitonic(x, 2))]
+    for name, fn in variants:
+        run_variant(case, x, name, fn, t_us)
+
+
+def wide_group(shape, dtype):
+    """Wide rows: radix pass variants (the radix_sort driver)."""
+    x = torch.randn(shape, device=DEV).to(dtype)
+    case = f"wide {shape[1] >> 20}M"
+    t_us = bench(lambda: torch.sort(x, dim=-1, stable=True))
+    variants = [("wide D4 B4096 S256 F16 w8", lambda: radix_wide(x, 4, 4096, 256, 16, 8)),
+                ("wide D4 B4096 S256 F0 w8", lambda: radix_wide(x, 4, 4096, 256, 0, 8))]
+    if shape[1] == 1 << 24:
+        variants += [("wide D4 B8192 S256 F16 w8", lambda: radix_wide(x, 4, 8192, 256, 16, 8)),
+                     ("wide D4 B4096 S128 F8 w4", lambda: radix_wide(x, 4, 4096, 128, 8, 4)),
+                     ("wide D4 B4096 S1024 F16 w8", lambda: radix_wide(x, 4, 4096, 1024, 16, 8)),
+                     ("wide D8 B4096 S64 F8 w8", lambda: radix_wide(x, 8, 4096, 64, 8, 8))]
+    for name, fn in variants:
+        run_variant(case, x, name, fn, t_us)
 
 
 if __name__ == "__main__":

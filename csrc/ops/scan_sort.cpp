@@ -304,7 +304,9 @@ constexpr int64_t kRadixSub = 256;        // elements ranked at once
 constexpr int64_t kRankField = 16;
 constexpr int64_t kOffsetsDigits = kRadix < 64 ? kRadix : 64;  // digits per radix_offsets_kernel program
 constexpr int64_t kRowRadixMin = 512;     // rows from this length up (<= kMaxSortRow): row_radix_kernel
-constexpr int64_t kRowRadixSub = 256;     // its block of ranked elements
+// its block of ranked elements: a program works through a row's blocks one after another, so
+// fewer, larger blocks (more independent work each) hide more latency
+constexpr int64_t kRowRadixSub = 1024;
 constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 
 int log2_exact(int64_t p) {
@@ -472,6 +474,8 @@ void row_radix_sort(const at::Tensor& values, const at::Tensor& indices, const a
   const bool word64 = x.element_size() > 2;
   const c10::Device device = x.device();
   const int64_t programs = std::min<int64_t>(r.K, device.is_cuda() ? 4 * rt::device_info(device.index()).sm_count : 3);
+  // (the interpreter ranks blocks of 256, so that CI covers the counts carried across blocks)
+  const int64_t sub = std::min<int64_t>(device.is_cuda() ? kRowRadixSub : 256, next_pow2(r.N));
   at::Tensor scratch = at::empty({programs * 2 * r.N}, x.options().dtype(word64 ? c10::kLong : c10::kInt));
   rt::KernelArgs args;
   args.tensor(values).tensor(indices).tensor(x).tensor(scratch);
@@ -479,7 +483,8 @@ void row_radix_sort(const at::Tensor& values, const at::Tensor& indices, const a
   args.integer(n_out).integer(programs);
   push_row_dims(args, r);
   args.constant(r.rank).constant(descending).constant(st != c10::kByte && st != c10::kBool);
-  args.constant(kRadixBits).constant(x.element_size() * 8 / kRadixBits).constant(kRowRadixSub).constant(kRankField);
+  args.constant(kRadixBits).constant(x.element_size() * 8 / kRadixBits).constant(sub);
+  args.constant(kRankField);
   args.constant(word64).constant(r.int64);
   rt::LaunchConfig cfg;
   cfg.grid[0] = programs;
