@@ -540,8 +540,9 @@ def test_unique_radix_passes(kind):
                                ["_unique2"])
     ru, rinv, rcnt = torch.unique(x.cpu(), sorted=True, return_inverse=True, return_counts=True)
     assert torch.equal(u.cpu(), ru) and torch.equal(inv.cpu(), rinv) and torch.equal(cnt.cpu(), rcnt)
-    u = ran_gemforge(lambda: torch.unique(x, sorted=True), ["_unique2"])
-    assert torch.equal(u.cpu(), ru)
+    if kind == "few bits":
+        u = ran_gemforge(lambda: torch.unique(x, sorted=True), ["_unique2"])
+        assert torch.equal(u.cpu(), ru)
 
 
 def unique_cases(dtype):
