@@ -5,8 +5,10 @@ to three other dims (sizes innermost first, strides per tensor), and its element
 the dim's stride. A program owns BLOCK_K rows.
 
 Scans walk a row in chunks of BLOCK_N, scanning each chunk with tl.associative_scan and carrying
-the prefix of the chunks before it. Sorting takes a whole row in one block (BLOCK_N >= N) and
+the prefix of the chunks before it. sort_kernel takes a whole row in one block (BLOCK_N >= N) and
 runs a bitonic network on (key, index) pairs: ties are ordered by index, so every sort is stable.
+Longer rows (and rows of 512..4096 with keys of <= 32 bits) go through the LSD radix sort below,
+stable too.
 """
 import triton
 import triton.language as tl
