@@ -348,6 +348,40 @@ def test_sort_out():
     assert same(v2, rv) and torch.equal(i2.cpu(), ri)
 
 
+# ---------------------------------------------------------------- rows of 512..4096 (per-row radix sort)
+
+# kRowRadixMin (512) <= N <= kMaxSortRow (4096), keys of <= 32 bits: one program runs every radix
+# pass of a row (row_radix_kernel); under the interpreter 3 programs, so 5 rows loop.
+ROW_RADIX_DTYPES = [torch.float32, torch.float16, torch.bfloat16, torch.uint8, torch.int8, torch.int16, torch.int32,
+                    torch.bool]
+
+
+@pytest.mark.parametrize("dtype", ROW_RADIX_DTYPES, ids=name)
+def test_sort_row_radix(dtype):
+    main = dtype in (torch.float32, torch.bfloat16)
+    cases = [((5, 600), 1, (False, True))]
+    if main:
+        cases += [((600, 2), 0, (True, )), ((2, 3, 512), -1, (False, ))]  # strided rows; exactly 512
+    if LARGE:
+        cases += [((4096, 4096), 1, (False, True)), ((8, 4096), 1, (False, ))]
+    for shape, dim, directions in cases:
+        x = sort_input(shape, dtype)
+        if dtype.is_floating_point:
+            x.narrow(dim, 0, 40).copy_(torch.randn(x.narrow(dim, 0, 40).shape, device=DEVICE))  # distinct values
+        for descending in directions:
+            v, i = ran_gemforge(lambda: torch.sort(x, dim=dim, descending=descending, stable=True), ["sort.stable"])
+            rv, ri = torch.sort(x.cpu(), dim=dim, descending=descending, stable=True)
+            assert v.dtype == dtype and same(v, rv) and torch.equal(i.cpu(), ri), (shape, dim, descending)
+            assert v.stride() == rv.stride() and i.stride() == ri.stride()
+    if main:
+        a = ran_gemforge(lambda: torch.argsort(x, dim=dim, stable=True), ["sort.stable"])
+        assert torch.equal(a.cpu(), torch.argsort(x.cpu(), dim=dim, stable=True))
+        # topk keeps the first k of the last pass
+        v, i = ran_gemforge(lambda: torch.topk(x, 7, dim), ["topk"])
+        rv, ri = torch.sort(x.cpu(), dim=dim, descending=True, stable=True)
+        assert same(v, rv.narrow(dim, 0, 7)) and torch.equal(i.cpu(), ri.narrow(dim, 0, 7))
+
+
 # ---------------------------------------------------------------- wide rows (radix sort, candidate topk)
 
 # wider than one block (4096): several radix tiles (2048) and a partial last one
@@ -530,6 +564,29 @@ def test_unique_wide():
     u, inv, cnt = ran_gemforge(lambda: torch.unique(x, return_inverse=True, return_counts=True), ["_unique2"])
     ru, rinv, rcnt = torch.unique(x.cpu(), return_inverse=True, return_counts=True)
     assert same_unique(u, ru) and same_inverse(inv, rinv, x) and torch.equal(cnt.cpu(), rcnt)
+
+
+@pytest.mark.parametrize("kind", ["few bits", "high and low bits", "negative", "all equal"])
+def test_unique_radix_passes(kind):
+    """int64 rows wider than one block through the radix sort: unique skips the passes whose
+    digit is the same for every element (few bits: 3 of 16 run; high and low bits: passes 0 and
+    10, not adjacent; negative values: all; all equal: one pass writes the output)."""
+    n = (1 << 24) if LARGE and kind == "few bits" else 4500
+    if kind == "few bits":
+        x = torch.randint(0, 1000, (n, ), device=DEVICE)
+    elif kind == "high and low bits":
+        x = torch.randint(0, 2, (n, ), device=DEVICE) + torch.randint(0, 2, (n, ), device=DEVICE) * (1 << 40)
+    elif kind == "negative":
+        x = torch.randint(-500, 500, (n, ), device=DEVICE)
+    else:
+        x = torch.full((n, ), -7, device=DEVICE)
+    u, inv, cnt = ran_gemforge(lambda: torch.unique(x, sorted=True, return_inverse=True, return_counts=True),
+                               ["_unique2"])
+    ru, rinv, rcnt = torch.unique(x.cpu(), sorted=True, return_inverse=True, return_counts=True)
+    assert torch.equal(u.cpu(), ru) and torch.equal(inv.cpu(), rinv) and torch.equal(cnt.cpu(), rcnt)
+    if kind == "few bits":
+        u = ran_gemforge(lambda: torch.unique(x, sorted=True), ["_unique2"])
+        assert torch.equal(u.cpu(), ru)
 
 
 def unique_cases(dtype):

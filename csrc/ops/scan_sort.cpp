@@ -278,21 +278,35 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 // ---------------------------------------------------------------- sort and topk
 //
 // Row plans, one place each:
-//   rows <= kMaxSortRow         one block per row (bitonic network, sort_kernel)
+//   rows <= kMaxSortRow         keys of <= 32 bits, rows >= kRowRadixMin: one program sorts a row
+//                               by radix passes through scratch rows (row_radix_kernel); else one
+//                               block per row (bitonic network, sort_kernel)
 //   topk, k <= kMaxCandidates   chunks of a row keep their k best as candidates (sort_kernel over
 //                               chunks), repeated until a row's candidates fit one block
-//   otherwise                   LSD radix sort over 8-bit digits (radix_*_kernel), several passes
-//                               through workspace; topk keeps the first k of the last pass
+//   otherwise                   LSD radix sort over kRadixBits-bit digits (radix_*_kernel),
+//                               several passes through workspace; topk keeps the first k of the
+//                               last pass
 
 rt::KernelHandle radix_hist_kernel{"gemforge.kernels.scan_sort", "radix_hist_kernel"};
 rt::KernelHandle radix_offsets_kernel{"gemforge.kernels.scan_sort", "radix_offsets_kernel"};
 rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatter_kernel"};
+rt::KernelHandle row_radix_kernel{"gemforge.kernels.scan_sort", "row_radix_kernel"};
 
 constexpr int64_t kMaxSortRow = 4096;     // widest row sorted in one block
 constexpr int64_t kMaxCandidates = 1024;  // largest k for the candidate topk
-constexpr int64_t kRadixBlock = 4096;     // tile of a radix pass (sorted by digit in registers)
-constexpr int64_t kRadix = 256;
-constexpr int64_t kOffsetsDigits = 64;    // digits per program of radix_offsets_kernel
+// Radix digits of kRadixBits bits (a divisor of 8): ranking costs ~2^bits per element and pass.
+constexpr int kRadixBits = 4;
+constexpr int64_t kRadix = int64_t{1} << kRadixBits;
+constexpr int64_t kRadixBlock = 4096;     // tile of a wide radix pass (one table column)
+constexpr int64_t kRadixSub = 256;        // elements ranked at once
+// Ranking counters (_rank_in_block's F): 0 a [sub, kRadix] one-hot, 8/16 that many bits per
+// counter, several counters to an int32 (fewer columns to scan; a block of sub < 2^F elements).
+constexpr int64_t kRankField = 16;
+constexpr int64_t kOffsetsDigits = kRadix < 64 ? kRadix : 64;  // digits per radix_offsets_kernel program
+constexpr int64_t kRowRadixMin = 512;     // rows from this length up (<= kMaxSortRow): row_radix_kernel
+// its block of ranked elements: a program works through a row's blocks one after another, so
+// fewer, larger blocks (more independent work each) hide more latency
+constexpr int64_t kRowRadixSub = 1024;
 constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 
 int log2_exact(int64_t p) {
@@ -322,7 +336,10 @@ void launch_sort(const at::Tensor& values, const at::Tensor& indices, const at::
   push_row_dims(args, r);
   args.constant(r.rank).constant(descending).constant(extreme_acc(x.scalar_type()));
   args.constant(block_k).constant(log2_exact(block_k)).constant(block_n).constant(log2_exact(block_n));
-  args.constant(block_n * nch != r.N).constant(x.element_size() <= 4 && r.N <= kIdxLimit);
+  // packed words: int32 for keys of <= 16 bits, int64 for <= 32 bits, else (key, index) pairs
+  const int64_t packed = x.element_size() <= 2 && block_n <= 65536 ? 2
+                         : x.element_size() <= 4 && r.N <= kIdxLimit ? 1 : 0;
+  args.constant(block_n * nch != r.N).constant(packed);
   args.constant(src_idx != nullptr).constant(r.int64);
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(r.K, block_k) * nch;
@@ -360,11 +377,14 @@ void topk_candidates(const at::Tensor& values, const at::Tensor& indices, const 
   launch_sort(values, indices, cur_v, &cur_i, lv, largest, k, std::max<int64_t>(2, next_pow2(lv.N)), 1);
 }
 
-// LSD radix sort of r's rows; writes the first n_out of each sorted row.
+// LSD radix sort of r's rows; writes the first n_out of each sorted row. skip_trivial (callers
+// that sync with the host anyway: unique): the first pass's digit totals are read on the host
+// and passes in which every element of every row has the same digit (an identity permutation)
+// are not run.
 void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
-                bool descending, int64_t n_out) {
+                bool descending, int64_t n_out, bool skip_trivial = false) {
   const c10::ScalarType st = x.scalar_type();
-  const int passes = static_cast<int>(x.element_size());  // 8-bit digits
+  const int passes = static_cast<int>(x.element_size()) * 8 / kRadixBits;
   const bool is_signed = st != c10::kByte && st != c10::kBool;
   const int64_t T = ceil_div(r.N, kRadixBlock);
   const bool int64 = r.int64 || r.K * r.N > kIdxLimit || r.K * kRadix * T > kIdxLimit;
@@ -380,57 +400,106 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   }
   int64_t ws[3];
   dense_row_strides(r, r.N, ws);
+  // (the interpreter ranks blocks of 1024: 4 a tile, still carrying counts, fewer Python steps)
+  const int64_t sub = x.is_cuda() ? kRadixSub : 1024;
   rt::LaunchConfig tiles;
   tiles.grid[0] = r.K * T;
-  for (int p = 0; p < passes; ++p) {
-    const bool first = p == 0, last = p == passes - 1;
-    const at::Tensor& sv = first ? x : wv[(p - 1) % 2];
+  auto hist = [&](int p, const at::Tensor& sv, const int64_t* ss, int64_t s_sn, bool with_totals) {
+    rt::KernelArgs args;
+    args.tensor(table).tensor(totals).tensor(sv).integer(r.K).integer(r.N).integer(T);
+    args.integer(r.size[0]).integer(r.size[1]).integer(ss[0]).integer(ss[1]).integer(ss[2]).integer(s_sn);
+    args.constant(r.rank).constant(descending).constant(int64_t{kRadixBits} * p);
+    args.constant(p == passes - 1 && is_signed).constant(with_totals ? passes : 0).constant(is_signed);
+    args.constant(kRadixBits).constant(kRadixBlock).constant(int64);
+    tiles.num_warps = 4;
+    rt::launch(radix_hist_kernel, tiles, args, x.device());
+  };
+  // the passes to run: all, or (skip_trivial) those with two digits or more in some row
+  c10::SmallVector<int, 64> run;
+  hist(0, x, r.xs, r.x_sn, true);
+  if (skip_trivial) {
+    const at::Tensor t = totals.to(c10::kCPU, c10::kLong);  // passes * K * kRadix counts
+    const int64_t* c = t.data_ptr<int64_t>();
+    for (int p = 0; p < passes; ++p) {
+      bool trivial = true;  // every row all one digit
+      for (int64_t k = 0; k < r.K && trivial; ++k)
+        trivial = *std::max_element(c + (p * r.K + k) * kRadix, c + (p * r.K + k + 1) * kRadix) == r.N;
+      if (!trivial) run.push_back(p);
+    }
+    if (run.empty()) run.push_back(0);  // already sorted: one pass writes the output
+  } else {
+    for (int p = 0; p < passes; ++p) run.push_back(p);
+  }
+  const int n_run = static_cast<int>(run.size());
+  for (int q = 0; q < n_run; ++q) {
+    const int p = run[q];
+    const bool first = q == 0, last = q == n_run - 1;
+    const at::Tensor& sv = first ? x : wv[(q - 1) % 2];
     const int64_t* ss = first ? r.xs : ws;
     const int64_t s_sn = first ? r.x_sn : 1;
-    const int64_t shift = 8 * p;
-    const bool flip = last && is_signed;
-    {
-      rt::KernelArgs args;
-      args.tensor(table).tensor(totals).tensor(sv).integer(r.K).integer(r.N).integer(T);
-      args.integer(r.size[0]).integer(r.size[1]).integer(ss[0]).integer(ss[1]).integer(ss[2]).integer(s_sn);
-      args.constant(r.rank).constant(descending).constant(shift).constant(flip);
-      args.constant(first ? passes : 0).constant(is_signed).constant(kRadixBlock).constant(int64);
-      tiles.num_warps = 4;
-      rt::launch(radix_hist_kernel, tiles, args, x.device());
-    }
+    if (p != 0) hist(p, sv, ss, s_sn, false);  // (pass 0's ran above, with the totals)
     {
       rt::KernelArgs args;
       args.tensor(table).tensor(totals).integer(p * r.K * kRadix).integer(T);
-      args.constant(kOffsetsDigits).constant(64).constant(int64);
+      args.constant(kRadixBits).constant(kOffsetsDigits).constant(4096 / kOffsetsDigits).constant(int64);
       rt::LaunchConfig cfg;
       cfg.grid[0] = r.K * (kRadix / kOffsetsDigits);
       cfg.num_warps = 4;
       rt::launch(radix_offsets_kernel, cfg, args, x.device());
     }
     {
-      const at::Tensor& dv = last ? values : wv[p % 2];
-      const at::Tensor& di = last ? indices : wi[p % 2];
+      const at::Tensor& dv = last ? values : wv[q % 2];
+      const at::Tensor& di = last ? indices : wi[q % 2];
       const int64_t* ds = last ? r.os : ws;
       rt::KernelArgs args;
       args.tensor(dv).tensor(di).tensor(sv);
-      if (first) args.none(); else args.tensor(wi[(p - 1) % 2]);
+      if (first) args.none(); else args.tensor(wi[(q - 1) % 2]);
       args.tensor(table).integer(r.N).integer(last ? n_out : r.N).integer(T);
       args.integer(r.size[0]).integer(r.size[1]);
       for (int i = 0; i < 3; ++i) args.integer(ss[i]);
       for (int i = 0; i < 3; ++i) args.integer(ds[i]);
       args.integer(s_sn).integer(last ? r.o_sn : 1);
-      args.constant(r.rank).constant(descending).constant(shift).constant(flip).constant(first);
-      args.constant(kRadixBlock).constant(log2_exact(kRadixBlock)).constant(int64);
+      args.constant(r.rank).constant(descending).constant(int64_t{kRadixBits} * p);
+      args.constant(p == passes - 1 && is_signed).constant(first);
+      args.constant(kRadixBits).constant(kRadixBlock).constant(sub).constant(kRankField).constant(int64);
       tiles.num_warps = 8;
       rt::launch(radix_scatter_kernel, tiles, args, x.device());
     }
   }
 }
 
+// Rows of kRowRadixMin..kMaxSortRow with keys of <= 32 bits: persistent programs, each sorting
+// its rows by every radix pass through two scratch rows of its own (small enough to stay in L2).
+void row_radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
+                    bool descending, int64_t n_out) {
+  const c10::ScalarType st = x.scalar_type();
+  const bool word64 = x.element_size() > 2;
+  const c10::Device device = x.device();
+  const int64_t programs = std::min<int64_t>(r.K, device.is_cuda() ? 4 * rt::device_info(device.index()).sm_count : 3);
+  // (the interpreter ranks blocks of 512, so that CI covers counts carried across blocks)
+  const int64_t sub = std::min<int64_t>(device.is_cuda() ? kRowRadixSub : 512, next_pow2(r.N));
+  at::Tensor scratch = at::empty({programs * 2 * r.N}, x.options().dtype(word64 ? c10::kLong : c10::kInt));
+  rt::KernelArgs args;
+  args.tensor(values).tensor(indices).tensor(x).tensor(scratch);
+  push_rows(args, r);
+  args.integer(n_out).integer(programs);
+  push_row_dims(args, r);
+  args.constant(r.rank).constant(descending).constant(st != c10::kByte && st != c10::kBool);
+  args.constant(kRadixBits).constant(x.element_size() * 8 / kRadixBits).constant(sub);
+  args.constant(kRankField);
+  args.constant(word64).constant(r.int64);
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = programs;
+  cfg.num_warps = 8;
+  rt::launch(row_radix_kernel, cfg, args, device);
+}
+
 // Sorts r's rows of x into values/indices (planned together), keeping the first n_out of each.
 void sort_planned(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                   bool descending, int64_t n_out) {
-  if (r.N <= kMaxSortRow) {
+  if (r.N <= kMaxSortRow && r.N >= kRowRadixMin && x.element_size() <= 4) {
+    row_radix_sort(values, indices, x, r, descending, n_out);
+  } else if (r.N <= kMaxSortRow) {
     launch_sort(values, indices, x, nullptr, r, descending, n_out, std::max<int64_t>(2, next_pow2(r.N)), 1);
   } else if (n_out <= kMaxCandidates) {
     topk_candidates(values, indices, x, r, descending, n_out);
@@ -715,7 +784,12 @@ Tensor3 unique_runs(const at::Tensor& self, bool sort, bool return_inverse, bool
   if (sort) {
     v = at::empty({n}, self.options());
     perm = at::empty({n}, lopt);
-    run_sort(v, perm, flat, 0, false, n);
+    Rows r;
+    plan_rows(flat, v, 0, r);
+    if (n > kMaxSortRow)
+      radix_sort(v, perm, flat, r, false, n, true);  // syncs anyway: passes of one digit skipped
+    else
+      sort_planned(v, perm, flat, r, false, n);
   }
   at::Tensor ids = at::empty({n}, lopt);
   rt::LaunchConfig cfg;

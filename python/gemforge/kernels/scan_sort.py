@@ -5,8 +5,10 @@ to three other dims (sizes innermost first, strides per tensor), and its element
 the dim's stride. A program owns BLOCK_K rows.
 
 Scans walk a row in chunks of BLOCK_N, scanning each chunk with tl.associative_scan and carrying
-the prefix of the chunks before it. Sorting takes a whole row in one block (BLOCK_N >= N) and
+the prefix of the chunks before it. sort_kernel takes a whole row in one block (BLOCK_N >= N) and
 runs a bitonic network on (key, index) pairs: ties are ordered by index, so every sort is stable.
+Longer rows (and rows of 512..4096 with keys of <= 32 bits) go through the LSD radix sort below,
+stable too.
 """
 import triton
 import triton.language as tl
@@ -348,9 +350,10 @@ def sort_kernel(values, indices, x, src_idx, K, N, N_OUT, NCH,
     HAS_SRC_IDX: x holds candidates and src_idx (laid out as x) their indices in the original row;
     the output indices are those. Candidates sit in index order, so ties still go by index.
 
-    PACKED (keys of at most 32 bits, N < 2^31): the network sorts int64 words (ordered key << 32 |
-    index), one compare per step, and values are read back through the sorted indices. Otherwise
-    it sorts (key, index) pairs."""
+    PACKED 1 (keys of at most 32 bits, N < 2^31): the network sorts int64 words (ordered key << 32
+    | index), one compare per step, and values are read back through the sorted indices. PACKED 2
+    (keys of at most 16 bits, BLOCK_N <= 65536): the same with int32 words (key << 16 | index),
+    half the width. PACKED 0: it sorts (key, index) pairs."""
     pid = tl.program_id(0)
     c = pid % NCH
     kb = pid // NCH
@@ -364,7 +367,8 @@ def sort_kernel(values, indices, x, src_idx, K, N, N_OUT, NCH,
     xb = _offset3(k, kn0, kn1, xs0, xs1, xs2, K_RANK)
     ob = _offset3(k, kn0, kn1, os0, os1, os2, K_RANK)
     mask = k_mask[:, None] & (jg < N)[None, :]
-    key = tl.load(x + xb[:, None] + jg[None, :].to(xb.dtype) * x_sn, mask=mask, other=0)
+    raw = tl.load(x + xb[:, None] + jg[None, :].to(xb.dtype) * x_sn, mask=mask, other=0)
+    key = raw
     # keys compare as KEY: bool as int8 0/1, half types as fp32 (exact both ways)
     key = _to_acc(key, KEY)
     idx = tl.broadcast_to(jg[None, :], (BLOCK_K, BLOCK_N))
@@ -372,12 +376,21 @@ def sort_kernel(values, indices, x, src_idx, K, N, N_OUT, NCH,
     o_offs = ob[:, None] + (c * N_OUT + j)[None, :].to(ob.dtype) * o_sn
     # sorted position j of a chunk holds a row element while c * BLOCK_N + j < N
     o_mask = k_mask[:, None] & ((j < N_OUT) & (jg < N))[None, :]
-    if PACKED:
-        p = (_ordered_key32(key, DESCENDING).to(tl.int64) << 32) | idx.to(tl.int64)
-        if PADDED:  # positions past the row go last
-            p = tl.where((jg < N)[None, :], p, 0x7FFFFFFFFFFFFFFF)
+    if PACKED != 0:
+        if PACKED == 2:
+            # _radix_key of a <= 16-bit value lies in int16's range; indices < 65536
+            p = (_radix_key(raw, DESCENDING) << 16) | j
+            if PADDED:  # positions past the row go last
+                p = tl.where((jg < N)[None, :], p, 0x7FFFFFFF)
+        else:
+            p = (_ordered_key32(key, DESCENDING).to(tl.int64) << 32) | idx.to(tl.int64)
+            if PADDED:
+                p = tl.where((jg < N)[None, :], p, 0x7FFFFFFFFFFFFFFF)
         p = tl.reshape(_bitonic_sort_packed(tl.reshape(p, [2] * n_dims), LOG_N, n_dims), (BLOCK_K, BLOCK_N))
-        idx = (p & 0x7FFFFFFF).to(tl.int32)
+        if PACKED == 2:
+            idx = c * BLOCK_N + (p & 0xFFFF).to(tl.int32)
+        else:
+            idx = (p & 0x7FFFFFFF).to(tl.int32)
         # the values themselves (-0.0 and NaN payloads as they were), from the row just read
         v = tl.load(x + xb[:, None] + idx.to(xb.dtype) * x_sn, mask=o_mask, other=0)
         tl.store(values + o_offs, v, mask=o_mask)
@@ -393,20 +406,24 @@ def sort_kernel(values, indices, x, src_idx, K, N, N_OUT, NCH,
     tl.store(indices + o_offs, idx.to(indices.dtype.element_ty), mask=o_mask)
 
 
-# ---------------------------------------------------------------- wide sort (LSD radix sort)
+# ---------------------------------------------------------------- radix sort (LSD)
 #
-# Rows wider than one block: a least-significant-digit radix sort over 8-bit digits of an order
-# key computed from the values in registers (the passes move the values themselves, so the last
-# pass writes them as they were: -0.0 and NaN payloads kept). Per digit pass, with rows cut in
-# tiles of BLOCK:
+# Rows sort by an integer order key computed from the values in registers (_radix_key), D bits
+# (a digit) per pass from the least significant up; every pass is stable, so after the passes
+# rows are sorted by key, ties in index order. The passes move the values themselves, so the last
+# one writes them as they were (-0.0 and NaN payloads kept).
+#
+# Ranking: the rank of an element among the earlier elements of a block with the same digit is an
+# exclusive cumsum down the block of a one-hot [SUB, 2^D] tensor, read at the element's own digit
+# (_rank_in_block): ~2^D operations per element, no sort.
+#
+# Wide rows, cut in tiles of BLOCK, per pass:
 #   radix_hist_kernel     digit counts of each tile -> table[row, digit, tile]
 #                         (first pass: also every pass's digit totals per row, with atomics)
 #   radix_offsets_kernel  table -> where each (digit, tile) group starts in the output row
-#   radix_scatter_kernel  each tile sorts (digit, position) locally and writes every element to
-#                         start of its group + its rank in the group: stable, so after the
-#                         passes rows are sorted by key, ties in index order.
-
-RADIX = tl.constexpr(256)
+#   radix_scatter_kernel  each tile writes every element to start of its group + its rank
+# Rows up to a few thousand: row_radix_kernel, one program runs every pass of a row itself
+# through a scratch row in global memory.
 
 
 @triton.jit
@@ -414,7 +431,8 @@ def _radix_key(v, DESCENDING: tl.constexpr):
     """An integer whose low W bits (W: v's width) order like v in the sort, signed (floats, signed
     integers) or unsigned (bool, uint8): floats by their bits (negative ones with the magnitude
     bits flipped), -0.0 as 0.0 and every NaN as one value above +inf; descending flips every bit.
-    Computed on the bits only (the interpreter compares bfloat16 as integers)."""
+    Computed on the bits only (the interpreter compares bfloat16 as integers). For W <= 16 the
+    result lies in int16's range and orders as a signed integer (uint8/bool: 0..255, or flipped)."""
     if v.dtype == tl.int1:
         t = v.to(tl.int32)
     elif v.dtype.is_floating():
@@ -449,13 +467,44 @@ def _radix_key(v, DESCENDING: tl.constexpr):
 
 
 @triton.jit
-def _digit(t, SHIFT: tl.constexpr, FLIP: tl.constexpr):
-    """Bits [SHIFT, SHIFT + 8) of an order key; FLIP (the top digit of a signed key) maps signed
+def _digit(t, SHIFT: tl.constexpr, FLIP: tl.constexpr, D: tl.constexpr):
+    """Bits [SHIFT, SHIFT + D) of an order key; FLIP (the top digit of a signed key) maps signed
     order to unsigned."""
-    d = ((t >> SHIFT) & 255).to(tl.int32)
+    d = ((t >> SHIFT) & ((1 << D) - 1)).to(tl.int32)
     if FLIP:
-        d = d ^ 128
+        d = d ^ (1 << (D - 1))
     return d
+
+
+@triton.jit
+def _rank_in_block(dig, m, base, RADIX: tl.constexpr, F: tl.constexpr):
+    """dig: [SUB] digits (m: which are elements); base: [RADIX], where the next element of each
+    digit goes. Returns each element's destination, base + the block's digit counts: elements of
+    a digit go in block order (stable).
+
+    F = 0: the counts are a [SUB, RADIX] one-hot's cumsum. F = 8 or 16: 32 / F digits share an
+    int32 word, one F-bit field each ([SUB, RADIX * F / 32] words, a narrower cumsum); a field
+    counts up to SUB, so SUB < 2^F (F = 8: SUB <= 128, the top field wrapping into the sign bit)."""
+    r = tl.arange(0, RADIX)
+    if F == 0:
+        oh = ((dig[:, None] == r[None, :]) & m[:, None]).to(base.dtype)
+        incl = tl.cumsum(oh, 0)
+        # one nonzero term per row: the element's own digit
+        dest = tl.sum(oh * (base[None, :] + incl - 1), 1)
+        return dest, base + tl.sum(oh, 0)
+    else:
+        C: tl.constexpr = 32 // F
+        w = tl.arange(0, RADIX // C)
+        shift = (dig % C) * F
+        mine = (dig // C)[:, None] == w[None, :]
+        oh = tl.where(mine & m[:, None], (tl.full(shift.shape, 1, tl.int32) << shift)[:, None], 0)
+        incl = tl.cumsum(oh, 0)
+        rank = ((tl.sum(tl.where(mine, incl, 0), 1) >> shift) & ((1 << F) - 1)) - 1
+        dest = tl.gather(base, dig, 0) + rank
+        tot = tl.sum(oh, 0)
+        counts = tl.sum(tl.where((r // C)[:, None] == w[None, :], tot[None, :], 0), 1)
+        counts = (counts >> ((r % C) * F)) & ((1 << F) - 1)
+        return dest, base + counts
 
 
 @triton.jit
@@ -473,27 +522,31 @@ def _row_tile(T, INT64: tl.constexpr):
 def radix_hist_kernel(table, totals, x, K, N, T,
                       kn0, kn1, xs0, xs1, xs2, x_sn,
                       K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
-                      TOTALS: tl.constexpr, SIGNED: tl.constexpr, BLOCK: tl.constexpr, INT64: tl.constexpr):
+                      TOTALS: tl.constexpr, SIGNED: tl.constexpr, D: tl.constexpr, BLOCK: tl.constexpr,
+                      INT64: tl.constexpr):
     """table[row, digit, t] = count of the digit in tile t of the row. TOTALS > 0 (first pass):
     also totals[p, row, digit] += the tile's counts of digit p, for each of the TOTALS passes."""
+    RADIX: tl.constexpr = 1 << D
     row, t = _row_tile(T, INT64)
     xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
     j = t * BLOCK + tl.arange(0, BLOCK)
     m = j < N
     key = _radix_key(tl.load(x + xb + j * x_sn, mask=m, other=0), DESCENDING)
     r = tl.arange(0, RADIX)
-    h = tl.histogram(_digit(key, SHIFT, FLIP), RADIX, mask=m)
+    h = tl.histogram(_digit(key, SHIFT, FLIP, D), RADIX, mask=m)
     tl.store(table + (row * RADIX + r) * T + t, h.to(table.dtype.element_ty))
     for p in tl.static_range(TOTALS):
-        hp = tl.histogram(_digit(key, 8 * p, SIGNED and p == TOTALS - 1), RADIX, mask=m)
+        hp = tl.histogram(_digit(key, D * p, SIGNED and p == TOTALS - 1, D), RADIX, mask=m)
         tl.atomic_add(totals + (p * K + row) * RADIX + r, hp.to(totals.dtype.element_ty), sem="relaxed")
 
 
 @triton.jit
-def radix_offsets_kernel(table, totals, tot0, T, DG: tl.constexpr, BT: tl.constexpr, INT64: tl.constexpr):
+def radix_offsets_kernel(table, totals, tot0, T, D: tl.constexpr, DG: tl.constexpr, BT: tl.constexpr,
+                         INT64: tl.constexpr):
     """In place: table[row, d, t] = where the elements of digit d in tile t start in the sorted
     row (all smaller digits, then digit d of the tiles before t). A program takes DG digits; the
     pass's digit totals start at totals + tot0."""
+    RADIX: tl.constexpr = 1 << D
     row, g = _row_tile(RADIX // DG, INT64)
     r = tl.arange(0, RADIX)
     d = g * DG + tl.arange(0, DG)
@@ -513,35 +566,104 @@ def radix_offsets_kernel(table, totals, tot0, T, DG: tl.constexpr, BT: tl.conste
 def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
                          kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn,
                          K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
-                         FIRST: tl.constexpr, BLOCK: tl.constexpr, LOG_BLOCK: tl.constexpr, INT64: tl.constexpr):
-    """One digit pass over tile t of a row: src (values, and indices unless FIRST: positions) to
-    dst, writing only sorted positions < N_OUT (topk through the wide sort)."""
+                         FIRST: tl.constexpr, D: tl.constexpr, BLOCK: tl.constexpr, SUB: tl.constexpr,
+                         F: tl.constexpr, INT64: tl.constexpr):
+    """One digit pass over tile t of a row, in blocks of SUB (ranked by _rank_in_block, F): src
+    (values, and indices unless FIRST: positions) to dst, writing only sorted positions < N_OUT
+    (topk through the radix sort)."""
+    RADIX: tl.constexpr = 1 << D
     row, t = _row_tile(T, INT64)
     sb = _offset3(row, kn0, kn1, ss0, ss1, ss2, K_RANK)
     db = _offset3(row, kn0, kn1, ds0, ds1, ds2, K_RANK)
-    j = tl.arange(0, BLOCK)
-    start = t * BLOCK
-    m = j < N - start
-    v = tl.load(src_v + sb + (start + j) * s_sn, mask=m, other=0)
-    dig = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP)
-    # the tile sorted by (digit, position): position j of it holds tile element jj, and its rank
-    # among the tile's elements of that digit is j minus where the digit starts in the tile
-    p = tl.where(m, (dig << LOG_BLOCK) | j, RADIX << LOG_BLOCK)
-    p = tl.reshape(_bitonic_sort_packed(tl.reshape(p, [2] * LOG_BLOCK), LOG_BLOCK, LOG_BLOCK), (BLOCK, ))
-    dd = tl.minimum(p >> LOG_BLOCK, RADIX - 1)
-    jj = p & (BLOCK - 1)
-    h = tl.histogram(dd, RADIX, mask=m)
-    rank = j - tl.gather(tl.cumsum(h, 0) - h, dd, 0)
-    dest = tl.load(table + (row * RADIX + dd) * T + t, mask=m, other=0) + rank
-    src = start + jj
-    vv = tl.load(src_v + sb + src * s_sn, mask=m, other=0)
-    if FIRST:
-        ii = src
+    base = tl.load(table + (row * RADIX + tl.arange(0, RADIX)) * T + t)
+    for s in range(0, BLOCK, SUB):
+        j = t * BLOCK + s + tl.arange(0, SUB)
+        m = j < N
+        v = tl.load(src_v + sb + j * s_sn, mask=m, other=0)
+        dest, base = _rank_in_block(_digit(_radix_key(v, DESCENDING), SHIFT, FLIP, D), m, base, RADIX, F)
+        if FIRST:
+            ii = j
+        else:
+            ii = tl.load(src_i + sb + j * s_sn, mask=m, other=0)
+        om = m & (dest < N_OUT)
+        o = db + dest.to(db.dtype) * d_sn
+        tl.store(dst_v + o, v, mask=om)
+        tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
+
+
+@triton.jit
+def _word_digit(w, p: tl.constexpr, IB: tl.constexpr, PASSES: tl.constexpr, SIGNED: tl.constexpr,
+                D: tl.constexpr):
+    """Digit p of the key in a packed word (key << IB | index)."""
+    return _digit(w, IB + D * p, SIGNED and p == PASSES - 1, D)
+
+
+@triton.jit
+def row_radix_kernel(values, indices, x, scratch, K, N, N_OUT, G,
+                     kn0, kn1, xs0, xs1, xs2, os0, os1, os2, x_sn, o_sn,
+                     K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SIGNED: tl.constexpr, D: tl.constexpr,
+                     PASSES: tl.constexpr, SUB: tl.constexpr, F: tl.constexpr, WORD64: tl.constexpr,
+                     INT64: tl.constexpr):
+    """Program g of G sorts rows g, g + G, ... (N < 2^31, keys of at most 32 bits), every radix
+    pass itself: elements travel as packed words (key << 16 | index, int32, for keys of at most
+    16 bits and N <= 65536; else key << 32 | index, int64) between the program's two scratch rows
+    (scratch + g * 2N, L2-resident). The last pass writes values (read back through the index)
+    and indices, sorted positions < N_OUT only."""
+    RADIX: tl.constexpr = 1 << D
+    if WORD64:
+        IB: tl.constexpr = 32
     else:
-        ii = tl.load(src_i + sb + src * s_sn, mask=m, other=0)
-    om = m & (dest < N_OUT)
-    tl.store(dst_v + db + dest * d_sn, vv, mask=om)
-    tl.store(dst_i + db + dest * d_sn, ii.to(dst_i.dtype.element_ty), mask=om)
+        IB: tl.constexpr = 16
+    IMASK: tl.constexpr = (1 << IB) - 1
+    g = tl.program_id(0)
+    if INT64:
+        g = g.to(tl.int64)
+    w0 = scratch + g * 2 * N
+    w1 = w0 + N
+    jb = tl.arange(0, SUB)
+    pr = tl.arange(0, PASSES)
+    for row in range(g, K, G):
+        xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+        ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
+        tl.debug_barrier()  # the row before is done with the scratch rows
+        # the row as words in w0; every pass's digit counts (they don't depend on the order)
+        h = tl.zeros((PASSES * RADIX, ), tl.int32)
+        for s in range(0, N, SUB):
+            j = s + jb
+            m = j < N
+            key = _radix_key(tl.load(x + xb + j.to(xb.dtype) * x_sn, mask=m, other=0), DESCENDING)
+            if WORD64:
+                w = (key.to(tl.int64) << 32) | j.to(tl.int64)
+            else:
+                w = (key << 16) | j
+            tl.store(w0 + j, w, mask=m)
+            for p in tl.static_range(PASSES):
+                h += tl.histogram(p * RADIX + _word_digit(w, p, IB, PASSES, SIGNED, D), PASSES * RADIX, mask=m)
+        h2 = tl.reshape(h, (PASSES, RADIX))
+        starts = tl.cumsum(h2, 1) - h2
+        for p in tl.static_range(PASSES):
+            tl.debug_barrier()  # the pass before has written its scratch row
+            if p % 2 == 0:
+                src = w0
+                dst = w1
+            else:
+                src = w1
+                dst = w0
+            base = tl.sum(tl.where(pr[:, None] == p, starts, 0), 0)
+            for s in range(0, N, SUB):
+                j = s + jb
+                m = j < N
+                w = tl.load(src + j, mask=m, other=0)
+                dest, base = _rank_in_block(_word_digit(w, p, IB, PASSES, SIGNED, D), m, base, RADIX, F)
+                if p == PASSES - 1:
+                    idx = (w & IMASK).to(tl.int32)
+                    om = m & (dest < N_OUT)
+                    v = tl.load(x + xb + idx.to(xb.dtype) * x_sn, mask=om, other=0)
+                    o = ob + dest.to(ob.dtype) * o_sn
+                    tl.store(values + o, v, mask=om)
+                    tl.store(indices + o, idx.to(indices.dtype.element_ty), mask=om)
+                else:
+                    tl.store(dst + dest, w, mask=m)
 
 
 # ---------------------------------------------------------------- unique

@@ -1,0 +1,203 @@
+"""Sort / argsort / unique experiment (issue 4): torch vs GemForge on the benchmark's shapes, and
+direct launches of the radix/bitonic variants behind the constants of csrc/ops/scan_sort.cpp.
+
+    python bench/sort_experiment.py            (needs the built core: `import gemforge`)
+
+Prints one line per (case, variant): µs, torch µs, speedup, and the check against torch.sort
+(stable: values and indices must match exactly). A failing variant prints its error and the run
+goes on. Which constant each group informs:
+  rows 4096 (row D/S/F/w/G)       kRadixBits, kRowRadixSub, kRankField, row_radix_sort's
+                                  num_warps and programs per SM (G); "bitonic64/32" vs "row": keep row_radix_kernel
+                                  for (width, N) buckets where it wins
+  rows 512/1024                   kRowRadixMin (row radix vs bitonic on short rows)
+  wide D/B/S/F/w                  kRadixBits, kRadixBlock, kRadixSub, kRankField, scatter num_warps
+  (kRadixBits and kRankField are shared by both paths: pick what wins on the benchmark's total)
+"""
+import time
+
+import torch
+import triton
+from triton.testing import do_bench
+
+import gemforge
+from gemforge.kernels import scan_sort as ss
+
+DEV = "cuda"
+SMS = torch.cuda.get_device_properties(0).multi_processor_count
+START = time.time()
+TIME_LIMIT_S = 150  # variants (mostly Triton compiles) stop here: the run must end within 3 minutes
+
+
+def bench(fn):
+    return do_bench(fn, warmup=10, rep=40, return_mode="median") * 1000.0
+
+
+def check(got, x, descending=False):
+    """Mismatches against torch's stable sort of the rows of x (values as bits, NaN aside)."""
+    v, i = got
+    rv, ri = torch.sort(x, dim=-1, descending=descending, stable=True)
+    bad_i = (i.view(ri.shape) != ri).sum().item()
+    same_v = (v.view(rv.shape) == rv) | (torch.isnan(v.view(rv.shape).float()) & torch.isnan(rv.float()))
+    return f"idx mismatches {bad_i}, value mismatches {(~same_v).sum().item()}"
+
+
+# ---------------------------------------------------------------- direct launches
+
+def row_radix(x, D, SUB, F, warps, per_sm):
+    K, N = x.shape
+    word64 = x.element_size() > 2
+    G = min(K, per_sm * SMS)
+    scratch = torch.empty(G * 2 * N, dtype=torch.int64 if word64 else torch.int32, device=DEV)
+    v = torch.empty_like(x)
+    i = torch.empty(K, N, dtype=torch.int64, device=DEV)
+    signed = x.dtype not in (torch.uint8, torch.bool)
+    ss.row_radix_kernel[(G, )](v, i, x, scratch, K, N, N, G, K, 1, N, 0, 0, N, 0, 0, 1, 1,
+                               K_RANK=1, DESCENDING=False, SIGNED=signed, D=D, PASSES=x.element_size() * 8 // D,
+                               SUB=SUB, F=F, WORD64=word64, INT64=False, num_warps=warps)
+    return v, i
+
+
+def bitonic(x, packed, warps=8):
+    K, N = x.shape
+    log_n = N.bit_length() - 1
+    v = torch.empty_like(x)
+    i = torch.empty(K, N, dtype=torch.int64, device=DEV)
+    key = 6 if x.dtype in (torch.bfloat16, torch.float16) else 0
+    ss.sort_kernel[(K, )](v, i, x, None, K, N, N, 1, K, 1, N, 0, 0, N, 0, 0, 1, 1,
+                          K_RANK=1, DESCENDING=False, KEY=key, BLOCK_K=1, LOG_K=0, BLOCK_N=N, LOG_N=log_n,
+                          PADDED=False, PACKED=packed, HAS_SRC_IDX=False, INT64=False, num_warps=warps)
+    return v, i
+
+
+def radix_wide(x, D, BLOCK, SUB, F, warps):
+    """The host driver of radix_sort (csrc/ops/scan_sort.cpp) for contiguous rows."""
+    K, N = x.shape
+    R = 1 << D
+    passes = x.element_size() * 8 // D
+    T = triton.cdiv(N, BLOCK)
+    signed = x.dtype not in (torch.uint8, torch.bool)
+    totals = torch.zeros(passes * K * R, dtype=torch.int32, device=DEV)
+    table = torch.empty(K * R * T, dtype=torch.int32, device=DEV)
+    wv = [torch.empty_like(x) for _ in range(2)]
+    wi = [torch.empty(K * N, dtype=torch.int32, device=DEV) for _ in range(2)]
+    v = torch.empty_like(x)
+    i = torch.empty(K, N, dtype=torch.int64, device=DEV)
+    DG = min(R, 64)
+    for p in range(passes):
+        first, last = p == 0, p == passes - 1
+        sv = x if first else wv[(p - 1) % 2]
+        ss.radix_hist_kernel[(K * T, )](table, totals, sv, K, N, T, K, 1, N, 0, 0, 1,
+                                        K_RANK=1, DESCENDING=False, SHIFT=D * p, FLIP=last and signed,
+                                        TOTALS=passes if first else 0, SIGNED=signed, D=D, BLOCK=BLOCK, INT64=False,
+                                        num_warps=4)
+        ss.radix_offsets_kernel[(K * (R // DG), )](table, totals, p * K * R, T, D=D, DG=DG, BT=4096 // DG,
+                                                   INT64=False, num_warps=4)
+        dv, di = (v, i) if last else (wv[p % 2], wi[p % 2])
+        ss.radix_scatter_kernel[(K * T, )](dv, di, sv, None if first else wi[(p - 1) % 2], table, N, N, T,
+                                           K, 1, N, 0, 0, N, 0, 0, 1, 1,
+                                           K_RANK=1, DESCENDING=False, SHIFT=D * p, FLIP=last and signed,
+                                           FIRST=first, D=D, BLOCK=BLOCK, SUB=SUB, F=F, INT64=False,
+                                           num_warps=warps)
+    return v, i
+
+
+def row(case, dtype, variant, us, torch_us, note):
+    sp = f"{torch_us / us:6.2f}x" if us and torch_us else "   -   "
+    print(f"{case:<26} {str(dtype).replace('torch.', ''):<9} {variant:<28} {us:9.1f} {torch_us:9.1f} {sp}  {note}",
+          flush=True)
+
+
+def run_variant(case, x, name, fn, torch_us):
+    if time.time() - START > TIME_LIMIT_S:
+        print(f"{case:<26} {str(x.dtype):<9} {name:<28} skipped (time limit)", flush=True)
+        return
+    try:
+        note = check(fn(), x)
+        row(case, x.dtype, name, bench(fn), torch_us, note)
+    except Exception as e:  # noqa: BLE001  (a failing variant must not end the run)
+        print(f"{case:<26} {str(x.dtype):<9} {name:<28} FAILED {type(e).__name__}: {str(e)[:300]}", flush=True)
+
+
+def main():
+    torch.manual_seed(0)
+    print(f"device: {torch.cuda.get_device_name()}, {SMS} SMs")
+    print(f"{'case':<26} {'dtype':<9} {'variant':<28} {'us':>9} {'torch us':>9} speedup  check")
+
+    # --- through the operators (what the benchmark measures)
+    op_cases = [
+        ("sort 4096x4096", (4096, 4096), torch.bfloat16, lambda x: torch.sort(x, dim=-1, stable=True)),
+        ("argsort 4096x4096", (4096, 4096), torch.bfloat16, lambda x: torch.argsort(x, dim=-1, stable=True)),
+        ("sort 4096x4096", (4096, 4096), torch.float32, lambda x: torch.sort(x, dim=-1, stable=True)),
+        ("sort 8x4096", (8, 4096), torch.bfloat16, lambda x: torch.sort(x, dim=-1, stable=True)),
+        ("sort 1M", (1 << 20, ), torch.bfloat16, lambda x: torch.sort(x, dim=-1, stable=True)),
+        ("sort 16M", (1 << 24, ), torch.bfloat16, lambda x: torch.sort(x, dim=-1, stable=True)),
+        ("argsort 16M", (1 << 24, ), torch.bfloat16, lambda x: torch.argsort(x, dim=-1, stable=True)),
+        ("unique 16M few", (1 << 24, ), torch.int64, lambda x: torch.unique(x, sorted=True)),
+        ("unique(inv,cnt) 16M few", (1 << 24, ), torch.int64,
+         lambda x: torch.unique(x, sorted=True, return_inverse=True, return_counts=True)),
+    ]
+    for case, shape, dtype, fn in op_cases:
+        try:
+            x = (torch.randint(0, 1000, shape, device=DEV) if dtype == torch.int64
+                 else torch.randn(shape, device=DEV).to(dtype))
+            t_us = bench(lambda: fn(x))
+            ref = fn(x)
+            with gemforge.use():
+                got = fn(x)
+                g_us = bench(lambda: fn(x))
+            ref, got = (ref, got) if isinstance(ref, tuple) else ((ref, ), (got, ))
+            bad = sum((a.shape != b.shape) or bool((a.float() != b.float()).any().item()) for a, b in zip(got, ref))
+            row(case, dtype, "gemforge op", g_us, t_us, f"outputs differing from torch: {bad}")
+        except Exception as e:  # noqa: BLE001
+            print(f"{case:<26} {str(dtype):<9} gemforge op FAILED {type(e).__name__}: {str(e)[:300]}", flush=True)
+
+    # most informative first: late groups may meet the time limit
+    rows_group((4096, 4096), torch.bfloat16)
+    wide_group((1, 1 << 24), torch.bfloat16)
+    rows_group((4096, 4096), torch.float32)
+    rows_group((32768, 512), torch.bfloat16)
+    rows_group((16384, 1024), torch.float32)
+    wide_group((1, 1 << 20), torch.bfloat16)
+    rows_group((8, 4096), torch.bfloat16)  # few rows (decode): latency; compiles cached from above
+
+
+def rows_group(shape, dtype):
+    """Rows <= 4096: per-row radix variants vs the bitonic network."""
+    x = torch.randn(shape, device=DEV).to(dtype)
+    case = f"rows {shape[0]}x{shape[1]}"
+    t_us = bench(lambda: torch.sort(x, dim=-1, stable=True))
+    variants = [("row D4 S1024 F16 w8 G4", lambda: row_radix(x, 4, min(1024, shape[1]), 16, 8, 4)),
+                ("row D4 S256 F0 w8 G4", lambda: row_radix(x, 4, 256, 0, 8, 4))]
+    if shape[1] == 4096:
+        variants += [("row D4 S256 F16 w8 G4", lambda: row_radix(x, 4, 256, 16, 8, 4))]
+    if shape == (4096, 4096) and dtype == torch.bfloat16:
+        variants += [("row D4 S512 F16 w8 G4", lambda: row_radix(x, 4, 512, 16, 8, 4)),
+                     ("row D4 S1024 F16 w8 G2", lambda: row_radix(x, 4, 1024, 16, 8, 2)),
+                     ("row D4 S2048 F16 w16 G2", lambda: row_radix(x, 4, 2048, 16, 16, 2)),
+                     ("row D4 S128 F8 w4 G8", lambda: row_radix(x, 4, 128, 8, 4, 8)),
+                     ("row D8 S64 F8 w8 G4", lambda: row_radix(x, 8, 64, 8, 8, 4))]
+    variants += [("bitonic packed64", lambda: bitonic(x, 1))]
+    if x.element_size() <= 2:
+        variants += [("bitonic packed32", lambda: bitonic(x, 2))]
+    for name, fn in variants:
+        run_variant(case, x, name, fn, t_us)
+
+
+def wide_group(shape, dtype):
+    """Wide rows: radix pass variants (the radix_sort driver)."""
+    x = torch.randn(shape, device=DEV).to(dtype)
+    case = f"wide {shape[1] >> 20}M"
+    t_us = bench(lambda: torch.sort(x, dim=-1, stable=True))
+    variants = [("wide D4 B4096 S256 F16 w8", lambda: radix_wide(x, 4, 4096, 256, 16, 8)),
+                ("wide D4 B4096 S256 F0 w8", lambda: radix_wide(x, 4, 4096, 256, 0, 8))]
+    if shape[1] == 1 << 24:
+        variants += [("wide D4 B8192 S256 F16 w8", lambda: radix_wide(x, 4, 8192, 256, 16, 8)),
+                     ("wide D4 B4096 S128 F8 w4", lambda: radix_wide(x, 4, 4096, 128, 8, 4)),
+                     ("wide D4 B4096 S1024 F16 w8", lambda: radix_wide(x, 4, 4096, 1024, 16, 8)),
+                     ("wide D8 B4096 S64 F8 w8", lambda: radix_wide(x, 8, 4096, 64, 8, 8))]
+    for name, fn in variants:
+        run_variant(case, x, name, fn, t_us)
+
+
+if __name__ == "__main__":
+    main()
