@@ -19,7 +19,7 @@ LOGS=$(mktemp -d)  # small logs, packed into $OUT/logs.tar.gz at the end ($OUT t
 export PYTHONUNBUFFERED=1
 export GEMFORGE_CACHE_DIR=${GEMFORGE_CACHE_DIR:-/tmp/gemforge_kernel_cache}
 WORKERS=${WORKERS:-$(nproc)}
-NGPUS=$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')
+NGPUS=${NGPUS:-$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')}  # (NGPUS=1: tests on GPU 0 only)
 RUN_TESTS=1 RUN_BENCH=1
 PYTEST_ARGS=()
 for a in "$@"; do

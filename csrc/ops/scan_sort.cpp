@@ -278,9 +278,10 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 // ---------------------------------------------------------------- sort and topk
 //
 // Row plans, one place each:
-//   rows <= kMaxSortRow         keys of <= 32 bits, rows >= kRowRadixMin: one program sorts a row
-//                               by radix passes through scratch rows (row_radix_kernel); else one
-//                               block per row (bitonic network, sort_kernel)
+//   rows <= kMaxSortRow         keys of <= 16 bits, many rows of more than 2048 (use_row_radix):
+//                               one program sorts a row by radix passes through scratch rows
+//                               (row_radix_kernel); else one block per row (bitonic network,
+//                               sort_kernel)
 //   topk, k <= kMaxCandidates   chunks of a row keep their k best as candidates (sort_kernel over
 //                               chunks), repeated until a row's candidates fit one block
 //   otherwise                   LSD radix sort over kRadixBits-bit digits (radix_*_kernel),
@@ -298,15 +299,21 @@ constexpr int64_t kMaxCandidates = 1024;  // largest k for the candidate topk
 constexpr int kRadixBits = 4;
 constexpr int64_t kRadix = int64_t{1} << kRadixBits;
 constexpr int64_t kRadixBlock = 4096;     // tile of a wide radix pass (one table column)
-constexpr int64_t kRadixSub = 256;        // elements ranked at once
+constexpr int64_t kRadixSub = 128;        // elements ranked at once
 // Ranking counters (_rank_in_block's F): 0 a [sub, kRadix] one-hot, 8/16 that many bits per
 // counter, several counters to an int32 (fewer columns to scan; a block of sub < 2^F elements).
-constexpr int64_t kRankField = 16;
+// (H200, bench/sort_experiment.py: blocks of 128 with 8-bit counters and 4 warps were fastest,
+// for the wide passes and the row kernel alike.)
+constexpr int64_t kRankField = 8;
+// The interpreter ranks larger blocks (fewer Python steps; still several a tile or row, so
+// counts carry across blocks), with 16-bit counters to hold them.
+struct RankBlock {
+  int64_t sub, field;
+};
+RankBlock rank_block(bool cuda, int64_t interpreter_sub) {
+  return cuda ? RankBlock{kRadixSub, kRankField} : RankBlock{interpreter_sub, 16};
+}
 constexpr int64_t kOffsetsDigits = kRadix < 64 ? kRadix : 64;  // digits per radix_offsets_kernel program
-constexpr int64_t kRowRadixMin = 512;     // rows from this length up (<= kMaxSortRow): row_radix_kernel
-// its block of ranked elements: a program works through a row's blocks one after another, so
-// fewer, larger blocks (more independent work each) hide more latency
-constexpr int64_t kRowRadixSub = 1024;
 constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 
 int log2_exact(int64_t p) {
@@ -400,8 +407,7 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   }
   int64_t ws[3];
   dense_row_strides(r, r.N, ws);
-  // (the interpreter ranks blocks of 1024: 4 a tile, still carrying counts, fewer Python steps)
-  const int64_t sub = x.is_cuda() ? kRadixSub : 1024;
+  const RankBlock rb = rank_block(x.is_cuda(), 1024);
   rt::LaunchConfig tiles;
   tiles.grid[0] = r.K * T;
   auto hist = [&](int p, const at::Tensor& sv, const int64_t* ss, int64_t s_sn, bool with_totals) {
@@ -461,24 +467,23 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       args.integer(s_sn).integer(last ? r.o_sn : 1);
       args.constant(r.rank).constant(descending).constant(int64_t{kRadixBits} * p);
       args.constant(p == passes - 1 && is_signed).constant(first);
-      args.constant(kRadixBits).constant(kRadixBlock).constant(sub).constant(kRankField).constant(int64);
-      tiles.num_warps = 8;
+      args.constant(kRadixBits).constant(kRadixBlock).constant(rb.sub).constant(rb.field).constant(int64);
+      tiles.num_warps = 4;
       rt::launch(radix_scatter_kernel, tiles, args, x.device());
     }
   }
 }
 
-// Rows of kRowRadixMin..kMaxSortRow with keys of <= 32 bits: persistent programs, each sorting
+// Rows of at most kMaxSortRow with keys of <= 16 bits: persistent programs, each sorting
 // its rows by every radix pass through two scratch rows of its own (small enough to stay in L2).
 void row_radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                     bool descending, int64_t n_out) {
   const c10::ScalarType st = x.scalar_type();
-  const bool word64 = x.element_size() > 2;
   const c10::Device device = x.device();
-  const int64_t programs = std::min<int64_t>(r.K, device.is_cuda() ? 4 * rt::device_info(device.index()).sm_count : 3);
-  // (the interpreter ranks blocks of 512, so that CI covers counts carried across blocks)
-  const int64_t sub = std::min<int64_t>(device.is_cuda() ? kRowRadixSub : 512, next_pow2(r.N));
-  at::Tensor scratch = at::empty({programs * 2 * r.N}, x.options().dtype(word64 ? c10::kLong : c10::kInt));
+  const int64_t programs = std::min<int64_t>(r.K, device.is_cuda() ? 8 * rt::device_info(device.index()).sm_count : 3);
+  const RankBlock rb = rank_block(device.is_cuda(), 512);
+  const int64_t sub = std::min<int64_t>(rb.sub, next_pow2(r.N));
+  at::Tensor scratch = at::empty({programs * 2 * r.N}, x.options().dtype(c10::kInt));
   rt::KernelArgs args;
   args.tensor(values).tensor(indices).tensor(x).tensor(scratch);
   push_rows(args, r);
@@ -486,18 +491,28 @@ void row_radix_sort(const at::Tensor& values, const at::Tensor& indices, const a
   push_row_dims(args, r);
   args.constant(r.rank).constant(descending).constant(st != c10::kByte && st != c10::kBool);
   args.constant(kRadixBits).constant(x.element_size() * 8 / kRadixBits).constant(sub);
-  args.constant(kRankField);
-  args.constant(word64).constant(r.int64);
+  args.constant(rb.field).constant(r.int64);
   rt::LaunchConfig cfg;
   cfg.grid[0] = programs;
-  cfg.num_warps = 8;
+  cfg.num_warps = 4;
   rt::launch(row_radix_kernel, cfg, args, device);
+}
+
+// The row radix sort beats the bitonic network for 16-bit keys on rows of 4096 with many rows
+// (H200, bench/sort_experiment.py, 4096x4096 bf16: 956 vs 1397 us); for 32-bit keys, rows of
+// 512 or 1024 and 8 rows of 4096 the bitonic network was faster. The interpreter takes it from
+// rows of 512 and any row count, so that CI covers it.
+bool use_row_radix(const at::Tensor& x, const Rows& r) {
+  const bool cuda = x.is_cuda();
+  const int64_t min_n = cuda ? 2049 : 512;
+  const int64_t min_rows = cuda ? rt::device_info(x.device().index()).sm_count : 1;
+  return x.element_size() <= 2 && r.N <= kMaxSortRow && r.N >= min_n && r.K >= min_rows;
 }
 
 // Sorts r's rows of x into values/indices (planned together), keeping the first n_out of each.
 void sort_planned(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                   bool descending, int64_t n_out) {
-  if (r.N <= kMaxSortRow && r.N >= kRowRadixMin && x.element_size() <= 4) {
+  if (use_row_radix(x, r)) {
     row_radix_sort(values, indices, x, r, descending, n_out);
   } else if (r.N <= kMaxSortRow) {
     launch_sort(values, indices, x, nullptr, r, descending, n_out, std::max<int64_t>(2, next_pow2(r.N)), 1);

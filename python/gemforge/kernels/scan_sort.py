@@ -602,18 +602,13 @@ def _word_digit(w, p: tl.constexpr, IB: tl.constexpr, PASSES: tl.constexpr, SIGN
 def row_radix_kernel(values, indices, x, scratch, K, N, N_OUT, G,
                      kn0, kn1, xs0, xs1, xs2, os0, os1, os2, x_sn, o_sn,
                      K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SIGNED: tl.constexpr, D: tl.constexpr,
-                     PASSES: tl.constexpr, SUB: tl.constexpr, F: tl.constexpr, WORD64: tl.constexpr,
-                     INT64: tl.constexpr):
-    """Program g of G sorts rows g, g + G, ... (N < 2^31, keys of at most 32 bits), every radix
-    pass itself: elements travel as packed words (key << 16 | index, int32, for keys of at most
-    16 bits and N <= 65536; else key << 32 | index, int64) between the program's two scratch rows
-    (scratch + g * 2N, L2-resident). The last pass writes values (read back through the index)
-    and indices, sorted positions < N_OUT only."""
+                     PASSES: tl.constexpr, SUB: tl.constexpr, F: tl.constexpr, INT64: tl.constexpr):
+    """Program g of G sorts rows g, g + G, ... (N <= 65536, keys of at most 16 bits), every radix
+    pass itself: elements travel as packed int32 words (key << 16 | index) between the program's
+    two scratch rows (scratch + g * 2N, L2-resident). The last pass writes values (read back
+    through the index) and indices, sorted positions < N_OUT only."""
     RADIX: tl.constexpr = 1 << D
-    if WORD64:
-        IB: tl.constexpr = 32
-    else:
-        IB: tl.constexpr = 16
+    IB: tl.constexpr = 16
     IMASK: tl.constexpr = (1 << IB) - 1
     g = tl.program_id(0)
     if INT64:
@@ -632,10 +627,7 @@ def row_radix_kernel(values, indices, x, scratch, K, N, N_OUT, G,
             j = s + jb
             m = j < N
             key = _radix_key(tl.load(x + xb + j.to(xb.dtype) * x_sn, mask=m, other=0), DESCENDING)
-            if WORD64:
-                w = (key.to(tl.int64) << 32) | j.to(tl.int64)
-            else:
-                w = (key << 16) | j
+            w = (key << 16) | j
             tl.store(w0 + j, w, mask=m)
             for p in tl.static_range(PASSES):
                 h += tl.histogram(p * RADIX + _word_digit(w, p, IB, PASSES, SIGNED, D), PASSES * RADIX, mask=m)
