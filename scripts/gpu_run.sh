@@ -7,6 +7,8 @@
 #        WORKERS (test and compile processes; default: every core),
 #        GEMFORGE_TEST_SHARD="i/n" (run every n-th test from i), GEMFORGE_TEST_DONE=FILE (leave out
 #        the node ids listed: tests an earlier run of the same code passed),
+#        SKIP_BUILD=1 (the caller built already: e.g. tests and benchmark run side by side on
+#        two GPUs, CUDA_VISIBLE_DEVICES=1 NGPUS=1 for the tests, BENCH_GPU=0 for the benchmark),
 #        EXPORT_CACHE=1 (pack the kernel disk cache into $OUT/kcache.tar.xz.* so that a later
 #        call can carry it in .kcache/ and skip first-time compilation).
 # On a host with several GPUs the test workers and the benchmark's compile workers spread over
@@ -41,8 +43,8 @@ if compgen -G ".kcache/kcache.tar.xz.*" > /dev/null; then
 fi
 
 start=$(date +%s)
-bash scripts/install.sh > "$LOGS/build.log" 2>&1
-build_rc=$?
+if [ "${SKIP_BUILD:-0}" = 1 ]; then echo "(SKIP_BUILD=1: built by the caller)" > "$LOGS/build.log"; build_rc=0
+else bash scripts/install.sh > "$LOGS/build.log" 2>&1; build_rc=$?; fi
 build_s=$(( $(date +%s) - start ))
 
 ctest_rc=skipped test_rc=skipped bench_rc=skipped test_s=0 bench_s=0
@@ -52,7 +54,7 @@ if [ $build_rc -eq 0 ]; then
     ctest_rc=$?
     start=$(date +%s)
     # Many workers: first-time compilation dominates, and they share the disk cache.
-    GEMFORGE_TEST_LOG=$LOGS/tests GEMFORGE_TEST_GPUS=$NGPUS timeout "${TEST_TIMEOUT:-540}" python3 -m pytest tests -q -p no:warnings \
+    GEMFORGE_TEST_LOG=$LOGS/tests GEMFORGE_TEST_GPUS=$([ "$NGPUS" -gt 1 ] && echo "$NGPUS") timeout "${TEST_TIMEOUT:-540}" python3 -m pytest tests -q -p no:warnings \
       -n "$WORKERS" --tb=short "${PYTEST_ARGS[@]}" > "$OUT/tests.log" 2>&1
     test_rc=$?
     test_s=$(( $(date +%s) - start ))

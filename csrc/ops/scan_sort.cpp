@@ -292,6 +292,7 @@ rt::KernelHandle radix_hist_kernel{"gemforge.kernels.scan_sort", "radix_hist_ker
 rt::KernelHandle radix_offsets_kernel{"gemforge.kernels.scan_sort", "radix_offsets_kernel"};
 rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatter_kernel"};
 rt::KernelHandle row_radix_kernel{"gemforge.kernels.scan_sort", "row_radix_kernel"};
+rt::KernelHandle radix_passes_kernel{"gemforge.kernels.scan_sort", "radix_passes_kernel"};
 
 constexpr int64_t kMaxSortRow = 4096;     // widest row sorted in one block
 constexpr int64_t kMaxCandidates = 1024;  // largest k for the candidate topk
@@ -424,14 +425,17 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   c10::SmallVector<int, 64> run;
   hist(0, x, r.xs, r.x_sn, true);
   if (skip_trivial) {
-    const at::Tensor t = totals.to(c10::kCPU, c10::kLong);  // passes * K * kRadix counts
-    const int64_t* c = t.data_ptr<int64_t>();
-    for (int p = 0; p < passes; ++p) {
-      bool trivial = true;  // every row all one digit
-      for (int64_t k = 0; k < r.K && trivial; ++k)
-        trivial = *std::max_element(c + (p * r.K + k) * kRadix, c + (p * r.K + k + 1) * kRadix) == r.N;
-      if (!trivial) run.push_back(p);
-    }
+    // one small kernel reduces the totals to a bit per pass, read with one sync
+    at::Tensor need = at::empty({1}, x.options().dtype(c10::kLong));
+    rt::KernelArgs args;
+    args.tensor(need).tensor(totals).integer(r.K).integer(r.N);
+    args.constant(kRadixBits).constant(passes).constant(std::min<int64_t>(next_pow2(r.K), 16));
+    rt::LaunchConfig cfg;
+    cfg.num_warps = 4;
+    rt::launch(radix_passes_kernel, cfg, args, x.device());
+    const int64_t bits = need.item<int64_t>();
+    for (int p = 0; p < passes; ++p)
+      if ((bits >> p) & 1) run.push_back(p);
     if (run.empty()) run.push_back(0);  // already sorted: one pass writes the output
   } else {
     for (int p = 0; p < passes; ++p) run.push_back(p);

@@ -84,7 +84,12 @@ const GemmRow kGemmRows[] = {
     // more programs; N <= 128 (attention's P @ V) wants square tiles with a long K step.
     {90, true, 2, 64, 4096, kAny, {64, 64, 128, 8, 4, 4, false, false}},
     {90, true, 2, 64, kAny, kAny, {64, 128, 64, 8, 4, 5, false, false}},
-    {90, true, 2, 256, 4096, kAny, {64, 64, 128, 8, 4, 4, false, false}},
+    // M up to 256 (H200, 2026-11-26, M = 128): tiles that give ~one wave without split-K (the
+    // host splits K when the tiles fill less than half the GPU) and deep pipelines on the weight
+    {90, true, 2, 256, 4096, kAny, {64, 64, 128, 8, 4, 6, false, false}},
+    {90, true, 2, 256, 8192, kAny, {128, 64, 128, 8, 4, 4, false, false}},
+    {90, true, 2, 256, 16384, kAny, {128, 128, 64, 8, 8, 5, false, false}},
+    {90, true, 2, 256, kAny, kAny, {128, 256, 64, 8, 8, 4, true, true}},
     {90, true, 2, kAny, 128, kAny, {128, 128, 128, 8, 8, 3, false, false}},
     {90, true, 2, 512, kAny, kAny, {128, 128, 64, 8, 8, 4, false, false}},
     {90, true, 2, kAny, kAny, kAny, {128, 256, 64, 8, 8, 4, true, true}},

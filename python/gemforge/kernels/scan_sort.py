@@ -563,6 +563,24 @@ def radix_offsets_kernel(table, totals, tot0, T, D: tl.constexpr, DG: tl.constex
 
 
 @triton.jit
+def radix_passes_kernel(need, totals, K, N, D: tl.constexpr, PASSES: tl.constexpr, BK: tl.constexpr):
+    """need[0]: bit p set where digit pass p must run, i.e. some row's elements have more than one
+    digit p (no digit holds all N of them), from the first pass's totals [PASSES, K, 2^D]."""
+    RADIX: tl.constexpr = 1 << D
+    r = tl.arange(0, RADIX)
+    kk = tl.arange(0, BK)
+    bits = tl.zeros((1, ), tl.int64)
+    for p in tl.static_range(PASSES):
+        some = tl.zeros((BK, ), tl.int32)
+        for k0 in range(0, K, BK):
+            k = k0 + kk
+            c = tl.load(totals + (p * K + k)[:, None] * RADIX + r[None, :], mask=(k < K)[:, None], other=0)
+            some = some | ((tl.max(c, 1) < N) & (k < K)).to(tl.int32)
+        bits = bits | (tl.max(some, 0).to(tl.int64) << p)
+    tl.store(need + tl.arange(0, 1), bits)
+
+
+@triton.jit
 def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
                          kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn,
                          K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
