@@ -152,4 +152,22 @@ inline bool plan_rows(const at::TensorBase& x, const at::TensorBase& o, int64_t 
   return true;
 }
 
+// Significant bits (sign included) of kernels/select.py's _ordered_key for a dtype, and the low
+// bits its half types never set (kthvalue/median and topk search the key bits from the top).
+struct KeyBits {
+  int64_t shift, nbits;
+};
+inline KeyBits key_bits(c10::ScalarType t) {
+  switch (t) {
+    case c10::kHalf: return {13, 19};
+    case c10::kBFloat16: return {16, 16};
+    case c10::kDouble:
+    case c10::kLong: return {0, 64};
+    case c10::kByte: return {0, 9};
+    case c10::kChar: return {0, 8};
+    case c10::kShort: return {0, 16};
+    default: return {0, 32};
+  }
+}
+
 }  // namespace gemforge::ops

@@ -613,23 +613,6 @@ constexpr int64_t kTopkPrograms = 528;   // split rows aim at this many programs
 constexpr int64_t kTopkDigitBits = 8;    // bits a pass (divides 32)
 constexpr int64_t kTopkBlockS = 64;      // topk_gather_kernel sums earlier parts' ties this many at a time
 
-// Significant bits (sign included) of select.py's _ordered_key, and the low bits half types never
-// set (as select.cpp's key_bits).
-struct TopkKey {
-  int64_t shift, nbits;
-};
-TopkKey topk_key(c10::ScalarType t) {
-  switch (t) {
-    case c10::kHalf: return {13, 19};
-    case c10::kBFloat16: return {16, 16};
-    case c10::kDouble:
-    case c10::kLong: return {0, 64};
-    case c10::kByte: return {0, 9};
-    case c10::kChar: return {0, 8};
-    case c10::kShort: return {0, 16};
-    default: return {0, 32};
-  }
-}
 
 void push_topk_rows(rt::KernelArgs& args, const Rows& r, bool out_strides) {
   args.integer(r.size[0]).integer(r.size[1]);
@@ -651,7 +634,7 @@ void split_parts(const Rows& r, int64_t& parts, int64_t& seg) {
 
 void topk_planned(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                   bool largest, bool sorted, int64_t k) {
-  const TopkKey key = topk_key(x.scalar_type());
+  const KeyBits key = key_bits(x.scalar_type());
   // the winners' sort block (unused unless sorted)
   const int64_t kb = sorted ? std::max<int64_t>(2, next_pow2(k)) : 2;
   if (r.N <= kTopkBlockRow) {

@@ -99,23 +99,6 @@ void run_rows(const at::Tensor& values, const at::Tensor& indices, const at::Ten
 
 enum KthMode : int64_t { kKth = 0, kMedian = 1, kNanMedian = 2 };
 
-// Key width (sign included) of kth_kernel's ordered keys, and the low bits half types never set.
-struct KeyBits {
-  int64_t shift, nbits;
-};
-KeyBits key_bits(c10::ScalarType t) {
-  switch (t) {
-    case c10::kHalf: return {13, 19};
-    case c10::kBFloat16: return {16, 16};
-    case c10::kDouble:
-    case c10::kLong: return {0, 64};
-    case c10::kByte: return {0, 9};
-    case c10::kChar: return {0, 8};
-    case c10::kShort: return {0, 16};
-    default: return {0, 32};
-  }
-}
-
 void run_kth(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, int64_t dim, KthMode mode,
              int64_t k) {
   run_rows(values, indices, x, dim, [&](const at::Tensor& v, const at::Tensor& i, const at::Tensor& xx, const Rows& r) {

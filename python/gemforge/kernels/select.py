@@ -22,7 +22,7 @@ import triton
 import triton.language as tl
 
 from .reduce import _offset3
-from .scan_sort import _bitonic_sort, _bitonic_sort_packed, _ordered_key32
+from .scan_sort import _bitonic_sort, _bitonic_sort_packed, _ordered_key32, _row_tile
 
 # kth_kernel modes (host: enum KthMode in csrc/ops/select.cpp)
 KTH = tl.constexpr(0)
@@ -498,12 +498,7 @@ def topk_block_kernel(values, indices, x, N, k,
 @triton.jit
 def _split_row(S, seg, N, INT64: tl.constexpr):
     """This program's row, its part s of the row and the part's [start, end)."""
-    pid = tl.program_id(0)
-    row = pid // S
-    s = pid % S
-    if INT64:
-        row = row.to(tl.int64)
-        s = s.to(tl.int64)
+    row, s = _row_tile(S, INT64)
     start = s * seg
     return row, s, start, tl.minimum(start + seg, N)
 
