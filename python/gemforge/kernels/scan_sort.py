@@ -676,6 +676,83 @@ def row_radix_kernel(values, indices, x, scratch, K, N, N_OUT, G,
                     tl.store(dst + dest, w, mask=m)
 
 
+# ---------------------------------------------------------------- merge sort (rows up to 4096)
+#
+# merge_chunk_kernel sorts chunks of CHUNK elements of every row with the bitonic network on packed
+# words (key << IB | index: all distinct, so one compare orders by key, then index: stable) and
+# writes them to a dense workspace row. merge_pass_kernel then merges neighbouring sorted runs A, B
+# (A first) of RUN words into runs of 2 RUN, every word on its own: it lands at its position in its
+# run plus the number of the other run's words below it (a binary search of the other run). The
+# last pass writes values (read back through the index) and indices.
+
+
+@triton.jit
+def _merge_word(raw, j, WORD32: tl.constexpr, DESCENDING: tl.constexpr):
+    """The packed word of value raw at row position j (< 65536): int32 (key << 16 | j) for keys of
+    at most 16 bits, else int64 (key << 32 | j); _radix_key orders as a signed integer either way."""
+    if WORD32:
+        return (_radix_key(raw, DESCENDING) << 16) | j
+    else:
+        return (_radix_key(raw, DESCENDING).to(tl.int64) << 32) | j.to(tl.int64)
+
+
+@triton.jit
+def merge_chunk_kernel(words, x, K, N, NCH, kn0, kn1, xs0, xs1, xs2, x_sn,
+                       K_RANK: tl.constexpr, DESCENDING: tl.constexpr, WORD32: tl.constexpr,
+                       CHUNK: tl.constexpr, LOG_C: tl.constexpr, INT64: tl.constexpr):
+    """Program (row, c) sorts positions [c * CHUNK, (c + 1) * CHUNK) of the row (N > CHUNK) into
+    the same positions of the row's dense words (words + row * N)."""
+    row, c = _row_tile(NCH, INT64)
+    j = c.to(tl.int32) * CHUNK + tl.arange(0, CHUNK)
+    m = j < N
+    xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+    w = _merge_word(tl.load(x + xb + j.to(xb.dtype) * x_sn, mask=m, other=0), j, WORD32, DESCENDING)
+    # positions past the row sort last, and are not written
+    if WORD32:
+        w = tl.where(m, w, 0x7FFFFFFF)
+    else:
+        w = tl.where(m, w, 0x7FFFFFFFFFFFFFFF)
+    w = tl.reshape(_bitonic_sort_packed(tl.reshape(w, [2] * LOG_C), LOG_C, LOG_C), (CHUNK, ))
+    tl.store(words + row * N + j, w, mask=m)
+
+
+@triton.jit
+def merge_pass_kernel(dst, values, indices, src, x, K, N, N_OUT, T,
+                      kn0, kn1, xs0, xs1, xs2, os0, os1, os2, x_sn, o_sn,
+                      K_RANK: tl.constexpr, RUN: tl.constexpr, LOG_RUN: tl.constexpr, BLOCK: tl.constexpr,
+                      LAST: tl.constexpr, WORD32: tl.constexpr, INT64: tl.constexpr):
+    """Program (row, t) places words [t * BLOCK, (t + 1) * BLOCK) of the row's sorted runs of RUN
+    (src + row * N) in the merged runs of 2 RUN: into dst, or (LAST: one run is the whole row) as
+    values and indices, sorted positions < N_OUT only."""
+    row, t = _row_tile(T, INT64)
+    j = t.to(tl.int32) * BLOCK + tl.arange(0, BLOCK)
+    m = j < N
+    s = src + row * N
+    w = tl.load(s + j, mask=m, other=0)
+    run = j // RUN
+    other = (run ^ 1) * RUN          # where the other run of the pair starts
+    olen = tl.minimum(tl.maximum(N - other, 0), RUN)
+    # below = how many of the other run's words are < w (binary lifting: steps RUN, RUN / 2, .., 1)
+    below = tl.zeros((BLOCK, ), tl.int32)
+    for b in tl.static_range(LOG_RUN + 1):
+        cand = below + (RUN >> b)
+        ok = m & (cand <= olen)
+        v = tl.load(s + other + cand - 1, mask=ok, other=0)
+        below = tl.where(ok & (v < w), cand, below)
+    dest = (run & ~1) * RUN + (j % RUN) + below
+    if LAST:
+        idx = (w & 0xFFFF).to(tl.int32)  # rows of < 65536 in either word
+        om = m & (dest < N_OUT)
+        xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+        ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
+        v = tl.load(x + xb + idx.to(xb.dtype) * x_sn, mask=om, other=0)
+        o = ob + dest.to(ob.dtype) * o_sn
+        tl.store(values + o, v, mask=om)
+        tl.store(indices + o, idx.to(indices.dtype.element_ty), mask=om)
+    else:
+        tl.store(dst + row * N + dest, w, mask=m)
+
+
 # ---------------------------------------------------------------- unique
 
 
