@@ -278,9 +278,10 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 // ---------------------------------------------------------------- sort and topk
 //
 // Row plans, one place each:
-//   rows <= kMaxSortRow         keys of <= 16 bits, many rows of more than 2048 (use_row_radix):
-//                               one program sorts a row by radix passes through scratch rows
-//                               (row_radix_kernel); else one block per row (bitonic network,
+//   rows <= kMaxSortRow         row_plan picks: chunks sorted by the bitonic network, then
+//                               merged pairwise (merge_sort: merge_chunk_kernel, merge_pass_kernel);
+//                               or one program sorts a row by radix passes through scratch rows
+//                               (row_radix_kernel); or one block per row (bitonic network,
 //                               sort_kernel)
 //   topk, k <= kMaxCandidates   chunks of a row keep their k best as candidates (sort_kernel over
 //                               chunks), repeated until a row's candidates fit one block
@@ -293,6 +294,8 @@ rt::KernelHandle radix_offsets_kernel{"gemforge.kernels.scan_sort", "radix_offse
 rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatter_kernel"};
 rt::KernelHandle row_radix_kernel{"gemforge.kernels.scan_sort", "row_radix_kernel"};
 rt::KernelHandle radix_passes_kernel{"gemforge.kernels.scan_sort", "radix_passes_kernel"};
+rt::KernelHandle merge_chunk_kernel{"gemforge.kernels.scan_sort", "merge_chunk_kernel"};
+rt::KernelHandle merge_pass_kernel{"gemforge.kernels.scan_sort", "merge_pass_kernel"};
 
 constexpr int64_t kMaxSortRow = 4096;     // widest row sorted in one block
 constexpr int64_t kMaxCandidates = 1024;  // largest k for the candidate topk
@@ -502,24 +505,98 @@ void row_radix_sort(const at::Tensor& values, const at::Tensor& indices, const a
   rt::launch(row_radix_kernel, cfg, args, device);
 }
 
-// The row radix sort beats the bitonic network for 16-bit keys on rows of 4096 with many rows
-// (H200, bench/sort_experiment.py, 4096x4096 bf16: 956 vs 1397 us); for 32-bit keys, rows of
-// 512 or 1024 and 8 rows of 4096 the bitonic network was faster. The interpreter takes it from
-// rows of 512 and any row count, so that CI covers it.
-bool use_row_radix(const at::Tensor& x, const Rows& r) {
+// Merge sort (rows of more than a chunk, up to kMaxSortRow, keys of <= 32 bits): chunks of a row
+// sorted by the bitonic network into packed words (int32 for keys of <= 16 bits, else int64) in a
+// dense workspace, then log2(N / chunk) passes each merging pairs of sorted runs, every word
+// placed on its own by a binary search of the other run; the last pass writes the output.
+struct MergeConfig {
+  int64_t chunk;      // elements a chunk (a power of two): more programs vs fewer merge passes
+  int chunk_warps;
+  int64_t block;      // words a merge program places
+  int merge_warps;
+};
+// (first guesses: bench/merge_experiment.py on the H200 decides)
+constexpr MergeConfig kMergeGpu{512, 4, 1024, 4};
+// The interpreter: smaller chunks, so rows of a few hundred take several passes.
+constexpr MergeConfig kMergeInterpreter{256, 4, 512, 4};
+
+void merge_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
+                bool descending, int64_t n_out) {
+  const c10::Device device = x.device();
+  const MergeConfig mc = device.is_cuda() ? kMergeGpu : kMergeInterpreter;
+  const bool word32 = x.element_size() <= 2;
+  const bool int64 = r.int64 || r.K * r.N > kIdxLimit;
+  const int passes = log2_exact(ceil_div(r.N, mc.chunk));
+  // ping-pong workspace: two rows of words per row (one when a single pass writes the output)
+  at::Tensor ws = at::empty({(passes > 1 ? 2 : 1) * r.K * r.N}, x.options().dtype(word32 ? c10::kInt : c10::kLong));
+  at::Tensor w[2] = {ws.narrow(0, 0, r.K * r.N), passes > 1 ? ws.narrow(0, r.K * r.N, r.K * r.N) : ws};
+  {
+    const int64_t nch = ceil_div(r.N, mc.chunk);
+    rt::KernelArgs args;
+    args.tensor(w[0]).tensor(x).integer(r.K).integer(r.N).integer(nch);
+    args.integer(r.size[0]).integer(r.size[1]);
+    for (int i = 0; i < 3; ++i) args.integer(r.xs[i]);
+    args.integer(r.x_sn);
+    args.constant(r.rank).constant(descending).constant(word32).constant(mc.chunk).constant(log2_exact(mc.chunk));
+    args.constant(int64);
+    rt::LaunchConfig cfg;
+    cfg.grid[0] = r.K * nch;
+    cfg.num_warps = mc.chunk_warps;
+    rt::launch(merge_chunk_kernel, cfg, args, device);
+  }
+  const int64_t block = std::min(mc.block, next_pow2(r.N));
+  const int64_t T = ceil_div(r.N, block);
+  int64_t run = mc.chunk;
+  for (int p = 0; p < passes; ++p, run *= 2) {
+    const bool last = p == passes - 1;
+    rt::KernelArgs args;
+    args.tensor(w[(p + 1) % 2]).tensor(values).tensor(indices).tensor(w[p % 2]).tensor(x);
+    push_rows(args, r);
+    args.integer(n_out).integer(T);
+    push_row_dims(args, r);
+    args.constant(r.rank).constant(run).constant(log2_exact(run)).constant(block).constant(last);
+    args.constant(word32).constant(int64);
+    rt::LaunchConfig cfg;
+    cfg.grid[0] = r.K * T;
+    cfg.num_warps = mc.merge_warps;
+    rt::launch(merge_pass_kernel, cfg, args, device);
+  }
+}
+
+// How a row of at most kMaxSortRow sorts (all three are stable and give the same result).
+// (H200, bench/sort_experiment.py: the row radix sort beat the bitonic network for 16-bit keys on
+// rows of 4096 with many rows, 4096x4096 bf16: 956 vs 1397 us; for 32-bit keys, rows of 512 or
+// 1024 and 8 rows of 4096 the bitonic network was faster.) The merge sort: first guesses, from
+// kMergeMinRow16/32 on; bench/merge_experiment.py decides. The interpreter takes each path at
+// small sizes, so that CI covers them: 16-bit keys merge from rows of 1025 (rows of 512..1024
+// take the row radix sort), 32-bit keys from rows of 257.
+enum class RowPlan { kBitonic, kRowRadix, kMerge };
+constexpr int64_t kMergeMinRow16 = 1025;
+constexpr int64_t kMergeMinRow32 = 1025;
+constexpr int64_t kRowRadixMinRow = 2049;
+
+RowPlan row_plan(const at::Tensor& x, const Rows& r) {
   const bool cuda = x.is_cuda();
-  const int64_t min_n = cuda ? 2049 : 512;
-  const int64_t min_rows = cuda ? rt::device_info(x.device().index()).sm_count : 1;
-  return x.element_size() <= 2 && r.N <= kMaxSortRow && r.N >= min_n && r.K >= min_rows;
+  const bool key16 = x.element_size() <= 2;
+  const int64_t merge_min = key16 ? kMergeMinRow16 : (cuda ? kMergeMinRow32 : kMergeInterpreter.chunk + 1);
+  if (x.element_size() <= 4 && r.N >= merge_min) return RowPlan::kMerge;
+  const int64_t radix_min = cuda ? kRowRadixMinRow : 512;
+  const int64_t radix_min_rows = cuda ? rt::device_info(x.device().index()).sm_count : 1;
+  if (key16 && r.N >= radix_min && r.K >= radix_min_rows) return RowPlan::kRowRadix;
+  return RowPlan::kBitonic;
 }
 
 // Sorts r's rows of x into values/indices (planned together), keeping the first n_out of each.
 void sort_planned(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                   bool descending, int64_t n_out) {
-  if (use_row_radix(x, r)) {
-    row_radix_sort(values, indices, x, r, descending, n_out);
-  } else if (r.N <= kMaxSortRow) {
-    launch_sort(values, indices, x, nullptr, r, descending, n_out, std::max<int64_t>(2, next_pow2(r.N)), 1);
+  if (r.N <= kMaxSortRow) {
+    switch (row_plan(x, r)) {
+      case RowPlan::kMerge: merge_sort(values, indices, x, r, descending, n_out); break;
+      case RowPlan::kRowRadix: row_radix_sort(values, indices, x, r, descending, n_out); break;
+      case RowPlan::kBitonic:
+        launch_sort(values, indices, x, nullptr, r, descending, n_out, std::max<int64_t>(2, next_pow2(r.N)), 1);
+        break;
+    }
   } else if (n_out <= kMaxCandidates) {
     topk_candidates(values, indices, x, r, descending, n_out);
   } else {
