@@ -27,7 +27,7 @@ from gemforge.kernels import scan_sort as ss
 DEV = "cuda"
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
 START = time.time()
-TIME_LIMIT_S = 140  # variants stop here: the run must end within 150 s
+TIME_LIMIT_S = 130  # variants stop here: the run must end within 150 s
 
 
 def bench(fn):
@@ -119,9 +119,15 @@ def group(shape, dtype, merges):
     x = torch.randn(shape, device=DEV).to(dtype)
     case = f"{shape[0]}x{shape[1]}"
     t_us = bench(lambda: torch.sort(x, dim=-1, stable=True))
-    # the op as built; gemforge.use() entered outside the timed function (entering costs ms)
-    with gemforge.use():
-        run_variant(case, x, "op", lambda: torch.sort(x, dim=-1, stable=True), t_us)
+    # the op as built; gemforge.use() entered outside the timed function (entering costs ms), and
+    # left before the check (whose reference is torch's own sort)
+    try:
+        with gemforge.use():
+            got = torch.sort(x, dim=-1, stable=True)
+            g_us = bench(lambda: torch.sort(x, dim=-1, stable=True))
+        row(case, x.dtype, "op", g_us, t_us, check(got, x))
+    except Exception as e:  # noqa: BLE001
+        print(f"{case:<16} {str(x.dtype):<9} {'op':<24} FAILED {type(e).__name__}: {str(e)[:300]}", flush=True)
     for C, B, cw, mw in merges:
         if C < shape[1]:
             run_variant(case, x, f"merge C{C} B{B} w{cw}/{mw}", lambda: merge(x, C, B, cw, mw), t_us)
@@ -138,12 +144,12 @@ def main():
     print(f"{'case':<16} {'dtype':<9} {'variant':<24} {'us':>9} {'torch us':>9} speedup  check")
     # (chunk, merge block, chunk warps, merge warps); the first is kMergeGpu as built
     base = [(512, 1024, 4, 4), (256, 1024, 4, 4), (1024, 1024, 8, 4)]
-    group((4096, 4096), torch.bfloat16, base + [(512, 1024, 4, 8), (512, 256, 4, 4), (512, 1024, 8, 4)])
-    group((8, 4096), torch.bfloat16, base + [(512, 256, 4, 4), (256, 256, 4, 4), (512, 128, 4, 4)])
-    group((4096, 4096), torch.float32, base + [(512, 1024, 4, 8)])
+    group((4096, 4096), torch.bfloat16, base + [(512, 1024, 4, 8), (512, 256, 4, 4)])
+    group((8, 4096), torch.bfloat16, base + [(512, 256, 4, 4), (256, 256, 4, 4)])
+    group((4096, 4096), torch.float32, base)
     group((32768, 512), torch.bfloat16, [(256, 512, 4, 4), (128, 512, 4, 4)])
     group((16384, 1024), torch.float32, [(512, 1024, 4, 4), (256, 1024, 4, 4)])
-    group((8, 4096), torch.float32, [(512, 1024, 4, 4), (512, 256, 4, 4)])
+    group((8, 4096), torch.float32, [(512, 256, 4, 4)])
     print(f"total {time.time() - START:.0f} s")
 
 
