@@ -566,21 +566,26 @@ void merge_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
 // How a row of at most kMaxSortRow sorts (all three are stable and give the same result).
 // (H200, bench/sort_experiment.py: the row radix sort beat the bitonic network for 16-bit keys on
 // rows of 4096 with many rows, 4096x4096 bf16: 956 vs 1397 us; for 32-bit keys, rows of 512 or
-// 1024 and 8 rows of 4096 the bitonic network was faster.) The merge sort: first guesses, from
-// kMergeMinRow16/32 on; bench/merge_experiment.py decides. The interpreter takes each path at
-// small sizes, so that CI covers them: 16-bit keys merge from rows of 1025 (rows of 512..1024
-// take the row radix sort), 32-bit keys from rows of 257.
+// 1024 and 8 rows of 4096 the bitonic network was faster.) The merge sort takes rows from
+// kMergeMinRow16/32 on (first guesses; bench/merge_experiment.py decides), always longer than a
+// chunk. The interpreter takes each path at small sizes, so that CI covers them: 16-bit keys merge
+// from rows of 1025 (rows of 512..1024 take the row radix sort), 32-bit keys from rows of 257.
 enum class RowPlan { kBitonic, kRowRadix, kMerge };
 constexpr int64_t kMergeMinRow16 = 1025;
 constexpr int64_t kMergeMinRow32 = 1025;
-constexpr int64_t kRowRadixMinRow = 2049;
+constexpr int64_t kRowRadixMinRow = 2049;  // and at least a row per SM
+constexpr int64_t kMergeMinRow16Interpreter = 1025;
+constexpr int64_t kMergeMinRow32Interpreter = 257;
+constexpr int64_t kRowRadixMinRowInterpreter = 512;
 
 RowPlan row_plan(const at::Tensor& x, const Rows& r) {
   const bool cuda = x.is_cuda();
   const bool key16 = x.element_size() <= 2;
-  const int64_t merge_min = key16 ? kMergeMinRow16 : (cuda ? kMergeMinRow32 : kMergeInterpreter.chunk + 1);
-  if (x.element_size() <= 4 && r.N >= merge_min) return RowPlan::kMerge;
-  const int64_t radix_min = cuda ? kRowRadixMinRow : 512;
+  const int64_t merge_min = cuda ? (key16 ? kMergeMinRow16 : kMergeMinRow32)
+                                 : (key16 ? kMergeMinRow16Interpreter : kMergeMinRow32Interpreter);
+  const int64_t chunk = cuda ? kMergeGpu.chunk : kMergeInterpreter.chunk;
+  if (x.element_size() <= 4 && r.N >= merge_min && r.N > chunk) return RowPlan::kMerge;
+  const int64_t radix_min = cuda ? kRowRadixMinRow : kRowRadixMinRowInterpreter;
   const int64_t radix_min_rows = cuda ? rt::device_info(x.device().index()).sm_count : 1;
   if (key16 && r.N >= radix_min && r.K >= radix_min_rows) return RowPlan::kRowRadix;
   return RowPlan::kBitonic;
