@@ -7,8 +7,8 @@ the dim's stride. A program owns BLOCK_K rows.
 Scans walk a row in chunks of BLOCK_N, scanning each chunk with tl.associative_scan and carrying
 the prefix of the chunks before it. sort_kernel takes a whole row in one block (BLOCK_N >= N) and
 runs a bitonic network on (key, index) pairs: ties are ordered by index, so every sort is stable.
-Longer rows (and rows of 512..4096 with keys of <= 32 bits) go through the LSD radix sort below,
-stable too.
+Rows up to 4096 may instead take the per-row radix sort or the merge sort (chunks sorted by the
+network, then merged pairwise); longer rows go through the LSD radix sort below. All are stable.
 """
 import triton
 import triton.language as tl
