@@ -363,24 +363,40 @@ def test_bf16_results_round_to_nearest_even():
 
 
 def _fmod_adversarial(dtype, seed):
-    """(x, y) pairs that stress fmod's one-division fast path: one set with mostly fast lanes
-    (quotients up to just past 2**24), one with every special case mixed in.
-    Near-multiples: x = k*y rounded, and its neighbours, so that a / b rounds up to k."""
+    """(x, y) pairs that stress fmod's fast path (an approximate quotient, corrected): one set
+    with every lane in its range (quotients below 2**19), as a GPU tile takes that path only when
+    all its lanes are; one with quotients up to just past 2**19 (its limit) and 2**24; one with
+    every special case mixed in. Near-multiples: x = k*y rounded, and its neighbours, so that
+    a / b rounds up to k."""
     g = torch.Generator().manual_seed(seed)
     n = 1500
     hi = 30.0 if dtype == torch.bfloat16 else (14.0 if dtype == torch.float16 else 60.0)
-    y = torch.exp2(torch.empty(n).uniform_(-hi, hi, generator=g)) * torch.randn(n, generator=g).sign()
-    k = torch.cat([torch.randint(1, 20, (n // 3, ), generator=g), torch.randint(1, 1 << 16, (n // 3, ), generator=g),
-                   torch.randint((1 << 24) - 40, (1 << 24) + 40, (n - 2 * (n // 3), ), generator=g)]).float()
-    y = y.to(dtype).float()
-    x = (k * y).to(dtype)
-    steps = torch.randint(-2, 3, (n, ), generator=g).to(torch.int16 if dtype != torch.float32 else torch.int32)
-    bits = x.view(steps.dtype)
-    x = torch.where(x != 0, (bits + steps).view(dtype), x).float()  # ulps away from k*y
-    # random ratios, and x below y
-    x = torch.cat([x, torch.randn(n, generator=g) * torch.exp2(torch.empty(n).uniform_(-hi, hi, generator=g))])
-    y = torch.cat([y, torch.randn(n, generator=g) * torch.exp2(torch.empty(n).uniform_(-hi, hi, generator=g))])
-    fast = (x.to(dtype), y.to(dtype))
+
+    def near_multiples(k):
+        y = torch.exp2(torch.empty(n).uniform_(-hi, hi, generator=g)) * torch.randn(n, generator=g).sign()
+        y = y.to(dtype).float()
+        x = (k.float() * y).to(dtype)
+        steps = torch.randint(-2, 3, (n, ), generator=g).to(torch.int16 if dtype != torch.float32 else torch.int32)
+        bits = x.view(steps.dtype)
+        return torch.where(x != 0, (bits + steps).view(dtype), x).float(), y  # ulps away from k*y
+
+    def ratios(lo, top):  # x = y * r, |r| in [2**lo, 2**top), and below
+        y = torch.randn(n, generator=g) * torch.exp2(torch.empty(n).uniform_(-hi, hi, generator=g))
+        r = torch.exp2(torch.empty(n).uniform_(lo, top, generator=g)) * torch.randn(n, generator=g).sign()
+        return (y * r).to(dtype).float(), y.to(dtype).float()
+
+    def joined(*pairs, fast=False):
+        x, y = torch.cat([p[0] for p in pairs]).to(dtype), torch.cat([p[1] for p in pairs]).to(dtype)
+        # the fast set: lanes with quotients below 2**19 (rounding k*y to a half type can push it
+        # past, and fp16's can overflow)
+        keep = (x.float().abs() < y.float().abs() * 2.0**19) if fast else slice(None)
+        return x[keep], y[keep]
+
+    small = lambda lo, hi_k: torch.randint(lo, hi_k, (n, ), generator=g)  # noqa: E731
+    fast = joined(near_multiples(small(1, 20)), near_multiples(small(1, 1 << 16)),
+                  near_multiples(small((1 << 19) - 40, (1 << 19) - 4)), ratios(-30, 18.9), fast=True)
+    edge = joined(near_multiples(small((1 << 19) - 4, (1 << 19) + 40)),
+                  near_multiples(small((1 << 24) - 40, (1 << 24) + 40)), ratios(-hi, hi))
     info = torch.finfo(dtype)
     special = [0.0, -0.0, 1.0, -1.0, 3.0, -7.5, info.tiny, -info.tiny, info.tiny * 0.5, info.tiny * 2.0 ** -5,
                info.max, -info.max, info.eps, 2.0 ** 24, 2.0 ** 24 + 2, INF, -INF, NAN]
@@ -388,7 +404,7 @@ def _fmod_adversarial(dtype, seed):
     sx = torch.tensor([a for a in special for _ in special])
     sy = torch.tensor([b for _ in special for b in special])
     mixed = (torch.cat([fast[0][:300].float(), sx]).to(dtype), torch.cat([fast[1][:300].float(), sy]).to(dtype))
-    return fast, mixed
+    return fast, edge, mixed
 
 
 def _same_bits(got, expected):

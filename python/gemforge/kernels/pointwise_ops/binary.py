@@ -103,8 +103,20 @@ def _fmod_f64(x, y):
     return tl.where(_signbit(x), _neg(m), m)
 
 
+_TWO_19 = tl.constexpr(524288.0)
 _TWO_24 = tl.constexpr(16777216.0)
+_TWO_126 = tl.constexpr(8.507059173023462e+37)
 _FP32_MIN_NORMAL = tl.constexpr(1.1754943508222875e-38)
+
+
+@triton.jit
+def _sub_prod(a, q, b):
+    """a - q b rounded once (an fma). The interpreter's fma rounds the product, so there the same
+    single rounding is done in fp64, where q b (q < 2**25 here) and the difference are exact."""
+    if NATIVE:
+        return tl.fma(0.0 - q, b, a)
+    else:
+        return (a.to(tl.float64) - q.to(tl.float64) * b.to(tl.float64)).to(tl.float32)
 
 
 @triton.jit
@@ -125,11 +137,43 @@ def _mod_step(a, b):
     For a < b the quotient rounds to 0, giving a, or up to 1 when b/2 <= a, where a - b is exact.
     """
     q = tl.floor(div_rn(a, b))
+    r = _sub_prod(a, q, b)
+    return tl.where(r < 0.0, r + b, r)
+
+
+@triton.jit
+def _div_approx(a, b):
+    """a / b within 4 ulps, for fp32 a >= 0 and normal b > 0 below 2**126: Triton's fp32 `/`
+    (PTX div.full.f32: at most 2 ulps of error over the whole range). The interpreter divides
+    exactly, so there the quotient is moved 2 ulps up or down (by a bit of a), which makes the
+    CPU suite exercise _mod_fast's correction with quotients that are off."""
     if NATIVE:
-        r = tl.fma(0.0 - q, b, a)
+        return a / b
     else:
-        # the interpreter's fma rounds the product: the same exact difference, in fp64
-        r = (a.to(tl.float64) - q.to(tl.float64) * b.to(tl.float64)).to(tl.float32)
+        q = div_rn(a, b)
+        moved = q.to(tl.int32, bitcast=True) + tl.where((a.to(tl.int32, bitcast=True) & 4) != 0, 2, -2)
+        return tl.where(q >= _FP32_MIN_NORMAL, moved.to(tl.float32, bitcast=True), q)
+
+
+@triton.jit
+def _mod_fast(a, b):
+    """a - floor(a / b) b for fp32 a >= 0 and normal b > 0 below 2**126 with a / b < 2**19:
+    exact, from an approximate quotient and one correction (NaN a or b gives NaN).
+
+    Why. Let Q = a / b, n = floor(Q) and r = a - n b, the exact result, 0 <= r < b.
+    - q' = _div_approx(a, b) is within 4 ulps, a relative error e <= 2**-21, of Q. Scaled by
+      (1 + 2**-20) and rounded (relative error 2**-24): q'' >= Q (1 - 2**-21)(1 + 2**-20)
+      (1 - 2**-24) >= Q >= n, and q'' <= Q (1 + 2**-21)(1 + 2**-20)(1 + 2**-24) < Q (1 + 2**-19)
+      < Q + 1 < n + 2. So q = floor(q'') is n or n + 1, a float (<= 2**19), and q b is exact in
+      the fma.
+    - For a >= b: a and q b are multiples of ulp(b), so a - q b (r or r - b, of magnitude below
+      b) is a float: the fma rounds nothing, and q = n + 1 shows as a negative difference, to
+      which adding b back is exact (the sum r is a float).
+    - For a < b (n = 0): q = 1 needs Q >= 1 / (1 + 2**-19) > 1/2, so b/2 <= a and a - b is exact
+      (Sterbenz); adding b back gives a.
+    """
+    q = tl.floor(_div_approx(a, b) * 1.00000095367431640625)  # * (1 + 2**-20)
+    r = _sub_prod(a, q, b)
     return tl.where(r < 0.0, r + b, r)
 
 
@@ -142,17 +186,12 @@ def _exponent_f32(v):
 
 
 @triton.jit
-def _fmod_f32(x, y):
-    """C's fmod for fp32 x and y (fp16/bf16 data computes in fp32), exact: _mod_step where the
-    quotient is below 2**24 (every lane but those of huge quotients, in a few instructions),
-    after reducing |x| modulo b 2**s (a multiple of b, so the remainder mod b is kept) for a
-    block holding a larger quotient, 23 bits of quotient per step. Few values stay live across
-    that rarely taken loop, which keeps the kernel's register count (and occupancy)."""
-    ax = tl.abs(x)
-    ay = tl.abs(y)
-    finite = (ax < _INF) & (ay > 0)  # false for NaN
-    a = tl.where(finite, ax, 0.0)
-    b = tl.where(finite, ay, 1.0)
+def _fmod_exact(a, b):
+    """fmod(a, b) for fp32 a >= 0 (or NaN), 0 < b <= inf, exact for any quotient, by correctly
+    rounded divisions only: |x| is first reduced modulo b 2**s (a multiple of b, so the
+    remainder mod b is kept) while some lane's quotient is 2**24 or more, 23 bits of quotient
+    per step, then one _mod_step. Slow (div_rn, a loop): _fmod_f32 runs it only for tiles that
+    hold a lane _mod_fast can't take."""
     big = a >= b * _TWO_24  # a / b >= 2**24, exactly (b 2**24 is exact, or inf)
     while _any(big):
         # a / b < 2**(ea - eb + 1): with s = ea - eb - 23 (>= 0 here), a / (b 2**s) < 2**24.
@@ -162,10 +201,28 @@ def _fmod_f32(x, y):
         step = (b * _pow2_f32(s1)) * _pow2_f32(s - s1)
         a = tl.where(big, _mod_step(a, step), a)
         big = a >= b * _TWO_24
-    r = _mod_step(a, b)
-    r = tl.where(ax < ay, ax, r)  # |x| < |y| (y = inf included): x itself
-    r = tl.where(finite, r, _NAN)
-    return tl.where(_signbit(x), _neg(r), r)
+    return tl.where(a < b, a, _mod_step(a, b))  # a < b (b = inf included): a itself
+
+
+@triton.jit
+def _fmod_f32(x, y):
+    """C's fmod for fp32 x and y (fp16/bf16 data computes in fp32), exact: _mod_fast (one
+    approximate division, one fma) for a tile whose lanes are all in its range, else
+    _fmod_exact for the whole tile (rare: quotients of 2**19 or more, x = inf, divisors below
+    the normal range or of 2**126 or more, 0 and inf included). A tile-wide branch keeps the
+    fast path free of the slow one's instructions, and its values out of the registers."""
+    a = tl.abs(x)
+    b = tl.abs(y)
+    slow = (a >= b * _TWO_19) | (b < _FP32_MIN_NORMAL) | (b >= _TWO_126)  # false for NaN
+    if _any(slow):
+        finite = (a < _INF) & (b > 0)  # false for NaN
+        r = _fmod_exact(tl.where(finite, a, 0.0), tl.where(finite, b, 1.0))
+        r = tl.where(finite, r, _NAN)
+    else:
+        r = _mod_fast(a, b)
+    # r >= +0 (or NaN): the result is r with x's sign bit
+    sign = x.to(tl.int32, bitcast=True) & -2147483648
+    return (r.to(tl.int32, bitcast=True) | sign).to(tl.float32, bitcast=True)
 
 
 @triton.jit
