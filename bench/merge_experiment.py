@@ -9,11 +9,10 @@ on; variants stop at TIME_LIMIT_S (mostly Triton compiles). What each variant in
 csrc/ops/scan_sort.cpp:
   "op"                       the op as built (row_plan's current rule): the benchmark's number
   "merge C<c> B<b> w<cw>/<mw>" MergeConfig kMergeGpu {chunk, chunk_warps, block, merge_warps}
-  "bitonic32/64"             the one-block bitonic network (sort_kernel as launch_sort runs it),
-  "row radix"                row_radix_kernel as row_radix_sort runs it: row_plan's
-                             kMergeMinRow16 / kMergeMinRow32 / kRowRadixMinRow - merge from the
-                             row length (per key width: 16-bit words vs 32-bit) where the best
-                             merge variant beats both, on many and on few (8) rows.
+  "bitonic32/64"             the one-block bitonic network (sort_kernel as launch_sort runs it):
+                             row_plan's kMergeMinRow16 / kMergeMinRow32 - merge from the row
+                             length (per key width) where the best merge variant beats it.
+  (Direct launches go through Python: for 8 rows their launch cost dominates; compare "op" there.)
 """
 import time
 
@@ -84,19 +83,6 @@ def bitonic(x, packed):
     return v, i
 
 
-def row_radix(x):
-    """row_radix_sort: 4-bit digits, blocks of 128 with 8-bit counters, 4 warps, 8 programs an SM."""
-    K, N = x.shape
-    G = min(K, 8 * SMS)
-    scratch = torch.empty(G * 2 * N, dtype=torch.int32, device=DEV)
-    v = torch.empty_like(x)
-    i = torch.empty(K, N, dtype=torch.int64, device=DEV)
-    ss.row_radix_kernel[(G, )](v, i, x, scratch, K, N, N, G, K, 1, N, 0, 0, N, 0, 0, 1, 1,
-                               K_RANK=1, DESCENDING=False, SIGNED=True, D=4, PASSES=x.element_size() * 8 // 4,
-                               SUB=128, F=8, INT64=False, num_warps=4)
-    return v, i
-
-
 def row(case, dtype, variant, us, torch_us, note):
     sp = f"{torch_us / us:6.2f}x" if us and torch_us else "   -   "
     print(f"{case:<16} {str(dtype).replace('torch.', ''):<9} {variant:<24} {us:9.1f} {torch_us:9.1f} {sp}  {note}",
@@ -133,8 +119,6 @@ def group(shape, dtype, merges):
             run_variant(case, x, f"merge C{C} B{B} w{cw}/{mw}", lambda: merge(x, C, B, cw, mw), t_us)
     if x.element_size() <= 2:
         run_variant(case, x, "bitonic32", lambda: bitonic(x, 2), t_us)
-        if shape[1] > 2048:
-            run_variant(case, x, "row radix", lambda: row_radix(x), t_us)
     else:
         run_variant(case, x, "bitonic64", lambda: bitonic(x, 1), t_us)
 

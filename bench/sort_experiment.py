@@ -6,12 +6,11 @@ direct launches of the radix/bitonic variants behind the constants of csrc/ops/s
 Prints one line per (case, variant): µs, torch µs, speedup, and the check against torch.sort
 (stable: values and indices must match exactly). A failing variant prints its error and the run
 goes on. Which constant each group informs:
-  rows 4096 (row D/S/F/w/G)       kRadixBits, kRowRadixSub, kRankField, row_radix_sort's
-                                  num_warps and programs per SM (G); "bitonic64/32" vs "row": keep row_radix_kernel
-                                  for (width, N) buckets where it wins
-  rows 512/1024                   kRowRadixMin (row radix vs bitonic on short rows)
+  rows 4096/512/1024 (bitonic)    the one-block network with int64 or int32 words (rows up to
+                                  4096 now mostly take the merge sort: bench/merge_experiment.py;
+                                  the per-row radix variants measured in session 5 are in
+                                  bench/results/2026-11-26-h200-session5-experiments.txt)
   wide D/B/S/F/w                  kRadixBits, kRadixBlock, kRadixSub, kRankField, scatter num_warps
-  (kRadixBits and kRankField are shared by both paths: pick what wins on the benchmark's total)
 """
 import time
 
@@ -42,20 +41,6 @@ def check(got, x, descending=False):
 
 
 # ---------------------------------------------------------------- direct launches
-
-def row_radix(x, D, SUB, F, warps, per_sm):
-    K, N = x.shape
-    word64 = x.element_size() > 2
-    G = min(K, per_sm * SMS)
-    scratch = torch.empty(G * 2 * N, dtype=torch.int64 if word64 else torch.int32, device=DEV)
-    v = torch.empty_like(x)
-    i = torch.empty(K, N, dtype=torch.int64, device=DEV)
-    signed = x.dtype not in (torch.uint8, torch.bool)
-    ss.row_radix_kernel[(G, )](v, i, x, scratch, K, N, N, G, K, 1, N, 0, 0, N, 0, 0, 1, 1,
-                               K_RANK=1, DESCENDING=False, SIGNED=signed, D=D, PASSES=x.element_size() * 8 // D,
-                               SUB=SUB, F=F, WORD64=word64, INT64=False, num_warps=warps)
-    return v, i
-
 
 def bitonic(x, packed, warps=8):
     K, N = x.shape
@@ -162,20 +147,11 @@ def main():
 
 
 def rows_group(shape, dtype):
-    """Rows <= 4096: per-row radix variants vs the bitonic network."""
+    """Rows <= 4096: the bitonic network's word widths."""
     x = torch.randn(shape, device=DEV).to(dtype)
     case = f"rows {shape[0]}x{shape[1]}"
     t_us = bench(lambda: torch.sort(x, dim=-1, stable=True))
-    variants = [("row D4 S1024 F16 w8 G4", lambda: row_radix(x, 4, min(1024, shape[1]), 16, 8, 4)),
-                ("row D4 S256 F0 w8 G4", lambda: row_radix(x, 4, 256, 0, 8, 4))]
-    if shape[1] == 4096:
-        variants += [("row D4 S256 F16 w8 G4", lambda: row_radix(x, 4, 256, 16, 8, 4))]
-    if shape == (4096, 4096) and dtype == torch.bfloat16:
-        variants += [("row D4 S512 F16 w8 G4", lambda: row_radix(x, 4, 512, 16, 8, 4)),
-                     ("row D4 S1024 F16 w8 G2", lambda: row_radix(x, 4, 1024, 16, 8, 2)),
-                     ("row D4 S2048 F16 w16 G2", lambda: row_radix(x, 4, 2048, 16, 16, 2)),
-                     ("row D4 S128 F8 w4 G8", lambda: row_radix(x, 4, 128, 8, 4, 8)),
-                     ("row D8 S64 F8 w8 G4", lambda: row_radix(x, 8, 64, 8, 8, 4))]
+    variants = []
     variants += [("bitonic packed64", lambda: bitonic(x, 1))]
     if x.element_size() <= 2:
         variants += [("bitonic packed32", lambda: bitonic(x, 2))]

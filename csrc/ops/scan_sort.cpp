@@ -279,10 +279,8 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 //
 // Row plans, one place each:
 //   rows <= kMaxSortRow         row_plan picks: chunks sorted by the bitonic network, then
-//                               merged pairwise (merge_sort: merge_chunk_kernel, merge_pass_kernel);
-//                               or one program sorts a row by radix passes through scratch rows
-//                               (row_radix_kernel); or one block per row (bitonic network,
-//                               sort_kernel)
+//                               merged pairwise (merge_sort: merge_chunk_kernel, merge_pass_kernel),
+//                               or one block per row (bitonic network, sort_kernel)
 //   topk, k <= kMaxCandidates   chunks of a row keep their k best as candidates (sort_kernel over
 //                               chunks), repeated until a row's candidates fit one block
 //   otherwise                   LSD radix sort over kRadixBits-bit digits (radix_*_kernel),
@@ -292,7 +290,6 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 rt::KernelHandle radix_hist_kernel{"gemforge.kernels.scan_sort", "radix_hist_kernel"};
 rt::KernelHandle radix_offsets_kernel{"gemforge.kernels.scan_sort", "radix_offsets_kernel"};
 rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatter_kernel"};
-rt::KernelHandle row_radix_kernel{"gemforge.kernels.scan_sort", "row_radix_kernel"};
 rt::KernelHandle radix_passes_kernel{"gemforge.kernels.scan_sort", "radix_passes_kernel"};
 rt::KernelHandle merge_chunk_kernel{"gemforge.kernels.scan_sort", "merge_chunk_kernel"};
 rt::KernelHandle merge_pass_kernel{"gemforge.kernels.scan_sort", "merge_pass_kernel"};
@@ -306,17 +303,14 @@ constexpr int64_t kRadixBlock = 4096;     // tile of a wide radix pass (one tabl
 constexpr int64_t kRadixSub = 128;        // elements ranked at once
 // Ranking counters (_rank_in_block's F): 0 a [sub, kRadix] one-hot, 8/16 that many bits per
 // counter, several counters to an int32 (fewer columns to scan; a block of sub < 2^F elements).
-// (H200, bench/sort_experiment.py: blocks of 128 with 8-bit counters and 4 warps were fastest,
-// for the wide passes and the row kernel alike.)
+// (H200, bench/sort_experiment.py: blocks of 128 with 8-bit counters and 4 warps were fastest.)
 constexpr int64_t kRankField = 8;
-// The interpreter ranks larger blocks (fewer Python steps; still several a tile or row, so
-// counts carry across blocks), with 16-bit counters to hold them.
+// The interpreter ranks blocks of 1024 (fewer Python steps; still several a tile, so counts
+// carry across blocks), with 16-bit counters to hold them.
 struct RankBlock {
   int64_t sub, field;
 };
-RankBlock rank_block(bool cuda, int64_t interpreter_sub) {
-  return cuda ? RankBlock{kRadixSub, kRankField} : RankBlock{interpreter_sub, 16};
-}
+RankBlock rank_block(bool cuda) { return cuda ? RankBlock{kRadixSub, kRankField} : RankBlock{1024, 16}; }
 constexpr int64_t kOffsetsDigits = kRadix < 64 ? kRadix : 64;  // digits per radix_offsets_kernel program
 constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 
@@ -411,7 +405,7 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   }
   int64_t ws[3];
   dense_row_strides(r, r.N, ws);
-  const RankBlock rb = rank_block(x.is_cuda(), 1024);
+  const RankBlock rb = rank_block(x.is_cuda());
   rt::LaunchConfig tiles;
   tiles.grid[0] = r.K * T;
   auto hist = [&](int p, const at::Tensor& sv, const int64_t* ss, int64_t s_sn, bool with_totals) {
@@ -481,30 +475,6 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   }
 }
 
-// Rows of at most kMaxSortRow with keys of <= 16 bits: persistent programs, each sorting
-// its rows by every radix pass through two scratch rows of its own (small enough to stay in L2).
-void row_radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
-                    bool descending, int64_t n_out) {
-  const c10::ScalarType st = x.scalar_type();
-  const c10::Device device = x.device();
-  const int64_t programs = std::min<int64_t>(r.K, device.is_cuda() ? 8 * rt::device_info(device.index()).sm_count : 3);
-  const RankBlock rb = rank_block(device.is_cuda(), 512);
-  const int64_t sub = std::min<int64_t>(rb.sub, next_pow2(r.N));
-  at::Tensor scratch = at::empty({programs * 2 * r.N}, x.options().dtype(c10::kInt));
-  rt::KernelArgs args;
-  args.tensor(values).tensor(indices).tensor(x).tensor(scratch);
-  push_rows(args, r);
-  args.integer(n_out).integer(programs);
-  push_row_dims(args, r);
-  args.constant(r.rank).constant(descending).constant(st != c10::kByte && st != c10::kBool);
-  args.constant(kRadixBits).constant(x.element_size() * 8 / kRadixBits).constant(sub);
-  args.constant(rb.field).constant(r.int64);
-  rt::LaunchConfig cfg;
-  cfg.grid[0] = programs;
-  cfg.num_warps = 4;
-  rt::launch(row_radix_kernel, cfg, args, device);
-}
-
 // Merge sort (rows of more than a chunk, up to kMaxSortRow, keys of <= 32 bits): chunks of a row
 // sorted by the bitonic network into packed words (int32 for keys of <= 16 bits, else int64) in a
 // dense workspace, then log2(N / chunk) passes each merging pairs of sorted runs, every word
@@ -563,31 +533,22 @@ void merge_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   }
 }
 
-// How a row of at most kMaxSortRow sorts (all three are stable and give the same result).
-// (H200, bench/sort_experiment.py: the row radix sort beat the bitonic network for 16-bit keys on
-// rows of 4096 with many rows, 4096x4096 bf16: 956 vs 1397 us; for 32-bit keys, rows of 512 or
-// 1024 and 8 rows of 4096 the bitonic network was faster.) The merge sort takes rows from
-// kMergeMinRow16/32 on (first guesses; bench/merge_experiment.py decides), always longer than a
-// chunk. The interpreter takes each path at small sizes, so that CI covers them: 16-bit keys merge
-// from rows of 1025 (rows of 512..1024 take the row radix sort), 32-bit keys from rows of 257.
-enum class RowPlan { kBitonic, kRowRadix, kMerge };
-constexpr int64_t kMergeMinRow16 = 1025;
-constexpr int64_t kMergeMinRow32 = 1025;
-constexpr int64_t kRowRadixMinRow = 2049;  // and at least a row per SM
-constexpr int64_t kMergeMinRow16Interpreter = 1025;
-constexpr int64_t kMergeMinRow32Interpreter = 257;
-constexpr int64_t kRowRadixMinRowInterpreter = 512;
+// How a row of at most kMaxSortRow sorts (both stable, the same result). H200,
+// bench/merge_experiment.py (2026-11-26, us, the merge sort against the one-block network):
+// 4096x4096 bf16 527 vs 1398, fp32 875 vs 2077; 16384x1024 fp32 543 vs 925; 8x4096 bf16 21 vs
+// 56 through the op; 32768x512 bf16: the network alone was fastest (282). (A per-row radix sort
+// reached 956 on 4096x4096 bf16 and was removed.) The interpreter merges from rows of 257, so
+// that CI covers both key widths at small sizes.
+enum class RowPlan { kBitonic, kMerge };
+constexpr int64_t kMergeMinRow16 = 1025;  // keys of <= 16 bits (int32 words)
+constexpr int64_t kMergeMinRow32 = 513;   // 32-bit keys (int64 words)
+constexpr int64_t kMergeMinRowInterpreter = 257;
 
 RowPlan row_plan(const at::Tensor& x, const Rows& r) {
   const bool cuda = x.is_cuda();
-  const bool key16 = x.element_size() <= 2;
-  const int64_t merge_min = cuda ? (key16 ? kMergeMinRow16 : kMergeMinRow32)
-                                 : (key16 ? kMergeMinRow16Interpreter : kMergeMinRow32Interpreter);
+  const int64_t merge_min = !cuda ? kMergeMinRowInterpreter : x.element_size() <= 2 ? kMergeMinRow16 : kMergeMinRow32;
   const int64_t chunk = cuda ? kMergeGpu.chunk : kMergeInterpreter.chunk;
   if (x.element_size() <= 4 && r.N >= merge_min && r.N > chunk) return RowPlan::kMerge;
-  const int64_t radix_min = cuda ? kRowRadixMinRow : kRowRadixMinRowInterpreter;
-  const int64_t radix_min_rows = cuda ? rt::device_info(x.device().index()).sm_count : 1;
-  if (key16 && r.N >= radix_min && r.K >= radix_min_rows) return RowPlan::kRowRadix;
   return RowPlan::kBitonic;
 }
 
@@ -597,7 +558,6 @@ void sort_planned(const at::Tensor& values, const at::Tensor& indices, const at:
   if (r.N <= kMaxSortRow) {
     switch (row_plan(x, r)) {
       case RowPlan::kMerge: merge_sort(values, indices, x, r, descending, n_out); break;
-      case RowPlan::kRowRadix: row_radix_sort(values, indices, x, r, descending, n_out); break;
       case RowPlan::kBitonic:
         launch_sort(values, indices, x, nullptr, r, descending, n_out, std::max<int64_t>(2, next_pow2(r.N)), 1);
         break;

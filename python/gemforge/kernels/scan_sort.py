@@ -7,8 +7,8 @@ the dim's stride. A program owns BLOCK_K rows.
 Scans walk a row in chunks of BLOCK_N, scanning each chunk with tl.associative_scan and carrying
 the prefix of the chunks before it. sort_kernel takes a whole row in one block (BLOCK_N >= N) and
 runs a bitonic network on (key, index) pairs: ties are ordered by index, so every sort is stable.
-Rows up to 4096 may instead take the per-row radix sort or the merge sort (chunks sorted by the
-network, then merged pairwise); longer rows go through the LSD radix sort below. All are stable.
+Rows up to 4096 may instead take the merge sort (chunks sorted by the network, then merged
+pairwise); longer rows go through the LSD radix sort below. All are stable.
 """
 import triton
 import triton.language as tl
@@ -422,8 +422,6 @@ def sort_kernel(values, indices, x, src_idx, K, N, N_OUT, NCH,
 #                         (first pass: also every pass's digit totals per row, with atomics)
 #   radix_offsets_kernel  table -> where each (digit, tile) group starts in the output row
 #   radix_scatter_kernel  each tile writes every element to start of its group + its rank
-# Rows up to a few thousand: row_radix_kernel, one program runs every pass of a row itself
-# through a scratch row in global memory.
 
 
 @triton.jit
@@ -607,73 +605,6 @@ def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
         o = db + dest.to(db.dtype) * d_sn
         tl.store(dst_v + o, v, mask=om)
         tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
-
-
-@triton.jit
-def _word_digit(w, p: tl.constexpr, IB: tl.constexpr, PASSES: tl.constexpr, SIGNED: tl.constexpr,
-                D: tl.constexpr):
-    """Digit p of the key in a packed word (key << IB | index)."""
-    return _digit(w, IB + D * p, SIGNED and p == PASSES - 1, D)
-
-
-@triton.jit
-def row_radix_kernel(values, indices, x, scratch, K, N, N_OUT, G,
-                     kn0, kn1, xs0, xs1, xs2, os0, os1, os2, x_sn, o_sn,
-                     K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SIGNED: tl.constexpr, D: tl.constexpr,
-                     PASSES: tl.constexpr, SUB: tl.constexpr, F: tl.constexpr, INT64: tl.constexpr):
-    """Program g of G sorts rows g, g + G, ... (N <= 65536, keys of at most 16 bits), every radix
-    pass itself: elements travel as packed int32 words (key << 16 | index) between the program's
-    two scratch rows (scratch + g * 2N, L2-resident). The last pass writes values (read back
-    through the index) and indices, sorted positions < N_OUT only."""
-    RADIX: tl.constexpr = 1 << D
-    IB: tl.constexpr = 16
-    IMASK: tl.constexpr = (1 << IB) - 1
-    g = tl.program_id(0)
-    if INT64:
-        g = g.to(tl.int64)
-    w0 = scratch + g * 2 * N
-    w1 = w0 + N
-    jb = tl.arange(0, SUB)
-    pr = tl.arange(0, PASSES)
-    for row in range(g, K, G):
-        xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
-        ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
-        tl.debug_barrier()  # the row before is done with the scratch rows
-        # the row as words in w0; every pass's digit counts (they don't depend on the order)
-        h = tl.zeros((PASSES * RADIX, ), tl.int32)
-        for s in range(0, N, SUB):
-            j = s + jb
-            m = j < N
-            key = _radix_key(tl.load(x + xb + j.to(xb.dtype) * x_sn, mask=m, other=0), DESCENDING)
-            w = (key << 16) | j
-            tl.store(w0 + j, w, mask=m)
-            for p in tl.static_range(PASSES):
-                h += tl.histogram(p * RADIX + _word_digit(w, p, IB, PASSES, SIGNED, D), PASSES * RADIX, mask=m)
-        h2 = tl.reshape(h, (PASSES, RADIX))
-        starts = tl.cumsum(h2, 1) - h2
-        for p in tl.static_range(PASSES):
-            tl.debug_barrier()  # the pass before has written its scratch row
-            if p % 2 == 0:
-                src = w0
-                dst = w1
-            else:
-                src = w1
-                dst = w0
-            base = tl.sum(tl.where(pr[:, None] == p, starts, 0), 0)
-            for s in range(0, N, SUB):
-                j = s + jb
-                m = j < N
-                w = tl.load(src + j, mask=m, other=0)
-                dest, base = _rank_in_block(_word_digit(w, p, IB, PASSES, SIGNED, D), m, base, RADIX, F)
-                if p == PASSES - 1:
-                    idx = (w & IMASK).to(tl.int32)
-                    om = m & (dest < N_OUT)
-                    v = tl.load(x + xb + idx.to(xb.dtype) * x_sn, mask=om, other=0)
-                    o = ob + dest.to(ob.dtype) * o_sn
-                    tl.store(values + o, v, mask=om)
-                    tl.store(indices + o, idx.to(indices.dtype.element_ty), mask=om)
-                else:
-                    tl.store(dst + dest, w, mask=m)
 
 
 # ---------------------------------------------------------------- merge sort (rows up to 4096)
