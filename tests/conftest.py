@@ -1,5 +1,7 @@
 import os
+import random
 import sys
+import zlib
 
 # GEMFORGE_TEST_GPUS=n (set by scripts/gpu_run.sh on a machine with several GPUs): pytest-xdist
 # worker k uses GPU k % n, so the compile-bound suite can use every core of a multi-GPU host.
@@ -18,6 +20,16 @@ sys.path.insert(0, os.path.dirname(__file__))
 DEVICE = "cuda" if gemforge.default_backend() == "cuda" else "cpu"
 # Large, performance-relevant shapes only where kernels run natively.
 LARGE = DEVICE == "cuda"
+
+
+@pytest.fixture(autouse=True)
+def _seed_rng(request):
+    """Each test draws its random inputs from a seed of its own node id, so they don't depend on
+    which tests ran before it on the same pytest-xdist worker: a failure reproduces alone.
+    crc32, not hash(): str hashes are salted per process."""
+    seed = zlib.crc32(request.node.nodeid.encode())
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    random.seed(seed)
 
 
 @pytest.fixture(autouse=True)
