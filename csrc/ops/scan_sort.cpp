@@ -56,11 +56,14 @@ void push_rows(rt::KernelArgs& args, const Rows& r) {
   args.integer(r.K).integer(r.N);
 }
 
-void push_row_dims(rt::KernelArgs& args, const Rows& r) {
+// out_strides = false: kernels that only read x (no output strides)
+void push_row_dims(rt::KernelArgs& args, const Rows& r, bool out_strides = true) {
   args.integer(r.size[0]).integer(r.size[1]);
   for (int i = 0; i < 3; ++i) args.integer(r.xs[i]);
-  for (int i = 0; i < 3; ++i) args.integer(r.os[i]);
-  args.integer(r.x_sn).integer(r.o_sn);
+  if (out_strides)
+    for (int i = 0; i < 3; ++i) args.integer(r.os[i]);
+  args.integer(r.x_sn);
+  if (out_strides) args.integer(r.o_sn);
 }
 
 // unsupported(), and named tensors too: ATen's kernels propagate names, ours don't.
@@ -656,15 +659,6 @@ constexpr int64_t kTopkDigitBits = 8;    // bits a pass (divides 32)
 constexpr int64_t kTopkBlockS = 64;      // topk_gather_kernel sums earlier parts' ties this many at a time
 
 
-void push_topk_rows(rt::KernelArgs& args, const Rows& r, bool out_strides) {
-  args.integer(r.size[0]).integer(r.size[1]);
-  for (int i = 0; i < 3; ++i) args.integer(r.xs[i]);
-  if (out_strides)
-    for (int i = 0; i < 3; ++i) args.integer(r.os[i]);
-  args.integer(r.x_sn);
-  if (out_strides) args.integer(r.o_sn);
-}
-
 // The programs a row is split into and the elements each reads: enough programs in all to fill
 // the GPU, whole chunks each.
 void split_parts(const Rows& r, int64_t& parts, int64_t& seg) {
@@ -683,7 +677,7 @@ void topk_planned(const at::Tensor& values, const at::Tensor& indices, const at:
     const int64_t block_n = next_pow2(r.N);
     rt::KernelArgs args;
     args.tensor(values).tensor(indices).tensor(x).integer(r.N).integer(k);
-    push_topk_rows(args, r, true);
+    push_row_dims(args, r);
     args.constant(r.rank).constant(largest).constant(sorted).constant(key.shift).constant(key.nbits);
     args.constant(kTopkDigitBits).constant(block_n).constant(kb).constant(log2_exact(kb)).constant(r.int64);
     rt::LaunchConfig cfg;
@@ -710,7 +704,7 @@ void topk_planned(const at::Tensor& values, const at::Tensor& indices, const at:
   for (int64_t p = 0; p < passes; ++p) {
     rt::KernelArgs args;
     args.tensor(hist).tensor(table).tensor(x).integer(r.N).integer(k).integer(parts).integer(seg).integer(p);
-    push_topk_rows(args, r, false);
+    push_row_dims(args, r, false);
     args.constant(r.rank).constant(largest).constant(key.shift).constant(key.nbits).constant(kTopkDigitBits);
     args.constant(p == passes - 1).constant(kTopkChunk).constant(r.int64);
     rt::launch(topk_hist_kernel, cfg, args, x.device());
@@ -719,7 +713,7 @@ void topk_planned(const at::Tensor& values, const at::Tensor& indices, const at:
     rt::KernelArgs args;
     args.tensor(values).tensor(indices).tensor(hist).tensor(table).tensor(counter).tensor(x);
     args.integer(r.N).integer(k).integer(parts).integer(seg);
-    push_topk_rows(args, r, true);
+    push_row_dims(args, r);
     args.constant(r.rank).constant(largest).constant(sorted).constant(key.shift).constant(key.nbits);
     args.constant(kTopkDigitBits).constant(kTopkChunk).constant(kTopkBlockS).constant(r.int64);
     rt::launch(topk_gather_kernel, cfg, args, x.device());
@@ -727,7 +721,7 @@ void topk_planned(const at::Tensor& values, const at::Tensor& indices, const at:
   if (sorted) {
     rt::KernelArgs args;
     args.tensor(values).tensor(indices).tensor(x).integer(r.N).integer(k);
-    push_topk_rows(args, r, true);
+    push_row_dims(args, r);
     args.constant(r.rank).constant(largest).constant(key.shift).constant(key.nbits);
     args.constant(kb).constant(log2_exact(kb)).constant(r.int64);
     rt::LaunchConfig sc;
