@@ -2,7 +2,8 @@
 (kernels/gemv.py) per shape bucket, against cuBLAS.
 
     python3 bench/tune_matmul.py                          # matmul_tma, all buckets
-    python3 bench/tune_matmul.py 1x4096x4096 ...
+    python3 bench/tune_matmul.py 1x4096x4096 256x128x128x64 ...   # MxNxK, or BATCHxMxNxK for a bmm
+    python3 bench/tune_matmul.py --fp16 8192x8192x8192     # fp16 operands (default bf16)
     python3 bench/tune_matmul.py --gemv                   # decode kernel: M = 1, 4, 16 rows
     python3 bench/tune_matmul.py --gemv 1x4096x4096 16x14336x4096 --dtype fp16
     python3 bench/tune_matmul.py --gemv --quick           # ~17 candidates a shape: ~3-5 min in all
@@ -49,6 +50,8 @@ SHAPES = [
     ("small-M", 1, 128, 128256, 4096, True),
     ("mid-M", 1, 1024, 14336, 4096, True), ("large", 1, 4096, 4096, 4096, False),
     ("bmm-PV", 32, 4096, 128, 4096, False), ("bmm-QK", 32, 4096, 4096, 128, True),
+    ("bmm-PV", 128, 512, 64, 512, False), ("bmm-QK", 256, 128, 128, 64, True), ("bmm-PV", 256, 128, 64, 128, False),
+    ("bmm-QK", 64, 1024, 1024, 128, True), ("large", 1, 8192, 8192, 8192, False),
 ]
 # (BM, BN, BK, warps, stages, warp_specialize, split_store)
 CONFIGS = [
@@ -61,6 +64,8 @@ CONFIGS = [
     # small M (memory-bound on the weight): one M tile, narrow N tiles, deep pipelines
     (128, 64, 128, 4, 4, False, False), (128, 64, 64, 4, 6, False, False), (128, 32, 128, 4, 5, False, False),
     (128, 64, 128, 8, 4, False, False), (64, 64, 128, 4, 6, False, False), (128, 128, 128, 8, 4, False, False),
+    # tiny per-batch problems (attention bmm with K or N = 64): short pipelines
+    (64, 128, 64, 4, 3, False, False), (128, 128, 64, 8, 2, False, False), (64, 64, 64, 4, 2, False, False),
 ]
 NUM_SMS = torch.cuda.get_device_properties(0).multi_processor_count
 
@@ -86,21 +91,22 @@ def main():
     args = sys.argv[1:]
     if "--gemv" in args:
         return main_gemv([a for a in args if a != "--gemv"])
-    only = set(args)
+    dtype = torch.float16 if "--fp16" in args else torch.bfloat16
+    only = set(a for a in args if a != "--fp16")
     for label, batch, M, N, K, b_nk in SHAPES:
         name = f"{M}x{N}x{K}" + (f" batch {batch}" if batch > 1 else "")
-        if only and f"{M}x{N}x{K}" not in only:
+        if only and f"{M}x{N}x{K}" not in only and f"{batch}x{M}x{N}x{K}" not in only:
             continue
         torch.manual_seed(0)
         lead = (batch, ) if batch > 1 else ()
-        a = torch.randn(*lead, M, K, device="cuda", dtype=torch.bfloat16)
-        b = torch.randn(*lead, *((N, K) if b_nk else (K, N)), device="cuda", dtype=torch.bfloat16)
+        a = torch.randn(*lead, M, K, device="cuda", dtype=dtype)
+        b = torch.randn(*lead, *((N, K) if b_nk else (K, N)), device="cuda", dtype=dtype)
         bt = b.transpose(-1, -2) if b_nk else b
         ref = torch.matmul(a, bt)
         t_cublas = do_bench(lambda: torch.matmul(a, bt), warmup=20, rep=100, return_mode="median") * 1e3
         results = []
         for cfg in CONFIGS:
-            c = torch.empty(*lead, M, N, device="cuda", dtype=torch.bfloat16)
+            c = torch.empty(*lead, M, N, device="cuda", dtype=dtype)
             try:
                 f = launcher(a, b, c, batch, M, N, K, b_nk, cfg)
                 f()
