@@ -141,9 +141,13 @@ class _CaseBuilder:
         """op on operands of `shape` (or the op's own operand shapes for it). layout "strided":
         the first operand is a transposed view; "broadcast": the other operands are one row."""
         spec = POINTWISE[op]
+        strided_small = spec.strided_input and layout == "small"
+        if strided_small:
+            side = math.isqrt(shape[0])  # 1024 -> 32x32
+            shape, label = (side, side), label or f"{_shape_str(shape)} (transposed)"
         shapes = spec.shapes(shape) if spec.shapes else [shape] * len(spec.domains)
         transposed = ()
-        if layout == "strided":
+        if layout == "strided" or strided_small:
             transposed = (0, )
         elif layout == "broadcast":
             shapes = [shapes[0]] + [s[-1:] for s in shapes[1:]]
