@@ -188,6 +188,39 @@ def test_layer_norm_tall_and_noncontiguous():
     check(x2.grad, x64.grad, torch.float32, "tall input grad")
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=ids)
+def test_norm_backward_row_runs(dtype):
+    """Weight / bias gradients summed in the input gradient's pass: under the interpreter 37 rows
+    of 600 are 4 programs of 12 rows (tiles of 4; the last program has one row), whose partial
+    sums a second launch adds up; on a GPU, a few hundred programs of ~31 rows."""
+    shapes = [((37, 600), (600, ))] + ([((8192, 4096), (4096, ))] if LARGE else [])
+    for shape, ns in shapes:
+        x = rand(*shape, dtype=dtype, shift=1.0)
+        w, b = affine(ns, dtype, True, True)
+        dy = rand(*shape, dtype=dtype)
+        _, mean, rstd = torch.ops.aten.native_layer_norm(x, ns, w, b, 1e-5)
+        x64, w64, b64 = leaf64(x), leaf64(w), leaf64(b)
+        F.layer_norm(x64, ns, w64, b64, 1e-5).backward(dy.cpu().double())
+        for mask in ([True, True, True], [False, True, True], [False, False, True], [True, False, False]):
+            got = ran_gemforge(lambda: torch.ops.aten.native_layer_norm_backward(dy, x, ns, mean, rstd, w, b, mask),
+                               ["native_layer_norm_backward"])
+            for m, g, r in zip(mask, got, (x64, w64, b64)):
+                if m:
+                    check(g, r.grad, dtype, f"layer_norm {shape} mask {mask}")
+                else:
+                    assert g is None
+        with gemforge.use():
+            _, rstd = torch.ops.aten._fused_rms_norm(x, ns, w, 1e-5)
+        x64, w64 = leaf64(x), leaf64(w)
+        F.rms_norm(x64, ns, w64, 1e-5).backward(dy.cpu().double())
+        for mask in ([True, True], [False, True]):
+            got = ran_gemforge(lambda: torch.ops.aten._fused_rms_norm_backward(dy, x, ns, rstd, w, mask),
+                               ["_fused_rms_norm_backward"])
+            for m, g, r in zip(mask, got, (x64, w64)):
+                if m:
+                    check(g, r.grad, dtype, f"rms_norm {shape} mask {mask}")
+
+
 def test_layer_norm_empty_and_constant_rows():
     for shape, ns in [((0, 5), (5, )), ((3, 0), (0, )), ((2, 0, 3), (3, ))]:
         x = torch.randn(*shape, device=DEVICE)
@@ -277,9 +310,11 @@ def test_rms_norm_empty_and_errors():
 
 # (input shape, groups)
 GN_CASES = [((2, 4, 5), 2), ((3, 6, 7, 3), 3), ((2, 5, 1), 5), ((4, 6), 2), ((2, 8, 129), 1), ((2, 6, 4, 5), 6),
-            ((5, 3, 17), 1), ((2, 32, 3, 3), 4)]
+            ((5, 3, 17), 1), ((2, 32, 3, 3), 4), ((2, 2, 700), 1)]
+# ((2, 8, 129), 1), ((2, 2, 700), 1): slices beyond one tile under the interpreter (tiles of
+# channels; tiles along HW)
 if LARGE:
-    GN_CASES += [((8, 256, 64, 64), 32), ((2, 512, 128, 128), 32)]
+    GN_CASES += [((8, 256, 64, 64), 32), ((32, 128, 56, 56), 32), ((2, 512, 128, 128), 32)]
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=ids)

@@ -1,8 +1,8 @@
 // Normalization, forward and backward: layer_norm, rms_norm, group_norm, batch_norm, weight_norm
 // (issue 4).
-// Kernels: python/gemforge/kernels/norm.py. layer/rms/group_norm see their input as M contiguous
-// rows of N elements normalized per row; batch_norm reduces per channel over (batch, spatial)
-// (see the kernel module's docstrings).
+// Kernels: python/gemforge/kernels/norm.py. layer/rms_norm see their input as M contiguous rows
+// of N elements normalized per row; group_norm as (batch, group) slices of [C / G, HW];
+// batch_norm reduces per channel over (batch, spatial) (see the kernel module's docstrings).
 #define TORCH_ASSERT_ONLY_METHOD_OPERATORS
 #include "ops/op_utils.h"
 #include "registration/registry.h"
@@ -48,7 +48,8 @@ namespace {
 rt::KernelHandle norm_fwd_kernel{"gemforge.kernels.norm", "norm_fwd_kernel"};
 rt::KernelHandle norm_bwd_kernel{"gemforge.kernels.norm", "norm_bwd_kernel"};
 rt::KernelHandle norm_param_grad_kernel{"gemforge.kernels.norm", "norm_param_grad_kernel"};
-rt::KernelHandle group_norm_param_grad_kernel{"gemforge.kernels.norm", "group_norm_param_grad_kernel"};
+rt::KernelHandle group_norm_fwd_kernel{"gemforge.kernels.norm", "group_norm_fwd_kernel"};
+rt::KernelHandle group_norm_bwd_kernel{"gemforge.kernels.norm", "group_norm_bwd_kernel"};
 rt::KernelHandle batch_norm_fwd_kernel{"gemforge.kernels.norm", "batch_norm_fwd_kernel"};
 rt::KernelHandle batch_norm_bwd_kernel{"gemforge.kernels.norm", "batch_norm_bwd_kernel"};
 
@@ -99,10 +100,8 @@ bool needs_int64(int64_t M, int64_t N) { return M * N > INT32_MAX - 65536; }
 // ---------------------------------------------------------------- launches
 
 // Row statistics and normalized output. y, x: [M, N] contiguous; mean (absent for rms), rstd: [M].
-// Grouped (group_norm): weight/bias per channel, G groups, HW elements per channel.
 void launch_fwd(const at::Tensor& y, const at::Tensor& mean, const at::Tensor& rstd, const at::Tensor& x,
-                const at::Tensor& w, const at::Tensor& b, int64_t M, int64_t N, int64_t G, int64_t HW, double eps,
-                bool rms, bool grouped) {
+                const at::Tensor& w, const at::Tensor& b, int64_t M, int64_t N, double eps, bool rms) {
   if (M == 0) return;
   if (N == 0) {  // empty rows: mean 0, rstd 1/sqrt(0/0 + eps) = NaN (as ATen)
     if (mean.defined()) mean.zero_();
@@ -116,9 +115,9 @@ void launch_fwd(const at::Tensor& y, const at::Tensor& mean, const at::Tensor& r
   args.tensor(rstd).tensor(x);
   if (w.defined()) args.tensor(w); else args.none();
   if (b.defined()) args.tensor(b); else args.none();
-  args.integer(M).integer(N).integer(G).integer(HW);
+  args.integer(M).integer(N);
   if (is_f64(x)) args.f64(eps); else args.f32(eps);
-  args.constant(rms).constant(w.defined()).constant(b.defined()).constant(grouped).constant(is_f64(x));
+  args.constant(rms).constant(w.defined()).constant(b.defined()).constant(is_f64(x));
   args.constant(c.block_m).constant(c.block_n).constant(c.single).constant(needs_int64(M, N));
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(M, c.block_m);
@@ -126,23 +125,58 @@ void launch_fwd(const at::Tensor& y, const at::Tensor& mean, const at::Tensor& r
   rt::launch(norm_fwd_kernel, cfg, args, x.device());
 }
 
-// Input gradient. dx, dy, x: [M, N] contiguous; mean (absent for rms), rstd: [M] contiguous.
-void launch_bwd(const at::Tensor& dx, const at::Tensor& dy, const at::Tensor& x, const at::Tensor& mean,
-                const at::Tensor& rstd, const at::Tensor& w, int64_t M, int64_t N, int64_t G, int64_t HW, bool rms,
-                bool grouped) {
+// Backward of the row kernels: programs of the main pass. With weight / bias gradients (rows
+// held in registers) each program loops over a run of rows, summing its columns'
+// partial weight / bias gradients in registers; a few programs per SM keep the [programs, N]
+// fp32 workspace (and its column reduction) small next to the main pass.
+constexpr int64_t kBwdProgramsPerSm = 2;
+// Column reduction of the workspace: columns per program (N / this programs).
+constexpr int64_t kColSumBlockN = 32;
+
+struct BwdConfig {
+  RowConfig row;
+  int64_t rows_per_prog, programs;
+  bool fused;  // weight / bias partial sums in the main pass
+};
+
+BwdConfig bwd_config(const at::Tensor& x, int64_t M, int64_t N, bool param_grads) {
+  const int arch = arch_of(x.device());
+  BwdConfig c;
+  c.row = row_config(M, N, x.element_size(), arch);
+  c.fused = param_grads && c.row.single;
+  c.rows_per_prog = c.row.block_m;
+  if (c.fused) {
+    // interpreter: 4 programs, so that small tests loop over rows and reduce the workspace
+    const int64_t target = arch == 0 ? 4 : kBwdProgramsPerSm * rt::device_info(x.device().index()).sm_count;
+    c.rows_per_prog = ceil_div(ceil_div(M, target), c.row.block_m) * c.row.block_m;
+  }
+  c.programs = ceil_div(M, c.rows_per_prog);
+  return c;
+}
+
+// Input gradient (dx defined) and, with a fused config, the weight / bias partial sums into
+// part_w / part_b ([programs, N], or dw / db themselves for one program). dx, dy, x: [M, N]
+// contiguous; mean (absent for rms), rstd: [M] contiguous.
+void launch_bwd(const BwdConfig& c, const at::Tensor& dx, const at::Tensor& part_w, const at::Tensor& part_b,
+                const at::Tensor& dy, const at::Tensor& x, const at::Tensor& mean, const at::Tensor& rstd,
+                const at::Tensor& w, int64_t M, int64_t N, bool rms) {
   if (M == 0 || N == 0) return;
-  const RowConfig c = row_config(M, N, x.element_size(), arch_of(x.device()));
   rt::KernelArgs args;
-  args.tensor(dx).tensor(dy).tensor(x);
+  if (dx.defined()) args.tensor(dx); else args.none();
+  if (part_w.defined()) args.tensor(part_w); else args.none();
+  if (part_b.defined()) args.tensor(part_b); else args.none();
+  args.tensor(dy).tensor(x);
   if (mean.defined()) args.tensor(mean); else args.none();
   args.tensor(rstd);
   if (w.defined()) args.tensor(w); else args.none();
-  args.integer(M).integer(N).integer(G).integer(HW);
-  args.constant(rms).constant(w.defined()).constant(grouped).constant(is_f64(x));
-  args.constant(c.block_m).constant(c.block_n).constant(c.single).constant(needs_int64(M, N));
+  args.integer(M).integer(N).integer(c.rows_per_prog);
+  args.constant(rms).constant(w.defined()).constant(is_f64(x));
+  args.constant(c.row.block_m).constant(c.row.block_n).constant(c.row.single)
+      .constant(needs_int64(M + c.rows_per_prog, N));
+  args.constant(dx.defined()).constant(part_w.defined()).constant(part_b.defined());
   rt::LaunchConfig cfg;
-  cfg.grid[0] = ceil_div(M, c.block_m);
-  cfg.num_warps = c.num_warps;
+  cfg.grid[0] = c.programs;
+  cfg.num_warps = c.row.num_warps;
   rt::launch(norm_bwd_kernel, cfg, args, x.device());
 }
 
@@ -202,6 +236,37 @@ void launch_param_grads(const at::Tensor& dw, const at::Tensor& db, const at::Te
                   block_n, f64);
 }
 
+// All requested gradients of layer_norm (rms: rms_norm): dx, dw, db (each may be undefined).
+// Rows held in registers: one pass over dy and x for all three, then a column reduction of the
+// programs' partial sums; wider rows: the input gradient, then the column sums (dy, x read again).
+void row_norm_bwd(const at::Tensor& dx, const at::Tensor& dw, const at::Tensor& db, const at::Tensor& dy,
+                  const at::Tensor& x, const at::Tensor& mean, const at::Tensor& rstd, const at::Tensor& w, int64_t M,
+                  int64_t N, bool rms) {
+  const bool param_grads = dw.defined() || db.defined();
+  if (N == 0 || M == 0) {
+    launch_param_grads(dw, db, dy, x, mean, rstd, M, N, rms);  // zeros (M == 0)
+    return;
+  }
+  const BwdConfig c = bwd_config(x, M, N, param_grads);
+  if (!c.fused) {
+    if (dx.defined()) launch_bwd(c, dx, at::Tensor(), at::Tensor(), dy, x, mean, rstd, w, M, N, rms);
+    launch_param_grads(dw, db, dy, x, mean, rstd, M, N, rms);
+    return;
+  }
+  if (c.programs == 1) {  // the partial sums are the gradients
+    launch_bwd(c, dx, dw, db, dy, x, mean, rstd, w, M, N, rms);
+    return;
+  }
+  at::Tensor pw, pb;
+  if (dw.defined()) pw = at::empty({c.programs, N}, x.options().dtype(acc_type(x)));
+  if (db.defined()) pb = at::empty({c.programs, N}, x.options().dtype(acc_type(x)));
+  launch_bwd(c, dx, pw, pb, dy, x, mean, rstd, w, M, N, rms);
+  const int64_t block_n = std::min<int64_t>(next_pow2(N), x.is_cuda() ? kColSumBlockN : 1024);
+  const int64_t block_s = std::min<int64_t>(next_pow2(c.programs), 32);
+  launch_col_sums(dw, db, pw.defined() ? pw : pb, pb, at::Tensor(), at::Tensor(), c.programs, N, c.programs, 1, 2,
+                  block_s, block_n, is_f64(x));
+}
+
 // Output tensors of the right shape: used as they are when contiguous with the expected dtype,
 // otherwise computed into a temporary and copied (out= variants only).
 struct OutSlot {
@@ -247,16 +312,14 @@ void layer_norm_into(at::Tensor& y, at::Tensor& mean, at::Tensor& rstd, const at
     y = at::empty(x.sizes(), x.options());
     mean = at::empty(stats, stat_opts);
     rstd = at::empty(stats, stat_opts);
-    launch_fwd(y, mean, rstd, x, w.defined() ? w.contiguous() : w, b.defined() ? b.contiguous() : b, M, N, 1, 1, eps,
-               false, false);
+    launch_fwd(y, mean, rstd, x, w.defined() ? w.contiguous() : w, b.defined() ? b.contiguous() : b, M, N, eps, false);
     return;
   }
   OutSlot sy, sm, sr;
   at::Tensor& ty = sy.use(y, x.sizes(), x.options());
   at::Tensor& tm = sm.use(mean, stats, stat_opts);
   at::Tensor& tr = sr.use(rstd, stats, stat_opts);
-  launch_fwd(ty, tm, tr, x, w.defined() ? w.contiguous() : w, b.defined() ? b.contiguous() : b, M, N, 1, 1, eps, false,
-             false);
+  launch_fwd(ty, tm, tr, x, w.defined() ? w.contiguous() : w, b.defined() ? b.contiguous() : b, M, N, eps, false);
   sy.finish();
   sm.finish();
   sr.finish();
@@ -319,13 +382,10 @@ Tensor3 layer_norm_bwd(const at::Tensor& grad_out, const at::Tensor& input, at::
   const at::Tensor mean_c = mean.contiguous();
   const at::Tensor rstd_c = rstd.contiguous();
   at::Tensor dx, dw, db;
-  if (mask[0]) {
-    dx = at::empty(x.sizes(), x.options());
-    launch_bwd(dx, dy, x, mean_c, rstd_c, w.defined() ? w.contiguous() : w, M, N, 1, 1, false, false);
-  }
+  if (mask[0]) dx = at::empty(x.sizes(), x.options());
   if (mask[1] && w.defined()) dw = at::empty(w.sizes(), w.options());
   if (mask[2] && b.defined()) db = at::empty(b.sizes(), b.options());
-  launch_param_grads(dw, db, dy, x, mean_c, rstd_c, M, N, false);
+  row_norm_bwd(dx, dw, db, dy, x, mean_c, rstd_c, w.defined() ? w.contiguous() : w, M, N, false);
   return {dx, dw, db};
 }
 
@@ -374,8 +434,7 @@ std::tuple<at::Tensor, at::Tensor> fused_rms_norm(const at::Tensor& input, at::I
   at::Tensor y = at::empty(x.sizes(), x.options());
   at::Tensor rstd =
       at::empty(stat_shape(input, input.dim() - static_cast<int64_t>(ns.size())), x.options().dtype(acc_type(x)));
-  launch_fwd(y, at::Tensor(), rstd, x, w.defined() ? w.contiguous() : w, at::Tensor(), M, N, 1, 1, eps_value, true,
-             false);
+  launch_fwd(y, at::Tensor(), rstd, x, w.defined() ? w.contiguous() : w, at::Tensor(), M, N, eps_value, true);
   return {y, rstd};
 }
 
@@ -399,14 +458,9 @@ std::tuple<at::Tensor, at::Tensor> fused_rms_norm_bwd(const at::Tensor& grad_out
   const at::Tensor dy = grad_out.contiguous();
   const at::Tensor rstd_c = rstd.contiguous();
   at::Tensor dx, dw;
-  if (mask[0]) {
-    dx = at::empty(x.sizes(), x.options());
-    if (N > 0 && M > 0) launch_bwd(dx, dy, x, at::Tensor(), rstd_c, w.defined() ? w.contiguous() : w, M, N, 1, 1, true, false);
-  }
-  if (mask[1] && w.defined()) {
-    dw = at::empty(w.sizes(), w.options());
-    launch_param_grads(dw, at::Tensor(), dy, x, at::Tensor(), rstd_c, M, N, true);
-  }
+  if (mask[0]) dx = at::empty(x.sizes(), x.options());
+  if (mask[1] && w.defined()) dw = at::empty(w.sizes(), w.options());
+  row_norm_bwd(dx, dw, at::Tensor(), dy, x, at::Tensor(), rstd_c, w.defined() ? w.contiguous() : w, M, N, true);
   return {dx, dw};
 }
 
@@ -428,6 +482,34 @@ void check_group_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor
               "Expected bias to be a vector of size equal to the number of channels in input, but got bias of shape ",
               b.sizes(), " and input of shape ", x.sizes());
   TORCH_CHECK(x.numel() == N * C * HxW, "Expected input of ", N * C * HxW, " elements (N * C * HxW), got ", x.sizes());
+}
+
+// group_norm tiles: [block_c channels, block_hw] of a (batch, group) slice [CPG, HW]. Slices of
+// up to kGnMaxSingle tile elements are held in registers (forward: one read of x); larger ones
+// are walked twice in tiles of kGnTile elements. Interpreter: small limits, so that tests reach
+// the tiled path.
+constexpr int64_t kGnMaxSingle = 16384;
+constexpr int64_t kGnTile = 4096;
+
+struct GnConfig {
+  int64_t block_c, block_hw;
+  bool single;
+  int num_warps;
+};
+
+GnConfig gn_config(int64_t CPG, int64_t HW, int arch) {
+  const int64_t max_single = arch == 0 ? 1024 : kGnMaxSingle;
+  const int64_t tile = arch == 0 ? 512 : kGnTile;
+  GnConfig c;
+  c.block_c = next_pow2(CPG);
+  c.block_hw = next_pow2(HW);
+  c.single = c.block_c * c.block_hw <= max_single;
+  if (!c.single) {
+    c.block_hw = std::min(c.block_hw, tile);
+    c.block_c = std::min(c.block_c, std::max<int64_t>(1, tile / c.block_hw));
+  }
+  c.num_warps = static_cast<int>(std::clamp<int64_t>(c.block_c * c.block_hw / 512, 1, 16));
+  return c;
 }
 
 Tensor3 aten_group_norm(const at::Tensor& x, const std::optional<at::Tensor>& w, const std::optional<at::Tensor>& b,
@@ -452,8 +534,28 @@ Tensor3 group_norm(const at::Tensor& input, const std::optional<at::Tensor>& wei
   // Statistics in the input's dtype (as ATen's native_group_norm).
   at::Tensor mean = at::empty({N, group}, x.options());
   at::Tensor rstd = at::empty({N, group}, x.options());
-  launch_fwd(y, mean, rstd, x, w.defined() ? w.contiguous() : w, b.defined() ? b.contiguous() : b, N * group,
-             (C / group) * HxW, group, std::max<int64_t>(HxW, 1), eps, false, true);
+  const int64_t CPG = C / group;
+  if (N == 0) return {y, mean, rstd};
+  if (CPG * HxW == 0) {  // empty slices: mean 0, rstd 1/sqrt(0/0 + eps) = NaN (as ATen)
+    mean.zero_();
+    rstd.fill_(std::numeric_limits<double>::quiet_NaN());
+    return {y, mean, rstd};
+  }
+  const at::Tensor wc = w.defined() ? w.contiguous() : w;
+  const at::Tensor bc = b.defined() ? b.contiguous() : b;
+  const GnConfig c = gn_config(CPG, HxW, arch_of(x.device()));
+  rt::KernelArgs args;
+  args.tensor(y).tensor(mean).tensor(rstd).tensor(x);
+  if (wc.defined()) args.tensor(wc); else args.none();
+  if (bc.defined()) args.tensor(bc); else args.none();
+  args.integer(group).integer(CPG).integer(HxW);
+  if (is_f64(x)) args.f64(eps); else args.f32(eps);
+  args.constant(wc.defined()).constant(bc.defined()).constant(is_f64(x)).constant(c.block_c).constant(c.block_hw);
+  args.constant(c.single).constant(needs_int64(N * C, HxW));
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = N * group;
+  cfg.num_warps = c.num_warps;
+  rt::launch(group_norm_fwd_kernel, cfg, args, x.device());
   return {y, mean, rstd};
 }
 
@@ -487,34 +589,43 @@ Tensor3 group_norm_bwd(const at::Tensor& grad_out, const at::Tensor& input, cons
   const at::Tensor mean_c = mean.contiguous();
   const at::Tensor rstd_c = rstd.contiguous();
   const at::Tensor wc = w.defined() ? w.contiguous() : w;
-  const int64_t D = (C / group) * HxW;
+  const int64_t CPG = C / group;
   at::Tensor dx, dw, db;
-  if (mask[0]) {
-    dx = at::empty(x.sizes(), x.options());
-    launch_bwd(dx, dy, x, mean_c, rstd_c, wc, N * group, D, group, std::max<int64_t>(HxW, 1), false, true);
-  }
+  if (mask[0]) dx = at::empty(x.sizes(), x.options());
   if (mask[1] && w.defined()) dw = at::empty({C}, w.options());
   if (mask[2]) db = at::empty({C}, w.defined() ? w.options() : x.options());
-  if ((dw.defined() || db.defined()) && C > 0) {
-    if (N == 0 || HxW == 0) {
-      if (dw.defined()) dw.zero_();
-      if (db.defined()) db.zero_();
-    } else {
-      const bool cuda = x.is_cuda();
-      const int64_t block_hw = std::min<int64_t>(next_pow2(HxW), cuda ? 1024 : 4096);
-      const int64_t block_b = std::min<int64_t>(next_pow2(N), std::max<int64_t>(1, (cuda ? 2048 : 8192) / block_hw));
-      rt::KernelArgs args;
-      if (dw.defined()) args.tensor(dw); else args.none();
-      if (db.defined()) args.tensor(db); else args.none();
-      args.tensor(dy).tensor(x).tensor(mean_c).tensor(rstd_c);
-      args.integer(N).integer(C).integer(HxW).integer(group);
-      args.constant(dw.defined()).constant(db.defined()).constant(is_f64(x));
-      args.constant(block_b).constant(block_hw).constant(needs_int64(N * C, HxW));
-      rt::LaunchConfig cfg;
-      cfg.grid[0] = C;
-      cfg.num_warps = 4;
-      rt::launch(group_norm_param_grad_kernel, cfg, args, x.device());
-    }
+  if (N == 0 || C == 0 || HxW == 0) {
+    if (dw.defined()) dw.zero_();
+    if (db.defined()) db.zero_();
+    return {dx, dw, db};
+  }
+  if (!dx.defined() && !dw.defined() && !db.defined()) return {dx, dw, db};
+  // one pass over dy and x: dx, and per-(n, channel) sums into [N, C] workspaces (the weight and
+  // bias gradients themselves for one batch entry) that a second launch sums over n
+  at::Tensor pw = dw, pb = db;
+  if (N > 1) {
+    if (dw.defined()) pw = at::empty({N, C}, x.options().dtype(acc_type(x)));
+    if (db.defined()) pb = at::empty({N, C}, x.options().dtype(acc_type(x)));
+  }
+  const GnConfig c = gn_config(CPG, HxW, arch_of(x.device()));
+  rt::KernelArgs args;
+  if (dx.defined()) args.tensor(dx); else args.none();
+  if (pw.defined()) args.tensor(pw); else args.none();
+  if (pb.defined()) args.tensor(pb); else args.none();
+  args.tensor(dy).tensor(x).tensor(mean_c).tensor(rstd_c);
+  if (wc.defined()) args.tensor(wc); else args.none();
+  args.integer(group).integer(CPG).integer(HxW);
+  args.constant(wc.defined()).constant(dx.defined()).constant(pw.defined()).constant(pb.defined());
+  args.constant(is_f64(x)).constant(c.block_c).constant(c.block_hw).constant(needs_int64(N * C, HxW));
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = N * group;
+  cfg.num_warps = c.num_warps;
+  rt::launch(group_norm_bwd_kernel, cfg, args, x.device());
+  if (N > 1 && (pw.defined() || pb.defined())) {
+    const int64_t block_n = std::min<int64_t>(next_pow2(C), x.is_cuda() ? kColSumBlockN : 1024);
+    const int64_t block_s = std::min<int64_t>(next_pow2(N), 32);
+    launch_col_sums(dw, db, pw.defined() ? pw : pb, pb, at::Tensor(), at::Tensor(), N, C, N, 1, 2, block_s, block_n,
+                    is_f64(x));
   }
   return {dx, dw, db};
 }

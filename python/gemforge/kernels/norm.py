@@ -1,12 +1,10 @@
-"""Normalization kernels (layer_norm, rms_norm, group_norm), forward and backward.
+"""Normalization kernels (layer_norm, rms_norm, group_norm, batch_norm, weight_norm), forward and
+backward.
 
-Every op sees its input as M contiguous rows of N elements, normalized per row:
-  layer_norm: rows = leading dims, N = normalized size, weight/bias indexed by column;
-  rms_norm:   the same without the mean (RMS = True);
-  group_norm: rows = (batch, group) pairs, N = channels per group * HxW, weight/bias indexed by
-              channel = (row % G) * (N // HW) + column // HW (GROUPED = True).
-Rows that fit one block (SINGLE) are done from registers; wider rows loop over chunks, combining
-the chunks' mean and centered sum of squares (Chan et al.) so that no pass subtracts large sums.
+layer_norm and rms_norm see their input as M contiguous rows of N elements, normalized per row
+(rms_norm: RMS = True, no mean), weight/bias indexed by column. Rows that fit one block (SINGLE)
+are done from registers; wider rows loop over chunks, combining the chunks' mean and centered sum
+of squares (Chan et al.) so that no pass subtracts large sums. group_norm: see its section.
 Statistics accumulate in fp32 for half types, fp64 for fp64.
 """
 import triton
@@ -14,38 +12,29 @@ import triton.language as tl
 
 from .pointwise_ops.common import to_acc as _acc
 
-@triton.jit
-def _param_index(rows, cols, N, G, HW, GROUPED: tl.constexpr):
-    """Index of the weight/bias element of (rows, cols), shape [BLOCK_M, BLOCK_N]."""
-    if GROUPED:
-        return (rows % G)[:, None] * (N // HW) + (cols // HW)[None, :]
-    else:
-        return cols[None, :] + 0 * rows[:, None]
-
 
 @triton.jit
-def _load_g(dy, w, offs, mask, rows, c, N, G, HW, HAS_W: tl.constexpr, GROUPED: tl.constexpr, F64: tl.constexpr):
-    """dy * weight over one tile."""
+def _load_g(dy, w, offs, mask, c, N, HAS_W: tl.constexpr, F64: tl.constexpr):
+    """dy * weight over one tile of columns c."""
     g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
     if HAS_W:
-        g = g * _acc(tl.load(w + _param_index(rows, c, N, G, HW, GROUPED), mask=mask, other=0.0), F64)
+        g = g * _acc(tl.load(w + c, mask=c < N, other=0.0), F64)[None, :]
     return g
 
 
 @triton.jit
-def _store_y(y, w, b, v, mean, rstd, offs, mask, rows, c, N, G, HW, HAS_W: tl.constexpr, HAS_B: tl.constexpr,
-             GROUPED: tl.constexpr, F64: tl.constexpr):
+def _store_y(y, w, b, v, mean, rstd, offs, mask, c, N, HAS_W: tl.constexpr, HAS_B: tl.constexpr, F64: tl.constexpr):
     r = (v - mean[:, None]) * rstd[:, None]
     if HAS_W:
-        r = r * _acc(tl.load(w + _param_index(rows, c, N, G, HW, GROUPED), mask=mask, other=0.0), F64)
+        r = r * _acc(tl.load(w + c, mask=c < N, other=0.0), F64)[None, :]
     if HAS_B:
-        r = r + _acc(tl.load(b + _param_index(rows, c, N, G, HW, GROUPED), mask=mask, other=0.0), F64)
+        r = r + _acc(tl.load(b + c, mask=c < N, other=0.0), F64)[None, :]
     tl.store(y + offs, r.to(y.dtype.element_ty), mask=mask)
 
 
 @triton.jit
-def norm_fwd_kernel(y, mean_out, rstd_out, x, w, b, M, N, G, HW, eps, RMS: tl.constexpr, HAS_W: tl.constexpr,
-                    HAS_B: tl.constexpr, GROUPED: tl.constexpr, F64: tl.constexpr, BLOCK_M: tl.constexpr,
+def norm_fwd_kernel(y, mean_out, rstd_out, x, w, b, M, N, eps, RMS: tl.constexpr, HAS_W: tl.constexpr,
+                    HAS_B: tl.constexpr, F64: tl.constexpr, BLOCK_M: tl.constexpr,
                     BLOCK_N: tl.constexpr, SINGLE: tl.constexpr, INT64: tl.constexpr):
     rows = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)
     if INT64:
@@ -65,7 +54,7 @@ def norm_fwd_kernel(y, mean_out, rstd_out, x, w, b, M, N, G, HW, eps, RMS: tl.co
             d = tl.where(mask, v - mean[:, None], 0.0)
             m2 = tl.sum(d * d, axis=1)
         rstd = 1.0 / tl.sqrt(m2 / N + eps)
-        _store_y(y, w, b, v, mean, rstd, offs, mask, rows, cols, N, G, HW, HAS_W, HAS_B, GROUPED, F64)
+        _store_y(y, w, b, v, mean, rstd, offs, mask, cols, N, HAS_W, HAS_B, F64)
     else:
         mean = _acc(tl.zeros((BLOCK_M, ), tl.float32), F64)
         m2 = _acc(tl.zeros((BLOCK_M, ), tl.float32), F64)
@@ -89,48 +78,81 @@ def norm_fwd_kernel(y, mean_out, rstd_out, x, w, b, M, N, G, HW, eps, RMS: tl.co
             mask = row_mask[:, None] & (c < N)[None, :]
             offs = base[:, None] + c[None, :]
             v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
-            _store_y(y, w, b, v, mean, rstd, offs, mask, rows, c, N, G, HW, HAS_W, HAS_B, GROUPED, F64)
+            _store_y(y, w, b, v, mean, rstd, offs, mask, c, N, HAS_W, HAS_B, F64)
     if not RMS:
         tl.store(mean_out + rows, mean.to(mean_out.dtype.element_ty), mask=row_mask)
     tl.store(rstd_out + rows, rstd.to(rstd_out.dtype.element_ty), mask=row_mask)
 
 
 @triton.jit
-def norm_bwd_kernel(dx, dy, x, mean, rstd, w, M, N, G, HW, RMS: tl.constexpr, HAS_W: tl.constexpr,
-                    GROUPED: tl.constexpr, F64: tl.constexpr, BLOCK_M: tl.constexpr, BLOCK_N: tl.constexpr,
-                    SINGLE: tl.constexpr, INT64: tl.constexpr):
-    """dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * weight (rms_norm: no mean(g))."""
-    rows = tl.program_id(0) * BLOCK_M + tl.arange(0, BLOCK_M)
+def norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PROG, RMS: tl.constexpr,
+                    HAS_W: tl.constexpr, F64: tl.constexpr, BLOCK_M: tl.constexpr,
+                    BLOCK_N: tl.constexpr, SINGLE: tl.constexpr, INT64: tl.constexpr, HAS_DX: tl.constexpr,
+                    PART_W: tl.constexpr, PART_B: tl.constexpr):
+    """dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * weight (rms_norm: no mean(g)),
+    for rows [pid * ROWS_PER_PROG, +ROWS_PER_PROG) in blocks of BLOCK_M (chunked rows: one block).
+    PART_W / PART_B (SINGLE): the weight / bias gradients' partial column sums over
+    the program's rows, sum dy * xhat / sum dy, go to row pid of part_w / part_b ([programs, N]),
+    so that dy and x are read once for all three gradients."""
+    pid = tl.program_id(0)
     if INT64:
-        rows = rows.to(tl.int64)
-    row_mask = rows < M
-    base = rows * N
+        pid = pid.to(tl.int64)
+    row0 = pid * ROWS_PER_PROG
     cols = tl.arange(0, BLOCK_N)
-    r = _acc(tl.load(rstd + rows, mask=row_mask, other=0.0), F64)
-    zero = _acc(tl.zeros((BLOCK_M, ), tl.float32), F64)
-    if RMS:
-        mu = zero
-    else:
-        mu = _acc(tl.load(mean + rows, mask=row_mask, other=0.0), F64)
     if SINGLE:
-        mask = row_mask[:, None] & (cols < N)[None, :]
-        offs = base[:, None] + cols[None, :]
-        g = _load_g(dy, w, offs, mask, rows, cols, N, G, HW, HAS_W, GROUPED, F64)
-        xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu[:, None]) * r[:, None]
-        a = tl.sum(g * xh, axis=1) / N
-        if RMS:
-            d = (g - xh * a[:, None]) * r[:, None]
-        else:
-            d = (g - (tl.sum(g, axis=1) / N)[:, None] - xh * a[:, None]) * r[:, None]
-        tl.store(dx + offs, d.to(dx.dtype.element_ty), mask=mask)
+        col_mask = cols < N
+        if HAS_W:  # one weight row for all the program's rows
+            wv = _acc(tl.load(w + cols, mask=col_mask, other=0.0), F64)
+        acc_w = _acc(tl.zeros((BLOCK_M, BLOCK_N), tl.float32), F64)
+        acc_b = _acc(tl.zeros((BLOCK_M, BLOCK_N), tl.float32), F64)
+        for i0 in range(0, ROWS_PER_PROG, BLOCK_M):
+            rows = row0 + i0 + tl.arange(0, BLOCK_M)
+            row_mask = rows < M
+            mask = row_mask[:, None] & col_mask[None, :]
+            offs = rows[:, None] * N + cols[None, :]
+            r = _acc(tl.load(rstd + rows, mask=row_mask, other=0.0), F64)
+            v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+            if RMS:
+                xh = v * r[:, None]
+            else:
+                xh = (v - _acc(tl.load(mean + rows, mask=row_mask, other=0.0), F64)[:, None]) * r[:, None]
+            g0 = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
+            if HAS_DX:
+                if HAS_W:
+                    g = g0 * wv[None, :]
+                else:
+                    g = g0
+                a = tl.sum(g * xh, axis=1) / N
+                if RMS:
+                    d = (g - xh * a[:, None]) * r[:, None]
+                else:
+                    d = (g - (tl.sum(g, axis=1) / N)[:, None] - xh * a[:, None]) * r[:, None]
+                tl.store(dx + offs, d.to(dx.dtype.element_ty), mask=mask)
+            if PART_W:
+                acc_w += g0 * xh
+            if PART_B:
+                acc_b += g0
+        if PART_W:
+            tl.store(part_w + pid * N + cols, tl.sum(acc_w, axis=0).to(part_w.dtype.element_ty), mask=col_mask)
+        if PART_B:
+            tl.store(part_b + pid * N + cols, tl.sum(acc_b, axis=0).to(part_b.dtype.element_ty), mask=col_mask)
     else:
+        rows = row0 + tl.arange(0, BLOCK_M)
+        row_mask = rows < M
+        base = rows * N
+        r = _acc(tl.load(rstd + rows, mask=row_mask, other=0.0), F64)
+        zero = _acc(tl.zeros((BLOCK_M, ), tl.float32), F64)
+        if RMS:
+            mu = zero
+        else:
+            mu = _acc(tl.load(mean + rows, mask=row_mask, other=0.0), F64)
         sum_g = zero
         sum_gx = zero
         for j0 in range(0, N, BLOCK_N):
             c = j0 + cols
             mask = row_mask[:, None] & (c < N)[None, :]
             offs = base[:, None] + c[None, :]
-            g = _load_g(dy, w, offs, mask, rows, c, N, G, HW, HAS_W, GROUPED, F64)
+            g = _load_g(dy, w, offs, mask, c, N, HAS_W, F64)
             xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu[:, None]) * r[:, None]
             sum_gx += tl.sum(g * xh, axis=1)
             if not RMS:
@@ -141,7 +163,7 @@ def norm_bwd_kernel(dx, dy, x, mean, rstd, w, M, N, G, HW, RMS: tl.constexpr, HA
             c = j0 + cols
             mask = row_mask[:, None] & (c < N)[None, :]
             offs = base[:, None] + c[None, :]
-            g = _load_g(dy, w, offs, mask, rows, c, N, G, HW, HAS_W, GROUPED, F64)
+            g = _load_g(dy, w, offs, mask, c, N, HAS_W, F64)
             xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu[:, None]) * r[:, None]
             d = (g - m[:, None] - xh * a[:, None]) * r[:, None]
             tl.store(dx + offs, d.to(dx.dtype.element_ty), mask=mask)
@@ -189,40 +211,139 @@ def norm_param_grad_kernel(dw, db, dy, x, mean, rstd, M, N, ROWS_PER_SPLIT, MODE
         tl.store(db + out, tl.sum(acc_b, axis=0).to(db.dtype.element_ty), mask=col_mask)
 
 
+# ---------------------------------------------------------------- group_norm
+# Input [N, C, HW], G groups of CPG = C / G channels: program `row` = n * G + g normalizes the
+# contiguous slice of channels g * CPG ... as a [CPG, HW] grid of [BLOCK_C, BLOCK_HW] tiles, so
+# that weight and bias are per-tile-row vectors (no per-element channel index). SINGLE: the slice
+# is one tile, held in registers; otherwise two passes over it (the second mostly from L2).
+
+
 @triton.jit
-def group_norm_param_grad_kernel(dw, db, dy, x, mean, rstd, B, C, HW, G, HAS_DW: tl.constexpr,
-                                 HAS_DB: tl.constexpr, F64: tl.constexpr, BLOCK_B: tl.constexpr,
-                                 BLOCK_HW: tl.constexpr, INT64: tl.constexpr):
-    """One program per channel c: dw[c] = sum_{n, hw} dy * (x - mean[n, g]) * rstd[n, g], db[c] = sum dy."""
-    c = tl.program_id(0)
+def _gn_affine(w, b, ch, c_mask, rstd, HAS_W: tl.constexpr, HAS_B: tl.constexpr, F64: tl.constexpr):
+    """Per-channel scale and shift: y = (x - mean) * scale + shift = (x - mean) * rstd * w + b
+    (x - mean first: exact where x ~ mean)."""
+    scale = rstd + _acc(tl.zeros(ch.shape, tl.float32), F64)
+    if HAS_W:
+        scale = scale * _acc(tl.load(w + ch, mask=c_mask, other=0.0), F64)
+    shift = _acc(tl.zeros(ch.shape, tl.float32), F64)
+    if HAS_B:
+        shift = _acc(tl.load(b + ch, mask=c_mask, other=0.0), F64)
+    return scale, shift
+
+
+@triton.jit
+def group_norm_fwd_kernel(y, mean_out, rstd_out, x, w, b, G, CPG, HW, eps, HAS_W: tl.constexpr, HAS_B: tl.constexpr,
+                          F64: tl.constexpr, BLOCK_C: tl.constexpr, BLOCK_HW: tl.constexpr, SINGLE: tl.constexpr,
+                          INT64: tl.constexpr):
+    row = tl.program_id(0)
     if INT64:
-        c = c.to(tl.int64)
-    grp = c // (C // G)
-    n = tl.arange(0, BLOCK_B)
-    j = tl.arange(0, BLOCK_HW)
-    acc_w = _acc(tl.zeros((BLOCK_B, BLOCK_HW), tl.float32), F64)
-    acc_b = _acc(tl.zeros((BLOCK_B, BLOCK_HW), tl.float32), F64)
-    for n0 in range(0, B, BLOCK_B):
-        nn = n0 + n
-        if INT64:
-            nn = nn.to(tl.int64)
-        n_mask = nn < B
-        if HAS_DW:
-            mu = _acc(tl.load(mean + nn * G + grp, mask=n_mask, other=0.0), F64)
-            r = _acc(tl.load(rstd + nn * G + grp, mask=n_mask, other=0.0), F64)
-        for j0 in range(0, HW, BLOCK_HW):
-            mask = n_mask[:, None] & ((j0 + j) < HW)[None, :]
-            offs = (nn * C + c)[:, None] * HW + (j0 + j)[None, :]
+        row = row.to(tl.int64)
+    D = CPG * HW
+    base = row * D
+    ch0 = (row % G) * CPG  # the group's first channel
+    cc = tl.arange(0, BLOCK_C)
+    hh = tl.arange(0, BLOCK_HW)
+    if SINGLE:
+        c_mask = cc < CPG
+        mask = c_mask[:, None] & (hh < HW)[None, :]
+        offs = base + cc[:, None] * HW + hh[None, :]
+        v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+        mean = tl.sum(tl.sum(v, axis=1), axis=0) / D
+        d = tl.where(mask, v - mean, 0.0)
+        rstd = 1.0 / tl.sqrt(tl.sum(tl.sum(d * d, axis=1), axis=0) / D + eps)
+        scale, shift = _gn_affine(w, b, ch0 + cc, c_mask, rstd, HAS_W, HAS_B, F64)
+        tl.store(y + offs, ((v - mean) * scale[:, None] + shift[:, None]).to(y.dtype.element_ty), mask=mask)
+    else:
+        # tiles' mean and centered sum of squares combined as in Chan et al.
+        mean = tl.sum(_acc(tl.zeros((BLOCK_C, ), tl.float32), F64), axis=0)
+        m2 = mean
+        seen = mean
+        for c0 in range(0, CPG, BLOCK_C):
+            c_mask = (c0 + cc) < CPG
+            for h0 in range(0, HW, BLOCK_HW):
+                mask = c_mask[:, None] & ((h0 + hh) < HW)[None, :]
+                offs = base + (c0 + cc)[:, None] * HW + (h0 + hh)[None, :]
+                v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+                n_b = (tl.minimum(CPG - c0, BLOCK_C) * tl.minimum(HW - h0, BLOCK_HW)).to(mean.dtype)
+                mean_b = tl.sum(tl.sum(v, axis=1), axis=0) / n_b
+                d = tl.where(mask, v - mean_b, 0.0)
+                delta = mean_b - mean
+                frac = n_b / (n_b + seen)  # this tile's share of the elements seen so far
+                mean += delta * frac
+                m2 += tl.sum(tl.sum(d * d, axis=1), axis=0) + delta * delta * (frac * seen)
+                seen += n_b
+        rstd = 1.0 / tl.sqrt(m2 / D + eps)
+        for c0 in range(0, CPG, BLOCK_C):
+            c_mask = (c0 + cc) < CPG
+            scale, shift = _gn_affine(w, b, ch0 + c0 + cc, c_mask, rstd, HAS_W, HAS_B, F64)
+            for h0 in range(0, HW, BLOCK_HW):
+                mask = c_mask[:, None] & ((h0 + hh) < HW)[None, :]
+                offs = base + (c0 + cc)[:, None] * HW + (h0 + hh)[None, :]
+                v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+                tl.store(y + offs, ((v - mean) * scale[:, None] + shift[:, None]).to(y.dtype.element_ty), mask=mask)
+    tl.store(mean_out + row, mean.to(mean_out.dtype.element_ty))
+    tl.store(rstd_out + row, rstd.to(rstd_out.dtype.element_ty))
+
+
+@triton.jit
+def group_norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, G, CPG, HW, HAS_W: tl.constexpr,
+                          HAS_DX: tl.constexpr, PART_W: tl.constexpr, PART_B: tl.constexpr, F64: tl.constexpr,
+                          BLOCK_C: tl.constexpr, BLOCK_HW: tl.constexpr, INT64: tl.constexpr):
+    """Per channel c of the slice: s_dy = sum dy, s_dyx = sum dy * xhat over HW (xhat = (x - mean)
+    * rstd), stored at [n, c] of part_b / part_w ([N, C]: the bias / weight gradients after a sum
+    over n); then dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * w[c], whose slice
+    means are sums of w[c] * s_dy[c] and w[c] * s_dyx[c]."""
+    row = tl.program_id(0)
+    if INT64:
+        row = row.to(tl.int64)
+    D = CPG * HW
+    base = row * D
+    ch0 = (row % G) * CPG
+    cc = tl.arange(0, BLOCK_C)
+    hh = tl.arange(0, BLOCK_HW)
+    mu = _acc(tl.load(mean + row), F64)
+    r = _acc(tl.load(rstd + row), F64)
+    sum_g = tl.sum(_acc(tl.zeros((BLOCK_C, ), tl.float32), F64), axis=0)
+    sum_gx = sum_g
+    for c0 in range(0, CPG, BLOCK_C):
+        c_mask = (c0 + cc) < CPG
+        acc_dy = _acc(tl.zeros((BLOCK_C, BLOCK_HW), tl.float32), F64)
+        acc_dyx = _acc(tl.zeros((BLOCK_C, BLOCK_HW), tl.float32), F64)
+        for h0 in range(0, HW, BLOCK_HW):
+            mask = c_mask[:, None] & ((h0 + hh) < HW)[None, :]
+            offs = base + (c0 + cc)[:, None] * HW + (h0 + hh)[None, :]
             g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
-            if HAS_DW:
-                xv = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
-                acc_w += g * (xv - mu[:, None]) * r[:, None]
-            if HAS_DB:
-                acc_b += g
-    if HAS_DW:
-        tl.store(dw + c, tl.sum(tl.sum(acc_w, axis=1), axis=0).to(dw.dtype.element_ty))
-    if HAS_DB:
-        tl.store(db + c, tl.sum(tl.sum(acc_b, axis=1), axis=0).to(db.dtype.element_ty))
+            xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu) * r
+            acc_dy += g
+            acc_dyx += g * xh
+        s_dy = tl.sum(acc_dy, axis=1)
+        s_dyx = tl.sum(acc_dyx, axis=1)
+        if PART_W:
+            tl.store(part_w + row * CPG + c0 + cc, s_dyx.to(part_w.dtype.element_ty), mask=c_mask)
+        if PART_B:
+            tl.store(part_b + row * CPG + c0 + cc, s_dy.to(part_b.dtype.element_ty), mask=c_mask)
+        if HAS_W:
+            wc = _acc(tl.load(w + ch0 + c0 + cc, mask=c_mask, other=0.0), F64)
+            s_dy = s_dy * wc
+            s_dyx = s_dyx * wc
+        sum_g += tl.sum(s_dy, axis=0)
+        sum_gx += tl.sum(s_dyx, axis=0)
+    if HAS_DX:
+        m_g = sum_g / D
+        m_gx = sum_gx / D
+        for c0 in range(0, CPG, BLOCK_C):
+            c_mask = (c0 + cc) < CPG
+            # dx = dy * (w * rstd) - (m_g + xhat * m_gx) * rstd per channel
+            scale = r + _acc(tl.zeros((BLOCK_C, ), tl.float32), F64)
+            if HAS_W:
+                scale = scale * _acc(tl.load(w + ch0 + c0 + cc, mask=c_mask, other=0.0), F64)
+            for h0 in range(0, HW, BLOCK_HW):
+                mask = c_mask[:, None] & ((h0 + hh) < HW)[None, :]
+                offs = base + (c0 + cc)[:, None] * HW + (h0 + hh)[None, :]
+                g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
+                xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu) * r
+                d = g * scale[:, None] - (m_g + xh * m_gx) * r
+                tl.store(dx + offs, d.to(dx.dtype.element_ty), mask=mask)
 
 
 # ---------------------------------------------------------------- batch_norm
