@@ -433,3 +433,27 @@ def test_fmod_remainder_exact(dtype):
                 # and ATen's CUDA kernel (C's fmod; ATen's vectorized CPU kernel gives NaN for
                 # quotients beyond the float range, e.g. fmod(1, 2**-131))
                 assert _same_bits(got[name], getattr(torch, name)(x, y).cpu()).all(), name
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
+def test_register_capped_fmod_and_remainder_are_exact(dtype):
+    """fmod/remainder run with a register cap (Cost::Registers): bitwise torch's results, also in
+    tiles that take the exact fallback loop (huge quotients, infinities), flat and broadcast.
+    On the GPU at the benchmark's sizes."""
+    from conftest import LARGE
+    n, rows = (1 << 26, 4096) if LARGE else (5000, 8)
+    g = torch.Generator().manual_seed(3)
+    x = torch.randn(n, generator=g).to(DEVICE)
+    y = torch.randn(n, generator=g).to(DEVICE)
+    y = torch.where(y >= 0, y + 0.25, y - 0.25)
+    x[:3000:7] *= 1e30  # quotients far beyond the fast path's 2**19
+    x[5] = float("inf")
+    x, y = x.to(dtype), y.to(dtype)
+    xb, yb = x[:rows * (n // rows)].view(rows, -1), y[:n // rows]
+    with gemforge.use(record=True):
+        got = [torch.fmod(x, y), torch.remainder(x, y), torch.fmod(xb, yb), torch.remainder(xb, yb)]
+        assert gemforge.recorded() == ["fmod.Tensor", "remainder.Tensor"]
+    want = [torch.fmod(x, y), torch.remainder(x, y), torch.fmod(xb, yb), torch.remainder(xb, yb)]
+    for a, b in zip(got, want):
+        same = _same_bits(a, b)
+        assert bool(same.all()), int((~same).sum())

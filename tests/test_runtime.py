@@ -216,6 +216,52 @@ def test_frozen_mode_turns_a_miss_into_a_clear_error(tmp_path):
     assert "cache miss while frozen" in r["miss"] and "pointwise" in r["miss"]
 
 
+REG_CAP_CHILD = textwrap.dedent("""
+    import sys, torch, gemforge
+    gemforge.set_cache_dir(sys.argv[1])
+    x = torch.randn(4096).to(torch.bfloat16)
+    y = torch.randn(4096).to(torch.bfloat16) + 4
+    with gemforge.use(backend="cpu"):
+        gemforge.precompile(lambda: (torch.fmod(x, y), torch.add(x, y)), arch=90)
+""")
+
+
+def _gfk_strings(data):
+    """The leading length-prefixed fields of a disk cache entry: identity, key, name, cubin."""
+    pos, out = 8, []
+    for _ in range(4):
+        n = int.from_bytes(data[pos:pos + 8], "little")
+        out.append(data[pos + 8:pos + 8 + n])
+        pos += 8 + n
+    return out
+
+
+def test_register_cap_reaches_the_compiled_kernel(tmp_path):
+    """fmod's cost class caps registers (csrc/ops/pointwise/core.cpp, kCostLimits): the cap is
+    in the variant's key and in the cubin ptxas wrote (add, uncapped, has neither)."""
+    import triton
+    env = dict(os.environ, TRITON_INTERPRET="0", CUDA_VISIBLE_DEVICES="", PYTHONPATH=os.path.join(REPO, "python"))
+    p = subprocess.run([sys.executable, "-c", REG_CAP_CHILD, str(tmp_path)], env=env, capture_output=True, text=True,
+                       timeout=900)
+    assert p.returncode == 0, p.stderr[-3000:]
+    cuobjdump = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "cuobjdump")
+    caps = {}
+    for entry in tmp_path.glob("*.gfk"):
+        identity, key, _, cubin = _gfk_strings(entry.read_bytes())
+        op = "fmod" if b"OP=fmod" in identity else "add" if b"OP=add" in identity else None
+        if op is None:
+            continue
+        (tmp_path / "k.cubin").write_bytes(cubin)
+        usage = subprocess.run([cuobjdump, "--dump-resource-usage", str(tmp_path / "k.cubin")], capture_output=True,
+                               text=True, check=True).stdout
+        regs = int(usage.split("REG:")[1].split()[0])
+        caps[op] = (key[3], regs)  # key: arch, num_warps, num_stages, maxnreg, ...
+    assert set(caps) == {"fmod", "add"}, caps
+    cap, regs = caps["fmod"]
+    assert cap == 80 and regs <= cap, caps
+    assert caps["add"][0] == 0, caps
+
+
 # ---------------------------------------------------------------- CUDA only
 
 if DEVICE == "cuda":

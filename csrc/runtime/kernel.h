@@ -97,7 +97,7 @@ class KernelArgs {
 // ---------------------------------------------------------------- specialization key
 
 // Compact, string-free identity of a compiled variant: device architecture, num_warps,
-// num_stages, and per argument its type, dtype, alignment/divisibility and constexpr value.
+// num_stages, maxnreg, and per argument its type, dtype, alignment/divisibility and constexpr value.
 struct SpecKey {
   static constexpr int kCapacity = 256;
   uint16_t size = 0;
@@ -118,6 +118,7 @@ struct LaunchConfig {
   int64_t grid[3] = {1, 1, 1};
   int num_warps = 4;
   int num_stages = 3;
+  int maxnreg = 0;  // registers a thread may use (ptxas .maxnreg), 0: no cap; at most 255
 };
 
 void build_key(SpecKey& key, int arch, const LaunchConfig& cfg, const KernelArgs& args);

@@ -202,7 +202,7 @@ std::unique_ptr<rt::CompiledKernel> compile(const rt::KernelHandle& handle, cons
                                             const rt::LaunchConfig& cfg, int arch) {
   Gil gil;
   Signature sig = signature_of(kargs);
-  Ref args(PyTuple_New(10));
+  Ref args(PyTuple_New(11));
   handle_args(args.p, handle);
   PyTuple_SET_ITEM(args.p, 4, sig.types.release());
   PyTuple_SET_ITEM(args.p, 5, sig.constants.release());
@@ -210,6 +210,7 @@ std::unique_ptr<rt::CompiledKernel> compile(const rt::KernelHandle& handle, cons
   PyTuple_SET_ITEM(args.p, 7, PyLong_FromLong(cfg.num_warps));
   PyTuple_SET_ITEM(args.p, 8, PyLong_FromLong(cfg.num_stages));
   PyTuple_SET_ITEM(args.p, 9, PyLong_FromLong(arch));
+  PyTuple_SET_ITEM(args.p, 10, PyLong_FromLong(cfg.maxnreg));
   Ref r = call("compile", args.p);
   // (cubin, name, shared, num_warps, num_ctas, gscratch, galign, pscratch, palign, coop, pdl,
   //  tma: [(swizzle, elem_size, elem_type, (block...)), ...])

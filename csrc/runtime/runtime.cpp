@@ -190,6 +190,8 @@ void build_key(SpecKey& key, int arch, const LaunchConfig& cfg, const KernelArgs
   key.push(static_cast<uint8_t>(arch));
   key.push(static_cast<uint8_t>(cfg.num_warps));
   key.push(static_cast<uint8_t>(cfg.num_stages));
+  TORCH_CHECK(cfg.maxnreg >= 0 && cfg.maxnreg <= 255, "gemforge: maxnreg out of range");
+  key.push(static_cast<uint8_t>(cfg.maxnreg));
   for (int i = 0; i < args.size(); ++i) {
     const Arg& a = args[i];
     TORCH_CHECK(key.size + 10 <= SpecKey::kCapacity, "gemforge: specialization key too long");

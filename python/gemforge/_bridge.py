@@ -33,8 +33,10 @@ def source_hash(module, function, body_param, body):
     return h.hexdigest()
 
 
-def compile(module, function, body_param, body, signature, constants, divisible, num_warps, num_stages, arch):
-    """Compile one specialization for a CUDA target; works without a GPU."""
+def compile(module, function, body_param, body, signature, constants, divisible, num_warps, num_stages, arch,
+            maxnreg=0):
+    """Compile one specialization for a CUDA target; works without a GPU. maxnreg > 0 caps the
+    registers a thread may use (ptxas spills beyond it)."""
     from triton.backends.compiler import GPUTarget
     from triton.compiler import ASTSource
 
@@ -48,8 +50,10 @@ def compile(module, function, body_param, body, signature, constants, divisible,
         constexprs[body_param] = body_fn
     attrs = {(i, ): [["tt.divisibility", 16]] for i in divisible}
     src = ASTSource(fn=fn, signature=sig, constexprs=constexprs, attrs=attrs)
-    kernel = triton.compile(src, target=GPUTarget("cuda", arch, 32),
-                            options={"num_warps": num_warps, "num_stages": num_stages})
+    options = {"num_warps": num_warps, "num_stages": num_stages}
+    if maxnreg > 0:
+        options["maxnreg"] = maxnreg
+    kernel = triton.compile(src, target=GPUTarget("cuda", arch, 32), options=options)
     md = kernel.metadata
     # How tensor descriptors were lowered to TMA; element types converted from the device enum
     # Triton reports to the driver's CUtensorMapDataType (they differ for 8, 9 and 10).
