@@ -134,6 +134,12 @@ bool split_dims(const at::TensorIteratorBase& iter, DimGroup& kept, DimGroup& re
   return true;
 }
 
+// The split rule (run_reduce): split the reduction until the output blocks times the splits reach
+// this many programs per SM, each split at least min-steps loop steps of BLOCK_R. Outer (columns)
+// constants from bench/colred_experiment.py.
+constexpr int64_t kInnerProgramsPerSm = 8, kInnerMinSteps = 4;
+constexpr int64_t kOuterProgramsPerSm = 8, kOuterMinSteps = 4;
+
 // One launch of reduce_kernel. `x_kept` are the strides used to address x for kept dims.
 void launch_reduce(const ReduceSpec& s, int stage, const at::TensorBase& out, const at::TensorBase& out2,
                    const at::TensorBase& x, const at::TensorBase& x2, const DimGroup& kept, const int64_t* x_kept,
@@ -192,9 +198,12 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
   // Too few output blocks to fill the device: split the reduction, then reduce the partials.
   // (The interpreter also splits, with a small target, so the CPU tests run the split path.)
   const int64_t k_blocks = ceil_div(K, block_k);
-  const int64_t target = device.is_cuda() ? 8 * rt::device_info(device.index()).sm_count : 4;  // programs in flight
+  const int64_t per_sm = inner ? kInnerProgramsPerSm : kOuterProgramsPerSm;
+  const int64_t min_steps = inner ? kInnerMinSteps : kOuterMinSteps;
+  const int64_t target = device.is_cuda() ? per_sm * rt::device_info(device.index()).sm_count : 4;  // programs
   int64_t split = 1;
-  if (k_blocks < target && R >= 8 * block_r) split = std::min(ceil_div(target, k_blocks), ceil_div(R, 4 * block_r));
+  if (k_blocks < target && R >= 2 * min_steps * block_r)
+    split = std::min(ceil_div(target, k_blocks), ceil_div(R, min_steps * block_r));
   split = std::min<int64_t>(split, 65535);
   // Splits cover whole blocks (the kernel relies on it); a single split covers exactly R.
   const int64_t r_per_split = split == 1 ? R : ceil_div(ceil_div(R, split), block_r) * block_r;
