@@ -172,8 +172,9 @@ def _element(ptr, comp_stride, ptr2, r, mask, p, ACC: tl.constexpr, MODE: tl.con
              STAGE: tl.constexpr, MASKED: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr):
     """The state (a, b, c) of one element per lane (identity where masked off)."""
     ia, ib, ic = _identity(MODE, ACC, BLOCK_K, BLOCK_R)
+    # streamed once: evict_first keeps L2 for data that is used again (config_table.cpp, kGemvRows)
     if MASKED:
-        raw = tl.load(ptr, mask=mask, other=0)
+        raw = tl.load(ptr, mask=mask, other=0, eviction_policy="evict_first")
     else:
         raw = tl.load(ptr, eviction_policy="evict_first")
     if STAGE == 2:

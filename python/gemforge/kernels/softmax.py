@@ -1,12 +1,16 @@
 """softmax / log_softmax over one dim of a contiguous tensor viewed as [outer, D, inner].
 
-Row k (k < outer*inner) starts at (k // inner) * D * inner + k % inner and steps by inner.
+softmax_kernel: row k (k < outer*inner) starts at (k // inner) * D * inner + k % inner and steps by inner.
 Rows that fit (BLOCK_D >= D) are done in one pass from registers; longer rows use an online
 max/sum pass and a second pass that writes.
 
 Few very wide rows (inner == 1) are split into parts, one program each, so that the GPU fills:
 softmax_part_stats_kernel writes each part's max and sum of exp to a workspace, and
 softmax_split_kernel combines a row's parts and writes its own part.
+
+Along a non-last dim (inner > 1) softmax_cols_kernel is used instead: a program owns BLOCK_K
+contiguous columns (16-byte loads along them) and streams their rows; too few column blocks to
+fill the GPU split the rows into parts the same way (STAGE 1 statistics, STAGE 2 combine and write).
 """
 import triton
 import triton.language as tl
@@ -219,7 +223,8 @@ def _write_cols(out, x, base, c_mask, lo, hi, INNER, m, s, LOG: tl.constexpr, F6
         rows = j0 + j
         mask = (rows < hi)[:, None] & c_mask[None, :]
         offs = base[None, :] + rows[:, None] * INNER
-        v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+        # the second and last read: evict_first (the statistics pass left x in L2 for it)
+        v = _acc(tl.load(x + offs, mask=mask, other=0.0, eviction_policy="evict_first"), F64)
         if LOG:
             r = v - m[None, :] - log_s[None, :]
         else:
