@@ -31,7 +31,8 @@ CASES = [((1, ), 0), ((37, ), None), ((5, 31), -1), ((31, 5), 0), ((17, 33), 1),
          ((4, 5, 6), [0, 2]), ((4, 5, 6), -2), ((2, 3, 4, 5), [-1, -3]), ((2, 32769), -1), ((300, 3), 0),
          ((2, 3, 4, 5), [0, 1, 2, 3])]
 if LARGE:
-    CASES += [((1 << 22, ), None), ((4096, 4096), -1), ((4096, 4096), 0), ((64, 8, 2048), [0, 2])]
+    CASES += [((1 << 22, ), None), ((4096, 4096), -1), ((4096, 4096), 0), ((64, 8, 2048), [0, 2]),
+              ((1048576, 32), 0)]
 
 
 LAYOUTS = ("contiguous", "transposed", "strided")
@@ -186,6 +187,34 @@ def test_nan_propagation_and_index(dtype):
               shape[dim])
         check(ran_gemforge(lambda: torch.linalg.vector_norm(x, 3, dim), ["linalg_vector_norm"]),
               torch.linalg.vector_norm(ref(x), 3, dim), dtype, shape[dim])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.int64], ids=ids)
+def test_columns_extremes(dtype):
+    """Columns (300x4 over dim 0: the outer path, split into 3 under the interpreter) whose every
+    element equals the fold's starting value (-inf / +inf, or the integer limits), constant
+    columns (variance 0) and a NaN in the last split: first indices and exact values."""
+    if dtype.is_floating_point:
+        lo, hi = float("-inf"), float("inf")
+    else:
+        lo, hi = torch.iinfo(dtype).min, torch.iinfo(dtype).max
+    x = data((300, 4), dtype, ties=True)
+    x[:, 0] = lo
+    x[:, 1] = hi
+    x[:, 2] = 3
+    if dtype.is_floating_point:
+        x[290, 3] = float("nan")
+        x[295, 3] = float("nan")
+    for name, fn in (("argmax", torch.argmax), ("argmin", torch.argmin)):
+        check(ran_gemforge(lambda: fn(x, 0), [name]), fn(cpu(x), 0), exact=True)
+    for name, fn in (("max.dim", torch.max), ("min.dim", torch.min)):
+        v, idx = ran_gemforge(lambda: fn(x, 0), [name])
+        rv, ri = fn(cpu(x), 0)
+        check(v, rv, exact=True)
+        check(idx, ri, exact=True)
+    if dtype.is_floating_point:
+        xv = x[:, 2:]
+        check(ran_gemforge(lambda: torch.var(xv, 0), ["var.correction"]), torch.var(ref(xv), 0), dtype, 300)
 
 
 def test_zero_dim_and_empty():

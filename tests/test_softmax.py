@@ -9,6 +9,8 @@ and parts have at least 8192 elements, so rows of more than 16384 elements (long
 tile) in at most 3 rows are split. References: torch on fp64 CPU copies; tolerances per dtype,
 relative to the largest finite reference value (softmax outputs of 40000-wide rows are ~1e-5).
 """
+import math
+
 import pytest
 import torch
 
@@ -77,7 +79,8 @@ def launches(monkeypatch):
                 log.append((self.name, tuple(grid)[:2]))
                 return self.fn[grid]
 
-        for module, names in ((sk, ("softmax_kernel", "softmax_part_stats_kernel", "softmax_split_kernel")),
+        for module, names in ((sk, ("softmax_kernel", "softmax_part_stats_kernel", "softmax_split_kernel",
+                                    "softmax_cols_kernel")),
                               (lk, ("softmax_backward_kernel", "softmax_backward_part_sums_kernel",
                                     "softmax_backward_split_kernel"))):
             for name in names:
@@ -114,7 +117,10 @@ def test_wide_rows(dtype, log, launches):
         check(got, fwd_ref, dtype)
         want = expected_kernels(["softmax_kernel", "softmax_part_stats_kernel", "softmax_split_kernel"], shape, dim,
                                 parts)
-        if kernels is not None:
+        if kernels is not None and math.prod(shape[dim % len(shape) + 1:]) > 1:
+            # the forward over a non-last dim takes the column kernel (test_columns checks its grids)
+            assert kernels and all(k[0] == "softmax_cols_kernel" for k in kernels), kernels
+        elif kernels is not None:
             assert [k if parts > 1 else k[0] for k in kernels] == want, kernels
         # backward: g has mean 1 so that the row sums matter to every element (a part's sum that
         # was not combined with the others shows)
@@ -164,3 +170,63 @@ def test_wide_rows_backward_out_and_nan(dtype, log):
     out = torch.full((3, ), 7.0, dtype=dtype, device=DEVICE)
     ran_gemforge(lambda: backward(log)(g, y, 1, dtype, **{"out" if log else "grad_input": out}), [bname + ".out"])
     check(out, ref, dtype)
+
+
+# ---------------------------------------------------------------- softmax over a non-last dim
+
+# (shape, dim, (column blocks, parts)) for the column kernel (reduce.cpp run_softmax_cols) under
+# the interpreter: block_k = min(128, next_pow2(inner)) columns and 4096 // block_k rows per step;
+# fewer than 4 column blocks (one "SM") split the rows into parts of >= 64 rows (whole steps).
+COL_CASES = [((300, 3), 0, (1, 1)),            # one step, no split
+             ((2, 700, 5), 1, (2, 2)),          # 2 outer x 1 block: 2 parts (512 + 188 rows)
+             ((1, 3000, 3), 1, (1, 3)),         # 3 parts of 1024 rows (the last one partial)
+             ((3, 40, 130), 1, (6, 1)),         # 2 blocks per outer index (the second masked), 40 rows
+             ((4, 600, 64), 1, (4, 1))]         # 10 steps of 64 rows
+if LARGE:  # the issue-4 benchmark shape, and an outer dim
+    COL_CASES += [((4096, 4096), 0, None), ((3, 2048, 1024), 1, None)]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+def test_columns(dtype, log, launches):
+    name = "_log_softmax" if log else "_softmax"
+    for i, (shape, dim, grid) in enumerate(COL_CASES):
+        x = rand(*shape, dtype=dtype, seed=i, shift=50.0 * i)  # large values: the max must be subtracted
+        got, kernels = launches(lambda: forward(log)(x, dim, False), [name])
+        check(got, forward(log)(x.cpu().double(), dim, False), dtype)
+        if kernels is not None:
+            assert kernels == [("softmax_cols_kernel", grid)] * (2 if grid[1] > 1 else 1), kernels
+    # a non-contiguous input, and out= (resized from a wrong shape)
+    x = rand(700, 2, 5, dtype=dtype).transpose(0, 1)
+    got = ran_gemforge(lambda: forward(log)(x, 1, False), [name])
+    check(got, forward(log)(x.cpu().double(), 1, False), dtype)
+    out = torch.full((3, ), 7.0, dtype=dtype, device=DEVICE)
+    ran_gemforge(lambda: forward(log)(x, 1, False, out=out), [name + ".out"])
+    check(out, forward(log)(x.cpu().double(), 1, False), dtype)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64], ids=dtype_id)
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+def test_columns_special_values(dtype, log):
+    """Split columns (3 parts under the interpreter) with a part that is all -inf, a column of -inf
+    (NaN, as torch), a NaN, a +inf (NaN column), two +inf, and a part whose max is far above the
+    others' (the combine rescales their sums); one part only (no split) for the same columns."""
+    name = "_log_softmax" if log else "_softmax"
+    x = rand(3000, 8, dtype=torch.float64)
+    x[:1024, 0] = -float("inf")
+    x[:, 1] = -float("inf")
+    x[2500, 2] = float("nan")
+    x[5, 3] = float("inf")
+    x[7, 4] = float("inf")
+    x[2900, 4] = float("inf")
+    x[2100:, 5] += 30.0
+    x[:, 6] = -float("inf")
+    x[1500, 6] = 1.0  # one finite element: 1 (0 for log_softmax), the rest 0 (-inf)
+    x = x.to(dtype)
+    for d in (0, 1):  # dim 1 of the transpose: the same columns as rows (the row kernels)
+        xt = x if d == 0 else x.t().contiguous()
+        got = ran_gemforge(lambda: forward(log)(xt, d, False), [name])
+        check(got, forward(log)(xt.cpu().double(), d, False), dtype)
+    xs = x[:200]  # 200 rows in one part
+    got = ran_gemforge(lambda: forward(log)(xs, 0, False), [name])
+    check(got, forward(log)(xs.cpu().double(), 0, False), dtype)

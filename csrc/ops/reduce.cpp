@@ -73,6 +73,7 @@ rt::KernelHandle reduce_kernel{"gemforge.kernels.reduce", "reduce_kernel"};
 rt::KernelHandle softmax_kernel{"gemforge.kernels.softmax", "softmax_kernel"};
 rt::KernelHandle softmax_part_stats_kernel{"gemforge.kernels.softmax", "softmax_part_stats_kernel"};
 rt::KernelHandle softmax_split_kernel{"gemforge.kernels.softmax", "softmax_split_kernel"};
+rt::KernelHandle softmax_cols_kernel{"gemforge.kernels.softmax", "softmax_cols_kernel"};
 
 // ---------------------------------------------------------------- the reduction machinery
 
@@ -133,6 +134,12 @@ bool split_dims(const at::TensorIteratorBase& iter, DimGroup& kept, DimGroup& re
   return true;
 }
 
+// The split rule (run_reduce): split the reduction until the output blocks times the splits reach
+// this many programs per SM, each split at least min-steps loop steps of BLOCK_R. Outer (columns)
+// constants from bench/colred_experiment.py.
+constexpr int64_t kInnerProgramsPerSm = 8, kInnerMinSteps = 4;
+constexpr int64_t kOuterProgramsPerSm = 8, kOuterMinSteps = 4;
+
 // One launch of reduce_kernel. `x_kept` are the strides used to address x for kept dims.
 void launch_reduce(const ReduceSpec& s, int stage, const at::TensorBase& out, const at::TensorBase& out2,
                    const at::TensorBase& x, const at::TensorBase& x2, const DimGroup& kept, const int64_t* x_kept,
@@ -191,9 +198,12 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
   // Too few output blocks to fill the device: split the reduction, then reduce the partials.
   // (The interpreter also splits, with a small target, so the CPU tests run the split path.)
   const int64_t k_blocks = ceil_div(K, block_k);
-  const int64_t target = device.is_cuda() ? 8 * rt::device_info(device.index()).sm_count : 4;  // programs in flight
+  const int64_t per_sm = inner ? kInnerProgramsPerSm : kOuterProgramsPerSm;
+  const int64_t min_steps = inner ? kInnerMinSteps : kOuterMinSteps;
+  const int64_t target = device.is_cuda() ? per_sm * rt::device_info(device.index()).sm_count : 4;  // programs
   int64_t split = 1;
-  if (k_blocks < target && R >= 8 * block_r) split = std::min(ceil_div(target, k_blocks), ceil_div(R, 4 * block_r));
+  if (k_blocks < target && R >= 2 * min_steps * block_r)
+    split = std::min(ceil_div(target, k_blocks), ceil_div(R, min_steps * block_r));
   split = std::min<int64_t>(split, 65535);
   // Splits cover whole blocks (the kernel relies on it); a single split covers exactly R.
   const int64_t r_per_split = split == 1 ? R : ceil_div(ceil_div(R, split), block_r) * block_r;
@@ -1061,12 +1071,54 @@ at::Tensor& trace_out(const at::Tensor& self, at::Tensor& out) {
 OpRecord rec_softmax{"_softmax"}, rec_softmax_out{"_softmax.out"};
 OpRecord rec_log_softmax{"_log_softmax"}, rec_log_softmax_out{"_log_softmax.out"};
 
+// softmax over a non-last dim (inner > 1), softmax_cols_kernel: a program owns kColsBlockK
+// contiguous columns of the [outer, D, inner] view (wide coalesced loads along them) and streams
+// its rows twice (per-lane online max/sum, then the write). Too few column blocks to fill the GPU:
+// the rows are split into parts, the parts' (max, sum) go to a workspace [2, parts, K], and a
+// second launch (in reverse order, for L2 reuse) combines them and writes. GPU constants from
+// bench/colred_experiment.py; the interpreter counts as one SM (small shapes split too).
+constexpr int64_t kColsBlockK = 128;        // columns per program (at most)
+constexpr int64_t kColsTile = 4096;         // elements per loop step (block_k * block_d)
+constexpr int kColsWarps = 8;
+constexpr int64_t kColsProgramsPerSm = 4;   // split until this many programs per SM
+constexpr int64_t kColsMinPart = 64;        // rows a part has at least
+
+void run_softmax_cols(const at::Tensor& out, const at::Tensor& x, int64_t D, int64_t inner, bool log) {
+  const int64_t numel = x.numel();
+  const int64_t K = numel / D;  // columns: outer * inner
+  const int64_t block_k = std::min<int64_t>(kColsBlockK, next_pow2(inner));
+  const int64_t block_d = std::min<int64_t>(next_pow2(D), kColsTile / block_k);
+  const int64_t blocks = (K / inner) * ceil_div(inner, block_k);
+  const int64_t sms = x.is_cuda() ? rt::device_info(x.device().index()).sm_count : 1;
+  int64_t parts = 1;
+  if (blocks < kColsProgramsPerSm * sms) parts = std::min(ceil_div(kColsProgramsPerSm * sms, blocks), D / kColsMinPart);
+  parts = std::max<int64_t>(parts, 1);
+  const int64_t part = ceil_div(ceil_div(D, parts), block_d) * block_d;  // whole loop steps
+  parts = ceil_div(D, part);
+  const bool int64 = numel > INT32_MAX - 65536 || blocks > INT32_MAX;
+  rt::LaunchConfig cfg;
+  cfg.num_warps = kColsWarps;
+  cfg.grid[0] = blocks;
+  cfg.grid[1] = parts;
+  const bool f64 = x.scalar_type() == c10::kDouble;
+  const at::Tensor ws = parts > 1 ? at::empty({2, parts, K}, x.options().dtype(acc_type(x))) : at::Tensor();
+  const at::Tensor& ws_arg = parts > 1 ? ws : x;  // unused by stage 0
+  for (int stage = parts > 1 ? 1 : 0; stage <= (parts > 1 ? 2 : 0); ++stage) {
+    rt::KernelArgs args;
+    args.tensor(out).tensor(x).tensor(ws_arg).integer(K).integer(D).integer(inner).integer(part);
+    args.constant(log).constant(f64).constant(block_k).constant(block_d).constant(stage).constant(int64);
+    args.constant(kSplitReverse);
+    rt::launch(softmax_cols_kernel, cfg, args, x.device());
+  }
+}
+
 void run_softmax(const at::Tensor& out, const at::Tensor& x, int64_t dim, bool log) {
   const int64_t numel = x.numel();
   if (numel == 0) return;
   const int64_t D = x.dim() == 0 ? 1 : x.size(dim);
   int64_t inner = 1;
   for (int64_t d = dim + 1; d < x.dim(); ++d) inner *= x.size(d);
+  if (inner > 1) return run_softmax_cols(out, x, D, inner, log);
   const int64_t K = numel / D;
   const RowTiles t = softmax_row_tiles(K, D, inner, x.device());
   const bool f64 = x.scalar_type() == c10::kDouble;

@@ -21,8 +21,12 @@ const ConfigRow kRows[] = {
     {Family::Pointwise1D, 90, kAny, kAny, {1024, 0, 4, 1}},
     {Family::ReduceInner, 90, 4096, kAny, {4096, 1, 8, 1}},
     {Family::ReduceInner, 90, kAny, kAny, {4096, 1, 16, 1}},
-    {Family::ReduceOuter, 90, 64, kAny, {64, 32, 4, 1}},
-    {Family::ReduceOuter, 90, kAny, kAny, {64, 64, 8, 1}},
+    // Columns (a kept dim contiguous): 16-byte loads along K, and 32 (bf16) elements per thread
+    // per step, so that each thread has 4 loads in flight (K <= 64: 1048576x32 bf16 ran at 40% of
+    // copy bandwidth with one 16-byte load per thread per step). First estimates:
+    // bench/colred_experiment.py times them against the former rows ({64, 32, 4}, {64, 64, 8}).
+    {Family::ReduceOuter, 90, 64, kAny, {64, 128, 4, 1}},
+    {Family::ReduceOuter, 90, kAny, kAny, {128, 64, 8, 1}},
     {Family::Softmax, 90, 128, kAny, {0, 16, 4, 1}},
     {Family::Softmax, 90, 1024, kAny, {0, 4, 8, 1}},
     {Family::Softmax, 90, 4096, kAny, {0, 1, 8, 1}},

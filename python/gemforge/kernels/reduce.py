@@ -172,8 +172,9 @@ def _element(ptr, comp_stride, ptr2, r, mask, p, ACC: tl.constexpr, MODE: tl.con
              STAGE: tl.constexpr, MASKED: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr):
     """The state (a, b, c) of one element per lane (identity where masked off)."""
     ia, ib, ic = _identity(MODE, ACC, BLOCK_K, BLOCK_R)
+    # streamed once: evict_first keeps L2 for data that is used again (config_table.cpp, kGemvRows)
     if MASKED:
-        raw = tl.load(ptr, mask=mask, other=0)
+        raw = tl.load(ptr, mask=mask, other=0, eviction_policy="evict_first")
     else:
         raw = tl.load(ptr, eviction_policy="evict_first")
     if STAGE == 2:
@@ -351,13 +352,36 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
                                BLOCK_K, BLOCK_R)
             ta, tb, tc = _reduce_lanes(a, b, c, ACC, MODE)
     elif r_start + r_per_split <= R:
+        step = r_start * 0  # WELFORD: main-loop steps done (a tensor: the interpreter's r0 is an int)
         for r0 in range(0, r_main, BLOCK_R):
             r = r_start + r0 + tl.arange(0, BLOCK_R)
             offs = x_k[:, None] + _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)[None, :]
             # one output per program: every lane is valid, no mask at all
             ea, eb, ec = _element(x + offs, comp_stride, x2 + offs, r, k_mask[:, None], p, ACC, MODE, MAP, STAGE,
                                   BLOCK_K != 1, BLOCK_K, BLOCK_R)
-            a, b, c = _fold(a, b, c, ea, eb, ec, MODE)
+            if STAGE != 2 and MODE == WELFORD:
+                # every lane takes one element per step: its count is the step number, the same for
+                # all lanes, so the mean update needs one reciprocal per step, not a division per element
+                step += 1
+                inv = 1.0 / _acc_type(step, ACC)
+                d = eb - b
+                b = b + d * inv
+                c = c + d * (eb - b)
+                a = a + ea
+            elif STAGE != 2 and (MODE == ARGMAX or MODE == ARGMIN):
+                # a lane's indices increase: a strict improvement keeps the first index; the first step
+                # takes the element whatever it is (the identity may equal it); the first NaN wins
+                if MODE == ARGMAX:
+                    pick = ea > a
+                else:
+                    pick = ea < a
+                if ACC != ACC_I64:
+                    pick = pick | ((ea != ea) & (a == a))
+                pick = pick | (r0 == 0)
+                a = tl.where(pick, ea, a)
+                b = tl.where(pick, eb, b)
+            else:
+                a, b, c = _fold(a, b, c, ea, eb, ec, MODE)
         if r_main < r_per_split:
             r = r_start + r_main + tl.arange(0, BLOCK_R)
             offs = x_k[:, None] + _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)[None, :]

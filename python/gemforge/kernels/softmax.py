@@ -1,12 +1,16 @@
 """softmax / log_softmax over one dim of a contiguous tensor viewed as [outer, D, inner].
 
-Row k (k < outer*inner) starts at (k // inner) * D * inner + k % inner and steps by inner.
+softmax_kernel: row k (k < outer*inner) starts at (k // inner) * D * inner + k % inner and steps by inner.
 Rows that fit (BLOCK_D >= D) are done in one pass from registers; longer rows use an online
 max/sum pass and a second pass that writes.
 
 Few very wide rows (inner == 1) are split into parts, one program each, so that the GPU fills:
 softmax_part_stats_kernel writes each part's max and sum of exp to a workspace, and
 softmax_split_kernel combines a row's parts and writes its own part.
+
+Along a non-last dim (inner > 1) softmax_cols_kernel is used instead: a program owns BLOCK_K
+contiguous columns (16-byte loads along them) and streams their rows; too few column blocks to
+fill the GPU split the rows into parts the same way (STAGE 1 statistics, STAGE 2 combine and write).
 """
 import triton
 import triton.language as tl
@@ -119,3 +123,110 @@ def softmax_split_kernel(out, x, ws, K, D, PART, LOG: tl.constexpr, F64: tl.cons
     m_safe = tl.where(m == -float("inf"), 0.0, m)  # a row of -inf: s stays 0, as one program's
     s = tl.sum(sp * tl.exp(mp - m_safe[:, None]), axis=1)
     _write(out, x, k * D, k < K, lo, hi, 1, m, s, LOG, F64, BLOCK_D)
+
+
+# ---- softmax over a non-last dim (inner > 1): programs own contiguous columns
+
+@triton.jit
+def _cols(K, D, INNER, PART, INT64: tl.constexpr, BLOCK_K: tl.constexpr, REVERSE: tl.constexpr):
+    """Program (column block, part) of a grid (outer * column blocks, parts) over columns of the
+    [outer, D, INNER] view: the column index kk = o * INNER + c (its first element in x is at
+    o * D * INNER + c), the column mask, the part p and its row range [lo, hi). REVERSE walks the
+    grid backwards (the second pass then starts on the data the first one read last, most
+    likely still in L2)."""
+    n_cb = tl.cdiv(INNER, BLOCK_K)
+    pid = tl.program_id(0)
+    p = tl.program_id(1)
+    if REVERSE:
+        pid = tl.num_programs(0) - 1 - pid
+        p = tl.num_programs(1) - 1 - p
+    o = pid // n_cb
+    c = (pid % n_cb) * BLOCK_K + tl.arange(0, BLOCK_K)
+    if INT64:
+        o = o.to(tl.int64)
+        c = c.to(tl.int64)
+        p = p.to(tl.int64)
+    c_mask = c < INNER
+    lo = p * PART
+    hi = tl.minimum(lo + PART, D)
+    return o * INNER + c, o * D * INNER + c, c_mask, p, lo, hi
+
+
+@triton.jit
+def _scale(a, m):
+    """exp(a - m) where a <= m, 1 where a == m (no inf - inf)."""
+    return tl.where(a == m, 1.0, tl.exp(a - m))
+
+
+@triton.jit
+def _cols_max_sum(x, base, c_mask, lo, hi, INNER, F64: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr):
+    """Max and sum of exp(v - max) over rows lo..hi-1 of the columns at `base`. Every lane of the
+    [BLOCK_D, BLOCK_K] tile keeps its own running (max, sum), with one exp per element and no
+    cross-lane work inside the loop; the lanes are folded once at the end."""
+    j = tl.arange(0, BLOCK_D)
+    m = _acc(tl.full((BLOCK_D, BLOCK_K), -float("inf"), tl.float32), F64)
+    s = _acc(tl.zeros((BLOCK_D, BLOCK_K), tl.float32), F64)
+    for j0 in range(lo, hi, BLOCK_D):
+        rows = j0 + j
+        mask = (rows < hi)[:, None] & c_mask[None, :]
+        v = _acc(tl.load(x + base[None, :] + rows[:, None] * INNER, mask=mask, other=-float("inf")), F64)
+        up = v > m
+        # the smaller of (v, m) relative to the larger; a NaN v makes d (and so s) NaN; a lane
+        # still at -inf meeting -inf adds exp(-inf) = 0; a +inf v adds exp(inf - inf) = NaN
+        # (as the row kernels and torch: max = inf makes the whole column NaN)
+        d = tl.where(up, m - v, v - tl.where(m == -float("inf"), 0.0, m))
+        e = tl.exp(d)
+        s = tl.where(up, s * e + tl.where(v == float("inf"), float("nan"), 1.0), s + e)
+        m = tl.where(up, v, m)
+    mc = tl.max(m, axis=0)
+    return mc, tl.sum(s * _scale(m, mc[None, :]), axis=0)
+
+
+@triton.jit
+def softmax_cols_kernel(out, x, ws, K, D, INNER, PART, LOG: tl.constexpr, F64: tl.constexpr,
+                        BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr, STAGE: tl.constexpr, INT64: tl.constexpr,
+                        REVERSE: tl.constexpr):
+    """softmax over D of an [outer, D, INNER] view, BLOCK_K contiguous columns per program.
+    STAGE 0: one part per column (grid (outer * column blocks, 1)): statistics, then the write.
+    STAGE 1: part p of each column writes its (max, sum of exp) to ws[0, p, kk], ws[1, p, kk]
+    (ws: [2, parts, K], K = outer * INNER columns). STAGE 2: part p combines the column's parts
+    and writes its rows (REVERSE: in reverse grid order)."""
+    kk, base, c_mask, p, lo, hi = _cols(K, D, INNER, PART, INT64, BLOCK_K, REVERSE and STAGE == 2)
+    if STAGE == 1:
+        m, s = _cols_max_sum(x, base, c_mask, lo, hi, INNER, F64, BLOCK_K, BLOCK_D)
+        tl.store(ws + p * K + kk, m, mask=c_mask)
+        tl.store(ws + (tl.num_programs(1) + p) * K + kk, s, mask=c_mask)
+    else:
+        if STAGE == 0:
+            m, s = _cols_max_sum(x, base, c_mask, lo, hi, INNER, F64, BLOCK_K, BLOCK_D)
+        else:
+            P = tl.num_programs(1)
+            m = _acc(tl.full((BLOCK_K, ), -float("inf"), tl.float32), F64)
+            s = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
+            for q in range(0, P):
+                mq = tl.load(ws + q * K + kk, mask=c_mask, other=-float("inf"))
+                sq = tl.load(ws + (P + q) * K + kk, mask=c_mask, other=0.0)
+                mn = tl.maximum(m, mq)
+                s = s * _scale(m, mn) + sq * _scale(mq, mn)
+                m = mn
+        _write_cols(out, x, base, c_mask, lo, hi, INNER, m, s, LOG, F64, BLOCK_D)
+
+
+@triton.jit
+def _write_cols(out, x, base, c_mask, lo, hi, INNER, m, s, LOG: tl.constexpr, F64: tl.constexpr,
+                BLOCK_D: tl.constexpr):
+    """Rows lo..hi-1 of the columns at `base`, given the columns' max m and sum of exp s."""
+    j = tl.arange(0, BLOCK_D)
+    log_s = tl.log(s)
+    inv_s = 1.0 / s
+    for j0 in range(lo, hi, BLOCK_D):
+        rows = j0 + j
+        mask = (rows < hi)[:, None] & c_mask[None, :]
+        offs = base[None, :] + rows[:, None] * INNER
+        # the second and last read: evict_first (the statistics pass left x in L2 for it)
+        v = _acc(tl.load(x + offs, mask=mask, other=0.0, eviction_policy="evict_first"), F64)
+        if LOG:
+            r = v - m[None, :] - log_s[None, :]
+        else:
+            r = tl.exp(v - m[None, :]) * inv_s[None, :]
+        tl.store(out + offs, r.to(out.dtype.element_ty), mask=mask)

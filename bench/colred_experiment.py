@@ -1,0 +1,222 @@
+"""GPU experiment: reductions over dim 0 and softmax / log_softmax over dim 0 (bf16), issue 4's
+TALL shapes, torch against GemForge's table and against launch variants of the kernels.
+
+    python3 bench/colred_experiment.py        (after the core is built; ~2-3 minutes on an H200)
+
+Reductions (kernels/reduce.py reduce_kernel, launched here as csrc/ops/reduce.cpp run_reduce does
+on the outer path: STAGE 1 per split, STAGE 2 over the partials). A variant is
+"k<BLOCK_K> r<BLOCK_R> w<warps> p<programs per SM> s<min steps>":
+  BLOCK_K, BLOCK_R, warps -> the ReduceOuter rows of csrc/runtime/config_table.cpp (arch 90;
+      K <= 64 for 1048576x32, the kAny row for 4096x4096);
+  programs per SM, min steps -> kOuterProgramsPerSm / kOuterMinSteps in csrc/ops/reduce.cpp
+      (split R until K blocks x splits reach programs-per-SM x SMs, each split at least
+      min-steps x BLOCK_R rows).
+Softmax (kernels/softmax.py softmax_cols_kernel, launched as reduce.cpp run_softmax_cols does).
+A variant is "k<BLOCK_K> t<tile> w<warps> p<programs per SM>" -> kColsBlockK, kColsTile,
+kColsWarps, kColsProgramsPerSm in csrc/ops/reduce.cpp ("fwd": the second launch in grid order, not
+reversed -> whether run_softmax_cols passes kSplitReverse or false).
+"gemforge (table)" rows time the op through GemForge as built (the current rows and constants).
+Every variant's result is checked against torch (max abs error, or index mismatches).
+"""
+import time
+
+import torch
+import triton
+from triton.testing import do_bench
+
+import gemforge
+from gemforge.kernels import reduce as rd
+from gemforge.kernels import softmax as sm
+
+BW = 4216e9  # H200 measured copy bandwidth, bytes/s
+SMS = torch.cuda.get_device_properties(0).multi_processor_count if torch.cuda.is_available() else 2  # CPU: smoke test
+np2 = triton.next_power_of_2
+cdiv = triton.cdiv
+DEV = "cuda"
+
+
+def t_us(fn):
+    return do_bench(fn, warmup=10, rep=40, return_mode="median") * 1e3
+
+
+def row(case, variant, us, nbytes, torch_us, check):
+    pct = 100 * nbytes / (us * 1e-6) / BW
+    print(f"{case:34s} {variant:26s} {us:8.1f} {pct:6.1f}% {torch_us:8.1f} {torch_us / us:6.2f}  {check}", flush=True)
+
+
+# ---------------------------------------------------------------- reductions over dim 0
+
+MODES = {  # op: (MODE, FIN, torch fn)
+    "sum": (rd.SUM, rd.FIN_NONE, lambda x: x.sum(0)),
+    "amax": (rd.MAX, rd.FIN_NONE, lambda x: x.amax(0)),
+    "argmax": (rd.ARGMAX, rd.FIN_NONE, lambda x: x.argmax(0)),
+    "var": (rd.WELFORD, rd.FIN_VAR, lambda x: x.var(0)),
+}
+
+
+def reduce_dim0(x, op, bk, br, warps, pps, min_steps):
+    """x [R, K] contiguous reduced over dim 0, as run_reduce launches it (outer path)."""
+    R, K = x.shape
+    mode, fin, _ = MODES[op]
+    bk, br = min(bk, np2(K)), min(br, np2(R))
+    kb = cdiv(K, bk)
+    split = 1
+    if kb < pps * SMS and R >= 2 * min_steps * br:
+        split = min(cdiv(pps * SMS, kb), cdiv(R, min_steps * br), 65535)
+    rps = R if split == 1 else cdiv(cdiv(R, split), br) * br
+    split = cdiv(R, rps)
+    comps = 3 if mode == rd.WELFORD else 1
+    out = torch.empty(K, device=x.device, dtype=x.dtype)
+    idx = torch.empty(K, device=x.device, dtype=torch.int64)
+    consts = dict(K_RANK=1, R_RANK=1, ACC=rd.ACC_F32.value, MODE=mode, FIN=fin, WRITE2=False, INT64=False,
+                  num_warps=warps)
+
+    def one_tile(r_per, block_r, n):
+        return 0 if r_per > block_r else 1 if n % block_r == 0 else 2
+
+    def launch(o, o2, src, src2, n_red, r_per, n_split, rs, stage, block_r):
+        rd.reduce_kernel[(kb, n_split)](o, o2, src, src2, K, n_red, r_per, r_per // block_r * block_r, K, 1, 1, 0, 0,
+                                        1, 0, 0, n_red, 1, rs, 0, 0, 1.0, float(R), MAP=rd.MAP_ID, STAGE=stage,
+                                        BLOCK_K=bk, BLOCK_R=block_r, ONE_TILE=one_tile(r_per, block_r, n_red),
+                                        **consts)
+
+    if split == 1:
+        return lambda: launch(out, idx, x, x, R, R, 1, K, 0, br), out, idx, split
+    part = torch.empty(comps, split, K, device=x.device, dtype=torch.float32)
+    pidx = torch.empty(split, K, device=x.device, dtype=torch.int64)
+    br2 = min(br, np2(split))
+
+    def run():
+        launch(part, pidx, x, x, R, rps, split, K, 1, br)
+        launch(out, idx, part, pidx, split, split, 1, K, 2, br2)
+    return run, out, idx, split
+
+
+# Alternatives to the table (measured as "gemforge (table)": ReduceOuter {64, 128, 4} for K <= 64,
+# {128, 64, 8} otherwise, 8 programs per SM, 4 min steps): (BLOCK_K, BLOCK_R, warps, programs per
+# SM, min steps). The first of each list is the former table row.
+RED_VARIANTS = {
+    (4096, 4096): [(64, 64, 8, 8, 4), (256, 32, 8, 8, 4), (128, 32, 8, 16, 2)],
+    (1048576, 32): [(64, 32, 4, 8, 4), (64, 256, 4, 8, 4), (64, 128, 4, 4, 8)],
+}
+BUDGET_S = 150  # variants stop here (compiles included), so that the script ends within ~3 minutes
+START = time.time()
+
+
+def over_budget(case, v):
+    if time.time() - START < BUDGET_S:
+        return False
+    print(f"{case:34s} {v:26s} skipped (time budget)", flush=True)
+    return True
+
+
+def reductions():
+    for (R, K), variants in RED_VARIANTS.items():
+        x = torch.randn(R, K, device=DEV, dtype=torch.bfloat16)
+        for op in ("sum", "mean", "amax", "argmax", "var"):
+            fn = MODES[op][2] if op != "mean" else (lambda t: t.mean(0))
+            ref = fn(x)
+            nbytes = x.numel() * 2 + ref.numel() * ref.element_size()
+            t_torch = t_us(lambda: fn(x))
+            case = f"{op} {R}x{K} dim=0 bf16"
+            with gemforge.use():
+                got = fn(x)
+                t_gf = t_us(lambda: fn(x))
+
+            def err(g):
+                if op == "argmax":
+                    return f"mismatch {int((g != ref).sum())}"
+                return f"maxerr {float((g.float() - ref.float()).abs().max()):.3g}"
+            row(case, "gemforge (table)", t_gf, nbytes, t_torch, err(got))
+            if op == "mean":
+                continue  # the sum kernel with a final division
+            for bk, br, w, pps, ms in variants[:1] if op == "amax" else variants:
+                v = f"k{bk} r{br} w{w} p{pps} s{ms}"
+                if over_budget(case, v):
+                    continue
+                try:
+                    run, out, idx, split = reduce_dim0(x, op, bk, br, w, pps, ms)
+                    run()
+                    e = err(idx if op == "argmax" else out)
+                    row(case, v, t_us(run), nbytes, t_torch, f"{e} split {split}")
+                except Exception as ex:  # noqa: BLE001
+                    print(f"{case:34s} {v:26s} failed: {type(ex).__name__}: {str(ex)[:120]}", flush=True)
+
+
+# ---------------------------------------------------------------- softmax over dim 0
+
+def softmax_dim0(x, log, block_k_max, tile, warps, pps, reverse=True, min_part=64):
+    """x [D, inner] contiguous, softmax over dim 0, as run_softmax_cols launches it."""
+    D, inner = x.shape
+    K = inner
+    bk = min(block_k_max, np2(inner))
+    bd = min(np2(D), tile // bk)
+    blocks = cdiv(inner, bk)
+    parts = 1
+    if blocks < pps * SMS:
+        parts = max(1, min(cdiv(pps * SMS, blocks), D // min_part))
+    part = cdiv(cdiv(D, parts), bd) * bd
+    parts = cdiv(D, part)
+    out = torch.empty_like(x)
+    ws = torch.empty(2, parts, K, device=x.device, dtype=torch.float32)
+
+    def run():
+        for stage in ((1, 2) if parts > 1 else (0, )):
+            sm.softmax_cols_kernel[(blocks, parts)](out, x, ws, K, D, inner, part, LOG=log, F64=False, BLOCK_K=bk,
+                                                   BLOCK_D=bd, STAGE=stage, INT64=False, REVERSE=reverse,
+                                                   num_warps=warps)
+    return run, out, parts
+
+
+# Alternatives to the table (measured as "gemforge (table)": kColsBlockK 128, kColsTile 4096,
+# kColsWarps 8, kColsProgramsPerSm 4, the second launch reversed): (BLOCK_K, tile, warps, programs
+# per SM, reverse). log_softmax runs the first two only.
+SMX_VARIANTS = [(128, 8192, 8, 4, True), (128, 4096, 8, 8, True), (64, 4096, 8, 4, True), (256, 8192, 8, 4, True),
+                (128, 4096, 4, 4, True), (128, 4096, 8, 4, False)]
+
+
+def softmaxes(shape=(4096, 4096)):
+    x = torch.randn(*shape, device=DEV, dtype=torch.bfloat16)
+    for log in (False, True):
+        fn = (lambda t: torch.log_softmax(t, 0)) if log else (lambda t: torch.softmax(t, 0))
+        ref = fn(x)
+        nbytes = 2 * x.numel() * 2
+        t_torch = t_us(lambda: fn(x))
+        case = f"{'log_softmax' if log else 'softmax'} {shape[0]}x{shape[1]} dim=0 bf16"
+        with gemforge.use():
+            got = fn(x)
+            t_gf = t_us(lambda: fn(x))
+        row(case, "gemforge (table)", t_gf, nbytes, t_torch, f"maxerr {float((got.float() - ref.float()).abs().max()):.3g}")
+        for bk, tile, w, pps, rev in SMX_VARIANTS[:2] if log else SMX_VARIANTS:
+            v = f"k{bk} t{tile} w{w} p{pps}" + ("" if rev else " fwd")
+            if over_budget(case, v):
+                continue
+            try:
+                run, out, parts = softmax_dim0(x, log, bk, tile, w, pps, rev)
+                run()
+                e = float((out.float() - ref.float()).abs().max())
+                row(case, v, t_us(run), nbytes, t_torch, f"maxerr {e:.3g} parts {parts}")
+            except Exception as ex:  # noqa: BLE001
+                print(f"{case:34s} {v:26s} failed: {type(ex).__name__}: {str(ex)[:120]}", flush=True)
+    # softmax backward over dim 0 (loss.cpp, not this path): table against torch, for reference
+    y = torch.softmax(x.float(), 0).to(x.dtype)
+    g = torch.randn_like(x)
+    bwd = lambda: torch.ops.aten._softmax_backward_data(g, y, 0, x.dtype)  # noqa: E731
+    ref = bwd()
+    t_torch = t_us(bwd)
+    with gemforge.use():
+        got = bwd()
+        t_gf = t_us(bwd)
+    row(f"softmax_backward {shape[0]}x{shape[1]} dim=0", "gemforge (table)", t_gf, 3 * x.numel() * 2, t_torch,
+        f"maxerr {float((got.float() - ref.float()).abs().max()):.3g}")
+
+
+def main():
+    print(f"# {torch.cuda.get_device_name()}, {SMS} SMs; % of {BW / 1e9:.0f} GB/s")
+    print(f"{'case':34s} {'variant':26s} {'us':>8s} {'%bw':>7s} {'torch':>8s} {'speedup':>6s}  check")
+    softmaxes()
+    reductions()
+
+
+if __name__ == "__main__":
+    main()
