@@ -437,8 +437,9 @@ def test_fmod_remainder_exact(dtype):
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
 def test_register_capped_fmod_and_remainder_are_exact(dtype):
-    """fmod/remainder run with a register cap (Cost::Registers): bitwise torch's results, also in
-    tiles that take the exact fallback loop (huge quotients, infinities), flat and broadcast.
+    """fmod runs with a register cap (Cost::Registers), remainder shares its exact fallback loop
+    uncapped: bitwise torch's results, also in tiles that take the loop (huge quotients,
+    infinities), flat and broadcast.
     On the GPU at the benchmark's sizes."""
     from conftest import LARGE
     n, rows = (1 << 26, 4096) if LARGE else (5000, 8)

@@ -88,6 +88,9 @@ const GemmRow kGemmRows[] = {
     // more programs; N <= 128 (attention's P @ V) wants square tiles with a long K step.
     {90, true, 2, 64, 4096, kAny, {64, 64, 128, 8, 4, 4, false, false}},
     {90, true, 2, 64, kAny, kAny, {64, 128, 64, 8, 4, 5, false, false}},
+    // tiny per-batch attention products (bmm 256 x [128, 64] x [64, 128]): 128x128 tiles, 4 warps
+    // (10.5 us vs 12.5 us for the M <= 256 row below; cuBLAS 9.3 us; bench/tune_matmul.py, session 6)
+    {90, true, 2, 256, 128, 64, {128, 128, 64, 8, 4, 4, false, false}},
     // M up to 256 (H200, 2026-11-26, M = 128): tiles that give ~one wave without split-K (the
     // host splits K when the tiles fill less than half the GPU) and deep pipelines on the weight
     {90, true, 2, 256, 4096, kAny, {64, 64, 128, 8, 4, 6, false, false}},

@@ -309,8 +309,8 @@ constexpr int64_t kDivFloor = 2;  // arith's div body, floor rounding
                       {#name "_.Tensor_Scalar"}, {#name ".Tensor_Scalar_out"}, {#name ".Scalar_Tensor"},       \
                       {#name ".Scalar_Tensor_out"}}};
 // Ops with Tensor-Tensor forms only: name, inplace_name (nullptr: none), name.out.
-#define GF_TENSOR_OP(name, kind, dtypes, inplace_name, cost)                                                    \
-  BinaryOp name##_op{GF_POINTWISE_KERNELS_COST(#name, cost),                                                   \
+#define GF_TENSOR_OP(name, kind, dtypes, inplace_name)                                                          \
+  BinaryOp name##_op{GF_POINTWISE_KERNELS(#name),                                                              \
                      kind,                                                                                     \
                      dtypes,                                                                                   \
                      0,                                                                                        \
@@ -327,7 +327,7 @@ BinaryOp floor_divide_op{GF_POINTWISE_KERNELS("div"),
                          form_bit(TS_OUT),
                          {{"floor_divide"}, {"floor_divide_.Tensor"}, {"floor_divide.out"}, {"floor_divide.Scalar"},
                           {"floor_divide_.Scalar"}, {"floor_divide.Scalar_out"}, {nullptr}, {nullptr}}};
-BinaryOp remainder_op{GF_POINTWISE_KERNELS_COST("remainder", Cost::Registers),
+BinaryOp remainder_op{GF_POINTWISE_KERNELS("remainder"),
                       Binary::Plain,
                       kFloats | kInts,
                       0,
@@ -344,12 +344,12 @@ BinaryOp fmod_op{GF_POINTWISE_KERNELS_COST("fmod", Cost::Registers),
                  0,
                  {{"fmod.Tensor"}, {"fmod_.Tensor"}, {"fmod.Tensor_out"}, {"fmod.Scalar"}, {"fmod_.Scalar"},
                   {"fmod.Scalar_out"}, {nullptr}, {nullptr}}};
-GF_TENSOR_OP(maximum, Binary::Plain, kAllReal, nullptr, Cost::Light)
-GF_TENSOR_OP(minimum, Binary::Plain, kAllReal, nullptr, Cost::Light)
-GF_TENSOR_OP(fmax, Binary::Plain, kAllReal, nullptr, Cost::Light)
-GF_TENSOR_OP(fmin, Binary::Plain, kAllReal, nullptr, Cost::Light)
-GF_TENSOR_OP(atan2, Binary::IntToFloat, kFloats, "atan2_", Cost::Compute)
-GF_TENSOR_OP(hypot, Binary::Plain, kFloats, "hypot_", Cost::Light)
+GF_TENSOR_OP(maximum, Binary::Plain, kAllReal, nullptr)
+GF_TENSOR_OP(minimum, Binary::Plain, kAllReal, nullptr)
+GF_TENSOR_OP(fmax, Binary::Plain, kAllReal, nullptr)
+GF_TENSOR_OP(fmin, Binary::Plain, kAllReal, nullptr)
+GF_TENSOR_OP(atan2, Binary::IntToFloat, kFloats, "atan2_")
+GF_TENSOR_OP(hypot, Binary::Plain, kFloats, "hypot_")
 #define GF_LOGICAL_OP(name)                                                                         \
   BinaryOp name##_op{GF_POINTWISE_KERNELS(#name),                                                   \
                      Binary::Comparison,                                                            \
@@ -424,7 +424,7 @@ enum PowMode : int64_t {
   kPowInt = 10,        // integer types
 };
 
-BinaryOp pow_op{GF_POINTWISE_KERNELS_COST("pow", Cost::Compute),
+BinaryOp pow_op{GF_POINTWISE_KERNELS("pow"),
                 Binary::Plain,
                 kFloats | kInts,
                 kPowFloat,

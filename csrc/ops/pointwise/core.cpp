@@ -42,31 +42,13 @@ c10::Scalar operand_scalar(at::TensorIteratorBase& iter, int arg, c10::ScalarTyp
   return iter.scalar_value<int64_t>(arg);
 }
 
-// Launch limits per cost class (indexed by Cost), over the config table's choice: at most
-// `per_thread` elements a thread (0: the table's), at most `maxnreg` registers (0: no cap).
-// Registers: fmod/remainder hold 196 registers a thread at 16 bf16 elements a thread (2 blocks
-// of 4 warps an SM), 78 without their exact fallback loop; capped, ptxas spills in that loop,
-// which only tiles with huge quotients, infinities or extreme divisors take.
-struct CostLimits {
-  int per_thread;
-  int maxnreg;
-};
-constexpr CostLimits kCostLimits[] = {
-    {0, 0},   // Light
-    {0, 0},   // Compute
-    {0, 80},  // Registers
-};
-
-// Applies the op's cost limits to a tile of block0 x block1 elements (block1 = 1: the flat
-// kernel) run by cfg.num_warps warps: halves block1, then block0, down to the per-thread cap.
-void apply_cost(Cost cost, int64_t& block0, int64_t& block1, rt::LaunchConfig& cfg) {
-  const CostLimits& l = kCostLimits[static_cast<int>(cost)];
-  cfg.maxnreg = l.maxnreg;
-  if (l.per_thread == 0) return;
-  const int64_t max_elems = int64_t(l.per_thread) * 32 * cfg.num_warps;
-  while (block0 * block1 > max_elems && block1 > 1) block1 /= 2;
-  while (block0 * block1 > max_elems && block0 > 1) block0 /= 2;
-}
+// Register cap per cost class (indexed by Cost; 0: none). Registers: fmod holds 196 registers a
+// thread at 16 bf16 elements a thread, 78 without its exact fallback loop; capped, ptxas spills in
+// that loop, which only tiles with huge quotients, infinities or extreme divisors take. H200
+// (bench/pw_experiment.py, session 6): a cap of 80 took fmod 64M bf16 from 0.51x to 0.64x of
+// torch, fp32 0.88x -> 1.00x, broadcast bf16 0.95x -> 1.39x. remainder got slower capped (bf16
+// 0.51x -> 0.43x), so it stays uncapped.
+constexpr int kMaxRegisters[] = {0, 80};
 
 }  // namespace
 
@@ -132,11 +114,10 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
     }
     const auto& c =
         rt::lookup_config(rt::Family::Pointwise1D, arch, numel, rt::pointwise_widths(narrowest, widest));
+    const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
     cfg.num_warps = c.num_warps;
     cfg.num_stages = c.num_stages;
-    int64_t block = c.block0, one = 1;
-    apply_cost(k.cost, block, one, cfg);
-    block = std::min<int64_t>(block, std::max<int64_t>(128, next_pow2(numel)));
+    cfg.maxnreg = kMaxRegisters[static_cast<int>(k.cost)];
     args.integer(numel);
     constexprs();
     args.constant(block).constant(numel > INT32_MAX - block);
@@ -178,10 +159,9 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
                                     sizes[0], sizes[1]);
   cfg.num_warps = c.num_warps;
   cfg.num_stages = c.num_stages;
-  int64_t block0 = c.block0, block1 = c.block1;
-  apply_cost(k.cost, block0, block1, cfg);
-  block0 = std::min<int64_t>(block0, next_pow2(sizes[0]));
-  block1 = std::min<int64_t>(block1, next_pow2(sizes[1]));
+  cfg.maxnreg = kMaxRegisters[static_cast<int>(k.cost)];
+  const int64_t block0 = std::min<int64_t>(c.block0, next_pow2(sizes[0]));
+  const int64_t block1 = std::min<int64_t>(c.block1, next_pow2(sizes[1]));
   int64_t grid = ((sizes[0] + block0 - 1) / block0) * ((sizes[1] + block1 - 1) / block1);
   for (int d = 2; d < rank; ++d) grid *= sizes[d];
   constexprs();
@@ -254,9 +234,8 @@ bool run_same_layout(PointwiseKernels& k, at::Tensor& out, std::initializer_list
   rt::LaunchConfig cfg;
   cfg.num_warps = c.num_warps;
   cfg.num_stages = c.num_stages;
-  int64_t block = c.block0, one = 1;
-  apply_cost(k.cost, block, one, cfg);
-  block = std::min<int64_t>(block, std::max<int64_t>(128, next_pow2(numel)));
+  cfg.maxnreg = kMaxRegisters[static_cast<int>(k.cost)];
+  const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
   args.integer(numel);
   const bool scalar_at[kMaxInputs] = {operand && ntensors == 0, operand && ntensors == 1, operand && ntensors == 2};
   args.body().constant(nin).constant(scalar_at[0]).constant(scalar_at[1]).constant(scalar_at[2]);

@@ -25,7 +25,6 @@ namespace gemforge::ops {
 // configuration of the config table (see kCostLimits in core.cpp).
 enum class Cost : uint8_t {
   Light,      // a few instructions per element: memory bound, the table's configuration as is
-  Compute,    // long math bodies (atan, erfc, pow, ...): many instructions per element
   Registers,  // bodies that keep much state live (fmod's exact fallback loop): a register cap
 };
 
@@ -225,12 +224,10 @@ struct Unary {
   GF_ATEN_UNARY(name, at::cuda::name, at::cpu::name, at::cuda::name##_, at::cpu::name##_, at::cuda::name##_out, \
                 at::cpu::name##_out)
 
-// One line per plain unary op: name (aten base name = body name), promotion, supported dtypes
-// (and with GF_UNARY_COST, the body's Cost). Needs name##_aten (GF_ATEN_UNARY*) first; defines
-// name##_op and name##_ops.
-#define GF_UNARY_COST(name, promote, dtypes, cost)                                                                   \
-  UnaryOp name##_op{GF_POINTWISE_KERNELS_COST(#name, cost), promote, dtypes, {#name}, {#name "_"}, {#name ".out"}}; \
+// One line per plain unary op: name (aten base name = body name), promotion, supported dtypes.
+// Needs name##_aten (GF_ATEN_UNARY*) first; defines name##_op and name##_ops.
+#define GF_UNARY(name, promote, dtypes)                                                                   \
+  UnaryOp name##_op{GF_POINTWISE_KERNELS(#name), promote, dtypes, {#name}, {#name "_"}, {#name ".out"}}; \
   using name##_ops = Unary<name##_op, name##_aten>;
-#define GF_UNARY(name, promote, dtypes) GF_UNARY_COST(name, promote, dtypes, Cost::Light)
 
 }  // namespace gemforge::ops
