@@ -180,7 +180,7 @@ def test_wide_rows_backward_out_and_nan(dtype, log):
 COL_CASES = [((300, 3), 0, (1, 1)),            # one step, no split
              ((2, 700, 5), 1, (2, 2)),          # 2 outer x 1 block: 2 parts (512 + 188 rows)
              ((1, 3000, 3), 1, (1, 3)),         # 3 parts of 1024 rows (the last one partial)
-             ((3, 40, 130), 1, (6, 1)),         # 2 blocks per outer index (the second masked), 40 rows
+             ((3, 40, 130), 1, (9, 1)),         # 3 blocks of 64 per outer index (the third masked), 40 rows
              ((4, 600, 64), 1, (4, 1))]         # 10 steps of 64 rows
 if LARGE:  # the issue-4 benchmark shape, and an outer dim
     COL_CASES += [((4096, 4096), 0, None), ((3, 2048, 1024), 1, None)]

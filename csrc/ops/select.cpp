@@ -527,8 +527,8 @@ void nonzero_write(const at::Tensor& out, const at::Tensor& x, const at::Tensor&
   rt::KernelArgs args;
   args.tensor(out).tensor(ws).tensor(x).integer(x.numel()).integer(limit);
   push_dims(args, x);
-  args.constant(x.dim()).constant(x.is_contiguous()).constant(nb == 1).constant(kNonzeroBlock);
-  args.constant(nonzero_int64(x));
+  args.constant(x.dim()).constant(next_pow2(x.dim())).constant(x.is_contiguous()).constant(nb == 1);
+  args.constant(kNonzeroBlock).constant(nonzero_int64(x));
   rt::LaunchConfig cfg;
   cfg.grid[0] = nb;
   rt::launch(nonzero_write_kernel, cfg, args, x.device());

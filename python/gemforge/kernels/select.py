@@ -301,11 +301,19 @@ def offsets_kernel(counts, nb, BLOCK: tl.constexpr):
 
 
 @triton.jit
+def _put_coord(rows, c, d: tl.constexpr, NDIM: tl.constexpr, NDIM_P2: tl.constexpr):
+    """rows[:, NDIM - 1 - d] = c: dim d (innermost first) is column NDIM - 1 - d of a row."""
+    col = tl.arange(0, NDIM_P2)
+    return tl.where(col[None, :] == NDIM - 1 - d, c[:, None], rows)
+
+
+@triton.jit
 def nonzero_write_kernel(out, offsets, x, n, limit, n0, n1, n2, n3, n4, n5, n6, n7, s0, s1, s2, s3, s4, s5, s6, s7,
-                         NDIM: tl.constexpr, CONTIG: tl.constexpr, SINGLE: tl.constexpr, BLOCK: tl.constexpr,
-                         INT64: tl.constexpr):
+                         NDIM: tl.constexpr, NDIM_P2: tl.constexpr, CONTIG: tl.constexpr, SINGLE: tl.constexpr,
+                         BLOCK: tl.constexpr, INT64: tl.constexpr):
     """Writes the coordinates of each nonzero as a row of out ([rows, NDIM], rows < limit kept).
-    SINGLE: one block, which starts at row 0."""
+    SINGLE: one block, which starts at row 0. A row is assembled in a [BLOCK, NDIM_P2] tile and
+    stored whole (one wide store per row instead of NDIM strided ones)."""
     lin, nz = _nonzero_block(x, n, n0, n1, n2, n3, n4, n5, n6, n7, s0, s1, s2, s3, s4, s5, s6, s7,
                              NDIM, CONTIG, BLOCK, INT64)
     c = nz.to(tl.int64)
@@ -313,32 +321,34 @@ def nonzero_write_kernel(out, offsets, x, n, limit, n0, n1, n2, n3, n4, n5, n6, 
     if not SINGLE:
         row += tl.load(offsets + tl.program_id(0))
     keep = nz & (row < limit)
-    o = out + row * NDIM
+    rows = tl.zeros([BLOCK, NDIM_P2], tl.int64)
     rem = lin.to(tl.int64)
     off = rem * 0
     c, rem, off = _dim(rem, off, n0, s0)
-    tl.store(o + (NDIM - 1), c, mask=keep)
+    rows = _put_coord(rows, c, 0, NDIM, NDIM_P2)
     if NDIM > 1:
         c, rem, off = _dim(rem, off, n1, s1)
-        tl.store(o + (NDIM - 2), c, mask=keep)
+        rows = _put_coord(rows, c, 1, NDIM, NDIM_P2)
     if NDIM > 2:
         c, rem, off = _dim(rem, off, n2, s2)
-        tl.store(o + (NDIM - 3), c, mask=keep)
+        rows = _put_coord(rows, c, 2, NDIM, NDIM_P2)
     if NDIM > 3:
         c, rem, off = _dim(rem, off, n3, s3)
-        tl.store(o + (NDIM - 4), c, mask=keep)
+        rows = _put_coord(rows, c, 3, NDIM, NDIM_P2)
     if NDIM > 4:
         c, rem, off = _dim(rem, off, n4, s4)
-        tl.store(o + (NDIM - 5), c, mask=keep)
+        rows = _put_coord(rows, c, 4, NDIM, NDIM_P2)
     if NDIM > 5:
         c, rem, off = _dim(rem, off, n5, s5)
-        tl.store(o + (NDIM - 6), c, mask=keep)
+        rows = _put_coord(rows, c, 5, NDIM, NDIM_P2)
     if NDIM > 6:
         c, rem, off = _dim(rem, off, n6, s6)
-        tl.store(o + (NDIM - 7), c, mask=keep)
+        rows = _put_coord(rows, c, 6, NDIM, NDIM_P2)
     if NDIM > 7:
         c, rem, off = _dim(rem, off, n7, s7)
-        tl.store(o + (NDIM - 8), c, mask=keep)
+        rows = _put_coord(rows, c, 7, NDIM, NDIM_P2)
+    col = tl.arange(0, NDIM_P2)
+    tl.store(out + row[:, None] * NDIM + col[None, :], rows, mask=keep[:, None] & (col < NDIM)[None, :])
 
 
 # ---------------------------------------------------------------- topk (radix select)
