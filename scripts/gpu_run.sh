@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU job, in one call on the GPU machine: build, C++ tests, the whole pytest suite on CUDA,
 # then the benchmark. Logs go to $OUT (default ./gpu_out); a short summary prints last.
-#   usage: scripts/gpu_run.sh [--no-tests] [--no-bench] [pytest args...]
+#   usage: scripts/gpu_run.sh [--no-tests] [--no-bench] [pytest args...] (test files or node ids
+#          given: only those run)
 #   env: BENCH_ARGS (extra gemforge.bench arguments, e.g. "--only add,mm --rep-ms 40"),
 #        TEST_TIMEOUT / BENCH_TIMEOUT (seconds; the summary still prints when one runs out),
 #        WORKERS (test and compile processes; default: every core),
@@ -24,10 +25,12 @@ WORKERS=${WORKERS:-$(nproc)}
 NGPUS=${NGPUS:-$(nvidia-smi -L 2>/dev/null | grep -c '^GPU')}  # (NGPUS=1: tests on GPU 0 only)
 RUN_TESTS=1 RUN_BENCH=1
 PYTEST_ARGS=()
+TEST_PATHS=(tests)  # the whole suite, unless test files or node ids are named
 for a in "$@"; do
   case "$a" in
     --no-tests) RUN_TESTS=0 ;;
     --no-bench) RUN_BENCH=0 ;;
+    tests/*) TEST_PATHS=(); PYTEST_ARGS+=("$a") ;;
     *) PYTEST_ARGS+=("$a") ;;
   esac
 done
@@ -54,7 +57,7 @@ if [ $build_rc -eq 0 ]; then
     ctest_rc=$?
     start=$(date +%s)
     # Many workers: first-time compilation dominates, and they share the disk cache.
-    GEMFORGE_TEST_LOG=$LOGS/tests GEMFORGE_TEST_GPUS=$([ "$NGPUS" -gt 1 ] && echo "$NGPUS") timeout "${TEST_TIMEOUT:-540}" python3 -m pytest tests -q -p no:warnings \
+    GEMFORGE_TEST_LOG=$LOGS/tests GEMFORGE_TEST_GPUS=$([ "$NGPUS" -gt 1 ] && echo "$NGPUS") timeout "${TEST_TIMEOUT:-540}" python3 -m pytest "${TEST_PATHS[@]}" -q -p no:warnings \
       -n "$WORKERS" --tb=short "${PYTEST_ARGS[@]}" > "$OUT/tests.log" 2>&1
     test_rc=$?
     test_s=$(( $(date +%s) - start ))
