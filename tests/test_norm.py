@@ -139,23 +139,31 @@ def test_native_layer_norm_stats_and_out(dtype):
         check(outs[2], rstd, acc, "out2")
 
 
-@pytest.mark.parametrize("dtype", DTYPES, ids=ids)
-def test_native_layer_norm_backward_masks_and_out(dtype):
-    shape, ns = (37, 2, 9), (2, 9)  # 37 rows: the weight gradient splits its rows
+def check_layer_norm_backward_masks(shape, ns, dtype, masks):
+    """native_layer_norm_backward on random inputs for each output mask, against autograd in fp64
+    (unrequested gradients None). Returns the inputs, statistics and fp64 leaves (with .grad)."""
     x = rand(*shape, dtype=dtype, shift=1.0)
     w, b = affine(ns, dtype, True, True)
     dy = rand(*shape, dtype=dtype)
     _, mean, rstd = torch.ops.aten.native_layer_norm(x, ns, w, b, 1e-5)
     x64, w64, b64 = leaf64(x), leaf64(w), leaf64(b)
     F.layer_norm(x64, ns, w64, b64, 1e-5).backward(dy.cpu().double())
-    for mask in ([True, True, True], [True, False, False], [False, True, False], [False, False, True]):
+    for mask in masks:
         got = ran_gemforge(lambda: torch.ops.aten.native_layer_norm_backward(dy, x, ns, mean, rstd, w, b, mask),
                            ["native_layer_norm_backward"])
         for m, g, r in zip(mask, got, (x64, w64, b64)):
             if m:
-                check(g, r.grad, dtype, f"mask {mask}")
+                check(g, r.grad, dtype, f"layer_norm {shape} mask {mask}")
             else:
                 assert g is None
+    return x, w, b, dy, mean, rstd, (x64, w64, b64)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=ids)
+def test_native_layer_norm_backward_masks_and_out(dtype):
+    shape, ns = (37, 2, 9), (2, 9)  # 37 rows: the weight gradient splits its rows
+    x, w, b, dy, mean, rstd, (x64, w64, b64) = check_layer_norm_backward_masks(
+        shape, ns, dtype, ([True, True, True], [True, False, False], [False, True, False], [False, False, True]))
     outs = [torch.empty(0, device=DEVICE, dtype=dtype) for _ in range(3)]
     ran_gemforge(lambda: torch.ops.aten.native_layer_norm_backward.out(
         dy, x, ns, mean, rstd, w, b, [True, True, True], out0=outs[0], out1=outs[1], out2=outs[2]),
@@ -195,20 +203,8 @@ def test_norm_backward_row_runs(dtype):
     sums a second launch adds up; on a GPU, a few hundred programs of ~31 rows."""
     shapes = [((37, 600), (600, ))] + ([((8192, 4096), (4096, ))] if LARGE else [])
     for shape, ns in shapes:
-        x = rand(*shape, dtype=dtype, shift=1.0)
-        w, b = affine(ns, dtype, True, True)
-        dy = rand(*shape, dtype=dtype)
-        _, mean, rstd = torch.ops.aten.native_layer_norm(x, ns, w, b, 1e-5)
-        x64, w64, b64 = leaf64(x), leaf64(w), leaf64(b)
-        F.layer_norm(x64, ns, w64, b64, 1e-5).backward(dy.cpu().double())
-        for mask in ([True, True, True], [False, True, True], [False, False, True], [True, False, False]):
-            got = ran_gemforge(lambda: torch.ops.aten.native_layer_norm_backward(dy, x, ns, mean, rstd, w, b, mask),
-                               ["native_layer_norm_backward"])
-            for m, g, r in zip(mask, got, (x64, w64, b64)):
-                if m:
-                    check(g, r.grad, dtype, f"layer_norm {shape} mask {mask}")
-                else:
-                    assert g is None
+        x, w, b, dy, _, _, _ = check_layer_norm_backward_masks(
+            shape, ns, dtype, ([True, True, True], [False, True, True], [False, False, True], [True, False, False]))
         with gemforge.use():
             _, rstd = torch.ops.aten._fused_rms_norm(x, ns, w, 1e-5)
         x64, w64 = leaf64(x), leaf64(w)

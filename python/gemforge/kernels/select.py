@@ -301,10 +301,14 @@ def offsets_kernel(counts, nb, BLOCK: tl.constexpr):
 
 
 @triton.jit
-def _put_coord(rows, c, d: tl.constexpr, NDIM: tl.constexpr, NDIM_P2: tl.constexpr):
-    """rows[:, NDIM - 1 - d] = c: dim d (innermost first) is column NDIM - 1 - d of a row."""
-    col = tl.arange(0, NDIM_P2)
-    return tl.where(col[None, :] == NDIM - 1 - d, c[:, None], rows)
+def _next_coord(rows, rem, off, n, s, d: tl.constexpr, NDIM: tl.constexpr, NDIM_P2: tl.constexpr):
+    """Peels dim d (innermost first) off the linear indices `rem` and puts its coordinate in
+    column NDIM - 1 - d of `rows` (a dim the tensor does not have: nothing)."""
+    if d < NDIM:
+        c, rem, off = _dim(rem, off, n, s)
+        col = tl.arange(0, NDIM_P2)
+        rows = tl.where(col[None, :] == NDIM - 1 - d, c[:, None], rows)
+    return rows, rem, off
 
 
 @triton.jit
@@ -324,29 +328,14 @@ def nonzero_write_kernel(out, offsets, x, n, limit, n0, n1, n2, n3, n4, n5, n6, 
     rows = tl.zeros([BLOCK, NDIM_P2], tl.int64)
     rem = lin.to(tl.int64)
     off = rem * 0
-    c, rem, off = _dim(rem, off, n0, s0)
-    rows = _put_coord(rows, c, 0, NDIM, NDIM_P2)
-    if NDIM > 1:
-        c, rem, off = _dim(rem, off, n1, s1)
-        rows = _put_coord(rows, c, 1, NDIM, NDIM_P2)
-    if NDIM > 2:
-        c, rem, off = _dim(rem, off, n2, s2)
-        rows = _put_coord(rows, c, 2, NDIM, NDIM_P2)
-    if NDIM > 3:
-        c, rem, off = _dim(rem, off, n3, s3)
-        rows = _put_coord(rows, c, 3, NDIM, NDIM_P2)
-    if NDIM > 4:
-        c, rem, off = _dim(rem, off, n4, s4)
-        rows = _put_coord(rows, c, 4, NDIM, NDIM_P2)
-    if NDIM > 5:
-        c, rem, off = _dim(rem, off, n5, s5)
-        rows = _put_coord(rows, c, 5, NDIM, NDIM_P2)
-    if NDIM > 6:
-        c, rem, off = _dim(rem, off, n6, s6)
-        rows = _put_coord(rows, c, 6, NDIM, NDIM_P2)
-    if NDIM > 7:
-        c, rem, off = _dim(rem, off, n7, s7)
-        rows = _put_coord(rows, c, 7, NDIM, NDIM_P2)
+    rows, rem, off = _next_coord(rows, rem, off, n0, s0, 0, NDIM, NDIM_P2)
+    rows, rem, off = _next_coord(rows, rem, off, n1, s1, 1, NDIM, NDIM_P2)
+    rows, rem, off = _next_coord(rows, rem, off, n2, s2, 2, NDIM, NDIM_P2)
+    rows, rem, off = _next_coord(rows, rem, off, n3, s3, 3, NDIM, NDIM_P2)
+    rows, rem, off = _next_coord(rows, rem, off, n4, s4, 4, NDIM, NDIM_P2)
+    rows, rem, off = _next_coord(rows, rem, off, n5, s5, 5, NDIM, NDIM_P2)
+    rows, rem, off = _next_coord(rows, rem, off, n6, s6, 6, NDIM, NDIM_P2)
+    rows, rem, off = _next_coord(rows, rem, off, n7, s7, 7, NDIM, NDIM_P2)
     col = tl.arange(0, NDIM_P2)
     tl.store(out + row[:, None] * NDIM + col[None, :], rows, mask=keep[:, None] & (col < NDIM)[None, :])
 
