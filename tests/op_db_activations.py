@@ -60,10 +60,12 @@ def glu_samples(device, dtype, large):
         Sample((m((8, )), 0), desc="1d"),
         Sample((m((5, 6)), -1), desc="last"),
         Sample((m((6, 5)), 0), desc="first"),
+        Sample((m((1, 4, 6)), 1), desc="leading size-1 dim"),  # halves are contiguous blocks (flat path)
         Sample((m((3, 4, 10)), 1), desc="middle"),
         Sample((m((10, 6)).t(), 1), desc="transposed"),
         Sample((m((4, 12), noncontig=True), -1), desc="strided"),
         Sample((m((2, 0, 4)), 2), desc="empty"),
+        Sample((m((0, 3)), 0), desc="empty halves"),
     ]
     if large:
         out += [Sample((m((4096, 8192)), -1), desc="4096x8192")]

@@ -214,13 +214,20 @@ bool run_same_layout(PointwiseKernels& k, at::Tensor& out, std::initializer_list
   } else {
     out = at::empty(first.sizes(), first.options().dtype(result));
   }
-  const int64_t numel = first.numel();
-  if (numel == 0) return true;
+  if (first.numel() > 0) launch_flat(k, first.numel(), out, nullptr, ins, compute, scalars, mode, operand);
+  return true;
+}
+
+void launch_flat(PointwiseKernels& k, int64_t numel, const at::Tensor& out, const at::Tensor* out2,
+                 std::initializer_list<const at::Tensor*> ins, c10::ScalarType compute, const Scalars& scalars,
+                 int64_t mode, const c10::Scalar* operand) {
+  const at::Tensor& first = **ins.begin();
   const int ntensors = static_cast<int>(ins.size());
   const int nin = ntensors + (operand ? 1 : 0);
   const c10::Device device = first.device();
   rt::KernelArgs args;
-  args.tensor(out).none();
+  args.tensor(out);
+  if (out2) args.tensor(*out2); else args.none();
   for (const at::Tensor* t : ins) args.tensor(*t);
   if (operand) scalar_arg(args, *operand, compute);
   for (int j = nin; j < kMaxInputs; ++j) args.none();
@@ -239,11 +246,10 @@ bool run_same_layout(PointwiseKernels& k, at::Tensor& out, std::initializer_list
   args.integer(numel);
   const bool scalar_at[kMaxInputs] = {operand && ntensors == 0, operand && ntensors == 1, operand && ntensors == 2};
   args.body().constant(nin).constant(scalar_at[0]).constant(scalar_at[1]).constant(scalar_at[2]);
-  args.constant(static_cast<int64_t>(compute)).constant(mode).constant(1);
+  args.constant(static_cast<int64_t>(compute)).constant(mode).constant(out2 ? 2 : 1);
   args.constant(block).constant(numel > INT32_MAX - block);
   cfg.grid[0] = (numel + block - 1) / block;
   rt::launch(k.flat, cfg, args, device);
-  return true;
 }
 
 void finish_pointwise(at::TensorIteratorBase& iter, at::Tensor& out) {

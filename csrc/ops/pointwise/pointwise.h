@@ -74,6 +74,13 @@ bool run_same_layout(PointwiseKernels& k, at::Tensor& out, std::initializer_list
                      c10::ScalarType result, c10::ScalarType compute, const Scalars& scalars = {}, int64_t mode = 0,
                      const c10::Scalar* operand = nullptr);
 
+// The launch behind run_same_layout: k's flat driver over the first numel > 0 elements from each
+// tensor operand's data pointer (the caller checked that they are contiguous there): out (and
+// out2, written at the same offsets) from the tensor inputs `ins` and `operand` after them.
+void launch_flat(PointwiseKernels& k, int64_t numel, const at::Tensor& out, const at::Tensor* out2,
+                 std::initializer_list<const at::Tensor*> ins, c10::ScalarType compute, const Scalars& scalars = {},
+                 int64_t mode = 0, const c10::Scalar* operand = nullptr);
+
 // The value of a wrapped number (a Python scalar as a CPU 0-d double, int64 or bool tensor).
 c10::Scalar wrapped_number_value(const at::Tensor& t);
 
