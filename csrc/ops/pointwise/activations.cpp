@@ -4,8 +4,8 @@
 // CompositeImplicitAutograd: they decompose into hardtanh, elu and log_sigmoid_forward here.
 //
 // Each overload runs ATen's own argument checks and its TensorIterator build (so dtypes, out=,
-// broadcasting and errors are ATen's), then one launch of the op's body; glu_backward writes its
-// two halves with two launches.
+// broadcasting and errors are ATen's), or the same-layout path where that build is not needed,
+// then one launch of the op's body; glu_backward's launch writes both halves of grad_input.
 #define TORCH_ASSERT_ONLY_METHOD_OPERATORS
 #include "ops/pointwise/pointwise.h"
 
