@@ -134,13 +134,23 @@ def test_wide_rows(dtype, log, launches):
             assert [k if parts > 1 else k[0] for k in kernels] == want, kernels
 
 
+def check_forward_and_out(x, dim, log, dtype):
+    """softmax (log_softmax) of x over dim against fp64, functional and out= (resized from a wrong
+    shape), each run on GemForge."""
+    name = "_log_softmax" if log else "_softmax"
+    ref = forward(log)(x.cpu().double(), dim, False)
+    check(ran_gemforge(lambda: forward(log)(x, dim, False), [name]), ref, dtype)
+    out = torch.full((3, ), 7.0, dtype=dtype, device=DEVICE)
+    ran_gemforge(lambda: forward(log)(x, dim, False, out=out), [name + ".out"])
+    check(out, ref, dtype)
+
+
 @pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)
 @pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
 def test_wide_rows_special_values(dtype, log):
     """Split rows (2 parts of 12288 under the interpreter) with a part that is all -inf, a row of
     -inf (NaN, as torch), a NaN, a +inf (NaN row), and a part whose max is far above the other's
     (the combine rescales the other part's sum)."""
-    name = "_log_softmax" if log else "_softmax"
     x = rand(5, 17000, dtype=torch.float64)
     x[0, :12288] = -float("inf")
     x[1] = -float("inf")
@@ -149,13 +159,7 @@ def test_wide_rows_special_values(dtype, log):
     x[4, 14000:] += 3.0
     x = x.to(dtype)
     for rows in (slice(0, 3), slice(3, 5)):  # 3 and 2 rows: both split
-        xr = x[rows]
-        got = ran_gemforge(lambda: forward(log)(xr, 1, False), [name])
-        check(got, forward(log)(xr.cpu().double(), 1, False), dtype)
-        # out= (resized from a wrong shape)
-        out = torch.full((3, ), 7.0, dtype=dtype, device=DEVICE)
-        ran_gemforge(lambda: forward(log)(xr, 1, False, out=out), [name + ".out"])
-        check(out, forward(log)(xr.cpu().double(), 1, False), dtype)
+        check_forward_and_out(x[rows], 1, log, dtype)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64], ids=dtype_id)
@@ -175,7 +179,7 @@ def test_wide_rows_backward_out_and_nan(dtype, log):
 # ---------------------------------------------------------------- softmax over a non-last dim
 
 # (shape, dim, (column blocks, parts)) for the column kernel (reduce.cpp run_softmax_cols) under
-# the interpreter: block_k = min(128, next_pow2(inner)) columns and 4096 // block_k rows per step;
+# the interpreter: block_k = min(64, next_pow2(inner)) columns and 4096 // block_k rows per step;
 # fewer than 4 column blocks (one "SM") split the rows into parts of >= 64 rows (whole steps).
 COL_CASES = [((300, 3), 0, (1, 1)),            # one step, no split
              ((2, 700, 5), 1, (2, 2)),          # 2 outer x 1 block: 2 parts (512 + 188 rows)
@@ -196,13 +200,7 @@ def test_columns(dtype, log, launches):
         check(got, forward(log)(x.cpu().double(), dim, False), dtype)
         if kernels is not None:
             assert kernels == [("softmax_cols_kernel", grid)] * (2 if grid[1] > 1 else 1), kernels
-    # a non-contiguous input, and out= (resized from a wrong shape)
-    x = rand(700, 2, 5, dtype=dtype).transpose(0, 1)
-    got = ran_gemforge(lambda: forward(log)(x, 1, False), [name])
-    check(got, forward(log)(x.cpu().double(), 1, False), dtype)
-    out = torch.full((3, ), 7.0, dtype=dtype, device=DEVICE)
-    ran_gemforge(lambda: forward(log)(x, 1, False, out=out), [name + ".out"])
-    check(out, forward(log)(x.cpu().double(), 1, False), dtype)
+    check_forward_and_out(rand(700, 2, 5, dtype=dtype).transpose(0, 1), 1, log, dtype)  # non-contiguous
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64], ids=dtype_id)

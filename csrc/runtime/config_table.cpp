@@ -22,9 +22,11 @@ const ConfigRow kRows[] = {
     {Family::ReduceInner, 90, 4096, kAny, {4096, 1, 8, 1}},
     {Family::ReduceInner, 90, kAny, kAny, {4096, 1, 16, 1}},
     // Columns (a kept dim contiguous): 16-byte loads along K, and 32 (bf16) elements per thread
-    // per step, so that each thread has 4 loads in flight (K <= 64: 1048576x32 bf16 ran at 40% of
-    // copy bandwidth with one 16-byte load per thread per step). First estimates:
-    // bench/colred_experiment.py times them against the former rows ({64, 32, 4}, {64, 64, 8}).
+    // per step, so that each thread has 4 loads in flight. H200, session 6 (with the loop-fold
+    // changes of the same session; session-5 benchmark on the former rows {64, 32, 4} /
+    // {64, 64, 8} -> bench/colred_experiment.py): sum 1048576x32 40 -> 34 us, 4096x4096 sum 24
+    // -> 22, amax 31 -> 29. var 1048576x32 ran faster on the former K <= 64 row in the experiment
+    // (56 vs 64 us): one row serves every mode.
     {Family::ReduceOuter, 90, 64, kAny, {64, 128, 4, 1}},
     {Family::ReduceOuter, 90, kAny, kAny, {128, 64, 8, 1}},
     {Family::Softmax, 90, 128, kAny, {0, 16, 4, 1}},
