@@ -13,8 +13,12 @@ on the outer path: STAGE 1 per split, STAGE 2 over the partials). A variant is
       min-steps x BLOCK_R rows).
 Softmax (kernels/softmax.py softmax_cols_kernel, launched as reduce.cpp run_softmax_cols does).
 A variant is "k<BLOCK_K> t<tile> w<warps> p<programs per SM>" -> kColsBlockK, kColsTile,
-kColsWarps, kColsProgramsPerSm in csrc/ops/reduce.cpp ("fwd": the second launch in grid order, not
+kColsWarps, kColsProgramsPerSm in csrc/ops/op_utils.h ("fwd": the second launch in grid order, not
 reversed -> whether run_softmax_cols passes kSplitReverse or false).
+Softmax / log_softmax backward (kernels/loss.py softmax_backward_cols_kernel, launched as loss.cpp
+run_softmax_backward_cols does): the same variant names; it shares the forward's constants
+(op_utils.h softmax_cols_tiles), so a backward that wants others needs its own (bytes: g and y
+read twice, gin written once; the % column counts 3 x numel x 2 bytes).
 "gemforge (table)" rows time the op through GemForge as built (the current rows and constants).
 Every variant's result is checked against torch (max abs error, or index mismatches).
 """
@@ -25,6 +29,7 @@ import triton
 from triton.testing import do_bench
 
 import gemforge
+from gemforge.kernels import loss as lk
 from gemforge.kernels import reduce as rd
 from gemforge.kernels import softmax as sm
 
@@ -145,10 +150,9 @@ def reductions():
 
 # ---------------------------------------------------------------- softmax over dim 0
 
-def softmax_dim0(x, log, block_k_max, tile, warps, pps, reverse=True, min_part=64):
-    """x [D, inner] contiguous, softmax over dim 0, as run_softmax_cols launches it."""
-    D, inner = x.shape
-    K = inner
+def cols_tiles(D, inner, block_k_max, tile, pps, min_part=64):
+    """(BLOCK_K, BLOCK_D, column blocks, parts, part) of [D, inner] over dim 0, as op_utils.h
+    softmax_cols_tiles computes them."""
     bk = min(block_k_max, np2(inner))
     bd = min(np2(D), tile // bk)
     blocks = cdiv(inner, bk)
@@ -156,7 +160,14 @@ def softmax_dim0(x, log, block_k_max, tile, warps, pps, reverse=True, min_part=6
     if blocks < pps * SMS:
         parts = max(1, min(cdiv(pps * SMS, blocks), D // min_part))
     part = cdiv(cdiv(D, parts), bd) * bd
-    parts = cdiv(D, part)
+    return bk, bd, blocks, cdiv(D, part), part
+
+
+def softmax_dim0(x, log, block_k_max, tile, warps, pps, reverse=True):
+    """x [D, inner] contiguous, softmax over dim 0, as run_softmax_cols launches it."""
+    D, inner = x.shape
+    K = inner
+    bk, bd, blocks, parts, part = cols_tiles(D, inner, block_k_max, tile, pps)
     out = torch.empty_like(x)
     ws = torch.empty(2, parts, K, device=x.device, dtype=torch.float32)
 
@@ -198,23 +209,64 @@ def softmaxes(shape=(4096, 4096)):
                 row(case, v, t_us(run), nbytes, t_torch, f"maxerr {e:.3g} parts {parts}")
             except Exception as ex:  # noqa: BLE001
                 print(f"{case:34s} {v:26s} failed: {type(ex).__name__}: {str(ex)[:120]}", flush=True)
-    # softmax backward over dim 0 (loss.cpp, not this path): table against torch, for reference
-    y = torch.softmax(x.float(), 0).to(x.dtype)
-    g = torch.randn_like(x)
-    bwd = lambda: torch.ops.aten._softmax_backward_data(g, y, 0, x.dtype)  # noqa: E731
-    ref = bwd()
-    t_torch = t_us(bwd)
-    with gemforge.use():
-        got = bwd()
-        t_gf = t_us(bwd)
-    row(f"softmax_backward {shape[0]}x{shape[1]} dim=0", "gemforge (table)", t_gf, 3 * x.numel() * 2, t_torch,
-        f"maxerr {float((got.float() - ref.float()).abs().max()):.3g}")
+
+
+def softmax_backward_dim0(g, y, log, block_k_max, tile, warps, pps, reverse=True):
+    """g, y [D, inner] contiguous, the backward over dim 0, as loss.cpp run_softmax_backward_cols
+    launches it."""
+    D, inner = g.shape
+    bk, bd, blocks, parts, part = cols_tiles(D, inner, block_k_max, tile, pps)
+    gin = torch.empty_like(g)
+    ws = torch.empty(parts, inner, device=g.device, dtype=torch.float32)
+
+    def run():
+        for stage in ((1, 2) if parts > 1 else (0, )):
+            lk.softmax_backward_cols_kernel[(blocks, parts)](gin, g, y, ws, inner, D, inner, part, LOG=log, F64=False,
+                                                             BLOCK_K=bk, BLOCK_D=bd, STAGE=stage, INT64=False,
+                                                             REVERSE=reverse, num_warps=warps)
+    return run, gin, parts
+
+
+# Alternatives to the table for the backward (the table: the forward's constants, kColsBlockK 64,
+# kColsTile 4096, kColsWarps 8, kColsProgramsPerSm 4, reversed; its first row here): (BLOCK_K,
+# tile, warps, programs per SM, reverse). log_softmax runs the first two only.
+BWD_VARIANTS = [(64, 4096, 8, 4, True), (128, 4096, 8, 4, True), (64, 8192, 8, 4, True), (64, 2048, 8, 4, True),
+                (64, 4096, 8, 8, True), (64, 4096, 4, 4, True), (64, 4096, 8, 4, False)]
+
+
+def softmax_backwards(shape=(4096, 4096)):
+    x = torch.randn(*shape, device=DEV, dtype=torch.bfloat16)
+    g = torch.randn_like(x) + 1.0  # mean 1: the column sums matter to every element
+    for log in (False, True):
+        y = (torch.log_softmax if log else torch.softmax)(x.float(), 0).to(x.dtype)
+        op = torch.ops.aten._log_softmax_backward_data if log else torch.ops.aten._softmax_backward_data
+        bwd = lambda: op(g, y, 0, x.dtype)  # noqa: E731
+        ref = bwd()
+        nbytes = 3 * x.numel() * 2
+        t_torch = t_us(bwd)
+        case = f"{'log_softmax' if log else 'softmax'}_backward {shape[0]}x{shape[1]} dim=0"
+        with gemforge.use():
+            got = bwd()
+            t_gf = t_us(bwd)
+        row(case, "gemforge (table)", t_gf, nbytes, t_torch, f"maxerr {float((got.float() - ref.float()).abs().max()):.3g}")
+        for bk, tile, w, pps, rev in BWD_VARIANTS[:2] if log else BWD_VARIANTS:
+            v = f"k{bk} t{tile} w{w} p{pps}" + ("" if rev else " fwd")
+            if over_budget(case, v):
+                continue
+            try:
+                run, out, parts = softmax_backward_dim0(g, y, log, bk, tile, w, pps, rev)
+                run()
+                e = float((out.float() - ref.float()).abs().max())
+                row(case, v, t_us(run), nbytes, t_torch, f"maxerr {e:.3g} parts {parts}")
+            except Exception as ex:  # noqa: BLE001
+                print(f"{case:34s} {v:26s} failed: {type(ex).__name__}: {str(ex)[:120]}", flush=True)
 
 
 def main():
     print(f"# {torch.cuda.get_device_name()}, {SMS} SMs; % of {BW / 1e9:.0f} GB/s")
     print(f"{'case':34s} {'variant':26s} {'us':>8s} {'%bw':>7s} {'torch':>8s} {'speedup':>6s}  check")
     softmaxes()
+    softmax_backwards()
     reductions()
 
 

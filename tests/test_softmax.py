@@ -82,7 +82,7 @@ def launches(monkeypatch):
         for module, names in ((sk, ("softmax_kernel", "softmax_part_stats_kernel", "softmax_split_kernel",
                                     "softmax_cols_kernel")),
                               (lk, ("softmax_backward_kernel", "softmax_backward_part_sums_kernel",
-                                    "softmax_backward_split_kernel"))):
+                                    "softmax_backward_split_kernel", "softmax_backward_cols_kernel"))):
             for name in names:
                 monkeypatch.setattr(module, name, Counting(name, getattr(module, name)))
 
@@ -130,7 +130,10 @@ def test_wide_rows(dtype, log, launches):
         check(got, backward_ref(log, g, y, dim), dtype)
         want = expected_kernels(["softmax_backward_kernel", "softmax_backward_part_sums_kernel",
                                  "softmax_backward_split_kernel"], shape, dim, parts)
-        if kernels is not None:
+        if kernels is not None and math.prod(shape[dim % len(shape) + 1:]) > 1:
+            # so does the backward (test_columns_backward checks its grids)
+            assert kernels and all(k[0] == "softmax_backward_cols_kernel" for k in kernels), kernels
+        elif kernels is not None:
             assert [k if parts > 1 else k[0] for k in kernels] == want, kernels
 
 
@@ -228,3 +231,59 @@ def test_columns_special_values(dtype, log):
     xs = x[:200]  # 200 rows in one part
     got = ran_gemforge(lambda: forward(log)(xs, 0, False), [name])
     check(got, forward(log)(xs.cpu().double(), 0, False), dtype)
+
+
+# ---- the backward over a non-last dim (loss.cpp run_softmax_backward_cols): the forward's column
+# tiles and parts (op_utils.h softmax_cols_tiles), so the same grids as COL_CASES
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+def test_columns_backward(dtype, log, launches):
+    bname = "_log_softmax_backward_data" if log else "_softmax_backward_data"
+    for i, (shape, dim, grid) in enumerate(COL_CASES):
+        # g has mean 1 so that the column sums matter to every element (a part's sum that was not
+        # added to the others shows)
+        y = forward(log)(rand(*shape, dtype=dtype, seed=i), dim, False)
+        g = rand(*shape, dtype=dtype, seed=i + 10, shift=1.0)
+        got, kernels = launches(lambda: backward(log)(g, y, dim, dtype), [bname])
+        check(got, backward_ref(log, g, y, dim), dtype)
+        if kernels is not None:
+            assert kernels == [("softmax_backward_cols_kernel", grid)] * (2 if grid[1] > 1 else 1), kernels
+    # non-contiguous g and y (2 parts), and grad_input= / out= (resized from a wrong shape)
+    y = forward(log)(rand(700, 2, 5, dtype=dtype), 0, False).transpose(0, 1)
+    g = rand(5, 700, 2, dtype=dtype, seed=3, shift=1.0).permute(2, 1, 0)
+    ref = backward_ref(log, g, y, 1)
+    check(ran_gemforge(lambda: backward(log)(g, y, 1, dtype), [bname]), ref, dtype)
+    out = torch.full((3, ), 7.0, dtype=dtype, device=DEVICE)
+    ran_gemforge(lambda: backward(log)(g, y, 1, dtype, **{"out" if log else "grad_input": out}), [bname + ".out"])
+    check(out, ref, dtype)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64], ids=dtype_id)
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+def test_columns_backward_special_values(dtype, log):
+    """Split columns (3 parts under the interpreter) with a NaN in g (the whole column NaN, its other
+    parts included), +inf and -inf in g in different parts (NaN), a +inf in g (inf, or NaN where
+    y is 0), y of 0 (-inf for log_softmax) next to large g, and one part whose g is far larger than
+    the others'; one part only (no split) for the same columns."""
+    bname = "_log_softmax_backward_data" if log else "_softmax_backward_data"
+    x = rand(3000, 8, dtype=torch.float64)
+    x[:1024, 4] = -float("inf")  # y 0 (log: -inf) in part 0
+    y = forward(log)(x, 0, False).to(dtype)
+    g = rand(3000, 8, dtype=torch.float64, seed=4, shift=1.0)
+    g[2500, 0] = float("nan")
+    g[5, 1] = float("inf")
+    g[2900, 1] = -float("inf")
+    g[1500, 2] = float("inf")
+    g[:1024, 4] *= 1e4
+    g[2100:, 5] *= 1e3
+    g = g.to(dtype)
+    for rows in (slice(None), slice(0, 200)):  # 3 parts; 200 rows in one part
+        gr, yr = g[rows], y[rows]
+        ref = backward_ref(log, gr, yr, 0)
+        if rows == slice(None):
+            assert ref[:, 0].isnan().all() and ref[:, 1].isnan().all() and ref[:, 3].isfinite().all()
+        got = ran_gemforge(lambda: backward(log)(gr, yr, 0, dtype), [bname])
+        for c in range(8):  # each column at its own scale
+            check(got[:, c], ref[:, c], dtype)

@@ -55,6 +55,7 @@ namespace {
 rt::KernelHandle softmax_backward_kernel{"gemforge.kernels.loss", "softmax_backward_kernel"};
 rt::KernelHandle softmax_backward_part_sums_kernel{"gemforge.kernels.loss", "softmax_backward_part_sums_kernel"};
 rt::KernelHandle softmax_backward_split_kernel{"gemforge.kernels.loss", "softmax_backward_split_kernel"};
+rt::KernelHandle softmax_backward_cols_kernel{"gemforge.kernels.loss", "softmax_backward_cols_kernel"};
 rt::KernelHandle finish_kernel{"gemforge.kernels.loss", "finish_kernel"};
 rt::KernelHandle nll_forward_kernel{"gemforge.kernels.loss", "nll_forward_kernel"};
 rt::KernelHandle nll_backward_kernel{"gemforge.kernels.loss", "nll_backward_kernel"};
@@ -147,12 +148,35 @@ std::optional<c10::ScalarType> softmax_backward_dtype(const at::Tensor& grad, co
   return std::nullopt;
 }
 
+// The backward over a non-last dim (inner > 1), softmax_backward_cols_kernel: the forward's
+// column tiles and split (op_utils.h softmax_cols_tiles). One sum per column instead of (max, sum):
+// split, the parts' sums go to a workspace [parts, K] and the second launch (reversed, for L2
+// reuse) adds them in a fixed order and writes.
+void run_softmax_backward_cols(const at::Tensor& gin, const at::Tensor& g, const at::Tensor& y, int64_t D,
+                               int64_t inner, bool log) {
+  const ColsTiles t = softmax_cols_tiles(g.numel(), D, inner, g.device());
+  rt::LaunchConfig cfg;
+  cfg.num_warps = kColsWarps;
+  cfg.grid[0] = t.blocks;
+  cfg.grid[1] = t.parts;
+  const at::Tensor ws = t.parts > 1 ? at::empty({t.parts, t.K}, g.options().dtype(acc_type(g))) : at::Tensor();
+  const at::Tensor& ws_arg = t.parts > 1 ? ws : g;  // unused by stage 0
+  for (int stage = t.parts > 1 ? 1 : 0; stage <= (t.parts > 1 ? 2 : 0); ++stage) {
+    rt::KernelArgs args;
+    args.tensor(gin).tensor(g).tensor(y).tensor(ws_arg).integer(t.K).integer(D).integer(inner).integer(t.part);
+    args.constant(log).constant(is_f64(g)).constant(t.block_k).constant(t.block_d).constant(stage);
+    args.constant(t.int64).constant(kSplitReverse);
+    rt::launch(softmax_backward_cols_kernel, cfg, args, g.device());
+  }
+}
+
 void run_softmax_backward(const at::Tensor& gin, const at::Tensor& g, const at::Tensor& y, int64_t dim, bool log) {
   const int64_t numel = g.numel();
   if (numel == 0) return;
   const int64_t D = g.dim() == 0 ? 1 : g.size(dim);
   int64_t inner = 1;
   for (int64_t d = dim + 1; d < g.dim(); ++d) inner *= g.size(d);
+  if (inner > 1) return run_softmax_backward_cols(gin, g, y, D, inner, log);
   const int64_t K = numel / D;
   const RowTiles t = softmax_row_tiles(K, D, inner, g.device());
   rt::LaunchConfig cfg;

@@ -105,6 +105,46 @@ inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, const c10
   return t;
 }
 
+// Column tiles of the softmax kernels over a non-last dim (inner > 1): softmax_cols_kernel
+// (forward, reduce.cpp run_softmax_cols) and softmax_backward_cols_kernel (loss.cpp). A program
+// owns block_k contiguous columns of the [outer, D, inner] view (wide coalesced loads along them)
+// and streams their rows, block_d per loop step. Too few column blocks to fill the GPU: the rows
+// are split into `parts` parts of `part` rows (whole loop steps), one program each, in two
+// launches (per-part statistics into a workspace [.., parts, K], then combine and write). GPU
+// constants from bench/colred_experiment.py; the interpreter counts as one SM (small shapes split).
+// H200, bench/colred_experiment.py (session 6), softmax 4096x4096 dim 0 bf16: 64 columns 42.4 us,
+// 128 44.9 us (torch 4127 us).
+constexpr int64_t kColsBlockK = 64;         // columns per program (at most)
+constexpr int64_t kColsTile = 4096;         // elements per loop step (block_k * block_d)
+constexpr int kColsWarps = 8;
+constexpr int64_t kColsProgramsPerSm = 4;   // split until this many programs per SM
+constexpr int64_t kColsMinPart = 64;        // rows a part has at least
+
+struct ColsTiles {
+  int64_t K;                 // columns: outer * inner
+  int64_t block_k, block_d;
+  int64_t blocks;            // column blocks: grid[0]
+  int64_t parts, part;       // grid[1]; part rows each (parts == 1: one part of all D rows)
+  bool int64;
+};
+
+inline ColsTiles softmax_cols_tiles(int64_t numel, int64_t D, int64_t inner, const c10::Device& device) {
+  ColsTiles t;
+  t.K = numel / D;
+  t.block_k = std::min<int64_t>(kColsBlockK, next_pow2(inner));
+  t.block_d = std::min<int64_t>(next_pow2(D), kColsTile / t.block_k);
+  t.blocks = (t.K / inner) * ceil_div(inner, t.block_k);
+  const int64_t sms = device.is_cuda() ? rt::device_info(device.index()).sm_count : 1;
+  int64_t parts = 1;
+  if (t.blocks < kColsProgramsPerSm * sms)
+    parts = std::min(ceil_div(kColsProgramsPerSm * sms, t.blocks), D / kColsMinPart);
+  parts = std::max<int64_t>(parts, 1);
+  t.part = ceil_div(ceil_div(D, parts), t.block_d) * t.block_d;  // whole loop steps
+  t.parts = ceil_div(D, t.part);
+  t.int64 = numel > INT32_MAX - 65536 || t.blocks > INT32_MAX;
+  return t;
+}
+
 // Rows of `x` along `dim`, and where they go in `o` (x's sizes, except along dim, where o may have
 // size 1: one result per row): up to three row dims (innermost first, merged where both tensors
 // allow) with their strides in x and o.

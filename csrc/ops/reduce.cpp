@@ -1071,44 +1071,23 @@ at::Tensor& trace_out(const at::Tensor& self, at::Tensor& out) {
 OpRecord rec_softmax{"_softmax"}, rec_softmax_out{"_softmax.out"};
 OpRecord rec_log_softmax{"_log_softmax"}, rec_log_softmax_out{"_log_softmax.out"};
 
-// softmax over a non-last dim (inner > 1), softmax_cols_kernel: a program owns kColsBlockK
-// contiguous columns of the [outer, D, inner] view (wide coalesced loads along them) and streams
-// its rows twice (per-lane online max/sum, then the write). Too few column blocks to fill the GPU:
-// the rows are split into parts, the parts' (max, sum) go to a workspace [2, parts, K], and a
-// second launch (in reverse order, for L2 reuse) combines them and writes. GPU constants from
-// bench/colred_experiment.py; the interpreter counts as one SM (small shapes split too).
-// H200, bench/colred_experiment.py (session 6), softmax 4096x4096 dim 0 bf16: 64 columns 42.4 us,
-// 128 44.9 us (torch 4127 us).
-constexpr int64_t kColsBlockK = 64;         // columns per program (at most)
-constexpr int64_t kColsTile = 4096;         // elements per loop step (block_k * block_d)
-constexpr int kColsWarps = 8;
-constexpr int64_t kColsProgramsPerSm = 4;   // split until this many programs per SM
-constexpr int64_t kColsMinPart = 64;        // rows a part has at least
-
+// softmax over a non-last dim (inner > 1), softmax_cols_kernel: tiles and split as
+// softmax_cols_tiles (op_utils.h). Each program streams its rows twice (per-lane online max/sum,
+// then the write); split, the parts' (max, sum) go to a workspace [2, parts, K] and a second
+// launch (in reverse order, for L2 reuse) combines them and writes.
 void run_softmax_cols(const at::Tensor& out, const at::Tensor& x, int64_t D, int64_t inner, bool log) {
-  const int64_t numel = x.numel();
-  const int64_t K = numel / D;  // columns: outer * inner
-  const int64_t block_k = std::min<int64_t>(kColsBlockK, next_pow2(inner));
-  const int64_t block_d = std::min<int64_t>(next_pow2(D), kColsTile / block_k);
-  const int64_t blocks = (K / inner) * ceil_div(inner, block_k);
-  const int64_t sms = x.is_cuda() ? rt::device_info(x.device().index()).sm_count : 1;
-  int64_t parts = 1;
-  if (blocks < kColsProgramsPerSm * sms) parts = std::min(ceil_div(kColsProgramsPerSm * sms, blocks), D / kColsMinPart);
-  parts = std::max<int64_t>(parts, 1);
-  const int64_t part = ceil_div(ceil_div(D, parts), block_d) * block_d;  // whole loop steps
-  parts = ceil_div(D, part);
-  const bool int64 = numel > INT32_MAX - 65536 || blocks > INT32_MAX;
+  const ColsTiles t = softmax_cols_tiles(x.numel(), D, inner, x.device());
   rt::LaunchConfig cfg;
   cfg.num_warps = kColsWarps;
-  cfg.grid[0] = blocks;
-  cfg.grid[1] = parts;
+  cfg.grid[0] = t.blocks;
+  cfg.grid[1] = t.parts;
   const bool f64 = x.scalar_type() == c10::kDouble;
-  const at::Tensor ws = parts > 1 ? at::empty({2, parts, K}, x.options().dtype(acc_type(x))) : at::Tensor();
-  const at::Tensor& ws_arg = parts > 1 ? ws : x;  // unused by stage 0
-  for (int stage = parts > 1 ? 1 : 0; stage <= (parts > 1 ? 2 : 0); ++stage) {
+  const at::Tensor ws = t.parts > 1 ? at::empty({2, t.parts, t.K}, x.options().dtype(acc_type(x))) : at::Tensor();
+  const at::Tensor& ws_arg = t.parts > 1 ? ws : x;  // unused by stage 0
+  for (int stage = t.parts > 1 ? 1 : 0; stage <= (t.parts > 1 ? 2 : 0); ++stage) {
     rt::KernelArgs args;
-    args.tensor(out).tensor(x).tensor(ws_arg).integer(K).integer(D).integer(inner).integer(part);
-    args.constant(log).constant(f64).constant(block_k).constant(block_d).constant(stage).constant(int64);
+    args.tensor(out).tensor(x).tensor(ws_arg).integer(t.K).integer(D).integer(inner).integer(t.part);
+    args.constant(log).constant(f64).constant(t.block_k).constant(t.block_d).constant(stage).constant(t.int64);
     args.constant(kSplitReverse);
     rt::launch(softmax_cols_kernel, cfg, args, x.device());
   }

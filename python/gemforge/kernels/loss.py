@@ -9,7 +9,7 @@ import triton
 import triton.language as tl
 
 from .pointwise_ops.common import to_acc as _acc
-from .softmax import _part
+from .softmax import _cols, _part
 
 # reductions, as at::Reduction
 NONE = tl.constexpr(0)
@@ -33,6 +33,16 @@ def _store(ptr, value, mask):
 
 
 # ---------------------------------------------------------------- softmax backward
+
+
+@triton.jit
+def _grad(gv, yv, s, LOG: tl.constexpr):
+    """The input gradient from g, y and the sum over the dim (sum(g) for LOG, else sum(g * y))."""
+    if LOG:
+        r = gv - tl.exp(yv) * s
+    else:
+        r = yv * (gv - s)
+    return r
 
 
 @triton.jit
@@ -63,11 +73,7 @@ def _grad_write(gin, g, y, base, k_mask, lo, hi, INNER, s, LOG: tl.constexpr, F6
         offs = base[:, None] + (j0 + j)[None, :] * INNER
         gv = _acc(tl.load(g + offs, mask=mask, other=0.0), F64)
         yv = _acc(tl.load(y + offs, mask=mask, other=0.0), F64)
-        if LOG:
-            r = gv - tl.exp(yv) * s[:, None]
-        else:
-            r = yv * (gv - s[:, None])
-        _store(gin + offs, r, mask)
+        _store(gin + offs, _grad(gv, yv, s[:, None], LOG), mask)
 
 
 @triton.jit
@@ -89,11 +95,9 @@ def softmax_backward_kernel(gin, g, y, K, D, INNER, LOG: tl.constexpr, F64: tl.c
         yv = _acc(tl.load(y + offs, mask=mask, other=0.0), F64)
         if LOG:
             s = tl.sum(gv, axis=1)
-            r = gv - tl.exp(yv) * s[:, None]
         else:
             s = tl.sum(gv * yv, axis=1)
-            r = yv * (gv - s[:, None])
-        _store(gin + offs, r, mask)
+        _store(gin + offs, _grad(gv, yv, s[:, None], LOG), mask)
     else:
         s = _grad_sum(g, y, base, k_mask, 0, D, INNER, LOG, F64, BLOCK_K, BLOCK_D)
         _grad_write(gin, g, y, base, k_mask, 0, D, INNER, s, LOG, F64, BLOCK_D)
@@ -120,6 +124,67 @@ def softmax_backward_split_kernel(gin, g, y, ws, K, D, PART, LOG: tl.constexpr, 
     i = tl.arange(0, BLOCK_P)[None, :]
     s = tl.sum(tl.load(ws + k[:, None] * P + i, mask=i < P, other=0.0), axis=1)
     _grad_write(gin, g, y, k * D, k < K, lo, hi, 1, s, LOG, F64, BLOCK_D)
+
+
+# ---- over a non-last dim (inner > 1): programs own contiguous columns, as softmax_cols_kernel
+
+
+@triton.jit
+def _cols_grad_sum(g, y, base, c_mask, lo, hi, INNER, LOG: tl.constexpr, F64: tl.constexpr, BLOCK_K: tl.constexpr,
+                   BLOCK_D: tl.constexpr):
+    """sum(g) (LOG) or sum(g * y) over rows lo..hi-1 of the columns at `base`: every lane of the
+    [BLOCK_D, BLOCK_K] tile keeps its own sum (no cross-lane work inside the loop), folded once at
+    the end."""
+    j = tl.arange(0, BLOCK_D)
+    s = _acc(tl.zeros((BLOCK_D, BLOCK_K), tl.float32), F64)
+    for j0 in range(lo, hi, BLOCK_D):
+        rows = j0 + j
+        mask = (rows < hi)[:, None] & c_mask[None, :]
+        offs = base[None, :] + rows[:, None] * INNER
+        gv = _acc(tl.load(g + offs, mask=mask, other=0.0), F64)
+        if LOG:
+            s += gv
+        else:
+            s += gv * _acc(tl.load(y + offs, mask=mask, other=0.0), F64)
+    return tl.sum(s, axis=0)
+
+
+@triton.jit
+def _cols_grad_write(gin, g, y, base, c_mask, lo, hi, INNER, s, LOG: tl.constexpr, F64: tl.constexpr,
+                     BLOCK_D: tl.constexpr):
+    """gin over rows lo..hi-1 of the columns at `base`, given the columns' sum s."""
+    j = tl.arange(0, BLOCK_D)
+    for j0 in range(lo, hi, BLOCK_D):
+        rows = j0 + j
+        mask = (rows < hi)[:, None] & c_mask[None, :]
+        offs = base[None, :] + rows[:, None] * INNER
+        # the last read of g and y: evict_first (the sum pass left them in L2 for it)
+        gv = _acc(tl.load(g + offs, mask=mask, other=0.0, eviction_policy="evict_first"), F64)
+        yv = _acc(tl.load(y + offs, mask=mask, other=0.0, eviction_policy="evict_first"), F64)
+        _store(gin + offs, _grad(gv, yv, s[None, :], LOG), mask)
+
+
+@triton.jit
+def softmax_backward_cols_kernel(gin, g, y, ws, K, D, INNER, PART, LOG: tl.constexpr, F64: tl.constexpr,
+                                 BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr, STAGE: tl.constexpr,
+                                 INT64: tl.constexpr, REVERSE: tl.constexpr):
+    """The backward over D of an [outer, D, INNER] view, BLOCK_K contiguous columns per program
+    (grid and parts as softmax_cols_kernel). STAGE 0: one part per column: the sum, then the
+    write. STAGE 1: part p of each column writes its sum to ws[p, kk] (ws: [parts, K], K = outer *
+    INNER columns). STAGE 2: part p adds the column's parts in a fixed order and writes its rows
+    (REVERSE: in reverse grid order)."""
+    kk, base, c_mask, p, lo, hi = _cols(K, D, INNER, PART, INT64, BLOCK_K, REVERSE and STAGE == 2)
+    if STAGE == 1:
+        tl.store(ws + p * K + kk, _cols_grad_sum(g, y, base, c_mask, lo, hi, INNER, LOG, F64, BLOCK_K, BLOCK_D),
+                 mask=c_mask)
+    else:
+        if STAGE == 0:
+            s = _cols_grad_sum(g, y, base, c_mask, lo, hi, INNER, LOG, F64, BLOCK_K, BLOCK_D)
+        else:
+            s = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
+            for q in range(0, tl.num_programs(1)):
+                s += tl.load(ws + q * K + kk, mask=c_mask, other=0.0)
+        _cols_grad_write(gin, g, y, base, c_mask, lo, hi, INNER, s, LOG, F64, BLOCK_D)
 
 
 # ---------------------------------------------------------------- reductions of losses
