@@ -130,6 +130,11 @@ void launch_fwd(const at::Tensor& y, const at::Tensor& mean, const at::Tensor& r
 // partial weight / bias gradients in registers; a few programs per SM keep the [programs, N]
 // fp32 workspace (and its column reduction) small next to the main pass.
 constexpr int64_t kBwdProgramsPerSm = 2;
+// The fused pass writes and reads back 2 [programs, N] fp32 workspaces (16 bytes a column and
+// program) to save the column sums' second read of dy and x (2 x element size bytes a column and
+// row): it pays off from M x element size >= 8 x programs. Fewer rows (decode shapes) take the
+// input-gradient pass and one column-sum launch, without a workspace.
+constexpr int64_t kFusedMinBytesPerProgram = 8;
 // Column reduction of the workspace: columns per program (N / this programs).
 constexpr int64_t kColSumBlockN = 32;
 
@@ -143,13 +148,11 @@ BwdConfig bwd_config(const at::Tensor& x, int64_t M, int64_t N, bool param_grads
   const int arch = arch_of(x.device());
   BwdConfig c;
   c.row = row_config(M, N, x.element_size(), arch);
-  c.fused = param_grads && c.row.single;
+  // interpreter: 4 programs, so that small tests loop over rows and reduce the workspace
+  const int64_t target = arch == 0 ? 4 : kBwdProgramsPerSm * rt::device_info(x.device().index()).sm_count;
+  c.fused = param_grads && c.row.single && M * x.element_size() >= kFusedMinBytesPerProgram * target;
   c.rows_per_prog = c.row.block_m;
-  if (c.fused) {
-    // interpreter: 4 programs, so that small tests loop over rows and reduce the workspace
-    const int64_t target = arch == 0 ? 4 : kBwdProgramsPerSm * rt::device_info(x.device().index()).sm_count;
-    c.rows_per_prog = ceil_div(ceil_div(M, target), c.row.block_m) * c.row.block_m;
-  }
+  if (c.fused) c.rows_per_prog = ceil_div(ceil_div(M, target), c.row.block_m) * c.row.block_m;
   c.programs = ceil_div(M, c.rows_per_prog);
   return c;
 }

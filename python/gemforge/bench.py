@@ -5,8 +5,9 @@
 Every case runs the same torch call on the same inputs twice in this process: once with
 GemForge disabled (ATen's kernels) and once inside `gemforge.use()` (every GemForge op on).
 
-On a GPU: device time is the median of `triton.testing.do_bench` (which flushes L2 before each
-rep), bandwidth counts each input read once and each output written once and is compared with a
+On a GPU: device time is the median of `triton.testing.do_bench` samples (L2 flushed before each
+call), torch and GemForge timed in the order torch, GemForge, GemForge, torch (so that neither side
+always runs on the GPU the other has just heated: a long GEMM loop lowers the clocks), bandwidth counts each input read once and each output written once and is compared with a
 measured device-to-device copy; host cost is the wall time per call on decode-sized tensors.
 Without a GPU, or with --quick, a small version runs on CPU tensors under Triton's interpreter
 (tiny shapes, fp32, perf_counter timing): a smoke test of the operators and of this script.
@@ -305,6 +306,23 @@ class Timer:
             times.append(time.perf_counter() - t0)
         return 1e6 * statistics.median(times)
 
+    def device_pair_us(self, fn, gemforge_ctx):
+        """Device time of fn() with GemForge off and on: do_bench samples in the order off, on, on,
+        off (each run half the measuring time), pooled per side. Medians, in µs."""
+        if not self.cuda:
+            times = []
+            for ctx in (contextlib.nullcontext, gemforge_ctx):
+                with ctx():
+                    times.append(self.device_us(fn))
+            return times
+        import triton.testing
+        samples = [[], []]
+        for side in (0, 1, 1, 0):
+            with (gemforge_ctx if side else contextlib.nullcontext)():
+                samples[side] += triton.testing.do_bench(fn, warmup=self.warmup_ms, rep=self.rep_ms / 2,
+                                                         return_mode="all")
+        return [1e3 * statistics.median(s) for s in samples]
+
     def host_us(self, fn):
         """Median over repeats of (wall time of a loop of calls, synchronized at its end) / calls."""
         return self.host_pair_us(fn, None)[0]
@@ -460,8 +478,6 @@ def _measure(case, timer, backend, record_log):
     inputs = case.make_inputs()
     res["shapes"] = [list(t.shape) for t in inputs]
     call = lambda: case.fn(*inputs)  # noqa: E731
-    time_us = timer.device_us if case.metric == "device" else timer.host_us
-
     ref = call()  # GemForge is off here (run() disables it)
     res["bytes"] = case.nbytes(inputs, ref) if case.nbytes else _bytes_moved(inputs, ref)
     if case.memory_bound:
@@ -469,7 +485,6 @@ def _measure(case, timer, backend, record_log):
     compare = case.compare or (lambda out: out)
     if case.kind == "matmul":
         res["flop"] = 2 * case.reduce_size * ref.numel()  # 2 * K per output element
-    res["torch_us"] = time_us(call)
     try:
         with gemforge.use(backend=backend, record=True, record_log=record_log):
             out = call()  # compiles on a kernel-cache miss, before any timing
@@ -483,15 +498,13 @@ def _measure(case, timer, backend, record_log):
         if res["check"] == "FAIL":
             _arbitrate_in_fp64(res, case, inputs, ref, out)
         del ref, out
-        if case.metric == "device":
-            with gemforge.use(backend=backend):
-                res["gemforge_us"] = time_us(call)
-        else:
-            res["torch_us"], res["gemforge_us"] = timer.host_pair_us(call, lambda: gemforge.use(backend=backend))
+        pair_us = timer.device_pair_us if case.metric == "device" else timer.host_pair_us
+        res["torch_us"], res["gemforge_us"] = pair_us(call, lambda: gemforge.use(backend=backend))
     except Exception as e:  # keep going: one broken case must not lose the others
         msg = str(e).strip()
         res.update(check="error", error=f"{type(e).__name__}: {msg.splitlines()[-1] if msg else ''}",
                    traceback=traceback.format_exc()[-4000:])
+        res["torch_us"] = (timer.device_us if case.metric == "device" else timer.host_us)(call)
         return res
     if case.kind == "matmul":
         res["torch_TFLOPs"] = res["flop"] / (res["torch_us"] * 1e-6) / 1e12
