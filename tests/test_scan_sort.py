@@ -577,18 +577,20 @@ def test_unique_wide():
 
 @pytest.mark.parametrize("kind", ["few bits", "high and low bits", "negative", "all equal"])
 def test_unique_radix_passes(kind):
-    """int64 rows wider than one block through the radix sort: unique skips the passes whose
-    digit is the same for every element (few bits: 3 of 16 run; high and low bits: passes 0 and
-    10, not adjacent; negative values: all; all equal: one pass writes the output)."""
-    n = (1 << 24) if LARGE and kind == "few bits" else 4500
+    """Rows wider than one block through the radix sort (int64 values spanning more than their
+    count, or floats): unique skips the passes whose digit is the same for every element (few
+    bits: values < 1000 and one at 2^16, 4 of 16 passes run; high and low bits: passes 0 and 10, not
+    adjacent; negative values: all; all equal (floats): one pass writes the output)."""
+    n = 4500
     if kind == "few bits":
         x = torch.randint(0, 1000, (n, ), device=DEVICE)
+        x[n // 2] = 1 << 16  # a range wider than n: not counted (test_unique_counting)
     elif kind == "high and low bits":
         x = torch.randint(0, 2, (n, ), device=DEVICE) + torch.randint(0, 2, (n, ), device=DEVICE) * (1 << 40)
     elif kind == "negative":
-        x = torch.randint(-500, 500, (n, ), device=DEVICE)
+        x = torch.randint(-500, 500, (n, ), device=DEVICE) * 3
     else:
-        x = torch.full((n, ), -7, device=DEVICE)
+        x = torch.full((n, ), -7.0, device=DEVICE)
     u, inv, cnt = ran_gemforge(lambda: torch.unique(x, sorted=True, return_inverse=True, return_counts=True),
                                ["_unique2"])
     ru, rinv, rcnt = torch.unique(x.cpu(), sorted=True, return_inverse=True, return_counts=True)
@@ -596,6 +598,34 @@ def test_unique_radix_passes(kind):
     if kind == "few bits":
         u = ran_gemforge(lambda: torch.unique(x, sorted=True), ["_unique2"])
         assert torch.equal(u.cpu(), ru)
+
+
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool],
+                         ids=name)
+def test_unique_counting(dtype):
+    """Integers whose range is narrower than their count (wider than one sort block) are counted,
+    not sorted: ranges up to 1024 values counted per tile, wider ones per element (int16 and
+    wider), 8-bit and bool inputs over their whole range; negative values, a single value."""
+    n = (1 << 24) if LARGE else 6000
+    info = torch.iinfo(dtype) if dtype != torch.bool else None
+    cases = [(0, 2)] if dtype == torch.bool else [(-3, 4), (info.min, info.min + 1)]
+    if dtype in (torch.int8, torch.uint8):
+        cases += [(info.min, info.max + 1)]
+    elif dtype != torch.bool:
+        cases += [(-300, 300), (-5, n - 2000)]  # per tile; per element
+        if LARGE:
+            cases += [(0, 128256)]  # token ids
+    for lo, hi in cases:
+        x = torch.randint(lo, hi, (n, ), device=DEVICE).to(dtype)
+        if lo + 1 == hi:
+            x = x.reshape(2, -1)  # one value; inverse keeps the input's shape
+        ref = torch._unique2(x.cpu(), True, True, True)
+        for ret_inv in (False, True):
+            for ret_counts in (False, True):
+                got = ran_gemforge(lambda: torch._unique2(x, True, ret_inv, ret_counts), ["_unique2"])
+                assert same_unique(got[0], ref[0]), (lo, hi)
+                assert torch.equal(got[1].cpu(), ref[1] if ret_inv else ref[1][:0].reshape(0)), (lo, hi)
+                assert torch.equal(got[2].cpu(), ref[2] if ret_counts else ref[2][:0]), (lo, hi)
 
 
 def unique_cases(dtype):

@@ -31,6 +31,8 @@
 #include <ATen/ops/_unique2_cuda_dispatch.h>
 #include <ATen/ops/_unique_cpu_dispatch.h>
 #include <ATen/ops/_unique_cuda_dispatch.h>
+#include <ATen/ops/aminmax.h>
+#include <ATen/ops/stack.h>
 #include <ATen/ops/unique_consecutive_cpu_dispatch.h>
 #include <ATen/ops/unique_consecutive_cuda_dispatch.h>
 #include <ATen/ops/unique_dim_cpu_dispatch.h>
@@ -809,6 +811,73 @@ constexpr int64_t kUniqueBlock = 1024;
 
 using Tensor3 = std::tuple<at::Tensor, at::Tensor, at::Tensor>;
 
+rt::KernelHandle unique_count_kernel{"gemforge.kernels.scan_sort", "unique_count_kernel"};
+rt::KernelHandle unique_flags_of_counts_kernel{"gemforge.kernels.scan_sort", "unique_flags_of_counts_kernel"};
+rt::KernelHandle unique_bins_kernel{"gemforge.kernels.scan_sort", "unique_bins_kernel"};
+rt::KernelHandle unique_inverse_kernel{"gemforge.kernels.scan_sort", "unique_inverse_kernel"};
+// Value ranges up to this many bins are counted per tile in registers (tl.histogram), wider
+// ones with an atomic per element.
+constexpr int64_t kUniqueTileBins = 1024;
+
+// Integer inputs wider than one sort block whose values span fewer bins than there are elements
+// (labels, token or expert ids) are counted instead of sorted: O(n + range), without the radix
+// sort's passes. 8-bit and bool inputs use their whole range; wider ones read min and max first
+// (one sync). Returns false (nothing done) where the range is too wide.
+bool unique_by_counting(Tensor3& result, const at::Tensor& flat, bool return_inverse, bool return_counts,
+                        at::Tensor& inverse) {
+  const c10::ScalarType st = flat.scalar_type();
+  const int64_t n = flat.numel();
+  if (!c10::isIntegralType(st, /*includeBool=*/true) || n <= kMaxSortRow) return false;
+  int64_t vmin = 0, bins = 0;
+  if (st == c10::kBool || st == c10::kByte || st == c10::kChar) {
+    vmin = st == c10::kChar ? -128 : 0;
+    bins = st == c10::kBool ? 2 : 256;
+  } else {
+    auto [lo, hi] = at::aminmax(flat);
+    const at::Tensor lohi = at::stack({lo.to(c10::kLong), hi.to(c10::kLong)}).cpu();  // one sync
+    vmin = lohi.data_ptr<int64_t>()[0];
+    const uint64_t range = static_cast<uint64_t>(lohi.data_ptr<int64_t>()[1]) - static_cast<uint64_t>(vmin);
+    if (range >= static_cast<uint64_t>(n)) return false;
+    bins = static_cast<int64_t>(range) + 1;
+  }
+  const at::TensorOptions lopt = flat.options().dtype(c10::kLong);
+  const at::Tensor counts = at::zeros({bins}, lopt);
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = ceil_div(n, kUniqueBlock);
+  {
+    rt::KernelArgs args;
+    args.tensor(counts).tensor(flat).scalar_integer(vmin).integer(n).constant(kUniqueBlock);
+    args.constant(bins <= kUniqueTileBins ? next_pow2(bins) : 0);
+    rt::launch(unique_count_kernel, cfg, args, flat.device());
+  }
+  rt::LaunchConfig bin_cfg;
+  bin_cfg.grid[0] = ceil_div(bins, kUniqueBlock);
+  const at::Tensor ids = at::empty({bins}, lopt);
+  {
+    rt::KernelArgs args;
+    args.tensor(ids).tensor(counts).integer(bins).constant(kUniqueBlock);
+    rt::launch(unique_flags_of_counts_kernel, bin_cfg, args, flat.device());
+  }
+  run_scan(ids, nullptr, ids, 0, kSum, kAccI64);  // value numbers, from 1
+  const int64_t runs = ids.select(0, bins - 1).item<int64_t>();
+  at::Tensor values = at::empty({runs}, flat.options());
+  at::Tensor counts_out = at::empty({return_counts ? runs : 0}, lopt);
+  {
+    rt::KernelArgs args;
+    args.tensor(values);
+    if (return_counts) args.tensor(counts_out); else args.none();
+    args.tensor(ids).tensor(counts).scalar_integer(vmin).integer(bins).constant(return_counts).constant(kUniqueBlock);
+    rt::launch(unique_bins_kernel, bin_cfg, args, flat.device());
+  }
+  if (return_inverse) {
+    rt::KernelArgs args;
+    args.tensor(inverse).tensor(flat).tensor(ids).scalar_integer(vmin).integer(n).constant(kUniqueBlock);
+    rt::launch(unique_inverse_kernel, cfg, args, flat.device());
+  }
+  result = {values, inverse, counts_out};
+  return true;
+}
+
 // Runs of equal values of self flattened (sorted first when `sort`): the runs' values, and (else
 // empty) the run of each element (self's shape) and the runs' lengths. The number of runs takes
 // one device-to-host copy, as in ATen.
@@ -818,6 +887,8 @@ Tensor3 unique_runs(const at::Tensor& self, bool sort, bool return_inverse, bool
   at::Tensor inverse = return_inverse ? at::empty(self.sizes(), lopt) : at::empty({0}, lopt);
   if (n == 0) return {at::empty({0}, self.options()), inverse, at::empty({0}, lopt)};
   const at::Tensor flat = self.contiguous().view({n});
+  Tensor3 counted;
+  if (sort && unique_by_counting(counted, flat, return_inverse, return_counts, inverse)) return counted;
   at::Tensor v = flat, perm;
   if (sort) {
     v = at::empty({n}, self.options());

@@ -275,8 +275,13 @@ def _classes(n):
 
 
 def _few_distinct(shape, dtype, device):
-    """int64 values with ~1000 distinct values (unique's case)."""
-    return torch.randint(0, 1000, shape, device=device)
+    """~1000 distinct values (unique's case: labels, expert ids)."""
+    return torch.randint(0, 1000, shape, device=device).to(dtype)
+
+
+def _token_ids(shape, dtype, device):
+    """Ids from a 128256-token vocabulary."""
+    return torch.randint(0, 128256, shape, device=device).to(dtype)
 
 
 def _half_zero(shape, dtype, device):
@@ -425,6 +430,10 @@ ISSUE4 = {
                             ("topk", ), compare=_first),
     "unique": Issue4Op("unique", lambda x: torch.unique(x, sorted=True), lambda s: [(s, _few_distinct)],
                        ((1 << 24, ), ), ((5000, ), ), (), ("_unique2", ), dtype=torch.int64),
+    "unique token ids": Issue4Op("unique", lambda x: torch.unique(x, sorted=True), lambda s: [(s, _token_ids)],
+                                 ((1 << 24, ), ), ((5000, ), ), (), ("_unique2", ), dtype=torch.int64),
+    "unique fp32": Issue4Op("unique", lambda x: torch.unique(x, sorted=True), lambda s: [(s, _few_distinct)],
+                            ((1 << 24, ), ), ((5000, ), ), (), ("_unique2", ), dtype=torch.float32),
     "unique(inverse,counts)": Issue4Op("unique",
                                        lambda x: torch.unique(x, sorted=True, return_inverse=True, return_counts=True),
                                        lambda s: [(s, _few_distinct)], ((1 << 24, ), ), ((5000, ), ), (),

@@ -723,3 +723,55 @@ def unique_counts_kernel(counts, starts, U, N, BLOCK: tl.constexpr):
     m = u < U
     nxt = tl.load(starts + u + 1, mask=m & (u + 1 < U), other=N)
     tl.store(counts + u, nxt - tl.load(starts + u, mask=m, other=0), mask=m)
+
+
+# ---------------------------------------------------------------- unique by counting
+#
+# Integers whose value range is narrower than their count: bin b counts the value vmin + b
+# (unique_count_kernel); the bins with a nonzero count, in order, are the unique values, and an
+# inclusive scan of their flags numbers them (unique_bins_kernel, unique_inverse_kernel).
+
+
+@triton.jit
+def unique_count_kernel(counts, v, vmin, N, BLOCK: tl.constexpr, BINS: tl.constexpr):
+    """counts[v[i] - vmin] += 1 (counts zeroed). BINS > 0 (at least the range): each tile counts
+    in registers and adds its histogram, one atomic a bin; else one atomic an element."""
+    i = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    m = i < N
+    b = tl.load(v + i, mask=m, other=0).to(tl.int64) - vmin
+    if BINS > 0:
+        h = tl.histogram(b.to(tl.int32), BINS, mask=m)
+        r = tl.arange(0, BINS)
+        tl.atomic_add(counts + r, h.to(counts.dtype.element_ty), mask=h > 0, sem="relaxed")
+    else:
+        tl.atomic_add(counts + b, tl.full((BLOCK, ), 1, counts.dtype.element_ty), mask=m, sem="relaxed")
+
+
+@triton.jit
+def unique_flags_of_counts_kernel(flags, counts, R, BLOCK: tl.constexpr):
+    """flags[b] = 1 where bin b counted a value."""
+    b = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    m = b < R
+    tl.store(flags + b, (tl.load(counts + b, mask=m, other=0) > 0).to(flags.dtype.element_ty), mask=m)
+
+
+@triton.jit
+def unique_bins_kernel(out_v, out_counts, ids, counts, vmin, R, HAS_COUNTS: tl.constexpr, BLOCK: tl.constexpr):
+    """Bin b with a nonzero count is unique value ids[b] - 1 (ids: the flags' inclusive scan):
+    out_v[ids[b] - 1] = vmin + b (and out_counts[ids[b] - 1] = its count)."""
+    b = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    c = tl.load(counts + b, mask=b < R, other=0)
+    present = (b < R) & (c > 0)
+    g = tl.load(ids + b, mask=present, other=1) - 1
+    tl.store(out_v + g, (vmin + b).to(out_v.dtype.element_ty), mask=present)
+    if HAS_COUNTS:
+        tl.store(out_counts + g, c.to(out_counts.dtype.element_ty), mask=present)
+
+
+@triton.jit
+def unique_inverse_kernel(inverse, v, ids, vmin, N, BLOCK: tl.constexpr):
+    """inverse[i] = the unique value number of v[i]: ids[v[i] - vmin] - 1."""
+    i = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    m = i < N
+    b = tl.load(v + i, mask=m, other=0).to(tl.int64) - vmin
+    tl.store(inverse + i, tl.load(ids + b, mask=m, other=1) - 1, mask=m)
