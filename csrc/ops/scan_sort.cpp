@@ -32,7 +32,6 @@
 #include <ATen/ops/_unique_cpu_dispatch.h>
 #include <ATen/ops/_unique_cuda_dispatch.h>
 #include <ATen/ops/aminmax.h>
-#include <ATen/ops/stack.h>
 #include <ATen/ops/unique_consecutive_cpu_dispatch.h>
 #include <ATen/ops/unique_consecutive_cuda_dispatch.h>
 #include <ATen/ops/unique_dim_cpu_dispatch.h>
@@ -822,7 +821,8 @@ constexpr int64_t kUniqueTileBins = 1024;
 // Integer inputs wider than one sort block whose values span fewer bins than there are elements
 // (labels, token or expert ids) are counted instead of sorted: O(n + range), without the radix
 // sort's passes. 8-bit and bool inputs use their whole range; wider ones read min and max first
-// (one sync). Returns false (nothing done) where the range is too wide.
+// (a sync, as unique's own for the number of values). Returns false (nothing done) where the range
+// is too wide.
 bool unique_by_counting(Tensor3& result, const at::Tensor& flat, bool return_inverse, bool return_counts,
                         at::Tensor& inverse) {
   const c10::ScalarType st = flat.scalar_type();
@@ -834,9 +834,8 @@ bool unique_by_counting(Tensor3& result, const at::Tensor& flat, bool return_inv
     bins = st == c10::kBool ? 2 : 256;
   } else {
     auto [lo, hi] = at::aminmax(flat);
-    const at::Tensor lohi = at::stack({lo.to(c10::kLong), hi.to(c10::kLong)}).cpu();  // one sync
-    vmin = lohi.data_ptr<int64_t>()[0];
-    const uint64_t range = static_cast<uint64_t>(lohi.data_ptr<int64_t>()[1]) - static_cast<uint64_t>(vmin);
+    vmin = lo.item<int64_t>();  // (the second read waits for nothing)
+    const uint64_t range = static_cast<uint64_t>(hi.item<int64_t>()) - static_cast<uint64_t>(vmin);
     if (range >= static_cast<uint64_t>(n)) return false;
     bins = static_cast<int64_t>(range) + 1;
   }
