@@ -80,6 +80,23 @@ def ran_gemforge(fn, expect):
     return out
 
 
+def half_ulps(got, ref):
+    """Per element, how many fp16/bf16 ulps apart two tensors of that dtype are (-0.0 == 0.0, an
+    infinity is one ulp past the largest finite value); 0 where both are NaN, a huge number where
+    only one is."""
+    def key(t):
+        i = t.cpu().view(torch.int16).to(torch.int32)
+        return torch.where(i < 0, -(i & 0x7FFF), i)
+    d = (key(got) - key(ref)).abs()
+    g_nan, r_nan = got.cpu().isnan(), ref.cpu().isnan()
+    return torch.where(g_nan & r_nan, 0, torch.where(g_nan | r_nan, 1 << 20, d))
+
+
+def every_half_value(dtype):
+    """All 65536 bit patterns of fp16 or bf16 (NaNs, infinities, subnormals, -0.0 included)."""
+    return torch.arange(-32768, 32768, dtype=torch.int32).to(torch.int16).view(dtype)
+
+
 def pytest_collection_modifyitems(config, items):
     """GEMFORGE_TEST_SHARD="i/n" keeps every n-th test starting at i: the GPU suite is dominated by
     first-time kernel compilation, so scripts/gpu_run.sh can spread it over several device calls

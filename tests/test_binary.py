@@ -1,11 +1,13 @@
 """The binary family beyond tests/test_ops.py: every registered overload through torch.ops,
 errors raised like torch's, in-place on views, overlapping outputs, and signs of zeros and NaNs
 (which assert_close does not see)."""
+import math
+
 import pytest
 import torch
 
 import gemforge
-from conftest import DEVICE, same_error
+from conftest import DEVICE, every_half_value, half_ulps, ran_gemforge, same_error
 from op_db import ALL, make
 
 aten = torch.ops.aten
@@ -458,3 +460,35 @@ def test_register_capped_fmod_and_remainder_are_exact(dtype):
     for a, b in zip(got, want):
         same = _same_bits(a, b)
         assert bool(same.all()), int((~same).sum())
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=str)
+def test_atan2_half_result_within_one_ulp(dtype):
+    """atan2's fp16/bf16 variant (pointwise_ops/common.py HALF_RESULT): every bit pattern against
+    random ones and against zeros, infinities and NaN (C's atan2 for those), to one ulp of the fp64
+    result rounded to the dtype."""
+    x = every_half_value(dtype)
+    special = torch.tensor([0.0, -0.0, math.inf, -math.inf, math.nan, 1.0, -1.0], dtype=dtype)
+    for y in (x[torch.randperm(x.numel())], special.repeat(x.numel() // special.numel() + 1)[:x.numel()]):
+        for a, b in ((x, y), (y, x)):
+            got = ran_gemforge(lambda: torch.atan2(a.to(DEVICE), b.to(DEVICE)), ["atan2"])
+            ulps = half_ulps(got, torch.atan2(a.double(), b.double()).to(dtype))
+            worst = int(ulps.argmax())
+            assert ulps.max() <= 1, (a[worst].item(), b[worst].item(), got.cpu()[worst].item())
+
+
+def test_pow_bf16_within_one_ulp():
+    """bf16 pow in fp32 with approximate exp2 / log2 (binary.py POW_FLOAT_BF16): every bf16 base
+    with integer and fractional exponents of either sign, large ones included, and every special
+    exponent, to one ulp of the fp64 result rounded to bf16."""
+    x = every_half_value(torch.bfloat16)
+    n = x.numel()
+    exponents = [torch.randint(-40, 41, (n, )).to(torch.bfloat16), (torch.rand(n) * 16 - 8).to(torch.bfloat16),
+                 (torch.rand(n) * 2000 - 1000).to(torch.bfloat16), x[torch.randperm(n)],
+                 torch.tensor([0.0, -0.0, 0.5, -0.5, 1.0, 2.0, 3.0, math.inf, -math.inf, math.nan],
+                              dtype=torch.bfloat16).repeat(n // 10 + 1)[:n]]
+    for y in exponents:
+        got = ran_gemforge(lambda: torch.pow(x.to(DEVICE), y.to(DEVICE)), ["pow.Tensor_Tensor"])
+        ulps = half_ulps(got, torch.pow(x.double(), y.double()).to(torch.bfloat16))
+        worst = int(ulps.argmax())
+        assert ulps.max() <= 1, (x[worst].item(), y[worst].item(), got.cpu()[worst].item())

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import gemforge
-from conftest import DEVICE, same_error
+from conftest import DEVICE, every_half_value, half_ulps, ran_gemforge, same_error
 
 
 def t(*shape, dtype=torch.float32):
@@ -164,6 +164,20 @@ def test_relative_accuracy_at_small_and_large_magnitudes(name, dtype):
     ulp = 2.0**-24 if dtype == torch.float32 else 2.0**-53
     rel = ((got.cpu().double() - expected).abs() / expected.abs()).max().item()
     assert rel <= (8 if dtype == torch.float32 else 64) * ulp, (name, dtype, rel, got, expected)
+
+
+@pytest.mark.parametrize("name", ["atan", "sinh", "asinh", "erfc"])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=str)
+def test_half_result_variant_within_one_ulp_everywhere(name, dtype):
+    """Ops whose fp16/bf16 results take the fp32 half variant of their body (approximate division
+    and logarithms, pointwise_ops/common.py HALF_RESULT): every input bit pattern gives the fp64
+    result rounded to the dtype, to one ulp; NaN where it is NaN."""
+    x = every_half_value(dtype)
+    got = ran_gemforge(lambda: getattr(torch, name)(x.to(DEVICE)), [name])
+    ref = getattr(torch, name)(x.double()).to(dtype)
+    ulps = half_ulps(got, ref)
+    worst = int(ulps.argmax())
+    assert ulps.max() <= 1, (name, dtype, x[worst].item(), got.cpu()[worst].item(), ref[worst].item())
 
 
 def test_erfinv_edges():

@@ -309,8 +309,8 @@ constexpr int64_t kDivFloor = 2;  // arith's div body, floor rounding
                       {#name "_.Tensor_Scalar"}, {#name ".Tensor_Scalar_out"}, {#name ".Scalar_Tensor"},       \
                       {#name ".Scalar_Tensor_out"}}};
 // Ops with Tensor-Tensor forms only: name, inplace_name (nullptr: none), name.out.
-#define GF_TENSOR_OP(name, kind, dtypes, inplace_name)                                                          \
-  BinaryOp name##_op{GF_POINTWISE_KERNELS(#name),                                                              \
+#define GF_TENSOR_OP_KERNELS(name, kernels, kind, dtypes, inplace_name)                                         \
+  BinaryOp name##_op{kernels,                                                                                  \
                      kind,                                                                                     \
                      dtypes,                                                                                   \
                      0,                                                                                        \
@@ -318,6 +318,8 @@ constexpr int64_t kDivFloor = 2;  // arith's div body, floor rounding
                      0,                                                                                        \
                      {{#name}, {inplace_name}, {#name ".out"}, {nullptr}, {nullptr}, {nullptr}, {nullptr},     \
                       {nullptr}}};
+#define GF_TENSOR_OP(name, kind, dtypes, inplace_name) \
+  GF_TENSOR_OP_KERNELS(name, GF_POINTWISE_KERNELS(#name), kind, dtypes, inplace_name)
 
 BinaryOp floor_divide_op{GF_POINTWISE_KERNELS("div"),
                          Binary::Plain,
@@ -348,7 +350,7 @@ GF_TENSOR_OP(maximum, Binary::Plain, kAllReal, nullptr)
 GF_TENSOR_OP(minimum, Binary::Plain, kAllReal, nullptr)
 GF_TENSOR_OP(fmax, Binary::Plain, kAllReal, nullptr)
 GF_TENSOR_OP(fmin, Binary::Plain, kAllReal, nullptr)
-GF_TENSOR_OP(atan2, Binary::IntToFloat, kFloats, "atan2_")
+GF_TENSOR_OP_KERNELS(atan2, GF_POINTWISE_KERNELS_HALF("atan2"), Binary::IntToFloat, kFloats, "atan2_")
 GF_TENSOR_OP(hypot, Binary::Plain, kFloats, "hypot_")
 #define GF_LOGICAL_OP(name)                                                                         \
   BinaryOp name##_op{GF_POINTWISE_KERNELS(#name),                                                   \
@@ -411,8 +413,8 @@ GF_SHIFT_OPERATOR(rshift, __rshift__, __irshift__, "bitwise_right_shift")
 
 // The body's modes (P), as in binary.py.
 enum PowMode : int64_t {
-  kPowFloat = 0,       // fp32/fp64 results
-  kPowFloatHalf = 1,   // fp16/bf16 results
+  kPowFloat = 0,       // fp16/fp32/fp64 results
+  kPowFloatBf16 = 1,   // bf16 results
   kPowSqrt = 2,        // exponent 0.5
   kPowRsqrt = 3,       // -0.5
   kPowReciprocal = 4,  // -1
@@ -433,9 +435,9 @@ BinaryOp pow_op{GF_POINTWISE_KERNELS("pow"),
                 {{"pow.Tensor_Tensor"}, {"pow_.Tensor"}, {"pow.Tensor_Tensor_out"}, {"pow.Tensor_Scalar"},
                  {"pow_.Scalar"}, {"pow.Tensor_Scalar_out"}, {"pow.Scalar"}, {"pow.Scalar_out"}}};
 
-int64_t pow_float_mode(c10::ScalarType t) {
-  return t == c10::kHalf || t == c10::kBFloat16 ? kPowFloatHalf : kPowFloat;
-}
+// bf16 results take fp32 exp2/log2 approximations (binary.py POW_FLOAT_BF16); fp16's three more
+// bits of precision are not safe from their error at large exponents.
+int64_t pow_float_mode(c10::ScalarType t) { return t == c10::kBFloat16 ? kPowFloatBf16 : kPowFloat; }
 
 // ATen's specializations of a scalar exponent `e` (`value`: e in the result type) for a float
 // result type t.

@@ -100,7 +100,7 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
   }
   auto constexprs = [&] {
     args.body().constant(nin).constant(is_scalar[0]).constant(is_scalar[1]).constant(is_scalar[2]);
-    args.constant(static_cast<int64_t>(compute)).constant(mode).constant(nout);
+    args.constant(static_cast<int64_t>(compute)).constant(body_mode(k, iter.dtype(0), mode)).constant(nout);
   };
 
   rt::LaunchConfig cfg;
@@ -246,7 +246,7 @@ void launch_flat(PointwiseKernels& k, int64_t numel, const at::Tensor& out, cons
   args.integer(numel);
   const bool scalar_at[kMaxInputs] = {operand && ntensors == 0, operand && ntensors == 1, operand && ntensors == 2};
   args.body().constant(nin).constant(scalar_at[0]).constant(scalar_at[1]).constant(scalar_at[2]);
-  args.constant(static_cast<int64_t>(compute)).constant(mode).constant(out2 ? 2 : 1);
+  args.constant(static_cast<int64_t>(compute)).constant(body_mode(k, out.scalar_type(), mode)).constant(out2 ? 2 : 1);
   args.constant(block).constant(numel > INT32_MAX - block);
   cfg.grid[0] = (numel + block - 1) / block;
   rt::launch(k.flat, cfg, args, device);

@@ -33,7 +33,17 @@ struct PointwiseKernels {
   rt::KernelHandle flat;     // pointwise_1d: every tensor operand contiguous
   rt::KernelHandle strided;  // pointwise_nd: up to kMaxRank dims after coalescing
   Cost cost = Cost::Light;
+  // The body has a variant for fp16/bf16 results, taken with P = kHalfResult: an fp32 evaluation
+  // exact to their precision (pointwise_ops/common.py HALF_RESULT). Only for ops without a mode.
+  bool half_variant = false;
 };
+constexpr int64_t kHalfResult = 1;
+// The P a body gets for results of dtype `out`: `mode`, or kHalfResult (see half_variant).
+inline int64_t body_mode(const PointwiseKernels& k, c10::ScalarType out, int64_t mode) {
+  if (!k.half_variant || (out != c10::kHalf && out != c10::kBFloat16)) return mode;
+  TORCH_INTERNAL_ASSERT(mode == 0, "gemforge: an op with a half-result variant passed a mode");
+  return kHalfResult;
+}
 #define GF_POINTWISE_KERNELS_COST(body, cost)                   \
   {                                                             \
     {"gemforge.kernels.pointwise", "pointwise_1d", "OP", body}, \
@@ -41,6 +51,13 @@ struct PointwiseKernels {
     cost,                                                       \
   }
 #define GF_POINTWISE_KERNELS(body) GF_POINTWISE_KERNELS_COST(body, Cost::Light)
+#define GF_POINTWISE_KERNELS_HALF(body)                         \
+  {                                                             \
+    {"gemforge.kernels.pointwise", "pointwise_1d", "OP", body}, \
+    {"gemforge.kernels.pointwise", "pointwise_nd", "OP", body}, \
+    Cost::Light,                                                \
+    true,                                                       \
+  }
 
 // The type a body computes in for a given common dtype: half types compute in fp32, bool as
 // int32 (so True + True stays nonzero), everything else in itself.
@@ -233,8 +250,12 @@ struct Unary {
 
 // One line per plain unary op: name (aten base name = body name), promotion, supported dtypes.
 // Needs name##_aten (GF_ATEN_UNARY*) first; defines name##_op and name##_ops.
-#define GF_UNARY(name, promote, dtypes)                                                                   \
-  UnaryOp name##_op{GF_POINTWISE_KERNELS(#name), promote, dtypes, {#name}, {#name "_"}, {#name ".out"}}; \
+#define GF_UNARY_KERNELS(name, kernels, promote, dtypes)                                  \
+  UnaryOp name##_op{kernels, promote, dtypes, {#name}, {#name "_"}, {#name ".out"}}; \
   using name##_ops = Unary<name##_op, name##_aten>;
+#define GF_UNARY(name, promote, dtypes) GF_UNARY_KERNELS(name, GF_POINTWISE_KERNELS(#name), promote, dtypes)
+// ... whose body has an fp16/bf16-result variant (PointwiseKernels::half_variant)
+#define GF_UNARY_HALF(name, promote, dtypes) \
+  GF_UNARY_KERNELS(name, GF_POINTWISE_KERNELS_HALF(#name), promote, dtypes)
 
 }  // namespace gemforge::ops

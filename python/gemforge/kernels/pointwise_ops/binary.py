@@ -7,7 +7,8 @@ type, bool inputs as int32. floor_divide reuses arith's `div` body (floor mode).
 import triton
 import triton.language as tl
 
-from .common import NATIVE, div_rn, libdevice, sqrt_rn
+from .common import HALF_RESULT, NATIVE, div_rn, libdevice, log2_approx, sqrt_rn
+from .unary_math import atan_unit
 from .common import signbit_of as _signbit
 
 _NAN = tl.constexpr(float("nan"))
@@ -261,8 +262,10 @@ def remainder(x, y, s0, s1, s2, P):
 # ---------------------------------------------------------------- pow
 
 # Modes (P) of pow, chosen by the host from the exponent as ATen's kernels do.
-POW_FLOAT = tl.constexpr(0)  # fp32/fp64 results: computed in fp64
-POW_FLOAT_HALF = tl.constexpr(1)  # fp16/bf16 results: fp32 is enough
+POW_FLOAT = tl.constexpr(0)  # fp16/fp32/fp64 results: C's pow (libdevice), or fp64 in the interpreter
+# bf16 results: exp2(y log2|x|) in fp32 with approximate exp2 and log2 (relative error about
+# |y| 2^-22, under a bf16 ulp wherever the result is finite)
+POW_FLOAT_BF16 = tl.constexpr(1)
 POW_SQRT = tl.constexpr(2)  # exponent 0.5
 POW_RSQRT = tl.constexpr(3)  # -0.5
 POW_RECIPROCAL = tl.constexpr(4)  # -1
@@ -275,23 +278,22 @@ POW_INT = tl.constexpr(10)  # integer types
 
 
 @triton.jit
-def _powf(x, y, HALF: tl.constexpr):
+def _powf(x, y, BF16: tl.constexpr):
     """C's pow for floats. exp2(y * log2|x|) loses |y * log2|x|| ulps of its working type, so
-    fp32 results work in fp64; then the signs and special cases of C's pow."""
-    if HALF:
+    results other than bf16 work in fp64; then the signs and special cases of C's pow."""
+    if BF16:
         xw = x
         yw = y
-    else:
-        xw = x.to(tl.float64)
-        yw = y.to(tl.float64)
-    ax = tl.abs(xw)
-    t = yw * tl.log2(ax)
-    if HALF:
+        ax = tl.abs(xw)
+        t = yw * log2_approx(ax)
         # exp2 in fp32 flushes subnormal results to zero: scale those up, then back down
         tiny = t < -120.0
         r = tl.exp2(tl.where(tiny, t + 64.0, t)) * tl.where(tiny, 5.421010862427522e-20, 1.0)
     else:
-        r = tl.exp2(t)
+        xw = x.to(tl.float64)
+        yw = y.to(tl.float64)
+        ax = tl.abs(xw)
+        r = tl.exp2(yw * tl.log2(ax))
     y_int = tl.floor(yw) == yw  # +-inf count as even integers, NaN as no integer
     half_y = yw * 0.5
     y_odd = y_int & (tl.floor(half_y) != half_y)
@@ -340,10 +342,12 @@ def pow(x, y, s0, s1, s2, P: tl.constexpr):
         return div_rn(tl.full(x.shape, 1, x.dtype), x)
     elif P == POW_INV_SQUARE:
         return div_rn(tl.full(x.shape, 1, x.dtype), x * x)
+    elif P == POW_FLOAT_BF16:
+        return _powf(x, y, True)
     elif NATIVE:
-        return libdevice.pow(x, y)  # C's pow, as ATen's kernels (fp32 powf for half types too)
+        return libdevice.pow(x, y)  # C's pow, as ATen's kernels
     else:
-        return _powf(x, y, P == POW_FLOAT_HALF)
+        return _powf(x, y, False)
 
 
 # ---------------------------------------------------------------- min/max
@@ -437,10 +441,29 @@ def _atan_nonneg(t):
 
 
 @triton.jit
+def _atan2_half(x, y):
+    """atan2 for fp16/bf16 results (common.HALF_RESULT): atan of the smaller over the larger
+    magnitude (~2e-7), then the octant; zeros, infinities and NaN as C's atan2."""
+    ax = tl.abs(x)
+    ay = tl.abs(y)
+    swap = ax > ay
+    num = tl.where(swap, ay, ax)
+    den = tl.where(swap, ax, ay)
+    t = tl.where(den == 0, 0.0, num / den)  # 0 / 0
+    a = atan_unit(tl.where((ax == _INF) & (ay == _INF), 1.0, t))  # inf / inf
+    a = tl.where(swap, 1.5707963267948966 - a, a)
+    a = tl.where(_signbit(y), 3.141592653589793 - a, a)
+    a = tl.where(_signbit(x), _neg(a), a)
+    return tl.where((x != x) | (y != y), x + y, a)
+
+
+@triton.jit
 def atan2(x, y, s0, s1, s2, P):
     """atan2(x, y): the angle of the point (y, x), with C's results for zeros and infinities."""
     x, y = _blocks(x, y)
-    if NATIVE:
+    if P == HALF_RESULT:
+        return _atan2_half(x, y)
+    elif NATIVE:
         return libdevice.atan2(x, y)
     else:
         ax = tl.abs(x)

@@ -83,6 +83,26 @@ def sqrt_rn(x):
         return tl.sqrt_rn(x)
 
 
+# P of a body whose op has an fp16/bf16-result variant (PointwiseKernels::half_variant, host side):
+# the host passes it when the result is fp16 or bf16. Such bodies then evaluate in fp32 to ~1e-6
+# relative error, far below those types' half ulp (2^-9, 2^-12), with fp32 `/` (2 ulps) and
+# approximate logarithms, instead of libdevice's fp32-exact routines, whose IEEE-division slow
+# paths cost a branch per element.
+HALF_RESULT = tl.constexpr(1)
+
+
+@triton.jit
+def log2_approx(x):
+    """log2(x) to ~2^-22 absolute (GPU: lg2.approx, which libdevice compiles with flush-to-zero:
+    subnormal inputs are scaled up first)."""
+    if NATIVE:
+        tiny = x < 1.1754943508222875e-38
+        lg = libdevice.fast_log2f(tl.where(tiny, x * 16777216.0, x))
+        return tl.where(tiny, lg - 24.0, lg)
+    else:
+        return tl.log2(x)
+
+
 @triton.jit
 def sigmoid_of(x):
     return 1.0 / (1.0 + tl.exp(-x))

@@ -10,7 +10,8 @@ whose error grows with |x|, so the portable bodies use `_exp`.
 import triton
 import triton.language as tl
 
-from .common import NATIVE, libdevice
+from .common import HALF_RESULT, NATIVE, libdevice
+from .common import log2_approx
 from .common import copysign_of as _copysign
 from .common import div_rn
 from .common import rint_of as _rint
@@ -132,6 +133,55 @@ def _erfc(x):
     return tl.where(x < 0, 2.0 - e, e)
 
 
+# fp16/bf16 results (P == HALF_RESULT, see common.py): atan(t) / t and asinh(a) / a as polynomials
+# in t^2 (a^2): least-squares fits on Chebyshev nodes, relative error 1.1e-7 on t in [0, 1] and
+# 2.7e-8 on a in [0, 0.5].
+_ATAN_UNIT = tl.constexpr((
+    0.999999885726299, -0.3333184670988969, 0.19967480175815508, -0.14006286099714577, 0.09877179037173005,
+    -0.058948859311832885, 0.023865486976377095, -0.004583679842382032,))
+_ASINH_SMALL = tl.constexpr((
+    0.9999999733869609, -0.1666612750929011, 0.07482297907354248, -0.04256297201199872, 0.019873084581392517,))
+
+
+@triton.jit
+def atan_unit(t):
+    """atan(t) for t in [0, 1] (NaN gives NaN), fp32, relative error ~2e-7."""
+    return t * _horner(t * t, _ATAN_UNIT, 8)
+
+
+@triton.jit
+def _atan_half(x):
+    a = tl.abs(x)
+    inv = a > 1.0
+    r = atan_unit(tl.where(inv, 1.0 / a, a))  # atan(a) = pi/2 - atan(1/a); 1/inf = 0
+    return _copysign(tl.where(inv, _PI_2 - r, r), x)
+
+
+@triton.jit
+def _sinh_half(x):
+    a = tl.abs(x)
+    h = tl.exp2(a * 1.4426950408889634 - 1.0)  # e^a / 2: overflows where sinh does
+    return _copysign(tl.where(a < 1.0, _sinh_series(a, 5), h - 0.25 / h), x)
+
+
+@triton.jit
+def _erfc_half(x):
+    # erfcx(|x|) exp(-x^2), reflected for x < 0; exp(40 - x^2) e^-40 keeps subnormal results that
+    # an exp2 with flush-to-zero would lose (erfc(x) < 1.2e-38 from x = 9.3)
+    a = tl.abs(x)
+    ac = tl.where(a > 11.0, 11.0, a)  # NaN stays NaN
+    e = tl.exp(40.0 - ac * ac) * _erfcx(ac) * 4.248354255291589e-18
+    e = tl.where(a > 11.0, 0.0, e)
+    return tl.where(x < 0, 2.0 - e, e)
+
+
+@triton.jit
+def _asinh_half(x):
+    a = tl.abs(x)
+    big = tl.where(_big(a), log2_approx(a) + 1.0, log2_approx(a + tl.sqrt(a * a + 1.0))) * _LN2
+    return _copysign(tl.where(a < 0.5, a * _horner(a * a, _ASINH_SMALL, 5), big), x)
+
+
 @triton.jit
 def _trunc(x):
     return tl.where(x < 0, tl.math.ceil(x), tl.math.floor(x))
@@ -206,7 +256,9 @@ def tan(x, s0, s1, s2, P):
 
 @triton.jit
 def atan(x, s0, s1, s2, P):
-    if NATIVE:
+    if P == HALF_RESULT:
+        return _atan_half(x)
+    elif NATIVE:
         return libdevice.atan(x)
     else:
         return _copysign(_atan_pos(tl.abs(x)), x)
@@ -246,7 +298,9 @@ def _sinh_series(a, N: tl.constexpr):
 
 @triton.jit
 def sinh(x, s0, s1, s2, P):
-    if NATIVE:
+    if P == HALF_RESULT:
+        return _sinh_half(x)
+    elif NATIVE:
         return libdevice.sinh(x)
     else:
         # The series below 0.5 (e - 1/e cancels there); above, h = exp(a/2) gives
@@ -290,7 +344,9 @@ def _big(x):
 
 @triton.jit
 def asinh(x, s0, s1, s2, P):
-    if NATIVE:
+    if P == HALF_RESULT:
+        return _asinh_half(x)
+    elif NATIVE:
         return libdevice.asinh(x)
     else:
         # log(a + sqrt(a^2 + 1)) = log1p(a + a^2 / (1 + sqrt(1 + a^2)))
@@ -336,7 +392,9 @@ def erf(x, s0, s1, s2, P):
 
 @triton.jit
 def erfc(x, s0, s1, s2, P):
-    if NATIVE:
+    if P == HALF_RESULT:
+        return _erfc_half(x)
+    elif NATIVE:
         return libdevice.erfc(x)
     else:
         return _erfc(x)
