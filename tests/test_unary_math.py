@@ -173,7 +173,8 @@ def test_half_result_variant_within_one_ulp_everywhere(name, dtype):
     and logarithms, pointwise_ops/common.py HALF_RESULT): every input bit pattern gives the fp64
     result rounded to the dtype, to one ulp; NaN where it is NaN."""
     x = every_half_value(dtype)
-    got = ran_gemforge(lambda: getattr(torch, name)(x.to(DEVICE)), [name])
+    xd = x.to(DEVICE)
+    got = ran_gemforge(lambda: getattr(torch, name)(xd), [name])
     ref = getattr(torch, name)(x.double()).to(dtype)
     ulps = half_ulps(got, ref)
     worst = int(ulps.argmax())

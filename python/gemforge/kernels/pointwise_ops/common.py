@@ -92,6 +92,16 @@ HALF_RESULT = tl.constexpr(1)
 
 
 @triton.jit
+def div_approx(x, y):
+    """fp32: x / y to 2 ulps where |y| < 2^126, 0 beyond (GPU: div.approx, two instructions;
+    fp32 `/` is div.full, which scales for the full range). fp64: x / y."""
+    if NATIVE and y.dtype == tl.float32:
+        return libdevice.fast_dividef(x, y)
+    else:
+        return x / y
+
+
+@triton.jit
 def log2_approx(x):
     """log2(x) to ~2^-22 absolute (GPU: lg2.approx, which libdevice compiles with flush-to-zero:
     subnormal inputs are scaled up first)."""
