@@ -71,7 +71,7 @@ GF_UNARY(sigmoid, Promote::IntToFloat, kAllReal)
 GF_UNARY(silu, Promote::Same, kFloats)
 
 // gelu: a unary op with a mode argument.
-UnaryOp gelu_op{GF_POINTWISE_KERNELS("gelu"), Promote::Same, kFloats, {"gelu"}, {"gelu_"}, {"gelu.out"}};
+UnaryOp gelu_op{GF_POINTWISE_KERNELS_HALF("gelu"), Promote::Same, kFloats, {"gelu"}, {"gelu_"}, {"gelu.out"}};
 
 
 struct Gelu {

@@ -33,16 +33,15 @@ struct PointwiseKernels {
   rt::KernelHandle flat;     // pointwise_1d: every tensor operand contiguous
   rt::KernelHandle strided;  // pointwise_nd: up to kMaxRank dims after coalescing
   Cost cost = Cost::Light;
-  // The body has a variant for fp16/bf16 results, taken with P = kHalfResult: an fp32 evaluation
-  // exact to their precision (pointwise_ops/common.py HALF_RESULT). Only for ops without a mode.
+  // The body has a variant for fp16/bf16 results, taken with the kHalfResult bit in P: an fp32
+  // evaluation exact to their precision (pointwise_ops/common.py HALF_RESULT).
   bool half_variant = false;
 };
-constexpr int64_t kHalfResult = 1;
-// The P a body gets for results of dtype `out`: `mode`, or kHalfResult (see half_variant).
+constexpr int64_t kHalfResult = 16;  // above every op's own modes
+// The P a body gets for results of dtype `out`: `mode`, plus kHalfResult (see half_variant).
 inline int64_t body_mode(const PointwiseKernels& k, c10::ScalarType out, int64_t mode) {
-  if (!k.half_variant || (out != c10::kHalf && out != c10::kBFloat16)) return mode;
-  TORCH_INTERNAL_ASSERT(mode == 0, "gemforge: an op with a half-result variant passed a mode");
-  return kHalfResult;
+  TORCH_INTERNAL_ASSERT(mode < kHalfResult);
+  return k.half_variant && (out == c10::kHalf || out == c10::kBFloat16) ? mode + kHalfResult : mode;
 }
 #define GF_POINTWISE_KERNELS_COST(body, cost)                   \
   {                                                             \

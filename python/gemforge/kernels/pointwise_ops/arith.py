@@ -2,7 +2,8 @@
 import triton
 import triton.language as tl
 
-from .common import div_rn, sigmoid_of, sqrt_rn
+from .common import HALF_RESULT, div_rn, sigmoid_of, sqrt_rn
+from .unary_math import erfc_half
 
 # Division rounding modes (P of div).
 DIV_TRUE = tl.constexpr(0)
@@ -108,9 +109,12 @@ GELU_TANH = tl.constexpr(1)
 
 @triton.jit
 def gelu(x, s0, s1, s2, P: tl.constexpr):
-    if P == GELU_TANH:
+    if P == GELU_TANH or P == GELU_TANH + HALF_RESULT:
         # 0.5 * x * (1 + tanh(u)) == x * sigmoid(2u), without the cancellation for x << 0
         u = 0.7978845608028654 * (x + 0.044715 * x * x * x)
         return x * sigmoid_of(2.0 * u)
+    elif P == HALF_RESULT:
+        # 0.5 x (1 + erf(x / sqrt2)) = 0.5 x erfc(-x / sqrt2), without the cancellation for x << 0
+        return 0.5 * x * erfc_half(x * -0.7071067811865476)
     else:
         return 0.5 * x * (1.0 + tl.math.erf(x * 0.7071067811865476))

@@ -83,12 +83,13 @@ def sqrt_rn(x):
         return tl.sqrt_rn(x)
 
 
-# P of a body whose op has an fp16/bf16-result variant (PointwiseKernels::half_variant, host side):
-# the host passes it when the result is fp16 or bf16. Such bodies then evaluate in fp32 to ~1e-6
+# A bit of P for a body whose op has an fp16/bf16-result variant (PointwiseKernels::half_variant,
+# host side): the host adds it to the op's mode (0 for most) when the result is fp16 or bf16. Such
+# bodies then evaluate in fp32 to ~1e-6
 # relative error, far below those types' half ulp (2^-9, 2^-12), with fp32 `/` (2 ulps) and
 # approximate logarithms, instead of libdevice's fp32-exact routines, whose IEEE-division slow
 # paths cost a branch per element.
-HALF_RESULT = tl.constexpr(1)
+HALF_RESULT = tl.constexpr(16)
 
 
 @triton.jit

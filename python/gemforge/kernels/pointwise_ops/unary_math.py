@@ -167,14 +167,44 @@ def _sinh_half(x):
 
 
 @triton.jit
-def _erfc_half(x):
-    # erfcx(|x|) exp(-x^2), reflected for x < 0; exp(40 - x^2) e^-40 keeps subnormal results that
-    # an exp2 with flush-to-zero would lose (erfc(x) < 1.2e-38 from x = 9.3)
-    a = tl.abs(x)
+def _erfc_pos_half(a):
+    """erfc(a) for a >= 0 (NaN: NaN): erfcx(a) exp(-a^2); exp(40 - a^2) e^-40 keeps subnormal
+    results that an exp2 with flush-to-zero would lose (erfc(a) < 1.2e-38 from a = 9.3)."""
     ac = tl.where(a > 11.0, 11.0, a)  # NaN stays NaN
     e = tl.exp(40.0 - ac * ac) * _erfcx(ac) * 4.248354255291589e-18
-    e = tl.where(a > 11.0, 0.0, e)
+    return tl.where(a > 11.0, 0.0, e)
+
+
+@triton.jit
+def erfc_half(x):
+    e = _erfc_pos_half(tl.abs(x))
     return tl.where(x < 0, 2.0 - e, e)
+
+
+# erf(a) / a in a^2 below 0.5: 2/sqrt(pi) (1 - a^2/3 + a^4/10 - a^6/42 + a^8/216 - a^10/1320)
+# (relative error a^12/9360 < 3e-8)
+_ERF_SMALL = tl.constexpr((1.1283791670955126, -0.37612638903183754, 0.11283791670955126, -0.026866170645131252,
+                           0.005223977625442188, -0.0008548327023450852,))
+
+
+@triton.jit
+def _erf_half(x):
+    a = tl.abs(x)
+    small = a * _horner(a * a, _ERF_SMALL, 6)
+    return _copysign(tl.where(a < 0.5, small, 1.0 - _erfc_pos_half(a)), x)  # erfc(0.5) = 0.48: no cancellation
+
+
+_TANH_SMALL = tl.constexpr((1.0, -0.3333333333333333, 0.13333333333333333, -0.05396825396825397,))
+
+
+@triton.jit
+def _tanh_half(x):
+    # 1 - 2 / (e^2a + 1) from a = 0.25 (e^2a = inf: 1); below, a - a^3/3 + 2a^5/15 - 17a^7/315
+    # (relative error 62 a^8 / 2835 < 4e-7)
+    a = tl.abs(x)
+    small = a * _horner(a * a, _TANH_SMALL, 4)
+    big = 1.0 - div_approx(2.0, tl.exp2(a * 2.8853900817779268) + 1.0)
+    return _copysign(tl.where(a < 0.25, small, big), x)
 
 
 @triton.jit
@@ -327,7 +357,9 @@ def cosh(x, s0, s1, s2, P):
 
 @triton.jit
 def tanh(x, s0, s1, s2, P):
-    if NATIVE:
+    if P == HALF_RESULT:
+        return _tanh_half(x)
+    elif NATIVE:
         return libdevice.tanh(x)
     else:
         # -expm1(-2a) / (expm1(-2a) + 2): accurate near 0, tends to 1 without overflow
@@ -386,7 +418,9 @@ def atanh(x, s0, s1, s2, P):
 
 @triton.jit
 def erf(x, s0, s1, s2, P):
-    if NATIVE:
+    if P == HALF_RESULT:
+        return _erf_half(x)
+    elif NATIVE:
         return libdevice.erf(x)
     else:
         return tl.math.erf(x)
@@ -395,7 +429,7 @@ def erf(x, s0, s1, s2, P):
 @triton.jit
 def erfc(x, s0, s1, s2, P):
     if P == HALF_RESULT:
-        return _erfc_half(x)
+        return erfc_half(x)
     elif NATIVE:
         return libdevice.erfc(x)
     else:
