@@ -181,19 +181,6 @@ def erfc_half(x):
     return tl.where(x < 0, 2.0 - e, e)
 
 
-# erf(a) / a in a^2 below 0.5: 2/sqrt(pi) (1 - a^2/3 + a^4/10 - a^6/42 + a^8/216 - a^10/1320)
-# (relative error a^12/9360 < 3e-8)
-_ERF_SMALL = tl.constexpr((1.1283791670955126, -0.37612638903183754, 0.11283791670955126, -0.026866170645131252,
-                           0.005223977625442188, -0.0008548327023450852,))
-
-
-@triton.jit
-def _erf_half(x):
-    a = tl.abs(x)
-    small = a * _horner(a * a, _ERF_SMALL, 6)
-    return _copysign(tl.where(a < 0.5, small, 1.0 - _erfc_pos_half(a)), x)  # erfc(0.5) = 0.48: no cancellation
-
-
 _TANH_SMALL = tl.constexpr((1.0, -0.3333333333333333, 0.13333333333333333, -0.05396825396825397,))
 
 
@@ -418,9 +405,7 @@ def atanh(x, s0, s1, s2, P):
 
 @triton.jit
 def erf(x, s0, s1, s2, P):
-    if P == HALF_RESULT:
-        return _erf_half(x)
-    elif NATIVE:
+    if NATIVE:
         return libdevice.erf(x)
     else:
         return tl.math.erf(x)
