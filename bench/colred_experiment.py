@@ -198,17 +198,24 @@ def softmaxes(shape=(4096, 4096)):
             got = fn(x)
             t_gf = t_us(lambda: fn(x))
         row(case, "gemforge (table)", t_gf, nbytes, t_torch, f"maxerr {float((got.float() - ref.float()).abs().max()):.3g}")
-        for bk, tile, w, pps, rev in SMX_VARIANTS[:2] if log else SMX_VARIANTS:
-            v = f"k{bk} t{tile} w{w} p{pps}" + ("" if rev else " fwd")
-            if over_budget(case, v):
-                continue
-            try:
-                run, out, parts = softmax_dim0(x, log, bk, tile, w, pps, rev)
-                run()
-                e = float((out.float() - ref.float()).abs().max())
-                row(case, v, t_us(run), nbytes, t_torch, f"maxerr {e:.3g} parts {parts}")
-            except Exception as ex:  # noqa: BLE001
-                print(f"{case:34s} {v:26s} failed: {type(ex).__name__}: {str(ex)[:120]}", flush=True)
+        time_cols_variants(case, SMX_VARIANTS[:2] if log else SMX_VARIANTS, ref, nbytes, t_torch,
+                           lambda bk, tile, w, pps, rev: softmax_dim0(x, log, bk, tile, w, pps, rev))
+
+
+def time_cols_variants(case, variants, ref, nbytes, t_torch, launch):
+    """One row per (BLOCK_K, tile, warps, programs per SM, reverse) variant: launch(*variant) gives
+    (run, out, parts); each is checked against ref."""
+    for bk, tile, w, pps, rev in variants:
+        v = f"k{bk} t{tile} w{w} p{pps}" + ("" if rev else " fwd")
+        if over_budget(case, v):
+            continue
+        try:
+            run, out, parts = launch(bk, tile, w, pps, rev)
+            run()
+            e = float((out.float() - ref.float()).abs().max())
+            row(case, v, t_us(run), nbytes, t_torch, f"maxerr {e:.3g} parts {parts}")
+        except Exception as ex:  # noqa: BLE001
+            print(f"{case:34s} {v:26s} failed: {type(ex).__name__}: {str(ex)[:120]}", flush=True)
 
 
 def softmax_backward_dim0(g, y, log, block_k_max, tile, warps, pps, reverse=True):
@@ -249,17 +256,8 @@ def softmax_backwards(shape=(4096, 4096)):
             got = bwd()
             t_gf = t_us(bwd)
         row(case, "gemforge (table)", t_gf, nbytes, t_torch, f"maxerr {float((got.float() - ref.float()).abs().max()):.3g}")
-        for bk, tile, w, pps, rev in BWD_VARIANTS[:2] if log else BWD_VARIANTS:
-            v = f"k{bk} t{tile} w{w} p{pps}" + ("" if rev else " fwd")
-            if over_budget(case, v):
-                continue
-            try:
-                run, out, parts = softmax_backward_dim0(g, y, log, bk, tile, w, pps, rev)
-                run()
-                e = float((out.float() - ref.float()).abs().max())
-                row(case, v, t_us(run), nbytes, t_torch, f"maxerr {e:.3g} parts {parts}")
-            except Exception as ex:  # noqa: BLE001
-                print(f"{case:34s} {v:26s} failed: {type(ex).__name__}: {str(ex)[:120]}", flush=True)
+        time_cols_variants(case, BWD_VARIANTS[:2] if log else BWD_VARIANTS, ref, nbytes, t_torch,
+                           lambda bk, tile, w, pps, rev: softmax_backward_dim0(g, y, log, bk, tile, w, pps, rev))
 
 
 def main():

@@ -7,8 +7,9 @@ GemForge disabled (ATen's kernels) and once inside `gemforge.use()` (every GemFo
 
 On a GPU: device time is the median of `triton.testing.do_bench` samples (L2 flushed before each
 call), torch and GemForge timed in the order torch, GemForge, GemForge, torch (so that neither side
-always runs on the GPU the other has just heated: a long GEMM loop lowers the clocks), bandwidth counts each input read once and each output written once and is compared with a
-measured device-to-device copy; host cost is the wall time per call on decode-sized tensors.
+always runs on the GPU the other has just heated: a long GEMM loop lowers the clocks); bandwidth
+counts each input read once and each output written once and is compared with a measured
+device-to-device copy; host cost is the wall time per call on decode-sized tensors.
 Without a GPU, or with --quick, a small version runs on CPU tensors under Triton's interpreter
 (tiny shapes, fp32, perf_counter timing): a smoke test of the operators and of this script.
 
