@@ -49,6 +49,13 @@ c10::Scalar operand_scalar(at::TensorIteratorBase& iter, int arg, c10::ScalarTyp
 // torch, fp32 0.88x -> 1.00x, broadcast bf16 0.95x -> 1.39x. remainder got slower capped (bf16
 // 0.51x -> 0.43x), so it stays uncapped.
 constexpr int kMaxRegisters[] = {0, 80};
+// Sub-block of an exact fallback on the flat path (PointwiseKernels::exact_fallback): one element
+// a thread at 4 warps.
+constexpr int64_t kFallbackBlock = 128;
+// The flat driver's SPLIT for k: kFallbackBlock for bodies with an exact fallback computing in fp32.
+int64_t fallback_split(const PointwiseKernels& k, c10::ScalarType compute) {
+  return k.exact_fallback && compute == c10::kFloat ? kFallbackBlock : 0;
+}
 
 }  // namespace
 
@@ -117,10 +124,11 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
     const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
     cfg.num_warps = c.num_warps;
     cfg.num_stages = c.num_stages;
-    cfg.maxnreg = kMaxRegisters[static_cast<int>(k.cost)];
+    const int64_t split = fallback_split(k, compute);
+    cfg.maxnreg = split ? 0 : kMaxRegisters[static_cast<int>(k.cost)];  // (the split holds few)
     args.integer(numel);
     constexprs();
-    args.constant(block).constant(numel > INT32_MAX - block);
+    args.constant(split).constant(block).constant(numel > INT32_MAX - block);
     cfg.grid[0] = (numel + block - 1) / block;
     rt::launch(k.flat, cfg, args, device);
     return true;
@@ -241,13 +249,14 @@ void launch_flat(PointwiseKernels& k, int64_t numel, const at::Tensor& out, cons
   rt::LaunchConfig cfg;
   cfg.num_warps = c.num_warps;
   cfg.num_stages = c.num_stages;
-  cfg.maxnreg = kMaxRegisters[static_cast<int>(k.cost)];
+  const int64_t split = fallback_split(k, compute);
+  cfg.maxnreg = split ? 0 : kMaxRegisters[static_cast<int>(k.cost)];
   const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
   args.integer(numel);
   const bool scalar_at[kMaxInputs] = {operand && ntensors == 0, operand && ntensors == 1, operand && ntensors == 2};
   args.body().constant(nin).constant(scalar_at[0]).constant(scalar_at[1]).constant(scalar_at[2]);
   args.constant(static_cast<int64_t>(compute)).constant(body_mode(k, out.scalar_type(), mode)).constant(out2 ? 2 : 1);
-  args.constant(block).constant(numel > INT32_MAX - block);
+  args.constant(split).constant(block).constant(numel > INT32_MAX - block);
   cfg.grid[0] = (numel + block - 1) / block;
   rt::launch(k.flat, cfg, args, device);
 }
