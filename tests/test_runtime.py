@@ -219,10 +219,10 @@ def test_frozen_mode_turns_a_miss_into_a_clear_error(tmp_path):
 REG_CAP_CHILD = textwrap.dedent("""
     import sys, torch, gemforge
     gemforge.set_cache_dir(sys.argv[1])
-    x = torch.randn(4096).to(torch.bfloat16)
-    y = torch.randn(4096).to(torch.bfloat16) + 4
+    x = torch.randn(64, 64).to(torch.bfloat16)
+    y = torch.randn(64, 64).to(torch.bfloat16) + 4
     with gemforge.use(backend="cpu"):
-        gemforge.precompile(lambda: (torch.fmod(x, y), torch.add(x, y)), arch=90)
+        gemforge.precompile(lambda: (torch.fmod(x, y), torch.fmod(x.t(), y), torch.add(x, y)), arch=90)
 """)
 
 
@@ -237,8 +237,10 @@ def _gfk_strings(data):
 
 
 def test_register_cap_reaches_the_compiled_kernel(tmp_path):
-    """fmod's cost class caps registers (csrc/ops/pointwise/core.cpp, kCostLimits): the cap is
-    in the variant's key and in the cubin ptxas wrote (add, uncapped, has neither)."""
+    """fmod's cost class caps registers on the strided path (csrc/ops/pointwise/core.cpp,
+    kMaxRegisters): the cap is in the variant's key and in the cubin ptxas wrote (add, uncapped,
+    has neither). The flat path runs fmod's exact fallback over sub-blocks instead
+    (PointwiseKernels::exact_fallback): uncapped, and within the cap's registers without spilling."""
     import triton
     env = dict(os.environ, TRITON_INTERPRET="0", CUDA_VISIBLE_DEVICES="", PYTHONPATH=os.path.join(REPO, "python"))
     p = subprocess.run([sys.executable, "-c", REG_CAP_CHILD, str(tmp_path)], env=env, capture_output=True, text=True,
@@ -251,15 +253,19 @@ def test_register_cap_reaches_the_compiled_kernel(tmp_path):
         op = "fmod" if b"OP=fmod" in identity else "add" if b"OP=add" in identity else None
         if op is None:
             continue
+        driver = "flat" if b"pointwise_1d" in identity else "strided"
         (tmp_path / "k.cubin").write_bytes(cubin)
         usage = subprocess.run([cuobjdump, "--dump-resource-usage", str(tmp_path / "k.cubin")], capture_output=True,
                                text=True, check=True).stdout
         regs = int(usage.split("REG:")[1].split()[0])
-        caps[op] = (key[3], regs)  # key: arch, num_warps, num_stages, maxnreg, ...
-    assert set(caps) == {"fmod", "add"}, caps
-    cap, regs = caps["fmod"]
+        stack = int(usage.split("STACK:")[1].split()[0])
+        caps[op, driver] = (key[3], regs, stack)  # key: arch, num_warps, num_stages, maxnreg, ...
+    assert set(caps) == {("fmod", "flat"), ("fmod", "strided"), ("add", "flat")}, caps
+    cap, regs, _ = caps["fmod", "strided"]
     assert cap == 80 and regs <= cap, caps
-    assert caps["add"][0] == 0, caps
+    cap, regs, stack = caps["fmod", "flat"]
+    assert cap == 0 and regs <= 80 and stack == 0, caps
+    assert caps["add", "flat"][0] == 0, caps
 
 
 # ---------------------------------------------------------------- CUDA only

@@ -47,7 +47,9 @@ c10::Scalar operand_scalar(at::TensorIteratorBase& iter, int arg, c10::ScalarTyp
 // that loop, which only tiles with huge quotients, infinities or extreme divisors take. H200
 // (bench/pw_experiment.py, session 6): a cap of 80 took fmod 64M bf16 from 0.51x to 0.64x of
 // torch, fp32 0.88x -> 1.00x, broadcast bf16 0.95x -> 1.39x. remainder got slower capped (bf16
-// 0.51x -> 0.43x), so it stays uncapped.
+// 0.51x -> 0.43x), so it stays uncapped. The flat path needs no cap for either: it runs the
+// fallback over sub-blocks (kFallbackBlock; sm_90: fmod bf16 56 registers, no spills, against 80
+// and 328 bytes of spills capped; remainder 64 against 194).
 constexpr int kMaxRegisters[] = {0, 80};
 // Sub-block of an exact fallback on the flat path (PointwiseKernels::exact_fallback): one element
 // a thread at 4 warps.
