@@ -37,8 +37,8 @@ struct PointwiseKernels {
   // evaluation exact to their precision (pointwise_ops/common.py HALF_RESULT).
   bool half_variant = false;
   // A binary body with a fast pass and a rare exact fallback that holds much state (fmod,
-  // remainder): the flat driver runs the fallback over sub-blocks reloaded from memory
-  // (pointwise.py _apply_split), for fp32 compute.
+  // remainder): the drivers run the fallback over sub-blocks reloaded from memory (pointwise.py
+  // _apply_split, pointwise_nd's rows), for fp32 compute.
   bool exact_fallback = false;
 };
 constexpr int64_t kHalfResult = 16;  // above every op's own modes

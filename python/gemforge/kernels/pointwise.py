@@ -132,11 +132,13 @@ def pointwise_nd(out, out1, x0, x1, x2, s0, s1, s2,
                  sc0, sc1, sc2, sc3, sc4, sc5,
                  OP: tl.constexpr, NIN: tl.constexpr, SCALAR0: tl.constexpr, SCALAR1: tl.constexpr,
                  SCALAR2: tl.constexpr, COMPUTE: tl.constexpr, P: tl.constexpr, NOUT: tl.constexpr,
-                 RANK: tl.constexpr, BLOCK0: tl.constexpr, BLOCK1: tl.constexpr, INT64: tl.constexpr):
+                 SPLIT: tl.constexpr, RANK: tl.constexpr, BLOCK0: tl.constexpr, BLOCK1: tl.constexpr,
+                 INT64: tl.constexpr):
     """Strided operands. Dim 0 is the fastest-moving dim of the output (TensorIterator order).
     A program owns a BLOCK1 x BLOCK0 tile of dims 1 and 0 and one index of each higher dim,
     so an operand that is contiguous along either dim is read with wide loads. out1 (NOUT = 2) has
-    out's strides."""
+    out's strides. SPLIT > 0: a binary body with a fast pass and an exact fallback, which runs over
+    the tile's rows of BLOCK0 one at a time (as _apply_split's sub-blocks)."""
     pid = tl.program_id(0)
     if INT64:
         pid = pid.to(tl.int64)
@@ -185,5 +187,20 @@ def pointwise_nd(out, out1, x0, x1, x2, s0, s1, s2,
     offs_a = base_a + i1[:, None] * sa1 + i0[None, :] * sa0
     offs_b = base_b + i1[:, None] * sb1 + i0[None, :] * sb0
     offs_c = base_c + i1[:, None] * sc1 + i0[None, :] * sc0
-    _apply(out, out1, x0, x1, x2, s0, s1, s2, offs_o, offs_a, offs_b, offs_c, mask, OP, NIN, SCALAR0, SCALAR1,
-           SCALAR2, COMPUTE, P, NOUT)
+    if SPLIT > 0:
+        a = _operand(x0, offs_a, mask, SCALAR0, COMPUTE)
+        b = _operand(x1, offs_b, mask, SCALAR1, COMPUTE)
+        r, fallback = OP(a, b, s0, s1, s2, P + FAST_PASS)
+        # nothing is stored before the fallback reloads the operands: out may be one of them
+        if tl.max(tl.max(tl.where(mask, fallback, False).to(tl.int32), 1), 0) > 0:
+            for k in range(0, BLOCK1):
+                row = t1 * BLOCK1 + k
+                m = (row < d1) & (i0 < d0)
+                a = _operand(x0, base_a + row * sa1 + i0 * sa0, m, SCALAR0, COMPUTE)
+                b = _operand(x1, base_b + row * sb1 + i0 * sb0, m, SCALAR1, COMPUTE)
+                _store(out, base_o + row * so1 + i0 * so0, OP(a, b, s0, s1, s2, P), m)
+        else:
+            _store(out, offs_o, r, mask)
+    else:
+        _apply(out, out1, x0, x1, x2, s0, s1, s2, offs_o, offs_a, offs_b, offs_c, mask, OP, NIN, SCALAR0,
+               SCALAR1, SCALAR2, COMPUTE, P, NOUT)
