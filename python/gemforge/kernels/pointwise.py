@@ -196,9 +196,9 @@ def pointwise_nd(out, out1, x0, x1, x2, s0, s1, s2,
             for k in range(0, BLOCK1):
                 row = t1 * BLOCK1 + k
                 m = (row < d1) & (i0 < d0)
-                a = _operand(x0, base_a + row * sa1 + i0 * sa0, m, SCALAR0, COMPUTE)
-                b = _operand(x1, base_b + row * sb1 + i0 * sb0, m, SCALAR1, COMPUTE)
-                _store(out, base_o + row * so1 + i0 * so0, OP(a, b, s0, s1, s2, P), m)
+                ak = _operand(x0, base_a + row * sa1 + i0 * sa0, m, SCALAR0, COMPUTE)
+                bk = _operand(x1, base_b + row * sb1 + i0 * sb0, m, SCALAR1, COMPUTE)
+                _store(out, base_o + row * so1 + i0 * so0, OP(ak, bk, s0, s1, s2, P), m)
         else:
             _store(out, offs_o, r, mask)
     else:
