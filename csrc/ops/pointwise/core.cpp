@@ -47,8 +47,17 @@ c10::Scalar operand_scalar(at::TensorIteratorBase& iter, int arg, c10::ScalarTyp
 // that loop, which only tiles with huge quotients, infinities or extreme divisors take. H200
 // (bench/pw_experiment.py, session 6): a cap of 80 took fmod 64M bf16 from 0.51x to 0.64x of
 // torch, fp32 0.88x -> 1.00x, broadcast bf16 0.95x -> 1.39x. remainder got slower capped (bf16
-// 0.51x -> 0.43x), so it stays uncapped.
+// 0.51x -> 0.43x), so it stays uncapped. With exact_fallback (fp32 compute) neither needs a cap:
+// the fallback runs over sub-blocks (kFallbackBlock; sm_90: fmod bf16 56 registers, no spills,
+// against 80 and 328 bytes of spills capped; remainder 64 against 194). The cap stays for fp64.
 constexpr int kMaxRegisters[] = {0, 80};
+// Sub-block of an exact fallback on the flat path (PointwiseKernels::exact_fallback): one element
+// a thread at 4 warps. (The strided driver takes a tile's rows one at a time.)
+constexpr int64_t kFallbackBlock = 128;
+// The drivers' SPLIT for k: kFallbackBlock for bodies with an exact fallback computing in fp32.
+int64_t fallback_split(const PointwiseKernels& k, c10::ScalarType compute) {
+  return k.exact_fallback && compute == c10::kFloat ? kFallbackBlock : 0;
+}
 
 }  // namespace
 
@@ -117,10 +126,11 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
     const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
     cfg.num_warps = c.num_warps;
     cfg.num_stages = c.num_stages;
-    cfg.maxnreg = kMaxRegisters[static_cast<int>(k.cost)];
+    const int64_t split = fallback_split(k, compute);
+    cfg.maxnreg = split ? 0 : kMaxRegisters[static_cast<int>(k.cost)];  // (the split holds few)
     args.integer(numel);
     constexprs();
-    args.constant(block).constant(numel > INT32_MAX - block);
+    args.constant(split).constant(block).constant(numel > INT32_MAX - block);
     cfg.grid[0] = (numel + block - 1) / block;
     rt::launch(k.flat, cfg, args, device);
     return true;
@@ -159,13 +169,14 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
                                     sizes[0], sizes[1]);
   cfg.num_warps = c.num_warps;
   cfg.num_stages = c.num_stages;
-  cfg.maxnreg = kMaxRegisters[static_cast<int>(k.cost)];
+  const int64_t split = fallback_split(k, compute);
+  cfg.maxnreg = split ? 0 : kMaxRegisters[static_cast<int>(k.cost)];
   const int64_t block0 = std::min<int64_t>(c.block0, next_pow2(sizes[0]));
   const int64_t block1 = std::min<int64_t>(c.block1, next_pow2(sizes[1]));
   int64_t grid = ((sizes[0] + block0 - 1) / block0) * ((sizes[1] + block1 - 1) / block1);
   for (int d = 2; d < rank; ++d) grid *= sizes[d];
   constexprs();
-  args.constant(rank).constant(block0).constant(block1);
+  args.constant(split).constant(rank).constant(block0).constant(block1);
   args.constant(need_int64 || grid > INT32_MAX / 2);
   cfg.grid[0] = grid;
   rt::launch(k.strided, cfg, args, device);
@@ -241,13 +252,14 @@ void launch_flat(PointwiseKernels& k, int64_t numel, const at::Tensor& out, cons
   rt::LaunchConfig cfg;
   cfg.num_warps = c.num_warps;
   cfg.num_stages = c.num_stages;
-  cfg.maxnreg = kMaxRegisters[static_cast<int>(k.cost)];
+  const int64_t split = fallback_split(k, compute);
+  cfg.maxnreg = split ? 0 : kMaxRegisters[static_cast<int>(k.cost)];
   const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
   args.integer(numel);
   const bool scalar_at[kMaxInputs] = {operand && ntensors == 0, operand && ntensors == 1, operand && ntensors == 2};
   args.body().constant(nin).constant(scalar_at[0]).constant(scalar_at[1]).constant(scalar_at[2]);
   args.constant(static_cast<int64_t>(compute)).constant(body_mode(k, out.scalar_type(), mode)).constant(out2 ? 2 : 1);
-  args.constant(block).constant(numel > INT32_MAX - block);
+  args.constant(split).constant(block).constant(numel > INT32_MAX - block);
   cfg.grid[0] = (numel + block - 1) / block;
   rt::launch(k.flat, cfg, args, device);
 }

@@ -36,6 +36,10 @@ struct PointwiseKernels {
   // The body has a variant for fp16/bf16 results, taken with the kHalfResult bit in P: an fp32
   // evaluation exact to their precision (pointwise_ops/common.py HALF_RESULT).
   bool half_variant = false;
+  // A binary body with a fast pass and a rare exact fallback that holds much state (fmod,
+  // remainder): the drivers run the fallback over sub-blocks reloaded from memory (pointwise.py
+  // _apply_split, pointwise_nd's rows), for fp32 compute.
+  bool exact_fallback = false;
 };
 constexpr int64_t kHalfResult = 16;  // above every op's own modes
 // The P a body gets for results of dtype `out`: `mode`, plus kHalfResult (see half_variant).
@@ -50,6 +54,14 @@ inline int64_t body_mode(const PointwiseKernels& k, c10::ScalarType out, int64_t
     cost,                                                       \
   }
 #define GF_POINTWISE_KERNELS(body) GF_POINTWISE_KERNELS_COST(body, Cost::Light)
+#define GF_POINTWISE_KERNELS_FALLBACK(body, cost)               \
+  {                                                             \
+    {"gemforge.kernels.pointwise", "pointwise_1d", "OP", body}, \
+    {"gemforge.kernels.pointwise", "pointwise_nd", "OP", body}, \
+    cost,                                                       \
+    false,                                                      \
+    true,                                                       \
+  }
 #define GF_POINTWISE_KERNELS_HALF(body)                         \
   {                                                             \
     {"gemforge.kernels.pointwise", "pointwise_1d", "OP", body}, \

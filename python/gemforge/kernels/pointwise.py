@@ -65,17 +65,56 @@ def _apply(out, out1, x0, x1, x2, s0, s1, s2, offs_o, offs0, offs1, offs2, mask,
         _store(out1, offs_o, r[1], mask)
 
 
+# P bit of a body's fast pass (binary bodies with an exact fallback, run with SPLIT > 0): the body
+# returns (result, needs_fallback) instead of the result.
+FAST_PASS = tl.constexpr(32)
+
+
+@triton.jit
+def _apply_split(out, x0, x1, s0, s1, s2, start, n, mask, OP: tl.constexpr, SCALAR0: tl.constexpr,
+                 SCALAR1: tl.constexpr, COMPUTE: tl.constexpr, P: tl.constexpr, SPLIT: tl.constexpr,
+                 BLOCK: tl.constexpr):
+    """A binary body with a rare exact fallback that keeps much state live (fmod, remainder): the
+    fast pass over the tile, then, if some element needs it, the whole body again over sub-blocks
+    of SPLIT elements reloaded from memory, so that the fallback's state is held for SPLIT elements
+    at a time rather than BLOCK (registers: the fast pass's occupancy)."""
+    offs = start + tl.arange(0, BLOCK)
+    a = _operand(x0, offs, mask, SCALAR0, COMPUTE)
+    b = _operand(x1, offs, mask, SCALAR1, COMPUTE)
+    r, fallback = OP(a, b, s0, s1, s2, P + FAST_PASS)
+    if mask is not None:
+        fallback = tl.where(mask, fallback, False)
+    # nothing is stored before the fallback reloads the operands: out may be one of them (in place)
+    if tl.max(fallback.to(tl.int32), 0) > 0:
+        for k in range(0, BLOCK, SPLIT):
+            o = start + k + tl.arange(0, SPLIT)
+            m = o < n
+            rk = OP(_operand(x0, o, m, SCALAR0, COMPUTE), _operand(x1, o, m, SCALAR1, COMPUTE), s0, s1, s2, P)
+            _store(out, o, rk, m)
+    else:
+        _store(out, offs, r, mask)
+
+
 @triton.jit
 def pointwise_1d(out, out1, x0, x1, x2, s0, s1, s2, n, OP: tl.constexpr, NIN: tl.constexpr,
                  SCALAR0: tl.constexpr, SCALAR1: tl.constexpr, SCALAR2: tl.constexpr, COMPUTE: tl.constexpr,
-                 P: tl.constexpr, NOUT: tl.constexpr, BLOCK: tl.constexpr, INT64: tl.constexpr):
-    """All tensor operands contiguous (or scalars): one flat range of n elements."""
+                 P: tl.constexpr, NOUT: tl.constexpr, SPLIT: tl.constexpr, BLOCK: tl.constexpr,
+                 INT64: tl.constexpr):
+    """All tensor operands contiguous (or scalars): one flat range of n elements. SPLIT > 0: a
+    binary body with a fast pass and an exact fallback (_apply_split)."""
     if INT64:
         start = tl.program_id(0).to(tl.int64) * BLOCK
     else:
         start = tl.program_id(0) * BLOCK
     offs = start + tl.arange(0, BLOCK)
-    if start + BLOCK <= n:
+    if SPLIT > 0:
+        # full block: no mask, so loads and stores vectorize
+        if start + BLOCK <= n:
+            _apply_split(out, x0, x1, s0, s1, s2, start, n, None, OP, SCALAR0, SCALAR1, COMPUTE, P, SPLIT, BLOCK)
+        else:
+            _apply_split(out, x0, x1, s0, s1, s2, start, n, offs < n, OP, SCALAR0, SCALAR1, COMPUTE, P, SPLIT,
+                         BLOCK)
+    elif start + BLOCK <= n:
         # full block: no mask, so loads and stores vectorize
         _apply(out, out1, x0, x1, x2, s0, s1, s2, offs, offs, offs, offs, None, OP, NIN, SCALAR0, SCALAR1,
                SCALAR2, COMPUTE, P, NOUT)
@@ -93,11 +132,13 @@ def pointwise_nd(out, out1, x0, x1, x2, s0, s1, s2,
                  sc0, sc1, sc2, sc3, sc4, sc5,
                  OP: tl.constexpr, NIN: tl.constexpr, SCALAR0: tl.constexpr, SCALAR1: tl.constexpr,
                  SCALAR2: tl.constexpr, COMPUTE: tl.constexpr, P: tl.constexpr, NOUT: tl.constexpr,
-                 RANK: tl.constexpr, BLOCK0: tl.constexpr, BLOCK1: tl.constexpr, INT64: tl.constexpr):
+                 SPLIT: tl.constexpr, RANK: tl.constexpr, BLOCK0: tl.constexpr, BLOCK1: tl.constexpr,
+                 INT64: tl.constexpr):
     """Strided operands. Dim 0 is the fastest-moving dim of the output (TensorIterator order).
     A program owns a BLOCK1 x BLOCK0 tile of dims 1 and 0 and one index of each higher dim,
     so an operand that is contiguous along either dim is read with wide loads. out1 (NOUT = 2) has
-    out's strides."""
+    out's strides. SPLIT > 0: a binary body with a fast pass and an exact fallback, which runs over
+    the tile's rows of BLOCK0 one at a time (as _apply_split's sub-blocks)."""
     pid = tl.program_id(0)
     if INT64:
         pid = pid.to(tl.int64)
@@ -146,5 +187,20 @@ def pointwise_nd(out, out1, x0, x1, x2, s0, s1, s2,
     offs_a = base_a + i1[:, None] * sa1 + i0[None, :] * sa0
     offs_b = base_b + i1[:, None] * sb1 + i0[None, :] * sb0
     offs_c = base_c + i1[:, None] * sc1 + i0[None, :] * sc0
-    _apply(out, out1, x0, x1, x2, s0, s1, s2, offs_o, offs_a, offs_b, offs_c, mask, OP, NIN, SCALAR0, SCALAR1,
-           SCALAR2, COMPUTE, P, NOUT)
+    if SPLIT > 0:
+        a = _operand(x0, offs_a, mask, SCALAR0, COMPUTE)
+        b = _operand(x1, offs_b, mask, SCALAR1, COMPUTE)
+        r, fallback = OP(a, b, s0, s1, s2, P + FAST_PASS)
+        # nothing is stored before the fallback reloads the operands: out may be one of them
+        if tl.max(tl.max(tl.where(mask, fallback, False).to(tl.int32), 1), 0) > 0:
+            for k in range(0, BLOCK1):
+                row = t1 * BLOCK1 + k
+                m = (row < d1) & (i0 < d0)
+                ak = _operand(x0, base_a + row * sa1 + i0 * sa0, m, SCALAR0, COMPUTE)
+                bk = _operand(x1, base_b + row * sb1 + i0 * sb0, m, SCALAR1, COMPUTE)
+                _store(out, base_o + row * so1 + i0 * so0, OP(ak, bk, s0, s1, s2, P), m)
+        else:
+            _store(out, offs_o, r, mask)
+    else:
+        _apply(out, out1, x0, x1, x2, s0, s1, s2, offs_o, offs_a, offs_b, offs_c, mask, OP, NIN, SCALAR0,
+               SCALAR1, SCALAR2, COMPUTE, P, NOUT)

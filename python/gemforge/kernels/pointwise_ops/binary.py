@@ -214,16 +214,40 @@ def _fmod_f32(x, y):
     fast path free of the slow one's instructions, and its values out of the registers."""
     a = tl.abs(x)
     b = tl.abs(y)
-    slow = (a >= b * _TWO_19) | (b < _FP32_MIN_NORMAL) | (b >= _TWO_126)  # false for NaN
-    if _any(slow):
+    if _any(_fmod_slow_lanes(a, b)):
         finite = (a < _INF) & (b > 0)  # false for NaN
         r = _fmod_exact(tl.where(finite, a, 0.0), tl.where(finite, b, 1.0))
         r = tl.where(finite, r, _NAN)
     else:
         r = _mod_fast(a, b)
-    # r >= +0 (or NaN): the result is r with x's sign bit
+    return _with_sign_of(r, x)
+
+
+@triton.jit
+def _fmod_slow_lanes(a, b):
+    """The lanes of |x|, |y| that _mod_fast can't take (false for NaN, which it gives)."""
+    return (a >= b * _TWO_19) | (b < _FP32_MIN_NORMAL) | (b >= _TWO_126)
+
+
+@triton.jit
+def _with_sign_of(r, x):
+    """r >= +0 (or NaN) with x's sign bit: fmod's result."""
     sign = x.to(tl.int32, bitcast=True) & -2147483648
     return (r.to(tl.int32, bitcast=True) | sign).to(tl.float32, bitcast=True)
+
+
+# P bit of the flat driver's fast pass (pointwise.py FAST_PASS; the host asks for it with
+# PointwiseKernels::exact_fallback, for fp32 compute only)
+_FAST_PASS = tl.constexpr(32)
+
+
+@triton.jit
+def _fmod_f32_fast(x, y):
+    """fmod's fast pass: (_mod_fast's result with x's sign, the lanes it can't take)."""
+    a = tl.abs(x)
+    b = tl.abs(y)
+    slow = _fmod_slow_lanes(a, b)
+    return _with_sign_of(_mod_fast(a, b), x), slow
 
 
 @triton.jit
@@ -241,7 +265,9 @@ def _fmod_floats(x, y):
 @triton.jit
 def fmod(x, y, s0, s1, s2, P):
     x, y = _blocks(x, y)
-    if x.dtype.is_floating():
+    if P >= _FAST_PASS:
+        return _fmod_f32_fast(x, y)
+    elif x.dtype.is_floating():
         return _fmod_floats(x, y)
     else:
         return _int_rem(x, y)
@@ -252,10 +278,18 @@ def remainder(x, y, s0, s1, s2, P):
     """Python's modulus: the result takes the divisor's sign (ATen's formula: fmod, then + y
     where the signs differ, rounded in the compute type)."""
     x, y = _blocks(x, y)
-    if x.dtype.is_floating():
-        r = _fmod_floats(x, y)
+    if P >= _FAST_PASS:
+        r, slow = _fmod_f32_fast(x, y)
+        return _divisor_sign(r, y), slow
+    elif x.dtype.is_floating():
+        return _divisor_sign(_fmod_floats(x, y), y)
     else:
-        r = _int_rem(x, y)
+        return _divisor_sign(_int_rem(x, y), y)
+
+
+@triton.jit
+def _divisor_sign(r, y):
+    """fmod's r moved into y's sign: + y where the signs differ."""
     return tl.where((r != 0) & ((r < 0) != (y < 0)), r + y, r)
 
 
