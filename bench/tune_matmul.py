@@ -14,32 +14,37 @@ For each representative shape (M x N x K, nn.Linear layout unless it says bmm) i
 candidate configuration through Triton's own launcher (the same kernel GemForge launches) and
 prints the best one next to cuBLAS, as rows for csrc/runtime/config_table.cpp (kGemmRows, or
 kGemvRows with --gemv). Decode shapes also print the weight-read floor (weight bytes / measured
-copy bandwidth) and each time's percentage of it (the issue-5 bar: >= 85%). Times are
-do_bench medians, which flush L2 before every call (as the benchmark does).
+copy bandwidth) and each time's percentage of it (the issue-5 bar: >= 85%). Times are medians
+with L2 flushed before every call, as the benchmark measures them (gemforge/timing.py; default
+the clean flush, `--l2-flush zero` for do_bench's written one).
 """
 import math
 import sys
 
 import torch
 import triton
-from triton.testing import do_bench
 from triton.tools.tensor_descriptor import TensorDescriptor
 
 
-def _load_kernels(name="matmul"):
-    """kernels/<name>.py by path: importing the gemforge package would need the built core."""
+def _load(relpath):
+    """python/gemforge/<relpath> by path: importing the gemforge package would need the built core."""
     import importlib.util
     import os
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python", "gemforge", "kernels",
-                        f"{name}.py")
-    spec = importlib.util.spec_from_file_location(f"gemforge_{name}_kernels", path)
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python", "gemforge", relpath)
+    spec = importlib.util.spec_from_file_location("gemforge_" + relpath.replace("/", "_")[:-3], path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-matmul_tma = _load_kernels().matmul_tma
-gemv_small = _load_kernels("gemv").gemv_small
+matmul_tma = _load("kernels/matmul.py").matmul_tma
+gemv_small = _load("kernels/gemv.py").gemv_small
+timing = _load("timing.py")
+L2_FLUSH = sys.argv[sys.argv.index("--l2-flush") + 1] if "--l2-flush" in sys.argv else "clean"
+
+
+def time_us(fn, warmup_ms, rep_ms):
+    return timing.device_median_us(fn, warmup_ms, rep_ms, L2_FLUSH)
 
 # (label, batch, M, N, K, B given as [N, K])
 SHAPES = [
@@ -92,7 +97,7 @@ def main():
     if "--gemv" in args:
         return main_gemv([a for a in args if a != "--gemv"])
     dtype = torch.float16 if "--fp16" in args else torch.bfloat16
-    only = set(a for a in args if a != "--fp16")
+    only = set(a for a in args if "x" in a and a[0].isdigit())
     for label, batch, M, N, K, b_nk in SHAPES:
         name = f"{M}x{N}x{K}" + (f" batch {batch}" if batch > 1 else "")
         if only and f"{M}x{N}x{K}" not in only and f"{batch}x{M}x{N}x{K}" not in only:
@@ -103,7 +108,7 @@ def main():
         b = torch.randn(*lead, *((N, K) if b_nk else (K, N)), device="cuda", dtype=dtype)
         bt = b.transpose(-1, -2) if b_nk else b
         ref = torch.matmul(a, bt)
-        t_cublas = do_bench(lambda: torch.matmul(a, bt), warmup=20, rep=100, return_mode="median") * 1e3
+        t_cublas = time_us(lambda: torch.matmul(a, bt), 20, 100)
         results = []
         for cfg in CONFIGS:
             c = torch.empty(*lead, M, N, device="cuda", dtype=dtype)
@@ -118,7 +123,7 @@ def main():
             if not err < 1e-2:
                 print(f"  WRONG {cfg}: {err}", flush=True)
                 continue
-            results.append((do_bench(f, warmup=10, rep=60, return_mode="median") * 1e3, cfg))
+            results.append((time_us(f, 10, 60), cfg))
         results.sort()
         for t, cfg in results[:3]:
             # the host splits K when the tiles fill less than half the GPU (blas.cpp): not timed here
@@ -178,35 +183,10 @@ def gemv_launcher(w, x, c, T, R, K, cfg):
 def copy_bandwidth_gbs(nbytes=2**30):
     src = torch.empty(nbytes, dtype=torch.uint8, device="cuda").random_(0, 255)
     dst = torch.empty_like(src)
-    us = do_bench(lambda: dst.copy_(src), warmup=20, rep=100, return_mode="median") * 1e3
+    us = time_us(lambda: dst.copy_(src), 20, 100)
     del src, dst
     torch.cuda.empty_cache()
     return 2 * nbytes / (us * 1e-6) / 1e9
-
-
-_CLEAN = {}
-
-
-def do_bench_clean(fn, reps=60):
-    """Median device time of fn with a clean L2: before each call a 256 MB buffer is read (not
-    written, as do_bench's flush does: the ~L2-sized tail of its zero_() stays dirty and a kernel
-    that then streams new data pays the write-back of those lines too, ~its own size in bytes
-    for weights below the L2 size). Shows how much of a decode time is that artifact."""
-    if "buf" not in _CLEAN:
-        _CLEAN["buf"] = torch.ones(256 * 2**20 // 4, dtype=torch.float32, device="cuda")
-    buf = _CLEAN["buf"]
-    fn()
-    times = []
-    for _ in range(reps):
-        buf.sum()
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        torch.cuda.synchronize()
-        times.append(start.elapsed_time(end) * 1e3)
-    times.sort()
-    return times[len(times) // 2]
 
 
 def gemforge_linear_us(x, w):
@@ -220,7 +200,7 @@ def gemforge_linear_us(x, w):
     except Exception:  # noqa: BLE001
         return None
     with gemforge.use(only=["mm", "addmm"]):
-        return do_bench(lambda: F.linear(x, w), warmup=20, rep=100, return_mode="median") * 1e3
+        return time_us(lambda: F.linear(x, w), 20, 100)
 
 
 def main_gemv(args):
@@ -242,8 +222,7 @@ def main_gemv(args):
             w = torch.randn(N, K, device="cuda", dtype=dtype)
             ref = x.float() @ w.float().t()
             floor_us = N * K * elem / (bw * 1e3)
-            t_cublas = do_bench(lambda: torch.nn.functional.linear(x, w), warmup=20, rep=100,
-                                return_mode="median") * 1e3
+            t_cublas = time_us(lambda: torch.nn.functional.linear(x, w), 20, 100)
             times = {}
             for cfg in cands:
                 if cfg[4] and M > 1:
@@ -260,7 +239,7 @@ def main_gemv(args):
                 if not err < 1e-2:
                     print(f"  WRONG {cfg}: {err}", flush=True)
                     continue
-                times[cfg] = do_bench(f, warmup=5, rep=25, return_mode="median") * 1e3
+                times[cfg] = time_us(f, 5, 25)
             results[(M, N, K)] = times
             t_ours = gemforge_linear_us(x, w)
             ours = f"  gemforge now {t_ours:7.1f} us ({100 * floor_us / t_ours:3.0f}%)" if t_ours else ""
@@ -268,13 +247,6 @@ def main_gemv(args):
                   f"{ours}", flush=True)
             for cfg, t in sorted(times.items(), key=lambda kv: kv[1])[:3]:
                 print(f"    {t:7.1f} us  {100 * floor_us / t:3.0f}% of floor  {cfg}", flush=True)
-            if times:
-                best = min(times, key=times.get)
-                c = torch.empty(M, N, device="cuda", dtype=dtype)
-                t_best = do_bench_clean(gemv_launcher(w, x, c, M, N, K, best))
-                t_cb = do_bench_clean(lambda: torch.nn.functional.linear(x, w))
-                print(f"    clean L2 (read flush): best {t_best:7.1f} us ({100 * floor_us / t_best:3.0f}%), "
-                      f"cuBLAS {t_cb:7.1f} us ({100 * floor_us / t_cb:3.0f}%)", flush=True)
     # one row per (T group, R bucket): the candidate with the best geometric mean of time / best time
     print("\nsuggested kGemvRows (arch 90, elem_bytes 2, in this order: T buckets 1, 4, 16):")
     for t_lo, t_max in zip([0] + GEMV_M[:-1], GEMV_M):

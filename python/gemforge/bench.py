@@ -5,8 +5,9 @@
 Every case runs the same torch call on the same inputs twice in this process: once with
 GemForge disabled (ATen's kernels) and once inside `gemforge.use()` (every GemForge op on).
 
-On a GPU: device time is the median of `triton.testing.do_bench` samples (L2 flushed before each
-call), torch and GemForge timed in the order torch, GemForge, GemForge, torch (so that neither side
+On a GPU: device time is the median of per-call samples, each after an L2 flush that leaves the
+cache clean (a 256 MB read; `--l2-flush zero` writes it instead, as triton's do_bench does: see
+gemforge/timing.py for why the written flush doubles the traffic of L2-sized inputs), torch and GemForge timed in the order torch, GemForge, GemForge, torch (so that neither side
 always runs on the GPU the other has just heated: a long GEMM loop lowers the clocks); bandwidth
 counts each input read once and each output written once and is compared with a measured
 device-to-device copy; host cost is the wall time per call on decode-sized tensors.
@@ -34,6 +35,7 @@ import torch
 import torch.nn.functional as F
 
 import gemforge
+from gemforge import timing
 
 # --------------------------------------------------------------------------- operators
 
@@ -288,17 +290,17 @@ def _select(cases, only):
 class Timer:
     """How one call `fn()` is timed; each returns microseconds."""
 
-    def __init__(self, backend, quick, warmup_ms=25, rep_ms=100, host_calls=2000, host_repeats=5):
+    def __init__(self, backend, quick, warmup_ms=25, rep_ms=100, host_calls=2000, host_repeats=5,
+                 l2_flush="clean"):
         self.cuda = backend == "cuda"
-        self.warmup_ms, self.rep_ms = warmup_ms, rep_ms
+        self.warmup_ms, self.rep_ms, self.l2_flush = warmup_ms, rep_ms, l2_flush
         # Under the interpreter one GemForge call costs ~10-100 ms: keep the counts tiny.
         self.host_calls, self.host_repeats = (host_calls, host_repeats) if self.cuda and not quick else (3, 3)
         self.cpu_reps = 1  # interpreter timings only smoke-test the timing path
 
     def device_us(self, fn):
         if self.cuda:
-            import triton.testing  # imported late: --quick may have to set TRITON_INTERPRET first
-            return 1e3 * triton.testing.do_bench(fn, warmup=self.warmup_ms, rep=self.rep_ms, return_mode="median")
+            return timing.device_median_us(fn, self.warmup_ms, self.rep_ms, self.l2_flush)
         fn()  # warm-up
         times = []
         for _ in range(self.cpu_reps):
@@ -308,20 +310,18 @@ class Timer:
         return 1e6 * statistics.median(times)
 
     def device_pair_us(self, fn, gemforge_ctx):
-        """Device time of fn() with GemForge off and on: do_bench samples in the order off, on, on,
-        off (each run half the measuring time), pooled per side. Medians, in µs."""
+        """Device time of fn() with GemForge off and on: samples in the order off, on, on, off (each
+        run half the measuring time), pooled per side. Medians, in µs."""
         if not self.cuda:
             times = []
             for ctx in (contextlib.nullcontext, gemforge_ctx):
                 with ctx():
                     times.append(self.device_us(fn))
             return times
-        import triton.testing
         samples = [[], []]
         for side in (0, 1, 1, 0):
             with (gemforge_ctx if side else contextlib.nullcontext)():
-                samples[side] += triton.testing.do_bench(fn, warmup=self.warmup_ms, rep=self.rep_ms / 2,
-                                                         return_mode="all")
+                samples[side] += timing.device_samples_ms(fn, self.warmup_ms, self.rep_ms / 2, self.l2_flush)
         return [1e3 * statistics.median(s) for s in samples]
 
     def host_us(self, fn):
@@ -589,7 +589,8 @@ def _prepare_backend(quick):
     return gemforge.default_backend()
 
 
-def run(quick=False, only=None, copy_bw=None, warmup_ms=25, rep_ms=100, record_log=None, log=sys.stderr):
+def run(quick=False, only=None, copy_bw=None, warmup_ms=25, rep_ms=100, record_log=None, log=sys.stderr,
+        l2_flush="clean"):
     """Run the benchmark; returns a list of result dicts (device cases, then host cases).
 
     quick: the small interpreter version (also what runs without a GPU).
@@ -599,7 +600,7 @@ def run(quick=False, only=None, copy_bw=None, warmup_ms=25, rep_ms=100, record_l
     backend = _prepare_backend(quick)
     quick = quick or backend == "cpu"
     device = "cuda" if backend == "cuda" else "cpu"
-    timer = Timer(backend, quick, warmup_ms, rep_ms)
+    timer = Timer(backend, quick, warmup_ms, rep_ms, l2_flush=l2_flush)
     if copy_bw is None:
         copy_bw = measure_copy_bandwidth(timer)
     record_log = record_log or os.path.join(tempfile.gettempdir(), "gemforge_bench_record.log")
@@ -743,7 +744,8 @@ def format_report(results, meta):
     rows = [(r["name"], r["dtype"], f(r.get("torch_us"), ".1f"), f(r.get("gemforge_us"), ".1f"),
              _num(r.get("speedup")), _num(r.get("torch_GBps")), _num(r.get("gemforge_GBps")),
              f(r.get("gemforge_pct_copy_bw"), ".0f"), _check_cell(r)) for r in device]
-    timing = "device median (do_bench)" if meta["backend"] == "cuda" else "wall median (interpreter)"
+    timing = (f"device median, L2 flushed ({meta.get('l2_flush')}) before each call" if meta["backend"] == "cuda"
+              else "wall median (interpreter)")
     out.append(f"Device time: {timing}")
     out.append(_table(["case", "dtype", f"torch {mu}s", f"gemforge {mu}s", "speedup", "torch GB/s",
                        "gemforge GB/s", "% copy BW", "check"], rows))
@@ -991,8 +993,11 @@ def main(argv=None):
                         help="small version on CPU tensors under Triton's interpreter (also the default without a GPU)")
     parser.add_argument("--out", default="bench_results", help="output folder for bench.json and bench.png")
     parser.add_argument("--only", default=None, help="comma-separated operator names or families, e.g. add,softmax")
-    parser.add_argument("--warmup-ms", type=float, default=25, help="do_bench warm-up (GPU)")
-    parser.add_argument("--rep-ms", type=float, default=100, help="do_bench measuring time (GPU)")
+    parser.add_argument("--warmup-ms", type=float, default=25, help="warm-up time per timing (GPU)")
+    parser.add_argument("--rep-ms", type=float, default=100, help="measuring time per timing (GPU)")
+    parser.add_argument("--l2-flush", choices=("clean", "zero"), default="clean",
+                        help="L2 flush before each timed call (GPU): read a buffer (clean) or write it (zero, "
+                             "do_bench's): see gemforge/timing.py")
     parser.add_argument("--compile-workers", type=int, default=0,
                         help="GPU: compile all kernels with this many processes before timing (0: none)")
     parser.add_argument("--warm-shard", default=None, help=argparse.SUPPRESS)  # internal: one warm-up worker
@@ -1019,8 +1024,10 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     if args.compile_workers > 1 and backend == "cuda" and not quick:
         warm_kernel_cache(args.compile_workers, only, int(os.environ.get("GEMFORGE_BENCH_GPUS", "1")))
-    results = run(quick=quick, only=only, copy_bw=copy_bw, warmup_ms=args.warmup_ms, rep_ms=args.rep_ms)
+    results = run(quick=quick, only=only, copy_bw=copy_bw, warmup_ms=args.warmup_ms, rep_ms=args.rep_ms,
+                  l2_flush=args.l2_flush)
     meta = metadata(backend, copy_bw, quick)
+    meta["l2_flush"] = args.l2_flush if backend == "cuda" else None
     meta["wall_s"] = round(time.perf_counter() - t0, 1)
 
     print(format_report(results, meta))

@@ -1,0 +1,60 @@
+"""Device time of one call, the way the benchmark and the offline tuners measure it (GPU only).
+
+Before every timed call the L2 cache is flushed, so that the call reads its inputs from memory.
+Two flushes:
+  "clean" (the default): a 256 MB buffer is read. L2 then holds only clean lines, like a model's
+          L2 after it read other weights; the call pays for its own traffic and nothing else.
+  "zero":  the 256 MB buffer is written, as triton.testing.do_bench does. The last ~L2-sized part
+          of that write is still dirty when the call starts, and every line the call brings in
+          first writes one of those back: a kernel that reads less than the L2 size (a 4096 x 4096
+          decode weight, a 32 MB reduction input) moves about twice its own bytes.
+No imports from the package: bench/*.py tuners load this file by path (they run without the core).
+"""
+import statistics
+
+import torch
+
+FLUSH_BYTES = 256 * 2**20
+_flush_buffer = {}
+
+
+def _flush(kind):
+    if kind not in ("clean", "zero"):
+        raise ValueError(f"l2 flush must be 'clean' or 'zero', not {kind!r}")
+    buf = _flush_buffer.get("buf")
+    if buf is None:
+        buf = _flush_buffer["buf"] = torch.ones(FLUSH_BYTES // 4, dtype=torch.float32, device="cuda")
+    return (lambda: buf.sum()) if kind == "clean" else buf.zero_
+
+
+def device_samples_ms(fn, warmup_ms=25, rep_ms=100, l2_flush="clean"):
+    """Device times of fn() in ms, one per call, each after an L2 flush (CUDA events around the
+    call alone). Counts like do_bench: a first estimate sets how many calls fill warmup_ms and
+    rep_ms."""
+    flush = _flush(l2_flush)
+    fn()
+    torch.cuda.synchronize()
+    start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+    start.record()
+    for _ in range(5):
+        flush()
+        fn()
+    end.record()
+    torch.cuda.synchronize()
+    estimate = max(start.elapsed_time(end) / 5, 1e-3)
+    for _ in range(max(1, int(warmup_ms / estimate))):
+        fn()
+    reps = max(1, int(rep_ms / estimate))
+    starts = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
+    ends = [torch.cuda.Event(enable_timing=True) for _ in range(reps)]
+    for i in range(reps):
+        flush()
+        starts[i].record()
+        fn()
+        ends[i].record()
+    torch.cuda.synchronize()
+    return [s.elapsed_time(e) for s, e in zip(starts, ends)]
+
+
+def device_median_us(fn, warmup_ms=25, rep_ms=100, l2_flush="clean"):
+    return 1e3 * statistics.median(device_samples_ms(fn, warmup_ms, rep_ms, l2_flush))
