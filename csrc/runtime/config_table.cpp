@@ -128,38 +128,32 @@ const GemmRow* gemm_rows(int* count) {
 
 namespace {
 
-// The decode kernel (kernels/gemv.py), keyed by (tokens T, rows R, K). The sm_90 rows are first
-// estimates, not yet measured: bench/tune_matmul.py --gemv times the candidates on the GPU and
-// prints rows in this format.
+// The decode kernel (kernels/gemv.py), keyed by (tokens T, rows R, K).
 // Sizing (H100/H200: 132 SMs, 64K registers and ~228 KB shared memory per SM): the weight read
 // needs ~4.3 TB/s x ~0.7 us ~ 3 MB in flight, ~23 KB per SM, and R / block_r programs should
 // fit in about one wave of resident programs.
-// evict_first: do_bench (the benchmark's timer) flushes L2 with a 256 MB zero_(), which leaves
-// L2 full of dirty lines; a kernel streaming new data evicts them and pays their write-back,
-// ~its own bytes below the L2 size. That fits cuBLAS's times (H200, 2026-11-26): 1x4096x4096
-// 18.3 us vs (33.5 MB read + 33.5 MB written back) / 4.3 TB/s + ~2 us = 17.6 us, 1x14336x4096
-// 41.8 us vs (117 + 50) MB / 4.3 TB/s + 2 us = 40.9 us. Weights loaded with L2 evict_first
-// displace each other instead of the dirty lines (in serving: instead of KV cache and
-// activations). Triton keeps the hint only on plain loads, so these rows stream through
-// registers: two tiles in flight per program (the next one's load issued before the current
-// one is used).
+// evict_first (register double buffering): weights loaded with L2 evict_first displace each
+// other instead of what L2 holds (in serving: KV cache and activations). Triton keeps the hint
+// only on plain loads, so these rows stream through registers: two tiles in flight per program.
 const GemvRow kGemvRows[] = {
     // arch, elem_bytes, max_t, max_r, max_k, {block_r, block_k, warps, stages, fma_single, evict_first}
-    // 16-bit rows: `bench/tune_matmul.py --gemv --quick` on an H200 (2026-11-26, bf16; the
-    // benchmark's L2-flushing timer). T == 1 with R <= 16384: CUDA-core FMAs on a [block_r,
-    // block_k] fp32 accumulator with register double buffering and evict-first weight loads;
-    // otherwise tl.dot with the weight pipelined through shared memory (stages 4-5).
-    {90, 2, 1, 4096, kAny, {16, 512, 4, 1, true, true}},
-    {90, 2, 1, 8192, kAny, {16, 256, 4, 1, true, true}},
-    {90, 2, 1, 16384, kAny, {16, 512, 4, 1, true, true}},
+    // 16-bit rows, T = 1 and 16: `bench/tune_matmul.py --gemv --quick` on an H200 (2026-11-26,
+    // bf16, L2 flushed clean before each call; bench/results/2026-11-26-h200-session8-gemv.txt).
+    // 4096 x 4096 on CUDA-core FMAs with evict-first register loads; wider weights: tl.dot with
+    // the weight pipelined through shared memory (stages 4-5). T = 4 and R > 16384: the session-4
+    // rows (tuned under do_bench's written flush).
+    {90, 2, 1, 4096, 4096, {16, 512, 4, 1, true, true}},
+    {90, 2, 1, 4096, kAny, {16, 256, 1, 5, false, false}},
+    {90, 2, 1, 8192, kAny, {32, 128, 2, 5, false, false}},
+    {90, 2, 1, 16384, kAny, {32, 128, 2, 4, false, false}},
     {90, 2, 1, kAny, kAny, {16, 256, 1, 5, false, false}},
     {90, 2, 4, 4096, kAny, {32, 256, 2, 5, false, false}},
     {90, 2, 4, 8192, kAny, {32, 128, 2, 5, false, false}},
     {90, 2, 4, 16384, kAny, {32, 128, 4, 1, false, true}},
     {90, 2, 4, kAny, kAny, {32, 128, 2, 5, false, false}},
     {90, 2, 16, 4096, kAny, {16, 256, 1, 5, false, false}},
-    {90, 2, 16, 8192, kAny, {32, 128, 2, 5, false, false}},
-    {90, 2, 16, 16384, kAny, {16, 128, 1, 4, false, false}},
+    {90, 2, 16, 8192, kAny, {32, 256, 2, 4, false, false}},
+    {90, 2, 16, 16384, kAny, {32, 128, 2, 4, false, false}},
     {90, 2, 16, kAny, kAny, {32, 256, 2, 4, false, false}},
     // fp32: T == 1 on CUDA cores (IEEE fp32's dot is FMA-based, 16x the work for one token);
     // 2 warps keep TF32's 16-row mma tiles unreplicated.
