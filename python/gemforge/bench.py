@@ -471,6 +471,12 @@ def _arbitrate_in_fp64(res, case, inputs, ref, out):
         res["check"] = "pass"
 
 
+def _is_view_of_input(result, inputs):
+    return isinstance(result, torch.Tensor) and any(
+        isinstance(t, torch.Tensor) and t.numel() and result.untyped_storage().data_ptr() == t.untyped_storage().data_ptr()
+        for t in inputs)
+
+
 def _measure(case, timer, backend, record_log):
     """One case: torch (GemForge off), then GemForge, on the same inputs. Returns its result dict."""
     res = {"name": case.name, "family": case.family, "dtype": DTYPE_NAMES.get(case.dtype, str(case.dtype)),
@@ -490,7 +496,12 @@ def _measure(case, timer, backend, record_log):
         with gemforge.use(backend=backend, record=True, record_log=record_log):
             out = call()  # compiles on a kernel-cache miss, before any timing
             res["gemforge_ops"] = gemforge.recorded()
-        if any("fallback" in op for op in res["gemforge_ops"]) or not res["gemforge_ops"]:
+        if not res["gemforge_ops"] and _is_view_of_input(ref, inputs) and _is_view_of_input(out, inputs):
+            # resolve_neg, contiguous, ... of a tensor that needs nothing done: no kernel on either
+            # side, so the device time is the timer's own event gap (kept out of the device bars)
+            res["view"] = True
+            res["note"] = "no device work on either side: the result is a view of the input"
+        elif any("fallback" in op for op in res["gemforge_ops"]) or not res["gemforge_ops"]:
             res["note"] = "ran (partly) on ATen: " + ", ".join(res["gemforge_ops"] or ["nothing recorded"])
         missing = _missing_ops(case.ops, res["gemforge_ops"])
         if missing:  # not GemForge's (yet): reported as ATen, kept out of the bars
@@ -876,7 +887,8 @@ def issue4_report(results, gpu=True):
 def bar_report(results):
     """The pointwise issues' bars, checked on this run's numbers (issue 3's text): host cost
     <= 1.05x torch for every op; large contiguous: every op >= 0.95x, geomean >= 1.0, plain ops
-    >= 90% of copy bandwidth; strided and broadcast: every op >= 0.9x."""
+    >= 90% of copy bandwidth; strided and broadcast: every op >= 0.9x. Device rows whose result
+    is a view of the input on both sides (no kernel anywhere) are judged by host cost only."""
     lines = ["", "Pointwise bars (issue 3; the foundation's ops included):"]
     pw = [r for r in results if r["kind"] == "pointwise" and "error" not in r]
 
@@ -895,8 +907,9 @@ def bar_report(results):
             lines.append(f"               {label(r)}: {_num(v)}")
 
     host = [r for r in pw if r["metric"] == "host"]
-    large = [r for r in pw if r["metric"] == "device" and r["layout"] == "large"]
-    layouts = [r for r in pw if r["metric"] == "device" and r["layout"] in ("strided", "broadcast")]
+    device = [r for r in pw if r["metric"] == "device" and not r.get("view")]  # views: no kernel to time
+    large = [r for r in device if r["layout"] == "large"]
+    layouts = [r for r in device if r["layout"] in ("strided", "broadcast")]
     check("host cost, gemforge/torch per call", host, lambda r: r.get("ratio"), 1.05, False, 12)
     check("large contiguous, speedup", large, lambda r: r.get("speedup"), 0.95, True, 12)
     check("plain ops, % of copy bandwidth", [r for r in large if r.get("plain")],
