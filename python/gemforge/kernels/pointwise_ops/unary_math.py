@@ -149,6 +149,35 @@ def atan_unit(t):
     return t * _horner(t * t, _ATAN_UNIT, 7)
 
 
+# fp32: atan(t) = t + t s P(s), s = t^2, on t in [0, 1]; P a minimax fit (Lawson's iteration on
+# Chebyshev nodes, scripts/fit_math_polynomials.py) of error 1.2e-8, so that atan's relative error
+# stays 0.26 units of 2^-24 before rounding. pi/2 in two parts for pi/2 - atan(1/t).
+_ATAN_F32 = tl.constexpr((
+    -0.33333332138982597, 0.19999790076002072, -0.14279616407132567, 0.11042037415811035, -0.08689052169953575,
+    0.06318236837326702, -0.036670485367883476, 0.013996608492374163, -0.0025086078010871024,))
+_PI_2_HI_F32 = tl.constexpr(1.5707963705062866)  # pi/2 rounded to fp32
+_PI_2_LO_F32 = tl.constexpr(-4.371139000186241e-08)  # pi/2 - _PI_2_HI_F32
+
+
+@triton.jit
+def _recip_f32(a):
+    """1 / a for fp32 a >= 1 (inf included) within about an ulp: div.approx refined by one Newton
+    step (an IEEE division has a slow-path branch per element)."""
+    u = div_approx(1.0, a)  # 0 from 2^126 on
+    return tl.where(a == _INF, 0.0, u + u * (1.0 - a * u))
+
+
+@triton.jit
+def _atan_f32(x):
+    """atan of fp32 x within ~2 ulps (a simulation with the reciprocal 1 ulp off: 2.2), branch-free."""
+    a = tl.abs(x)
+    inv = a > 1.0
+    t = tl.where(inv, _recip_f32(a), a)  # atan(a) = pi/2 - atan(1/a)
+    s = t * t
+    r = t + t * (s * _horner(s, _ATAN_F32, 9))
+    return _copysign(tl.where(inv, (_PI_2_HI_F32 - r) + _PI_2_LO_F32, r), x)
+
+
 @triton.jit
 def _atan_half(x):
     a = tl.abs(x)
@@ -277,6 +306,8 @@ def tan(x, s0, s1, s2, P):
 def atan(x, s0, s1, s2, P):
     if P == HALF_RESULT:
         return _atan_half(x)
+    elif x.dtype == tl.float32:
+        return _atan_f32(x)
     elif NATIVE:
         return libdevice.atan(x)
     else:
@@ -367,10 +398,12 @@ def _big(x):
 def asinh(x, s0, s1, s2, P):
     if P == HALF_RESULT:
         return _asinh_half(x)
-    elif NATIVE:
+    elif NATIVE and x.dtype == tl.float64:
         return libdevice.asinh(x)
     else:
-        # log(a + sqrt(a^2 + 1)) = log1p(a + a^2 / (1 + sqrt(1 + a^2)))
+        # log(a + sqrt(a^2 + 1)) = log1p(a + a^2 / (1 + sqrt(1 + a^2))). fp32 on the GPU: `/` is
+        # div.full and tl.sqrt sqrt.approx (libdevice's asinhf divides with IEEE division, a
+        # slow-path branch per element); within ~3 ulps (simulated with each step's error bound).
         a = tl.abs(x)
         a2 = a * a
         big = _big(a)

@@ -1,0 +1,51 @@
+"""Fits the polynomial coefficients of the fp32 math bodies (kernels/pointwise_ops/unary_math.py)
+and prints them with their error. numpy only.
+
+    python3 scripts/fit_math_polynomials.py
+
+Minimax fits by Lawson's iteration: weighted least squares on Chebyshev nodes, each node's weight
+multiplied by its error every round, which drives the fit toward equal ripple.
+
+  _ATAN_F32: atan(t) = t + t s P(s), s = t^2, t in [0, 1]; P of degree 8 fitted to
+             (atan(t) / t - 1) / s with absolute error (that error, times s t / atan(t) <= 4 / pi,
+             is atan's relative error).
+"""
+import numpy as np
+
+
+def lawson(g, lo, hi, terms, iterations=200, nodes=20000):
+    """Coefficients c[0..terms-1] of sum c[i] s^i minimizing max |P(s) - g(s)| on [lo, hi]; and
+    that maximum."""
+    s = (lo + hi) / 2 + (hi - lo) / 2 * np.cos(np.linspace(0.0, np.pi, nodes))
+    target = g(s)
+    a = np.vander(s, terms, increasing=True)
+    w = np.full_like(s, 1.0 / nodes)
+    for _ in range(iterations):
+        sw = np.sqrt(w)
+        c, *_ = np.linalg.lstsq(a * sw[:, None], target * sw, rcond=None)
+        err = np.abs(a @ c - target)
+        w = w * err
+        w /= w.sum()
+    return c, err.max()
+
+
+def atan_p(s):
+    """(atan(sqrt s) / sqrt s - 1) / s, its series near 0."""
+    out = np.empty_like(s)
+    small = s < 1e-4
+    r = np.sqrt(s[~small])
+    out[~small] = (np.arctan(r) / r - 1.0) / s[~small]
+    t = s[small]
+    out[small] = -1.0 / 3.0 + t / 5.0 - t * t / 7.0
+    return out
+
+
+def main():
+    c, err = lawson(atan_p, 0.0, 1.0, 9)
+    print(f"_ATAN_F32 (9 terms): max error {err:.3g}, atan relative error <= {err * 4 / np.pi:.3g} "
+          f"({err * 4 / np.pi / 2.0**-24:.2f} units of 2^-24)")
+    print("    " + ", ".join(repr(float(v)) for v in c))
+
+
+if __name__ == "__main__":
+    main()
