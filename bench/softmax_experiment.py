@@ -1,15 +1,19 @@
 """Softmax family on few, very wide rows (issue 4): GemForge (the built library) against torch
 eager, and variants of the split path launched directly, on the benchmark's bf16 shapes.
 
-    python bench/softmax_experiment.py            (GPU; needs the built core: import gemforge)
+    python bench/softmax_experiment.py [KxD ...] [--ops softmax,log_softmax_bwd,...]
+                                                  (GPU; needs the built core: import gemforge)
 
 Rows "gemforge" time the library as built (rule and constants of op_utils.h softmax_row_tiles).
 Rows "split ppsm=P w=W bd=B rev=R" launch the split kernels directly with
     ppsm: kSplitProgramsPerSm (rows are split until K * parts ~ ppsm * SMs),
     w:    kSplitWarps, bd: kSplitBlockD, rev: kSplitReverse (second launch walks the grid backwards),
 and kSplitMinPart = 8192; "parts" is what that rule gives. Rows "rowloop" are the unsplit
-two-pass row kernel (what these shapes ran before the split) for reference. Every variant's result
-is checked against torch (max abs error, elements beyond bf16 tolerance).
+two-pass row kernel (what these shapes ran before the split) for reference. Rows "row bd=B w=W"
+(rows that fit 32768 elements) launch the unsplit row kernel with BLOCK_D = B and W warps: one pass
+with the row in registers when B covers the row, else the chunked two-pass loop. Every variant's
+result is checked against torch (max abs error, elements beyond bf16 tolerance). Times: the
+benchmark's timer (gemforge/timing.py, L2 flushed clean before each call).
 """
 import math
 import sys
@@ -18,6 +22,7 @@ import torch
 import triton
 
 import gemforge
+from gemforge import timing
 import gemforge.kernels.loss as lk
 import gemforge.kernels.softmax as sk
 
@@ -31,7 +36,7 @@ OPS = ["softmax", "log_softmax", "softmax_bwd", "log_softmax_bwd"]
 
 
 def bench(fn):
-    return triton.testing.do_bench(fn, warmup=10, rep=40, return_mode="median") * 1e3
+    return timing.device_median_us(fn, 10, 40)
 
 
 def torch_fn(op, x, g, y):
@@ -96,6 +101,23 @@ def rowloop_fn(op, x, g, y):
                                              SINGLE_PASS=False, INT64=False, num_warps=16), out)[1]
 
 
+def row_fn(op, x, g, y, block_d, warps):
+    """The unsplit row kernel, one program per row: SINGLE_PASS where block_d covers the row."""
+    K, D = x.shape
+    out = torch.empty_like(x)
+    log = op.startswith("log")
+    single = block_d >= D
+    if op.endswith("bwd"):
+        return lambda: (lk.softmax_backward_kernel[(K, )](out, g, y, K, D, 1, LOG=log, F64=False, BLOCK_K=1,
+                                                          BLOCK_D=block_d, SINGLE_PASS=single, INT64=False,
+                                                          num_warps=warps), out)[1]
+    return lambda: (sk.softmax_kernel[(K, )](out, x, K, D, 1, LOG=log, F64=False, BLOCK_K=1, BLOCK_D=block_d,
+                                             SINGLE_PASS=single, INT64=False, num_warps=warps), out)[1]
+
+
+ROW_VARIANTS = [(32768, 16), (32768, 32), (4096, 8), (8192, 16), (8192, 8)]  # (BLOCK_D, warps), D <= 32768
+
+
 def errors(got, ref):
     got, ref = got.float(), ref.float()
     diff = (got - ref).abs()
@@ -109,11 +131,13 @@ def main():
     print(f"# {props.name}, {sms} SMs, torch {torch.__version__}, triton {triton.__version__}")
     print(f"{'shape':>12} {'op':>16} {'variant':>30} {'parts':>5} {'us':>8} {'torch us':>8} {'speedup':>7}"
           f" {'max err':>9} {'bad':>4}")
-    for K, D in SHAPES:
+    shapes = [tuple(int(v) for v in a.split("x")) for a in sys.argv[1:] if "x" in a and a[0].isdigit()] or SHAPES
+    ops = sys.argv[sys.argv.index("--ops") + 1].split(",") if "--ops" in sys.argv else OPS
+    for K, D in shapes:
         torch.manual_seed(0)
         x = torch.randn(K, D, device="cuda", dtype=torch.bfloat16)
         g = torch.randn(K, D, device="cuda", dtype=torch.bfloat16) + 1
-        for op in OPS:
+        for op in ops:
             y = None
             if op.endswith("bwd"):
                 y = (torch.log_softmax if op.startswith("log") else torch.softmax)(x, -1)
@@ -127,6 +151,15 @@ def main():
                     rows.append(("gemforge", "", bench(tfn), got))
             except Exception as e:  # noqa: BLE001
                 print(f"  gemforge {op} {K}x{D} failed: {type(e).__name__}: {str(e)[:200]}")
+            if D <= 32768:
+                for block_d, warps in ROW_VARIANTS:
+                    label = f"row bd={block_d} w={warps}"
+                    try:
+                        fn = row_fn(op, x, g, y, block_d, warps)
+                        got = fn()
+                        rows.append((label, 1, bench(fn), got.clone()))
+                    except Exception as e:  # noqa: BLE001  (registers, shared memory)
+                        print(f"  {label} {op} {K}x{D} failed: {type(e).__name__}: {str(e)[:200]}")
             if (K, D) in SPLIT_SHAPES:
                 variants = [("rowloop", None)] + [(f"split ppsm={v[0]} w={v[1]} bd={v[2]} rev={int(v[3])}", v)
                                                    for v in VARIANTS]
