@@ -93,6 +93,16 @@ HALF_RESULT = tl.constexpr(16)
 
 
 @triton.jit
+def horner(t, C: tl.constexpr, N: tl.constexpr):
+    """C[0] + C[1] t + ... + C[N-1] t^(N-1), N >= 2, by fused multiply-adds (what the GPU
+    compiler contracts the steps into anyway; the interpreter then rounds each step once too)."""
+    p = tl.fma(t, C[N - 1], C[N - 2])
+    for i in tl.static_range(N - 3, -1, -1):
+        p = tl.fma(p, t, C[i])
+    return p
+
+
+@triton.jit
 def div_approx(x, y):
     """fp32: x / y to 2 ulps where |y| < 2^126, 0 beyond (GPU: div.approx, two instructions;
     fp32 `/` is div.full, which scales for the full range). fp64: x / y."""
