@@ -367,7 +367,7 @@ def _pow_fast(x, y):
     w = tl.where(fast, w, 0.0)  # (keeps the int conversion below defined)
     n = tl.floor(w + 0.5)
     r = (w - n).to(tl.float32)
-    p = tl.fma(r, horner(r, _EXP2_M1, 7), 1.0)  # in [sqrt(1/2), sqrt(2)]
+    p = tl.fma(r, horner(r, _EXP2_M1, 7), tl.full(r.shape, 1.0, tl.float32))  # in [sqrt(1/2), sqrt(2)]
     bits = p.to(tl.int32, bitcast=True) + (n.to(tl.int32) << 23)
     return bits.to(tl.float32, bitcast=True), ~fast
 

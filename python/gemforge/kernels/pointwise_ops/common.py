@@ -95,10 +95,11 @@ HALF_RESULT = tl.constexpr(16)
 @triton.jit
 def horner(t, C: tl.constexpr, N: tl.constexpr):
     """C[0] + C[1] t + ... + C[N-1] t^(N-1), N >= 2, by fused multiply-adds (what the GPU
-    compiler contracts the steps into anyway; the interpreter then rounds each step once too)."""
-    p = tl.fma(t, C[N - 1], C[N - 2])
+    compiler contracts the steps into anyway; the interpreter then rounds each step once too).
+    The coefficients enter as blocks of t's dtype: tl.fma would round a Python float to fp32."""
+    p = tl.fma(t, tl.full(t.shape, C[N - 1], t.dtype), tl.full(t.shape, C[N - 2], t.dtype))
     for i in tl.static_range(N - 3, -1, -1):
-        p = tl.fma(p, t, C[i])
+        p = tl.fma(p, t, tl.full(t.shape, C[i], t.dtype))
     return p
 
 
