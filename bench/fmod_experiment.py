@@ -47,7 +47,7 @@ def flat(op, x, y, block, warps):
     n = x.numel()
     grid = (triton.cdiv(n, block), )
     return lambda: pw.pointwise_1d[grid](out, None, x, y, None, None, None, None, n, OP=op, NIN=2, SCALAR0=False,
-                                         SCALAR1=False, SCALAR2=False, COMPUTE=COMPUTE_F32, P=0, NOUT=1, BLOCK=block,
+                                         SCALAR1=False, SCALAR2=False, COMPUTE=COMPUTE_F32, P=0, NOUT=1, SPLIT=0, BLOCK=block,
                                          INT64=False, num_warps=warps), out
 
 
@@ -60,7 +60,7 @@ def bcast(op, x, y, b0, b1, warps):
                                          1, c, None, None, None, None, 1, c, None, None, None, None,
                                          1, 0, None, None, None, None, 0, 0, None, None, None, None,
                                          OP=op, NIN=2, SCALAR0=False, SCALAR1=False, SCALAR2=False,
-                                         COMPUTE=COMPUTE_F32, P=0, NOUT=1, RANK=2, BLOCK0=b0, BLOCK1=b1, INT64=False,
+                                         COMPUTE=COMPUTE_F32, P=0, NOUT=1, SPLIT=0, RANK=2, BLOCK0=b0, BLOCK1=b1, INT64=False,
                                          num_warps=warps), out
 
 

@@ -61,7 +61,7 @@ def flat(op, out, ins, P, block, warps, maxnreg):
         opts["maxnreg"] = maxnreg
     return lambda: pw.pointwise_1d[(triton.cdiv(n, block), )](
         out, None, x[0], x[1], x[2], None, None, None, n, OP=op, NIN=len(ins), SCALAR0=scalar[0], SCALAR1=scalar[1],
-        SCALAR2=False, COMPUTE=F32, P=P, NOUT=1, BLOCK=block, INT64=False, **opts)
+        SCALAR2=False, COMPUTE=F32, P=P, NOUT=1, SPLIT=0, BLOCK=block, INT64=False, **opts)
 
 
 def bcast(op, out, x, y, b0, b1, warps, maxnreg):
@@ -73,7 +73,7 @@ def bcast(op, out, x, y, b0, b1, warps, maxnreg):
     return lambda: pw.pointwise_nd[(triton.cdiv(c, b0) * triton.cdiv(r, b1), )](
         out, None, x, y, None, None, None, None, c, r, None, None, None, None, 1, c, None, None, None, None, 1, c,
         None, None, None, None, 1, 0, None, None, None, None, 0, 0, None, None, None, None, OP=op, NIN=2,
-        SCALAR0=False, SCALAR1=False, SCALAR2=False, COMPUTE=F32, P=0, NOUT=1, RANK=2, BLOCK0=b0, BLOCK1=b1,
+        SCALAR0=False, SCALAR1=False, SCALAR2=False, COMPUTE=F32, P=0, NOUT=1, SPLIT=0, RANK=2, BLOCK0=b0, BLOCK1=b1,
         INT64=False, **opts)
 
 

@@ -14,8 +14,8 @@ import torch
 import triton
 import triton.language as tl
 
-_spec = importlib.util.spec_from_file_location(
-    "gemforge_timing", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python", "gemforge", "timing.py"))
+_TIMING_PY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python", "gemforge", "timing.py")
+_spec = importlib.util.spec_from_file_location("gemforge_timing", _TIMING_PY)
 timing = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(timing)
 

@@ -12,15 +12,15 @@ import sys
 
 import torch
 import triton
-from triton.testing import do_bench
 
+from gemforge import timing
 from gemforge.kernels import pointwise as pw
 from gemforge.kernels import reduce as rd
 from gemforge.kernels import softmax as sm
 
 
 def t_us(fn):
-    return do_bench(fn, warmup=10, rep=40, return_mode="median") * 1e3
+    return timing.device_median_us(fn, 10, 40)  # the benchmark's timer (L2 flushed clean)
 
 
 def tune_pointwise_1d(n, dtype, quick):
@@ -33,9 +33,9 @@ def tune_pointwise_1d(n, dtype, quick):
             continue
 
         def run():
-            pw.pointwise_1d[(triton.cdiv(n, block), )](out, x, y, 1.0, None, n, OP=pw.add, NIN=2, SCALAR0=False,
-                                                       SCALAR1=False, COMPUTE=6, P=0, BLOCK=block, INT64=False,
-                                                       num_warps=warps)
+            pw.pointwise_1d[(triton.cdiv(n, block), )](out, None, x, y, None, 1.0, None, None, n, OP=pw.add, NIN=2,
+                                                       SCALAR0=False, SCALAR1=False, SCALAR2=False, COMPUTE=6, P=0,
+                                                       NOUT=1, SPLIT=0, BLOCK=block, INT64=False, num_warps=warps)
 
         results.append((t_us(run), block, warps))
     results.sort()

@@ -7,7 +7,8 @@ GemForge disabled (ATen's kernels) and once inside `gemforge.use()` (every GemFo
 
 On a GPU: device time is the median of per-call samples, each after an L2 flush that leaves the
 cache clean (a 256 MB read; `--l2-flush zero` writes it instead, as triton's do_bench does: see
-gemforge/timing.py for why the written flush doubles the traffic of L2-sized inputs), torch and GemForge timed in the order torch, GemForge, GemForge, torch (so that neither side
+gemforge/timing.py for why the written flush doubles the traffic of L2-sized inputs), torch and
+GemForge timed in the order torch, GemForge, GemForge, torch (so that neither side
 always runs on the GPU the other has just heated: a long GEMM loop lowers the clocks); bandwidth
 counts each input read once and each output written once and is compared with a measured
 device-to-device copy; host cost is the wall time per call on decode-sized tensors.
@@ -472,9 +473,11 @@ def _arbitrate_in_fp64(res, case, inputs, ref, out):
 
 
 def _is_view_of_input(result, inputs):
-    return isinstance(result, torch.Tensor) and any(
-        isinstance(t, torch.Tensor) and t.numel() and result.untyped_storage().data_ptr() == t.untyped_storage().data_ptr()
-        for t in inputs)
+    """result is a tensor sharing the storage of one of the (non-empty) input tensors."""
+    if not isinstance(result, torch.Tensor):
+        return False
+    storage = result.untyped_storage().data_ptr()
+    return any(isinstance(t, torch.Tensor) and t.numel() and t.untyped_storage().data_ptr() == storage for t in inputs)
 
 
 def _measure(case, timer, backend, record_log):
@@ -755,9 +758,9 @@ def format_report(results, meta):
     rows = [(r["name"], r["dtype"], f(r.get("torch_us"), ".1f"), f(r.get("gemforge_us"), ".1f"),
              _num(r.get("speedup")), _num(r.get("torch_GBps")), _num(r.get("gemforge_GBps")),
              f(r.get("gemforge_pct_copy_bw"), ".0f"), _check_cell(r)) for r in device]
-    timing = (f"device median, L2 flushed ({meta.get('l2_flush')}) before each call" if meta["backend"] == "cuda"
-              else "wall median (interpreter)")
-    out.append(f"Device time: {timing}")
+    how = (f"device median, L2 flushed ({meta.get('l2_flush')}) before each call" if meta["backend"] == "cuda"
+           else "wall median (interpreter)")
+    out.append(f"Device time: {how}")
     out.append(_table(["case", "dtype", f"torch {mu}s", f"gemforge {mu}s", "speedup", "torch GB/s",
                        "gemforge GB/s", "% copy BW", "check"], rows))
     out.append("")

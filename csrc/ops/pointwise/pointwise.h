@@ -49,28 +49,19 @@ inline int64_t body_mode(const PointwiseKernels& k, c10::ScalarType out, int64_t
   TORCH_INTERNAL_ASSERT(mode < kHalfResult);
   return k.half_variant && (out == c10::kHalf || out == c10::kBFloat16) ? mode + kHalfResult : mode;
 }
-#define GF_POINTWISE_KERNELS_COST(body, cost)                   \
-  {                                                             \
-    {"gemforge.kernels.pointwise", "pointwise_1d", "OP", body}, \
-    {"gemforge.kernels.pointwise", "pointwise_nd", "OP", body}, \
-    cost,                                                       \
+// The two drivers bound to `body`, with the PointwiseKernels fields after them.
+#define GF_POINTWISE_KERNELS_WITH(body, cost, half_variant, fallback_modes) \
+  {                                                                       \
+    {"gemforge.kernels.pointwise", "pointwise_1d", "OP", body},           \
+    {"gemforge.kernels.pointwise", "pointwise_nd", "OP", body},           \
+    cost,                                                                 \
+    half_variant,                                                         \
+    fallback_modes,                                                       \
   }
-#define GF_POINTWISE_KERNELS(body) GF_POINTWISE_KERNELS_COST(body, Cost::Light)
-#define GF_POINTWISE_KERNELS_FALLBACK(body, cost, modes)        \
-  {                                                             \
-    {"gemforge.kernels.pointwise", "pointwise_1d", "OP", body}, \
-    {"gemforge.kernels.pointwise", "pointwise_nd", "OP", body}, \
-    cost,                                                       \
-    false,                                                      \
-    modes,                                                      \
-  }
-#define GF_POINTWISE_KERNELS_HALF(body)                         \
-  {                                                             \
-    {"gemforge.kernels.pointwise", "pointwise_1d", "OP", body}, \
-    {"gemforge.kernels.pointwise", "pointwise_nd", "OP", body}, \
-    Cost::Light,                                                \
-    true,                                                       \
-  }
+#define GF_POINTWISE_KERNELS(body) GF_POINTWISE_KERNELS_WITH(body, Cost::Light, false, 0)
+#define GF_POINTWISE_KERNELS_COST(body, cost) GF_POINTWISE_KERNELS_WITH(body, cost, false, 0)
+#define GF_POINTWISE_KERNELS_FALLBACK(body, cost, modes) GF_POINTWISE_KERNELS_WITH(body, cost, false, modes)
+#define GF_POINTWISE_KERNELS_HALF(body) GF_POINTWISE_KERNELS_WITH(body, Cost::Light, true, 0)
 
 // The type a body computes in for a given common dtype: half types compute in fp32, bool as
 // int32 (so True + True stays nonzero), everything else in itself.

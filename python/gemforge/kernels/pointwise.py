@@ -17,7 +17,7 @@ Triton's interpreter.
 import triton
 import triton.language as tl
 
-from .pointwise_ops.common import to_compute  # noqa: F401  (also used by reduce.py)
+from .pointwise_ops.common import FAST_PASS, to_compute  # noqa: F401  (to_compute: also reduce.py)
 from .pointwise_ops.arith import *  # noqa: F401,F403
 from .pointwise_ops.unary_math import *  # noqa: F401,F403
 from .pointwise_ops.activations import *  # noqa: F401,F403
@@ -63,11 +63,6 @@ def _apply(out, out1, x0, x1, x2, s0, s1, s2, offs_o, offs0, offs1, offs2, mask,
     else:
         _store(out, offs_o, r[0], mask)
         _store(out1, offs_o, r[1], mask)
-
-
-# P bit of a body's fast pass (binary bodies with an exact fallback, run with SPLIT > 0): the body
-# returns (result, needs_fallback) instead of the result.
-FAST_PASS = tl.constexpr(32)
 
 
 @triton.jit

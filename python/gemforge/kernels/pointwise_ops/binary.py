@@ -7,7 +7,7 @@ type, bool inputs as int32. floor_divide reuses arith's `div` body (floor mode).
 import triton
 import triton.language as tl
 
-from .common import HALF_RESULT, NATIVE, div_rn, horner, libdevice, log2_approx, sqrt_rn
+from .common import FAST_PASS, HALF_RESULT, NATIVE, div_rn, horner, libdevice, log2_approx, sqrt_rn
 from .unary_math import atan_unit
 from .common import signbit_of as _signbit
 
@@ -236,10 +236,6 @@ def _with_sign_of(r, x):
     return (r.to(tl.int32, bitcast=True) | sign).to(tl.float32, bitcast=True)
 
 
-# P bit of the flat driver's fast pass (pointwise.py FAST_PASS; the host asks for it with
-# PointwiseKernels::exact_fallback, for fp32 compute only)
-_FAST_PASS = tl.constexpr(32)
-
 
 @triton.jit
 def _fmod_f32_fast(x, y):
@@ -265,7 +261,7 @@ def _fmod_floats(x, y):
 @triton.jit
 def fmod(x, y, s0, s1, s2, P):
     x, y = _blocks(x, y)
-    if P >= _FAST_PASS:
+    if P >= FAST_PASS:
         return _fmod_f32_fast(x, y)
     elif x.dtype.is_floating():
         return _fmod_floats(x, y)
@@ -278,7 +274,7 @@ def remainder(x, y, s0, s1, s2, P):
     """Python's modulus: the result takes the divisor's sign (ATen's formula: fmod, then + y
     where the signs differ, rounded in the compute type)."""
     x, y = _blocks(x, y)
-    if P >= _FAST_PASS:
+    if P >= FAST_PASS:
         r, slow = _fmod_f32_fast(x, y)
         return _divisor_sign(r, y), slow
     elif x.dtype.is_floating():
@@ -393,7 +389,7 @@ def _powi(x, y):
 @triton.jit
 def pow(x, y, s0, s1, s2, P: tl.constexpr):
     x, y = _blocks(x, y)
-    if P >= _FAST_PASS:  # POW_FLOAT with fp32 compute (the host asks in that mode only)
+    if P >= FAST_PASS:  # POW_FLOAT with fp32 compute (the host asks in that mode only)
         return _pow_fast(x, y)
     elif P == POW_ONE:
         return tl.full(x.shape, 1, x.dtype)

@@ -83,6 +83,11 @@ def sqrt_rn(x):
         return tl.sqrt_rn(x)
 
 
+# A bit of P that the drivers add for a binary body with a fast pass and an exact fallback
+# (PointwiseKernels::fallback_modes, fp32 compute; pointwise.py _apply_split): the body then
+# returns (result, lanes that need the exact body) instead of the result.
+FAST_PASS = tl.constexpr(32)
+
 # A bit of P for a body whose op has an fp16/bf16-result variant (PointwiseKernels::half_variant,
 # host side): the host adds it to the op's mode (0 for most) when the result is fp16 or bf16. Such
 # bodies then evaluate in fp32 to ~1e-6
