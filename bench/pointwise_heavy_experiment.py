@@ -44,7 +44,9 @@ def main():
         case("asinh fp32", torch.float32, pw.asinh, 1, lambda x, _: torch.asinh(x)),
         case("erf bf16", torch.bfloat16, pw.erf, 1, lambda x, _: torch.erf(x)),
         case("pow fp32", torch.float32, pw.pow, 2, torch.pow),
+        case("pow fp32 fast pass", torch.float32, pw.pow, 2, torch.pow, split=128),
         case("pow(t, 0.7) fp32", torch.float32, pw.pow, 2, torch.pow, scalar1=0.7),
+        case("pow(t, 0.7) fp32 fast pass", torch.float32, pw.pow, 2, torch.pow, scalar1=0.7, split=128),
         case("remainder bf16", torch.bfloat16, pw.remainder, 2, torch.remainder, split=128),
     ]
     for name, x, y, ref, out, launcher, torch_call in cases:

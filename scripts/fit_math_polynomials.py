@@ -9,6 +9,9 @@ multiplied by its error every round, which drives the fit toward equal ripple.
   _ATAN_F32: atan(t) = t + t s P(s), s = t^2, t in [0, 1]; P of degree 8 fitted to
              (atan(t) / t - 1) / s with absolute error (that error, times s t / atan(t) <= 4 / pi,
              is atan's relative error).
+  _LOG2_1P:  log2(1 + f) / f on [sqrt(1/2) - 1, sqrt(2) - 1], degree 12 (binary.py _pow_fast, in
+             fp64; the function is >= 1.2 there, so the absolute error bounds the relative one).
+  _EXP2_M1:  (2^r - 1) / r on [-1/2, 1/2], degree 6 (2^r = 1 + r P(r) in fp32).
 """
 import numpy as np
 
@@ -40,11 +43,36 @@ def atan_p(s):
     return out
 
 
+def log2_1p(f):
+    """log2(1 + f) / f, its series near 0."""
+    out = np.empty_like(f)
+    small = np.abs(f) < 1e-6
+    out[~small] = np.log2(1.0 + f[~small]) / f[~small]
+    t = f[small]
+    out[small] = (1.0 - t / 2.0 + t * t / 3.0) / np.log(2.0)
+    return out
+
+
+def exp2_m1(r):
+    """(2^r - 1) / r, its series near 0."""
+    out = np.empty_like(r)
+    small = np.abs(r) < 1e-6
+    out[~small] = np.expm1(r[~small] * np.log(2.0)) / r[~small]
+    t = r[small] * np.log(2.0)
+    out[small] = np.log(2.0) * (1.0 + t / 2.0 + t * t / 6.0)
+    return out
+
+
 def main():
     c, err = lawson(atan_p, 0.0, 1.0, 9)
     print(f"_ATAN_F32 (9 terms): max error {err:.3g}, atan relative error <= {err * 4 / np.pi:.3g} "
           f"({err * 4 / np.pi / 2.0**-24:.2f} units of 2^-24)")
     print("    " + ", ".join(repr(float(v)) for v in c))
+    for name, g, lo, hi, terms in (("_LOG2_1P", log2_1p, np.sqrt(0.5) - 1.0, np.sqrt(2.0) - 1.0, 13),
+                                   ("_EXP2_M1", exp2_m1, -0.5, 0.5, 7)):
+        c, err = lawson(g, lo, hi, terms, iterations=300)
+        print(f"{name} ({terms} terms): max error {err:.3g}")
+        print("    " + ", ".join(repr(float(v)) for v in c))
 
 
 if __name__ == "__main__":

@@ -495,3 +495,61 @@ def test_pow_bf16_within_one_ulp():
         ulps = half_ulps(got, torch.pow(x.double(), y.double()).to(torch.bfloat16))
         worst = int(ulps.argmax())
         assert ulps.max() <= 1, (x[worst].item(), y[worst].item(), got.cpu()[worst].item())
+
+
+def _fp32_ulps(got, ref64):
+    """|got - ref64| in ulps of ref64 rounded to fp32 (0 where both are the same infinity or NaN)."""
+    got = got.cpu().double()
+    ref32 = ref64.float().abs()
+    ulp = (torch.nextafter(ref32, torch.tensor(math.inf)) - ref32).double()
+    same = (got == ref64) | (got.isnan() & ref64.isnan())
+    return torch.where(same, 0.0, (got - ref64).abs() / ulp).nan_to_num(math.inf)
+
+
+def test_pow_fp32_fast_pass_within_one_ulp():
+    """fp32 pow's fast pass (binary.py _pow_fast: positive normal bases, results in the normal
+    range): bases of every exponent with exponents that keep y log2 x within +-124, flat, with a
+    scalar exponent and transposed, within one ulp of fp64. (2^20 operands on a GPU, 2^14 under
+    the interpreter.)"""
+    n = 1 << (20 if DEVICE == "cuda" else 14)
+    g = torch.Generator().manual_seed(5)
+    x = torch.randint(0x00800000, 0x7F800000, (n, ), dtype=torch.int32, generator=g).view(torch.float32)
+    y = torch.randn(n, generator=g) * torch.exp2(torch.rand(n, generator=g) * 14 - 10)
+    w = y.double() * x.double().log2()
+    y = torch.where(w.abs() < 124, y, torch.randn(n, generator=g) * 0.1)
+    xd, yd = x.to(DEVICE), y.to(DEVICE)
+    yt = yd.view(128, -1).t().contiguous()
+    cases = {"pow.Tensor_Tensor": (lambda: torch.pow(xd, yd), torch.pow(x.double(), y.double())),
+             "pow.Tensor_Scalar": (lambda: torch.pow(xd, 0.7), torch.pow(x.double(), float(torch.tensor(0.7)))),
+             # the same pairs, the base transposed and the exponent contiguous: the strided driver
+             "pow.Tensor_Tensor strided": (lambda: torch.pow(xd.view(128, -1).t(), yt),
+                                           torch.pow(x.double(), y.double()).view(128, -1).t())}
+    for name, (fn, ref) in cases.items():
+        got = ran_gemforge(fn, [name.split(" ")[0]])
+        ulps = _fp32_ulps(got, ref)
+        worst = int(ulps.argmax())
+        assert ulps.max() <= 1, (name, ulps.max().item(), worst, got.flatten()[worst].item())
+
+
+def test_pow_fp32_special_lanes_keep_c_semantics():
+    """Tiles where some lanes are outside the fast pass (zero, negative, subnormal, infinite and NaN
+    bases; infinite and NaN exponents; results that overflow or underflow) run C's pow for the
+    tile: NaN, infinities and signed zeros exactly as torch, finite results within 2 ulps of
+    torch's, next to fast lanes."""
+    n = 1 << (18 if DEVICE == "cuda" else 13)
+    g = torch.Generator().manual_seed(6)
+    x = torch.rand(n, generator=g) * 4 + 0.1
+    y = torch.randn(n, generator=g)
+    bases = torch.tensor([0.0, -0.0, -2.0, -0.5, 1e-40, -1e-40, math.inf, -math.inf, math.nan, 1.0, 3e38])
+    exps = torch.tensor([math.nan, math.inf, -math.inf, 200.0, -200.0, 3.0, -3.0, 0.5, 0.0, -0.0, 2.5])
+    at = torch.arange(0, n, 997)
+    x[at] = bases[torch.arange(at.numel()) % bases.numel()]
+    y[at] = exps[(torch.arange(at.numel()) // bases.numel()) % exps.numel()]
+    xd, yd = x.to(DEVICE), y.to(DEVICE)
+    got = ran_gemforge(lambda: torch.pow(xd, yd), ["pow.Tensor_Tensor"]).cpu()
+    want = torch.pow(xd, yd).cpu()
+    assert torch.equal(got.isnan(), want.isnan())
+    finite = want.isfinite()
+    assert torch.equal(got[~finite & ~want.isnan()], want[~finite & ~want.isnan()])
+    assert torch.equal(got[want == 0].signbit(), want[want == 0].signbit())
+    assert _fp32_ulps(got[finite], want[finite].double()).max() <= 2

@@ -3,8 +3,9 @@
 Its fp32 -> bf16 cast (`x.to(tl.bfloat16)`, which every bf16 store goes through) truncates the
 significand instead of rounding to nearest even as the GPU and c10::BFloat16 do, so bf16 results
 on the CPU backend were up to one ulp off torch's; and its bf16 -> fp32 cast flushes subnormals
-to zero. The kernels' source is left alone (it is
-what the GPU compiles); the interpreter's cast is corrected instead.
+to zero. Its fused multiply-add rounds the product first; fp32 ones now round once, as the GPU's
+(the product of two fp32 values is exact in fp64). The kernels' source is left alone (it is
+what the GPU compiles); the interpreter's operations are corrected instead.
 """
 import numpy as np
 
@@ -41,4 +42,13 @@ def apply():
         return original(self, src, dst_type)
 
     builder.cast_impl = cast_impl
+    original_fma = builder.create_fma
+
+    def create_fma(self, x, y, z):
+        if z.dtype.scalar == tl.float32:
+            exact = x.data.astype(np.float64) * y.data.astype(np.float64) + z.data.astype(np.float64)
+            return interpreter.TensorHandle(exact.astype(np.float32), z.dtype.scalar)
+        return original_fma(self, x, y, z)
+
+    builder.create_fma = create_fma
     _applied = True

@@ -329,7 +329,7 @@ BinaryOp floor_divide_op{GF_POINTWISE_KERNELS("div"),
                          form_bit(TS_OUT),
                          {{"floor_divide"}, {"floor_divide_.Tensor"}, {"floor_divide.out"}, {"floor_divide.Scalar"},
                           {"floor_divide_.Scalar"}, {"floor_divide.Scalar_out"}, {nullptr}, {nullptr}}};
-BinaryOp remainder_op{GF_POINTWISE_KERNELS_FALLBACK("remainder", Cost::Light),
+BinaryOp remainder_op{GF_POINTWISE_KERNELS_FALLBACK("remainder", Cost::Light, kEveryMode),
                       Binary::Plain,
                       kFloats | kInts,
                       0,
@@ -338,7 +338,7 @@ BinaryOp remainder_op{GF_POINTWISE_KERNELS_FALLBACK("remainder", Cost::Light),
                       {{"remainder.Tensor"}, {"remainder_.Tensor"}, {"remainder.Tensor_out"}, {"remainder.Scalar"},
                        {"remainder_.Scalar"}, {"remainder.Scalar_out"}, {"remainder.Scalar_Tensor"},
                        {"remainder.Scalar_Tensor_out"}}};
-BinaryOp fmod_op{GF_POINTWISE_KERNELS_FALLBACK("fmod", Cost::Registers),
+BinaryOp fmod_op{GF_POINTWISE_KERNELS_FALLBACK("fmod", Cost::Registers, kEveryMode),
                  Binary::Plain,
                  kFloats | kInts,
                  0,
@@ -426,7 +426,9 @@ enum PowMode : int64_t {
   kPowInt = 10,        // integer types
 };
 
-BinaryOp pow_op{GF_POINTWISE_KERNELS("pow"),
+// fp32 compute of C's pow (fp32 and fp16 results): a fast pass (binary.py _pow_fast) for positive
+// normal bases whose result stays normal; libdevice's powf for the tiles with other lanes.
+BinaryOp pow_op{GF_POINTWISE_KERNELS_FALLBACK("pow", Cost::Light, 1u << kPowFloat),
                 Binary::Plain,
                 kFloats | kInts,
                 kPowFloat,

@@ -47,16 +47,17 @@ c10::Scalar operand_scalar(at::TensorIteratorBase& iter, int arg, c10::ScalarTyp
 // that loop, which only tiles with huge quotients, infinities or extreme divisors take. H200
 // (bench/pw_experiment.py, session 6): a cap of 80 took fmod 64M bf16 from 0.51x to 0.64x of
 // torch, fp32 0.88x -> 1.00x, broadcast bf16 0.95x -> 1.39x. remainder got slower capped (bf16
-// 0.51x -> 0.43x), so it stays uncapped. With exact_fallback (fp32 compute) neither needs a cap:
+// 0.51x -> 0.43x), so it stays uncapped. With the exact fallback's split (fp32 compute) neither needs a cap:
 // the fallback runs over sub-blocks (kFallbackBlock; sm_90: fmod bf16 56 registers, no spills,
 // against 80 and 328 bytes of spills capped; remainder 64 against 194). The cap stays for fp64.
 constexpr int kMaxRegisters[] = {0, 80};
-// Sub-block of an exact fallback on the flat path (PointwiseKernels::exact_fallback): one element
+// Sub-block of an exact fallback on the flat path (PointwiseKernels::fallback_modes): one element
 // a thread at 4 warps. (The strided driver takes a tile's rows one at a time.)
 constexpr int64_t kFallbackBlock = 128;
-// The drivers' SPLIT for k: kFallbackBlock for bodies with an exact fallback computing in fp32.
-int64_t fallback_split(const PointwiseKernels& k, c10::ScalarType compute) {
-  return k.exact_fallback && compute == c10::kFloat ? kFallbackBlock : 0;
+// The drivers' SPLIT for k in `mode`: kFallbackBlock where the body has an exact fallback in that
+// mode and computes in fp32.
+int64_t fallback_split(const PointwiseKernels& k, c10::ScalarType compute, int64_t mode) {
+  return mode >= 0 && mode < 16 && ((k.fallback_modes >> mode) & 1) && compute == c10::kFloat ? kFallbackBlock : 0;
 }
 
 }  // namespace
@@ -126,7 +127,7 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
     const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
     cfg.num_warps = c.num_warps;
     cfg.num_stages = c.num_stages;
-    const int64_t split = fallback_split(k, compute);
+    const int64_t split = fallback_split(k, compute, mode);
     cfg.maxnreg = split ? 0 : kMaxRegisters[static_cast<int>(k.cost)];  // (the split holds few)
     args.integer(numel);
     constexprs();
@@ -169,7 +170,7 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
                                     sizes[0], sizes[1]);
   cfg.num_warps = c.num_warps;
   cfg.num_stages = c.num_stages;
-  const int64_t split = fallback_split(k, compute);
+  const int64_t split = fallback_split(k, compute, mode);
   cfg.maxnreg = split ? 0 : kMaxRegisters[static_cast<int>(k.cost)];
   const int64_t block0 = std::min<int64_t>(c.block0, next_pow2(sizes[0]));
   const int64_t block1 = std::min<int64_t>(c.block1, next_pow2(sizes[1]));
@@ -252,7 +253,7 @@ void launch_flat(PointwiseKernels& k, int64_t numel, const at::Tensor& out, cons
   rt::LaunchConfig cfg;
   cfg.num_warps = c.num_warps;
   cfg.num_stages = c.num_stages;
-  const int64_t split = fallback_split(k, compute);
+  const int64_t split = fallback_split(k, compute, mode);
   cfg.maxnreg = split ? 0 : kMaxRegisters[static_cast<int>(k.cost)];
   const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
   args.integer(numel);

@@ -36,11 +36,13 @@ struct PointwiseKernels {
   // The body has a variant for fp16/bf16 results, taken with the kHalfResult bit in P: an fp32
   // evaluation exact to their precision (pointwise_ops/common.py HALF_RESULT).
   bool half_variant = false;
-  // A binary body with a fast pass and a rare exact fallback that holds much state (fmod,
-  // remainder): the drivers run the fallback over sub-blocks reloaded from memory (pointwise.py
-  // _apply_split, pointwise_nd's rows), for fp32 compute.
-  bool exact_fallback = false;
+  // The modes (a bit per P below kHalfResult) in which the body is a fast pass with a rare exact
+  // fallback that holds much state (fmod, remainder, pow of floats): for fp32 compute the drivers
+  // run the fallback over sub-blocks reloaded from memory (pointwise.py _apply_split,
+  // pointwise_nd's rows).
+  uint32_t fallback_modes = 0;
 };
+constexpr uint32_t kEveryMode = 0xFFFF;
 constexpr int64_t kHalfResult = 16;  // above every op's own modes
 // The P a body gets for results of dtype `out`: `mode`, plus kHalfResult (see half_variant).
 inline int64_t body_mode(const PointwiseKernels& k, c10::ScalarType out, int64_t mode) {
@@ -48,18 +50,18 @@ inline int64_t body_mode(const PointwiseKernels& k, c10::ScalarType out, int64_t
   return k.half_variant && (out == c10::kHalf || out == c10::kBFloat16) ? mode + kHalfResult : mode;
 }
 // The two drivers bound to `body`, with the PointwiseKernels fields after them.
-#define GF_POINTWISE_KERNELS_WITH(body, cost, half_variant, exact_fallback) \
+#define GF_POINTWISE_KERNELS_WITH(body, cost, half_variant, fallback_modes) \
   {                                                                       \
     {"gemforge.kernels.pointwise", "pointwise_1d", "OP", body},           \
     {"gemforge.kernels.pointwise", "pointwise_nd", "OP", body},           \
     cost,                                                                 \
     half_variant,                                                         \
-    exact_fallback,                                                       \
+    fallback_modes,                                                       \
   }
-#define GF_POINTWISE_KERNELS(body) GF_POINTWISE_KERNELS_WITH(body, Cost::Light, false, false)
-#define GF_POINTWISE_KERNELS_COST(body, cost) GF_POINTWISE_KERNELS_WITH(body, cost, false, false)
-#define GF_POINTWISE_KERNELS_FALLBACK(body, cost) GF_POINTWISE_KERNELS_WITH(body, cost, false, true)
-#define GF_POINTWISE_KERNELS_HALF(body) GF_POINTWISE_KERNELS_WITH(body, Cost::Light, true, false)
+#define GF_POINTWISE_KERNELS(body) GF_POINTWISE_KERNELS_WITH(body, Cost::Light, false, 0)
+#define GF_POINTWISE_KERNELS_COST(body, cost) GF_POINTWISE_KERNELS_WITH(body, cost, false, 0)
+#define GF_POINTWISE_KERNELS_FALLBACK(body, cost, modes) GF_POINTWISE_KERNELS_WITH(body, cost, false, modes)
+#define GF_POINTWISE_KERNELS_HALF(body) GF_POINTWISE_KERNELS_WITH(body, Cost::Light, true, 0)
 
 // The type a body computes in for a given common dtype: half types compute in fp32, bool as
 // int32 (so True + True stays nonzero), everything else in itself.

@@ -84,7 +84,7 @@ def sqrt_rn(x):
 
 
 # A bit of P that the drivers add for a binary body with a fast pass and an exact fallback
-# (PointwiseKernels::exact_fallback, fp32 compute; pointwise.py _apply_split): the body then
+# (PointwiseKernels::fallback_modes, fp32 compute; pointwise.py _apply_split): the body then
 # returns (result, lanes that need the exact body) instead of the result.
 FAST_PASS = tl.constexpr(32)
 
@@ -95,6 +95,17 @@ FAST_PASS = tl.constexpr(32)
 # approximate logarithms, instead of libdevice's fp32-exact routines, whose IEEE-division slow
 # paths cost a branch per element.
 HALF_RESULT = tl.constexpr(16)
+
+
+@triton.jit
+def horner(t, C: tl.constexpr, N: tl.constexpr):
+    """C[0] + C[1] t + ... + C[N-1] t^(N-1), N >= 2, by fused multiply-adds (what the GPU
+    compiler contracts the steps into anyway; the interpreter then rounds each step once too).
+    The coefficients enter as blocks of t's dtype: tl.fma would round a Python float to fp32."""
+    p = tl.fma(t, tl.full(t.shape, C[N - 1], t.dtype), tl.full(t.shape, C[N - 2], t.dtype))
+    for i in tl.static_range(N - 3, -1, -1):
+        p = tl.fma(p, t, tl.full(t.shape, C[i], t.dtype))
+    return p
 
 
 @triton.jit

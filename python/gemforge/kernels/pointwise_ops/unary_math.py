@@ -18,6 +18,7 @@ from .common import rint_of as _rint
 from .common import exp_of as _exp
 from .common import expm1_of as _expm1
 from .common import log1p_of as _log1p
+from .common import horner as _horner
 from .common import signbit_of as _signbit
 
 _INF = tl.constexpr(float("inf"))
@@ -60,15 +61,6 @@ _ERFINV_R64 = tl.constexpr((
     0.000075560246555089094941, -0.00001966912901745492634, 5.1342829696937568828e-6, -1.1086992205770725247e-6,))
 
 # ---------------------------------------------------------------- helpers
-
-
-@triton.jit
-def _horner(t, C: tl.constexpr, N: tl.constexpr):
-    """C[0] + C[1] t + ... + C[N-1] t^(N-1), N >= 2."""
-    p = t * C[N - 1] + C[N - 2]
-    for i in tl.static_range(N - 3, -1, -1):
-        p = p * t + C[i]
-    return p
 
 
 @triton.jit
