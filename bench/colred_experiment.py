@@ -1,7 +1,8 @@
 """GPU experiment: reductions over dim 0 and softmax / log_softmax over dim 0 (bf16), issue 4's
 TALL shapes, torch against GemForge's table and against launch variants of the kernels.
 
-    python3 bench/colred_experiment.py        (after the core is built; ~2-3 minutes on an H200)
+    python3 bench/colred_experiment.py [reductions]   (after the core is built; ~2-3 minutes on an
+                                                       H200; "reductions": those alone)
 
 Reductions (kernels/reduce.py reduce_kernel, launched here as csrc/ops/reduce.cpp run_reduce does
 on the outer path: STAGE 1 per split, STAGE 2 over the partials). A variant is
@@ -22,13 +23,13 @@ read twice, gin written once; the % column counts 3 x numel x 2 bytes).
 "gemforge (table)" rows time the op through GemForge as built (the current rows and constants).
 Every variant's result is checked against torch (max abs error, or index mismatches).
 """
+import sys
 import time
 
 import torch
 import triton
-from triton.testing import do_bench
-
 import gemforge
+from gemforge import timing
 from gemforge.kernels import loss as lk
 from gemforge.kernels import reduce as rd
 from gemforge.kernels import softmax as sm
@@ -41,7 +42,7 @@ DEV = "cuda"
 
 
 def t_us(fn):
-    return do_bench(fn, warmup=10, rep=40, return_mode="median") * 1e3
+    return timing.device_median_us(fn, 10, 40)  # the benchmark's timer (L2 flushed clean)
 
 
 def row(case, variant, us, nbytes, torch_us, check):
@@ -104,6 +105,13 @@ RED_VARIANTS = {
     (4096, 4096): [(64, 64, 8, 8, 4), (256, 32, 8, 8, 4), (128, 32, 8, 16, 2)],
     (1048576, 32): [(64, 32, 4, 8, 4), (64, 256, 4, 8, 4), (64, 128, 4, 4, 8)],
 }
+# var and argmax hold two or three values a lane (sm_90, 32 elements a thread: 255 / 220
+# registers, one 8-warp program per SM; sum 128): fewer rows a tile (session 8, with the count and
+# the argmax step kept out of the lanes: 128 / 102 registers at 16 a thread, 64 / 54 at 8).
+STATE_VARIANTS = {
+    (4096, 4096): [(128, 32, 8, 8, 4), (128, 16, 8, 8, 4), (128, 32, 8, 16, 4), (128, 32, 4, 8, 4)],
+    (1048576, 32): [(64, 64, 4, 8, 4), (64, 32, 4, 8, 4), (64, 64, 4, 16, 4), (64, 64, 8, 8, 4)],
+}
 BUDGET_S = 150  # variants stop here (compiles included), so that the script ends within ~3 minutes
 START = time.time()
 
@@ -135,7 +143,8 @@ def reductions():
             row(case, "gemforge (table)", t_gf, nbytes, t_torch, err(got))
             if op == "mean":
                 continue  # the sum kernel with a final division
-            for bk, br, w, pps, ms in variants[:1] if op == "amax" else variants:
+            extra = STATE_VARIANTS[(R, K)] if op in ("var", "argmax") else []
+            for bk, br, w, pps, ms in (variants[:1] if op == "amax" else variants) + extra:
                 v = f"k{bk} r{br} w{w} p{pps} s{ms}"
                 if over_budget(case, v):
                     continue
@@ -263,8 +272,9 @@ def softmax_backwards(shape=(4096, 4096)):
 def main():
     print(f"# {torch.cuda.get_device_name()}, {SMS} SMs; % of {BW / 1e9:.0f} GB/s")
     print(f"{'case':34s} {'variant':26s} {'us':>8s} {'%bw':>7s} {'torch':>8s} {'speedup':>6s}  check")
-    softmaxes()
-    softmax_backwards()
+    if "reductions" not in sys.argv[1:]:
+        softmaxes()
+        softmax_backwards()
     reductions()
 
 

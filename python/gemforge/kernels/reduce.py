@@ -352,7 +352,10 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
                                BLOCK_K, BLOCK_R)
             ta, tb, tc = _reduce_lanes(a, b, c, ACC, MODE)
     elif r_start + r_per_split <= R:
-        step = r_start * 0  # WELFORD: main-loop steps done (a tensor: the interpreter's r0 is an int)
+        step = r_start * 0  # main-loop steps done (a tensor: the interpreter's r0 is an int)
+        if (MODE == ARGMAX or MODE == ARGMIN) and STAGE != 2:
+            # the step at which each lane took its extreme (int32: half the registers of the index)
+            best_step = tl.zeros((BLOCK_K, BLOCK_R), tl.int32)
         for r0 in range(0, r_main, BLOCK_R):
             r = r_start + r0 + tl.arange(0, BLOCK_R)
             offs = x_k[:, None] + _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)[None, :]
@@ -361,13 +364,13 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
                                   BLOCK_K != 1, BLOCK_K, BLOCK_R)
             if STAGE != 2 and MODE == WELFORD:
                 # every lane takes one element per step: its count is the step number, the same for
-                # all lanes, so the mean update needs one reciprocal per step, not a division per element
+                # all lanes (added to `a` after the loop, not kept per lane), so the mean update
+                # needs one reciprocal per step, not a division per element
                 step += 1
                 inv = 1.0 / _acc_type(step, ACC)
                 d = eb - b
                 b = b + d * inv
                 c = c + d * (eb - b)
-                a = a + ea
             elif STAGE != 2 and (MODE == ARGMAX or MODE == ARGMIN):
                 # a lane's indices increase: a strict improvement keeps the first index; the first step
                 # takes the element whatever it is (the identity may equal it); the first NaN wins
@@ -379,9 +382,16 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
                     pick = pick | ((ea != ea) & (a == a))
                 pick = pick | (r0 == 0)
                 a = tl.where(pick, ea, a)
-                b = tl.where(pick, eb, b)
+                best_step = tl.where(pick, step.to(tl.int32), best_step)
+                step += 1
             else:
                 a, b, c = _fold(a, b, c, ea, eb, ec, MODE)
+        if STAGE != 2 and MODE == WELFORD:
+            a = a + _acc_type(step, ACC)
+        elif (MODE == ARGMAX or MODE == ARGMIN) and STAGE != 2:
+            # the lanes' indices (lanes keep the identity's index when the loop ran no step)
+            lane_r = r_start + tl.arange(0, BLOCK_R)[None, :]
+            b = tl.where(step > 0, lane_r + best_step.to(lane_r.dtype) * BLOCK_R, b).to(tl.int64)
         if r_main < r_per_split:
             r = r_start + r_main + tl.arange(0, BLOCK_R)
             offs = x_k[:, None] + _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)[None, :]
