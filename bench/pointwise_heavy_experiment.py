@@ -14,12 +14,13 @@ import triton
 from gemforge import timing
 from gemforge.kernels import pointwise as pw
 
+HALF_RESULT = 16  # pointwise_ops/common.py: the fp16/bf16-result variant of a body
 F32 = 6  # c10::ScalarType::Float: the compute type of fp32 and bf16 data
 N = 64 * 2**20
 DEVICE = "cuda"
 
 
-def case(name, dtype, op, nin, torch_fn, scalar1=None, split=0):
+def case(name, dtype, op, nin, torch_fn, scalar1=None, split=0, p=0):
     torch.manual_seed(0)
     x = torch.randn(N, device=DEVICE, dtype=dtype)
     y = torch.randn(N, device=DEVICE, dtype=dtype) if nin == 2 and scalar1 is None else None
@@ -33,7 +34,7 @@ def case(name, dtype, op, nin, torch_fn, scalar1=None, split=0):
         x1 = scalar1 if scalar1 is not None else y
         return lambda: pw.pointwise_1d[grid](out, None, x, x1, None, None, None, None, N, OP=op, NIN=nin,
                                              SCALAR0=False, SCALAR1=scalar1 is not None, SCALAR2=False,
-                                             COMPUTE=F32, P=0, NOUT=1, SPLIT=split, BLOCK=block, INT64=False,
+                                             COMPUTE=F32, P=p, NOUT=1, SPLIT=split, BLOCK=block, INT64=False,
                                              num_warps=warps)
     return name, x, y, ref, out, launcher, (lambda: torch_fn(x, y if y is not None else scalar1))
 
@@ -43,11 +44,11 @@ def main():
         case("atan fp32", torch.float32, pw.atan, 1, lambda x, _: torch.atan(x)),
         case("asinh fp32", torch.float32, pw.asinh, 1, lambda x, _: torch.asinh(x)),
         case("erf bf16", torch.bfloat16, pw.erf, 1, lambda x, _: torch.erf(x)),
-        case("pow fp32", torch.float32, pw.pow, 2, torch.pow),
+        case("erf bf16 half variant", torch.bfloat16, pw.erf, 1, lambda x, _: torch.erf(x), p=HALF_RESULT),
         case("pow fp32 fast pass", torch.float32, pw.pow, 2, torch.pow, split=128),
-        case("pow(t, 0.7) fp32", torch.float32, pw.pow, 2, torch.pow, scalar1=0.7),
         case("pow(t, 0.7) fp32 fast pass", torch.float32, pw.pow, 2, torch.pow, scalar1=0.7, split=128),
         case("remainder bf16", torch.bfloat16, pw.remainder, 2, torch.remainder, split=128),
+        case("fmod bf16", torch.bfloat16, pw.fmod, 2, torch.fmod, split=128),
     ]
     for name, x, y, ref, out, launcher, torch_call in cases:
         t_torch = timing.device_median_us(torch_call, 10, 60)

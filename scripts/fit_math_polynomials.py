@@ -12,7 +12,13 @@ multiplied by its error every round, which drives the fit toward equal ripple.
   _LOG2_1P:  log2(1 + f) / f on [sqrt(1/2) - 1, sqrt(2) - 1], degree 12 (binary.py _pow_fast, in
              fp64; the function is >= 1.2 there, so the absolute error bounds the relative one).
   _EXP2_M1:  (2^r - 1) / r on [-1/2, 1/2], degree 6 (2^r = 1 + r P(r) in fp32).
+  _ERF_SMALL, _ERF_BIG: erf for fp16/bf16 results (unary_math.py _erf_half): erf(a) / a as a
+             polynomial of degree 4 in s = a^2 on [0, 1] (relative error), log2(erfc(a)) of
+             degree 4 in a on [1, 3] (absolute error, which times ln2 erfc(a) <= 0.11 bounds
+             erf's absolute error).
 """
+import math
+
 import numpy as np
 
 
@@ -63,13 +69,29 @@ def exp2_m1(r):
     return out
 
 
+def erf_over_a(s):
+    """erf(sqrt s) / sqrt s, its series near 0."""
+    a = np.sqrt(s)
+    out = np.empty_like(s)
+    small = a < 1e-4
+    out[~small] = np.vectorize(math.erf)(a[~small]) / a[~small]
+    out[small] = 2.0 / np.sqrt(np.pi) * (1.0 - s[small] / 3.0)
+    return out
+
+
+def log2_erfc(a):
+    return np.log2(np.vectorize(math.erfc)(a))
+
+
 def main():
     c, err = lawson(atan_p, 0.0, 1.0, 9)
     print(f"_ATAN_F32 (9 terms): max error {err:.3g}, atan relative error <= {err * 4 / np.pi:.3g} "
           f"({err * 4 / np.pi / 2.0**-24:.2f} units of 2^-24)")
     print("    " + ", ".join(repr(float(v)) for v in c))
     for name, g, lo, hi, terms in (("_LOG2_1P", log2_1p, np.sqrt(0.5) - 1.0, np.sqrt(2.0) - 1.0, 13),
-                                   ("_EXP2_M1", exp2_m1, -0.5, 0.5, 7)):
+                                   ("_EXP2_M1", exp2_m1, -0.5, 0.5, 7),
+                                   ("_ERF_SMALL", erf_over_a, 0.0, 1.0, 5),
+                                   ("_ERF_BIG", log2_erfc, 1.0, 3.0, 5)):
         c, err = lawson(g, lo, hi, terms, iterations=300)
         print(f"{name} ({terms} terms): max error {err:.3g}")
         print("    " + ", ".join(repr(float(v)) for v in c))

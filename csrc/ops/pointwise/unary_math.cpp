@@ -142,7 +142,7 @@ GF_UNARY_HALF(tanh, Promote::IntToFloat, kAllReal)
 GF_UNARY_HALF(asinh, Promote::IntToFloat, kAllReal)
 GF_UNARY(acosh, Promote::IntToFloat, kAllReal)
 GF_UNARY(atanh, Promote::IntToFloat, kAllReal)
-GF_UNARY(erf, Promote::IntToFloat, kAllReal)  // a half variant (1 - erfc) was slower: 0.76x vs libdevice's 0.94x
+GF_UNARY_HALF(erf, Promote::IntToFloat, kAllReal)
 GF_UNARY_HALF(erfc, Promote::IntToFloat, kAllReal)
 GF_UNARY(erfinv, Promote::IntToFloat, kAllReal)
 // sign of bool is the identity, as ATen's; floor/ceil/round/trunc of integers are copies, of

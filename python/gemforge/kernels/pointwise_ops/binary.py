@@ -7,7 +7,7 @@ type, bool inputs as int32. floor_divide reuses arith's `div` body (floor mode).
 import triton
 import triton.language as tl
 
-from .common import FAST_PASS, HALF_RESULT, NATIVE, div_rn, horner, libdevice, log2_approx, sqrt_rn
+from .common import FAST_PASS, HALF_RESULT, NATIVE, div_approx, div_rn, horner, libdevice, log2_approx, sqrt_rn
 from .unary_math import atan_unit
 from .common import signbit_of as _signbit
 
@@ -144,12 +144,13 @@ def _mod_step(a, b):
 
 @triton.jit
 def _div_approx(a, b):
-    """a / b within 4 ulps, for fp32 a >= 0 and normal b > 0 below 2**126: Triton's fp32 `/`
-    (PTX div.full.f32: at most 2 ulps of error over the whole range). The interpreter divides
+    """a / b within 4 ulps, for fp32 a >= 0 and normal b > 0 below 2**126: div.approx (two
+    instructions; at most 2 ulps of error for such b; a subnormal a or quotient flushes to 0,
+    which _mod_fast's correction takes as the exact quotient's floor, 0). The interpreter divides
     exactly, so there the quotient is moved 2 ulps up or down (by a bit of a), which makes the
     CPU suite exercise _mod_fast's correction with quotients that are off."""
     if NATIVE:
-        return a / b
+        return div_approx(a, b)
     else:
         q = div_rn(a, b)
         moved = q.to(tl.int32, bitcast=True) + tl.where((a.to(tl.int32, bitcast=True) & 4) != 0, 2, -2)
@@ -412,7 +413,12 @@ def pow(x, y, s0, s1, s2, P: tl.constexpr):
     elif P == POW_FLOAT_BF16:
         return _powf(x, y, True)
     elif NATIVE:
-        return libdevice.pow(x, y)  # C's pow, as ATen's kernels
+        # C's pow, as ATen's kernels; fp32 through fp64's, since triton links libdevice with
+        # flush-to-zero and powf would take subnormal bases and results as zero (fp64 has no
+        # flushing; a result rounded from fp64 is within 0.5 ulps + 2^-29 of the exact one)
+        if x.dtype == tl.float32:
+            return libdevice.pow(x.to(tl.float64), y.to(tl.float64)).to(tl.float32)
+        return libdevice.pow(x, y)
     else:
         return _powf(x, y, False)
 
