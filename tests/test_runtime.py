@@ -116,6 +116,8 @@ def test_config_table_buckets():
     # (16-byte accesses); with 4-byte operands (fp32 -> bool) they don't. size1 = 16 * narrowest + widest
     assert cfg("pointwise_1d", 90, 1 << 26, 16 + 1)[0] > cfg("pointwise_1d", 90, 1 << 26, 32 + 2)[0]
     assert cfg("pointwise_1d", 90, 1 << 26, 16 + 2)[0] > cfg("pointwise_1d", 90, 1 << 26, 16 + 4)[0]
+    # column var / argmax (two values a lane) take half the rows a step of sum's tile on sm_90
+    assert cfg("reduce_outer_state", 90, 4096, 4096)[1] < cfg("reduce_outer", 90, 4096, 4096)[1]
     with pytest.raises(ValueError):
         cfg("nope", 0, 1, 1)
 

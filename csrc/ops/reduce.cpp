@@ -186,8 +186,10 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
   for (int i = 0; i < kept.rank; ++i) kept_min = std::min(kept_min, std::abs(kept.in_stride[i]));
   const bool inner = red_min <= kept_min;
   int64_t block_k, block_r;
+  const rt::Family outer = has_indices(s.mode) || s.mode == Mode::Welford ? rt::Family::ReduceOuterState
+                                                                           : rt::Family::ReduceOuter;
   const rt::TileConfig& c = inner ? rt::lookup_config(rt::Family::ReduceInner, arch, R, K)
-                                  : rt::lookup_config(rt::Family::ReduceOuter, arch, K, R);
+                                  : rt::lookup_config(outer, arch, K, R);
   if (inner) {
     block_r = std::min<int64_t>(c.block0, next_pow2(R));
     block_k = std::min<int64_t>(c.block1, next_pow2(K));
@@ -229,7 +231,7 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
   // A single output (a full reduction) reads its partials contiguously: an inner reduction.
   const bool inner2 = K == 1;
   const rt::TileConfig& c2 = inner2 ? rt::lookup_config(rt::Family::ReduceInner, arch, split, K)
-                                    : rt::lookup_config(rt::Family::ReduceOuter, arch, K, split);
+                                    : rt::lookup_config(outer, arch, K, split);
   const int64_t bk2 = std::min<int64_t>(inner2 ? c2.block1 : c2.block0, next_pow2(K));
   const int64_t br2 = std::min<int64_t>(inner2 ? c2.block0 : c2.block1, next_pow2(split));
   launch_reduce(s, 2, viewed, out2, partials, partial_idx, kept, contiguous, red2, split, 1, write2,

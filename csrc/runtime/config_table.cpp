@@ -29,6 +29,12 @@ const ConfigRow kRows[] = {
     // (56 vs 64 us): one row serves every mode.
     {Family::ReduceOuter, 90, 64, kAny, {64, 128, 4, 1}},
     {Family::ReduceOuter, 90, kAny, kAny, {128, 64, 8, 1}},
+    // var and argmax hold two values a lane (Welford's mean and M2; the extreme and its step):
+    // half the rows a step, 4 warps. H200, bench/colred_experiment.py (session 9), 4096x4096 dim 0
+    // bf16: var 46.4 -> 42.6 us, argmax 46.8 -> 42.9. (1048576x32: the timings of one variant
+    // moved 2x between repeats in that run; that row stays as ReduceOuter's.)
+    {Family::ReduceOuterState, 90, 64, kAny, {64, 128, 4, 1}},
+    {Family::ReduceOuterState, 90, kAny, kAny, {128, 32, 4, 1}},
     {Family::Softmax, 90, 128, kAny, {0, 16, 4, 1}},
     {Family::Softmax, 90, 1024, kAny, {0, 4, 8, 1}},
     {Family::Softmax, 90, 4096, kAny, {0, 1, 8, 1}},
@@ -59,6 +65,8 @@ const ConfigRow kRows[] = {
 
     {Family::ReduceOuter, 0, 64, kAny, {64, 32, 4, 1}},
     {Family::ReduceOuter, 0, kAny, kAny, {256, 16, 8, 1}},
+    {Family::ReduceOuterState, 0, 64, kAny, {64, 32, 4, 1}},
+    {Family::ReduceOuterState, 0, kAny, kAny, {256, 16, 8, 1}},
 
     // Softmax: block0 = 0 means one pass with BLOCK_D = next power of two of the row.
     {Family::Softmax, 0, 128, kAny, {0, 16, 4, 1}},

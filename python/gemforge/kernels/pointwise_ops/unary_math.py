@@ -399,7 +399,7 @@ def asinh(x, s0, s1, s2, P):
         a = tl.abs(x)
         a2 = a * a
         big = _big(a)
-        r = _log1p(tl.where(big, a, a + a2 / (1.0 + tl.sqrt(1.0 + a2))))
+        r = _log1p(tl.where(big, a, a + div_approx(a2, 1.0 + tl.sqrt(1.0 + a2))))
         # a itself below 2^-12 (fp32; 2^-27 fp64), where a^3/6 is under half an ulp: keeps
         # subnormals, which libdevice's log1p (linked flush-to-zero) would return as 0
         tiny = a < (1.4901161193847656e-08 if x.dtype == tl.float64 else 0.000244140625)
