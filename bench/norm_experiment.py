@@ -1,13 +1,15 @@
 """Normalization kernels on the benchmark's bf16 shapes (issue 4): GemForge as built and variants of
 its kernels launched directly, against torch eager.
 
-    python bench/norm_experiment.py            (GPU; needs the built core: import gemforge)
+    python bench/norm_experiment.py [bwd]      (GPU; needs the built core: import gemforge;
+                                                "bwd": the layer_norm / rms_norm backward rows alone)
 
 Rows "gemforge" time the library (gemforge.use() entered outside the timed call). Variant rows
 launch python/gemforge/kernels/norm.py's kernels directly; what each informs (csrc/ops/norm.cpp):
-  ln_bwd / rms_bwd "ppsm=P bm=B w=W cs=S": kBwdProgramsPerSm = P (programs of the fused backward
-      pass per SM), rows per tile = B (row_config's tile rule; 1 for N >= 2048), warps W (row_config:
-      tile / 512), kColSumBlockN = S (columns per program of the workspace's column reduction).
+  ln_bwd / rms_bwd "ppsm=P bm=B w=W cs=S pf=F": kBwdProgramsPerSm = P (programs of the fused
+      backward pass per SM), rows per tile = B (row_config's tile rule; 1 for N >= 2048), warps W
+      (row_config: tile / 512), kColSumBlockN = S (columns per program of the workspace's column
+      reduction), F: norm_bwd_kernel's PREFETCH (BwdConfig::prefetch), "st=K": num_stages K.
   gn / gn_bwd "bc=C bhw=H single=S w=W": gn_config's kGnTile (C * H when not single) and
       kGnMaxSingle (single slices held in registers), warps (C * H / 512 by the rule).
   ln / rms forward "bm=B w=W": row_config's tile (elements per program, 2048) and warps rule.
@@ -16,6 +18,7 @@ Bandwidth: bytes as bench_ops counts them (each operand incl. saved statistics r
 output written once) over 4216 GB/s (H200 copy bandwidth).
 """
 import math
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -23,6 +26,7 @@ import triton
 
 import gemforge
 import gemforge.kernels.norm as nk
+from gemforge import timing
 
 aten = torch.ops.aten
 COPY_GBS = 4216.0
@@ -34,7 +38,7 @@ bf16 = torch.bfloat16
 
 
 def bench(fn):
-    return triton.testing.do_bench(fn, warmup=10, rep=40, return_mode="median") * 1e3
+    return timing.device_median_us(fn, 10, 40)  # the benchmark's timer (L2 flushed clean)
 
 
 def nbytes(*ts):
@@ -75,7 +79,7 @@ def try_row(name, shape, variant, fn, ref, torch_us, nb):
 
 # ---------------------------------------------------------------- layer_norm / rms_norm backward
 
-def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs):
+def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, stages=1):
     M, N = x.shape
     bn = triton.next_power_of_2(N)
     rows = math.ceil(math.ceil(M / (ppsm * SMS)) / bm) * bm
@@ -85,7 +89,8 @@ def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs):
     pb = None if rms else torch.empty(progs, N, device=dev, dtype=torch.float32)
     nk.norm_bwd_kernel[(progs, )](dx, pw, pb, dy, x, mean, rstd, w, M, N, rows, RMS=rms, HAS_W=True,
                                   F64=False, BLOCK_M=bm, BLOCK_N=bn, SINGLE=True, INT64=False,
-                                  HAS_DX=True, PART_W=True, PART_B=not rms, num_warps=warps)
+                                  HAS_DX=True, PART_W=True, PART_B=not rms, PREFETCH=prefetch, num_warps=warps,
+                                  num_stages=stages)
     dw = torch.empty(N, device=dev, dtype=x.dtype)
     db = None if rms else torch.empty(N, device=dev, dtype=x.dtype)
     bs = min(triton.next_power_of_2(progs), 32)
@@ -95,7 +100,9 @@ def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs):
     return (dx, dw) if rms else (dx, dw, db)
 
 
-BWD_VARIANTS = [(1, 1, 8, 32), (2, 1, 8, 32), (4, 1, 8, 32), (2, 1, 16, 32), (2, 2, 16, 32), (2, 1, 8, 64)]
+# (ppsm, bm, warps, cs, prefetch, stages)
+BWD_VARIANTS = [(2, 1, 8, 32, False, 1), (2, 1, 8, 32, True, 1), (1, 1, 8, 32, True, 1), (2, 1, 16, 32, True, 1),
+                (1, 1, 16, 32, True, 1), (2, 1, 8, 32, False, 2), (2, 1, 8, 32, False, 3), (2, 2, 16, 32, True, 1)]
 
 
 def norm_bwd_rows():
@@ -118,11 +125,11 @@ def norm_bwd_rows():
             nb = nbytes(dy, x, mean, rstd, w, b if not rms else None, *ref)
             with gemforge.use():
                 try_row(name, (M, N), "gemforge", t_fn, ref, t_us, nb)
-            for ppsm, bm, warps, cs in BWD_VARIANTS:
+            for ppsm, bm, warps, cs, pf, st in BWD_VARIANTS:
                 if bm * N > 16384:
                     continue
-                try_row(name, (M, N), f"ppsm={ppsm} bm={bm} w={warps} cs={cs}",
-                        lambda: fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs), ref, t_us, nb)
+                try_row(name, (M, N), f"ppsm={ppsm} bm={bm} w={warps} cs={cs} pf={int(pf)} st={st}",
+                        lambda: fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, pf, st), ref, t_us, nb)
 
 
 # ---------------------------------------------------------------- group_norm forward / backward
@@ -240,5 +247,6 @@ if __name__ == "__main__":
     print(f"{torch.cuda.get_device_name()}  SMs={SMS}")
     print(f"{'op':10s} {'shape':16s} {'variant':34s} {'us':>8s} {'torch':>8s} {'speedup':>7s} {'%copy':>6s}")
     norm_bwd_rows()
-    gn_rows()
-    fwd_rows()
+    if "bwd" not in sys.argv[1:]:
+        gn_rows()
+        fwd_rows()

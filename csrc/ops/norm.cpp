@@ -141,7 +141,8 @@ constexpr int64_t kColSumBlockN = 32;
 struct BwdConfig {
   RowConfig row;
   int64_t rows_per_prog, programs;
-  bool fused;  // weight / bias partial sums in the main pass
+  bool fused;     // weight / bias partial sums in the main pass
+  bool prefetch;  // a program looping over several row blocks loads each one a step ahead
 };
 
 BwdConfig bwd_config(const at::Tensor& x, int64_t M, int64_t N, bool param_grads) {
@@ -154,6 +155,7 @@ BwdConfig bwd_config(const at::Tensor& x, int64_t M, int64_t N, bool param_grads
   c.rows_per_prog = c.row.block_m;
   if (c.fused) c.rows_per_prog = ceil_div(ceil_div(M, target), c.row.block_m) * c.row.block_m;
   c.programs = ceil_div(M, c.rows_per_prog);
+  c.prefetch = c.row.single && c.rows_per_prog > c.row.block_m;
   return c;
 }
 
@@ -176,7 +178,7 @@ void launch_bwd(const BwdConfig& c, const at::Tensor& dx, const at::Tensor& part
   args.constant(rms).constant(w.defined()).constant(is_f64(x));
   args.constant(c.row.block_m).constant(c.row.block_n).constant(c.row.single)
       .constant(needs_int64(M + c.rows_per_prog, N));
-  args.constant(dx.defined()).constant(part_w.defined()).constant(part_b.defined());
+  args.constant(dx.defined()).constant(part_w.defined()).constant(part_b.defined()).constant(c.prefetch);
   rt::LaunchConfig cfg;
   cfg.grid[0] = c.programs;
   cfg.num_warps = c.row.num_warps;

@@ -88,12 +88,13 @@ def norm_fwd_kernel(y, mean_out, rstd_out, x, w, b, M, N, eps, RMS: tl.constexpr
 def norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PROG, RMS: tl.constexpr,
                     HAS_W: tl.constexpr, F64: tl.constexpr, BLOCK_M: tl.constexpr,
                     BLOCK_N: tl.constexpr, SINGLE: tl.constexpr, INT64: tl.constexpr, HAS_DX: tl.constexpr,
-                    PART_W: tl.constexpr, PART_B: tl.constexpr):
+                    PART_W: tl.constexpr, PART_B: tl.constexpr, PREFETCH: tl.constexpr):
     """dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * weight (rms_norm: no mean(g)),
     for rows [pid * ROWS_PER_PROG, +ROWS_PER_PROG) in blocks of BLOCK_M (chunked rows: one block).
     PART_W / PART_B (SINGLE): the weight / bias gradients' partial column sums over
     the program's rows, sum dy * xhat / sum dy, go to row pid of part_w / part_b ([programs, N]),
-    so that dy and x are read once for all three gradients."""
+    so that dy and x are read once for all three gradients. PREFETCH (SINGLE): each block's x and dy
+    are loaded in the step before, so that the loads stay in flight while a block reduces and stores."""
     pid = tl.program_id(0)
     if INT64:
         pid = pid.to(tl.int64)
@@ -105,18 +106,31 @@ def norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PRO
             wv = _acc(tl.load(w + cols, mask=col_mask, other=0.0), F64)
         acc_w = _acc(tl.zeros((BLOCK_M, BLOCK_N), tl.float32), F64)
         acc_b = _acc(tl.zeros((BLOCK_M, BLOCK_N), tl.float32), F64)
+        if PREFETCH:
+            rows = row0 + tl.arange(0, BLOCK_M)
+            mask = (rows < M)[:, None] & col_mask[None, :]
+            offs = rows[:, None] * N + cols[None, :]
+            next_x = tl.load(x + offs, mask=mask, other=0.0)
+            next_dy = tl.load(dy + offs, mask=mask, other=0.0)
         for i0 in range(0, ROWS_PER_PROG, BLOCK_M):
             rows = row0 + i0 + tl.arange(0, BLOCK_M)
             row_mask = rows < M
             mask = row_mask[:, None] & col_mask[None, :]
             offs = rows[:, None] * N + cols[None, :]
             r = _acc(tl.load(rstd + rows, mask=row_mask, other=0.0), F64)
-            v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+            if PREFETCH:
+                v = _acc(next_x, F64)
+                g0 = _acc(next_dy, F64)
+                later = ((rows + BLOCK_M < M) & (i0 + BLOCK_M < ROWS_PER_PROG))[:, None] & col_mask[None, :]
+                next_x = tl.load(x + offs + BLOCK_M * N, mask=later, other=0.0)
+                next_dy = tl.load(dy + offs + BLOCK_M * N, mask=later, other=0.0)
+            else:
+                v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
+                g0 = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
             if RMS:
                 xh = v * r[:, None]
             else:
                 xh = (v - _acc(tl.load(mean + rows, mask=row_mask, other=0.0), F64)[:, None]) * r[:, None]
-            g0 = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
             if HAS_DX:
                 if HAS_W:
                     g = g0 * wv[None, :]
