@@ -127,9 +127,15 @@ void launch_fwd(const at::Tensor& y, const at::Tensor& mean, const at::Tensor& r
 
 // Backward of the row kernels: programs of the main pass. With weight / bias gradients (rows
 // held in registers) each program loops over a run of rows, summing its columns'
-// partial weight / bias gradients in registers; a few programs per SM keep the [programs, N]
-// fp32 workspace (and its column reduction) small next to the main pass.
+// partial weight / bias gradients in registers, and loads each row block a step ahead
+// (BwdConfig::prefetch); a few programs per SM keep the [programs, N] fp32 workspace (and its
+// column reduction) small next to the main pass. Those programs: 8 elements a thread (half the
+// forward's) and 2 an SM, 1 from row blocks of 8192 elements. H200, bf16, bench/norm_experiment.py
+// bwd (session 9), % of copy bandwidth, layer_norm / rms_norm backward: 4096x4096 60 / 67 -> 64 /
+// 74, 32768x4096 87 / 90 -> 88 / 93, 16384x8192 84 / 88 -> 88 / 91 (without the prefetch: 30-80).
 constexpr int64_t kBwdProgramsPerSm = 2;
+constexpr int64_t kBwdOneProgramFrom = 8192;  // elements of a row block
+constexpr int64_t kBwdElementsPerThread = 8;
 // The fused pass writes and reads back 2 [programs, N] fp32 workspaces (16 bytes a column and
 // program) to save the column sums' second read of dy and x (2 x element size bytes a column and
 // row): it pays off from M x element size >= 8 x programs. Fewer rows (decode shapes) take the
@@ -150,10 +156,15 @@ BwdConfig bwd_config(const at::Tensor& x, int64_t M, int64_t N, bool param_grads
   BwdConfig c;
   c.row = row_config(M, N, x.element_size(), arch);
   // interpreter: 4 programs, so that small tests loop over rows and reduce the workspace
-  const int64_t target = arch == 0 ? 4 : kBwdProgramsPerSm * rt::device_info(x.device().index()).sm_count;
+  const int64_t block = c.row.block_m * c.row.block_n;
+  const int64_t per_sm = block >= kBwdOneProgramFrom ? 1 : kBwdProgramsPerSm;
+  const int64_t target = arch == 0 ? 4 : per_sm * rt::device_info(x.device().index()).sm_count;
   c.fused = param_grads && c.row.single && M * x.element_size() >= kFusedMinBytesPerProgram * target;
   c.rows_per_prog = c.row.block_m;
-  if (c.fused) c.rows_per_prog = ceil_div(ceil_div(M, target), c.row.block_m) * c.row.block_m;
+  if (c.fused) {
+    c.rows_per_prog = ceil_div(ceil_div(M, target), c.row.block_m) * c.row.block_m;
+    c.row.num_warps = static_cast<int>(std::clamp<int64_t>(block / (32 * kBwdElementsPerThread), 1, 16));
+  }
   c.programs = ceil_div(M, c.rows_per_prog);
   c.prefetch = c.row.single && c.rows_per_prog > c.row.block_m;
   return c;
