@@ -6,9 +6,10 @@ TALL shapes, torch against GemForge's table and against launch variants of the k
 
 Reductions (kernels/reduce.py reduce_kernel, launched here as csrc/ops/reduce.cpp run_reduce does
 on the outer path: STAGE 1 per split, STAGE 2 over the partials). A variant is
-"k<BLOCK_K> r<BLOCK_R> w<warps> p<programs per SM> s<min steps>":
-  BLOCK_K, BLOCK_R, warps -> the ReduceOuter rows of csrc/runtime/config_table.cpp (arch 90;
-      K <= 64 for 1048576x32, the kAny row for 4096x4096);
+"k<BLOCK_K> r<BLOCK_R> w<warps> p<programs per SM> s<min steps> [prefetch]":
+  BLOCK_K, BLOCK_R, warps -> the ReduceOuter (var, argmax: ReduceOuterState) rows of
+      csrc/runtime/config_table.cpp (arch 90; K <= 64 for 1048576x32, the kAny row for 4096x4096);
+  prefetch -> reduce_kernel's PREFETCH (the main loop loads a step ahead);
   programs per SM, min steps -> kOuterProgramsPerSm / kOuterMinSteps in csrc/ops/reduce.cpp
       (split R until K blocks x splits reach programs-per-SM x SMs, each split at least
       min-steps x BLOCK_R rows).
@@ -60,7 +61,7 @@ MODES = {  # op: (MODE, FIN, torch fn)
 }
 
 
-def reduce_dim0(x, op, bk, br, warps, pps, min_steps):
+def reduce_dim0(x, op, bk, br, warps, pps, min_steps, prefetch=0):
     """x [R, K] contiguous reduced over dim 0, as run_reduce launches it (outer path)."""
     R, K = x.shape
     mode, fin, _ = MODES[op]
@@ -84,7 +85,7 @@ def reduce_dim0(x, op, bk, br, warps, pps, min_steps):
         rd.reduce_kernel[(kb, n_split)](o, o2, src, src2, K, n_red, r_per, r_per // block_r * block_r, K, 1, 1, 0, 0,
                                         1, 0, 0, n_red, 1, rs, 0, 0, 1.0, float(R), MAP=rd.MAP_ID, STAGE=stage,
                                         BLOCK_K=bk, BLOCK_R=block_r, ONE_TILE=one_tile(r_per, block_r, n_red),
-                                        **consts)
+                                        PREFETCH=prefetch if stage != 2 else 0, **consts)
 
     if split == 1:
         return lambda: launch(out, idx, x, x, R, R, 1, K, 0, br), out, idx, split
@@ -101,18 +102,18 @@ def reduce_dim0(x, op, bk, br, warps, pps, min_steps):
 # Alternatives to the table (measured as "gemforge (table)": ReduceOuter {64, 128, 4} for K <= 64,
 # {128, 64, 8} otherwise, 8 programs per SM, 4 min steps): (BLOCK_K, BLOCK_R, warps, programs per
 # SM, min steps). The first of each list is the former table row.
-RED_VARIANTS = {
-    (4096, 4096): [(64, 64, 8, 8, 4), (256, 32, 8, 8, 4), (128, 32, 8, 16, 2)],
-    (1048576, 32): [(64, 32, 4, 8, 4), (64, 256, 4, 8, 4), (64, 128, 4, 4, 8)],
+RED_VARIANTS = {  # the table's ReduceOuter rows first (session 9)
+    (4096, 4096): [(128, 64, 8, 8, 4), (128, 32, 8, 8, 4), (128, 64, 4, 8, 4)],
+    (1048576, 32): [(64, 128, 4, 8, 4), (64, 64, 4, 8, 4), (64, 128, 4, 4, 8)],
 }
 # var and argmax hold two or three values a lane (sm_90, 32 elements a thread: 255 / 220
 # registers, one 8-warp program per SM; sum 128): fewer rows a tile (session 8, with the count and
 # the argmax step kept out of the lanes: 128 / 102 registers at 16 a thread, 64 / 54 at 8).
-STATE_VARIANTS = {
-    (4096, 4096): [(128, 32, 8, 8, 4), (128, 16, 8, 8, 4), (128, 32, 8, 16, 4), (128, 32, 4, 8, 4)],
-    (1048576, 32): [(64, 64, 4, 8, 4), (64, 32, 4, 8, 4), (64, 64, 4, 16, 4), (64, 64, 8, 8, 4)],
+STATE_VARIANTS = {  # the table's ReduceOuterState rows first (session 9)
+    (4096, 4096): [(128, 32, 4, 8, 4), (128, 16, 4, 8, 4), (64, 32, 4, 8, 4)],
+    (1048576, 32): [(64, 128, 4, 8, 4), (64, 64, 4, 8, 4)],
 }
-BUDGET_S = 150  # variants stop here (compiles included), so that the script ends within ~3 minutes
+BUDGET_S = 240  # variants stop here (compiles included), so that the script ends within ~4-5 minutes
 START = time.time()
 
 
@@ -143,13 +144,13 @@ def reductions():
             row(case, "gemforge (table)", t_gf, nbytes, t_torch, err(got))
             if op == "mean":
                 continue  # the sum kernel with a final division
-            extra = STATE_VARIANTS[(R, K)] if op in ("var", "argmax") else []
-            for bk, br, w, pps, ms in (variants[:1] if op == "amax" else variants) + extra:
-                v = f"k{bk} r{br} w{w} p{pps} s{ms}"
+            mine = STATE_VARIANTS[(R, K)] if op in ("var", "argmax") else variants
+            for (bk, br, w, pps, ms), pf in [(v, pf) for v in mine for pf in (0, 1)]:
+                v = f"k{bk} r{br} w{w} p{pps} s{ms}" + (" prefetch" if pf else "")
                 if over_budget(case, v):
                     continue
                 try:
-                    run, out, idx, split = reduce_dim0(x, op, bk, br, w, pps, ms)
+                    run, out, idx, split = reduce_dim0(x, op, bk, br, w, pps, ms, pf)
                     run()
                     e = err(idx if op == "argmax" else out)
                     row(case, v, t_us(run), nbytes, t_torch, f"{e} split {split}")

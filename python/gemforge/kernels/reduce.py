@@ -168,15 +168,27 @@ def _identity(MODE: tl.constexpr, ACC: tl.constexpr, BLOCK_K: tl.constexpr, BLOC
 
 
 @triton.jit
+def _load_raw(ptr, mask, MASKED: tl.constexpr):
+    # streamed once: evict_first keeps L2 for data that is used again (config_table.cpp, kGemvRows)
+    if MASKED:
+        return tl.load(ptr, mask=mask, other=0, eviction_policy="evict_first")
+    else:
+        return tl.load(ptr, eviction_policy="evict_first")
+
+
+@triton.jit
 def _element(ptr, comp_stride, ptr2, r, mask, p, ACC: tl.constexpr, MODE: tl.constexpr, MAP: tl.constexpr,
              STAGE: tl.constexpr, MASKED: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr):
     """The state (a, b, c) of one element per lane (identity where masked off)."""
+    return _element_of(_load_raw(ptr, mask, MASKED), ptr, comp_stride, ptr2, r, mask, p, ACC, MODE, MAP, STAGE,
+                       MASKED, BLOCK_K, BLOCK_R)
+
+
+@triton.jit
+def _element_of(raw, ptr, comp_stride, ptr2, r, mask, p, ACC: tl.constexpr, MODE: tl.constexpr, MAP: tl.constexpr,
+                STAGE: tl.constexpr, MASKED: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr):
+    """_element's state from the loaded block `raw` (at ptr)."""
     ia, ib, ic = _identity(MODE, ACC, BLOCK_K, BLOCK_R)
-    # streamed once: evict_first keeps L2 for data that is used again (config_table.cpp, kGemvRows)
-    if MASKED:
-        raw = tl.load(ptr, mask=mask, other=0, eviction_policy="evict_first")
-    else:
-        raw = tl.load(ptr, eviction_policy="evict_first")
     if STAGE == 2:
         # a partial state: components at comp_stride apart (indices in ptr2)
         ea = raw
@@ -312,10 +324,13 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
                   divisor,                       # FIN_DIV: divide by this (the full reduction size)
                   K_RANK: tl.constexpr, R_RANK: tl.constexpr, ACC: tl.constexpr, MODE: tl.constexpr,
                   MAP: tl.constexpr, FIN: tl.constexpr, STAGE: tl.constexpr, WRITE2: tl.constexpr,
-                  BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr, INT64: tl.constexpr, ONE_TILE: tl.constexpr = 0):
+                  BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr, INT64: tl.constexpr, ONE_TILE: tl.constexpr = 0,
+                  PREFETCH: tl.constexpr = 0):
     """STAGE 0: reduce x into out (and out2); 1: write this split's partial state to out
     ([components, splits, K], indices in out2); 2: x (x2) hold partial states [components, R, K].
-    ONE_TILE: a program's slice is one tile (1: exactly BLOCK_R, 2: fewer, masked along r)."""
+    ONE_TILE: a program's slice is one tile (1: exactly BLOCK_R, 2: fewer, masked along r).
+    PREFETCH (STAGE 0 and 1): the main loop loads each block a step ahead, so that a lane has the
+    next block's loads in flight while it folds the current one."""
     pid_k = tl.program_id(0)
     split = tl.program_id(1)
     k = pid_k * BLOCK_K + tl.arange(0, BLOCK_K)
@@ -356,12 +371,25 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
         if (MODE == ARGMAX or MODE == ARGMIN) and STAGE != 2:
             # the step at which each lane took its extreme (int32: half the registers of the index)
             best_step = tl.zeros((BLOCK_K, BLOCK_R), tl.int32)
+        if PREFETCH:
+            r = r_start + tl.arange(0, BLOCK_R)
+            offs = x_k[:, None] + _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)[None, :]
+            raw_next = _load_raw(x + offs, k_mask[:, None] & (r < r_start + r_main)[None, :], True)
         for r0 in range(0, r_main, BLOCK_R):
             r = r_start + r0 + tl.arange(0, BLOCK_R)
             offs = x_k[:, None] + _offset3(r, rn0, rn1, rs0, rs1, rs2, R_RANK)[None, :]
             # one output per program: every lane is valid, no mask at all
-            ea, eb, ec = _element(x + offs, comp_stride, x2 + offs, r, k_mask[:, None], p, ACC, MODE, MAP, STAGE,
-                                  BLOCK_K != 1, BLOCK_K, BLOCK_R)
+            if PREFETCH:
+                raw = raw_next
+                # the next step's block; after the last step this one again (in bounds, no mask)
+                r_next = r_start + tl.where(r0 + BLOCK_R < r_main, r0 + BLOCK_R, r0) + tl.arange(0, BLOCK_R)
+                offs_next = x_k[:, None] + _offset3(r_next, rn0, rn1, rs0, rs1, rs2, R_RANK)[None, :]
+                raw_next = _load_raw(x + offs_next, k_mask[:, None], BLOCK_K != 1)
+                ea, eb, ec = _element_of(raw, x + offs, comp_stride, x2 + offs, r, k_mask[:, None], p, ACC, MODE, MAP,
+                                         STAGE, BLOCK_K != 1, BLOCK_K, BLOCK_R)
+            else:
+                ea, eb, ec = _element(x + offs, comp_stride, x2 + offs, r, k_mask[:, None], p, ACC, MODE, MAP, STAGE,
+                                      BLOCK_K != 1, BLOCK_K, BLOCK_R)
             if STAGE != 2 and MODE == WELFORD:
                 # every lane takes one element per step: its count is the step number, the same for
                 # all lanes (added to `a` after the loop, not kept per lane), so the mean update
