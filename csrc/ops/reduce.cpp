@@ -139,6 +139,8 @@ bool split_dims(const at::TensorIteratorBase& iter, DimGroup& kept, DimGroup& re
 // constants from bench/colred_experiment.py.
 constexpr int64_t kInnerProgramsPerSm = 8, kInnerMinSteps = 4;
 constexpr int64_t kOuterProgramsPerSm = 8, kOuterMinSteps = 4;
+// reduce_kernel's PREFETCH: the main loop loads a step ahead.
+constexpr bool kPrefetch = false;
 
 // One launch of reduce_kernel. `x_kept` are the strides used to address x for kept dims.
 void launch_reduce(const ReduceSpec& s, int stage, const at::TensorBase& out, const at::TensorBase& out2,
@@ -159,6 +161,7 @@ void launch_reduce(const ReduceSpec& s, int stage, const at::TensorBase& out, co
   args.constant(block_k).constant(block_r).constant(int64);
   // ONE_TILE: each program's slice is a single tile (exact when R is a multiple of block_r)
   args.constant(r_per_split > block_r ? 0 : red.numel() % block_r == 0 ? 1 : 2);
+  args.constant(stage != 2 && kPrefetch);
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(kept.numel(), block_k);
   cfg.grid[1] = split;
