@@ -58,3 +58,16 @@ def device_samples_ms(fn, warmup_ms=25, rep_ms=100, l2_flush="clean"):
 
 def device_median_us(fn, warmup_ms=25, rep_ms=100, l2_flush="clean"):
     return 1e3 * statistics.median(device_samples_ms(fn, warmup_ms, rep_ms, l2_flush))
+
+
+def graphed(fn):
+    """A callable replaying fn's launches from a CUDA graph (captured once, after a warm-up call).
+    For experiments that launch Triton kernels from Python: its launcher takes longer a launch
+    than short kernels run, so fn() timed directly measures the device waiting for the host
+    between launches (GemForge's C++ launches queue ahead of the device)."""
+    fn()
+    torch.cuda.synchronize()
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        fn()
+    return graph.replay
