@@ -1,8 +1,8 @@
 """GPU experiment: reductions over dim 0 and softmax / log_softmax over dim 0 (bf16), issue 4's
 TALL shapes, torch against GemForge's table and against launch variants of the kernels.
 
-    python3 bench/colred_experiment.py [reductions]   (after the core is built; ~2-3 minutes on an
-                                                       H200; "reductions": those alone)
+    python3 bench/colred_experiment.py [reductions | sweep]   (after the core is built; ~2-3 minutes
+                   on an H200; "reductions": those alone; "sweep": a grid of reduction tiles, ~6 minutes)
 
 Reductions (kernels/reduce.py reduce_kernel, launched here as csrc/ops/reduce.cpp run_reduce does
 on the outer path: STAGE 1 per split, STAGE 2 over the partials). A variant is
@@ -130,7 +130,14 @@ def over_budget(case, v):
     return True
 
 
-def reductions():
+# "sweep": a grid of tiles for every mode, with and without the prefetch (~5-6 minutes)
+SWEEP = {
+    (4096, 4096): [(bk, br, 4, 8, 4) for bk in (32, 64, 128) for br in (16, 32, 64)],
+    (1048576, 32): [(32, br, 4, pps, ms) for br in (32, 64, 128, 256) for pps, ms in ((8, 4), (4, 8), (16, 4))],
+}
+
+
+def reductions(sweep=False):
     for (R, K), variants in RED_VARIANTS.items():
         x = torch.randn(R, K, device=DEV, dtype=torch.bfloat16)
         for op in ("sum", "mean", "amax", "argmax", "var"):
@@ -151,6 +158,8 @@ def reductions():
             if op == "mean":
                 continue  # the sum kernel with a final division
             mine = STATE_VARIANTS[(R, K)] if op in ("var", "argmax") else variants
+            if sweep:
+                mine = SWEEP[(R, K)]
             for (bk, br, w, pps, ms), pf in [(v, pf) for v in mine for pf in (0, 1)]:
                 v = f"k{bk} r{br} w{w} p{pps} s{ms}" + (" prefetch" if pf else "")
                 if over_budget(case, v):
@@ -279,10 +288,14 @@ def softmax_backwards(shape=(4096, 4096)):
 def main():
     print(f"# {torch.cuda.get_device_name()}, {SMS} SMs; % of {BW / 1e9:.0f} GB/s")
     print(f"{'case':34s} {'variant':26s} {'us':>8s} {'%bw':>7s} {'torch':>8s} {'speedup':>6s}  check")
-    if "reductions" not in sys.argv[1:]:
+    if "reductions" not in sys.argv[1:] and "sweep" not in sys.argv[1:]:
         softmaxes()
         softmax_backwards()
-    reductions()
+    sweep = "sweep" in sys.argv[1:]
+    if sweep:
+        global BUDGET_S
+        BUDGET_S = 500
+    reductions(sweep)
 
 
 if __name__ == "__main__":
