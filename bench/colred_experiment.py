@@ -131,9 +131,13 @@ def over_budget(case, v):
 
 
 # "sweep": a grid of tiles for every mode, with and without the prefetch (~5-6 minutes)
+# (first round: BLOCK_K 32 beat 64 and 128 in every mode, 4096x4096; 1048576x32 wanted fewer,
+# longer splits: bench/results/2026-11-27-h200-session9-colred-sweep1.txt)
 SWEEP = {
-    (4096, 4096): [(bk, br, 4, 8, 4) for bk in (32, 64, 128) for br in (16, 32, 64)],
-    (1048576, 32): [(32, br, 4, pps, ms) for br in (32, 64, 128, 256) for pps, ms in ((8, 4), (4, 8), (16, 4))],
+    (4096, 4096): [(bk, br, w, pps, ms) for bk in (16, 32) for br in (16, 32, 64) for w in (2, 4)
+                   for pps, ms in ((8, 4), (16, 4), (4, 8))],
+    (1048576, 32): [(32, br, w, pps, ms) for br in (64, 128, 256, 512) for w in (2, 4, 8)
+                    for pps, ms in ((4, 8), (2, 16), (4, 16), (8, 8))],
 }
 
 
