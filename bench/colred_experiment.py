@@ -108,16 +108,14 @@ def reduce_dim0(x, op, bk, br, warps, pps, min_steps, prefetch=0):
 # Alternatives to the table (measured as "gemforge (table)": ReduceOuter {64, 128, 4} for K <= 64,
 # {128, 64, 8} otherwise, 8 programs per SM, 4 min steps): (BLOCK_K, BLOCK_R, warps, programs per
 # SM, min steps). The first of each list is the former table row.
-RED_VARIANTS = {  # the table's ReduceOuter rows first (session 9)
-    (4096, 4096): [(128, 64, 8, 8, 4), (128, 32, 8, 8, 4), (128, 64, 4, 8, 4)],
-    (1048576, 32): [(64, 128, 4, 8, 4), (64, 64, 4, 8, 4), (64, 128, 4, 4, 8)],
+RED_VARIANTS = {  # the table's ReduceOuter rows and reduce.cpp's outer split constants first (session 9)
+    (4096, 4096): [(32, 32, 2, 16, 16), (32, 16, 4, 8, 4)],
+    (1048576, 32): [(64, 256, 4, 16, 16), (64, 512, 8, 4, 8)],
 }
-# var and argmax hold two or three values a lane (sm_90, 32 elements a thread: 255 / 220
-# registers, one 8-warp program per SM; sum 128): fewer rows a tile (session 8, with the count and
-# the argmax step kept out of the lanes: 128 / 102 registers at 16 a thread, 64 / 54 at 8).
-STATE_VARIANTS = {  # the table's ReduceOuterState rows first (session 9)
-    (4096, 4096): [(128, 32, 4, 8, 4), (128, 16, 4, 8, 4), (64, 32, 4, 8, 4)],
-    (1048576, 32): [(64, 128, 4, 8, 4), (64, 64, 4, 8, 4)],
+# var and argmax hold two values a lane: the ReduceOuterState rows (fewer rows a step)
+STATE_VARIANTS = {
+    (4096, 4096): [(32, 16, 2, 16, 16), (32, 32, 2, 16, 16)],
+    (1048576, 32): [(64, 256, 4, 16, 16), (64, 128, 8, 2, 16)],
 }
 BUDGET_S = 240  # variants stop here (compiles included), so that the script ends within ~4-5 minutes
 START = time.time()

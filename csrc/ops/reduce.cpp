@@ -136,17 +136,21 @@ bool split_dims(const at::TensorIteratorBase& iter, DimGroup& kept, DimGroup& re
 
 // The split rule (run_reduce): split the reduction until the output blocks times the splits reach
 // this many programs per SM, each split at least min-steps loop steps of BLOCK_R. Outer (columns)
-// constants from bench/colred_experiment.py.
+// constants and tiles (config_table.cpp ReduceOuter*) from `bench/colred_experiment.py sweep`
+// (H200, session 9): narrow column blocks (32), 2 warps, 16 programs an SM and splits of 16 steps
+// or more, with the main loop loading a step ahead (reduce_kernel's PREFETCH). 4096x4096 dim 0
+// bf16, us: sum 20.3 -> 16.2, amax 28.0 -> 17.4, argmax 37.1 -> 23.5, var 41.5 -> 22.7;
+// 1048576x32: sum 32.1 -> 24.6, amax 42.4 -> 27.6, argmax 58.5 -> 36.6, var 56.0 -> 33.6 (variants
+// replayed from CUDA graphs). The interpreter keeps 4 min steps, so that small test columns split.
 constexpr int64_t kInnerProgramsPerSm = 8, kInnerMinSteps = 4;
-constexpr int64_t kOuterProgramsPerSm = 8, kOuterMinSteps = 4;
-// reduce_kernel's PREFETCH: the main loop loads a step ahead.
-constexpr bool kPrefetch = false;
+constexpr int64_t kOuterProgramsPerSm = 16, kOuterMinSteps = 16;
+constexpr bool kOuterPrefetch = true;
 
 // One launch of reduce_kernel. `x_kept` are the strides used to address x for kept dims.
 void launch_reduce(const ReduceSpec& s, int stage, const at::TensorBase& out, const at::TensorBase& out2,
                    const at::TensorBase& x, const at::TensorBase& x2, const DimGroup& kept, const int64_t* x_kept,
                    const DimGroup& red, int64_t r_per_split, int64_t split, bool write2, double divisor,
-                   int64_t block_k, int64_t block_r, const rt::TileConfig& c, bool int64) {
+                   int64_t block_k, int64_t block_r, const rt::TileConfig& c, bool int64, bool prefetch) {
   rt::KernelArgs args;
   args.tensor(out).tensor(out2).tensor(x).tensor(x2).integer(kept.numel()).integer(red.numel()).integer(r_per_split);
   args.integer(r_per_split / block_r * block_r);  // r_main
@@ -161,7 +165,7 @@ void launch_reduce(const ReduceSpec& s, int stage, const at::TensorBase& out, co
   args.constant(block_k).constant(block_r).constant(int64);
   // ONE_TILE: each program's slice is a single tile (exact when R is a multiple of block_r)
   args.constant(r_per_split > block_r ? 0 : red.numel() % block_r == 0 ? 1 : 2);
-  args.constant(stage != 2 && kPrefetch);
+  args.constant(prefetch);
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(kept.numel(), block_k);
   cfg.grid[1] = split;
@@ -204,7 +208,8 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
   // (The interpreter also splits, with a small target, so the CPU tests run the split path.)
   const int64_t k_blocks = ceil_div(K, block_k);
   const int64_t per_sm = inner ? kInnerProgramsPerSm : kOuterProgramsPerSm;
-  const int64_t min_steps = inner ? kInnerMinSteps : kOuterMinSteps;
+  const int64_t min_steps = inner || !device.is_cuda() ? kInnerMinSteps : kOuterMinSteps;
+  const bool prefetch = !inner && kOuterPrefetch;  // (the partials' pass, stage 2, never)
   const int64_t target = device.is_cuda() ? per_sm * rt::device_info(device.index()).sm_count : 4;  // programs
   int64_t split = 1;
   if (k_blocks < target && R >= 2 * min_steps * block_r)
@@ -217,14 +222,14 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
 
   if (split == 1) {
     launch_reduce(s, 0, viewed, out2, self, self, kept, kept.in_stride, red, R, 1, write2, static_cast<double>(R),
-                  block_k, block_r, c, int64);
+                  block_k, block_r, c, int64, prefetch);
     return true;
   }
   // Partial states [components, split, K] in the accumulator type (indices in int64).
   at::Tensor partials = at::empty({components(s.mode), split, K}, self.options().dtype(s.acc));
   at::Tensor partial_idx = has_indices(s.mode) ? at::empty({split, K}, self.options().dtype(c10::kLong)) : partials;
   launch_reduce(s, 1, partials, partial_idx, self, self, kept, kept.in_stride, red, r_per_split, split, false,
-                static_cast<double>(R), block_k, block_r, c, int64);
+                static_cast<double>(R), block_k, block_r, c, int64, prefetch);
   // Second pass: kept dims addressed contiguously in the partials, reduced over `split`.
   DimGroup red2;
   red2.rank = 1;
@@ -238,7 +243,7 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
   const int64_t bk2 = std::min<int64_t>(inner2 ? c2.block1 : c2.block0, next_pow2(K));
   const int64_t br2 = std::min<int64_t>(inner2 ? c2.block0 : c2.block1, next_pow2(split));
   launch_reduce(s, 2, viewed, out2, partials, partial_idx, kept, contiguous, red2, split, 1, write2,
-                static_cast<double>(R), bk2, br2, c2, components(s.mode) * K * split > INT32_MAX - 4096);
+                static_cast<double>(R), bk2, br2, c2, components(s.mode) * K * split > INT32_MAX - 4096, false);
   return true;
 }
 

@@ -21,20 +21,15 @@ const ConfigRow kRows[] = {
     {Family::Pointwise1D, 90, kAny, kAny, {1024, 0, 4, 1}},
     {Family::ReduceInner, 90, 4096, kAny, {4096, 1, 8, 1}},
     {Family::ReduceInner, 90, kAny, kAny, {4096, 1, 16, 1}},
-    // Columns (a kept dim contiguous): 16-byte loads along K, and 32 (bf16) elements per thread
-    // per step, so that each thread has 4 loads in flight. H200, session 6 (with the loop-fold
-    // changes of the same session; session-5 benchmark on the former rows {64, 32, 4} /
-    // {64, 64, 8} -> bench/colred_experiment.py): sum 1048576x32 40 -> 34 us, 4096x4096 sum 24
-    // -> 22, amax 31 -> 29. var 1048576x32 ran faster on the former K <= 64 row in the experiment
-    // (56 vs 64 us): one row serves every mode.
-    {Family::ReduceOuter, 90, 64, kAny, {64, 128, 4, 1}},
-    {Family::ReduceOuter, 90, kAny, kAny, {128, 64, 8, 1}},
-    // var and argmax hold two values a lane (Welford's mean and M2; the extreme and its step):
-    // half the rows a step, 4 warps. H200, bench/colred_experiment.py (session 9), 4096x4096 dim 0
-    // bf16: var 46.4 -> 42.6 us, argmax 46.8 -> 42.9. (1048576x32: the timings of one variant
-    // moved 2x between repeats in that run; that row stays as ReduceOuter's.)
-    {Family::ReduceOuterState, 90, 64, kAny, {64, 128, 4, 1}},
-    {Family::ReduceOuterState, 90, kAny, kAny, {128, 32, 4, 1}},
+    // Columns (a kept dim contiguous), with reduce.cpp's outer split rule and prefetch: narrow
+    // column blocks of few warps, many programs. `bench/colred_experiment.py sweep` (H200, session
+    // 9; bench/results/2026-11-27-h200-session9-colred-sweep*.txt): BLOCK_K 32 beat 64 and 128 in
+    // every mode at 4096x4096; 1048576x32 wants long steps (256 rows). The modes with two values a
+    // lane (var: Welford's mean and M2; argmax: the extreme and its step) take fewer rows a step.
+    {Family::ReduceOuter, 90, 64, kAny, {64, 256, 4, 1}},
+    {Family::ReduceOuter, 90, kAny, kAny, {32, 32, 2, 1}},
+    {Family::ReduceOuterState, 90, 64, kAny, {64, 256, 4, 1}},
+    {Family::ReduceOuterState, 90, kAny, kAny, {32, 16, 2, 1}},
     {Family::Softmax, 90, 128, kAny, {0, 16, 4, 1}},
     {Family::Softmax, 90, 1024, kAny, {0, 4, 8, 1}},
     {Family::Softmax, 90, 4096, kAny, {0, 1, 8, 1}},
