@@ -105,9 +105,7 @@ def reduce_dim0(x, op, bk, br, warps, pps, min_steps, prefetch=0):
     return run, out, idx, split
 
 
-# Alternatives to the table (measured as "gemforge (table)": ReduceOuter {64, 128, 4} for K <= 64,
-# {128, 64, 8} otherwise, 8 programs per SM, 4 min steps): (BLOCK_K, BLOCK_R, warps, programs per
-# SM, min steps). The first of each list is the former table row.
+# Variants (BLOCK_K, BLOCK_R, warps, programs per SM, min steps), each with and without the prefetch.
 RED_VARIANTS = {  # the table's ReduceOuter rows and reduce.cpp's outer split constants first (session 9)
     (4096, 4096): [(32, 32, 2, 16, 16), (32, 16, 4, 8, 4)],
     (1048576, 32): [(64, 256, 4, 16, 16), (64, 512, 8, 4, 8)],
