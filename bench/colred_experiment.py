@@ -1,8 +1,9 @@
 """GPU experiment: reductions over dim 0 and softmax / log_softmax over dim 0 (bf16), issue 4's
 TALL shapes, torch against GemForge's table and against launch variants of the kernels.
 
-    python3 bench/colred_experiment.py [reductions | sweep]   (after the core is built; ~2-3 minutes
-                   on an H200; "reductions": those alone; "sweep": a grid of reduction tiles, ~6 minutes)
+    python3 bench/colred_experiment.py [reductions | sweep | softmax]   (after the core is built;
+        ~2-3 minutes on an H200; "reductions" / "softmax": those alone; "sweep": a grid of reduction
+        tiles, ~6 minutes)
 
 Reductions (kernels/reduce.py reduce_kernel, launched here as csrc/ops/reduce.cpp run_reduce does
 on the outer path: STAGE 1 per split, STAGE 2 over the partials). A variant is
@@ -295,7 +296,8 @@ def main():
     if sweep:
         global BUDGET_S
         BUDGET_S = 500
-    reductions(sweep)
+    if "softmax" not in sys.argv[1:]:
+        reductions(sweep)
 
 
 if __name__ == "__main__":
