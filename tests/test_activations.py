@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 
 import gemforge
-from conftest import DEVICE, same_error
+from conftest import DEVICE, every_half_value, half_ulps, ran_gemforge, same_error
 from op_db import make
 
 aten = torch.ops.aten
@@ -81,6 +81,26 @@ def test_autograd_runs_gemforge_backward(name, forward, scale, overloads):
         assert o in rec, (o, rec)
     assert not [r for r in rec if "fallback" in r], rec
     torch.testing.assert_close(got.cpu().double(), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=str)
+def test_gelu_backward_half_results(dtype, approximate):
+    """fp16/bf16 gelu_backward (the erf form takes the fitted erf, unary_math.py erf_half): every
+    input bit pattern below 1e6 in magnitude (beyond, x^2 and x^3 overflow fp32 in ATen's formula
+    too), grad 1, against fp64 rounded to the dtype: within one ulp, or 2e-5 (near x = -0.75 the
+    derivative crosses zero and is smaller than erf's error; ATen's fp32 formula loses its
+    relative accuracy there too)."""
+    x = every_half_value(dtype)
+    x = x[x.abs() < 1e6]
+    xd = x.to(DEVICE)
+    g = torch.ones_like(xd)
+    got = ran_gemforge(lambda: aten.gelu_backward(g, xd, approximate=approximate), ["gelu_backward"]).cpu()
+    xr = x.double().requires_grad_(True)
+    (ref, ) = torch.autograd.grad(F.gelu(xr, approximate=approximate), xr, torch.ones_like(xr))
+    ok = (half_ulps(got, ref.to(dtype)) <= 1) | ((got.double() - ref).abs() <= 2e-5)
+    worst = int((~ok).to(torch.int8).argmax())
+    assert bool(ok.all()), (x[worst].item(), got[worst].item(), ref[worst].item())
 
 
 # ---------------------------------------------------------------- errors as ATen's

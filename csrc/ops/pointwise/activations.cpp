@@ -484,7 +484,9 @@ at::Tensor& backward_out(BackwardOp& op, const at::Tensor& a, const at::Tensor& 
 GF_BACKWARD_OP(sigmoid_backward, "grad_input")
 GF_BACKWARD_OP(tanh_backward, "grad_input")
 GF_BACKWARD_OP(silu_backward, "grad_input")
-GF_BACKWARD_OP(gelu_backward, "grad_input")
+// fp16/bf16 results: the fitted erf (activations.py gelu_backward)
+BackwardOp gelu_backward_op{GF_POINTWISE_KERNELS_HALF("gelu_backward"), kFloats, {"gelu_backward"},
+                            {"gelu_backward.grad_input"}};
 GF_BACKWARD_OP(elu_backward, "grad_input")
 GF_BACKWARD_OP(hardswish_backward, "out")
 GF_BACKWARD_OP(hardsigmoid_backward, "grad_input")

@@ -66,7 +66,7 @@ GF_UNARY(relu, Promote::Same, kFloats | kInts)
 GF_UNARY(exp, Promote::IntToFloat, kAllReal)
 GF_UNARY(log, Promote::IntToFloat, kAllReal)
 GF_UNARY(sqrt, Promote::IntToFloat, kAllReal)
-GF_UNARY(rsqrt, Promote::IntToFloat, kAllReal)
+GF_UNARY_HALF(rsqrt, Promote::IntToFloat, kAllReal)
 GF_UNARY(sigmoid, Promote::IntToFloat, kAllReal)
 GF_UNARY(silu, Promote::Same, kFloats)
 

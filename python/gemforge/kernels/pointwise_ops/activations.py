@@ -8,10 +8,11 @@ local becomes an fp32 constant and would round fp64 results.
 import triton
 import triton.language as tl
 
-from .common import div_rn
+from .common import HALF_RESULT, div_rn
 from .common import expm1_of as _expm1
 from .common import log1p_of as _log1p
 from .common import sigmoid_of
+from .unary_math import erf_half
 
 # ---------------------------------------------------------------- helpers
 
@@ -138,7 +139,7 @@ _GELU_TANH = tl.constexpr(1)
 
 @triton.jit
 def gelu_backward(g, x, s0, s1, s2, P: tl.constexpr):
-    if P == _GELU_TANH:
+    if P == _GELU_TANH or P == _GELU_TANH + HALF_RESULT:
         # ATen: 0.5 (1 + tanh(u)) + 0.5 x (1 - tanh(u)^2) u'; with s = sigmoid(2u) that is
         # s + 2 x s (1 - s) u', where s and 1 - s come without cancellation
         x2 = x * x
@@ -147,7 +148,10 @@ def gelu_backward(g, x, s0, s1, s2, P: tl.constexpr):
         s, s_neg = _sigmoid_pair(2.0 * u)
         return g * (s + 2.0 * x * s * s_neg * du)
     else:
-        cdf = 0.5 * (1.0 + tl.math.erf(x * 0.7071067811865476))
+        if P == HALF_RESULT:  # fp16/bf16 results: erf to 8e-6 (unary_math.py erf_half)
+            cdf = 0.5 * (1.0 + erf_half(x * 0.7071067811865476))
+        else:
+            cdf = 0.5 * (1.0 + tl.math.erf(x * 0.7071067811865476))
         pdf = tl.exp(-0.5 * x * x) * 0.3989422804014327  # 1 / sqrt(2 pi)
         return g * (cdf + x * pdf)
 

@@ -2,7 +2,7 @@
 import triton
 import triton.language as tl
 
-from .common import HALF_RESULT, div_rn, sigmoid_of, sqrt_rn
+from .common import HALF_RESULT, div_approx, div_rn, sigmoid_of, sqrt_rn
 from .unary_math import erfc_half
 
 # Division rounding modes (P of div).
@@ -85,6 +85,10 @@ def sqrt(x, s0, s1, s2, P):
 
 @triton.jit
 def rsqrt(x, s0, s1, s2, P):
+    if P == HALF_RESULT:
+        # fp16/bf16 results: tl.sqrt and div.approx, a few fp32 ulps (sqrt's operand, normal, is
+        # under 2^126; +-0 gives +-inf, inf 0)
+        return div_approx(1.0, tl.sqrt(x))
     return 1.0 / sqrt_rn(x)
 
 

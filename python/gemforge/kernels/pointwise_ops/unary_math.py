@@ -441,7 +441,7 @@ _ERF_BIG = tl.constexpr((
 
 
 @triton.jit
-def _erf_half(x):
+def erf_half(x):
     """Two short polynomials and one exp2, no branch (libdevice's erff is exact to fp32, which an
     fp16 or bf16 result doesn't need)."""
     a = tl.abs(x)
@@ -454,7 +454,7 @@ def _erf_half(x):
 @triton.jit
 def erf(x, s0, s1, s2, P):
     if P == HALF_RESULT:
-        return _erf_half(x)
+        return erf_half(x)
     elif NATIVE:
         return libdevice.erf(x)
     else:
