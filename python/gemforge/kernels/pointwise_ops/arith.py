@@ -86,9 +86,12 @@ def sqrt(x, s0, s1, s2, P):
 @triton.jit
 def rsqrt(x, s0, s1, s2, P):
     if P == HALF_RESULT:
-        # fp16/bf16 results: tl.sqrt and div.approx, a few fp32 ulps (sqrt's operand, normal, is
-        # under 2^126; +-0 gives +-inf, inf 0)
-        return div_approx(1.0, tl.sqrt(x))
+        # fp16/bf16 results: tl.sqrt and div.approx, a few fp32 ulps (+-0 gives +-inf, inf 0).
+        # tl.sqrt flushes subnormal inputs (bf16 has them) to zero on the GPU: those are scaled
+        # by 2^64 first, and the result by 2^32
+        tiny = tl.abs(x) < 1.1754943508222875e-38
+        r = div_approx(1.0, tl.sqrt(tl.where(tiny, x * 18446744073709551616.0, x)))
+        return tl.where(tiny, r * 4294967296.0, r)
     return 1.0 / sqrt_rn(x)
 
 
