@@ -141,9 +141,10 @@ bool split_dims(const at::TensorIteratorBase& iter, DimGroup& kept, DimGroup& re
 // or more, with the main loop loading a step ahead (reduce_kernel's PREFETCH). 4096x4096 dim 0
 // bf16, us: sum 20.3 -> 16.2, amax 28.0 -> 17.4, argmax 37.1 -> 23.5, var 41.5 -> 22.7;
 // 1048576x32: sum 32.1 -> 24.6, amax 42.4 -> 27.6, argmax 58.5 -> 36.6, var 56.0 -> 33.6 (variants
-// replayed from CUDA graphs). The interpreter keeps 4 min steps, so that small test columns split.
+// replayed from CUDA graphs).
 constexpr int64_t kInnerProgramsPerSm = 8, kInnerMinSteps = 4;
 constexpr int64_t kOuterProgramsPerSm = 16, kOuterMinSteps = 16;
+constexpr int64_t kInterpreterMinSteps = 4;  // small enough that the CPU tests' columns split
 constexpr bool kOuterPrefetch = true;
 
 // One launch of reduce_kernel. `x_kept` are the strides used to address x for kept dims.
@@ -209,7 +210,7 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
   // (The interpreter also splits, with a small target, so the CPU tests run the split path.)
   const int64_t k_blocks = ceil_div(K, block_k);
   const int64_t per_sm = inner ? kInnerProgramsPerSm : kOuterProgramsPerSm;
-  const int64_t min_steps = inner || !device.is_cuda() ? kInnerMinSteps : kOuterMinSteps;
+  const int64_t min_steps = !device.is_cuda() ? kInterpreterMinSteps : inner ? kInnerMinSteps : kOuterMinSteps;
   const bool prefetch = !inner && kOuterPrefetch;  // (the partials' pass, stage 2, never)
   const int64_t target = device.is_cuda() ? per_sm * rt::device_info(device.index()).sm_count : 4;  // programs
   int64_t split = 1;

@@ -427,7 +427,8 @@ enum PowMode : int64_t {
 };
 
 // fp32 compute of C's pow (fp32 and fp16 results): a fast pass (binary.py _pow_fast) for positive
-// normal bases whose result stays normal; libdevice's powf for the tiles with other lanes.
+// normal bases whose result stays normal; C's pow through fp64's for the tiles with other lanes
+// (binary.py pow: triton's libdevice powf flushes subnormals to zero).
 BinaryOp pow_op{GF_POINTWISE_KERNELS_FALLBACK("pow", Cost::Light, 1u << kPowFloat),
                 Binary::Plain,
                 kFloats | kInts,
