@@ -145,12 +145,16 @@ bool split_dims(const at::TensorIteratorBase& iter, DimGroup& kept, DimGroup& re
 constexpr int64_t kInnerProgramsPerSm = 8, kInnerMinSteps = 4;
 constexpr int64_t kOuterProgramsPerSm = 16, kOuterMinSteps = 16;
 constexpr bool kOuterPrefetch = true;
+// Programmatic dependent launch of the partials' pass (sm_90+): it launches while the split pass
+// finishes and waits for its results in the kernel (LaunchConfig::pdl).
+constexpr bool kSplitPdl = true;
 
 // One launch of reduce_kernel. `x_kept` are the strides used to address x for kept dims.
 void launch_reduce(const ReduceSpec& s, int stage, const at::TensorBase& out, const at::TensorBase& out2,
                    const at::TensorBase& x, const at::TensorBase& x2, const DimGroup& kept, const int64_t* x_kept,
                    const DimGroup& red, int64_t r_per_split, int64_t split, bool write2, double divisor,
-                   int64_t block_k, int64_t block_r, const rt::TileConfig& c, bool int64, bool prefetch) {
+                   int64_t block_k, int64_t block_r, const rt::TileConfig& c, bool int64, bool prefetch,
+                   bool pdl) {
   rt::KernelArgs args;
   args.tensor(out).tensor(out2).tensor(x).tensor(x2).integer(kept.numel()).integer(red.numel()).integer(r_per_split);
   args.integer(r_per_split / block_r * block_r);  // r_main
@@ -165,12 +169,13 @@ void launch_reduce(const ReduceSpec& s, int stage, const at::TensorBase& out, co
   args.constant(block_k).constant(block_r).constant(int64);
   // ONE_TILE: each program's slice is a single tile (exact when R is a multiple of block_r)
   args.constant(r_per_split > block_r ? 0 : red.numel() % block_r == 0 ? 1 : 2);
-  args.constant(prefetch);
+  args.constant(prefetch).constant(pdl);
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(kept.numel(), block_k);
   cfg.grid[1] = split;
   cfg.num_warps = c.num_warps;
   cfg.num_stages = c.num_stages;
+  cfg.pdl = pdl && stage == 2;
   rt::launch(reduce_kernel, cfg, args, x.device());
 }
 
@@ -223,14 +228,15 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
 
   if (split == 1) {
     launch_reduce(s, 0, viewed, out2, self, self, kept, kept.in_stride, red, R, 1, write2, static_cast<double>(R),
-                  block_k, block_r, c, int64, prefetch);
+                  block_k, block_r, c, int64, prefetch, false);
     return true;
   }
+  const bool pdl = kSplitPdl && arch >= 90;
   // Partial states [components, split, K] in the accumulator type (indices in int64).
   at::Tensor partials = at::empty({components(s.mode), split, K}, self.options().dtype(s.acc));
   at::Tensor partial_idx = has_indices(s.mode) ? at::empty({split, K}, self.options().dtype(c10::kLong)) : partials;
   launch_reduce(s, 1, partials, partial_idx, self, self, kept, kept.in_stride, red, r_per_split, split, false,
-                static_cast<double>(R), block_k, block_r, c, int64, prefetch);
+                static_cast<double>(R), block_k, block_r, c, int64, prefetch, pdl);
   // Second pass: kept dims addressed contiguously in the partials, reduced over `split`.
   DimGroup red2;
   red2.rank = 1;
@@ -244,7 +250,8 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
   const int64_t bk2 = std::min<int64_t>(inner2 ? c2.block1 : c2.block0, next_pow2(K));
   const int64_t br2 = std::min<int64_t>(inner2 ? c2.block0 : c2.block1, next_pow2(split));
   launch_reduce(s, 2, viewed, out2, partials, partial_idx, kept, contiguous, red2, split, 1, write2,
-                static_cast<double>(R), bk2, br2, c2, components(s.mode) * K * split > INT32_MAX - 4096, false);
+                static_cast<double>(R), bk2, br2, c2, components(s.mode) * K * split > INT32_MAX - 4096, false,
+                pdl);
   return true;
 }
 
