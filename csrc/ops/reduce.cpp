@@ -145,9 +145,6 @@ bool split_dims(const at::TensorIteratorBase& iter, DimGroup& kept, DimGroup& re
 constexpr int64_t kInnerProgramsPerSm = 8, kInnerMinSteps = 4;
 constexpr int64_t kOuterProgramsPerSm = 16, kOuterMinSteps = 16;
 constexpr bool kOuterPrefetch = true;
-// Programmatic dependent launch of the partials' pass (sm_90+): it launches while the split pass
-// finishes and waits for its results in the kernel (LaunchConfig::pdl).
-constexpr bool kSplitPdl = true;
 
 // One launch of reduce_kernel. `x_kept` are the strides used to address x for kept dims.
 void launch_reduce(const ReduceSpec& s, int stage, const at::TensorBase& out, const at::TensorBase& out2,
@@ -231,7 +228,7 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
                   block_k, block_r, c, int64, prefetch, false);
     return true;
   }
-  const bool pdl = kSplitPdl && arch >= 90;
+  const bool pdl = use_pdl(device);  // the partials' pass (op_utils.h)
   // Partial states [components, split, K] in the accumulator type (indices in int64).
   at::Tensor partials = at::empty({components(s.mode), split, K}, self.options().dtype(s.acc));
   at::Tensor partial_idx = has_indices(s.mode) ? at::empty({split, K}, self.options().dtype(c10::kLong)) : partials;
@@ -1129,14 +1126,16 @@ void run_softmax(const at::Tensor& out, const at::Tensor& x, int64_t dim, bool l
     const at::Tensor ws = at::empty({2, K, t.parts}, x.options().dtype(acc_type(x)));
     cfg.grid[0] = t.parts;
     cfg.grid[1] = K;
+    const bool pdl = use_pdl(x.device());
     rt::KernelArgs stats;
     stats.tensor(ws).tensor(x).integer(K).integer(D).integer(t.part);
-    stats.constant(f64).constant(t.block_d).constant(int64);
+    stats.constant(f64).constant(t.block_d).constant(int64).constant(pdl);
     rt::launch(softmax_part_stats_kernel, cfg, stats, x.device());
     rt::KernelArgs args;
     args.tensor(out).tensor(x).tensor(ws).integer(K).integer(D).integer(t.part);
     args.constant(log).constant(f64).constant(t.block_d).constant(t.block_p).constant(int64);
-    args.constant(kSplitReverse);
+    args.constant(kSplitReverse).constant(pdl);
+    cfg.pdl = pdl;
     rt::launch(softmax_split_kernel, cfg, args, x.device());
     return;
   }
