@@ -73,18 +73,18 @@ def split_fn(op, x, g, y, ppsm, warps, block_d, rev, sms):
 
         def run():
             lk.softmax_backward_part_sums_kernel[grid](ws, g, y, K, D, part, LOG=log, F64=False, BLOCK_D=block_d,
-                                                      INT64=False, num_warps=warps)
+                                                      INT64=False, PDL=False, num_warps=warps)
             lk.softmax_backward_split_kernel[grid](out, g, y, ws, K, D, part, LOG=log, F64=False, BLOCK_D=block_d,
-                                                  BLOCK_P=bp, INT64=False, REVERSE=rev, num_warps=warps)
+                                                  BLOCK_P=bp, INT64=False, REVERSE=rev, PDL=False, num_warps=warps)
             return out
     else:
         ws = torch.empty(2, K, parts, device=x.device, dtype=torch.float32)
 
         def run():
             sk.softmax_part_stats_kernel[grid](ws, x, K, D, part, F64=False, BLOCK_D=block_d, INT64=False,
-                                              num_warps=warps)
+                                              PDL=False, num_warps=warps)
             sk.softmax_split_kernel[grid](out, x, ws, K, D, part, LOG=log, F64=False, BLOCK_D=block_d, BLOCK_P=bp,
-                                          INT64=False, REVERSE=rev, num_warps=warps)
+                                          INT64=False, REVERSE=rev, PDL=False, num_warps=warps)
             return out
     return run, parts
 

@@ -218,6 +218,33 @@ def test_fp32_body_within_ulps_of_fp64(name):
     assert torch.allclose(got[~want.isnan()], want[~want.isnan()], rtol=3e-7, atol=0)
 
 
+# fp32 subnormals, as ATen's CUDA kernels (built without flush-to-zero) give them: f(x) ~ c x for
+# subnormal x, and results below the normal range. (triton links libdevice flush-to-zero: a body
+# that calls it must keep these itself, as pow's fallback and rsqrt's half variant do.)
+SUBNORMAL_INPUTS = [1e-40, -1e-40, 1.4e-45, -2.5e-39, 1.1e-38]
+SUBNORMAL_CASES = {name: SUBNORMAL_INPUTS for name in (
+    "sin", "tan", "asin", "atan", "sinh", "tanh", "asinh", "atanh", "erf", "erfinv", "expm1", "log1p")}
+SUBNORMAL_CASES.update({"exp": [-88.0, -100.0, -103.0], "exp2": [-127.5, -140.0, -149.0],
+                        "erfc": [9.25, 9.6, 10.0]})
+
+
+@pytest.mark.parametrize("name", list(SUBNORMAL_CASES))
+def test_fp32_subnormal_inputs_and_results(name):
+    """fp32 inputs or results below the normal range: the fp64 result rounded to fp32, within one
+    subnormal step (2^-149) or 2 ulps, not flushed to zero."""
+    x = torch.tensor(SUBNORMAL_CASES[name], dtype=torch.float32)
+    xd = x.to(DEVICE)
+    fn = getattr(torch, name)
+    got = ran_gemforge(lambda: fn(xd), [name]).cpu().double()
+    ref = fn(x.double())
+    ref32 = ref.float().abs()
+    ulp = (torch.nextafter(ref32, torch.tensor(math.inf)) - ref32).double()
+    err = (got - ref).abs()
+    ok = err <= torch.maximum(2 * ulp, torch.full_like(ulp, 2.0**-149))
+    worst = int((~ok).to(torch.int8).argmax())
+    assert bool(ok.all()), (name, x[worst].item(), got[worst].item(), ref[worst].item())
+
+
 def test_erfinv_edges():
     for dtype in (torch.float32, torch.float64):
         x = torch.tensor([1.0, -1.0, 0.0, -0.0, 1.5, -2.0, math.nan], dtype=dtype, device=DEVICE)

@@ -186,14 +186,16 @@ void run_softmax_backward(const at::Tensor& gin, const at::Tensor& g, const at::
     const at::Tensor ws = at::empty({K, t.parts}, g.options().dtype(acc_type(g)));
     cfg.grid[0] = t.parts;
     cfg.grid[1] = K;
+    const bool pdl = use_pdl(g.device());
     rt::KernelArgs sums;
     sums.tensor(ws).tensor(g).tensor(y).integer(K).integer(D).integer(t.part);
-    sums.constant(log).constant(is_f64(g)).constant(t.block_d).constant(needs_int64(numel));
+    sums.constant(log).constant(is_f64(g)).constant(t.block_d).constant(needs_int64(numel)).constant(pdl);
     rt::launch(softmax_backward_part_sums_kernel, cfg, sums, g.device());
     rt::KernelArgs args;
     args.tensor(gin).tensor(g).tensor(y).tensor(ws).integer(K).integer(D).integer(t.part);
     args.constant(log).constant(is_f64(g)).constant(t.block_d).constant(t.block_p);
-    args.constant(needs_int64(numel)).constant(kSplitReverse);
+    args.constant(needs_int64(numel)).constant(kSplitReverse).constant(pdl);
+    cfg.pdl = pdl;
     rt::launch(softmax_backward_split_kernel, cfg, args, g.device());
     return;
   }

@@ -22,6 +22,11 @@ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // Architecture for the config table: the GPU's compute capability, 0 for the CPU backend.
 inline int arch_of(const c10::Device& d) { return d.is_cuda() ? rt::device_info(d.index()).arch : 0; }
+// Two-pass ops (a pass writing partial results, then one reading them): on sm_90+ the second
+// pass is a programmatic dependent launch (rt::LaunchConfig::pdl). Their kernels' PDL constexpr:
+// the first lets the second launch once all its programs have started (gdc_launch_dependents),
+// the second waits for the first's results before reading them (gdc_wait).
+inline bool use_pdl(const c10::Device& d) { return arch_of(d) >= 90; }
 
 // Dtype sets as bit masks over c10::ScalarType.
 constexpr uint32_t bit(c10::ScalarType t) { return 1u << static_cast<int>(t); }

@@ -151,7 +151,8 @@ constexpr bool kOuterPrefetch = true;
 void launch_reduce(const ReduceSpec& s, int stage, const at::TensorBase& out, const at::TensorBase& out2,
                    const at::TensorBase& x, const at::TensorBase& x2, const DimGroup& kept, const int64_t* x_kept,
                    const DimGroup& red, int64_t r_per_split, int64_t split, bool write2, double divisor,
-                   int64_t block_k, int64_t block_r, const rt::TileConfig& c, bool int64, bool prefetch) {
+                   int64_t block_k, int64_t block_r, const rt::TileConfig& c, bool int64, bool prefetch,
+                   bool pdl) {
   rt::KernelArgs args;
   args.tensor(out).tensor(out2).tensor(x).tensor(x2).integer(kept.numel()).integer(red.numel()).integer(r_per_split);
   args.integer(r_per_split / block_r * block_r);  // r_main
@@ -166,12 +167,13 @@ void launch_reduce(const ReduceSpec& s, int stage, const at::TensorBase& out, co
   args.constant(block_k).constant(block_r).constant(int64);
   // ONE_TILE: each program's slice is a single tile (exact when R is a multiple of block_r)
   args.constant(r_per_split > block_r ? 0 : red.numel() % block_r == 0 ? 1 : 2);
-  args.constant(prefetch);
+  args.constant(prefetch).constant(pdl);
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(kept.numel(), block_k);
   cfg.grid[1] = split;
   cfg.num_warps = c.num_warps;
   cfg.num_stages = c.num_stages;
+  cfg.pdl = pdl && stage == 2;
   rt::launch(reduce_kernel, cfg, args, x.device());
 }
 
@@ -224,14 +226,15 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
 
   if (split == 1) {
     launch_reduce(s, 0, viewed, out2, self, self, kept, kept.in_stride, red, R, 1, write2, static_cast<double>(R),
-                  block_k, block_r, c, int64, prefetch);
+                  block_k, block_r, c, int64, prefetch, false);
     return true;
   }
+  const bool pdl = use_pdl(device);  // the partials' pass (op_utils.h)
   // Partial states [components, split, K] in the accumulator type (indices in int64).
   at::Tensor partials = at::empty({components(s.mode), split, K}, self.options().dtype(s.acc));
   at::Tensor partial_idx = has_indices(s.mode) ? at::empty({split, K}, self.options().dtype(c10::kLong)) : partials;
   launch_reduce(s, 1, partials, partial_idx, self, self, kept, kept.in_stride, red, r_per_split, split, false,
-                static_cast<double>(R), block_k, block_r, c, int64, prefetch);
+                static_cast<double>(R), block_k, block_r, c, int64, prefetch, pdl);
   // Second pass: kept dims addressed contiguously in the partials, reduced over `split`.
   DimGroup red2;
   red2.rank = 1;
@@ -245,7 +248,8 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
   const int64_t bk2 = std::min<int64_t>(inner2 ? c2.block1 : c2.block0, next_pow2(K));
   const int64_t br2 = std::min<int64_t>(inner2 ? c2.block0 : c2.block1, next_pow2(split));
   launch_reduce(s, 2, viewed, out2, partials, partial_idx, kept, contiguous, red2, split, 1, write2,
-                static_cast<double>(R), bk2, br2, c2, components(s.mode) * K * split > INT32_MAX - 4096, false);
+                static_cast<double>(R), bk2, br2, c2, components(s.mode) * K * split > INT32_MAX - 4096, false,
+                pdl);
   return true;
 }
 
@@ -1123,14 +1127,16 @@ void run_softmax(const at::Tensor& out, const at::Tensor& x, int64_t dim, bool l
     const at::Tensor ws = at::empty({2, K, t.parts}, x.options().dtype(acc_type(x)));
     cfg.grid[0] = t.parts;
     cfg.grid[1] = K;
+    const bool pdl = use_pdl(x.device());
     rt::KernelArgs stats;
     stats.tensor(ws).tensor(x).integer(K).integer(D).integer(t.part);
-    stats.constant(f64).constant(t.block_d).constant(int64);
+    stats.constant(f64).constant(t.block_d).constant(int64).constant(pdl);
     rt::launch(softmax_part_stats_kernel, cfg, stats, x.device());
     rt::KernelArgs args;
     args.tensor(out).tensor(x).tensor(ws).integer(K).integer(D).integer(t.part);
     args.constant(log).constant(f64).constant(t.block_d).constant(t.block_p).constant(int64);
-    args.constant(kSplitReverse);
+    args.constant(kSplitReverse).constant(pdl);
+    cfg.pdl = pdl;
     rt::launch(softmax_split_kernel, cfg, args, x.device());
     return;
   }

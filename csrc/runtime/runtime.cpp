@@ -50,6 +50,7 @@ const Api& api() {
 #undef GF_LOAD
     a.tensor_map_encode_tiled =
         reinterpret_cast<decltype(a.tensor_map_encode_tiled)>(dlsym(lib, "cuTensorMapEncodeTiled"));
+    a.launch_kernel_ex = reinterpret_cast<decltype(a.launch_kernel_ex)>(dlsym(lib, "cuLaunchKernelEx"));
     check(a.init(0), "cuInit");
     return a;
   }();
@@ -667,9 +668,22 @@ void launch_cuda(KernelHandle& handle, const LaunchConfig& cfg, const KernelArgs
   params[n++] = &null_scratch;  // profile_scratch
   TORCH_CHECK(cfg.grid[0] <= INT32_MAX && cfg.grid[1] <= 65535 && cfg.grid[2] <= 65535,
               "gemforge: grid too large for ", handle.describe());
-  cu::check(cu::api().launch_kernel(static_cast<cu::CUfunction>(fn), static_cast<unsigned>(cfg.grid[0]),
-                                     static_cast<unsigned>(cfg.grid[1]), static_cast<unsigned>(cfg.grid[2]),
-                                     32 * k->num_warps, 1, 1, k->shared, stream, params, nullptr),
+  const cu::Api& api = cu::api();
+  if (cfg.pdl && info.arch >= 90 && api.launch_kernel_ex != nullptr) {
+    // Programmatic dependent launch: the kernel may start while the stream's previous kernel
+    // finishes; it waits for that kernel's results itself (gdc_wait, see LaunchConfig::pdl)
+    cu::CUlaunchAttribute attr{};
+    attr.id = cu::CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attr.value.programmatic_stream_serialization_allowed = 1;
+    cu::CUlaunchConfig lc{static_cast<unsigned>(cfg.grid[0]), static_cast<unsigned>(cfg.grid[1]),
+                          static_cast<unsigned>(cfg.grid[2]), static_cast<unsigned>(32 * k->num_warps), 1, 1,
+                          static_cast<unsigned>(k->shared), stream, &attr, 1};
+    cu::check(api.launch_kernel_ex(&lc, static_cast<cu::CUfunction>(fn), params, nullptr), "cuLaunchKernelEx");
+    return;
+  }
+  cu::check(api.launch_kernel(static_cast<cu::CUfunction>(fn), static_cast<unsigned>(cfg.grid[0]),
+                              static_cast<unsigned>(cfg.grid[1]), static_cast<unsigned>(cfg.grid[2]),
+                              32 * k->num_warps, 1, 1, k->shared, stream, params, nullptr),
             "cuLaunchKernel");
 }
 

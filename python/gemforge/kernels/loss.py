@@ -7,6 +7,7 @@ adds the partials in a fixed order (deterministic, no atomics) and applies the r
 """
 import triton
 import triton.language as tl
+from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
 from .pointwise_ops.common import to_acc as _acc
 from .softmax import _cols, _part
@@ -105,9 +106,11 @@ def softmax_backward_kernel(gin, g, y, K, D, INNER, LOG: tl.constexpr, F64: tl.c
 
 @triton.jit
 def softmax_backward_part_sums_kernel(ws, g, y, K, D, PART, LOG: tl.constexpr, F64: tl.constexpr,
-                                      BLOCK_D: tl.constexpr, INT64: tl.constexpr):
+                                      BLOCK_D: tl.constexpr, INT64: tl.constexpr, PDL: tl.constexpr):
     """Few very wide rows split into parts (grid (P, K), as softmax_part_stats_kernel), pass 1:
-    program (p, k) writes the sum of part p of row k to ws[k, p] (ws: [K, P])."""
+    program (p, k) writes the sum of part p of row k to ws[k, p] (ws: [K, P]). PDL as there."""
+    if PDL:
+        gdc_launch_dependents()
     P = tl.num_programs(0)
     p, k, lo, hi = _part(K, D, PART, INT64, False)
     tl.store(ws + k * P + p, _grad_sum(g, y, k * D, k < K, lo, hi, 1, LOG, F64, 1, BLOCK_D))
@@ -116,9 +119,11 @@ def softmax_backward_part_sums_kernel(ws, g, y, K, D, PART, LOG: tl.constexpr, F
 @triton.jit
 def softmax_backward_split_kernel(gin, g, y, ws, K, D, PART, LOG: tl.constexpr, F64: tl.constexpr,
                                   BLOCK_D: tl.constexpr, BLOCK_P: tl.constexpr, INT64: tl.constexpr,
-                                  REVERSE: tl.constexpr):
+                                  REVERSE: tl.constexpr, PDL: tl.constexpr):
     """Split rows, pass 2: program (p, k) adds the P partial sums of row k (P <= BLOCK_P, in a
-    fixed order) and writes part p of the row."""
+    fixed order) and writes part p of the row. PDL: it waits for pass 1's results first."""
+    if PDL:
+        gdc_wait()
     P = tl.num_programs(0)
     p, k, lo, hi = _part(K, D, PART, INT64, REVERSE)
     i = tl.arange(0, BLOCK_P)[None, :]

@@ -15,6 +15,7 @@ FIN turns the final state into the result (mean, p-th root, variance, log-sum-ex
 """
 import triton
 import triton.language as tl
+from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
 from .pointwise import to_compute
 
@@ -325,12 +326,19 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
                   K_RANK: tl.constexpr, R_RANK: tl.constexpr, ACC: tl.constexpr, MODE: tl.constexpr,
                   MAP: tl.constexpr, FIN: tl.constexpr, STAGE: tl.constexpr, WRITE2: tl.constexpr,
                   BLOCK_K: tl.constexpr, BLOCK_R: tl.constexpr, INT64: tl.constexpr, ONE_TILE: tl.constexpr = 0,
-                  PREFETCH: tl.constexpr = 0):
+                  PREFETCH: tl.constexpr = 0, PDL: tl.constexpr = 0):
     """STAGE 0: reduce x into out (and out2); 1: write this split's partial state to out
     ([components, splits, K], indices in out2); 2: x (x2) hold partial states [components, R, K].
     ONE_TILE: a program's slice is one tile (1: exactly BLOCK_R, 2: fewer, masked along r).
     PREFETCH (STAGE 0 and 1): the main loop loads each block a step ahead, so that a lane has the
-    next block's loads in flight while it folds the current one."""
+    next block's loads in flight while it folds the current one.
+    PDL (sm_90+, programmatic dependent launch): STAGE 1 lets the partials' pass launch as soon as
+    every program has started; STAGE 2, launched that way, waits for STAGE 1's results first."""
+    if PDL:
+        if STAGE == 2:
+            gdc_wait()
+        else:
+            gdc_launch_dependents()
     pid_k = tl.program_id(0)
     split = tl.program_id(1)
     k = pid_k * BLOCK_K + tl.arange(0, BLOCK_K)

@@ -14,6 +14,7 @@ fill the GPU split the rows into parts the same way (STAGE 1 statistics, STAGE 2
 """
 import triton
 import triton.language as tl
+from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
 from .pointwise_ops.common import to_acc as _acc
 
@@ -99,9 +100,13 @@ def _part(K, D, PART, INT64: tl.constexpr, REVERSE: tl.constexpr):
 
 
 @triton.jit
-def softmax_part_stats_kernel(ws, x, K, D, PART, F64: tl.constexpr, BLOCK_D: tl.constexpr, INT64: tl.constexpr):
+def softmax_part_stats_kernel(ws, x, K, D, PART, F64: tl.constexpr, BLOCK_D: tl.constexpr, INT64: tl.constexpr,
+                              PDL: tl.constexpr):
     """Split rows, pass 1: program (p, k) writes the max and the sum of exp(v - max) of part p of
-    row k to ws[0, k, p] and ws[1, k, p] (ws: [2, K, P] in the accumulation type)."""
+    row k to ws[0, k, p] and ws[1, k, p] (ws: [2, K, P] in the accumulation type). PDL: pass 2 may
+    launch once every program has started (op_utils.h use_pdl)."""
+    if PDL:
+        gdc_launch_dependents()
     P = tl.num_programs(0)
     p, k, lo, hi = _part(K, D, PART, INT64, False)
     m, s = _max_sum(x, k * D, k < K, lo, hi, 1, F64, 1, BLOCK_D)
@@ -111,9 +116,11 @@ def softmax_part_stats_kernel(ws, x, K, D, PART, F64: tl.constexpr, BLOCK_D: tl.
 
 @triton.jit
 def softmax_split_kernel(out, x, ws, K, D, PART, LOG: tl.constexpr, F64: tl.constexpr, BLOCK_D: tl.constexpr,
-                         BLOCK_P: tl.constexpr, INT64: tl.constexpr, REVERSE: tl.constexpr):
+                         BLOCK_P: tl.constexpr, INT64: tl.constexpr, REVERSE: tl.constexpr, PDL: tl.constexpr):
     """Split rows, pass 2: program (p, k) combines the P partial (max, sum) of row k (P <= BLOCK_P)
-    and writes part p of the row."""
+    and writes part p of the row. PDL: launched while pass 1 runs, it waits for pass 1's results."""
+    if PDL:
+        gdc_wait()
     P = tl.num_programs(0)
     p, k, lo, hi = _part(K, D, PART, INT64, REVERSE)
     i = tl.arange(0, BLOCK_P)[None, :]
