@@ -91,14 +91,14 @@ def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, st
     pb = None if rms else torch.empty(progs, N, device=dev, dtype=torch.float32)
     nk.norm_bwd_kernel[(progs, )](dx, pw, pb, dy, x, mean, rstd, w, M, N, rows, RMS=rms, HAS_W=True,
                                   F64=False, BLOCK_M=bm, BLOCK_N=bn, SINGLE=True, INT64=False,
-                                  HAS_DX=True, PART_W=True, PART_B=not rms, PREFETCH=prefetch, PDL=False,
-                                  num_warps=warps, num_stages=stages)
+                                  HAS_DX=True, PART_W=True, PART_B=not rms, PREFETCH=prefetch, num_warps=warps,
+                                  num_stages=stages)
     dw = torch.empty(N, device=dev, dtype=x.dtype)
     db = None if rms else torch.empty(N, device=dev, dtype=x.dtype)
     bs = min(triton.next_power_of_2(progs), 32)
     nk.norm_param_grad_kernel[(triton.cdiv(N, cs), 1)](dw, db, pw, pb if pb is not None else pw, None, None, progs,
                                                         N, progs, MODE=2, HAS_DW=True, HAS_DB=not rms, F64=False,
-                                                        BLOCK_M=bs, BLOCK_N=cs, INT64=False, PDL=False, num_warps=4)
+                                                        BLOCK_M=bs, BLOCK_N=cs, INT64=False, num_warps=4)
     return (dx, dw) if rms else (dx, dw, db)
 
 
@@ -161,7 +161,7 @@ def gn_bwd(dy, x, mean, rstd, w, G, bc, bhw, warps, cs):
     bs = min(triton.next_power_of_2(N), 32)
     nk.norm_param_grad_kernel[(triton.cdiv(C, cs), 1)](dw, db, pw, pb, None, None, N, C, N, MODE=2, HAS_DW=True,
                                                         HAS_DB=True, F64=False, BLOCK_M=bs, BLOCK_N=cs, INT64=False,
-                                                        PDL=False, num_warps=4)
+                                                        num_warps=4)
     return dx, dw, db
 
 

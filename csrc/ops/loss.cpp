@@ -186,7 +186,7 @@ void run_softmax_backward(const at::Tensor& gin, const at::Tensor& g, const at::
     const at::Tensor ws = at::empty({K, t.parts}, g.options().dtype(acc_type(g)));
     cfg.grid[0] = t.parts;
     cfg.grid[1] = K;
-    const bool pdl = use_pdl(g.device());
+    const bool pdl = use_pdl(g.device(), numel);
     rt::KernelArgs sums;
     sums.tensor(ws).tensor(g).tensor(y).integer(K).integer(D).integer(t.part);
     sums.constant(log).constant(is_f64(g)).constant(t.block_d).constant(needs_int64(numel)).constant(pdl);

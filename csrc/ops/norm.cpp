@@ -175,7 +175,7 @@ BwdConfig bwd_config(const at::Tensor& x, int64_t M, int64_t N, bool param_grads
 // contiguous; mean (absent for rms), rstd: [M] contiguous.
 void launch_bwd(const BwdConfig& c, const at::Tensor& dx, const at::Tensor& part_w, const at::Tensor& part_b,
                 const at::Tensor& dy, const at::Tensor& x, const at::Tensor& mean, const at::Tensor& rstd,
-                const at::Tensor& w, int64_t M, int64_t N, bool rms, bool pdl_dependents) {
+                const at::Tensor& w, int64_t M, int64_t N, bool rms) {
   if (M == 0 || N == 0) return;
   rt::KernelArgs args;
   if (dx.defined()) args.tensor(dx); else args.none();
@@ -190,7 +190,6 @@ void launch_bwd(const BwdConfig& c, const at::Tensor& dx, const at::Tensor& part
   args.constant(c.row.block_m).constant(c.row.block_n).constant(c.row.single)
       .constant(needs_int64(M + c.rows_per_prog, N));
   args.constant(dx.defined()).constant(part_w.defined()).constant(part_b.defined()).constant(c.prefetch);
-  args.constant(pdl_dependents);
   rt::LaunchConfig cfg;
   cfg.grid[0] = c.programs;
   cfg.num_warps = c.row.num_warps;
@@ -199,7 +198,7 @@ void launch_bwd(const BwdConfig& c, const at::Tensor& dx, const at::Tensor& part
 
 void launch_col_sums(const at::Tensor& dw, const at::Tensor& db, const at::Tensor& a, const at::Tensor& b,
                      const at::Tensor& mean, const at::Tensor& rstd, int64_t M, int64_t N, int64_t rows_per_split,
-                     int64_t split, int mode, int64_t block_m, int64_t block_n, bool f64, bool pdl) {
+                     int64_t split, int mode, int64_t block_m, int64_t block_n, bool f64) {
   rt::KernelArgs args;
   if (dw.defined()) args.tensor(dw); else args.none();
   if (db.defined()) args.tensor(db); else args.none();
@@ -209,12 +208,11 @@ void launch_col_sums(const at::Tensor& dw, const at::Tensor& db, const at::Tenso
   if (rstd.defined()) args.tensor(rstd); else args.none();
   args.integer(M).integer(N).integer(rows_per_split);
   args.constant(mode).constant(dw.defined()).constant(db.defined()).constant(f64);
-  args.constant(block_m).constant(block_n).constant(needs_int64(M + split, N)).constant(pdl);
+  args.constant(block_m).constant(block_n).constant(needs_int64(M + split, N));
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(N, block_n);
   cfg.grid[1] = split;
   cfg.num_warps = 4;
-  cfg.pdl = pdl;
   rt::launch(norm_param_grad_kernel, cfg, args, a.device());
 }
 
@@ -242,16 +240,16 @@ void launch_param_grads(const at::Tensor& dw, const at::Tensor& db, const at::Te
   const int mode = rms ? 1 : 0;
   const bool f64 = is_f64(x);
   if (split == 1) {
-    launch_col_sums(dw, db, dy, x, mean, rstd, M, N, rows_per_split, 1, mode, block_m, block_n, f64, false);
+    launch_col_sums(dw, db, dy, x, mean, rstd, M, N, rows_per_split, 1, mode, block_m, block_n, f64);
     return;
   }
   at::Tensor pw, pb;
   if (dw.defined()) pw = at::empty({split, N}, x.options().dtype(acc_type(x)));
   if (db.defined()) pb = at::empty({split, N}, x.options().dtype(acc_type(x)));
-  launch_col_sums(pw, pb, dy, x, mean, rstd, M, N, rows_per_split, split, mode, block_m, block_n, f64, false);
+  launch_col_sums(pw, pb, dy, x, mean, rstd, M, N, rows_per_split, split, mode, block_m, block_n, f64);
   const int64_t block_s = std::min<int64_t>(next_pow2(split), 32);
   launch_col_sums(dw, db, pw.defined() ? pw : pb, pb, at::Tensor(), at::Tensor(), split, N, split, 1, 2, block_s,
-                  block_n, f64, false);
+                  block_n, f64);
 }
 
 // All requested gradients of layer_norm (rms: rms_norm): dx, dw, db (each may be undefined).
@@ -267,23 +265,22 @@ void row_norm_bwd(const at::Tensor& dx, const at::Tensor& dw, const at::Tensor& 
   }
   const BwdConfig c = bwd_config(x, M, N, param_grads);
   if (!c.fused) {
-    if (dx.defined()) launch_bwd(c, dx, at::Tensor(), at::Tensor(), dy, x, mean, rstd, w, M, N, rms, false);
+    if (dx.defined()) launch_bwd(c, dx, at::Tensor(), at::Tensor(), dy, x, mean, rstd, w, M, N, rms);
     launch_param_grads(dw, db, dy, x, mean, rstd, M, N, rms);
     return;
   }
   if (c.programs == 1) {  // the partial sums are the gradients
-    launch_bwd(c, dx, dw, db, dy, x, mean, rstd, w, M, N, rms, false);
+    launch_bwd(c, dx, dw, db, dy, x, mean, rstd, w, M, N, rms);
     return;
   }
   at::Tensor pw, pb;
   if (dw.defined()) pw = at::empty({c.programs, N}, x.options().dtype(acc_type(x)));
   if (db.defined()) pb = at::empty({c.programs, N}, x.options().dtype(acc_type(x)));
-  const bool pdl = use_pdl(x.device());  // the column sums of the partials (op_utils.h)
-  launch_bwd(c, dx, pw, pb, dy, x, mean, rstd, w, M, N, rms, pdl);
+  launch_bwd(c, dx, pw, pb, dy, x, mean, rstd, w, M, N, rms);
   const int64_t block_n = std::min<int64_t>(next_pow2(N), x.is_cuda() ? kColSumBlockN : 1024);
   const int64_t block_s = std::min<int64_t>(next_pow2(c.programs), 32);
   launch_col_sums(dw, db, pw.defined() ? pw : pb, pb, at::Tensor(), at::Tensor(), c.programs, N, c.programs, 1, 2,
-                  block_s, block_n, is_f64(x), pdl);
+                  block_s, block_n, is_f64(x));
 }
 
 // Output tensors of the right shape: used as they are when contiguous with the expected dtype,
@@ -644,7 +641,7 @@ Tensor3 group_norm_bwd(const at::Tensor& grad_out, const at::Tensor& input, cons
     const int64_t block_n = std::min<int64_t>(next_pow2(C), x.is_cuda() ? kColSumBlockN : 1024);
     const int64_t block_s = std::min<int64_t>(next_pow2(N), 32);
     launch_col_sums(dw, db, pw.defined() ? pw : pb, pb, at::Tensor(), at::Tensor(), N, C, N, 1, 2, block_s, block_n,
-                    is_f64(x), false);
+                    is_f64(x));
   }
   return {dx, dw, db};
 }

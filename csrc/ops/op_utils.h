@@ -23,10 +23,16 @@ inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 // Architecture for the config table: the GPU's compute capability, 0 for the CPU backend.
 inline int arch_of(const c10::Device& d) { return d.is_cuda() ? rt::device_info(d.index()).arch : 0; }
 // Two-pass ops (a pass writing partial results, then one reading them): on sm_90+ the second
-// pass is a programmatic dependent launch (rt::LaunchConfig::pdl). Their kernels' PDL constexpr:
-// the first lets the second launch once all its programs have started (gdc_launch_dependents),
-// the second waits for the first's results before reading them (gdc_wait).
-inline bool use_pdl(const c10::Device& d) { return arch_of(d) >= 90; }
+// pass is a programmatic dependent launch (rt::LaunchConfig::pdl) when the first reads at least
+// kPdlMinElements. Their kernels' PDL constexpr: the first lets the second launch once all its
+// programs have started (gdc_launch_dependents), the second waits for the first's results before
+// reading them (gdc_wait). (H200: ~1 us less device time from 8M elements on; on decode-sized
+// inputs, where the host is the bottleneck, cuLaunchKernelEx cost ~1 us more host time a call.
+// Layer/rms_norm backward's column sums measured ~1 us slower with it and don't use it.)
+constexpr int64_t kPdlMinElements = int64_t{1} << 20;
+inline bool use_pdl(const c10::Device& d, int64_t elements_read) {
+  return elements_read >= kPdlMinElements && arch_of(d) >= 90;
+}
 
 // Dtype sets as bit masks over c10::ScalarType.
 constexpr uint32_t bit(c10::ScalarType t) { return 1u << static_cast<int>(t); }

@@ -229,7 +229,7 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
                   block_k, block_r, c, int64, prefetch, false);
     return true;
   }
-  const bool pdl = use_pdl(device);  // the partials' pass (op_utils.h)
+  const bool pdl = use_pdl(device, K * R);  // the partials' pass (op_utils.h)
   // Partial states [components, split, K] in the accumulator type (indices in int64).
   at::Tensor partials = at::empty({components(s.mode), split, K}, self.options().dtype(s.acc));
   at::Tensor partial_idx = has_indices(s.mode) ? at::empty({split, K}, self.options().dtype(c10::kLong)) : partials;
@@ -1127,7 +1127,7 @@ void run_softmax(const at::Tensor& out, const at::Tensor& x, int64_t dim, bool l
     const at::Tensor ws = at::empty({2, K, t.parts}, x.options().dtype(acc_type(x)));
     cfg.grid[0] = t.parts;
     cfg.grid[1] = K;
-    const bool pdl = use_pdl(x.device());
+    const bool pdl = use_pdl(x.device(), numel);
     rt::KernelArgs stats;
     stats.tensor(ws).tensor(x).integer(K).integer(D).integer(t.part);
     stats.constant(f64).constant(t.block_d).constant(int64).constant(pdl);

@@ -9,7 +9,6 @@ Statistics accumulate in fp32 for half types, fp64 for fp64.
 """
 import triton
 import triton.language as tl
-from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
 from .pointwise_ops.common import to_acc as _acc
 
@@ -89,17 +88,13 @@ def norm_fwd_kernel(y, mean_out, rstd_out, x, w, b, M, N, eps, RMS: tl.constexpr
 def norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PROG, RMS: tl.constexpr,
                     HAS_W: tl.constexpr, F64: tl.constexpr, BLOCK_M: tl.constexpr,
                     BLOCK_N: tl.constexpr, SINGLE: tl.constexpr, INT64: tl.constexpr, HAS_DX: tl.constexpr,
-                    PART_W: tl.constexpr, PART_B: tl.constexpr, PREFETCH: tl.constexpr, PDL: tl.constexpr):
+                    PART_W: tl.constexpr, PART_B: tl.constexpr, PREFETCH: tl.constexpr):
     """dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * weight (rms_norm: no mean(g)),
     for rows [pid * ROWS_PER_PROG, +ROWS_PER_PROG) in blocks of BLOCK_M (chunked rows: one block).
     PART_W / PART_B (SINGLE): the weight / bias gradients' partial column sums over
     the program's rows, sum dy * xhat / sum dy, go to row pid of part_w / part_b ([programs, N]),
     so that dy and x are read once for all three gradients. PREFETCH (SINGLE): each block's x and dy
-    are loaded in the step before, so that the loads stay in flight while a block reduces and stores.
-    PDL: the column sums of part_w / part_b may launch once every program has started (op_utils.h
-    use_pdl)."""
-    if PDL:
-        gdc_launch_dependents()
+    are loaded in the step before, so that the loads stay in flight while a block reduces and stores."""
     pid = tl.program_id(0)
     if INT64:
         pid = pid.to(tl.int64)
@@ -191,13 +186,10 @@ def norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PRO
 @triton.jit
 def norm_param_grad_kernel(dw, db, dy, x, mean, rstd, M, N, ROWS_PER_SPLIT, MODE: tl.constexpr,
                            HAS_DW: tl.constexpr, HAS_DB: tl.constexpr, F64: tl.constexpr, BLOCK_M: tl.constexpr,
-                           BLOCK_N: tl.constexpr, INT64: tl.constexpr, PDL: tl.constexpr):
+                           BLOCK_N: tl.constexpr, INT64: tl.constexpr):
     """Column sums over rows [split * ROWS_PER_SPLIT, ...) into row `split` of dw/db.
     MODE 0 (layer_norm): dw = sum dy * (x - mean) * rstd, db = sum dy; MODE 1 (rms_norm): dw =
-    sum dy * x * rstd; MODE 2 (partials): dw = sum dy, db = sum x (dy, x: [splits, N] partials).
-    PDL: launched while the kernel writing the partials runs, it waits for them first."""
-    if PDL:
-        gdc_wait()
+    sum dy * x * rstd; MODE 2 (partials): dw = sum dy, db = sum x (dy, x: [splits, N] partials)."""
     cols = tl.program_id(0) * BLOCK_N + tl.arange(0, BLOCK_N)
     split = tl.program_id(1)
     col_mask = cols < N
