@@ -50,7 +50,12 @@ c10::Scalar operand_scalar(at::TensorIteratorBase& iter, int arg, c10::ScalarTyp
 // 0.51x -> 0.43x), so it stays uncapped. With the exact fallback's split (fp32 compute) neither needs a cap:
 // the fallback runs over sub-blocks (kFallbackBlock; sm_90: fmod bf16 56 registers, no spills,
 // against 80 and 328 bytes of spills capped; remainder 64 against 194). The cap stays for fp64.
-constexpr int kMaxRegisters[] = {0, 80};
+constexpr int kMaxRegisters[] = {0, 0, 80};
+// Cost::Compute's flat BLOCK over the table's (8 -> 16 elements a thread for 2-byte operands).
+// H200 (bench/launch_gap_probe.py, session 10), 64M bf16 through pointwise_1d, 8 -> 16 elements a
+// thread: sin 80.7 -> 71.8 us, cos 85.2 -> 75.7 (torch 79.2 / 80.8); neg 65.3 at 16 and 64.1 at
+// 8 (bench/parity_experiment.py), so the light ops keep the table's.
+constexpr int64_t kComputeBlockScale = 2;
 // Sub-block of an exact fallback on the flat path (PointwiseKernels::fallback_modes): one element
 // a thread at 4 warps. (The strided driver takes a tile's rows one at a time.)
 constexpr int64_t kFallbackBlock = 128;
@@ -124,7 +129,8 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
     }
     const auto& c =
         rt::lookup_config(rt::Family::Pointwise1D, arch, numel, rt::pointwise_widths(narrowest, widest));
-    const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
+    const int64_t table_block = k.cost == Cost::Compute ? kComputeBlockScale * c.block0 : c.block0;
+    const int64_t block = std::min<int64_t>(table_block, std::max<int64_t>(128, next_pow2(numel)));
     cfg.num_warps = c.num_warps;
     cfg.num_stages = c.num_stages;
     const int64_t split = fallback_split(k, compute, mode);

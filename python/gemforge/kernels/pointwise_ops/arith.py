@@ -2,7 +2,7 @@
 import triton
 import triton.language as tl
 
-from .common import HALF_RESULT, div_approx, div_rn, sigmoid_of, sqrt_rn
+from .common import HALF_RESULT, NATIVE, div_approx, div_rn, libdevice, sigmoid_of, sqrt_rn
 from .unary_math import erfc_half
 
 # Division rounding modes (P of div).
@@ -70,7 +70,16 @@ def abs(x, s0, s1, s2, P):
 
 @triton.jit
 def exp(x, s0, s1, s2, P):
-    return tl.exp(x)
+    if P == HALF_RESULT or not NATIVE:
+        return tl.exp(x)  # (on the GPU ex2.approx(x log2 e): ~1e-6 relative, enough for fp16/bf16)
+    elif x.dtype == tl.float32:
+        # libdevice's expf (within an ulp; tl.exp's error grows with |x|, 2.6e-6 at 80), with
+        # results below 2^-126 as exp(x + 64) e^-64, which its flush-to-zero would lose
+        tail = x < -80.0
+        e = libdevice.exp(tl.where(tail, x + 64.0, x))
+        return tl.where(tail, e * 1.6038108905486378e-28, e)
+    else:
+        return libdevice.exp(x)
 
 
 @triton.jit

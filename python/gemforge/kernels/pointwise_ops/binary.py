@@ -7,6 +7,7 @@ type, bool inputs as int32. floor_divide reuses arith's `div` body (floor mode).
 import triton
 import triton.language as tl
 
+from .common import any_of as _any
 from .common import FAST_PASS, HALF_RESULT, NATIVE, div_approx, div_rn, horner, libdevice, log2_approx, sqrt_rn
 from .unary_math import atan_unit
 from .common import signbit_of as _signbit
@@ -15,15 +16,6 @@ _NAN = tl.constexpr(float("nan"))
 _INF = tl.constexpr(float("inf"))
 
 # ---------------------------------------------------------------- helpers
-
-
-@triton.jit
-def _any(c):
-    """Whether any element of the block `c` is set (c may be a 0-d value): a loop condition."""
-    if len(c.shape) == 0:
-        return c
-    else:
-        return tl.max(c.to(tl.int32)) > 0
 
 
 @triton.jit

@@ -96,6 +96,33 @@ FAST_PASS = tl.constexpr(32)
 # paths cost a branch per element.
 HALF_RESULT = tl.constexpr(16)
 
+# Below this |x| (fp32: 2^-24), f(x) = c x (1 + O(x)) rounds to c x (keep_tiny).
+_TINY_F32 = tl.constexpr(5.960464477539063e-08)
+
+
+@triton.jit
+def any_of(c):
+    """Whether any element of the block `c` is set (c may be a 0-d value): a loop condition, or a
+    tile-wide branch."""
+    if len(c.shape) == 0:
+        return c
+    else:
+        return tl.max(c.to(tl.int32)) > 0
+
+
+@triton.jit
+def keep_tiny(x, v, SLOPE: tl.constexpr):
+    """v, except SLOPE x where fp32 |x| < 2^-24, for an f with f(x) = SLOPE x (1 + O(x)) there:
+    keeps fp32 subnormal inputs, which libdevice (triton links it flush-to-zero) takes as 0 (and
+    keeps -0.0). ATen's CUDA kernels are built without flush-to-zero. fp64: v."""
+    if x.dtype == tl.float32:
+        if SLOPE == 1.0:
+            return tl.where(tl.abs(x) < _TINY_F32, x, v)
+        else:
+            return tl.where(tl.abs(x) < _TINY_F32, x * SLOPE, v)
+    else:
+        return v
+
 
 @triton.jit
 def horner(t, C: tl.constexpr, N: tl.constexpr):
@@ -191,7 +218,7 @@ def expm1_series(x, N: tl.constexpr):
 def expm1_of(x):
     # The series where exp(x) - 1 would cancel; beyond |x| = 0.5 the subtraction loses < 2 bits.
     if NATIVE:
-        return libdevice.expm1(x)
+        return keep_tiny(x, libdevice.expm1(x), 1.0)
     elif x.dtype == tl.float64:
         return tl.where(tl.abs(x) < 0.5, expm1_series(x, 15), exp_of(x) - 1.0)
     else:
@@ -203,7 +230,7 @@ def log1p_of(x):
     # u = 1 + x rounds; log(u) * x / (u - 1) undoes the rounding (Goldberg). u == 1: x is below
     # half an ulp of 1 and log1p(x) == x (keeps -0.0); x == inf would give inf / inf.
     if NATIVE:
-        return libdevice.log1p(x)
+        return keep_tiny(x, libdevice.log1p(x), 1.0)
     else:
         u = 1.0 + x
         d = u - 1.0
