@@ -225,8 +225,10 @@ def test_fp32_body_within_ulps_of_fp64(name):
 SUBNORMAL_INPUTS = [1e-40, -1e-40, 1.4e-45, -2.5e-39, 1.1e-38]
 SUBNORMAL_CASES = {name: SUBNORMAL_INPUTS for name in (
     "sin", "tan", "asin", "atan", "sinh", "tanh", "asinh", "atanh", "erf", "erfinv", "expm1", "log1p")}
-SUBNORMAL_CASES.update({"exp": [-88.0, -100.0, -103.0], "exp2": [-127.5, -140.0, -149.0],
-                        "erfc": [9.25, 9.6, 10.0]})
+# (erfc's fp32 results below 2^-126, from x = 9.19, stay flushed: libdevice's erfcf behind a
+# tile-wide branch for them cost 11% of its time on an H200, bench/parity_experiment.py; its
+# fp16/bf16 variant keeps them, test_half_result_variant_within_one_ulp_everywhere.)
+SUBNORMAL_CASES.update({"exp": [-88.0, -100.0, -103.0], "exp2": [-127.5, -140.0, -149.0]})
 
 
 @pytest.mark.parametrize("name", list(SUBNORMAL_CASES))
