@@ -134,18 +134,18 @@ at::Tensor& unary_out(UnaryOp& op, OpRecord& rec, const at::Tensor& self, at::Te
 
 UnaryOp leaky_relu_op{GF_POINTWISE_KERNELS("leaky_relu"), Promote::Same, kFloats,
                       {"leaky_relu"}, {"leaky_relu_"}, {"leaky_relu.out"}};
-UnaryOp elu_op{GF_POINTWISE_KERNELS_COMPUTE("elu"), Promote::Same, kFloats, {"elu"}, {"elu_"}, {"elu.out"}};
+UnaryOp elu_op{GF_POINTWISE_KERNELS("elu"), Promote::Same, kFloats, {"elu"}, {"elu_"}, {"elu.out"}};
 OpRecord celu_rec[3] = {{"celu"}, {"celu_"}, {"celu.out"}};  // runs elu's body
-UnaryOp mish_op{GF_POINTWISE_KERNELS_COMPUTE("mish"), Promote::Same, kFloats, {"mish"}, {"mish_"}, {"mish.out"}};
+UnaryOp mish_op{GF_POINTWISE_KERNELS("mish"), Promote::Same, kFloats, {"mish"}, {"mish_"}, {"mish.out"}};
 UnaryOp hardsigmoid_op{GF_POINTWISE_KERNELS("hardsigmoid"), Promote::Same, kFloats,
                        {"hardsigmoid"}, {"hardsigmoid_"}, {"hardsigmoid.out"}};
 UnaryOp hardswish_op{GF_POINTWISE_KERNELS("hardswish"), Promote::Same, kFloats,
                      {"hardswish"}, {"hardswish_"}, {"hardswish.out"}};
 UnaryOp hardtanh_op{GF_POINTWISE_KERNELS("hardtanh"), Promote::Same, kFloats | kInts,
                     {"hardtanh"}, {"hardtanh_"}, {"hardtanh.out"}};
-UnaryOp softplus_op{GF_POINTWISE_KERNELS_COMPUTE("softplus"), Promote::Same, kFloats,
+UnaryOp softplus_op{GF_POINTWISE_KERNELS("softplus"), Promote::Same, kFloats,
                     {"softplus"}, {"softplus_"}, {"softplus.out"}};  // no softplus_ in aten
-UnaryOp logit_op{GF_POINTWISE_KERNELS_COMPUTE("logit"), Promote::IntToFloat, kAllReal, {"logit"}, {"logit_"}, {"logit.out"}};
+UnaryOp logit_op{GF_POINTWISE_KERNELS("logit"), Promote::IntToFloat, kAllReal, {"logit"}, {"logit_"}, {"logit.out"}};
 
 // ---- leaky_relu
 
@@ -366,7 +366,7 @@ at::Tensor& threshold_out(const at::Tensor& self, const Scalar& th, const Scalar
 // ---- log_sigmoid_forward: ATen's CUDA form, whose buffer is empty and unused (the backward
 // recomputes from self); on the CPU backend too, so both backends agree.
 
-PointwiseKernels log_sigmoid_kernels = GF_POINTWISE_KERNELS_COMPUTE("log_sigmoid");
+PointwiseKernels log_sigmoid_kernels = GF_POINTWISE_KERNELS("log_sigmoid");
 OpRecord log_sigmoid_rec[2] = {{"log_sigmoid_forward"}, {"log_sigmoid_forward.output"}};
 
 bool log_sigmoid_into(at::Tensor& out, const at::Tensor& self) {
@@ -496,7 +496,7 @@ GF_BACKWARD_OP(softplus_backward, "grad_input")
 GF_BACKWARD_OP(logit_backward, "grad_input")
 #undef GF_BACKWARD_OP
 OpRecord mish_backward_rec{"mish_backward"};  // functional only
-PointwiseKernels mish_backward_kernels = GF_POINTWISE_KERNELS_COMPUTE("mish_backward");
+PointwiseKernels mish_backward_kernels = GF_POINTWISE_KERNELS("mish_backward");
 
 // ---- (grad, x) ops without parameters: sigmoid, tanh, silu, hardsigmoid backward
 
@@ -678,7 +678,7 @@ at::Tensor& threshold_backward_grad_input(const at::Tensor& g, const at::Tensor&
 
 // ---- log_sigmoid_backward: ATen's CUDA form (the buffer is unused), iterating (self, grad)
 
-PointwiseKernels log_sigmoid_backward_kernels = GF_POINTWISE_KERNELS_COMPUTE("log_sigmoid_backward");
+PointwiseKernels log_sigmoid_backward_kernels = GF_POINTWISE_KERNELS("log_sigmoid_backward");
 OpRecord log_sigmoid_backward_rec[2] = {{"log_sigmoid_backward"}, {"log_sigmoid_backward.grad_input"}};
 
 bool log_sigmoid_backward_into(at::Tensor& out, const at::Tensor& g, const at::Tensor& x) {

@@ -66,7 +66,7 @@ GF_UNARY(relu, Promote::Same, kFloats | kInts)
 // exp: fp32 results through libdevice's expf, fp16/bf16 ones through ex2.approx (arith.py exp); a
 // light body either way (memory bound), so not Cost::Compute
 GF_UNARY_KERNELS(exp, GF_POINTWISE_KERNELS_WITH("exp", Cost::Light, true, 0), Promote::IntToFloat, kAllReal)
-GF_UNARY_COMPUTE(log, Promote::IntToFloat, kAllReal)
+GF_UNARY(log, Promote::IntToFloat, kAllReal)
 GF_UNARY(sqrt, Promote::IntToFloat, kAllReal)
 GF_UNARY_HALF(rsqrt, Promote::IntToFloat, kAllReal)
 GF_UNARY(sigmoid, Promote::IntToFloat, kAllReal)

@@ -375,7 +375,7 @@ BinaryOp copysign_op{GF_POINTWISE_KERNELS("copysign"),
                      {{"copysign.Tensor"}, {"copysign_.Tensor"}, {"copysign.out"}, {"copysign.Scalar"},
                       {"copysign_.Scalar"}, {"copysign.Scalar_out"}, {nullptr}, {nullptr}},
                      /*fp16_in_storage_type=*/true};
-BinaryOp xlogy_op{GF_POINTWISE_KERNELS_COMPUTE("xlogy"),
+BinaryOp xlogy_op{GF_POINTWISE_KERNELS("xlogy"),
                   Binary::IntToFloat,
                   kFloats,
                   0,
@@ -429,7 +429,7 @@ enum PowMode : int64_t {
 // fp32 compute of C's pow (fp32 and fp16 results): a fast pass (binary.py _pow_fast) for positive
 // normal bases whose result stays normal; C's pow through fp64's for the tiles with other lanes
 // (binary.py pow: triton's libdevice powf flushes subnormals to zero).
-BinaryOp pow_op{GF_POINTWISE_KERNELS_FALLBACK("pow", Cost::Compute, 1u << kPowFloat),
+BinaryOp pow_op{GF_POINTWISE_KERNELS_FALLBACK("pow", Cost::Light, 1u << kPowFloat),
                 Binary::Plain,
                 kFloats | kInts,
                 kPowFloat,

@@ -52,9 +52,11 @@ c10::Scalar operand_scalar(at::TensorIteratorBase& iter, int arg, c10::ScalarTyp
 // against 80 and 328 bytes of spills capped; remainder 64 against 194). The cap stays for fp64.
 constexpr int kMaxRegisters[] = {0, 0, 80};
 // Cost::Compute's flat BLOCK over the table's (8 -> 16 elements a thread for 2-byte operands).
-// H200 (bench/launch_gap_probe.py, session 10), 64M bf16 through pointwise_1d, 8 -> 16 elements a
-// thread: sin 80.7 -> 71.8 us, cos 85.2 -> 75.7 (torch 79.2 / 80.8); neg 65.3 at 16 and 64.1 at
-// 8 (bench/parity_experiment.py), so the light ops keep the table's.
+// H200, 64M bf16, 8 -> 16 elements a thread (bench/launch_gap_probe.py, session 10): libdevice's
+// sin 80.7 -> 71.8 us, cos 85.2 -> 75.7 (torch 79.2 / 80.8). Not a rule for math bodies: in the
+// session-10 benchmark 16 a thread left atan, sinh, tanh, erf, erfc, log, gelu within 1% and made
+// tan (+6%), atanh (+11%), log1p, expm1, asin, elu (+5-8%), softplus (+11%) and pow (+44%)
+// slower; plain ops lose ~1% (neg 64.1 -> 65.3, bench/parity_experiment.py).
 constexpr int64_t kComputeBlockScale = 2;
 // Sub-block of an exact fallback on the flat path (PointwiseKernels::fallback_modes): one element
 // a thread at 4 warps. (The strided driver takes a tile's rows one at a time.)

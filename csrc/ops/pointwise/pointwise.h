@@ -25,8 +25,8 @@ namespace gemforge::ops {
 // configuration of the config table (see kCostLimits in core.cpp).
 enum class Cost : uint8_t {
   Light,      // a few instructions per element: memory bound, the table's configuration as is
-  Compute,    // many (transcendental functions): twice the table's elements a thread on the flat
-              // path, whose independent chains hide the arithmetic's latency (kComputeBlockScale)
+  Compute,    // bodies measured faster with twice the table's elements a thread on the flat path
+              // (sin, cos: independent chains hide the arithmetic's latency; kComputeBlockScale)
   Registers,  // bodies that keep much state live (fmod's exact fallback loop): a register cap
 };
 
@@ -63,9 +63,7 @@ inline int64_t body_mode(const PointwiseKernels& k, c10::ScalarType out, int64_t
 #define GF_POINTWISE_KERNELS(body) GF_POINTWISE_KERNELS_WITH(body, Cost::Light, false, 0)
 #define GF_POINTWISE_KERNELS_COST(body, cost) GF_POINTWISE_KERNELS_WITH(body, cost, false, 0)
 #define GF_POINTWISE_KERNELS_FALLBACK(body, cost, modes) GF_POINTWISE_KERNELS_WITH(body, cost, false, modes)
-#define GF_POINTWISE_KERNELS_COMPUTE(body) GF_POINTWISE_KERNELS_WITH(body, Cost::Compute, false, 0)
-// (every body with a half variant is a math function: Cost::Compute)
-#define GF_POINTWISE_KERNELS_HALF(body) GF_POINTWISE_KERNELS_WITH(body, Cost::Compute, true, 0)
+#define GF_POINTWISE_KERNELS_HALF(body) GF_POINTWISE_KERNELS_WITH(body, Cost::Light, true, 0)
 
 // The type a body computes in for a given common dtype: half types compute in fp32, bool as
 // int32 (so True + True stays nonzero), everything else in itself.
@@ -262,9 +260,6 @@ struct Unary {
   UnaryOp name##_op{kernels, promote, dtypes, {#name}, {#name "_"}, {#name ".out"}}; \
   using name##_ops = Unary<name##_op, name##_aten>;
 #define GF_UNARY(name, promote, dtypes) GF_UNARY_KERNELS(name, GF_POINTWISE_KERNELS(#name), promote, dtypes)
-// ... whose body costs many instructions an element (Cost::Compute)
-#define GF_UNARY_COMPUTE(name, promote, dtypes) \
-  GF_UNARY_KERNELS(name, GF_POINTWISE_KERNELS_COMPUTE(#name), promote, dtypes)
 // ... whose body has an fp16/bf16-result variant (PointwiseKernels::half_variant)
 #define GF_UNARY_HALF(name, promote, dtypes) \
   GF_UNARY_KERNELS(name, GF_POINTWISE_KERNELS_HALF(#name), promote, dtypes)
