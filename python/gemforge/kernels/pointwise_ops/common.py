@@ -218,7 +218,7 @@ def expm1_series(x, N: tl.constexpr):
 def expm1_of(x):
     # The series where exp(x) - 1 would cancel; beyond |x| = 0.5 the subtraction loses < 2 bits.
     if NATIVE:
-        return keep_tiny(x, libdevice.expm1(x), 1.0)
+        return libdevice.expm1(x)
     elif x.dtype == tl.float64:
         return tl.where(tl.abs(x) < 0.5, expm1_series(x, 15), exp_of(x) - 1.0)
     else:
@@ -230,7 +230,7 @@ def log1p_of(x):
     # u = 1 + x rounds; log(u) * x / (u - 1) undoes the rounding (Goldberg). u == 1: x is below
     # half an ulp of 1 and log1p(x) == x (keeps -0.0); x == inf would give inf / inf.
     if NATIVE:
-        return keep_tiny(x, libdevice.log1p(x), 1.0)
+        return libdevice.log1p(x)
     else:
         u = 1.0 + x
         d = u - 1.0

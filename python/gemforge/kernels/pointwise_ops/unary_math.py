@@ -357,7 +357,7 @@ def cos(x, s0, s1, s2, P):
 @triton.jit
 def tan(x, s0, s1, s2, P):
     if NATIVE:
-        return _keep_tiny(x, libdevice.tan(x), 1.0)
+        return libdevice.tan(x)
     else:
         return tl.sin(x) / tl.cos(x)
 
@@ -377,7 +377,7 @@ def atan(x, s0, s1, s2, P):
 @triton.jit
 def asin(x, s0, s1, s2, P):
     if NATIVE:
-        return _keep_tiny(x, libdevice.asin(x), 1.0)
+        return libdevice.asin(x)
     else:
         # atan2(|x|, sqrt(1 - x^2)); (1 - a)(1 + a) is exact-ish where 1 - x^2 would cancel
         a = tl.abs(x)
@@ -489,7 +489,7 @@ def acosh(x, s0, s1, s2, P):
 @triton.jit
 def atanh(x, s0, s1, s2, P):
     if NATIVE:
-        return _keep_tiny(x, libdevice.atanh(x), 1.0)
+        return libdevice.atanh(x)
     else:
         # log((1 + a) / (1 - a)) / 2 = log1p(2a / (1 - a)) / 2
         a = tl.abs(x)
