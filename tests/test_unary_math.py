@@ -168,7 +168,7 @@ def test_relative_accuracy_at_small_and_large_magnitudes(name, dtype):
 
 HALF_VARIANTS = {"atan": torch.atan, "sinh": torch.sinh, "asinh": torch.asinh, "erf": torch.erf, "erfc": torch.erfc,
                  "tanh": torch.tanh, "gelu": torch.nn.functional.gelu, "rsqrt": torch.rsqrt,
-                 "sin": torch.sin, "cos": torch.cos, "exp": torch.exp}
+                 "sin": torch.sin, "cos": torch.cos, "exp": torch.exp, "atanh": torch.atanh}
 # fp64 references: torch's own, except gelu, whose 1 + erf form cancels to 0 from x < -8 even in fp64
 HALF_REFERENCES = dict(HALF_VARIANTS, gelu=lambda x: 0.5 * x * torch.erfc(x * -math.sqrt(0.5)))
 
