@@ -493,7 +493,10 @@ def _atanh_half(x):
     error < 2^-17 from 2^-5 on). libdevice's atanhf is compute bound on bf16 (0.97x of torch)."""
     s = x * x
     small = x * (1.0 + s * (0.3333333333333333 + s * 0.2))  # -0.0 stays -0.0
-    big = log2_approx(div_approx(1.0 + x, 1.0 - x)) * (0.5 * _LN2)  # +-1: +-inf; |x| > 1, NaN: NaN
+    # |x| > 1 gives NaN; clamped to +-2 first, because div.approx returns 0 for divisors beyond
+    # 2^126 (-8.6e37 gave -inf on an H200). NaN: +-2 on the GPU (max.f32 drops NaN), NaN either way.
+    xc = tl.minimum(tl.maximum(x, -2.0), 2.0)
+    big = log2_approx(div_approx(1.0 + xc, 1.0 - xc)) * (0.5 * _LN2)  # +-1: +-inf
     return tl.where(tl.abs(x) < 0.03125, small, big)
 
 
