@@ -6,8 +6,9 @@ clean L2 flush, CUDA events per call; torch and the variant alternate, samples p
            warps) ~1% slower than torch's, and does BLOCK, warps, an evict-first load / streaming
            store, or a grid-stride loop close it? (standalone copies of the flat loop)
   math     sin / cos bf16 and fp16 (compute-bound at ~40 instructions an element in libdevice):
-           a reduction by pi with one odd polynomial, with and without the tile-wide fallback
-           branch for |x| > 2^14 (its cost); tanh bf16 through tanh.approx.f32.
+           the library's half variant (unary_math.py: a reduction by pi, one odd polynomial) with
+           and without its tile-wide fallback branch for |x| > 2^14; tanh bf16 through
+           tanh.approx.f32.
   ftz      the price of keeping fp32 subnormal results: exp through an exact split product instead
            of ex2.approx(x log2 e) alone, exp2 with a scaled tail, erfc behind a tile-wide branch.
 Every variant's output is compared with torch's (`bad`: elements off by more than one ulp of the
@@ -34,7 +35,7 @@ if "gemforge" not in sys.modules:  # the kernel modules without the package's co
 from gemforge.kernels import pointwise as pw  # noqa: E402
 from gemforge.kernels.pointwise_ops import common as C  # noqa: E402
 from gemforge.kernels.pointwise_ops import unary_math as U  # noqa: E402
-from gemforge.kernels.pointwise_ops.binary import _any as any_of  # noqa: E402
+from gemforge.kernels.pointwise_ops.common import any_of  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("timing", os.path.join(_ROOT, "timing.py"))
 timing = importlib.util.module_from_spec(_spec)
@@ -108,68 +109,27 @@ def plain_cases():
 
 
 # ---------------------------------------------------------------- math: sin / cos / tanh candidates
-_PIO2_1 = tl.constexpr(1.5703125)
-_PIO2_2 = tl.constexpr(0.0004838267923332751)
-_PIO2_3 = tl.constexpr(2.5633440682570896e-12)
-_INV_PI = tl.constexpr(0.3183098861837907)
-# sin(r) / r in s = r^2 on [0, (pi/2)^2] (scripts/fit_math_polynomials.py: relative error 1.2e-6)
-_SIN_HALF = tl.constexpr((0.9999992456097193, -0.16665682730317255, 0.008313258717119701,
-                          -0.00018524357330790275,))
-
-
-_ROUND = tl.constexpr(12582912.0)  # 1.5 * 2^23: y + _ROUND rounds y to an integer, in the low bits
-
-
-@triton.jit
-def _sin_cos_pi(x, COS: tl.constexpr):
-    """x = m pi/2 + r, |r| <= pi/2 (a hair more at rounding ties), m even (sin: m = 2j, j = rint(x / pi))
-    or odd (cos: m = 2j + 1, j = rint(x / pi - 1/2)); sin x = (-1)^j sin r, cos x = (-1)^(j+1) sin r.
-    |x| <= 2^14: m has <= 14 bits, so m c1 is exact. j is rounded by adding 1.5 * 2^23 (its parity
-    is then the sum's low bit; no float-to-int conversions, which issue at a quarter of the FMA rate).
-    sin: x = +-0 or subnormal gives j = +0 and r = x exactly."""
-    if COS:
-        jr = tl.fma(x, tl.full(x.shape, _INV_PI, x.dtype), tl.full(x.shape, -0.5, x.dtype)) + _ROUND
-    else:
-        jr = x * _INV_PI + _ROUND
-    j = jr - _ROUND
-    if COS:
-        m = tl.fma(j, tl.full(x.shape, 2.0, x.dtype), tl.full(x.shape, 1.0, x.dtype))
-    else:
-        m = j * 2.0
-    r = tl.fma(m, tl.full(x.shape, -_PIO2_1, x.dtype), x)
-    r = tl.fma(m, tl.full(x.shape, -_PIO2_2, x.dtype), r)
-    r = tl.fma(m, tl.full(x.shape, -_PIO2_3, x.dtype), r)
-    v = r * C.horner(r * r, _SIN_HALF, 4)
-    q = jr.to(tl.int32, bitcast=True) + (1 if COS else 0)  # j's parity in bit 0 (the sum's last bit)
-    return (v.to(tl.int32, bitcast=True) ^ (q << 31)).to(tl.float32, bitcast=True)
+# The candidates are the library's now (unary_math.py _sin_cos_half, _sin_cos_reduced).
 
 
 @triton.jit
 def sin_new(x, s0, s1, s2, P):
-    if any_of(tl.abs(x) > 16384.0):
-        v = libdevice.sin(x)
-    else:
-        v = _sin_cos_pi(x, False)
-    return v
+    return U._sin_cos_half(x, False)
 
 
 @triton.jit
 def cos_new(x, s0, s1, s2, P):
-    if any_of(tl.abs(x) > 16384.0):
-        v = libdevice.cos(x)
-    else:
-        v = _sin_cos_pi(x, True)
-    return v
+    return U._sin_cos_half(x, True)
 
 
 @triton.jit
 def sin_noany(x, s0, s1, s2, P):
-    return _sin_cos_pi(x, False)
+    return U._sin_cos_reduced(x, False)
 
 
 @triton.jit
 def cos_noany(x, s0, s1, s2, P):
-    return _sin_cos_pi(x, True)
+    return U._sin_cos_reduced(x, True)
 
 
 @triton.jit
