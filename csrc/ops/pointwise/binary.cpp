@@ -132,6 +132,22 @@ bool run(BinaryOp& op, OpRecord& rec, at::Tensor& out, const at::Tensor& a, cons
   return true;
 }
 
+// op(a, b) into a new result or in place on a, when a and b are dense tensors of one dtype and
+// shape: one flat launch without the TensorIterator, whose build is most of the host cost at
+// decode sizes (binary_into's path for add/mul/...). False: not that case (nothing recorded).
+bool run_dense(BinaryOp& op, OpRecord& rec, at::Tensor& out, const at::Tensor& a, const at::Tensor& b) {
+  const c10::ScalarType dtype = a.scalar_type();
+  if (b.scalar_type() != dtype || !dtype_in(op.dtypes, dtype) || op.result_on_first_device) return false;
+  if (op.int_division && !a.is_cuda()) return false;  // (check_cpu_integer_division)
+  if (op.kind == Binary::IntToFloat && c10::isIntegralType(dtype, true)) return false;
+  if (unsupported(kAllReal, {&a, &b, &out}) || (out.defined() && !out.is_same(a))) return false;
+  const c10::ScalarType result = op.kind == Binary::Comparison ? c10::kBool : dtype;
+  const c10::ScalarType compute = op.fp16_in_storage_type && dtype == c10::kHalf ? dtype : compute_type(dtype);
+  if (!run_same_layout(op.kernels, out, {&a, &b}, result, compute, {}, op.mode)) return false;
+  record(rec);
+  return true;
+}
+
 // The promoted dtype of a and b (wrapped numbers count as scalars), as TensorIterator's.
 c10::ScalarType promoted_type(const at::Tensor& a, const at::Tensor& b) {
   return at::native::result_type(at::native::update_result_type_state(b, at::native::update_result_type_state(a, {})));
@@ -154,11 +170,13 @@ struct BinaryOps {
   }
   static at::Tensor fn(OpRecord& rec, const at::Tensor& a, const at::Tensor& b) {
     at::Tensor out;
+    if (run_dense(op, rec, out, a, b)) return out;
     if (op.result_on_first_device) out = at::empty({0}, a.options().dtype(c10::kBool));
     if (!run(op, rec, out, a, b, mode_of)) return Aten::fn(a, b);
     return out;
   }
   static at::Tensor& inplace(OpRecord& rec, at::Tensor& a, const at::Tensor& b) {
+    if (run_dense(op, rec, a, a, b)) return a;
     if (!run(op, rec, a, a, b, mode_of)) return Aten::inplace(a, b);
     return a;
   }

@@ -691,13 +691,18 @@ bool clamp_scalar_into(OpRecord& rec, at::Tensor& out, const at::Tensor& self, c
     mode |= kClampMax;
   }
   record(rec);
+  const Scalars bounds(lo_v, hi_v);
+  // self dense and the result in place or new: one flat launch, no TensorIterator (host cost)
+  if (result_type == self.scalar_type() && (!out.defined() || out.is_same(self)) &&
+      run_same_layout(clamp_k, out, {&self}, result_type, compute_type(result_type), bounds, mode))
+    return true;
   auto iter = at::TensorIteratorConfig()
                   .add_output(out)
                   .add_const_input(self)
                   .check_all_same_dtype(false)
                   .declare_static_dtype(result_type)
                   .build();
-  if (!run_pointwise(clamp_k, iter, compute_type(result_type), Scalars(lo_v, hi_v), mode)) {
+  if (!run_pointwise(clamp_k, iter, compute_type(result_type), bounds, mode)) {
     record_declined(rec);
     return false;
   }
