@@ -120,7 +120,7 @@ struct LaunchConfig {
   int num_stages = 3;
   int maxnreg = 0;  // registers a thread may use (ptxas .maxnreg), 0: no cap; at most 255
   // Programmatic dependent launch (sm_90+): the kernel may begin before the stream's previous
-  // kernel has finished, so it must call gdc_wait (kernels/common: pdl_wait) before it reads
+  // kernel has finished, so it must call gdc_wait (triton.language.extra.cuda) before it reads
   // anything that kernel writes. Not part of the kernel's key: the same code runs either way
   // (griddepcontrol.wait returns at once in a kernel launched without it).
   bool pdl = false;
