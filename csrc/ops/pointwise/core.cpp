@@ -52,12 +52,18 @@ c10::Scalar operand_scalar(at::TensorIteratorBase& iter, int arg, c10::ScalarTyp
 // against 80 and 328 bytes of spills capped; remainder 64 against 194). The cap stays for fp64.
 constexpr int kMaxRegisters[] = {0, 0, 80};
 // Cost::Compute's flat BLOCK over the table's (8 -> 16 elements a thread for 2-byte operands).
-// H200, 64M bf16, 8 -> 16 elements a thread (bench/launch_gap_probe.py, session 10): libdevice's
-// sin 80.7 -> 71.8 us, cos 85.2 -> 75.7 (torch 79.2 / 80.8). Not a rule for math bodies: in the
-// session-10 benchmark 16 a thread left atan, sinh, tanh, erf, erfc, log, gelu within 1% and made
-// tan (+6%), atanh (+11%), log1p, expm1, asin, elu (+5-8%), softplus (+11%) and pow (+44%)
-// slower; plain ops lose ~1% (neg 64.1 -> 65.3, bench/parity_experiment.py).
+// H200, 64M bf16, the same kernel at 8 and 16 elements a thread (bench/launch_gap_probe.py, session
+// 10): libdevice's sin 80.7 -> 71.8 us, cos 85.2 -> 75.7 (torch 79.2 / 80.8). Not a rule for math
+// bodies: pow (its iterator path) got 44% slower with it; plain ops lose ~1% (neg 64.1 -> 65.3,
+// bench/parity_experiment.py). (sin/cos's half variants at 16 a thread through the op: not yet
+// measured; launched from Python, 2048-element blocks, sin 69.7 us, cos 72.1.)
 constexpr int64_t kComputeBlockScale = 2;
+
+// The flat driver's BLOCK: the table row's, scaled for Cost::Compute, at most numel's power of two.
+int64_t flat_block(const PointwiseKernels& k, const rt::TileConfig& c, int64_t numel) {
+  const int64_t table_block = k.cost == Cost::Compute ? kComputeBlockScale * c.block0 : c.block0;
+  return std::min<int64_t>(table_block, std::max<int64_t>(128, next_pow2(numel)));
+}
 // Sub-block of an exact fallback on the flat path (PointwiseKernels::fallback_modes): one element
 // a thread at 4 warps. (The strided driver takes a tile's rows one at a time.)
 constexpr int64_t kFallbackBlock = 128;
@@ -131,8 +137,7 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
     }
     const auto& c =
         rt::lookup_config(rt::Family::Pointwise1D, arch, numel, rt::pointwise_widths(narrowest, widest));
-    const int64_t table_block = k.cost == Cost::Compute ? kComputeBlockScale * c.block0 : c.block0;
-    const int64_t block = std::min<int64_t>(table_block, std::max<int64_t>(128, next_pow2(numel)));
+    const int64_t block = flat_block(k, c, numel);
     cfg.num_warps = c.num_warps;
     cfg.num_stages = c.num_stages;
     const int64_t split = fallback_split(k, compute, mode);
@@ -263,7 +268,7 @@ void launch_flat(PointwiseKernels& k, int64_t numel, const at::Tensor& out, cons
   cfg.num_stages = c.num_stages;
   const int64_t split = fallback_split(k, compute, mode);
   cfg.maxnreg = split ? 0 : kMaxRegisters[static_cast<int>(k.cost)];
-  const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(numel)));
+  const int64_t block = flat_block(k, c, numel);
   args.integer(numel);
   const bool scalar_at[kMaxInputs] = {operand && ntensors == 0, operand && ntensors == 1, operand && ntensors == 2};
   args.body().constant(nin).constant(scalar_at[0]).constant(scalar_at[1]).constant(scalar_at[2]);

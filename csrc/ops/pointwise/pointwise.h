@@ -25,8 +25,8 @@ namespace gemforge::ops {
 // configuration of the config table (see kCostLimits in core.cpp).
 enum class Cost : uint8_t {
   Light,      // a few instructions per element: memory bound, the table's configuration as is
-  Compute,    // bodies measured faster with twice the table's elements a thread on the flat path
-              // (sin, cos: independent chains hide the arithmetic's latency; kComputeBlockScale)
+  Compute,    // twice the table's elements a thread on the flat driver, whose independent chains
+              // hide the arithmetic's latency (sin, cos; core.cpp kComputeBlockScale)
   Registers,  // bodies that keep much state live (fmod's exact fallback loop): a register cap
 };
 
