@@ -22,7 +22,7 @@
 namespace gemforge::ops {
 
 // How an op's body costs per element, beside its memory traffic; it adjusts the launch
-// configuration of the config table (see kCostLimits in core.cpp).
+// configuration of the config table (core.cpp: kMaxRegisters, kComputeBlockScale).
 enum class Cost : uint8_t {
   Light,      // a few instructions per element: memory bound, the table's configuration as is
   Compute,    // twice the table's elements a thread on the flat driver, whose independent chains
