@@ -63,9 +63,8 @@ GF_ATEN_UNARY(relu, at::cuda::relu, at::cpu::relu, at::cuda::relu_, at::cpu::rel
 GF_UNARY(neg, Promote::Same, kFloats | kInts)
 GF_UNARY(abs, Promote::Same, kFloats | kInts)
 GF_UNARY(relu, Promote::Same, kFloats | kInts)
-// exp: fp32 results through libdevice's expf, fp16/bf16 ones through ex2.approx (arith.py exp); a
-// light body either way (memory bound), so not Cost::Compute
-GF_UNARY_KERNELS(exp, GF_POINTWISE_KERNELS_WITH("exp", Cost::Light, true, 0), Promote::IntToFloat, kAllReal)
+// exp: fp32 results through libdevice's expf, fp16/bf16 ones through ex2.approx (arith.py exp)
+GF_UNARY_HALF(exp, Promote::IntToFloat, kAllReal)
 GF_UNARY(log, Promote::IntToFloat, kAllReal)
 GF_UNARY(sqrt, Promote::IntToFloat, kAllReal)
 GF_UNARY_HALF(rsqrt, Promote::IntToFloat, kAllReal)

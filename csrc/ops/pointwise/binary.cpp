@@ -141,9 +141,9 @@ bool run_dense(BinaryOp& op, OpRecord& rec, at::Tensor& out, const at::Tensor& a
   if (op.int_division && !a.is_cuda()) return false;  // (check_cpu_integer_division)
   if (op.kind == Binary::IntToFloat && c10::isIntegralType(dtype, true)) return false;
   if (unsupported(kAllReal, {&a, &b, &out}) || (out.defined() && !out.is_same(a))) return false;
-  const c10::ScalarType result = op.kind == Binary::Comparison ? c10::kBool : dtype;
   const c10::ScalarType compute = op.fp16_in_storage_type && dtype == c10::kHalf ? dtype : compute_type(dtype);
-  if (!run_same_layout(op.kernels, out, {&a, &b}, result, compute, {}, op.mode)) return false;
+  if (!run_same_layout(op.kernels, out, {&a, &b}, binary_result_type(op.kind, dtype), compute, {}, op.mode))
+    return false;
   record(rec);
   return true;
 }

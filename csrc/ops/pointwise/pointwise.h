@@ -141,6 +141,12 @@ struct NoCheck {
   void operator()(c10::ScalarType /*common dtype*/) const {}
 };
 
+// The result dtype of a binary op of `kind` whose operands share `dtype`.
+inline c10::ScalarType binary_result_type(Binary kind, c10::ScalarType dtype) {
+  if (kind == Binary::Comparison) return c10::kBool;
+  return kind == Binary::IntToFloat && c10::isIntegralType(dtype, true) ? float_default() : dtype;
+}
+
 // out = op(a, b) with the body of `k`; `check(common dtype)` runs ATen's argument checks (e.g.
 // sub's bool check). False: fall back to ATen.
 template <typename Check = NoCheck>
@@ -149,9 +155,7 @@ bool binary_into(PointwiseKernels& k, Binary kind, at::Tensor& out, const at::Te
   bool checked = false;
   if (a.scalar_type() == b.scalar_type() || (is_wrapped_number(b) && !is_wrapped_number(a) && number_keeps_dtype(a, b))) {
     const c10::ScalarType dtype = a.scalar_type();
-    const c10::ScalarType result = kind == Binary::Comparison                                          ? c10::kBool
-                                   : kind == Binary::IntToFloat && c10::isIntegralType(dtype, true) ? float_default()
-                                                                                                    : dtype;
+    const c10::ScalarType result = binary_result_type(kind, dtype);
     const c10::ScalarType compute = compute_type(kind == Binary::IntToFloat ? result : dtype);
     // the common dtype (same-dtype operands, or a number that keeps a's dtype), also on the
     // iterator path below

@@ -116,10 +116,7 @@ def keep_tiny(x, v, SLOPE: tl.constexpr):
     keeps fp32 subnormal inputs, which libdevice (triton links it flush-to-zero) takes as 0 (and
     keeps -0.0). ATen's CUDA kernels are built without flush-to-zero. fp64: v."""
     if x.dtype == tl.float32:
-        if SLOPE == 1.0:
-            return tl.where(tl.abs(x) < _TINY_F32, x, v)
-        else:
-            return tl.where(tl.abs(x) < _TINY_F32, x * SLOPE, v)
+        return tl.where(tl.abs(x) < _TINY_F32, x * SLOPE, v)  # (x * 1.0 compiles to x)
     else:
         return v
 
