@@ -71,6 +71,11 @@ CONFIGS = [
     (128, 64, 128, 8, 4, False, False), (64, 64, 128, 4, 6, False, False), (128, 128, 128, 8, 4, False, False),
     # tiny per-batch problems (attention bmm with K or N = 64): short pipelines
     (64, 128, 64, 4, 3, False, False), (128, 128, 64, 8, 2, False, False), (64, 64, 64, 4, 2, False, False),
+    # attention bmm: QK^T with K = 64..128 (the output write dominates: one K step a tile), P @ V
+    # with N = 64 (the A read dominates: N-wide tiles)
+    (128, 128, 128, 8, 2, False, False), (128, 256, 128, 8, 2, False, True), (128, 128, 128, 4, 2, False, False),
+    (128, 64, 128, 4, 3, False, False), (128, 64, 128, 4, 2, False, False), (256, 64, 64, 8, 4, False, False),
+    (64, 64, 256, 4, 2, False, False),
 ]
 NUM_SMS = torch.cuda.get_device_properties(0).multi_processor_count
 

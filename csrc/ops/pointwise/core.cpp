@@ -53,15 +53,21 @@ c10::Scalar operand_scalar(at::TensorIteratorBase& iter, int arg, c10::ScalarTyp
 constexpr int kMaxRegisters[] = {0, 0, 80};
 // Cost::Compute's flat BLOCK over the table's (8 -> 16 elements a thread for 2-byte operands).
 // H200, 64M bf16, the same kernel at 8 and 16 elements a thread (bench/launch_gap_probe.py, session
-// 10): libdevice's sin 80.7 -> 71.8 us, cos 85.2 -> 75.7 (torch 79.2 / 80.8). Not a rule for math
-// bodies: pow (its iterator path) got 44% slower with it; plain ops lose ~1% (neg 64.1 -> 65.3,
-// bench/parity_experiment.py). (sin/cos's half variants at 16 a thread through the op: not yet
-// measured; launched from Python, 2048-element blocks, sin 69.7 us, cos 72.1.)
+// 10): libdevice's sin 80.7 -> 71.8 us, cos 85.2 -> 75.7 (torch 79.2 / 80.8). Through the ops
+// (session 11, bench rows side by side, bf16 speedup over torch at 8 -> 16 a thread): log 0.99 ->
+// 1.12, log1p 1.02 -> 1.14, expm1 1.08 -> 1.20, log2 1.02 -> 1.13, tan 1.00 -> 1.13, atan 1.04 ->
+// 1.12, tanh 0.96 -> 1.03, asinh 1.24 -> 1.40, cosh 0.98 -> 1.00, erfinv 0.98 -> 1.01. Not a rule
+// for every body: gelu 0.99 -> 0.98, exp2 0.99 -> 0.98, erfc unchanged, pow (its iterator path)
+// 44% slower, plain ops ~1% slower (bench/parity_experiment.py). Only for operands of at most 2
+// bytes: fp32 sin/cos at 16 a thread went from 1.00x/0.99x to 0.96x/0.95x.
 constexpr int64_t kComputeBlockScale = 2;
+constexpr int64_t kComputeScaleMaxBytes = 2;
 
-// The flat driver's BLOCK: the table row's, scaled for Cost::Compute, at most numel's power of two.
-int64_t flat_block(const PointwiseKernels& k, const rt::TileConfig& c, int64_t numel) {
-  const int64_t table_block = k.cost == Cost::Compute ? kComputeBlockScale * c.block0 : c.block0;
+// The flat driver's BLOCK: the table row's, scaled for Cost::Compute on narrow operands (`widest`:
+// the widest tensor element in bytes), at most numel's power of two.
+int64_t flat_block(const PointwiseKernels& k, const rt::TileConfig& c, int64_t numel, int64_t widest) {
+  const bool scale = k.cost == Cost::Compute && widest <= kComputeScaleMaxBytes;
+  const int64_t table_block = scale ? kComputeBlockScale * c.block0 : c.block0;
   return std::min<int64_t>(table_block, std::max<int64_t>(128, next_pow2(numel)));
 }
 // Sub-block of an exact fallback on the flat path (PointwiseKernels::fallback_modes): one element
@@ -137,7 +143,7 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
     }
     const auto& c =
         rt::lookup_config(rt::Family::Pointwise1D, arch, numel, rt::pointwise_widths(narrowest, widest));
-    const int64_t block = flat_block(k, c, numel);
+    const int64_t block = flat_block(k, c, numel, widest);
     cfg.num_warps = c.num_warps;
     cfg.num_stages = c.num_stages;
     const int64_t split = fallback_split(k, compute, mode);
@@ -259,16 +265,15 @@ void launch_flat(PointwiseKernels& k, int64_t numel, const at::Tensor& out, cons
   for (const c10::Scalar* s : scalars.s) {
     if (s) scalar_arg(args, *s, compute); else args.none();
   }
-  const auto& c = rt::lookup_config(
-      rt::Family::Pointwise1D, arch_of(device), numel,
-      rt::pointwise_widths(std::min(out.element_size(), first.element_size()),
-                           std::max(out.element_size(), first.element_size())));
+  const int64_t widest = std::max(out.element_size(), first.element_size());
+  const auto& c = rt::lookup_config(rt::Family::Pointwise1D, arch_of(device), numel,
+                                    rt::pointwise_widths(std::min(out.element_size(), first.element_size()), widest));
   rt::LaunchConfig cfg;
   cfg.num_warps = c.num_warps;
   cfg.num_stages = c.num_stages;
   const int64_t split = fallback_split(k, compute, mode);
   cfg.maxnreg = split ? 0 : kMaxRegisters[static_cast<int>(k.cost)];
-  const int64_t block = flat_block(k, c, numel);
+  const int64_t block = flat_block(k, c, numel, widest);
   args.integer(numel);
   const bool scalar_at[kMaxInputs] = {operand && ntensors == 0, operand && ntensors == 1, operand && ntensors == 2};
   args.body().constant(nin).constant(scalar_at[0]).constant(scalar_at[1]).constant(scalar_at[2]);

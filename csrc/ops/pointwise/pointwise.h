@@ -267,5 +267,10 @@ struct Unary {
 // ... whose body has an fp16/bf16-result variant (PointwiseKernels::half_variant)
 #define GF_UNARY_HALF(name, promote, dtypes) \
   GF_UNARY_KERNELS(name, GF_POINTWISE_KERNELS_HALF(#name), promote, dtypes)
+// ... whose body is compute-heavy for 2-byte operands (Cost::Compute), without or with a half variant
+#define GF_UNARY_COMPUTE(name, promote, dtypes) \
+  GF_UNARY_KERNELS(name, GF_POINTWISE_KERNELS_COST(#name, Cost::Compute), promote, dtypes)
+#define GF_UNARY_HALF_COMPUTE(name, promote, dtypes) \
+  GF_UNARY_KERNELS(name, GF_POINTWISE_KERNELS_WITH(#name, Cost::Compute, true, 0), promote, dtypes)
 
 }  // namespace gemforge::ops
