@@ -56,8 +56,9 @@ constexpr int kMaxRegisters[] = {0, 0, 80};
 // 10): libdevice's sin 80.7 -> 71.8 us, cos 85.2 -> 75.7 (torch 79.2 / 80.8). Through the ops
 // (session 11, bench rows side by side, bf16 speedup over torch at 8 -> 16 a thread): log 0.99 ->
 // 1.12, log1p 1.02 -> 1.14, expm1 1.08 -> 1.20, log2 1.02 -> 1.13, tan 1.00 -> 1.13, atan 1.04 ->
-// 1.12, tanh 0.96 -> 1.03, asinh 1.24 -> 1.40, cosh 0.98 -> 1.00, erfinv 0.98 -> 1.01. Not a rule
-// for every body: gelu 0.99 -> 0.98, exp2 0.99 -> 0.98, erfc unchanged, pow (its iterator path)
+// 1.12, tanh 0.96 -> 1.03, asinh 1.24 -> 1.40, cosh 0.98 -> 1.00, erfinv 0.98 -> 1.01, asin 1.15 ->
+// 1.22, acos 1.17 -> 1.21, atanh 1.37 -> 1.44, erf 1.19 -> 1.25. Not a rule for every body: gelu
+// 0.99 -> 0.98, exp2 0.99 -> 0.98, acosh 1.17 -> 1.15, erfc unchanged, pow (its iterator path)
 // 44% slower, plain ops ~1% slower (bench/parity_experiment.py). Only for operands of at most 2
 // bytes: fp32 sin/cos at 16 a thread went from 1.00x/0.99x to 0.96x/0.95x.
 constexpr int64_t kComputeBlockScale = 2;
