@@ -1,44 +1,36 @@
 """Sort of rows up to 4096 by chunk sort + parallel merges (issue 4): torch vs GemForge's op and
-direct launches of the merge pass variants.
+direct launches of the merge sort variants against the current row paths.
 
-    python3 bench/merge_experiment.py        (needs the built core: `import gemforge`; ~1-2 min on
-                                              an H200, mostly compiles; stops new variants at 130 s)
-
-Without a GPU it runs a smoke test instead: tiny rows under Triton's interpreter, every variant
-checked, nothing timed.
+    python bench/merge_experiment.py            (needs the built core: `import gemforge`)
 
 Prints one line per (case, variant): µs, torch µs, speedup, and the check against torch's stable
 sort (values and indices must match exactly). A failing variant prints its error and the run goes
-on. Timing: timing.device_median_us (L2 flushed clean, so not comparable with the do_bench numbers
-of earlier runs); variants launched from Python are replayed from a CUDA graph (timing.graphed:
-Triton's Python launcher takes longer a launch than these kernels run); "op" and torch are timed
-as they are (C++ launches queue ahead of the device). What each variant informs, all in
+on; variants stop at TIME_LIMIT_S (mostly Triton compiles). What each variant informs, all in
 csrc/ops/scan_sort.cpp:
-  "op"                            the op as built (row_plan, kMergeGpu): the benchmark's number
-  "C<c> B<b> s<seg> w<cw>/<mw>"   MergeConfig {chunk, chunk_warps, block, merge_warps, seg}: seg 0
-                                  the per-word search (merge_pass_kernel), else merge paths of seg
-                                  outputs a lane (merge_path_kernel, block / seg lanes a program;
-                                  warps as merge_sort clamps them: one per 32 lanes, at most mw)
-  "bitonic32/64"                  the one-block bitonic network (sort_kernel as launch_sort runs
-                                  it): row_plan's kMergeMinRow16 / kMergeMinRow32
+  "op"                       the op as built (row_plan's current rule): the benchmark's number
+  "merge C<c> B<b> w<cw>/<mw>" MergeConfig kMergeGpu {chunk, chunk_warps, block, merge_warps}
+  "bitonic32/64"             the one-block bitonic network (sort_kernel as launch_sort runs it):
+                             row_plan's kMergeMinRow16 / kMergeMinRow32 - merge from the row
+                             length (per key width) where the best merge variant beats it.
+  (Direct launches go through Python: for 8 rows their launch cost dominates; compare "op" there.)
 """
 import time
 
 import torch
-
-import gemforge  # first: without a GPU it sets TRITON_INTERPRET before triton is imported
 import triton
-from gemforge import timing
+from triton.testing import do_bench
+
+import gemforge
 from gemforge.kernels import scan_sort as ss
 
-GPU = torch.cuda.is_available() and gemforge.default_backend() == "cuda"
-DEV = "cuda" if GPU else "cpu"
+DEV = "cuda"
+SMS = torch.cuda.get_device_properties(0).multi_processor_count
 START = time.time()
 TIME_LIMIT_S = 130  # variants stop here: the run must end within 150 s
 
 
-def t_us(fn):
-    return timing.device_median_us(fn, 10, 40)
+def bench(fn):
+    return do_bench(fn, warmup=10, rep=40, return_mode="median") * 1000.0
 
 
 def check(got, x):
@@ -52,37 +44,26 @@ def check(got, x):
 
 # ---------------------------------------------------------------- direct launches (contiguous rows)
 
-def merge(x, C, B, seg, cw, mw):
-    """merge_sort (csrc/ops/scan_sort.cpp) with chunk C, merge block B, segments seg (0: the
-    per-word search), warps cw / mw. Returns (launch, (values, indices)): launch() runs every
-    kernel on buffers allocated here (so that a CUDA graph can replay it)."""
+def merge(x, C, B, cw, mw):
+    """merge_sort (csrc/ops/scan_sort.cpp) with chunk C, merge block B, warps cw / mw."""
     K, N = x.shape
     word32 = x.element_size() <= 2
-    nch = triton.cdiv(N, C)
-    passes = (nch - 1).bit_length()
+    passes = (triton.cdiv(N, C) - 1).bit_length()
     w = [torch.empty(K * N, dtype=torch.int32 if word32 else torch.int64, device=DEV) for _ in range(2)]
     v = torch.empty_like(x)
     i = torch.empty(K, N, dtype=torch.int64, device=DEV)
+    nch = triton.cdiv(N, C)
+    ss.merge_chunk_kernel[(K * nch, )](w[0], x, K, N, nch, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False,
+                                       WORD32=word32, CHUNK=C, LOG_C=C.bit_length() - 1, INT64=False, num_warps=cw)
     B = min(B, triton.next_power_of_2(N))
-    warps = min(max(B // seg // 32, 1), mw) if seg else mw
-
-    def launch():
-        ss.merge_chunk_kernel[(K * nch, )](w[0], x, K, N, nch, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False,
-                                           WORD32=word32, CHUNK=C, LOG_C=C.bit_length() - 1, INT64=False,
-                                           num_warps=cw)
-        run = C
-        for p in range(passes):
-            T = triton.cdiv(N, B)
-            args = (w[(p + 1) % 2], v, i, w[p % 2], x, K, N, N, T, K, 1, N, 0, 0, N, 0, 0, 1, 1)
-            consts = dict(K_RANK=1, RUN=run, LOG_RUN=run.bit_length() - 1, BLOCK=B, LAST=p == passes - 1,
-                          WORD32=word32, INT64=False, num_warps=warps)
-            if seg:
-                ss.merge_path_kernel[(K * T, )](*args, SEG=seg, **consts)
-            else:
-                ss.merge_pass_kernel[(K * T, )](*args, **consts)
-            run *= 2
-
-    return launch, (v, i)
+    T = triton.cdiv(N, B)
+    run = C
+    for p in range(passes):
+        ss.merge_pass_kernel[(K * T, )](w[(p + 1) % 2], v, i, w[p % 2], x, K, N, N, T, K, 1, N, 0, 0, N, 0, 0, 1, 1,
+                                        K_RANK=1, RUN=run, LOG_RUN=run.bit_length() - 1, BLOCK=B,
+                                        LAST=p == passes - 1, WORD32=word32, INT64=False, num_warps=mw)
+        run *= 2
+    return v, i
 
 
 def bitonic(x, packed):
@@ -93,91 +74,66 @@ def bitonic(x, packed):
     v = torch.empty_like(x)
     i = torch.empty(K, N, dtype=torch.int64, device=DEV)
     key = 6 if x.dtype in (torch.bfloat16, torch.float16) else 0
-
-    def launch():
-        ss.sort_kernel[(triton.cdiv(K, block_k), )](v, i, x, None, K, N, N, 1, K, 1, N, 0, 0, N, 0, 0, 1, 1,
-                                                    K_RANK=1, DESCENDING=False, KEY=key, BLOCK_K=block_k,
-                                                    LOG_K=block_k.bit_length() - 1, BLOCK_N=block_n,
-                                                    LOG_N=block_n.bit_length() - 1, PADDED=block_n != N,
-                                                    PACKED=packed, HAS_SRC_IDX=False, INT64=False,
-                                                    num_warps=8 if block_k * block_n >= 4096 else 4)
-
-    return launch, (v, i)
+    ss.sort_kernel[(triton.cdiv(K, block_k), )](v, i, x, None, K, N, N, 1, K, 1, N, 0, 0, N, 0, 0, 1, 1,
+                                                K_RANK=1, DESCENDING=False, KEY=key, BLOCK_K=block_k,
+                                                LOG_K=block_k.bit_length() - 1, BLOCK_N=block_n,
+                                                LOG_N=block_n.bit_length() - 1, PADDED=block_n != N, PACKED=packed,
+                                                HAS_SRC_IDX=False, INT64=False,
+                                                num_warps=8 if block_k * block_n >= 4096 else 4)
+    return v, i
 
 
 def row(case, dtype, variant, us, torch_us, note):
     sp = f"{torch_us / us:6.2f}x" if us and torch_us else "   -   "
-    us_s = f"{us:9.1f}" if us else f"{'-':>9}"
-    t_s = f"{torch_us:9.1f}" if torch_us else f"{'-':>9}"
-    print(f"{case:<16} {str(dtype).replace('torch.', ''):<9} {variant:<24} {us_s} {t_s} {sp}  {note}", flush=True)
-
-
-def failed(case, dtype, name, e):
-    print(f"{case:<16} {str(dtype).replace('torch.', ''):<9} {name:<24} FAILED {type(e).__name__}: {str(e)[:300]}",
+    print(f"{case:<16} {str(dtype).replace('torch.', ''):<9} {variant:<24} {us:9.1f} {torch_us:9.1f} {sp}  {note}",
           flush=True)
 
 
-def run_variant(case, x, name, make, torch_us):
+def run_variant(case, x, name, fn, torch_us):
     if time.time() - START > TIME_LIMIT_S:
-        print(f"{case:<16} {str(x.dtype).replace('torch.', ''):<9} {name:<24} skipped (time limit)", flush=True)
+        print(f"{case:<16} {str(x.dtype):<9} {name:<24} skipped (time limit)", flush=True)
         return
     try:
-        launch, out = make()
-        launch()
-        note = check(out, x)
-        row(case, x.dtype, name, t_us(timing.graphed(launch)) if GPU else None, torch_us, note)
+        note = check(fn(), x)
+        row(case, x.dtype, name, bench(fn), torch_us, note)
     except Exception as e:  # noqa: BLE001  (a failing variant must not end the run)
-        failed(case, x.dtype, name, e)
+        print(f"{case:<16} {str(x.dtype):<9} {name:<24} FAILED {type(e).__name__}: {str(e)[:300]}", flush=True)
 
 
-def group(shape, dtype, merges, net=False):
-    """merges: (chunk, block, seg, chunk warps, merge warps); net: also the one-block network."""
+def group(shape, dtype, merges):
     torch.manual_seed(0)
     x = torch.randn(shape, device=DEV).to(dtype)
-    x.view(-1)[::97] = float("nan")  # NaN sorts last, in index order
     case = f"{shape[0]}x{shape[1]}"
-    sort = lambda: torch.sort(x, dim=-1, stable=True)  # noqa: E731
-    torch_us = t_us(sort) if GPU else None
+    t_us = bench(lambda: torch.sort(x, dim=-1, stable=True))
     # the op as built; gemforge.use() entered outside the timed function (entering costs ms), and
     # left before the check (whose reference is torch's own sort)
     try:
         with gemforge.use():
-            got = sort()
-            g_us = t_us(sort) if GPU else None
-        row(case, x.dtype, "op", g_us, torch_us, check(got, x))
+            got = torch.sort(x, dim=-1, stable=True)
+            g_us = bench(lambda: torch.sort(x, dim=-1, stable=True))
+        row(case, x.dtype, "op", g_us, t_us, check(got, x))
     except Exception as e:  # noqa: BLE001
-        failed(case, x.dtype, "op", e)
-    for C, B, seg, cw, mw in merges:
+        print(f"{case:<16} {str(x.dtype):<9} {'op':<24} FAILED {type(e).__name__}: {str(e)[:300]}", flush=True)
+    for C, B, cw, mw in merges:
         if C < shape[1]:
-            run_variant(case, x, f"C{C} B{B} s{seg} w{cw}/{mw}", lambda: merge(x, C, B, seg, cw, mw), torch_us)
-    if net:
-        packed = 2 if x.element_size() <= 2 else 1
-        run_variant(case, x, f"bitonic{16 * packed}", lambda: bitonic(x, packed), torch_us)
-
-
-def segs(C, cw=4):
-    """seg 0 at the block it measured best with (1024), merge paths at 128 lanes (4 warps)."""
-    return [(C, 1024, 0, cw, 4)] + [(C, 128 * s, s, cw, 4) for s in (8, 16, 32)]
+            run_variant(case, x, f"merge C{C} B{B} w{cw}/{mw}", lambda: merge(x, C, B, cw, mw), t_us)
+    if x.element_size() <= 2:
+        run_variant(case, x, "bitonic32", lambda: bitonic(x, 2), t_us)
+    else:
+        run_variant(case, x, "bitonic64", lambda: bitonic(x, 1), t_us)
 
 
 def main():
-    if not GPU:
-        # smoke test: chunks of 64, so rows of 600 take four passes
-        print("no GPU: smoke test under the interpreter, nothing timed")
-        small = [(64, 256, s, 4, 4) for s in (0, 8, 16, 32)]
-        group((2, 600), torch.bfloat16, small, net=True)
-        group((2, 600), torch.float32, small)
-        return
-    print(f"device: {torch.cuda.get_device_name()}, {torch.cuda.get_device_properties(0).multi_processor_count} SMs")
+    print(f"device: {torch.cuda.get_device_name()}, {SMS} SMs")
     print(f"{'case':<16} {'dtype':<9} {'variant':<24} {'us':>9} {'torch us':>9} speedup  check")
-    group((4096, 4096), torch.bfloat16, segs(512))
-    group((4096, 4096), torch.float32, segs(512))
-    group((16384, 1024), torch.float32, segs(512))
-    # few rows: also 32 lanes (one warp) a program, 4x the programs; and chunks of 1024 (one pass less)
-    group((8, 4096), torch.bfloat16, segs(512) + [(512, 32 * 16, 16, 4, 4), (1024, 32 * 16, 16, 8, 4)])
-    # if time is left: where row_plan's 16-bit threshold would move (the network won here before)
-    group((32768, 512), torch.bfloat16, [(256, 1024, 0, 4, 4), (256, 2048, 16, 4, 4), (256, 512, 16, 4, 4)],
-          net=True)
+    # (chunk, merge block, chunk warps, merge warps); the first is kMergeGpu as built
+    base = [(512, 1024, 4, 4), (256, 1024, 4, 4), (1024, 1024, 8, 4)]
+    group((4096, 4096), torch.bfloat16, base + [(512, 1024, 4, 8), (512, 256, 4, 4)])
+    group((8, 4096), torch.bfloat16, base + [(512, 256, 4, 4), (256, 256, 4, 4)])
+    group((4096, 4096), torch.float32, base)
+    group((32768, 512), torch.bfloat16, [(256, 512, 4, 4), (128, 512, 4, 4)])
+    group((16384, 1024), torch.float32, [(512, 1024, 4, 4), (256, 1024, 4, 4)])
+    group((8, 4096), torch.float32, [(512, 256, 4, 4)])
     print(f"total {time.time() - START:.0f} s")
 
 

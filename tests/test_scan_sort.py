@@ -391,56 +391,6 @@ def test_sort_merge(dtype):
         assert same(v, rv[:, :1100]) and torch.equal(i.cpu(), ri[:, :1100])
 
 
-def merge_direct(x, chunk, block, seg, descending, n_out, out_t):
-    """scan_sort.cpp merge_sort on rows x [K, N] (contiguous), launched from Python with any
-    merge pass: seg 0 merge_pass_kernel (a search per word), else merge_path_kernel with segments
-    of seg. Writes the first n_out of each row; out_t: outputs laid out [n_out, K], transposed."""
-    import triton
-
-    from gemforge.kernels import scan_sort as ss
-    K, N = x.shape
-    word32 = x.element_size() <= 2
-    w = [torch.empty(K * N, dtype=torch.int32 if word32 else torch.int64, device=DEVICE) for _ in range(2)]
-    shape = (n_out, K) if out_t else (K, n_out)
-    v, i = torch.empty(shape, dtype=x.dtype, device=DEVICE), torch.empty(shape, dtype=torch.long, device=DEVICE)
-    if out_t:
-        v, i = v.t(), i.t()
-    nch = triton.cdiv(N, chunk)
-    ss.merge_chunk_kernel[(K * nch, )](w[0], x, K, N, nch, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=descending,
-                                       WORD32=word32, CHUNK=chunk, LOG_C=chunk.bit_length() - 1, INT64=False)
-    block = min(block, triton.next_power_of_2(N))
-    passes = (nch - 1).bit_length()
-    run = chunk
-    for p in range(passes):
-        last = p == passes - 1
-        T = triton.cdiv(n_out if seg and last else N, block)
-        args = (w[(p + 1) % 2], v, i, w[p % 2], x, K, N, n_out, T, K, 1, N, 0, 0, v.stride(0), 0, 0, 1, v.stride(1))
-        consts = dict(K_RANK=1, RUN=run, LOG_RUN=run.bit_length() - 1, BLOCK=block, LAST=last, WORD32=word32,
-                      INT64=False)
-        if seg:
-            ss.merge_path_kernel[(K * T, )](*args, SEG=seg, **consts)
-        else:
-            ss.merge_pass_kernel[(K * T, )](*args, **consts)
-        run *= 2
-    return v, i
-
-
-# Both pass kernels, whatever the host's MergeConfig picks. Chunks of 64: 300 is five chunks, the
-# last partial, so the passes meet a last run without a partner (pass 1, 2) and a short one (pass
-# 3); blocks of 256 hold several pairs (pass 1) or part of one (pass 3). n_out < N as a sorted topk
-# (40 of 300: the merge path's last pass runs only the first block), transposed outputs.
-@pytest.mark.parametrize("seg", [0, 8, 16, 32])
-def test_merge_pass_kernels(seg):
-    cases = [(torch.bfloat16, 300, False, 300, False), (torch.float32, 300, True, 300, False),
-             (torch.int16, 300, True, 261, True), (torch.float32, 300, False, 40, True),
-             (torch.int8, 200, False, 150, False)]
-    for dtype, n, descending, n_out, out_t in cases:
-        x = sort_input((3, n), dtype)
-        v, i = merge_direct(x, 64, 256, seg, descending, n_out, out_t)
-        rv, ri = torch.sort(x.cpu(), dim=1, descending=descending, stable=True)
-        assert same(v, rv[:, :n_out]) and torch.equal(i.cpu(), ri[:, :n_out]), (dtype, n, descending, n_out)
-
-
 # ---------------------------------------------------------------- wide rows (radix sort, candidate topk)
 
 # wider than one block (4096): several radix tiles (2048) and a partial last one

@@ -283,8 +283,7 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 //
 // Row plans, one place each:
 //   rows <= kMaxSortRow         row_plan picks: chunks sorted by the bitonic network, then
-//                               merged pairwise (merge_sort: merge_chunk_kernel, merge_path_kernel
-//                               or merge_pass_kernel),
+//                               merged pairwise (merge_sort: merge_chunk_kernel, merge_pass_kernel),
 //                               or one block per row (bitonic network, sort_kernel)
 //   topk, k <= kMaxCandidates   chunks of a row keep their k best as candidates (sort_kernel over
 //                               chunks), repeated until a row's candidates fit one block
@@ -298,7 +297,6 @@ rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatt
 rt::KernelHandle radix_passes_kernel{"gemforge.kernels.scan_sort", "radix_passes_kernel"};
 rt::KernelHandle merge_chunk_kernel{"gemforge.kernels.scan_sort", "merge_chunk_kernel"};
 rt::KernelHandle merge_pass_kernel{"gemforge.kernels.scan_sort", "merge_pass_kernel"};
-rt::KernelHandle merge_path_kernel{"gemforge.kernels.scan_sort", "merge_path_kernel"};
 
 constexpr int64_t kMaxSortRow = 4096;     // widest row sorted in one block
 constexpr int64_t kMaxCandidates = 1024;  // largest k for the candidate topk
@@ -483,29 +481,18 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
 
 // Merge sort (rows of more than a chunk, up to kMaxSortRow, keys of <= 32 bits): chunks of a row
 // sorted by the bitonic network into packed words (int32 for keys of <= 16 bits, else int64) in a
-// dense workspace, then log2(N / chunk) passes each merging pairs of sorted runs; the last pass
-// writes the output. A pass either follows merge paths (seg > 0, merge_path_kernel: each lane
-// searches the diagonal once, then merges seg outputs, ~1 load an output) or places every word on
-// its own by a binary search of the other run (seg 0, merge_pass_kernel: log2(run) + 1 dependent
-// loads a word).
+// dense workspace, then log2(N / chunk) passes each merging pairs of sorted runs, every word
+// placed on its own by a binary search of the other run; the last pass writes the output.
 struct MergeConfig {
   int64_t chunk;      // elements a chunk (a power of two): more programs vs fewer merge passes
   int chunk_warps;
-  int64_t block;      // words a merge program writes (merge path: block / seg lanes)
-  int merge_warps;    // (merge path: at most one warp per 32 lanes)
-  int64_t seg;        // outputs a merge-path lane merges (a power of two <= chunk); 0: per-word search
+  int64_t block;      // words a merge program places
+  int merge_warps;
 };
-// (first guesses: bench/merge_experiment.py on the H200 decides. The per-word search measured
-// best with block 1024; merge paths of 16 take block 2048, 128 lanes for 4 warps. Not measured yet.)
-constexpr MergeConfig kMergeGpu{512, 4, 2048, 4, 16};
+// (first guesses: bench/merge_experiment.py on the H200 decides)
+constexpr MergeConfig kMergeGpu{512, 4, 1024, 4};
 // The interpreter: smaller chunks, so rows of a few hundred take several passes.
-constexpr MergeConfig kMergeInterpreter{256, 4, 512, 4, 16};
-// a lane's seg outputs must lie in one pair of runs (runs are chunk words or more), and a block
-// must hold a lane
-constexpr bool merge_config_ok(const MergeConfig& c) {
-  return c.seg == 0 || ((c.seg & (c.seg - 1)) == 0 && c.seg <= c.chunk && c.seg <= c.block);
-}
-static_assert(merge_config_ok(kMergeGpu) && merge_config_ok(kMergeInterpreter));
+constexpr MergeConfig kMergeInterpreter{256, 4, 512, 4};
 
 void merge_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                 bool descending, int64_t n_out) {
@@ -531,27 +518,22 @@ void merge_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
     cfg.num_warps = mc.chunk_warps;
     rt::launch(merge_chunk_kernel, cfg, args, device);
   }
-  const bool path = mc.seg > 0;
-  const int64_t block = std::min(mc.block, next_pow2(r.N));  // (>= 2 chunks >= seg)
-  int warps = mc.merge_warps;
-  if (path) warps = static_cast<int>(std::clamp<int64_t>(block / mc.seg / 32, 1, mc.merge_warps));
+  const int64_t block = std::min(mc.block, next_pow2(r.N));
+  const int64_t T = ceil_div(r.N, block);
   int64_t run = mc.chunk;
   for (int p = 0; p < passes; ++p, run *= 2) {
     const bool last = p == passes - 1;
-    // the merge path writes by output position: the last pass needs only the blocks below n_out
-    const int64_t T = ceil_div(path && last ? n_out : r.N, block);
     rt::KernelArgs args;
     args.tensor(w[(p + 1) % 2]).tensor(values).tensor(indices).tensor(w[p % 2]).tensor(x);
     push_rows(args, r);
     args.integer(n_out).integer(T);
     push_row_dims(args, r);
-    args.constant(r.rank).constant(run).constant(log2_exact(run)).constant(block);
-    if (path) args.constant(mc.seg);
-    args.constant(last).constant(word32).constant(int64);
+    args.constant(r.rank).constant(run).constant(log2_exact(run)).constant(block).constant(last);
+    args.constant(word32).constant(int64);
     rt::LaunchConfig cfg;
     cfg.grid[0] = r.K * T;
-    cfg.num_warps = warps;
-    rt::launch(path ? merge_path_kernel : merge_pass_kernel, cfg, args, device);
+    cfg.num_warps = mc.merge_warps;
+    rt::launch(merge_pass_kernel, cfg, args, device);
   }
 }
 

@@ -611,15 +611,10 @@ def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
 #
 # merge_chunk_kernel sorts chunks of CHUNK elements of every row with the bitonic network on packed
 # words (key << IB | index: all distinct, so one compare orders by key, then index: stable) and
-# writes them to a dense workspace row. A merge pass then merges neighbouring sorted runs A, B (A
-# first) of RUN words into runs of 2 RUN; the last pass writes values (read back through the index)
-# and indices. Two pass kernels (the host's MergeConfig seg picks one):
-#   merge_path_kernel  a lane owns SEG consecutive outputs of a merged pair: one search of the
-#                      diagonal finds where they start in A and B (merge path), then a sequential
-#                      merge: ~1 load an output
-#   merge_pass_kernel  every input word on its own: it lands at its position in its run plus the
-#                      number of the other run's words below it (a binary search of the other run:
-#                      LOG_RUN + 1 dependent loads a word)
+# writes them to a dense workspace row. merge_pass_kernel then merges neighbouring sorted runs A, B
+# (A first) of RUN words into runs of 2 RUN, every word on its own: it lands at its position in its
+# run plus the number of the other run's words below it (a binary search of the other run). The
+# last pass writes values (read back through the index) and indices.
 
 
 @triton.jit
@@ -653,21 +648,6 @@ def merge_chunk_kernel(words, x, K, N, NCH, kn0, kn1, xs0, xs1, xs2, x_sn,
 
 
 @triton.jit
-def _merge_write(dst, values, indices, x, w, o, m, row, N, N_OUT, xb, ob, x_sn, o_sn, LAST: tl.constexpr):
-    """Word w at merged position o of the row (m: which are outputs): into dst, or (LAST) as the
-    value read back through its index (x + xb) and the index (at ob), positions < N_OUT only."""
-    if LAST:
-        idx = (w & 0xFFFF).to(tl.int32)  # rows of < 65536 in either word
-        om = m & (o < N_OUT)
-        v = tl.load(x + xb + idx.to(xb.dtype) * x_sn, mask=om, other=0)
-        oo = ob + o.to(ob.dtype) * o_sn
-        tl.store(values + oo, v, mask=om)
-        tl.store(indices + oo, idx.to(indices.dtype.element_ty), mask=om)
-    else:
-        tl.store(dst + row * N + o, w, mask=m)
-
-
-@triton.jit
 def merge_pass_kernel(dst, values, indices, src, x, K, N, N_OUT, T,
                       kn0, kn1, xs0, xs1, xs2, os0, os1, os2, x_sn, o_sn,
                       K_RANK: tl.constexpr, RUN: tl.constexpr, LOG_RUN: tl.constexpr, BLOCK: tl.constexpr,
@@ -691,70 +671,17 @@ def merge_pass_kernel(dst, values, indices, src, x, K, N, N_OUT, T,
         v = tl.load(s + other + cand - 1, mask=ok, other=0)
         below = tl.where(ok & (v < w), cand, below)
     dest = (run & ~1) * RUN + (j % RUN) + below
-    xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
-    ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
-    _merge_write(dst, values, indices, x, w, dest, m, row, N, N_OUT, xb, ob, x_sn, o_sn, LAST)
-
-
-@triton.jit
-def merge_path_kernel(dst, values, indices, src, x, K, N, N_OUT, T,
-                      kn0, kn1, xs0, xs1, xs2, os0, os1, os2, x_sn, o_sn,
-                      K_RANK: tl.constexpr, RUN: tl.constexpr, LOG_RUN: tl.constexpr, BLOCK: tl.constexpr,
-                      SEG: tl.constexpr, LAST: tl.constexpr, WORD32: tl.constexpr, INT64: tl.constexpr):
-    """merge_pass_kernel's job by output position: program (row, t) writes merged positions
-    [t * BLOCK, (t + 1) * BLOCK) of the row, lane l of its BLOCK // SEG the SEG from t * BLOCK +
-    l * SEG. SEG divides 2 RUN, so a lane's outputs lie in one pair of runs. (LAST: programs past
-    N_OUT need not run; T may count only those up to it.)"""
-    LANES: tl.constexpr = BLOCK // SEG
-    row, t = _row_tile(T, INT64)
-    o = t.to(tl.int32) * BLOCK + tl.arange(0, LANES) * SEG   # the lane's first output
-    live = o < N
-    s = src + row * N
-    xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
-    ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
-    # the pair: A = [a0, a_end), B = [a_end, b_end), either possibly short at the row's end (a
-    # last A without a B is copied through)
-    a0 = (o // (2 * RUN)) * (2 * RUN)
-    a_end = tl.minimum(a0 + RUN, N)
-    b_end = tl.minimum(a0 + 2 * RUN, N)
-    d = o - a0                     # the lane's diagonal: outputs of the pair before its first
-    # merge path: i = how many of the first d outputs come from A, the least i whose A[i] comes
-    # after B[d - 1 - i] (ties: A first). i lies in [lo, hi], at most RUN + 1 candidates, halved
-    # each step; while lo < hi, A[mid] and B[d - 1 - mid] both exist.
-    lo = tl.maximum(d - (b_end - a_end), 0)
-    hi = tl.minimum(d, a_end - a0)
-    for b in tl.static_range(LOG_RUN + 1):
-        act = live & (lo < hi)
-        mid = (lo + hi) >> 1
-        wa = tl.load(s + a0 + mid, mask=act, other=0)
-        wb = tl.load(s + a_end + d - 1 - mid, mask=act, other=0)
-        a_first = wa <= wb
-        lo = tl.where(act & a_first, mid + 1, lo)
-        hi = tl.where(act & ~a_first, mid, hi)
-    # heads of A and B in registers; an ended run reads as a word above every real one (their
-    # index bits stay below N < 65536), so the other run is taken
-    if WORD32:
-        END: tl.constexpr = 0x7FFFFFFF
+    if LAST:
+        idx = (w & 0xFFFF).to(tl.int32)  # rows of < 65536 in either word
+        om = m & (dest < N_OUT)
+        xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+        ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
+        v = tl.load(x + xb + idx.to(xb.dtype) * x_sn, mask=om, other=0)
+        o = ob + dest.to(ob.dtype) * o_sn
+        tl.store(values + o, v, mask=om)
+        tl.store(indices + o, idx.to(indices.dtype.element_ty), mask=om)
     else:
-        END: tl.constexpr = 0x7FFFFFFFFFFFFFFF
-    ia = a0 + lo                   # the next word of A
-    ib = a_end + d - lo            # the next word of B
-    ha = tl.load(s + ia, mask=live & (ia < a_end), other=END)
-    hb = tl.load(s + ib, mask=live & (ib < b_end), other=END)
-    for k in tl.static_range(SEG):
-        take_a = ha <= hb
-        w = tl.where(take_a, ha, hb)
-        _merge_write(dst, values, indices, x, w, o + k, live & (o + k < N), row, N, N_OUT, xb, ob, x_sn, o_sn,
-                     LAST)
-        if k < SEG - 1:
-            # advance the run taken and load its next word (one load an output)
-            ia = tl.where(take_a, ia + 1, ia)
-            ib = tl.where(take_a, ib, ib + 1)
-            nxt = tl.where(take_a, ia, ib)
-            ok = live & tl.where(take_a, ia < a_end, ib < b_end)
-            w_next = tl.load(s + nxt, mask=ok, other=END)
-            ha = tl.where(take_a, w_next, ha)
-            hb = tl.where(take_a, hb, w_next)
+        tl.store(dst + row * N + dest, w, mask=m)
 
 
 # ---------------------------------------------------------------- unique
