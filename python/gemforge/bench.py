@@ -889,9 +889,12 @@ def issue4_report(results, gpu=True):
 
 def bar_report(results):
     """The pointwise issues' bars, checked on this run's numbers (issue 3's text): host cost
-    <= 1.05x torch for every op; large contiguous: every op >= 0.95x, geomean >= 1.0, plain ops
-    >= 90% of copy bandwidth; strided and broadcast: every op >= 0.9x. Device rows whose result
-    is a view of the input on both sides (no kernel anywhere) are judged by host cost only."""
+    <= 1.05x torch for every op; large contiguous: device time <= torch's for every op (speedup
+    >= 1.0), none below 0.95x, geomean >= 1.0, plain ops >= 90% of copy bandwidth; strided and
+    broadcast: every op >= 0.9x. Device rows whose result is a view of the input on both sides (no
+    kernel anywhere) are judged by host cost only; host rows of such views, where GemForge runs
+    none of its own code (ATen's same code on both sides: resolve_neg, contiguous of a contiguous
+    tensor), are listed apart, not judged."""
     lines = ["", "Pointwise bars (issue 3; the foundation's ops included):"]
     pw = [r for r in results if r["kind"] == "pointwise" and "error" not in r]
 
@@ -909,12 +912,17 @@ def bar_report(results):
         for v, r in sorted(bad, key=lambda vr: vr[0], reverse=not higher_is_better)[:show]:
             lines.append(f"               {label(r)}: {_num(v)}")
 
-    host = [r for r in pw if r["metric"] == "host"]
+    host = [r for r in pw if r["metric"] == "host" and not r.get("view")]
+    aten_views = [r for r in pw if r["metric"] == "host" and r.get("view")]
     device = [r for r in pw if r["metric"] == "device" and not r.get("view")]  # views: no kernel to time
     large = [r for r in device if r["layout"] == "large"]
     layouts = [r for r in device if r["layout"] in ("strided", "broadcast")]
     check("host cost, gemforge/torch per call", host, lambda r: r.get("ratio"), 1.05, False, 12)
-    check("large contiguous, speedup", large, lambda r: r.get("speedup"), 0.95, True, 12)
+    if aten_views:
+        lines.append("               not judged (no GemForge code runs: ATen's same view code on both sides): "
+                     + ", ".join(f"{label(r)} {_num(r.get('ratio'))}" for r in aten_views))
+    check("large contiguous, device time <= torch's (speedup)", large, lambda r: r.get("speedup"), 1.0, True, 12)
+    check("large contiguous, none below", large, lambda r: r.get("speedup"), 0.95, True, 12)
     check("plain ops, % of copy bandwidth", [r for r in large if r.get("plain")],
           lambda r: r.get("gemforge_pct_copy_bw"), 90, True, 12)
     check("strided and broadcast, speedup", layouts, lambda r: r.get("speedup"), 0.9, True, 12)
