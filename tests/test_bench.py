@@ -19,11 +19,33 @@ def test_view_rows_stay_out_of_the_device_bars():
     """A row whose result is a view on both sides (no kernel anywhere) times only the timer: a slow
     one must not fail the large-contiguous bar, while the same row as a real kernel does."""
     fast = pointwise_row("neg 64M", 1.02)
-    as_kernel = bar_line(bench.bar_report([fast, pointwise_row("resolve_neg 64M", 0.84)]), "large contiguous, speedup")
+    as_kernel = bar_line(bench.bar_report([fast, pointwise_row("resolve_neg 64M", 0.84)]), "large contiguous, none")
     as_view = bar_line(bench.bar_report([fast, pointwise_row("resolve_neg 64M", 0.84, view=True)]),
-                       "large contiguous, speedup")
+                       "large contiguous, none")
     assert as_kernel.strip().startswith("MISS") and "resolve_neg" in as_kernel
     assert as_view.strip().startswith("PASS") and "resolve_neg" not in as_view
+
+
+def test_large_contiguous_bar_is_device_time_at_most_torchs():
+    """Issue 3: device time <= torch's for every op (speedup >= 1.0), besides no op below 0.95:
+    a row at 0.99 fails the first and passes the second."""
+    lines = bench.bar_report([pointwise_row("neg 64M", 1.02), pointwise_row("add 64M", 0.99)])
+    strict = bar_line(lines, "device time <= torch's")
+    floor = bar_line(lines, "large contiguous, none below")
+    assert strict.strip().startswith("MISS (1/2)") and "add 64M" in strict
+    assert floor.strip().startswith("PASS")
+
+
+def test_host_rows_of_views_are_listed_apart():
+    """Host rows whose result is a view on both sides run no GemForge code: listed, not judged;
+    any other host row over 1.05 fails the host bar."""
+    row = dict(kind="pointwise", metric="host", layout="host", dtype="bf16")
+    lines = bench.bar_report([dict(row, name="neg 1024", ratio=0.97),
+                              dict(row, name="resolve_neg 1024", ratio=1.09, view=True)])
+    assert bar_line(lines, "host cost").strip().startswith("PASS")
+    assert "resolve_neg 1024 bf16 1.09" in bar_line(lines, "not judged")
+    lines = bench.bar_report([dict(row, name="neg 1024", ratio=1.09)])
+    assert bar_line(lines, "host cost").strip().startswith("MISS (1/1)")
 
 
 def test_is_view_of_input():
