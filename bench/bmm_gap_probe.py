@@ -51,9 +51,15 @@ def main():
             tune.launcher(a, b, c, batch, M, N, K, b_nk, cfg)()
 
         times.append(("direct, output each call", us(direct_alloc)))
+        # (session 11: one output 372 us, a new output each call 393, the op 397 even with out=)
+        times.append(("direct, new descriptors each call",
+                      us(lambda: tune.launcher(a, b, out, batch, M, N, K, b_nk, cfg)())))
+        out2 = torch.empty_like(out)
+        times.append(("direct, a second output", us(tune.launcher(a, b, out2, batch, M, N, K, b_nk, cfg))))
+        times.append(("torch.bmm again (drift)", us(lambda: torch.bmm(a, bt))))
         print(f"{name} {batch}x{M}x{N}x{K} bf16, tiles {cfg}")
         for label, t in times:
-            print(f"  {label:28s} {t:8.1f} us")
+            print(f"  {label:34s} {t:8.1f} us")
 
 
 if __name__ == "__main__":
