@@ -25,8 +25,9 @@ namespace gemforge::ops {
 // configuration of the config table (core.cpp: kMaxRegisters, kComputeBlockScale).
 enum class Cost : uint8_t {
   Light,      // a few instructions per element: memory bound, the table's configuration as is
-  Compute,    // twice the table's elements a thread on the flat driver, whose independent chains
-              // hide the arithmetic's latency (sin, cos; core.cpp kComputeBlockScale)
+  Compute,    // for operands of at most 2 bytes, twice the table's elements a thread on the flat
+              // driver, whose independent chains hide the arithmetic's latency (libdevice-heavy
+              // math: sin, log, tanh, ...; core.cpp kComputeBlockScale, measured per op)
   Registers,  // bodies that keep much state live (fmod's exact fallback loop): a register cap
 };
 
