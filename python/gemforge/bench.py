@@ -922,6 +922,9 @@ def bar_report(results):
         lines.append("               not judged (no GemForge code runs: ATen's same view code on both sides): "
                      + ", ".join(f"{label(r)} {_num(r.get('ratio'))}" for r in aten_views))
     check("large contiguous, device time <= torch's (speedup)", large, lambda r: r.get("speedup"), 1.0, True, 12)
+    slower = [r for r in large if r.get("speedup") is not None and r["speedup"] < 0.99]
+    if large:  # (not a bar: how many of the rows above are beyond ~1%, the runs' spread for equal kernels)
+        lines.append(f"               of those, more than 1% slower than torch: {len(slower)}/{len(large)}")
     check("large contiguous, none below", large, lambda r: r.get("speedup"), 0.95, True, 12)
     check("plain ops, % of copy bandwidth", [r for r in large if r.get("plain")],
           lambda r: r.get("gemforge_pct_copy_bw"), 90, True, 12)
