@@ -58,7 +58,8 @@ SHAPES = [
     ("bmm-PV", 128, 512, 64, 512, False), ("bmm-QK", 256, 128, 128, 64, True), ("bmm-PV", 256, 128, 64, 128, False),
     ("bmm-QK", 64, 1024, 1024, 128, True), ("large", 1, 8192, 8192, 8192, False),
 ]
-# (BM, BN, BK, warps, stages, warp_specialize, split_store)
+# (BM, BN, BK, warps, stages, warp_specialize, split_store[, programs an SM (GemmConfig ctas_per_sm,
+# default 1)])
 CONFIGS = [
     (64, 64, 64, 4, 4, False, False), (64, 64, 64, 4, 6, False, False), (64, 64, 128, 4, 3, False, False),
     (64, 64, 128, 4, 4, False, False), (64, 128, 64, 4, 4, False, False), (64, 128, 64, 4, 5, False, False),
@@ -76,12 +77,17 @@ CONFIGS = [
     (128, 128, 128, 8, 2, False, False), (128, 256, 128, 8, 2, False, True), (128, 128, 128, 4, 2, False, False),
     (128, 64, 128, 4, 3, False, False), (128, 64, 128, 4, 2, False, False), (256, 64, 64, 8, 4, False, False),
     (64, 64, 256, 4, 2, False, False),
+    # write-bound QK^T: two persistent programs an SM, so that one's epilogue overlaps the other's
+    # loads (shared memory for both: <= ~110 KB each)
+    (128, 128, 64, 8, 3, False, False, 2), (128, 128, 128, 8, 2, False, False, 2), (128, 64, 64, 4, 4, False, False, 2),
+    (128, 128, 64, 4, 3, False, False, 2), (64, 128, 128, 4, 2, False, False, 2),
 ]
 NUM_SMS = torch.cuda.get_device_properties(0).multi_processor_count
 
 
 def launcher(a, b, c, batch, M, N, K, b_nk, cfg):
-    bm, bn, bk, warps, stages, ws, split = cfg
+    bm, bn, bk, warps, stages, ws, split = cfg[:7]
+    per_sm = cfg[7] if len(cfg) > 7 else 1
     batched = batch > 1
     if batched:
         ad = TensorDescriptor.from_tensor(a, [1, bm, bk])
@@ -91,7 +97,7 @@ def launcher(a, b, c, batch, M, N, K, b_nk, cfg):
         ad = TensorDescriptor.from_tensor(a, [bm, bk])
         bd = TensorDescriptor.from_tensor(b, [bn, bk] if b_nk else [bk, bn])
         cd = TensorDescriptor.from_tensor(c, [bm, bn // 2 if split else bn])
-    programs = min(NUM_SMS, triton.cdiv(M, bm) * triton.cdiv(N, bn) * batch)
+    programs = min(NUM_SMS * per_sm, triton.cdiv(M, bm) * triton.cdiv(N, bn) * batch)
     return lambda: matmul_tma[(programs, )](ad, bd, cd, None, None, M, N, K, batch, 1.0, 0.0, 0, 0, 0, bm, bn, bk, 8,
                                             programs, False, b_nk, batched, False, False, ws, split, False, 1,
                                             num_warps=warps, num_stages=stages)

@@ -166,7 +166,7 @@ bool run_tma(const Gemm& g, int arch, c10::Device device) {
   scalar_f32(args, g.alpha);
   scalar_f32(args, has_input ? g.beta : c10::Scalar(0.0));
   args.integer(g.input.sb).integer(g.input.s0).integer(g.input.s1);
-  const int64_t programs = std::min(tiles * split_k, sms);
+  const int64_t programs = std::min(tiles * split_k, sms * cfg.ctas_per_sm);
   args.constant(bm).constant(bn).constant(bk).constant(cfg.group_m).constant(programs);
   args.constant(la == 1).constant(lb == 1).constant(batched).constant(has_input && split_k == 1);
   args.constant(g.alpha.toDouble() != 1.0).constant(cfg.warp_specialize).constant(cfg.split_store);

@@ -103,7 +103,7 @@ namespace {
 // Rows are scanned in order (narrow buckets first). sm_90 rows: bench/matmul_experiment.py and
 // bench/tune_matmul.py on an H200 (2026-11-26).
 const GemmRow kGemmRows[] = {
-    // arch, tma, elem_bytes, max_m, max_n, max_k, {bm, bn, bk, group_m, warps, stages, ws, split}
+    // arch, tma, elem_bytes, max_m, max_n, max_k, {bm, bn, bk, group_m, warps, stages, ws, split[, ctas_per_sm]}
     {90, true, 4, kAny, kAny, kAny, {128, 128, 32, 8, 8, 3, false, false}},  // tf32
     // 16-bit operands (bench/tune_matmul.py, H200). Small M is memory-bound: narrow tiles give
     // more programs; N <= 128 (attention's P @ V) wants square tiles with a long K step.

@@ -50,6 +50,9 @@ struct GemmConfig {
   int16_t num_warps, num_stages;
   bool warp_specialize;  // matmul_tma only
   bool split_store;      // matmul_tma only: store the tile in two halves
+  // matmul_tma only: persistent programs an SM (2+: one program's epilogue overlaps another's
+  // loads, for write-bound products; its tiles must leave shared memory for that many)
+  int16_t ctas_per_sm = 1;
 };
 
 struct GemmRow {
