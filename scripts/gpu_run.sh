@@ -53,7 +53,7 @@ build_s=$(( $(date +%s) - start ))
 ctest_rc=skipped test_rc=skipped bench_rc=skipped test_s=0 bench_s=0
 if [ $build_rc -eq 0 ]; then
   if [ $RUN_TESTS -eq 1 ]; then
-    (cd "$(dirname "$(ls build/*/CTestTestfile.cmake | head -1)")" && ctest --output-on-failure) > "$LOGS/ctest.log" 2>&1
+    (cd "$(ls -d build/cp*/ | head -1)" && ctest --output-on-failure) > "$LOGS/ctest.log" 2>&1
     ctest_rc=$?
     start=$(date +%s)
     # Many workers: first-time compilation dominates, and they share the disk cache.

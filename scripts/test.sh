@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 bash scripts/install.sh
-(cd build/*/ && ctest --output-on-failure)
+# install.sh's build dir, build/{wheel_tag} (build/dev, scripts/dev_build.sh's, may sit beside it)
+(cd "$(ls -d build/cp*/ | head -1)" && ctest --output-on-failure)
 # One worker per core: under the interpreter the suite is CPU-bound Python.
 $PY -m pytest tests -q -p no:warnings -p no:cacheprovider -n "${TEST_WORKERS:-$(nproc)}" "$@"
