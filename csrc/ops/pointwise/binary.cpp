@@ -109,6 +109,11 @@ void check_cpu_integer_division(const at::TensorIteratorBase& iter) {
   TORCH_CHECK(!at::cpu::eq(iter.input(1), 0).any().item<bool>(), "ZeroDivisionError");
 }
 
+// The type op's body computes in for the common dtype (fp16_in_storage_type: fp16 as is).
+c10::ScalarType compute_of(const BinaryOp& op, c10::ScalarType common) {
+  return op.fp16_in_storage_type && common == c10::kHalf ? common : compute_type(common);
+}
+
 // out = op(a, b) (undefined out: allocated), with the mode `mode_of(iter)` gives (-1: a dtype
 // the body does not handle). False: ATen's kernel must run instead; records which happened.
 template <typename ModeOf>
@@ -125,9 +130,7 @@ bool run(BinaryOp& op, OpRecord& rec, at::Tensor& out, const at::Tensor& a, cons
   }
   record(rec);
   if (op.int_division) check_cpu_integer_division(iter);
-  const c10::ScalarType common = iter.common_dtype();
-  const c10::ScalarType compute = op.fp16_in_storage_type && common == c10::kHalf ? common : compute_type(common);
-  if (!run_pointwise(op.kernels, iter, compute, {}, mode)) return false;
+  if (!run_pointwise(op.kernels, iter, compute_of(op, iter.common_dtype()), {}, mode)) return false;
   finish_pointwise(iter, out);
   return true;
 }
@@ -141,8 +144,8 @@ bool run_dense(BinaryOp& op, OpRecord& rec, at::Tensor& out, const at::Tensor& a
   if (op.int_division && !a.is_cuda()) return false;  // (check_cpu_integer_division)
   if (op.kind == Binary::IntToFloat && c10::isIntegralType(dtype, true)) return false;
   if (unsupported(kAllReal, {&a, &b, &out}) || (out.defined() && !out.is_same(a))) return false;
-  const c10::ScalarType compute = op.fp16_in_storage_type && dtype == c10::kHalf ? dtype : compute_type(dtype);
-  if (!run_same_layout(op.kernels, out, {&a, &b}, binary_result_type(op.kind, dtype), compute, {}, op.mode))
+  if (!run_same_layout(op.kernels, out, {&a, &b}, binary_result_type(op.kind, dtype), compute_of(op, dtype), {},
+                       op.mode))
     return false;
   record(rec);
   return true;

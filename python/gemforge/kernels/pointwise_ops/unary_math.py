@@ -486,13 +486,15 @@ def acosh(x, s0, s1, s2, P):
         return tl.where(x < 1.0, _NAN, tl.where(big, r + _LN2, r))
 
 
+_ATANH_SMALL = tl.constexpr((1.0, 0.3333333333333333, 0.2))
+
+
 @triton.jit
 def _atanh_half(x):
     """atanh for fp16/bf16 results: x (1 + x^2/3 + x^4/5) below |x| = 2^-5 (relative error
     x^6/7 < 2^-32), else ln(2)/2 log2((1 + x) / (1 - x)) by div.approx and lg2.approx (relative
     error < 2^-17 from 2^-5 on). libdevice's atanhf is compute bound on bf16 (0.97x of torch)."""
-    s = x * x
-    small = x * (1.0 + s * (0.3333333333333333 + s * 0.2))  # -0.0 stays -0.0
+    small = x * _horner(x * x, _ATANH_SMALL, 3)  # -0.0 stays -0.0
     # |x| > 1 gives NaN; clamped to +-2 first, because div.approx returns 0 for divisors beyond
     # 2^126 (-8.6e37 gave -inf on an H200). NaN: +-2 on the GPU (max.f32 drops NaN), NaN either way.
     xc = tl.minimum(tl.maximum(x, -2.0), 2.0)
