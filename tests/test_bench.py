@@ -56,3 +56,20 @@ def test_is_view_of_input():
     assert not bench._is_view_of_input(x.clone(), (x, ))
     assert not bench._is_view_of_input(x.neg(), (x, ))
     assert not bench._is_view_of_input((x, x), (x, ))  # tuples of outputs are not a view result
+
+
+def test_fp64_arbitration_passes_the_closer_result_only():
+    # A mismatch against torch is settled by the RMS error of each result against the op in fp64.
+    torch.manual_seed(0)
+    a, b = torch.randn(64, 256), torch.randn(256, 32)
+    case = bench.Case("mm", "mm", torch.float32, "blas", "device", lambda: (a, b), torch.mm)
+    exact = torch.mm(a.double(), b.double())
+    close = exact.float()
+    # one large error in the close result, many small ones in the far one: RMS, not the maximum, decides
+    close[0, 0] += 1e-2
+    far = (exact + 1e-3 * torch.randn_like(exact)).float()
+    for out, ref, verdict in ((close, far, "pass"), (far, close, "FAIL")):
+        res = {"check": "FAIL", "check_detail": "x"}
+        bench._arbitrate_in_fp64(res, case, (a, b), ref, out)
+        assert res["check"] == verdict, res
+        assert "RMS error gemforge" in res["check_detail"]

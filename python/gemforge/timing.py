@@ -13,18 +13,41 @@ No imports from the package: bench/*.py tuners load this file by path (they run 
 import statistics
 
 import torch
+import triton
+import triton.language as tl
 
 FLUSH_BYTES = 256 * 2**20
+_FLUSH_BLOCK = 4096
 _flush_buffer = {}
 
 
+@triton.jit
+def _flush_read_kernel(buf, partial, BLOCK: tl.constexpr):
+    v = tl.load(buf + tl.program_id(0) * BLOCK + tl.arange(0, BLOCK))
+    tl.store(partial + tl.program_id(0), tl.sum(v))
+
+
+@triton.jit
+def _flush_write_kernel(buf, BLOCK: tl.constexpr):
+    tl.store(buf + tl.program_id(0) * BLOCK + tl.arange(0, BLOCK), tl.zeros([BLOCK], tl.float32))
+
+
 def _flush(kind):
+    """The flush as a callable. Its own Triton kernels, not a torch op: a torch op would be
+    GemForge's kernel on GemForge's side of a comparison and ATen's on torch's, and the flush's
+    kernel changes the next kernel's time (session 12: plain ops 64M read 1% slower after
+    GemForge's sum than after ATen's, the same kernel after the same flush on both sides 1.000x)."""
     if kind not in ("clean", "zero"):
         raise ValueError(f"l2 flush must be 'clean' or 'zero', not {kind!r}")
-    buf = _flush_buffer.get("buf")
-    if buf is None:
-        buf = _flush_buffer["buf"] = torch.ones(FLUSH_BYTES // 4, dtype=torch.float32, device="cuda")
-    return (lambda: buf.sum()) if kind == "clean" else buf.zero_
+    if "buf" not in _flush_buffer:
+        n = FLUSH_BYTES // 4
+        _flush_buffer["buf"] = torch.ones(n, dtype=torch.float32, device="cuda")
+        _flush_buffer["partial"] = torch.empty(n // _FLUSH_BLOCK, dtype=torch.float32, device="cuda")
+    buf, partial = _flush_buffer["buf"], _flush_buffer["partial"]
+    grid = (buf.numel() // _FLUSH_BLOCK, )
+    if kind == "clean":
+        return lambda: _flush_read_kernel[grid](buf, partial, BLOCK=_FLUSH_BLOCK)
+    return lambda: _flush_write_kernel[grid](buf, BLOCK=_FLUSH_BLOCK)
 
 
 def device_samples_ms(fn, warmup_ms=25, rep_ms=100, l2_flush="clean"):
