@@ -109,9 +109,10 @@ const GemmRow kGemmRows[] = {
     // more programs; N <= 128 (attention's P @ V) wants square tiles with a long K step.
     {90, true, 2, 64, 4096, kAny, {64, 64, 128, 8, 4, 4, false, false}},
     {90, true, 2, 64, kAny, kAny, {64, 128, 64, 8, 4, 5, false, false}},
-    // tiny per-batch attention products (bmm 256 x [128, 64] x [64, 128]): 128x128 tiles, 4 warps
-    // (10.5 us vs 12.5 us for the M <= 256 row below; cuBLAS 9.3 us; bench/tune_matmul.py, session 6)
-    {90, true, 2, 256, 128, 64, {128, 128, 64, 8, 4, 4, false, false}},
+    // tiny per-batch attention products (bmm 256 x [128, 64] x [64, 128]): 128x128 tiles (session
+    // 6: 10.5 us vs 12.5 for the M <= 256 row below); 8 warps (session 12, H200, the benchmark's
+    // flush: 8.2 us vs 4 warps' > 8.7; cuBLAS 7.9; bench/tune_matmul.py)
+    {90, true, 2, 256, 128, 64, {128, 128, 64, 8, 8, 4, false, false}},
     // M up to 256 (H200, 2026-11-26, M = 128): tiles that give ~one wave without split-K (the
     // host splits K when the tiles fill less than half the GPU) and deep pipelines on the weight
     {90, true, 2, 256, 4096, kAny, {64, 64, 128, 8, 4, 6, false, false}},
@@ -123,6 +124,9 @@ const GemmRow kGemmRows[] = {
     {90, true, 2, kAny, 64, kAny, {128, 64, 64, 8, 4, 5, false, false}},
     {90, true, 2, kAny, 128, kAny, {128, 128, 128, 8, 8, 3, false, false}},
     {90, true, 2, 512, kAny, kAny, {128, 128, 64, 8, 8, 4, false, false}},
+    // attention's Q @ K^T with short heads and up to 1024 keys (bmm 64 x [1024, 128] x [128, 1024]):
+    // 53.3 us vs 54.0 for the 128x256 row below (cuBLAS 51.3; bench/tune_matmul.py, session 12)
+    {90, true, 2, kAny, 1024, 128, {128, 128, 64, 8, 8, 5, false, false}},
     {90, true, 2, kAny, kAny, kAny, {128, 256, 64, 8, 8, 4, true, true}},
     // portable rows (also the interpreter: arch 0)
     {0, true, 0, kAny, kAny, kAny, {64, 64, 32, 8, 4, 3, false, false}},

@@ -61,13 +61,19 @@ constexpr int kMaxRegisters[] = {0, 0, 80};
 // 0.99 -> 0.98, exp2 0.99 -> 0.98, acosh 1.17 -> 1.15, erfc unchanged, pow (its iterator path)
 // 44% slower, plain ops ~1% slower (bench/parity_experiment.py). Only for operands of at most 2
 // bytes: fp32 sin/cos at 16 a thread went from 1.00x/0.99x to 0.96x/0.95x.
+// The same scale for store-only launches (fill_, zero_: no tensor is read) of narrow elements:
+// stores want 32 bytes a thread. H200, 64M bf16 fill, minimal kernel at 4 warps
+// (bench/pw_block_probe.py, session 12): 8 a thread 43.5 us (72% of copy bandwidth; torch 42.6),
+// 16 a thread 32.4; fp32 (32 bytes at 8 a thread) no faster at 16; bf16 neg and add (read and
+// write) no faster at 16 either.
 constexpr int64_t kComputeBlockScale = 2;
 constexpr int64_t kComputeScaleMaxBytes = 2;
 
-// The flat driver's BLOCK: the table row's, scaled for Cost::Compute on narrow operands (`widest`:
-// the widest tensor element in bytes), at most numel's power of two.
-int64_t flat_block(const PointwiseKernels& k, const rt::TileConfig& c, int64_t numel, int64_t widest) {
-  const bool scale = k.cost == Cost::Compute && widest <= kComputeScaleMaxBytes;
+// The flat driver's BLOCK: the table row's, scaled for Cost::Compute and for store-only launches
+// on narrow operands (`widest`: the widest tensor element in bytes), at most numel's power of two.
+int64_t flat_block(const PointwiseKernels& k, const rt::TileConfig& c, int64_t numel, int64_t widest,
+                   bool store_only) {
+  const bool scale = (k.cost == Cost::Compute || store_only) && widest <= kComputeScaleMaxBytes;
   const int64_t table_block = scale ? kComputeBlockScale * c.block0 : c.block0;
   return std::min<int64_t>(table_block, std::max<int64_t>(128, next_pow2(numel)));
 }
@@ -144,7 +150,9 @@ bool run_pointwise(PointwiseKernels& k, at::TensorIteratorBase& iter, c10::Scala
     }
     const auto& c =
         rt::lookup_config(rt::Family::Pointwise1D, arch, numel, rt::pointwise_widths(narrowest, widest));
-    const int64_t block = flat_block(k, c, numel, widest);
+    bool store_only = true;
+    for (int a = 1; a <= nin; ++a) store_only = store_only && !is_tensor(a);
+    const int64_t block = flat_block(k, c, numel, widest, store_only);
     cfg.num_warps = c.num_warps;
     cfg.num_stages = c.num_stages;
     const int64_t split = fallback_split(k, compute, mode);
@@ -274,7 +282,7 @@ void launch_flat(PointwiseKernels& k, int64_t numel, const at::Tensor& out, cons
   cfg.num_stages = c.num_stages;
   const int64_t split = fallback_split(k, compute, mode);
   cfg.maxnreg = split ? 0 : kMaxRegisters[static_cast<int>(k.cost)];
-  const int64_t block = flat_block(k, c, numel, widest);
+  const int64_t block = flat_block(k, c, numel, widest, /*store_only=*/false);  // (reads `first`)
   args.integer(numel);
   const bool scalar_at[kMaxInputs] = {operand && ntensors == 0, operand && ntensors == 1, operand && ntensors == 2};
   args.body().constant(nin).constant(scalar_at[0]).constant(scalar_at[1]).constant(scalar_at[2]);

@@ -170,11 +170,13 @@ def _identity(MODE: tl.constexpr, ACC: tl.constexpr, BLOCK_K: tl.constexpr, BLOC
 
 @triton.jit
 def _load_raw(ptr, mask, MASKED: tl.constexpr):
-    # streamed once: evict_first keeps L2 for data that is used again (config_table.cpp, kGemvRows)
+    # Default caching. With evict_first (until session 12) the sum itself was no faster (64M bf16
+    # 35.4 vs 35.6 us, fp32 65.4 vs 65.1 on an H200) and the next kernel slower: a 64M neg after a
+    # 256 MB sum 1-2% (bench/flush_side_probe.py).
     if MASKED:
-        return tl.load(ptr, mask=mask, other=0, eviction_policy="evict_first")
+        return tl.load(ptr, mask=mask, other=0)
     else:
-        return tl.load(ptr, eviction_policy="evict_first")
+        return tl.load(ptr)
 
 
 @triton.jit
@@ -286,7 +288,7 @@ def _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R
     if MASKED:
         v = _acc_type(tl.load(x + offs, mask=mask, other=0), ACC)
     else:
-        v = _acc_type(tl.load(x + offs, eviction_policy="evict_first"), ACC)
+        v = _acc_type(tl.load(x + offs), ACC)  # (default caching: see _load_raw)
     if ACC == ACC_I64:
         key = v
         lowest = -9223372036854775808
