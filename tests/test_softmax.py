@@ -8,6 +8,10 @@ The rule is the host's own: under the interpreter the CPU counts as one SM (4 pr
 and parts have at least 8192 elements, so rows of more than 16384 elements (longer than one
 tile) in at most 3 rows are split. References: torch on fp64 CPU copies; tolerances per dtype,
 relative to the largest finite reference value (softmax outputs of 40000-wide rows are ~1e-5).
+
+On CUDA, split rows in at least a row per SM take the one-pass kernel instead (op_utils.h
+softmax_onepass_tiles; kernels/softmax.py softmax_onepass_kernel, forward and backward): the
+LARGE cases of 200 and 256 rows and the 160-row special-value cases below.
 """
 import math
 
@@ -25,7 +29,9 @@ TOL = {torch.float32: 2e-5, torch.float16: 2e-3, torch.bfloat16: 1.6e-2, torch.f
 CASES = [((2, 20011), -1, 2), ((1, 40000), -1, 4), ((3, 17000), 1, 2), ((17000, 1), 0, 2),
          ((4, 17000), -1, 1), ((17000, 2), 0, 1)]
 if LARGE:  # the issue-4 benchmark shapes; 600 rows of 20011: sm_90's one-pass rows of 16K-32K (512 rows on)
-    CASES += [((32, 262144), -1, None), ((256, 131072), -1, None), ((600, 20011), -1, None)]
+    # 200 x 20011 on sm_90: one-pass parts of 8192 (forward) and 4096 (backward), the last partial
+    CASES += [((32, 262144), -1, None), ((256, 131072), -1, None), ((600, 20011), -1, None),
+              ((200, 20011), -1, None)]
 
 
 def dtype_id(d):
@@ -163,20 +169,24 @@ def test_wide_rows_special_values(dtype, log):
     x = x.to(dtype)
     for rows in (slice(0, 3), slice(3, 5)):  # 3 and 2 rows: both split
         check_forward_and_out(x[rows], 1, log, dtype)
+    if LARGE:  # 160 rows (32 of each): the one-pass kernel on GPUs of up to 160 SMs
+        check_forward_and_out(x.repeat(32, 1), 1, log, dtype)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64], ids=dtype_id)
 @pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
 def test_wide_rows_backward_out_and_nan(dtype, log):
     bname = "_log_softmax_backward_data" if log else "_softmax_backward_data"
-    y = forward(log)(rand(2, 20011, dtype=dtype), 1, False)
-    g = rand(2, 20011, dtype=dtype, seed=2, shift=1.0)
-    g[1, 17] = float("nan")  # row 1 (its other part included) is NaN, row 0 is not
-    ref = backward_ref(log, g, y, 1)
-    assert ref[0].isfinite().all() and ref[1].isnan().all()
-    out = torch.full((3, ), 7.0, dtype=dtype, device=DEVICE)
-    ran_gemforge(lambda: backward(log)(g, y, 1, dtype, **{"out" if log else "grad_input": out}), [bname + ".out"])
-    check(out, ref, dtype)
+    for rows in (2, 160) if LARGE else (2, ):  # 160: the one-pass kernel on CUDA
+        y = forward(log)(rand(rows, 20011, dtype=dtype), 1, False)
+        g = rand(rows, 20011, dtype=dtype, seed=2, shift=1.0)
+        g[1, 17] = float("nan")  # row 1 (its other parts included) is NaN, the others are not
+        ref = backward_ref(log, g, y, 1)
+        assert ref[0].isfinite().all() and ref[1].isnan().all() and ref[2:].isfinite().all()
+        out = torch.full((3, ), 7.0, dtype=dtype, device=DEVICE)
+        ran_gemforge(lambda: backward(log)(g, y, 1, dtype, **{"out" if log else "grad_input": out}),
+                     [bname + ".out"])
+        check(out, ref, dtype)
 
 
 # ---------------------------------------------------------------- softmax over a non-last dim

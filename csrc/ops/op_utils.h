@@ -116,6 +116,40 @@ inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, const c10
   return t;
 }
 
+// Many wide rows on the GPU: softmax_onepass_kernel (kernels/softmax.py), forward and backward,
+// reads the data once where the split path reads it twice. H200, 256 x 131072 bf16
+// (bench/softmax_onepass_experiment.py, session 12; torch in brackets): softmax 65.2 -> 59.1 us
+// (72.6), log_softmax 63.9 -> 55.7 (65.9) at 8192-element parts and 16 warps; softmax backward
+// 91.4 -> 68.2 (118.0), log_softmax backward 76.4 -> 68.0 (69.8) at 4096 and 8 warps. With fewer
+// rows than SMs (32 x 262144) the split path is faster (softmax 17.7 vs 21.6 us): the rule asks
+// for a row an SM. Its programs wait for each other: CUDA only (the interpreter runs programs
+// one after another) and at most a part an SM (one program an SM always fits).
+struct OnepassTiles {
+  int64_t part = 0, parts = 0;  // parts == 0: not this path
+  int64_t block_p = 0;          // a bucket >= parts
+  int num_warps = 0;
+};
+constexpr int64_t kOnepassPart[2] = {8192, 4096};  // forward, backward
+constexpr int kOnepassWarps[2] = {16, 8};
+
+inline OnepassTiles softmax_onepass_tiles(const RowTiles& t, int64_t K, int64_t D, const at::TensorBase& x,
+                                          bool backward) {
+  OnepassTiles o;
+  if (!x.is_cuda() || t.parts <= 1 || x.scalar_type() == c10::kDouble) return o;
+  const int64_t sms = rt::device_info(x.device().index()).sm_count;
+  const int64_t parts = ceil_div(D, kOnepassPart[backward]);
+  if (K < sms || parts < 2 || parts > sms || K * parts > INT32_MAX) return o;
+  o.part = kOnepassPart[backward];
+  o.parts = parts;
+  o.block_p = std::max<int64_t>(16, next_pow2(parts));
+  o.num_warps = kOnepassWarps[backward];
+  return o;
+}
+// out = (log_)softmax of x's rows, or with g defined their backward (x: the forward's output).
+// reduce.cpp.
+void run_softmax_onepass(const at::Tensor& out, const at::Tensor& x, const at::Tensor& g, int64_t K, int64_t D,
+                         bool log, const OnepassTiles& o);
+
 // Column tiles of the softmax kernels over a non-last dim (inner > 1): softmax_cols_kernel
 // (forward, reduce.cpp run_softmax_cols) and softmax_backward_cols_kernel (loss.cpp). A program
 // owns block_k contiguous columns of the [outer, D, inner] view (wide coalesced loads along them)

@@ -58,6 +58,7 @@
 #include <ATen/ops/_softmax_cpu_dispatch.h>
 #include <ATen/ops/_softmax_cuda_dispatch.h>
 #include <ATen/ops/empty.h>
+#include <ATen/ops/zeros.h>
 #include <ATen/ops/mean_cpu_dispatch.h>
 #include <ATen/ops/mean_cuda_dispatch.h>
 #include <ATen/ops/sum_cpu_dispatch.h>
@@ -74,6 +75,7 @@ rt::KernelHandle softmax_kernel{"gemforge.kernels.softmax", "softmax_kernel"};
 rt::KernelHandle softmax_part_stats_kernel{"gemforge.kernels.softmax", "softmax_part_stats_kernel"};
 rt::KernelHandle softmax_split_kernel{"gemforge.kernels.softmax", "softmax_split_kernel"};
 rt::KernelHandle softmax_cols_kernel{"gemforge.kernels.softmax", "softmax_cols_kernel"};
+rt::KernelHandle softmax_onepass_kernel{"gemforge.kernels.softmax", "softmax_onepass_kernel"};
 
 // ---------------------------------------------------------------- the reduction machinery
 
@@ -1118,6 +1120,8 @@ void run_softmax(const at::Tensor& out, const at::Tensor& x, int64_t dim, bool l
   if (inner > 1) return run_softmax_cols(out, x, D, inner, log);
   const int64_t K = numel / D;
   const RowTiles t = softmax_row_tiles(K, D, inner, x.device());
+  const OnepassTiles onepass = softmax_onepass_tiles(t, K, D, x, /*backward=*/false);
+  if (onepass.parts) return run_softmax_onepass(out, x, at::Tensor(), K, D, log, onepass);
   const bool f64 = x.scalar_type() == c10::kDouble;
   const bool int64 = numel > INT32_MAX - 65536;
   rt::LaunchConfig cfg;
@@ -1198,6 +1202,21 @@ struct Softmax {
 };
 
 }  // namespace
+
+void run_softmax_onepass(const at::Tensor& out, const at::Tensor& x, const at::Tensor& g, int64_t K, int64_t D,
+                         bool log, const OnepassTiles& o) {
+  const at::Tensor ws = at::empty({K, o.parts, 2}, x.options().dtype(c10::kFloat));
+  const at::Tensor sync = at::zeros({1 + K}, x.options().dtype(c10::kInt));  // the ticket, the rows' counts
+  rt::KernelArgs args;
+  args.tensor(out).tensor(x);
+  if (g.defined()) args.tensor(g); else args.none();
+  args.tensor(ws).tensor(sync).integer(D);
+  args.constant(g.defined()).constant(log).constant(o.part).constant(o.block_p);
+  rt::LaunchConfig cfg;
+  cfg.num_warps = o.num_warps;
+  cfg.grid[0] = K * o.parts;
+  rt::launch(softmax_onepass_kernel, cfg, args, x.device());
+}
 
 // ---------------------------------------------------------------- C++ API
 

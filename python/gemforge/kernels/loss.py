@@ -10,7 +10,7 @@ import triton.language as tl
 from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
 from .pointwise_ops.common import to_acc as _acc
-from .softmax import _cols, _part
+from .softmax import _cols, _grad, _part
 
 # reductions, as at::Reduction
 NONE = tl.constexpr(0)
@@ -34,16 +34,6 @@ def _store(ptr, value, mask):
 
 
 # ---------------------------------------------------------------- softmax backward
-
-
-@triton.jit
-def _grad(gv, yv, s, LOG: tl.constexpr):
-    """The input gradient from g, y and the sum over the dim (sum(g) for LOG, else sum(g * y))."""
-    if LOG:
-        r = gv - tl.exp(yv) * s
-    else:
-        r = yv * (gv - s)
-    return r
 
 
 @triton.jit

@@ -8,6 +8,11 @@ Few very wide rows (inner == 1) are split into parts, one program each, so that 
 softmax_part_stats_kernel writes each part's max and sum of exp to a workspace, and
 softmax_split_kernel combines a row's parts and writes its own part.
 
+On the GPU, many wide rows (at least a row per SM) take softmax_onepass_kernel instead, forward
+and backward: a program holds its part in registers, publishes the part's statistics, waits for
+the row's other parts and writes from registers (one read instead of two; not under the
+interpreter, which runs programs one after another).
+
 Along a non-last dim (inner > 1) softmax_cols_kernel is used instead: a program owns BLOCK_K
 contiguous columns (16-byte loads along them) and streams their rows; too few column blocks to
 fill the GPU split the rows into parts the same way (STAGE 1 statistics, STAGE 2 combine and write).
@@ -130,6 +135,75 @@ def softmax_split_kernel(out, x, ws, K, D, PART, LOG: tl.constexpr, F64: tl.cons
     m_safe = tl.where(m == -float("inf"), 0.0, m)  # a row of -inf: s stays 0, as one program's
     s = tl.sum(sp * tl.exp(mp - m_safe[:, None]), axis=1)
     _write(out, x, k * D, k < K, lo, hi, 1, m, s, LOG, F64, BLOCK_D)
+
+
+@triton.jit
+def _grad(gv, yv, s, LOG: tl.constexpr):
+    """softmax backward's input gradient from g, y and the sum over the dim (sum(g) for LOG, else
+    sum(g * y)); kernels/loss.py's backward kernels use it too."""
+    if LOG:
+        r = gv - tl.exp(yv) * s
+    else:
+        r = yv * (gv - s)
+    return r
+
+
+@triton.jit
+def softmax_onepass_kernel(out, x, g, ws, sync, D, BACKWARD: tl.constexpr, LOG: tl.constexpr, PART: tl.constexpr,
+                           BLOCK_P: tl.constexpr):
+    """Rows of D elements (inner == 1) in parts of PART, one program a part, one read of the data
+    (GPU only). Forward: out = softmax / log_softmax of x. BACKWARD: x is the forward's output y,
+    g the incoming gradient, out the input gradient (_grad).
+    sync: int32 [1 + rows], zeroed before the launch: a ticket counter, then per row the count of
+    its parts that have published. ws: fp32 [rows, P, 2], the parts' statistics.
+    Forward progress: a program takes its (row, part) from the ticket when it starts, so the parts
+    it waits for have started before it or have not been handed out yet; the rows below the lowest
+    unfinished ticket have all their parts resident, and a row finishes once its P parts are
+    resident together (the host asks for P <= SMs, and a program an SM always fits)."""
+    P = tl.cdiv(D, PART)
+    t = tl.atomic_add(sync, 1, sem="relaxed")
+    row = t // P
+    part = t - row * P
+    j = part * PART + tl.arange(0, PART)
+    mask = j < D
+    offs = row.to(tl.int64) * D + j
+    if BACKWARD:
+        yv = tl.load(x + offs, mask=mask, other=0.0).to(tl.float32)
+        gv = tl.load(g + offs, mask=mask, other=0.0).to(tl.float32)
+        if LOG:
+            a = tl.sum(gv, 0)
+        else:
+            a = tl.sum(gv * yv, 0)
+        b = a
+    else:
+        v = tl.load(x + offs, mask=mask, other=-float("inf")).to(tl.float32)
+        a = tl.max(v, 0)
+        a_safe = tl.where(a == -float("inf"), 0.0, a)  # a part of -inf: its sum stays 0
+        b = tl.sum(tl.exp(v - a_safe), 0)
+    # Scalar atomics run on one thread of the program: the count's release orders the two
+    # statistics before it, the acquire below orders the reads after the other parts' releases.
+    slot = ws + (row * P + part) * 2
+    tl.atomic_xchg(slot, a, sem="relaxed")
+    tl.atomic_xchg(slot + 1, b, sem="relaxed")
+    count = sync + 1 + row
+    c = tl.atomic_add(count, 1, sem="acq_rel") + 1
+    while c < P:
+        c = tl.atomic_add(count, 0, sem="acquire")
+    i = tl.arange(0, BLOCK_P)
+    if BACKWARD:
+        s = tl.sum(tl.load(ws + (row * P + i) * 2, mask=i < P, other=0.0, volatile=True), 0)  # (fixed order)
+        r = _grad(gv, yv, s, LOG)
+    else:
+        pa = tl.load(ws + (row * P + i) * 2, mask=i < P, other=-float("inf"), volatile=True)
+        pb = tl.load(ws + (row * P + i) * 2 + 1, mask=i < P, other=0.0, volatile=True)
+        m = tl.max(pa, 0)
+        m_safe = tl.where(m == -float("inf"), 0.0, m)
+        s = tl.sum(pb * tl.exp(pa - m_safe), 0)
+        if LOG:
+            r = v - m - tl.log(s)
+        else:
+            r = tl.exp(v - m) / s
+    tl.store(out + offs, r.to(out.dtype.element_ty), mask=mask)
 
 
 # ---- softmax over a non-last dim (inner > 1): programs own contiguous columns
