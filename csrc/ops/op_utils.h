@@ -117,13 +117,14 @@ inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, const c10
 }
 
 // Many wide rows on the GPU: softmax_onepass_kernel (kernels/softmax.py), forward and backward,
-// reads the data once where the split path reads it twice. H200, 256 x 131072 bf16
-// (bench/softmax_onepass_experiment.py, session 12; torch in brackets): softmax 65.2 -> 59.1 us
-// (72.6), log_softmax 63.9 -> 55.7 (65.9) at 8192-element parts and 16 warps; softmax backward
-// 91.4 -> 68.2 (118.0), log_softmax backward 76.4 -> 68.0 (69.8) at 4096 and 8 warps. With fewer
-// rows than SMs (32 x 262144) the split path is faster (softmax 17.7 vs 21.6 us): the rule asks
-// for a row an SM. Its programs wait for each other: CUDA only (the interpreter runs programs
-// one after another) and at most a part an SM (one program an SM always fits).
+// reads the data once where the split path reads it twice. Parts and warps from
+// bench/softmax_onepass_experiment.py (8192 elements at 16 warps forward, 4096 at 8 backward).
+// H200 benchmark, 256 x 131072 bf16, split path -> one pass (torch): softmax 65.6 -> 60.5 us
+// (73.3), log_softmax 63.6 -> 55.5 (66.5), softmax backward 86.9 -> 68.4 (118.0), log_softmax
+// backward 72.6 -> 68.1 (69.9). With fewer rows than SMs (32 x 262144) the split path is faster
+// (softmax 17.7 vs 21.6 us in the experiment): the rule asks for a row an SM. Its programs wait
+// for each other: CUDA only (the interpreter runs programs one after another) and at most a part
+// an SM (one program an SM always fits; the kernel's docstring has the argument).
 struct OnepassTiles {
   int64_t part = 0, parts = 0;  // parts == 0: not this path
   int64_t block_p = 0;          // a bucket >= parts
