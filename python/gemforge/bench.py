@@ -467,10 +467,10 @@ def _arbitrate_in_fp64(res, case, inputs, ref, out):
     if not isinstance(ref64, torch.Tensor) or ref64.shape != ref.shape:
         return
     finite = torch.isfinite(ref64)
-    errors = [(t.double() - ref64)[finite].abs() for t in (out, ref)]
-    (ours_max, theirs_max), (ours_rms, theirs_rms) = ([e.max().item() if e.numel() else 0.0 for e in errors],
-                                                      [e.square().mean().sqrt().item() if e.numel() else 0.0
-                                                       for e in errors])
+    def max_and_rms(t):
+        e = (t.double() - ref64)[finite].abs()
+        return (e.max().item(), e.square().mean().sqrt().item()) if e.numel() else (0.0, 0.0)
+    (ours_max, ours_rms), (theirs_max, theirs_rms) = max_and_rms(out), max_and_rms(ref)
     verdict = "GemForge at least as close" if ours_rms <= theirs_rms else "torch closer"
     res["check_detail"] += (f"; vs fp64: RMS error gemforge {ours_rms:.3g}, torch {theirs_rms:.3g}, max error "
                             f"gemforge {ours_max:.3g}, torch {theirs_max:.3g} ({verdict})")
