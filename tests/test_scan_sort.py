@@ -579,8 +579,9 @@ def test_unique_wide():
 def test_unique_radix_passes(kind):
     """Rows wider than one block through the radix sort (int64 values spanning more than their
     count, or floats): unique skips the passes whose digit is the same for every element (few
-    bits: values < 1000 and one at 2^16, 4 of 16 passes run; high and low bits: passes 0 and 10, not
-    adjacent; negative values: all; all equal (floats): one pass writes the output)."""
+    bits: values < 1000 and one at 2^16, the passes of bits 0-16 run; high and low bits: the passes
+    of bit 0 and bit 40, not adjacent; negative values: all; all equal (floats): one pass writes
+    the output). (Digits are 4 bits under the interpreter, 8 on CUDA.)"""
     n = 4500
     if kind == "few bits":
         x = torch.randint(0, 1000, (n, ), device=DEVICE)

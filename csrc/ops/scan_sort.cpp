@@ -287,36 +287,42 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 //                               or one block per row (bitonic network, sort_kernel)
 //   topk, k <= kMaxCandidates   chunks of a row keep their k best as candidates (sort_kernel over
 //                               chunks), repeated until a row's candidates fit one block
-//   otherwise                   LSD radix sort over kRadixBits-bit digits (radix_*_kernel),
+//   otherwise                   LSD radix sort (radix_*_kernel; digits by radix_plan),
 //                               several passes through workspace; topk keeps the first k of the
 //                               last pass
 
 rt::KernelHandle radix_hist_kernel{"gemforge.kernels.scan_sort", "radix_hist_kernel"};
 rt::KernelHandle radix_offsets_kernel{"gemforge.kernels.scan_sort", "radix_offsets_kernel"};
 rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatter_kernel"};
+rt::KernelHandle radix_scatter_warp_kernel{"gemforge.kernels.scan_sort", "radix_scatter_warp_kernel"};
 rt::KernelHandle radix_passes_kernel{"gemforge.kernels.scan_sort", "radix_passes_kernel"};
 rt::KernelHandle merge_chunk_kernel{"gemforge.kernels.scan_sort", "merge_chunk_kernel"};
 rt::KernelHandle merge_pass_kernel{"gemforge.kernels.scan_sort", "merge_pass_kernel"};
 
 constexpr int64_t kMaxSortRow = 4096;     // widest row sorted in one block
 constexpr int64_t kMaxCandidates = 1024;  // largest k for the candidate topk
-// Radix digits of kRadixBits bits (a divisor of 8): ranking costs ~2^bits per element and pass.
-constexpr int kRadixBits = 4;
-constexpr int64_t kRadix = int64_t{1} << kRadixBits;
-constexpr int64_t kRadixBlock = 4096;     // tile of a wide radix pass (one table column)
-constexpr int64_t kRadixSub = 128;        // elements ranked at once
-// Ranking counters (_rank_in_block's F): 0 a [sub, kRadix] one-hot, 8/16 that many bits per
-// counter, several counters to an int32 (fewer columns to scan; a block of sub < 2^F elements).
-// (H200, bench/sort_experiment.py: blocks of 128 with 8-bit counters and 4 warps were fastest.)
-constexpr int64_t kRankField = 8;
-// The interpreter ranks blocks of 1024 (fewer Python steps; still several a tile, so counts
-// carry across blocks), with 16-bit counters to hold them.
-struct RankBlock {
-  int64_t sub, field;
-};
-RankBlock rank_block(bool cuda) { return cuda ? RankBlock{kRadixSub, kRankField} : RankBlock{1024, 16}; }
-constexpr int64_t kOffsetsDigits = kRadix < 64 ? kRadix : 64;  // digits per radix_offsets_kernel program
+constexpr int64_t kRadixBlock = 4096;  // tile of a wide radix pass (one table column)
 constexpr int64_t kIdxLimit = INT32_MAX - 65536;
+
+// How a radix pass ranks a tile's elements (one place for the digit width and the scatter).
+//   warp: on CUDA, rows below 2^31 elements: 8-bit digits, radix_scatter_warp_kernel (one warp
+//         a tile, warp-vote ranking in int32 positions).
+//   else: 4-bit digits, radix_scatter_kernel's one-hot ranking in blocks of sub elements with
+//         field-bit counters packed in int32 words (_rank_in_block's F; a block of sub < 2^F).
+//         CUDA ranked blocks of 128 with 8-bit counters and 4 warps fastest (H200,
+//         bench/sort_experiment.py); the interpreter ranks blocks of 1024 (fewer Python
+//         steps) with 16-bit counters.
+struct RadixPlan {
+  bool warp;
+  int bits;
+  int64_t radix, sub, field;
+};
+// Programs (one warp each) per SM of radix_scatter_warp_kernel: they walk the tiles in turn.
+constexpr int64_t kRadixWarpsPerSm = 8;
+RadixPlan radix_plan(bool cuda, int64_t n) {
+  if (cuda && n <= kIdxLimit) return {true, 8, 256, 0, 0};
+  return {false, 4, 16, cuda ? 128 : 1024, cuda ? 8 : 16};
+}
 
 int log2_exact(int64_t p) {
   int l = 0;
@@ -393,14 +399,16 @@ void topk_candidates(const at::Tensor& values, const at::Tensor& indices, const 
 void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                 bool descending, int64_t n_out, bool skip_trivial = false) {
   const c10::ScalarType st = x.scalar_type();
-  const int passes = static_cast<int>(x.element_size()) * 8 / kRadixBits;
+  const RadixPlan plan = radix_plan(x.is_cuda(), r.N);
+  const int64_t radix = plan.radix;
+  const int passes = static_cast<int>(x.element_size()) * 8 / plan.bits;
   const bool is_signed = st != c10::kByte && st != c10::kBool;
   const int64_t T = ceil_div(r.N, kRadixBlock);
-  const bool int64 = r.int64 || r.K * r.N > kIdxLimit || r.K * kRadix * T > kIdxLimit;
+  const bool int64 = r.int64 || r.K * r.N > kIdxLimit || r.K * radix * T > kIdxLimit;
   // counts and positions within a row: int32 unless rows hold 2^31 elements
   const c10::ScalarType ct = r.N > kIdxLimit ? c10::kLong : c10::kInt;
-  at::Tensor totals = at::zeros({passes * r.K * kRadix}, x.options().dtype(ct));
-  at::Tensor table = at::empty({r.K * kRadix * T}, x.options().dtype(ct));
+  at::Tensor totals = at::zeros({passes * r.K * radix}, x.options().dtype(ct));
+  at::Tensor table = at::empty({r.K * radix * T}, x.options().dtype(ct));
   // ping-pong workspace between passes (values as they are, indices)
   at::Tensor wv[2], wi[2];
   for (int b = 0; b < std::min(passes - 1, 2); ++b) {
@@ -409,16 +417,15 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   }
   int64_t ws[3];
   dense_row_strides(r, r.N, ws);
-  const RankBlock rb = rank_block(x.is_cuda());
   rt::LaunchConfig tiles;
   tiles.grid[0] = r.K * T;
   auto hist = [&](int p, const at::Tensor& sv, const int64_t* ss, int64_t s_sn, bool with_totals) {
     rt::KernelArgs args;
     args.tensor(table).tensor(totals).tensor(sv).integer(r.K).integer(r.N).integer(T);
     args.integer(r.size[0]).integer(r.size[1]).integer(ss[0]).integer(ss[1]).integer(ss[2]).integer(s_sn);
-    args.constant(r.rank).constant(descending).constant(int64_t{kRadixBits} * p);
+    args.constant(r.rank).constant(descending).constant(int64_t{plan.bits} * p);
     args.constant(p == passes - 1 && is_signed).constant(with_totals ? passes : 0).constant(is_signed);
-    args.constant(kRadixBits).constant(kRadixBlock).constant(int64);
+    args.constant(plan.bits).constant(kRadixBlock).constant(int64);
     tiles.num_warps = 4;
     rt::launch(radix_hist_kernel, tiles, args, x.device());
   };
@@ -430,7 +437,7 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
     at::Tensor need = at::empty({1}, x.options().dtype(c10::kLong));
     rt::KernelArgs args;
     args.tensor(need).tensor(totals).integer(r.K).integer(r.N);
-    args.constant(kRadixBits).constant(passes).constant(std::min<int64_t>(next_pow2(r.K), 16));
+    args.constant(plan.bits).constant(passes).constant(std::min<int64_t>(next_pow2(r.K), 16));
     rt::LaunchConfig cfg;
     cfg.num_warps = 4;
     rt::launch(radix_passes_kernel, cfg, args, x.device());
@@ -451,10 +458,14 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
     if (p != 0) hist(p, sv, ss, s_sn, false);  // (pass 0's ran above, with the totals)
     {
       rt::KernelArgs args;
-      args.tensor(table).tensor(totals).integer(p * r.K * kRadix).integer(T);
-      args.constant(kRadixBits).constant(kOffsetsDigits).constant(4096 / kOffsetsDigits).constant(int64);
+      args.tensor(table).tensor(totals).integer(p * r.K * radix).integer(T);
+      // a program scans [digits, tiles_at_once] blocks of 4096 (or fewer: one block a row when the
+      // row's table is that small), so rows of many tiles spread over radix / digits programs
+      const int64_t tiles_at_once = std::clamp<int64_t>(next_pow2(T), 16, 512);
+      const int64_t digits = std::min<int64_t>(radix, 4096 / tiles_at_once);
+      args.constant(plan.bits).constant(digits).constant(tiles_at_once).constant(int64);
       rt::LaunchConfig cfg;
-      cfg.grid[0] = r.K * (kRadix / kOffsetsDigits);
+      cfg.grid[0] = r.K * (radix / digits);
       cfg.num_warps = 4;
       rt::launch(radix_offsets_kernel, cfg, args, x.device());
     }
@@ -466,15 +477,24 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       args.tensor(dv).tensor(di).tensor(sv);
       if (first) args.none(); else args.tensor(wi[(q - 1) % 2]);
       args.tensor(table).integer(r.N).integer(last ? n_out : r.N).integer(T);
+      if (plan.warp) args.integer(r.K * T);
       args.integer(r.size[0]).integer(r.size[1]);
       for (int i = 0; i < 3; ++i) args.integer(ss[i]);
       for (int i = 0; i < 3; ++i) args.integer(ds[i]);
       args.integer(s_sn).integer(last ? r.o_sn : 1);
-      args.constant(r.rank).constant(descending).constant(int64_t{kRadixBits} * p);
+      args.constant(r.rank).constant(descending).constant(int64_t{plan.bits} * p);
       args.constant(p == passes - 1 && is_signed).constant(first);
-      args.constant(kRadixBits).constant(kRadixBlock).constant(rb.sub).constant(rb.field).constant(int64);
-      tiles.num_warps = 4;
-      rt::launch(radix_scatter_kernel, tiles, args, x.device());
+      if (plan.warp) {
+        args.constant(kRadixBlock).constant(int64);
+        rt::LaunchConfig cfg;
+        cfg.grid[0] = std::min<int64_t>(r.K * T, kRadixWarpsPerSm * rt::device_info(x.device().index()).sm_count);
+        cfg.num_warps = 1;
+        rt::launch(radix_scatter_warp_kernel, cfg, args, x.device());
+      } else {
+        args.constant(plan.bits).constant(kRadixBlock).constant(plan.sub).constant(plan.field).constant(int64);
+        tiles.num_warps = 4;
+        rt::launch(radix_scatter_kernel, tiles, args, x.device());
+      }
     }
   }
 }

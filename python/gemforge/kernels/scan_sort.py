@@ -534,7 +534,10 @@ def radix_hist_kernel(table, totals, x, K, N, T,
     h = tl.histogram(_digit(key, SHIFT, FLIP, D), RADIX, mask=m)
     tl.store(table + (row * RADIX + r) * T + t, h.to(table.dtype.element_ty))
     for p in tl.static_range(TOTALS):
-        hp = tl.histogram(_digit(key, D * p, SIGNED and p == TOTALS - 1, D), RADIX, mask=m)
+        if D * p == SHIFT:
+            hp = h  # this pass's own digits, counted above
+        else:
+            hp = tl.histogram(_digit(key, D * p, SIGNED and p == TOTALS - 1, D), RADIX, mask=m)
         tl.atomic_add(totals + (p * K + row) * RADIX + r, hp.to(totals.dtype.element_ty), sem="relaxed")
 
 
@@ -606,6 +609,138 @@ def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
         tl.store(dst_v + o, v, mask=om)
         tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
 
+
+
+# Warp ranking (CUDA only: inline PTX, which the interpreter cannot run). A program is one warp;
+# it walks its tile in rows of 32 elements, element i of a row in lane i (a [32] tensor on one
+# warp has no other layout). For 8-bit digits a lane keeps the running positions of digits
+# lane + 32 k (k < 8) in eight registers. Per row: peers = lanes with the same digit
+# (match.any), rank = peers before this lane, position = running position of the digit (shfl
+# from its owner lane) + rank; each lane then adds the row's count of each digit it owns,
+# counted from the ballots of the eight digit bits. About 100 instructions an element, where
+# the one-hot ranking above costs several hundred for 4-bit digits.
+_WARP_RANK_PTX = tl.constexpr("""{
+.reg .pred %gfp;
+.reg .b32 %gfk<8>, %gfn<3>, %gfv<8>, %gfw<4>, %gfx<2>, %gfc<4>, %gfa<2>, %gfq;
+.reg .b32 %gfvm, %gfpe, %gft, %gfs, %gfrk, %gfln, %gfml, %gfsrc, %gfd, %gfo<8>;
+""" + "".join(
+    f"and.b32 %gft, $9, {1 << b}; setp.ne.u32 %gfp, %gft, 0; vote.sync.ballot.b32 %gfk{b}, %gfp, -1;\n"
+    for b in range(8)) + """setp.ne.u32 %gfp, $10, 0;
+vote.sync.ballot.b32 %gfvm, %gfp, -1;
+match.any.sync.b32 %gfpe, $9, -1;
+and.b32 %gfpe, %gfpe, %gfvm;
+mov.u32 %gft, %lanemask_lt;
+and.b32 %gft, %gfpe, %gft;
+popc.b32 %gfrk, %gft;
+and.b32 %gfsrc, $9, 31;
+""" + "".join(f"shfl.sync.idx.b32 %gfv{k}, ${11 + k}, %gfsrc, 31, -1;\n" for k in range(8)) + """and.b32 %gft, $9, 32; setp.ne.u32 %gfp, %gft, 0;
+selp.b32 %gfw0, %gfv1, %gfv0, %gfp; selp.b32 %gfw1, %gfv3, %gfv2, %gfp;
+selp.b32 %gfw2, %gfv5, %gfv4, %gfp; selp.b32 %gfw3, %gfv7, %gfv6, %gfp;
+and.b32 %gft, $9, 64; setp.ne.u32 %gfp, %gft, 0;
+selp.b32 %gfx0, %gfw1, %gfw0, %gfp; selp.b32 %gfx1, %gfw3, %gfw2, %gfp;
+and.b32 %gft, $9, 128; setp.ne.u32 %gfp, %gft, 0;
+selp.b32 %gft, %gfx1, %gfx0, %gfp;
+add.s32 %gfd, %gft, %gfrk;
+mov.u32 %gfln, %laneid;
+mov.b32 %gfml, %gfvm;
+""" + "".join(
+    f"and.b32 %gft, %gfln, {1 << b}; setp.ne.u32 %gfp, %gft, 0; not.b32 %gfs, %gfk{b}; "
+    f"selp.b32 %gfs, %gfk{b}, %gfs, %gfp; and.b32 %gfml, %gfml, %gfs;\n" for b in range(5)) + """not.b32 %gfn0, %gfk5; not.b32 %gfn1, %gfk6; not.b32 %gfn2, %gfk7;
+and.b32 %gfa0, %gfml, %gfn0; and.b32 %gfa1, %gfml, %gfk5;
+and.b32 %gfc0, %gfa0, %gfn1; and.b32 %gfc1, %gfa1, %gfn1; and.b32 %gfc2, %gfa0, %gfk6; and.b32 %gfc3, %gfa1, %gfk6;
+""" + "".join(
+    f"and.b32 %gfq, %gfc{k % 4}, {'%gfk7' if k >= 4 else '%gfn2'}; popc.b32 %gfq, %gfq; add.s32 %gfo{k}, ${11 + k}, %gfq;\n"
+    for k in range(8)) + "mov.b32 $0, %gfd;\n" + "".join(f"mov.b32 ${1 + k}, %gfo{k};\n" for k in range(8)) + "}")
+# (outputs are written last: an output may share a register with an input)
+
+
+@triton.jit
+def _warp_rank(d, valid, b0, b1, b2, b3, b4, b5, b6, b7):
+    """d: a row's 8-bit digits, one a lane; b0..b7: the running positions of digits lane + 32 k.
+    Returns each element's position and the running positions after the row."""
+    return tl.inline_asm_elementwise(_WARP_RANK_PTX, "=r,=r,=r,=r,=r,=r,=r,=r,=r,r,r,r,r,r,r,r,r,r,r",
+                                     [d, valid, b0, b1, b2, b3, b4, b5, b6, b7], dtype=(tl.int32, ) * 9,
+                                     is_pure=False, pack=1)
+
+
+@triton.jit
+def _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr):
+    m = j < end
+    v = tl.load(src_v + sb + j * s_sn, mask=m, other=0)
+    if FIRST:
+        ii = j
+    else:
+        ii = tl.load(src_i + sb + j * s_sn, mask=m, other=0)
+    return v, ii
+
+
+@triton.jit
+def _warp_row_scatter(dst_v, dst_i, db, d_sn, N_OUT, v, ii, j, end, b0, b1, b2, b3, b4, b5, b6, b7,
+                      DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr):
+    """Ranks one row (lanes j < end) and writes it; returns the running positions after it."""
+    m = j < end
+    d = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP, 8)
+    dest, b0, b1, b2, b3, b4, b5, b6, b7 = _warp_rank(d, m.to(tl.int32), b0, b1, b2, b3, b4, b5, b6, b7)
+    om = m & (dest < N_OUT)
+    o = db + dest.to(db.dtype) * d_sn
+    tl.store(dst_v + o, v, mask=om)
+    tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
+    return b0, b1, b2, b3, b4, b5, b6, b7
+
+
+@triton.jit
+def radix_scatter_warp_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TILES,
+                              kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn,
+                              K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr,
+                              FLIP: tl.constexpr, FIRST: tl.constexpr, BLOCK: tl.constexpr, INT64: tl.constexpr):
+    """radix_scatter_kernel for 8-bit digits and int32 positions, ranked by _warp_rank; one warp
+    a program (num_warps = 1). The programs walk the TILES tiles (of all rows) in turn, so the
+    tiles in flight are neighbours and their writes of each digit fall in one stretch of the
+    output. A tile goes in groups of four rows; the next group's loads are issued before this
+    group is ranked (the ranking's only dependence between rows is an add a digit)."""
+    lane = tl.arange(0, 32)
+    for tile in range(tl.program_id(0), TILES, tl.num_programs(0)):
+        if INT64:
+            tile = tile.to(tl.int64)
+        row = tile // T
+        t = tile % T
+        sb = _offset3(row, kn0, kn1, ss0, ss1, ss2, K_RANK)
+        db = _offset3(row, kn0, kn1, ds0, ds1, ds2, K_RANK)
+        tb = table + row * 256 * T + t
+        b0 = tl.load(tb + lane * T)
+        b1 = tl.load(tb + (lane + 32) * T)
+        b2 = tl.load(tb + (lane + 64) * T)
+        b3 = tl.load(tb + (lane + 96) * T)
+        b4 = tl.load(tb + (lane + 128) * T)
+        b5 = tl.load(tb + (lane + 160) * T)
+        b6 = tl.load(tb + (lane + 192) * T)
+        b7 = tl.load(tb + (lane + 224) * T)
+        start = t * BLOCK
+        end = tl.minimum(N, start + BLOCK)
+        j = start + lane
+        v0, i0 = _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST)
+        v1, i1 = _warp_row_load(src_v, src_i, sb, s_sn, j + 32, end, FIRST)
+        v2, i2 = _warp_row_load(src_v, src_i, sb, s_sn, j + 64, end, FIRST)
+        v3, i3 = _warp_row_load(src_v, src_i, sb, s_sn, j + 96, end, FIRST)
+        for s in range(start, end, 128):
+            jn = j + 128
+            w0, k0 = _warp_row_load(src_v, src_i, sb, s_sn, jn, end, FIRST)
+            w1, k1 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 32, end, FIRST)
+            w2, k2 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 64, end, FIRST)
+            w3, k3 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 96, end, FIRST)
+            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_scatter(dst_v, dst_i, db, d_sn, N_OUT, v0, i0, j, end,
+                                                               b0, b1, b2, b3, b4, b5, b6, b7,
+                                                               DESCENDING, SHIFT, FLIP)
+            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_scatter(dst_v, dst_i, db, d_sn, N_OUT, v1, i1, j + 32, end,
+                                                               b0, b1, b2, b3, b4, b5, b6, b7,
+                                                               DESCENDING, SHIFT, FLIP)
+            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_scatter(dst_v, dst_i, db, d_sn, N_OUT, v2, i2, j + 64, end,
+                                                               b0, b1, b2, b3, b4, b5, b6, b7,
+                                                               DESCENDING, SHIFT, FLIP)
+            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_scatter(dst_v, dst_i, db, d_sn, N_OUT, v3, i3, j + 96, end,
+                                                               b0, b1, b2, b3, b4, b5, b6, b7,
+                                                               DESCENDING, SHIFT, FLIP)
+            j, v0, i0, v1, i1, v2, i2, v3, i3 = jn, w0, k0, w1, k1, w2, k2, w3, k3
 
 # ---------------------------------------------------------------- merge sort (rows up to 4096)
 #

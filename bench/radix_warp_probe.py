@@ -1,0 +1,109 @@
+"""Session 13: the radix sort with warp-vote ranking (8-bit digits, radix_scatter_warp_kernel)
+against torch.sort.
+
+    python bench/radix_warp_probe.py        (needs the built core: `import gemforge`)
+
+Part 1, direct launches of the passes (the host driver of csrc/ops/scan_sort.cpp radix_sort,
+rows contiguous) with the scatter's programs per SM varied (kRadixWarpsPerSm): µs of the whole
+sort and of the scatter passes alone, checked against torch's stable sort.
+Part 2, through the op: torch and GemForge µs (gemforge.timing, the benchmark's timer), the check,
+and GemForge's kernels by total time (profiler).
+"""
+import torch
+import triton
+from torch.profiler import ProfilerActivity, profile
+
+import gemforge
+from gemforge.kernels import scan_sort as ss
+from gemforge.timing import device_median_us
+
+DEV = "cuda"
+SMS = torch.cuda.get_device_properties(0).multi_processor_count
+CASES = [((1, 16 << 20), torch.bfloat16), ((1, 16 << 20), torch.float32), ((1, 1 << 20), torch.bfloat16),
+         ((128, 32768), torch.bfloat16)]
+
+
+def radix_warp(x, per_sm, block=4096, only_scatter=False):
+    K, N = x.shape
+    passes = x.element_size()
+    T = triton.cdiv(N, block)
+    signed = x.dtype not in (torch.uint8, torch.bool)
+    totals = torch.zeros(passes * K * 256, dtype=torch.int32, device=DEV)
+    table = torch.empty(K * 256 * T, dtype=torch.int32, device=DEV)
+    wv = [torch.empty_like(x) for _ in range(2)]
+    wi = [torch.empty(K * N, dtype=torch.int32, device=DEV) for _ in range(2)]
+    v = torch.empty_like(x)
+    i = torch.empty(K, N, dtype=torch.int64, device=DEV)
+    nprog = min(K * T, per_sm * SMS)
+
+    def hist_offsets(p, sv):
+        ss.radix_hist_kernel[(K * T, )](table, totals, sv, K, N, T, K, 1, N, 0, 0, 1,
+                                        K_RANK=1, DESCENDING=False, SHIFT=8 * p, FLIP=p == passes - 1 and signed,
+                                        TOTALS=passes if p == 0 else 0, SIGNED=signed, D=8, BLOCK=block,
+                                        INT64=False, num_warps=4)
+        ss.radix_offsets_kernel[(K * 32, )](table, totals, p * K * 256, T, D=8, DG=8, BT=512, INT64=False,
+                                            num_warps=4)
+
+    def scatter(p):
+        first, last = p == 0, p == passes - 1
+        sv = x if first else wv[(p - 1) % 2]
+        dv, di = (v, i) if last else (wv[p % 2], wi[p % 2])
+        ss.radix_scatter_warp_kernel[(nprog, )](dv, di, sv, None if first else wi[(p - 1) % 2], table, N, N, T,
+                                                K * T, K, 1, N, 0, 0, N, 0, 0, 1, 1,
+                                                K_RANK=1, DESCENDING=False, SHIFT=8 * p,
+                                                FLIP=last and signed, FIRST=first, BLOCK=block, INT64=False,
+                                                num_warps=1)
+
+    def run():
+        totals.zero_()  # (the first histogram adds every pass's totals)
+        for p in range(passes):
+            hist_offsets(p, x if p == 0 else wv[(p - 1) % 2])
+            scatter(p)
+        return v, i
+
+    run()
+    if only_scatter:  # time one pass's scatter alone (the table of the last pass stays)
+        return lambda: scatter(passes - 1)
+    return run
+
+
+def mismatches(got, x):
+    v, i = got
+    rv, ri = torch.sort(x, dim=-1, stable=True)
+    return (i.view(ri.shape) != ri).sum().item() + (v.view(rv.shape) != rv).sum().item()
+
+
+def main():
+    torch.manual_seed(0)
+    print(f"device: {torch.cuda.get_device_name()}, {SMS} SMs")
+    for shape, dtype in CASES:
+        x = torch.randn(shape, device=DEV).to(dtype)
+        t_torch = device_median_us(lambda: torch.sort(x, dim=-1, stable=True))
+        for per_sm in (4, 8, 16, 32):
+            fn = radix_warp(x, per_sm)
+            bad = mismatches(fn(), x)
+            t_all = device_median_us(fn)
+            t_sc = device_median_us(radix_warp(x, per_sm, only_scatter=True))
+            print(f"direct {tuple(shape)} {dtype} per_sm {per_sm:2d}: sort {t_all:8.1f} us (torch {t_torch:.1f}, "
+                  f"{t_torch / t_all:.2f}x), last scatter {t_sc:7.1f} us, mismatches {bad}", flush=True)
+
+    for shape, dtype in CASES:
+        x = torch.randn(shape, device=DEV).to(dtype)
+        fn = lambda: torch.sort(x, dim=-1, stable=True)
+        t_torch = device_median_us(fn)
+        with gemforge.use():
+            got = fn()
+            t_gf = device_median_us(fn)
+        print(f"op {tuple(shape)} {dtype}: torch {t_torch:.1f} us, gemforge {t_gf:.1f} us, "
+              f"{t_torch / t_gf:.2f}x, mismatches {mismatches(got, x)}", flush=True)
+        with gemforge.use():
+            with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                for _ in range(5):
+                    fn()
+                torch.cuda.synchronize()
+        for e in sorted(prof.key_averages(), key=lambda e: -e.device_time_total)[:4]:
+            print(f"    {e.key[:50]:50s} {e.count // 5:3d} a call  {e.device_time_total / 5:8.1f} us a call")
+
+
+if __name__ == "__main__":
+    main()
