@@ -1,10 +1,11 @@
-"""Session 13: the radix sort with warp-vote ranking (8-bit digits, radix_scatter_warp_kernel)
-against torch.sort.
+"""Session 13: the radix sort with warp-vote ranking (8-bit digits, radix_scatter_staged_kernel)
+against torch.sort. (The session's earlier variants of the scatter, without the shared-memory
+stage, are described with their numbers in bench/results/2026-11-27-h200-session13-sort.txt.)
 
     python bench/radix_warp_probe.py        (needs the built core: `import gemforge`)
 
 Part 1, direct launches of the passes (the host driver of csrc/ops/scan_sort.cpp radix_sort,
-rows contiguous) with the scatter's programs per SM varied (kRadixWarpsPerSm): µs of the whole
+rows contiguous) with the scatter's programs per SM varied (radix_warps_per_sm): µs of the whole
 sort and of the scatter passes alone, checked against torch's stable sort.
 Part 2, through the op: torch and GemForge µs (gemforge.timing, the benchmark's timer), the check,
 and GemForge's kernels by total time (profiler).
@@ -41,18 +42,20 @@ def radix_warp(x, per_sm, block=4096, only_scatter=False):
                                         K_RANK=1, DESCENDING=False, SHIFT=8 * p, FLIP=p == passes - 1 and signed,
                                         TOTALS=passes if p == 0 else 0, SIGNED=signed, D=8, BLOCK=block,
                                         INT64=False, num_warps=4)
-        ss.radix_offsets_kernel[(K * 32, )](table, totals, p * K * 256, T, D=8, DG=8, BT=512, INT64=False,
-                                            num_warps=4)
+        bt = min(512, max(16, triton.next_power_of_2(T)))  # as the host (radix_sort)
+        dg = min(256, 4096 // bt)
+        ss.radix_offsets_kernel[(K * (256 // dg), )](table, totals, p * K * 256, T, D=8, DG=dg, BT=bt, INT64=False,
+                                                     num_warps=4)
 
     def scatter(p):
         first, last = p == 0, p == passes - 1
         sv = x if first else wv[(p - 1) % 2]
         dv, di = (v, i) if last else (wv[p % 2], wi[p % 2])
-        ss.radix_scatter_warp_kernel[(nprog, )](dv, di, sv, None if first else wi[(p - 1) % 2], table, N, N, T,
-                                                K * T, K, 1, N, 0, 0, N, 0, 0, 1, 1,
-                                                K_RANK=1, DESCENDING=False, SHIFT=8 * p,
-                                                FLIP=last and signed, FIRST=first, BLOCK=block, INT64=False,
-                                                num_warps=1)
+        ss.radix_scatter_staged_kernel[(nprog, )](dv, di, sv, None if first else wi[(p - 1) % 2], table, N, N, T,
+                                                  K * T, K, 1, N, 0, 0, N, 0, 0, 1, 1,
+                                                  K_RANK=1, DESCENDING=False, SHIFT=8 * p,
+                                                  FLIP=last and signed, FIRST=first, BLOCK=block, VB=x.element_size(),
+                                                  INT64=False, num_warps=1)
 
     def run():
         totals.zero_()  # (the first histogram adds every pass's totals)
@@ -79,7 +82,7 @@ def main():
     for shape, dtype in CASES:
         x = torch.randn(shape, device=DEV).to(dtype)
         t_torch = device_median_us(lambda: torch.sort(x, dim=-1, stable=True))
-        for per_sm in (4, 8, 16, 32):
+        for per_sm in (4, 6, 8):  # (the stage's shared memory caps it: 8 for 2-byte values, 6 for 4)
             fn = radix_warp(x, per_sm)
             bad = mismatches(fn(), x)
             t_all = device_median_us(fn)

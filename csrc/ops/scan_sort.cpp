@@ -294,7 +294,7 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 rt::KernelHandle radix_hist_kernel{"gemforge.kernels.scan_sort", "radix_hist_kernel"};
 rt::KernelHandle radix_offsets_kernel{"gemforge.kernels.scan_sort", "radix_offsets_kernel"};
 rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatter_kernel"};
-rt::KernelHandle radix_scatter_warp_kernel{"gemforge.kernels.scan_sort", "radix_scatter_warp_kernel"};
+rt::KernelHandle radix_scatter_staged_kernel{"gemforge.kernels.scan_sort", "radix_scatter_staged_kernel"};
 rt::KernelHandle radix_passes_kernel{"gemforge.kernels.scan_sort", "radix_passes_kernel"};
 rt::KernelHandle merge_chunk_kernel{"gemforge.kernels.scan_sort", "merge_chunk_kernel"};
 rt::KernelHandle merge_pass_kernel{"gemforge.kernels.scan_sort", "merge_pass_kernel"};
@@ -305,8 +305,8 @@ constexpr int64_t kRadixBlock = 4096;  // tile of a wide radix pass (one table c
 constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 
 // How a radix pass ranks a tile's elements (one place for the digit width and the scatter).
-//   warp: on CUDA, rows below 2^31 elements: 8-bit digits, radix_scatter_warp_kernel (one warp
-//         a tile, warp-vote ranking in int32 positions).
+//   warp: on CUDA, rows below 2^31 elements: 8-bit digits, radix_scatter_staged_kernel (one warp
+//         a tile, warp-vote ranking in int32 positions, written out through shared memory).
 //   else: 4-bit digits, radix_scatter_kernel's one-hot ranking in blocks of sub elements with
 //         field-bit counters packed in int32 words (_rank_in_block's F; a block of sub < 2^F).
 //         CUDA ranked blocks of 128 with 8-bit counters and 4 warps fastest (H200,
@@ -317,8 +317,12 @@ struct RadixPlan {
   int bits;
   int64_t radix, sub, field;
 };
-// Programs (one warp each) per SM of radix_scatter_warp_kernel: they walk the tiles in turn.
-constexpr int64_t kRadixWarpsPerSm = 8;
+// Programs (one warp each) per SM of radix_scatter_staged_kernel (they walk the tiles in turn):
+// 8, or as many as fit their stages (kRadixBlock values and int32 indices, static shared memory,
+// and the 1 KB a block the driver reserves) in the SM's 228 KB.
+int64_t radix_warps_per_sm(int64_t value_bytes) {
+  return std::min<int64_t>(8, 228 * 1024 / (kRadixBlock * (value_bytes + 4) + 1024));
+}
 RadixPlan radix_plan(bool cuda, int64_t n) {
   if (cuda && n <= kIdxLimit) return {true, 8, 256, 0, 0};
   return {false, 4, 16, cuda ? 128 : 1024, cuda ? 8 : 16};
@@ -485,11 +489,12 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       args.constant(r.rank).constant(descending).constant(int64_t{plan.bits} * p);
       args.constant(p == passes - 1 && is_signed).constant(first);
       if (plan.warp) {
-        args.constant(kRadixBlock).constant(int64);
+        args.constant(kRadixBlock).constant(x.element_size()).constant(int64);
         rt::LaunchConfig cfg;
-        cfg.grid[0] = std::min<int64_t>(r.K * T, kRadixWarpsPerSm * rt::device_info(x.device().index()).sm_count);
+        cfg.grid[0] = std::min<int64_t>(
+            r.K * T, radix_warps_per_sm(x.element_size()) * rt::device_info(x.device().index()).sm_count);
         cfg.num_warps = 1;
-        rt::launch(radix_scatter_warp_kernel, cfg, args, x.device());
+        rt::launch(radix_scatter_staged_kernel, cfg, args, x.device());
       } else {
         args.constant(plan.bits).constant(kRadixBlock).constant(plan.sub).constant(plan.field).constant(int64);
         tiles.num_warps = 4;

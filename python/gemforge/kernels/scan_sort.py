@@ -611,14 +611,31 @@ def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
 
 
 
-# Warp ranking (CUDA only: inline PTX, which the interpreter cannot run). A program is one warp;
-# it walks its tile in rows of 32 elements, element i of a row in lane i (a [32] tensor on one
-# warp has no other layout). For 8-bit digits a lane keeps the running positions of digits
-# lane + 32 k (k < 8) in eight registers. Per row: peers = lanes with the same digit
-# (match.any), rank = peers before this lane, position = running position of the digit (shfl
-# from its owner lane) + rank; each lane then adds the row's count of each digit it owns,
-# counted from the ballots of the eight digit bits. About 100 instructions an element, where
-# the one-hot ranking above costs several hundred for 4-bit digits.
+# Warp ranking (radix_scatter_staged_kernel; CUDA only: inline PTX, which the interpreter
+# cannot run). A program is one warp; it walks its tile in rows of 32 elements, element i of a
+# row in lane i (a [32] tensor on one warp has no other layout). For 8-bit digits a lane keeps
+# the running positions of digits lane + 32 k (k < 8) in eight registers. Per row: peers = lanes
+# with the same digit (match.any), rank = peers before this lane, position = running position of
+# the digit (shfl from its owner lane) + rank; each lane then adds the row's count of each digit
+# it owns, counted from the ballots of the eight digit bits. About 100 instructions an element,
+# where the one-hot ranking above costs several hundred for 4-bit digits.
+
+
+def _ptx_lookup(digit, first):
+    """PTX: %gft = value of the digit's owner lane (digit % 32) in operand $first + digit / 32
+    (eight operands of one value a lane). Uses %gfp, %gfsrc, %gfv<8>, %gfw<4>, %gfx<2>."""
+    return (f"and.b32 %gfsrc, {digit}, 31;\n"
+            + "".join(f"shfl.sync.idx.b32 %gfv{k}, ${first + k}, %gfsrc, 31, -1;\n" for k in range(8))
+            + f"""and.b32 %gft, {digit}, 32; setp.ne.u32 %gfp, %gft, 0;
+selp.b32 %gfw0, %gfv1, %gfv0, %gfp; selp.b32 %gfw1, %gfv3, %gfv2, %gfp;
+selp.b32 %gfw2, %gfv5, %gfv4, %gfp; selp.b32 %gfw3, %gfv7, %gfv6, %gfp;
+and.b32 %gft, {digit}, 64; setp.ne.u32 %gfp, %gft, 0;
+selp.b32 %gfx0, %gfw1, %gfw0, %gfp; selp.b32 %gfx1, %gfw3, %gfw2, %gfp;
+and.b32 %gft, {digit}, 128; setp.ne.u32 %gfp, %gft, 0;
+selp.b32 %gft, %gfx1, %gfx0, %gfp;
+""")
+
+
 _WARP_RANK_PTX = tl.constexpr("""{
 .reg .pred %gfp;
 .reg .b32 %gfk<8>, %gfn<3>, %gfv<8>, %gfw<4>, %gfx<2>, %gfc<4>, %gfa<2>, %gfq;
@@ -632,15 +649,7 @@ and.b32 %gfpe, %gfpe, %gfvm;
 mov.u32 %gft, %lanemask_lt;
 and.b32 %gft, %gfpe, %gft;
 popc.b32 %gfrk, %gft;
-and.b32 %gfsrc, $9, 31;
-""" + "".join(f"shfl.sync.idx.b32 %gfv{k}, ${11 + k}, %gfsrc, 31, -1;\n" for k in range(8)) + """and.b32 %gft, $9, 32; setp.ne.u32 %gfp, %gft, 0;
-selp.b32 %gfw0, %gfv1, %gfv0, %gfp; selp.b32 %gfw1, %gfv3, %gfv2, %gfp;
-selp.b32 %gfw2, %gfv5, %gfv4, %gfp; selp.b32 %gfw3, %gfv7, %gfv6, %gfp;
-and.b32 %gft, $9, 64; setp.ne.u32 %gfp, %gft, 0;
-selp.b32 %gfx0, %gfw1, %gfw0, %gfp; selp.b32 %gfx1, %gfw3, %gfw2, %gfp;
-and.b32 %gft, $9, 128; setp.ne.u32 %gfp, %gft, 0;
-selp.b32 %gft, %gfx1, %gfx0, %gfp;
-add.s32 %gfd, %gft, %gfrk;
+""" + _ptx_lookup("$9", 11) + """add.s32 %gfd, %gft, %gfrk;
 mov.u32 %gfln, %laneid;
 mov.b32 %gfml, %gfvm;
 """ + "".join(
@@ -674,31 +683,162 @@ def _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr):
     return v, ii
 
 
+# Staged scatter: a tile's elements first go to shared memory in the tile's own digit order
+# (positions from _warp_rank with the tile's local digit starts), then leave it in that order,
+# so consecutive lanes write consecutive addresses of one digit's run instead of 32 scattered
+# digits a row. Triton has no indexed shared-memory store: the stage is a .shared array declared
+# in inline PTX (static shared memory, which the driver adds to the launch), stored and loaded
+# by address; bar.warp.sync orders one lane's stores before another lane's loads. (A jit function
+# reads only global constexprs, hence one name for each value width's PTX.)
+_STAGE_BLOCK = 4096
+
+
+def _stage_bytes(vb):
+    return _STAGE_BLOCK * (vb + 4)  # values, then int32 indices
+
+
+_STAGE_DECL = {vb: tl.constexpr(f".shared .align 16 .b8 gf_stage[{_stage_bytes(vb)}];\nmov.u32 $0, $1;")
+               for vb in (1, 2, 4, 8)}
+_STAGE_STORE = {vb: tl.constexpr(f"""{{
+.reg .pred %gsp;
+.reg .u32 %gsa, %gsb;
+bar.warp.sync -1;
+setp.ne.u32 %gsp, $4, 0;
+mov.u32 %gsa, gf_stage;
+mad.lo.u32 %gsb, $1, {vb}, %gsa;
+@%gsp st.shared.b{8 * vb} [%gsb], $2;
+mad.lo.u32 %gsb, $1, 4, %gsa;
+@%gsp st.shared.b32 [%gsb+{_STAGE_BLOCK * vb}], $3;
+mov.u32 $0, 0;
+}}""") for vb in (1, 2, 4, 8)}
+_STAGE_LOAD = {vb: tl.constexpr(f"""{{
+.reg .u32 %gsa, %gsb;
+bar.warp.sync -1;
+mov.u32 %gsa, gf_stage;
+mad.lo.u32 %gsb, $2, {vb}, %gsa;
+ld.shared.b{8 * vb} $0, [%gsb];
+mad.lo.u32 %gsb, $2, 4, %gsa;
+ld.shared.b32 $1, [%gsb+{_STAGE_BLOCK * vb}];
+}}""") for vb in (1, 2, 4, 8)}
+_STAGE_DECL_1, _STAGE_DECL_2, _STAGE_DECL_4, _STAGE_DECL_8 = (_STAGE_DECL[vb] for vb in (1, 2, 4, 8))
+_STAGE_STORE_1, _STAGE_STORE_2, _STAGE_STORE_4, _STAGE_STORE_8 = (_STAGE_STORE[vb] for vb in (1, 2, 4, 8))
+_STAGE_LOAD_1, _STAGE_LOAD_2, _STAGE_LOAD_4, _STAGE_LOAD_8 = (_STAGE_LOAD[vb] for vb in (1, 2, 4, 8))
+_WARP_LOOKUP_PTX = tl.constexpr("""{
+.reg .pred %gfp;
+.reg .b32 %gfv<8>, %gfw<4>, %gfx<2>, %gft, %gfsrc;
+""" + _ptx_lookup("$1", 2) + "mov.b32 $0, %gft;\n}")
+
+
 @triton.jit
-def _warp_row_scatter(dst_v, dst_i, db, d_sn, N_OUT, v, ii, j, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                      DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr):
-    """Ranks one row (lanes j < end) and writes it; returns the running positions after it."""
+def _stage_declare(lane, VB: tl.constexpr):
+    if VB == 1:
+        asm: tl.constexpr = _STAGE_DECL_1
+    elif VB == 2:
+        asm: tl.constexpr = _STAGE_DECL_2
+    elif VB == 4:
+        asm: tl.constexpr = _STAGE_DECL_4
+    else:
+        asm: tl.constexpr = _STAGE_DECL_8
+    return tl.inline_asm_elementwise(asm, "=r,r", [lane], dtype=tl.int32, is_pure=False, pack=1)
+
+
+@triton.jit
+def _to_bits(v, VB: tl.constexpr):
+    """v's bits in an integer of 32 bits (64 for 8-byte values), for the stage."""
+    if VB == 8:
+        return v.to(tl.int64, bitcast=True)
+    elif VB == 4:
+        return v.to(tl.int32, bitcast=True)
+    elif VB == 2:
+        return v.to(tl.int16, bitcast=True).to(tl.int32)
+    else:
+        return v.to(tl.int32)  # bool, int8, uint8: the store keeps the low byte
+
+
+@triton.jit
+def _from_bits(b, dtype: tl.constexpr, VB: tl.constexpr):
+    if dtype == tl.int1:
+        return b != 0
+    elif VB == 8 or VB == 4:
+        return b.to(dtype, bitcast=True)
+    elif VB == 2:
+        return b.to(tl.int16).to(dtype, bitcast=True)
+    else:
+        return b.to(dtype)  # int8 / uint8: truncation keeps the byte
+
+
+@triton.jit
+def _stage_store(pos, bits, idx, valid, VB: tl.constexpr):
+    if VB == 1:
+        asm: tl.constexpr = _STAGE_STORE_1
+    elif VB == 2:
+        asm: tl.constexpr = _STAGE_STORE_2
+    elif VB == 4:
+        asm: tl.constexpr = _STAGE_STORE_4
+    else:
+        asm: tl.constexpr = _STAGE_STORE_8
+    if VB == 8:
+        cons: tl.constexpr = "=r,r,l,r,r"
+    else:
+        cons: tl.constexpr = "=r,r,r,r,r"
+    return tl.inline_asm_elementwise(asm, cons, [pos, bits, idx, valid], dtype=tl.int32, is_pure=False, pack=1)
+
+
+@triton.jit
+def _stage_load(pos, VB: tl.constexpr):
+    if VB == 1:
+        asm: tl.constexpr = _STAGE_LOAD_1
+    elif VB == 2:
+        asm: tl.constexpr = _STAGE_LOAD_2
+    elif VB == 4:
+        asm: tl.constexpr = _STAGE_LOAD_4
+    else:
+        asm: tl.constexpr = _STAGE_LOAD_8
+    if VB == 8:
+        return tl.inline_asm_elementwise(asm, "=l,=r,r", [pos], dtype=(tl.int64, tl.int32), is_pure=False, pack=1)
+    else:
+        return tl.inline_asm_elementwise(asm, "=r,=r,r", [pos], dtype=(tl.int32, tl.int32), is_pure=False, pack=1)
+
+
+@triton.jit
+def _warp_row_stage(v, ii, j, end, b0, b1, b2, b3, b4, b5, b6, b7,
+                    DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr, VB: tl.constexpr):
+    """Ranks one row (lanes j < end) among the tile's digits and stores it to the stage."""
     m = j < end
     d = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP, 8)
-    dest, b0, b1, b2, b3, b4, b5, b6, b7 = _warp_rank(d, m.to(tl.int32), b0, b1, b2, b3, b4, b5, b6, b7)
-    om = m & (dest < N_OUT)
-    o = db + dest.to(db.dtype) * d_sn
-    tl.store(dst_v + o, v, mask=om)
-    tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
+    pos, b0, b1, b2, b3, b4, b5, b6, b7 = _warp_rank(d, m.to(tl.int32), b0, b1, b2, b3, b4, b5, b6, b7)
+    _stage_store(pos, _to_bits(v, VB), ii.to(tl.int32), m.to(tl.int32), VB)
     return b0, b1, b2, b3, b4, b5, b6, b7
 
 
 @triton.jit
-def radix_scatter_warp_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TILES,
-                              kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn,
-                              K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr,
-                              FLIP: tl.constexpr, FIRST: tl.constexpr, BLOCK: tl.constexpr, INT64: tl.constexpr):
-    """radix_scatter_kernel for 8-bit digits and int32 positions, ranked by _warp_rank; one warp
-    a program (num_warps = 1). The programs walk the TILES tiles (of all rows) in turn, so the
-    tiles in flight are neighbours and their writes of each digit fall in one stretch of the
-    output. A tile goes in groups of four rows; the next group's loads are issued before this
-    group is ranked (the ranking's only dependence between rows is an add a digit)."""
+def _tile_counts(tb, table, row, t, T, N, d):
+    """Elements of digits d (one a lane) in tile t: the next tile's start of the digit minus
+    this tile's, where the next of the last tile is digit d + 1's start in the row (N for 255)."""
+    here = tl.load(tb + d * T)
+    last = t + 1 == T
+    nxt = tl.load(tb + d * T + 1, mask=(d >= 0) & (not last), other=0)
+    nxt_row = tl.load(table + (row * 256 + d + 1) * T, mask=last & (d < 255), other=N)
+    return here, tl.where(last, nxt_row, nxt) - here
+
+
+@triton.jit
+def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TILES,
+                                kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn,
+                                K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr,
+                                FLIP: tl.constexpr, FIRST: tl.constexpr, BLOCK: tl.constexpr, VB: tl.constexpr,
+                                INT64: tl.constexpr):
+    """radix_scatter_kernel for 8-bit digits and int32 positions on CUDA (VB: bytes a value).
+    One warp a program (num_warps = 1); the programs walk the TILES tiles (of all rows) in turn,
+    so the tiles in flight are neighbours and their writes of a digit fall in one stretch of the
+    output. Per tile: the digit counts and local starts from the table; the rows ranked by
+    _warp_rank into the stage (the next group of four rows' loads issued before a group is
+    ranked: the ranking's only dependence between rows is an add a digit); then the stage
+    written out in order, position p of digit d to the digit's start in the output + p - its
+    local start."""
+    tl.static_assert(BLOCK == 4096)  # the stage's size (_STAGE_BLOCK)
     lane = tl.arange(0, 32)
+    _stage_declare(lane, VB)
     for tile in range(tl.program_id(0), TILES, tl.num_programs(0)):
         if INT64:
             tile = tile.to(tl.int64)
@@ -707,14 +847,26 @@ def radix_scatter_warp_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TI
         sb = _offset3(row, kn0, kn1, ss0, ss1, ss2, K_RANK)
         db = _offset3(row, kn0, kn1, ds0, ds1, ds2, K_RANK)
         tb = table + row * 256 * T + t
-        b0 = tl.load(tb + lane * T)
-        b1 = tl.load(tb + (lane + 32) * T)
-        b2 = tl.load(tb + (lane + 64) * T)
-        b3 = tl.load(tb + (lane + 96) * T)
-        b4 = tl.load(tb + (lane + 128) * T)
-        b5 = tl.load(tb + (lane + 160) * T)
-        b6 = tl.load(tb + (lane + 192) * T)
-        b7 = tl.load(tb + (lane + 224) * T)
+        o0, h0 = _tile_counts(tb, table, row, t, T, N, lane)
+        o1, h1 = _tile_counts(tb, table, row, t, T, N, lane + 32)
+        o2, h2 = _tile_counts(tb, table, row, t, T, N, lane + 64)
+        o3, h3 = _tile_counts(tb, table, row, t, T, N, lane + 96)
+        o4, h4 = _tile_counts(tb, table, row, t, T, N, lane + 128)
+        o5, h5 = _tile_counts(tb, table, row, t, T, N, lane + 160)
+        o6, h6 = _tile_counts(tb, table, row, t, T, N, lane + 192)
+        o7, h7 = _tile_counts(tb, table, row, t, T, N, lane + 224)
+        # local starts: exclusive prefix over digits lane + 32 k, k-major
+        b0 = tl.cumsum(h0, 0) - h0
+        b1 = tl.sum(h0, 0) + tl.cumsum(h1, 0) - h1
+        b2 = tl.sum(h0, 0) + tl.sum(h1, 0) + tl.cumsum(h2, 0) - h2
+        b3 = tl.sum(h0, 0) + tl.sum(h1, 0) + tl.sum(h2, 0) + tl.cumsum(h3, 0) - h3
+        c4 = tl.sum(h0, 0) + tl.sum(h1, 0) + tl.sum(h2, 0) + tl.sum(h3, 0)
+        b4 = c4 + tl.cumsum(h4, 0) - h4
+        b5 = c4 + tl.sum(h4, 0) + tl.cumsum(h5, 0) - h5
+        b6 = c4 + tl.sum(h4, 0) + tl.sum(h5, 0) + tl.cumsum(h6, 0) - h6
+        b7 = c4 + tl.sum(h4, 0) + tl.sum(h5, 0) + tl.sum(h6, 0) + tl.cumsum(h7, 0) - h7
+        # output start of a digit minus its local start
+        g0, g1, g2, g3, g4, g5, g6, g7 = o0 - b0, o1 - b1, o2 - b2, o3 - b3, o4 - b4, o5 - b5, o6 - b6, o7 - b7
         start = t * BLOCK
         end = tl.minimum(N, start + BLOCK)
         j = start + lane
@@ -728,19 +880,27 @@ def radix_scatter_warp_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TI
             w1, k1 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 32, end, FIRST)
             w2, k2 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 64, end, FIRST)
             w3, k3 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 96, end, FIRST)
-            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_scatter(dst_v, dst_i, db, d_sn, N_OUT, v0, i0, j, end,
-                                                               b0, b1, b2, b3, b4, b5, b6, b7,
-                                                               DESCENDING, SHIFT, FLIP)
-            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_scatter(dst_v, dst_i, db, d_sn, N_OUT, v1, i1, j + 32, end,
-                                                               b0, b1, b2, b3, b4, b5, b6, b7,
-                                                               DESCENDING, SHIFT, FLIP)
-            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_scatter(dst_v, dst_i, db, d_sn, N_OUT, v2, i2, j + 64, end,
-                                                               b0, b1, b2, b3, b4, b5, b6, b7,
-                                                               DESCENDING, SHIFT, FLIP)
-            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_scatter(dst_v, dst_i, db, d_sn, N_OUT, v3, i3, j + 96, end,
-                                                               b0, b1, b2, b3, b4, b5, b6, b7,
-                                                               DESCENDING, SHIFT, FLIP)
+            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v0, i0, j, end, b0, b1, b2, b3, b4, b5, b6, b7,
+                                                             DESCENDING, SHIFT, FLIP, VB)
+            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v1, i1, j + 32, end, b0, b1, b2, b3, b4, b5, b6, b7,
+                                                             DESCENDING, SHIFT, FLIP, VB)
+            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v2, i2, j + 64, end, b0, b1, b2, b3, b4, b5, b6, b7,
+                                                             DESCENDING, SHIFT, FLIP, VB)
+            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v3, i3, j + 96, end, b0, b1, b2, b3, b4, b5, b6, b7,
+                                                             DESCENDING, SHIFT, FLIP, VB)
             j, v0, i0, v1, i1, v2, i2, v3, i3 = jn, w0, k0, w1, k1, w2, k2, w3, k3
+        for p0 in range(0, end - start, 32):
+            p = p0 + lane
+            m = p < end - start
+            bits, ii = _stage_load(p, VB)
+            v = _from_bits(bits, dst_v.dtype.element_ty, VB)
+            d = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP, 8)
+            dest = tl.inline_asm_elementwise(_WARP_LOOKUP_PTX, "=r,r,r,r,r,r,r,r,r,r", [d, g0, g1, g2, g3, g4, g5, g6, g7],
+                                             dtype=tl.int32, is_pure=False, pack=1) + p
+            om = m & (dest < N_OUT)
+            o = db + dest.to(db.dtype) * d_sn
+            tl.store(dst_v + o, v, mask=om)
+            tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
 
 # ---------------------------------------------------------------- merge sort (rows up to 4096)
 #
