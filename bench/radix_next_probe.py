@@ -1,0 +1,163 @@
+"""Prepared in session 13 for the next GPU call (compiled for sm_90 on the CPU, not run yet):
+the two costs left in the wide radix sort after the staged scatter.
+
+    python bench/radix_next_probe.py        (needs the built core: `import gemforge`)
+
+1. The histogram pass (radix_hist_kernel: tl.histogram of 256 bins, ~90 us a pass on 16M bf16):
+   against hist_shared_kernel below, which counts with shared-memory atomics (one red.shared per
+   group of equal digits in a warp, the group found by match.any; a 1 KB counter array declared
+   in inline PTX as radix_scatter_staged_kernel's stage is). A histogram does not depend on
+   which element sits in which lane, so this works in any layout Triton picks. Checked: the two
+   tables equal.
+2. Tiles smaller than 4096 for rows that give few tiles (1M bf16: 256 tiles, 256 warps, 0.58x):
+   the whole sort by direct launches with BLOCK 1024 / 2048 / 4096, checked against torch.
+"""
+import torch
+import triton
+import triton.language as tl
+
+import gemforge  # noqa: F401  (the kernels' module imports)
+from gemforge.kernels import scan_sort as ss
+from gemforge.kernels.reduce import _offset3
+from gemforge.timing import device_median_us
+
+DEV = "cuda"
+SMS = torch.cuda.get_device_properties(0).multi_processor_count
+
+_HIST_DECL = tl.constexpr(".shared .align 16 .b8 gf_hist[1024];\nmov.u32 $0, $1;")
+_HIST_ZERO = tl.constexpr("""{
+.reg .u32 %gha;
+mov.u32 %gha, gf_hist;
+mad.lo.u32 %gha, $1, 4, %gha;
+st.shared.u32 [%gha], 0;
+mov.u32 $0, 0;
+}""")
+_HIST_ADD = tl.constexpr("""{
+.reg .pred %ghp, %ghq;
+.reg .u32 %ghvm, %ghpe, %ghlt, %ghc, %gha;
+setp.ne.u32 %ghp, $2, 0;
+vote.sync.ballot.b32 %ghvm, %ghp, -1;
+match.any.sync.b32 %ghpe, $1, -1;
+and.b32 %ghpe, %ghpe, %ghvm;
+mov.u32 %ghlt, %lanemask_lt;
+and.b32 %ghlt, %ghpe, %ghlt;
+setp.eq.and.u32 %ghq, %ghlt, 0, %ghp;
+popc.b32 %ghc, %ghpe;
+mov.u32 %gha, gf_hist;
+mad.lo.u32 %gha, $1, 4, %gha;
+@%ghq red.shared.add.u32 [%gha], %ghc;
+mov.u32 $0, 0;
+}""")
+_HIST_READ = tl.constexpr("""{
+.reg .u32 %gha;
+mov.u32 %gha, gf_hist;
+mad.lo.u32 %gha, $1, 4, %gha;
+ld.shared.u32 $0, [%gha];
+}""")
+
+
+@triton.jit
+def hist_shared_kernel(table, x, K, N, T, kn0, kn1, xs0, xs1, xs2, x_sn,
+                       K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
+                       BLOCK: tl.constexpr, INT64: tl.constexpr):
+    """table[row, digit, t] = count of the (8-bit) digit in tile t of the row, as
+    radix_hist_kernel with TOTALS = 0. BLOCK >= 32 * num_warps (no element held twice)."""
+    row, t = ss._row_tile(T, INT64)
+    xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+    r = tl.arange(0, 256)
+    # declared once: a [1] tensor is one element in every thread (the PTX appears once)
+    tl.inline_asm_elementwise(_HIST_DECL, "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
+    tl.inline_asm_elementwise(_HIST_ZERO, "=r,r", [r], dtype=tl.int32, is_pure=False, pack=1)
+    tl.debug_barrier()
+    j = t * BLOCK + tl.arange(0, BLOCK)
+    m = j < N
+    d = ss._digit(ss._radix_key(tl.load(x + xb + j * x_sn, mask=m, other=0), DESCENDING), SHIFT, FLIP, 8)
+    tl.inline_asm_elementwise(_HIST_ADD, "=r,r,r", [d, m.to(tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
+    tl.debug_barrier()
+    h = tl.inline_asm_elementwise(_HIST_READ, "=r,r", [r], dtype=tl.int32, is_pure=False, pack=1)
+    tl.store(table + (row * 256 + r) * T + t, h.to(table.dtype.element_ty))
+
+
+def hist_tables(x, shift, flip, block=4096):
+    """(radix_hist_kernel's table, hist_shared_kernel's table, their launches) for rows of x."""
+    K, N = x.shape
+    T = triton.cdiv(N, block)
+    a = torch.empty(K * 256 * T, dtype=torch.int32, device=DEV)
+    b = torch.empty_like(a)
+    totals = torch.zeros(K * 256, dtype=torch.int32, device=DEV)
+
+    def lib():
+        ss.radix_hist_kernel[(K * T, )](a, totals, x, K, N, T, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False,
+                                        SHIFT=shift, FLIP=flip, TOTALS=0, SIGNED=True, D=8, BLOCK=block,
+                                        INT64=False, num_warps=4)
+
+    def shared():
+        hist_shared_kernel[(K * T, )](b, x, K, N, T, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False, SHIFT=shift,
+                                      FLIP=flip, BLOCK=block, INT64=False, num_warps=4)
+
+    lib()
+    shared()
+    return a, b, lib, shared
+
+
+def sort_direct(x, block):
+    """The host's radix_sort (csrc/ops/scan_sort.cpp) for contiguous rows, tiles of block."""
+    K, N = x.shape
+    passes = x.element_size()
+    T = triton.cdiv(N, block)
+    signed = x.dtype not in (torch.uint8, torch.bool)
+    totals = torch.zeros(passes * K * 256, dtype=torch.int32, device=DEV)
+    table = torch.empty(K * 256 * T, dtype=torch.int32, device=DEV)
+    wv = [torch.empty_like(x) for _ in range(2)]
+    wi = [torch.empty(K * N, dtype=torch.int32, device=DEV) for _ in range(2)]
+    v = torch.empty_like(x)
+    i = torch.empty(K, N, dtype=torch.int64, device=DEV)
+    per_sm = min(8, 228 * 1024 // (4096 * (x.element_size() + 4) + 1024))
+    nprog = min(K * T, per_sm * SMS)
+    bt = min(512, max(16, triton.next_power_of_2(T)))
+    dg = min(256, 4096 // bt)
+
+    def run():
+        totals.zero_()
+        for p in range(passes):
+            first, last = p == 0, p == passes - 1
+            sv = x if first else wv[(p - 1) % 2]
+            ss.radix_hist_kernel[(K * T, )](table, totals, sv, K, N, T, K, 1, N, 0, 0, 1,
+                                            K_RANK=1, DESCENDING=False, SHIFT=8 * p, FLIP=last and signed,
+                                            TOTALS=passes if first else 0, SIGNED=signed, D=8, BLOCK=block,
+                                            INT64=False, num_warps=4)
+            ss.radix_offsets_kernel[(K * (256 // dg), )](table, totals, p * K * 256, T, D=8, DG=dg, BT=bt,
+                                                         INT64=False, num_warps=4)
+            dv, di = (v, i) if last else (wv[p % 2], wi[p % 2])
+            ss.radix_scatter_staged_kernel[(nprog, )](dv, di, sv, None if first else wi[(p - 1) % 2], table, N, N,
+                                                      T, K * T, K, 1, N, 0, 0, N, 0, 0, 1, 1,
+                                                      K_RANK=1, DESCENDING=False, SHIFT=8 * p,
+                                                      FLIP=last and signed, FIRST=first, BLOCK=block,
+                                                      VB=x.element_size(), INT64=False, num_warps=1)
+        return v, i
+
+    return run
+
+
+def main():
+    torch.manual_seed(0)
+    print(f"device: {torch.cuda.get_device_name()}, {SMS} SMs")
+    for shape in [(1, 16 << 20), (1, 1 << 20), (128, 32768)]:
+        x = torch.randn(shape, device=DEV).to(torch.bfloat16)
+        for shift, flip in [(0, False), (8, True)]:
+            a, b, lib, shared = hist_tables(x, shift, flip)
+            print(f"hist {shape} bf16 shift {shift}: tl.histogram {device_median_us(lib):7.1f} us, "
+                  f"shared atomics {device_median_us(shared):7.1f} us, tables equal {torch.equal(a, b)}", flush=True)
+        t_torch = device_median_us(lambda: torch.sort(x, dim=-1, stable=True))
+        rv, ri = torch.sort(x, dim=-1, stable=True)
+        for block in (1024, 2048, 4096):
+            run = sort_direct(x, block)
+            v, i = run()
+            bad = (v != rv).sum().item() + (i != ri).sum().item()
+            t = device_median_us(run)
+            print(f"sort {shape} bf16 tiles of {block}: {t:8.1f} us (torch {t_torch:.1f}, {t_torch / t:.2f}x), "
+                  f"mismatches {bad}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
