@@ -688,8 +688,8 @@ def _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr):
 # so consecutive lanes write consecutive addresses of one digit's run instead of 32 scattered
 # digits a row. Triton has no indexed shared-memory store: the stage is a .shared array declared
 # in inline PTX (static shared memory, which the driver adds to the launch), stored and loaded
-# by address; bar.warp.sync orders one lane's stores before another lane's loads. (A jit function
-# reads only global constexprs, hence one name for each value width's PTX.)
+# by address; bar.warp.sync orders one lane's stores before another lane's loads. The PTX by
+# value width (bytes, VB) in constexpr tables, indexed in the kernel by the constexpr VB.
 _STAGE_BLOCK = 4096
 
 
@@ -697,9 +697,9 @@ def _stage_bytes(vb):
     return _STAGE_BLOCK * (vb + 4)  # values, then int32 indices
 
 
-_STAGE_DECL = {vb: tl.constexpr(f".shared .align 16 .b8 gf_stage[{_stage_bytes(vb)}];\nmov.u32 $0, $1;")
-               for vb in (1, 2, 4, 8)}
-_STAGE_STORE = {vb: tl.constexpr(f"""{{
+_STAGE_DECL = tl.constexpr({vb: f".shared .align 16 .b8 gf_stage[{_stage_bytes(vb)}];\nmov.u32 $0, $1;"
+                            for vb in (1, 2, 4, 8)})
+_STAGE_STORE = tl.constexpr({vb: f"""{{
 .reg .pred %gsp;
 .reg .u32 %gsa, %gsb;
 bar.warp.sync -1;
@@ -710,8 +710,9 @@ mad.lo.u32 %gsb, $1, {vb}, %gsa;
 mad.lo.u32 %gsb, $1, 4, %gsa;
 @%gsp st.shared.b32 [%gsb+{_STAGE_BLOCK * vb}], $3;
 mov.u32 $0, 0;
-}}""") for vb in (1, 2, 4, 8)}
-_STAGE_LOAD = {vb: tl.constexpr(f"""{{
+}}""" for vb in (1, 2, 4, 8)})
+_STAGE_STORE_CONSTRAINTS = tl.constexpr({vb: "=r,r,l,r,r" if vb == 8 else "=r,r,r,r,r" for vb in (1, 2, 4, 8)})
+_STAGE_LOAD = tl.constexpr({vb: f"""{{
 .reg .u32 %gsa, %gsb;
 bar.warp.sync -1;
 mov.u32 %gsa, gf_stage;
@@ -719,27 +720,12 @@ mad.lo.u32 %gsb, $2, {vb}, %gsa;
 ld.shared.b{8 * vb} $0, [%gsb];
 mad.lo.u32 %gsb, $2, 4, %gsa;
 ld.shared.b32 $1, [%gsb+{_STAGE_BLOCK * vb}];
-}}""") for vb in (1, 2, 4, 8)}
-_STAGE_DECL_1, _STAGE_DECL_2, _STAGE_DECL_4, _STAGE_DECL_8 = (_STAGE_DECL[vb] for vb in (1, 2, 4, 8))
-_STAGE_STORE_1, _STAGE_STORE_2, _STAGE_STORE_4, _STAGE_STORE_8 = (_STAGE_STORE[vb] for vb in (1, 2, 4, 8))
-_STAGE_LOAD_1, _STAGE_LOAD_2, _STAGE_LOAD_4, _STAGE_LOAD_8 = (_STAGE_LOAD[vb] for vb in (1, 2, 4, 8))
+}}""" for vb in (1, 2, 4, 8)})
+
 _WARP_LOOKUP_PTX = tl.constexpr("""{
 .reg .pred %gfp;
 .reg .b32 %gfv<8>, %gfw<4>, %gfx<2>, %gft, %gfsrc;
 """ + _ptx_lookup("$1", 2) + "mov.b32 $0, %gft;\n}")
-
-
-@triton.jit
-def _stage_declare(lane, VB: tl.constexpr):
-    if VB == 1:
-        asm: tl.constexpr = _STAGE_DECL_1
-    elif VB == 2:
-        asm: tl.constexpr = _STAGE_DECL_2
-    elif VB == 4:
-        asm: tl.constexpr = _STAGE_DECL_4
-    else:
-        asm: tl.constexpr = _STAGE_DECL_8
-    return tl.inline_asm_elementwise(asm, "=r,r", [lane], dtype=tl.int32, is_pure=False, pack=1)
 
 
 @triton.jit
@@ -769,35 +755,19 @@ def _from_bits(b, dtype: tl.constexpr, VB: tl.constexpr):
 
 @triton.jit
 def _stage_store(pos, bits, idx, valid, VB: tl.constexpr):
-    if VB == 1:
-        asm: tl.constexpr = _STAGE_STORE_1
-    elif VB == 2:
-        asm: tl.constexpr = _STAGE_STORE_2
-    elif VB == 4:
-        asm: tl.constexpr = _STAGE_STORE_4
-    else:
-        asm: tl.constexpr = _STAGE_STORE_8
-    if VB == 8:
-        cons: tl.constexpr = "=r,r,l,r,r"
-    else:
-        cons: tl.constexpr = "=r,r,r,r,r"
-    return tl.inline_asm_elementwise(asm, cons, [pos, bits, idx, valid], dtype=tl.int32, is_pure=False, pack=1)
+    return tl.inline_asm_elementwise(_STAGE_STORE[VB], _STAGE_STORE_CONSTRAINTS[VB], [pos, bits, idx, valid],
+                                     dtype=tl.int32, is_pure=False, pack=1)
 
 
 @triton.jit
 def _stage_load(pos, VB: tl.constexpr):
-    if VB == 1:
-        asm: tl.constexpr = _STAGE_LOAD_1
-    elif VB == 2:
-        asm: tl.constexpr = _STAGE_LOAD_2
-    elif VB == 4:
-        asm: tl.constexpr = _STAGE_LOAD_4
-    else:
-        asm: tl.constexpr = _STAGE_LOAD_8
+    """(value bits, index) at stage position pos."""
     if VB == 8:
-        return tl.inline_asm_elementwise(asm, "=l,=r,r", [pos], dtype=(tl.int64, tl.int32), is_pure=False, pack=1)
+        return tl.inline_asm_elementwise(_STAGE_LOAD[VB], "=l,=r,r", [pos], dtype=(tl.int64, tl.int32),
+                                         is_pure=False, pack=1)
     else:
-        return tl.inline_asm_elementwise(asm, "=r,=r,r", [pos], dtype=(tl.int32, tl.int32), is_pure=False, pack=1)
+        return tl.inline_asm_elementwise(_STAGE_LOAD[VB], "=r,=r,r", [pos], dtype=(tl.int32, tl.int32),
+                                         is_pure=False, pack=1)
 
 
 @triton.jit
@@ -838,7 +808,7 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
     local start."""
     tl.static_assert(BLOCK <= 4096)  # the stage holds _STAGE_BLOCK
     lane = tl.arange(0, 32)
-    _stage_declare(lane, VB)
+    tl.inline_asm_elementwise(_STAGE_DECL[VB], "=r,r", [lane], dtype=tl.int32, is_pure=False, pack=1)
     for tile in range(tl.program_id(0), TILES, tl.num_programs(0)):
         if INT64:
             tile = tile.to(tl.int64)
