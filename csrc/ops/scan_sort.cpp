@@ -319,9 +319,11 @@ struct RadixPlan {
 };
 // Programs (one warp each) per SM of radix_scatter_staged_kernel (they walk the tiles in turn):
 // 8, or as many as fit their stages (kRadixBlock values and int32 indices, static shared memory,
-// and the 1 KB a block the driver reserves) in the SM's 228 KB.
-int64_t radix_warps_per_sm(int64_t value_bytes) {
-  return std::min<int64_t>(8, 228 * 1024 / (kRadixBlock * (value_bytes + 4) + 1024));
+// and the 1 KB a block the driver reserves) in the SM's shared memory: a block's opt-in limit
+// plus that 1 KB (228 KB on H100/H200: 8 programs for 2-byte values, 6 for 4, 4 for 8).
+int64_t radix_warps_per_sm(int64_t value_bytes, const c10::Device& device) {
+  const int64_t per_sm = rt::device_info(device.index()).max_shared + 1024;
+  return std::clamp<int64_t>(per_sm / (kRadixBlock * (value_bytes + 4) + 1024), 1, 8);
 }
 RadixPlan radix_plan(bool cuda, int64_t n) {
   if (cuda && n <= kIdxLimit) return {true, 8, 256, 0, 0};
@@ -492,7 +494,7 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
         args.constant(kRadixBlock).constant(x.element_size()).constant(int64);
         rt::LaunchConfig cfg;
         cfg.grid[0] = std::min<int64_t>(
-            r.K * T, radix_warps_per_sm(x.element_size()) * rt::device_info(x.device().index()).sm_count);
+            r.K * T, radix_warps_per_sm(x.element_size(), x.device()) * rt::device_info(x.device().index()).sm_count);
         cfg.num_warps = 1;
         rt::launch(radix_scatter_staged_kernel, cfg, args, x.device());
       } else {

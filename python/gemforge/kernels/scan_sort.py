@@ -654,11 +654,13 @@ mov.u32 %gfln, %laneid;
 mov.b32 %gfml, %gfvm;
 """ + "".join(
     f"and.b32 %gft, %gfln, {1 << b}; setp.ne.u32 %gfp, %gft, 0; not.b32 %gfs, %gfk{b}; "
-    f"selp.b32 %gfs, %gfk{b}, %gfs, %gfp; and.b32 %gfml, %gfml, %gfs;\n" for b in range(5)) + """not.b32 %gfn0, %gfk5; not.b32 %gfn1, %gfk6; not.b32 %gfn2, %gfk7;
+    f"selp.b32 %gfs, %gfk{b}, %gfs, %gfp; and.b32 %gfml, %gfml, %gfs;\n" for b in range(5)) + \
+    """not.b32 %gfn0, %gfk5; not.b32 %gfn1, %gfk6; not.b32 %gfn2, %gfk7;
 and.b32 %gfa0, %gfml, %gfn0; and.b32 %gfa1, %gfml, %gfk5;
 and.b32 %gfc0, %gfa0, %gfn1; and.b32 %gfc1, %gfa1, %gfn1; and.b32 %gfc2, %gfa0, %gfk6; and.b32 %gfc3, %gfa1, %gfk6;
 """ + "".join(
-    f"and.b32 %gfq, %gfc{k % 4}, {'%gfk7' if k >= 4 else '%gfn2'}; popc.b32 %gfq, %gfq; add.s32 %gfo{k}, ${11 + k}, %gfq;\n"
+    f"and.b32 %gfq, %gfc{k % 4}, {'%gfk7' if k >= 4 else '%gfn2'}; popc.b32 %gfq, %gfq; "
+    f"add.s32 %gfo{k}, ${11 + k}, %gfq;\n"
     for k in range(8)) + "mov.b32 $0, %gfd;\n" + "".join(f"mov.b32 ${1 + k}, %gfo{k};\n" for k in range(8)) + "}")
 # (outputs are written last: an output may share a register with an input)
 
@@ -787,7 +789,7 @@ def _tile_counts(tb, table, row, t, T, N, d):
     this tile's, where the next of the last tile is digit d + 1's start in the row (N for 255)."""
     here = tl.load(tb + d * T)
     last = t + 1 == T
-    nxt = tl.load(tb + d * T + 1, mask=(d >= 0) & (not last), other=0)
+    nxt = tl.load(tb + d * T + 1, mask=(d >= 0) & (not last), other=0)  # (d >= 0: the mask as a tensor)
     nxt_row = tl.load(table + (row * 256 + d + 1) * T, mask=last & (d < 255), other=N)
     return here, tl.where(last, nxt_row, nxt) - here
 
@@ -825,16 +827,22 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
         o5, h5 = _tile_counts(tb, table, row, t, T, N, lane + 160)
         o6, h6 = _tile_counts(tb, table, row, t, T, N, lane + 192)
         o7, h7 = _tile_counts(tb, table, row, t, T, N, lane + 224)
-        # local starts: exclusive prefix over digits lane + 32 k, k-major
+        # local starts: exclusive prefix over digits lane + 32 k, k-major (c: digits of the k before)
         b0 = tl.cumsum(h0, 0) - h0
-        b1 = tl.sum(h0, 0) + tl.cumsum(h1, 0) - h1
-        b2 = tl.sum(h0, 0) + tl.sum(h1, 0) + tl.cumsum(h2, 0) - h2
-        b3 = tl.sum(h0, 0) + tl.sum(h1, 0) + tl.sum(h2, 0) + tl.cumsum(h3, 0) - h3
-        c4 = tl.sum(h0, 0) + tl.sum(h1, 0) + tl.sum(h2, 0) + tl.sum(h3, 0)
-        b4 = c4 + tl.cumsum(h4, 0) - h4
-        b5 = c4 + tl.sum(h4, 0) + tl.cumsum(h5, 0) - h5
-        b6 = c4 + tl.sum(h4, 0) + tl.sum(h5, 0) + tl.cumsum(h6, 0) - h6
-        b7 = c4 + tl.sum(h4, 0) + tl.sum(h5, 0) + tl.sum(h6, 0) + tl.cumsum(h7, 0) - h7
+        c = tl.sum(h0, 0)
+        b1 = c + tl.cumsum(h1, 0) - h1
+        c += tl.sum(h1, 0)
+        b2 = c + tl.cumsum(h2, 0) - h2
+        c += tl.sum(h2, 0)
+        b3 = c + tl.cumsum(h3, 0) - h3
+        c += tl.sum(h3, 0)
+        b4 = c + tl.cumsum(h4, 0) - h4
+        c += tl.sum(h4, 0)
+        b5 = c + tl.cumsum(h5, 0) - h5
+        c += tl.sum(h5, 0)
+        b6 = c + tl.cumsum(h6, 0) - h6
+        c += tl.sum(h6, 0)
+        b7 = c + tl.cumsum(h7, 0) - h7
         # output start of a digit minus its local start
         g0, g1, g2, g3, g4, g5, g6, g7 = o0 - b0, o1 - b1, o2 - b2, o3 - b3, o4 - b4, o5 - b5, o6 - b6, o7 - b7
         start = t * BLOCK
@@ -865,8 +873,9 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
             bits, ii = _stage_load(p, VB)
             v = _from_bits(bits, dst_v.dtype.element_ty, VB)
             d = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP, 8)
-            dest = tl.inline_asm_elementwise(_WARP_LOOKUP_PTX, "=r,r,r,r,r,r,r,r,r,r", [d, g0, g1, g2, g3, g4, g5, g6, g7],
-                                             dtype=tl.int32, is_pure=False, pack=1) + p
+            dest = tl.inline_asm_elementwise(_WARP_LOOKUP_PTX, "=r,r,r,r,r,r,r,r,r,r",
+                                             [d, g0, g1, g2, g3, g4, g5, g6, g7], dtype=tl.int32, is_pure=False,
+                                             pack=1) + p
             om = m & (dest < N_OUT)
             o = db + dest.to(db.dtype) * d_sn
             tl.store(dst_v + o, v, mask=om)
