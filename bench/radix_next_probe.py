@@ -9,9 +9,13 @@ the two costs left in the wide radix sort after the staged scatter.
    in inline PTX as radix_scatter_staged_kernel's stage is). A histogram does not depend on
    which element sits in which lane, so this works in any layout Triton picks. Checked: the two
    tables equal.
-2. Tiles smaller than 4096 for rows that give few tiles (1M bf16: 256 tiles, 256 warps, 0.58x):
-   the whole sort by direct launches with BLOCK 1024 / 2048 / 4096, checked against torch.
+2. Tiles smaller than 4096 (the stage is BLOCK elements: smaller tiles let more one-warp programs
+   share an SM; 1M bf16 with tiles of 4096 gives only 256 tiles, 0.58x): the whole sort and one
+   scatter pass by direct launches, BLOCK 1024 / 2048 / 4096 and programs per SM up to what the
+   stages' shared memory allows (and 32), checked against torch.
 """
+import sys
+
 import torch
 import triton
 import triton.language as tl
@@ -23,6 +27,7 @@ from gemforge.timing import device_median_us
 from radix_warp_probe import radix_warp  # the host's radix_sort by direct launches (same folder)
 
 DEV = "cuda"
+HIST_ONLY = "--hist-only" in sys.argv
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
 
 _HIST_DECL = tl.constexpr(".shared .align 16 .b8 gf_hist[1024];\nmov.u32 $0, $1;")
@@ -79,6 +84,63 @@ def hist_shared_kernel(table, x, K, N, T, kn0, kn1, xs0, xs1, xs2, x_sn,
     tl.store(table + (row * 256 + r) * T + t, h.to(table.dtype.element_ty))
 
 
+# Variant without match.any: each valid lane adds 1 to its warp's own copy of the counters (4
+# warps, 4 copies; bin r's count is the sum of the copies), for digits that rarely repeat in a warp.
+_HIST4_DECL = tl.constexpr(".shared .align 16 .b8 gf_hist4[4096];\nmov.u32 $0, $1;")
+_HIST4_ZERO = tl.constexpr("""{
+.reg .u32 %gha;
+mov.u32 %gha, gf_hist4;
+mad.lo.u32 %gha, $1, 4, %gha;
+st.shared.u32 [%gha], 0;
+mov.u32 $0, 0;
+}""")
+_HIST4_ADD = tl.constexpr("""{
+.reg .pred %ghp;
+.reg .u32 %gha, %ghw;
+setp.ne.u32 %ghp, $2, 0;
+mov.u32 %ghw, %tid.x;
+shr.u32 %ghw, %ghw, 5;
+mov.u32 %gha, gf_hist4;
+mad.lo.u32 %gha, %ghw, 1024, %gha;
+mad.lo.u32 %gha, $1, 4, %gha;
+@%ghp red.shared.add.u32 [%gha], 1;
+mov.u32 $0, 0;
+}""")
+_HIST4_READ = tl.constexpr("""{
+.reg .u32 %gha, %ghs;
+mov.u32 %gha, gf_hist4;
+mad.lo.u32 %gha, $1, 4, %gha;
+ld.shared.u32 $0, [%gha];
+ld.shared.u32 %ghs, [%gha+1024];
+add.u32 $0, $0, %ghs;
+ld.shared.u32 %ghs, [%gha+2048];
+add.u32 $0, $0, %ghs;
+ld.shared.u32 %ghs, [%gha+3072];
+add.u32 $0, $0, %ghs;
+}""")
+
+
+@triton.jit
+def hist_red_kernel(table, x, K, N, T, kn0, kn1, xs0, xs1, xs2, x_sn,
+                    K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
+                    BLOCK: tl.constexpr, INT64: tl.constexpr):
+    """hist_shared_kernel without match.any, 4 warps (num_warps = 4) and a copy of the counters each."""
+    row, t = ss._row_tile(T, INT64)
+    xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+    r = tl.arange(0, 1024)
+    tl.inline_asm_elementwise(_HIST4_DECL, "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
+    tl.inline_asm_elementwise(_HIST4_ZERO, "=r,r", [r], dtype=tl.int32, is_pure=False, pack=1)
+    tl.debug_barrier()
+    j = t * BLOCK + tl.arange(0, BLOCK)
+    m = j < N
+    d = ss._digit(ss._radix_key(tl.load(x + xb + j * x_sn, mask=m, other=0), DESCENDING), SHIFT, FLIP, 8)
+    tl.inline_asm_elementwise(_HIST4_ADD, "=r,r,r", [d, m.to(tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
+    tl.debug_barrier()
+    r8 = tl.arange(0, 256)
+    h = tl.inline_asm_elementwise(_HIST4_READ, "=r,r", [r8], dtype=tl.int32, is_pure=False, pack=1)
+    tl.store(table + (row * 256 + r8) * T + t, h.to(table.dtype.element_ty))
+
+
 def hist_tables(x, shift, flip, block=4096):
     """(radix_hist_kernel's table, hist_shared_kernel's table, their launches) for rows of x."""
     K, N = x.shape
@@ -90,15 +152,22 @@ def hist_tables(x, shift, flip, block=4096):
     def lib():
         ss.radix_hist_kernel[(K * T, )](a, totals, x, K, N, T, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False,
                                         SHIFT=shift, FLIP=flip, TOTALS=0, SIGNED=True, D=8, BLOCK=block,
-                                        INT64=False, num_warps=4)
+                                        LANE_ATOMICS=False, INT64=False, num_warps=4)
 
     def shared():
         hist_shared_kernel[(K * T, )](b, x, K, N, T, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False, SHIFT=shift,
                                       FLIP=flip, BLOCK=block, INT64=False, num_warps=4)
 
+    c = torch.empty_like(a)
+
+    def red():
+        hist_red_kernel[(K * T, )](c, x, K, N, T, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False, SHIFT=shift,
+                                   FLIP=flip, BLOCK=block, INT64=False, num_warps=4)
+
     lib()
     shared()
-    return a, b, lib, shared
+    red()
+    return a, b, c, lib, shared, red
 
 
 def main():
@@ -107,19 +176,24 @@ def main():
     for shape in [(1, 16 << 20), (1, 1 << 20), (128, 32768)]:
         x = torch.randn(shape, device=DEV).to(torch.bfloat16)
         for shift, flip in [(0, False), (8, True)]:
-            a, b, lib, shared = hist_tables(x, shift, flip)
+            a, b, c, lib, shared, red = hist_tables(x, shift, flip)
             print(f"hist {shape} bf16 shift {shift}: tl.histogram {device_median_us(lib):7.1f} us, "
-                  f"shared atomics {device_median_us(shared):7.1f} us, tables equal {torch.equal(a, b)}", flush=True)
+                  f"shared atomics {device_median_us(shared):7.1f} us, lane atomics {device_median_us(red):7.1f} us, "
+                  f"tables equal {torch.equal(a, b)} {torch.equal(a, c)}", flush=True)
+        if HIST_ONLY:
+            continue
         t_torch = device_median_us(lambda: torch.sort(x, dim=-1, stable=True))
         rv, ri = torch.sort(x, dim=-1, stable=True)
         for block in (1024, 2048, 4096):
-            run = radix_warp(x, 8, block)  # 8 programs an SM: the host's for 2-byte values
-            v, i = run()
-            bad = (v != rv).sum().item() + (i != ri).sum().item()
-            t = device_median_us(run)
-            print(f"sort {shape} bf16 tiles of {block}: {t:8.1f} us (torch {t_torch:.1f}, {t_torch / t:.2f}x), "
-                  f"mismatches {bad}", flush=True)
-
+            fit = min(32, (228 * 1024 + 1024) // (ss.stage_bytes(2, block) + 1024))  # programs an SM the stages allow
+            for per_sm in sorted({p for p in (8, 12, 16, 24, 32) if p <= fit} | {fit}):
+                run = radix_warp(x, per_sm, block)
+                v, i = run()
+                bad = (v.view(rv.shape) != rv).sum().item() + (i.view(ri.shape) != ri).sum().item()
+                t = device_median_us(run)
+                t_sc = device_median_us(radix_warp(x, per_sm, block, only_scatter=True))
+                print(f"sort {shape} bf16 tiles of {block} per_sm {per_sm:2d}: {t:8.1f} us (torch {t_torch:.1f}, "
+                      f"{t_torch / t:.2f}x), last scatter {t_sc:7.1f} us, mismatches {bad}", flush=True)
 
 if __name__ == "__main__":
     main()

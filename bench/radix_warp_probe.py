@@ -41,7 +41,7 @@ def radix_warp(x, per_sm, block=4096, only_scatter=False):
         ss.radix_hist_kernel[(K * T, )](table, totals, sv, K, N, T, K, 1, N, 0, 0, 1,
                                         K_RANK=1, DESCENDING=False, SHIFT=8 * p, FLIP=p == passes - 1 and signed,
                                         TOTALS=passes if p == 0 else 0, SIGNED=signed, D=8, BLOCK=block,
-                                        INT64=False, num_warps=4)
+                                        LANE_ATOMICS=True, INT64=False, num_warps=4)
         bt = min(512, max(16, triton.next_power_of_2(T)))  # as the host (radix_sort)
         dg = min(256, 4096 // bt)
         ss.radix_offsets_kernel[(K * (256 // dg), )](table, totals, p * K * 256, T, D=8, DG=dg, BT=bt, INT64=False,

@@ -408,7 +408,8 @@ def wide_cases(dtype):
     else:
         yield (WIDE,), 0, ((dtype in (torch.float16, torch.int8, torch.int64, torch.bool)),)
     if LARGE:
-        for shape in [(1, 1 << 20), (1, 16 << 20), (128, 32768)]:
+        # (the CUDA radix sort's tiles: 1024, 2048, 4096, 4096 elements)
+        for shape in [(1, 1 << 20), (1, 3 << 20), (1, 16 << 20), (128, 32768)]:
             yield shape, 1, (False, True)
 
 

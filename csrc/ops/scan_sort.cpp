@@ -301,12 +301,16 @@ rt::KernelHandle merge_pass_kernel{"gemforge.kernels.scan_sort", "merge_pass_ker
 
 constexpr int64_t kMaxSortRow = 4096;     // widest row sorted in one block
 constexpr int64_t kMaxCandidates = 1024;  // largest k for the candidate topk
-constexpr int64_t kRadixBlock = 4096;  // tile of a wide radix pass (one table column)
+constexpr int64_t kRadixBlock = 4096;  // widest tile of a radix pass (one table column)
 constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 
 // How a radix pass ranks a tile's elements (one place for the digit width and the scatter).
 //   warp: on CUDA, rows below 2^31 elements: 8-bit digits, radix_scatter_staged_kernel (one warp
 //         a tile, warp-vote ranking in int32 positions, written out through shared memory).
+//         Tiles of 4096 unless the rows give fewer than 1024 of them; then 2048 or 1024, for
+//         more programs in flight (H200, bench/radix_next_probe.py: one scatter pass of 1M bf16
+//         48.5 us with 256 tiles of 4096, 19.7 us with 1024 of 1024; 16M bf16 gains nothing
+//         overall from smaller tiles: the histogram and offsets kernels grow with the tiles).
 //   else: 4-bit digits, radix_scatter_kernel's one-hot ranking in blocks of sub elements with
 //         field-bit counters packed in int32 words (_rank_in_block's F; a block of sub < 2^F).
 //         CUDA ranked blocks of 128 with 8-bit counters and 4 warps fastest (H200,
@@ -315,19 +319,27 @@ constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 struct RadixPlan {
   bool warp;
   int bits;
-  int64_t radix, sub, field;
+  int64_t radix, block, sub, field;
 };
 // Programs (one warp each) per SM of radix_scatter_staged_kernel (they walk the tiles in turn):
-// 8, or as many as fit their stages (kRadixBlock values and int32 indices, static shared memory,
-// and the 1 KB a block the driver reserves) in the SM's shared memory: a block's opt-in limit
-// plus that 1 KB (228 KB on H100/H200: 8 programs for 2-byte values, 6 for 4, 4 for 8).
-int64_t radix_warps_per_sm(int64_t value_bytes, const c10::Device& device) {
+// 12, or as many as fit in the SM's shared memory (a block's opt-in limit plus the 1 KB a block
+// the driver reserves: 228 KB on H100/H200). A program holds its stage (block values and int32
+// indices, static shared memory), 1 KB of Triton's scratch (the local starts' cumsum) and that
+// reserved 1 KB. Tiles of 4096: 8 programs for 2-byte values, 6 for 4, 4 for 8. Every program
+// must be resident (a late one walks its tiles after the others finished: on the H200 a 9th
+// program of tiles of 4096 made the pass 5% slower, a 17th of 2048 20%), so the cap of 12 also
+// keeps the registers in bounds: the kernel takes up to 146 a thread, 14 one-warp programs' worth.
+int64_t radix_warps_per_sm(int64_t value_bytes, int64_t block, const c10::Device& device) {
   const int64_t per_sm = rt::device_info(device.index()).max_shared + 1024;
-  return std::clamp<int64_t>(per_sm / (kRadixBlock * (value_bytes + 4) + 1024), 1, 8);
+  return std::clamp<int64_t>(per_sm / (block * (value_bytes + 4) + 2048), 1, 12);
 }
-RadixPlan radix_plan(bool cuda, int64_t n) {
-  if (cuda && n <= kIdxLimit) return {true, 8, 256, 0, 0};
-  return {false, 4, 16, cuda ? 128 : 1024, cuda ? 8 : 16};
+RadixPlan radix_plan(bool cuda, int64_t k, int64_t n) {
+  if (cuda && n <= kIdxLimit) {
+    int64_t block = kRadixBlock;
+    while (block > 1024 && k * ceil_div(n, block) < 1024) block /= 2;
+    return {true, 8, 256, block, 0, 0};
+  }
+  return {false, 4, 16, kRadixBlock, cuda ? 128 : 1024, cuda ? 8 : 16};
 }
 
 int log2_exact(int64_t p) {
@@ -405,11 +417,11 @@ void topk_candidates(const at::Tensor& values, const at::Tensor& indices, const 
 void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                 bool descending, int64_t n_out, bool skip_trivial = false) {
   const c10::ScalarType st = x.scalar_type();
-  const RadixPlan plan = radix_plan(x.is_cuda(), r.N);
+  const RadixPlan plan = radix_plan(x.is_cuda(), r.K, r.N);
   const int64_t radix = plan.radix;
   const int passes = static_cast<int>(x.element_size()) * 8 / plan.bits;
   const bool is_signed = st != c10::kByte && st != c10::kBool;
-  const int64_t T = ceil_div(r.N, kRadixBlock);
+  const int64_t T = ceil_div(r.N, plan.block);
   const bool int64 = r.int64 || r.K * r.N > kIdxLimit || r.K * radix * T > kIdxLimit;
   // counts and positions within a row: int32 unless rows hold 2^31 elements
   const c10::ScalarType ct = r.N > kIdxLimit ? c10::kLong : c10::kInt;
@@ -431,8 +443,8 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
     args.integer(r.size[0]).integer(r.size[1]).integer(ss[0]).integer(ss[1]).integer(ss[2]).integer(s_sn);
     args.constant(r.rank).constant(descending).constant(int64_t{plan.bits} * p);
     args.constant(p == passes - 1 && is_signed).constant(with_totals ? passes : 0).constant(is_signed);
-    args.constant(plan.bits).constant(kRadixBlock).constant(int64);
-    tiles.num_warps = 4;
+    args.constant(plan.bits).constant(plan.block).constant(plan.warp).constant(int64);
+    tiles.num_warps = 4;  // (LANE_ATOMICS, set with plan.warp, counts in 4 warps' copies)
     rt::launch(radix_hist_kernel, tiles, args, x.device());
   };
   // the passes to run: all, or (skip_trivial) those with two digits or more in some row
@@ -491,14 +503,14 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       args.constant(r.rank).constant(descending).constant(int64_t{plan.bits} * p);
       args.constant(p == passes - 1 && is_signed).constant(first);
       if (plan.warp) {
-        args.constant(kRadixBlock).constant(x.element_size()).constant(int64);
+        args.constant(plan.block).constant(x.element_size()).constant(int64);
         rt::LaunchConfig cfg;
-        cfg.grid[0] = std::min<int64_t>(
-            r.K * T, radix_warps_per_sm(x.element_size(), x.device()) * rt::device_info(x.device().index()).sm_count);
+        cfg.grid[0] = std::min<int64_t>(r.K * T, radix_warps_per_sm(x.element_size(), plan.block, x.device()) *
+                                                     rt::device_info(x.device().index()).sm_count);
         cfg.num_warps = 1;
         rt::launch(radix_scatter_staged_kernel, cfg, args, x.device());
       } else {
-        args.constant(plan.bits).constant(kRadixBlock).constant(plan.sub).constant(plan.field).constant(int64);
+        args.constant(plan.bits).constant(plan.block).constant(plan.sub).constant(plan.field).constant(int64);
         tiles.num_warps = 4;
         rt::launch(radix_scatter_kernel, tiles, args, x.device());
       }

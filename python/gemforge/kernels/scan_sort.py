@@ -516,28 +516,95 @@ def _row_tile(T, INT64: tl.constexpr):
     return row, t
 
 
+# Lane-atomic histogram (radix_hist_kernel with LANE_ATOMICS; CUDA only): each valid lane adds 1
+# to its warp's own copy of the 256 counters in shared memory (a .shared array declared in inline
+# PTX, as the stage below; 4 warps, 4 KB), and a digit's count is the sum of the four copies.
+# tl.histogram counts with ballots over every digit bit and is 2.4 times slower on the H200 (16M
+# bf16, bench/radix_next_probe.py: 64 against 26 us a pass, random and skewed digits alike).
+_HIST_DECL = tl.constexpr(".shared .align 16 .b8 gf_hist[4096];\nmov.u32 $0, $1;")
+_HIST_ZERO = tl.constexpr("""{
+.reg .u32 %gha;
+mov.u32 %gha, gf_hist;
+mad.lo.u32 %gha, $1, 4, %gha;
+st.shared.u32 [%gha], 0;
+mov.u32 $0, 0;
+}""")
+_HIST_ADD = tl.constexpr("""{
+.reg .pred %ghp;
+.reg .u32 %gha, %ghw;
+setp.ne.u32 %ghp, $2, 0;
+mov.u32 %ghw, %tid.x;
+shr.u32 %ghw, %ghw, 5;
+mov.u32 %gha, gf_hist;
+mad.lo.u32 %gha, %ghw, 1024, %gha;
+mad.lo.u32 %gha, $1, 4, %gha;
+@%ghp red.shared.add.u32 [%gha], 1;
+mov.u32 $0, 0;
+}""")
+_HIST_READ = tl.constexpr("""{
+.reg .u32 %gha, %ghs;
+mov.u32 %gha, gf_hist;
+mad.lo.u32 %gha, $1, 4, %gha;
+ld.shared.u32 $0, [%gha];
+ld.shared.u32 %ghs, [%gha+1024];
+add.u32 $0, $0, %ghs;
+ld.shared.u32 %ghs, [%gha+2048];
+add.u32 $0, $0, %ghs;
+ld.shared.u32 %ghs, [%gha+3072];
+add.u32 $0, $0, %ghs;
+}""")
+
+
+@triton.jit
+def _lane_histogram(dig, m):
+    """Counts of the 8-bit digits dig where m, in a program of 4 warps that declared gf_hist."""
+    tl.inline_asm_elementwise(_HIST_ZERO, "=r,r", [tl.arange(0, 1024)], dtype=tl.int32, is_pure=False, pack=1)
+    tl.debug_barrier()
+    tl.inline_asm_elementwise(_HIST_ADD, "=r,r,r", [dig, m.to(tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
+    tl.debug_barrier()
+    h = tl.inline_asm_elementwise(_HIST_READ, "=r,r", [tl.arange(0, 256)], dtype=tl.int32, is_pure=False, pack=1)
+    tl.debug_barrier()  # (the next histogram's zeroing waits for these reads)
+    return h
+
+
+@triton.jit
+def _tile_histogram(key, m, SHIFT: tl.constexpr, FLIP: tl.constexpr, D: tl.constexpr,
+                    LANE_ATOMICS: tl.constexpr):
+    dig = _digit(key, SHIFT, FLIP, D)
+    if LANE_ATOMICS:
+        return _lane_histogram(dig, m)
+    else:
+        return tl.histogram(dig, 1 << D, mask=m)
+
+
 @triton.jit
 def radix_hist_kernel(table, totals, x, K, N, T,
                       kn0, kn1, xs0, xs1, xs2, x_sn,
                       K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
                       TOTALS: tl.constexpr, SIGNED: tl.constexpr, D: tl.constexpr, BLOCK: tl.constexpr,
-                      INT64: tl.constexpr):
+                      LANE_ATOMICS: tl.constexpr, INT64: tl.constexpr):
     """table[row, digit, t] = count of the digit in tile t of the row. TOTALS > 0 (first pass):
-    also totals[p, row, digit] += the tile's counts of digit p, for each of the TOTALS passes."""
+    also totals[p, row, digit] += the tile's counts of digit p, for each of the TOTALS passes.
+    LANE_ATOMICS (CUDA, D = 8, 4 warps): counted by _lane_histogram, else by tl.histogram."""
     RADIX: tl.constexpr = 1 << D
+    if LANE_ATOMICS:
+        tl.static_assert(D == 8)
+        # declared once: a [1] tensor is one element in every thread (the PTX appears once)
+        tl.inline_asm_elementwise(_HIST_DECL, "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32, is_pure=False,
+                                  pack=1)
     row, t = _row_tile(T, INT64)
     xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
     j = t * BLOCK + tl.arange(0, BLOCK)
     m = j < N
     key = _radix_key(tl.load(x + xb + j * x_sn, mask=m, other=0), DESCENDING)
     r = tl.arange(0, RADIX)
-    h = tl.histogram(_digit(key, SHIFT, FLIP, D), RADIX, mask=m)
+    h = _tile_histogram(key, m, SHIFT, FLIP, D, LANE_ATOMICS)
     tl.store(table + (row * RADIX + r) * T + t, h.to(table.dtype.element_ty))
     for p in tl.static_range(TOTALS):
         if D * p == SHIFT:
             hp = h  # this pass's own digits, counted above
         else:
-            hp = tl.histogram(_digit(key, D * p, SIGNED and p == TOTALS - 1, D), RADIX, mask=m)
+            hp = _tile_histogram(key, m, D * p, SIGNED and p == TOTALS - 1, D, LANE_ATOMICS)
         tl.atomic_add(totals + (p * K + row) * RADIX + r, hp.to(totals.dtype.element_ty), sem="relaxed")
 
 
@@ -644,8 +711,10 @@ _WARP_RANK_PTX = tl.constexpr("""{
     f"and.b32 %gft, $9, {1 << b}; setp.ne.u32 %gfp, %gft, 0; vote.sync.ballot.b32 %gfk{b}, %gfp, -1;\n"
     for b in range(8)) + """setp.ne.u32 %gfp, $10, 0;
 vote.sync.ballot.b32 %gfvm, %gfp, -1;
-match.any.sync.b32 %gfpe, $9, -1;
-and.b32 %gfpe, %gfpe, %gfvm;
+mov.b32 %gfpe, %gfvm;
+""" + "".join(
+    f"bfe.s32 %gft, $9, {b}, 1; xor.b32 %gft, %gft, %gfk{b}; not.b32 %gft, %gft; and.b32 %gfpe, %gfpe, %gft;\n"
+    for b in range(8)) + """
 mov.u32 %gft, %lanemask_lt;
 and.b32 %gft, %gfpe, %gft;
 popc.b32 %gfrk, %gft;
@@ -692,16 +761,21 @@ def _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr):
 # in inline PTX (static shared memory, which the driver adds to the launch), stored and loaded
 # by address; bar.warp.sync orders one lane's stores before another lane's loads. The PTX by
 # value width (bytes, VB) in constexpr tables, indexed in the kernel by the constexpr VB.
-_STAGE_BLOCK = 4096
+_STAGE_KEYS = [(vb, block) for vb in (1, 2, 4, 8) for block in (512, 1024, 2048, 4096)]  # (VB, BLOCK)
 
 
-def _stage_bytes(vb):
-    return _STAGE_BLOCK * (vb + 4)  # values, then int32 indices
+def _stage_key(vb, block):
+    return vb * 8192 + block
 
 
-_STAGE_DECL = tl.constexpr({vb: f".shared .align 16 .b8 gf_stage[{_stage_bytes(vb)}];\nmov.u32 $0, $1;"
-                            for vb in (1, 2, 4, 8)})
-_STAGE_STORE = tl.constexpr({vb: f"""{{
+def stage_bytes(vb, block):
+    """Shared memory of a program's stage: BLOCK values of vb bytes, then BLOCK int32 indices."""
+    return block * (vb + 4)
+
+
+_STAGE_DECL = tl.constexpr({_stage_key(vb, b): f".shared .align 16 .b8 gf_stage[{stage_bytes(vb, b)}];\n"
+                            "mov.u32 $0, $1;" for vb, b in _STAGE_KEYS})
+_STAGE_STORE = tl.constexpr({_stage_key(vb, b): f"""{{
 .reg .pred %gsp;
 .reg .u32 %gsa, %gsb;
 bar.warp.sync -1;
@@ -710,19 +784,19 @@ mov.u32 %gsa, gf_stage;
 mad.lo.u32 %gsb, $1, {vb}, %gsa;
 @%gsp st.shared.b{8 * vb} [%gsb], $2;
 mad.lo.u32 %gsb, $1, 4, %gsa;
-@%gsp st.shared.b32 [%gsb+{_STAGE_BLOCK * vb}], $3;
+@%gsp st.shared.b32 [%gsb+{b * vb}], $3;
 mov.u32 $0, 0;
-}}""" for vb in (1, 2, 4, 8)})
+}}""" for vb, b in _STAGE_KEYS})
 _STAGE_STORE_CONSTRAINTS = tl.constexpr({vb: "=r,r,l,r,r" if vb == 8 else "=r,r,r,r,r" for vb in (1, 2, 4, 8)})
-_STAGE_LOAD = tl.constexpr({vb: f"""{{
+_STAGE_LOAD = tl.constexpr({_stage_key(vb, b): f"""{{
 .reg .u32 %gsa, %gsb;
 bar.warp.sync -1;
 mov.u32 %gsa, gf_stage;
 mad.lo.u32 %gsb, $2, {vb}, %gsa;
 ld.shared.b{8 * vb} $0, [%gsb];
 mad.lo.u32 %gsb, $2, 4, %gsa;
-ld.shared.b32 $1, [%gsb+{_STAGE_BLOCK * vb}];
-}}""" for vb in (1, 2, 4, 8)})
+ld.shared.b32 $1, [%gsb+{b * vb}];
+}}""" for vb, b in _STAGE_KEYS})
 
 _WARP_LOOKUP_PTX = tl.constexpr("""{
 .reg .pred %gfp;
@@ -756,30 +830,31 @@ def _from_bits(b, dtype: tl.constexpr, VB: tl.constexpr):
 
 
 @triton.jit
-def _stage_store(pos, bits, idx, valid, VB: tl.constexpr):
-    return tl.inline_asm_elementwise(_STAGE_STORE[VB], _STAGE_STORE_CONSTRAINTS[VB], [pos, bits, idx, valid],
+def _stage_store(pos, bits, idx, valid, VB: tl.constexpr, BLOCK: tl.constexpr):
+    return tl.inline_asm_elementwise(_STAGE_STORE[VB * 8192 + BLOCK], _STAGE_STORE_CONSTRAINTS[VB], [pos, bits, idx, valid],
                                      dtype=tl.int32, is_pure=False, pack=1)
 
 
 @triton.jit
-def _stage_load(pos, VB: tl.constexpr):
+def _stage_load(pos, VB: tl.constexpr, BLOCK: tl.constexpr):
     """(value bits, index) at stage position pos."""
     if VB == 8:
-        return tl.inline_asm_elementwise(_STAGE_LOAD[VB], "=l,=r,r", [pos], dtype=(tl.int64, tl.int32),
+        return tl.inline_asm_elementwise(_STAGE_LOAD[VB * 8192 + BLOCK], "=l,=r,r", [pos], dtype=(tl.int64, tl.int32),
                                          is_pure=False, pack=1)
     else:
-        return tl.inline_asm_elementwise(_STAGE_LOAD[VB], "=r,=r,r", [pos], dtype=(tl.int32, tl.int32),
+        return tl.inline_asm_elementwise(_STAGE_LOAD[VB * 8192 + BLOCK], "=r,=r,r", [pos], dtype=(tl.int32, tl.int32),
                                          is_pure=False, pack=1)
 
 
 @triton.jit
 def _warp_row_stage(v, ii, j, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                    DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr, VB: tl.constexpr):
+                    DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr, VB: tl.constexpr,
+                    BLOCK: tl.constexpr):
     """Ranks one row (lanes j < end) among the tile's digits and stores it to the stage."""
     m = j < end
     d = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP, 8)
     pos, b0, b1, b2, b3, b4, b5, b6, b7 = _warp_rank(d, m.to(tl.int32), b0, b1, b2, b3, b4, b5, b6, b7)
-    _stage_store(pos, _to_bits(v, VB), ii.to(tl.int32), m.to(tl.int32), VB)
+    _stage_store(pos, _to_bits(v, VB), ii.to(tl.int32), m.to(tl.int32), VB, BLOCK)
     return b0, b1, b2, b3, b4, b5, b6, b7
 
 
@@ -808,9 +883,8 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
     ranked: the ranking's only dependence between rows is an add a digit); then the stage
     written out in order, position p of digit d to the digit's start in the output + p - its
     local start."""
-    tl.static_assert(BLOCK <= 4096)  # the stage holds _STAGE_BLOCK
     lane = tl.arange(0, 32)
-    tl.inline_asm_elementwise(_STAGE_DECL[VB], "=r,r", [lane], dtype=tl.int32, is_pure=False, pack=1)
+    tl.inline_asm_elementwise(_STAGE_DECL[VB * 8192 + BLOCK], "=r,r", [lane], dtype=tl.int32, is_pure=False, pack=1)
     for tile in range(tl.program_id(0), TILES, tl.num_programs(0)):
         if INT64:
             tile = tile.to(tl.int64)
@@ -859,18 +933,18 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
             w2, k2 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 64, end, FIRST)
             w3, k3 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 96, end, FIRST)
             b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v0, i0, j, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                                                             DESCENDING, SHIFT, FLIP, VB)
+                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK)
             b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v1, i1, j + 32, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                                                             DESCENDING, SHIFT, FLIP, VB)
+                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK)
             b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v2, i2, j + 64, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                                                             DESCENDING, SHIFT, FLIP, VB)
+                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK)
             b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v3, i3, j + 96, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                                                             DESCENDING, SHIFT, FLIP, VB)
+                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK)
             j, v0, i0, v1, i1, v2, i2, v3, i3 = jn, w0, k0, w1, k1, w2, k2, w3, k3
         for p0 in range(0, end - start, 32):
             p = p0 + lane
             m = p < end - start
-            bits, ii = _stage_load(p, VB)
+            bits, ii = _stage_load(p, VB, BLOCK)
             v = _from_bits(bits, dst_v.dtype.element_ty, VB)
             d = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP, 8)
             dest = tl.inline_asm_elementwise(_WARP_LOOKUP_PTX, "=r,r,r,r,r,r,r,r,r,r",
