@@ -28,6 +28,7 @@ from radix_warp_probe import radix_warp  # the host's radix_sort by direct launc
 
 DEV = "cuda"
 HIST_ONLY = "--hist-only" in sys.argv
+PEERS_ONLY = "--peers" in sys.argv
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
 
 _HIST_DECL = tl.constexpr(".shared .align 16 .b8 gf_hist[1024];\nmov.u32 $0, $1;")
@@ -170,9 +171,43 @@ def hist_tables(x, shift, flip, block=4096):
     return a, b, c, lib, shared, red
 
 
+def graph_us(fn):
+    """Device time of fn's launches replayed from a CUDA graph (no Python between kernels)."""
+    fn()
+    torch.cuda.synchronize()
+    g = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(g):
+        fn()
+    return device_median_us(g.replay)
+
+
+def peers_ab():
+    """The scatter's peers (MATCH_PEERS) per pass: match.any against the digit-bit ballots. The
+    whole sort from a CUDA graph with every pass by one way, then with one pass flipped."""
+    cases = [("bf16 randn 16M", torch.randn(1, 16 << 20, device=DEV).to(torch.bfloat16), 4096),
+             ("fp32 randn 16M", torch.randn(1, 16 << 20, device=DEV), 4096),
+             ("int32 token ids 16M", torch.randint(0, 128000, (1, 16 << 20), device=DEV, dtype=torch.int32), 4096),
+             ("bf16 randn 1M", torch.randn(1, 1 << 20, device=DEV).to(torch.bfloat16), 1024)]
+    for label, x, block in cases:
+        passes = x.element_size()
+        per_sm = min(12, (228 * 1024 + 1024) // (ss.stage_bytes(passes, block) + 2048))  # as the host
+        rv, ri = torch.sort(x, dim=-1, stable=True)
+        t_torch = graph_us(lambda: torch.sort(x, dim=-1, stable=True))
+        variants = [(True, ) * passes, (False, ) * passes]
+        variants += [tuple(q != p for q in range(passes)) for p in range(passes)]  # ballots in pass p only
+        for mp in variants:
+            run = radix_warp(x, per_sm, block, match_peers=mp)
+            v, i = run()
+            bad = (v.view(rv.shape) != rv).sum().item() + (i.view(ri.shape) != ri).sum().item()
+            print(f"peers {label}: match per pass {''.join('M' if m else 'b' for m in mp)}: {graph_us(run):8.1f} us "
+                  f"(torch {t_torch:.1f}), mismatches {bad}", flush=True)
+
+
 def main():
     torch.manual_seed(0)
     print(f"device: {torch.cuda.get_device_name()}, {SMS} SMs")
+    if PEERS_ONLY:
+        return peers_ab()
     for shape in [(1, 16 << 20), (1, 1 << 20), (128, 32768)]:
         x = torch.randn(shape, device=DEV).to(torch.bfloat16)
         for shift, flip in [(0, False), (8, True)]:

@@ -24,7 +24,7 @@ CASES = [((1, 16 << 20), torch.bfloat16), ((1, 16 << 20), torch.float32), ((1, 1
          ((128, 32768), torch.bfloat16)]
 
 
-def radix_warp(x, per_sm, block=4096, only_scatter=False):
+def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None):
     K, N = x.shape
     passes = x.element_size()
     T = triton.cdiv(N, block)
@@ -36,6 +36,7 @@ def radix_warp(x, per_sm, block=4096, only_scatter=False):
     v = torch.empty_like(x)
     i = torch.empty(K, N, dtype=torch.int64, device=DEV)
     nprog = min(K * T, per_sm * SMS)
+    match_peers = match_peers or (True, ) * passes  # (per pass: the scatter's MATCH_PEERS)
 
     def hist_offsets(p, sv):
         ss.radix_hist_kernel[(K * T, )](table, totals, sv, K, N, T, K, 1, N, 0, 0, 1,
@@ -55,7 +56,7 @@ def radix_warp(x, per_sm, block=4096, only_scatter=False):
                                                   K * T, K, 1, N, 0, 0, N, 0, 0, 1, 1,
                                                   K_RANK=1, DESCENDING=False, SHIFT=8 * p,
                                                   FLIP=last and signed, FIRST=first, BLOCK=block, VB=x.element_size(),
-                                                  INT64=False, num_warps=1)
+                                                  MATCH_PEERS=match_peers[p], INT64=False, num_warps=1)
 
     def run():
         totals.zero_()  # (the first histogram adds every pass's totals)

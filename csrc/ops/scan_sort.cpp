@@ -333,6 +333,12 @@ int64_t radix_warps_per_sm(int64_t value_bytes, int64_t block, const c10::Device
   const int64_t per_sm = rt::device_info(device.index()).max_shared + 1024;
   return std::clamp<int64_t>(per_sm / (block * (value_bytes + 4) + 2048), 1, 12);
 }
+// How the warp ranking of pass p finds the lanes of a digit (radix_scatter_staged_kernel's
+// MATCH_PEERS): match.any in the last pass, the most significant digits, where a row of 32 holds
+// few distinct digits (floats' exponents, small integers' high bytes); the digit-bit ballots in
+// the others, where the digits are nearly random and match.any slows with each distinct one.
+bool match_peers(int p, int passes) { return p == passes - 1; }
+
 RadixPlan radix_plan(bool cuda, int64_t k, int64_t n) {
   if (cuda && n <= kIdxLimit) {
     int64_t block = kRadixBlock;
@@ -503,7 +509,7 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       args.constant(r.rank).constant(descending).constant(int64_t{plan.bits} * p);
       args.constant(p == passes - 1 && is_signed).constant(first);
       if (plan.warp) {
-        args.constant(plan.block).constant(x.element_size()).constant(int64);
+        args.constant(plan.block).constant(x.element_size()).constant(match_peers(p, passes)).constant(int64);
         rt::LaunchConfig cfg;
         cfg.grid[0] = std::min<int64_t>(r.K * T, radix_warps_per_sm(x.element_size(), plan.block, x.device()) *
                                                      rt::device_info(x.device().index()).sm_count);

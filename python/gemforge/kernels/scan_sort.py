@@ -703,42 +703,51 @@ selp.b32 %gft, %gfx1, %gfx0, %gfp;
 """)
 
 
-_WARP_RANK_PTX = tl.constexpr("""{
+def _warp_rank_ptx(match_peers):
+    """The warp ranking's PTX. The peers (valid lanes of the same digit): by match.any where
+    match_peers, else from the eight digit-bit ballots (lanes that agree with this one on every
+    bit), about 26 more instructions a row without the match unit."""
+    if match_peers:
+        peers = "match.any.sync.b32 %gfpe, $9, -1;\nand.b32 %gfpe, %gfpe, %gfvm;\n"
+    else:
+        peers = "mov.b32 %gfpe, %gfvm;\n" + "".join(
+            f"bfe.s32 %gft, $9, {b}, 1; xor.b32 %gft, %gft, %gfk{b}; not.b32 %gft, %gft; "
+            f"and.b32 %gfpe, %gfpe, %gft;\n" for b in range(8))
+    return """{
 .reg .pred %gfp;
 .reg .b32 %gfk<8>, %gfn<3>, %gfv<8>, %gfw<4>, %gfx<2>, %gfc<4>, %gfa<2>, %gfq;
 .reg .b32 %gfvm, %gfpe, %gft, %gfs, %gfrk, %gfln, %gfml, %gfsrc, %gfd, %gfo<8>;
 """ + "".join(
-    f"and.b32 %gft, $9, {1 << b}; setp.ne.u32 %gfp, %gft, 0; vote.sync.ballot.b32 %gfk{b}, %gfp, -1;\n"
-    for b in range(8)) + """setp.ne.u32 %gfp, $10, 0;
+        f"and.b32 %gft, $9, {1 << b}; setp.ne.u32 %gfp, %gft, 0; vote.sync.ballot.b32 %gfk{b}, %gfp, -1;\n"
+        for b in range(8)) + """setp.ne.u32 %gfp, $10, 0;
 vote.sync.ballot.b32 %gfvm, %gfp, -1;
-mov.b32 %gfpe, %gfvm;
-""" + "".join(
-    f"bfe.s32 %gft, $9, {b}, 1; xor.b32 %gft, %gft, %gfk{b}; not.b32 %gft, %gft; and.b32 %gfpe, %gfpe, %gft;\n"
-    for b in range(8)) + """
-mov.u32 %gft, %lanemask_lt;
+""" + peers + """mov.u32 %gft, %lanemask_lt;
 and.b32 %gft, %gfpe, %gft;
 popc.b32 %gfrk, %gft;
 """ + _ptx_lookup("$9", 11) + """add.s32 %gfd, %gft, %gfrk;
 mov.u32 %gfln, %laneid;
 mov.b32 %gfml, %gfvm;
 """ + "".join(
-    f"and.b32 %gft, %gfln, {1 << b}; setp.ne.u32 %gfp, %gft, 0; not.b32 %gfs, %gfk{b}; "
-    f"selp.b32 %gfs, %gfk{b}, %gfs, %gfp; and.b32 %gfml, %gfml, %gfs;\n" for b in range(5)) + \
-    """not.b32 %gfn0, %gfk5; not.b32 %gfn1, %gfk6; not.b32 %gfn2, %gfk7;
+        f"and.b32 %gft, %gfln, {1 << b}; setp.ne.u32 %gfp, %gft, 0; not.b32 %gfs, %gfk{b}; "
+        f"selp.b32 %gfs, %gfk{b}, %gfs, %gfp; and.b32 %gfml, %gfml, %gfs;\n" for b in range(5)) + \
+        """not.b32 %gfn0, %gfk5; not.b32 %gfn1, %gfk6; not.b32 %gfn2, %gfk7;
 and.b32 %gfa0, %gfml, %gfn0; and.b32 %gfa1, %gfml, %gfk5;
 and.b32 %gfc0, %gfa0, %gfn1; and.b32 %gfc1, %gfa1, %gfn1; and.b32 %gfc2, %gfa0, %gfk6; and.b32 %gfc3, %gfa1, %gfk6;
 """ + "".join(
-    f"and.b32 %gfq, %gfc{k % 4}, {'%gfk7' if k >= 4 else '%gfn2'}; popc.b32 %gfq, %gfq; "
-    f"add.s32 %gfo{k}, ${11 + k}, %gfq;\n"
-    for k in range(8)) + "mov.b32 $0, %gfd;\n" + "".join(f"mov.b32 ${1 + k}, %gfo{k};\n" for k in range(8)) + "}")
+        f"and.b32 %gfq, %gfc{k % 4}, {'%gfk7' if k >= 4 else '%gfn2'}; popc.b32 %gfq, %gfq; "
+        f"add.s32 %gfo{k}, ${11 + k}, %gfq;\n"
+        for k in range(8)) + "mov.b32 $0, %gfd;\n" + "".join(f"mov.b32 ${1 + k}, %gfo{k};\n" for k in range(8)) + "}"
+
+
+_WARP_RANK_PTX = tl.constexpr({m: _warp_rank_ptx(m) for m in (False, True)})
 # (outputs are written last: an output may share a register with an input)
 
 
 @triton.jit
-def _warp_rank(d, valid, b0, b1, b2, b3, b4, b5, b6, b7):
+def _warp_rank(d, valid, b0, b1, b2, b3, b4, b5, b6, b7, MATCH_PEERS: tl.constexpr):
     """d: a row's 8-bit digits, one a lane; b0..b7: the running positions of digits lane + 32 k.
     Returns each element's position and the running positions after the row."""
-    return tl.inline_asm_elementwise(_WARP_RANK_PTX, "=r,=r,=r,=r,=r,=r,=r,=r,=r,r,r,r,r,r,r,r,r,r,r",
+    return tl.inline_asm_elementwise(_WARP_RANK_PTX[MATCH_PEERS], "=r,=r,=r,=r,=r,=r,=r,=r,=r,r,r,r,r,r,r,r,r,r,r",
                                      [d, valid, b0, b1, b2, b3, b4, b5, b6, b7], dtype=(tl.int32, ) * 9,
                                      is_pure=False, pack=1)
 
@@ -831,8 +840,8 @@ def _from_bits(b, dtype: tl.constexpr, VB: tl.constexpr):
 
 @triton.jit
 def _stage_store(pos, bits, idx, valid, VB: tl.constexpr, BLOCK: tl.constexpr):
-    return tl.inline_asm_elementwise(_STAGE_STORE[VB * 8192 + BLOCK], _STAGE_STORE_CONSTRAINTS[VB], [pos, bits, idx, valid],
-                                     dtype=tl.int32, is_pure=False, pack=1)
+    return tl.inline_asm_elementwise(_STAGE_STORE[VB * 8192 + BLOCK], _STAGE_STORE_CONSTRAINTS[VB],
+                                     [pos, bits, idx, valid], dtype=tl.int32, is_pure=False, pack=1)
 
 
 @triton.jit
@@ -849,11 +858,12 @@ def _stage_load(pos, VB: tl.constexpr, BLOCK: tl.constexpr):
 @triton.jit
 def _warp_row_stage(v, ii, j, end, b0, b1, b2, b3, b4, b5, b6, b7,
                     DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr, VB: tl.constexpr,
-                    BLOCK: tl.constexpr):
+                    BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
     """Ranks one row (lanes j < end) among the tile's digits and stores it to the stage."""
     m = j < end
     d = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP, 8)
-    pos, b0, b1, b2, b3, b4, b5, b6, b7 = _warp_rank(d, m.to(tl.int32), b0, b1, b2, b3, b4, b5, b6, b7)
+    pos, b0, b1, b2, b3, b4, b5, b6, b7 = _warp_rank(d, m.to(tl.int32), b0, b1, b2, b3, b4, b5, b6, b7,
+                                                     MATCH_PEERS)
     _stage_store(pos, _to_bits(v, VB), ii.to(tl.int32), m.to(tl.int32), VB, BLOCK)
     return b0, b1, b2, b3, b4, b5, b6, b7
 
@@ -874,7 +884,7 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
                                 kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn,
                                 K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr,
                                 FLIP: tl.constexpr, FIRST: tl.constexpr, BLOCK: tl.constexpr, VB: tl.constexpr,
-                                INT64: tl.constexpr):
+                                MATCH_PEERS: tl.constexpr, INT64: tl.constexpr):
     """radix_scatter_kernel for 8-bit digits and int32 positions on CUDA (VB: bytes a value).
     One warp a program (num_warps = 1); the programs walk the TILES tiles (of all rows) in turn,
     so the tiles in flight are neighbours and their writes of a digit fall in one stretch of the
@@ -882,7 +892,7 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
     _warp_rank into the stage (the next group of four rows' loads issued before a group is
     ranked: the ranking's only dependence between rows is an add a digit); then the stage
     written out in order, position p of digit d to the digit's start in the output + p - its
-    local start."""
+    local start. MATCH_PEERS: _warp_rank_ptx's choice of how to find a digit's lanes."""
     lane = tl.arange(0, 32)
     tl.inline_asm_elementwise(_STAGE_DECL[VB * 8192 + BLOCK], "=r,r", [lane], dtype=tl.int32, is_pure=False, pack=1)
     for tile in range(tl.program_id(0), TILES, tl.num_programs(0)):
@@ -933,13 +943,13 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
             w2, k2 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 64, end, FIRST)
             w3, k3 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 96, end, FIRST)
             b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v0, i0, j, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK)
+                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
             b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v1, i1, j + 32, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK)
+                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
             b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v2, i2, j + 64, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK)
+                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
             b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v3, i3, j + 96, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK)
+                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
             j, v0, i0, v1, i1, v2, i2, v3, i3 = jn, w0, k0, w1, k1, w2, k2, w3, k3
         for p0 in range(0, end - start, 32):
             p = p0 + lane
