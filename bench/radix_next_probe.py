@@ -220,7 +220,7 @@ def main():
         t_torch = device_median_us(lambda: torch.sort(x, dim=-1, stable=True))
         rv, ri = torch.sort(x, dim=-1, stable=True)
         for block in (1024, 2048, 4096):
-            fit = min(32, (228 * 1024 + 1024) // (ss.stage_bytes(2, block) + 1024))  # programs an SM the stages allow
+            fit = min(32, (228 * 1024 + 1024) // (ss.stage_bytes(2, block) + 2048))  # programs an SM the stages allow
             for per_sm in sorted({p for p in (8, 12, 16, 24, 32) if p <= fit} | {fit}):
                 run = radix_warp(x, per_sm, block)
                 v, i = run()

@@ -311,6 +311,7 @@ constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 //         more programs in flight (H200, bench/radix_next_probe.py: one scatter pass of 1M bf16
 //         48.5 us with 256 tiles of 4096, 19.7 us with 1024 of 1024; 16M bf16 gains nothing
 //         overall from smaller tiles: the histogram and offsets kernels grow with the tiles).
+//         8-byte values: tiles of 2048 at most (the stage is static shared memory: 48 KB).
 //   else: 4-bit digits, radix_scatter_kernel's one-hot ranking in blocks of sub elements with
 //         field-bit counters packed in int32 words (_rank_in_block's F; a block of sub < 2^F).
 //         CUDA ranked blocks of 128 with 8-bit counters and 4 warps fastest (H200,
@@ -321,17 +322,19 @@ struct RadixPlan {
   int bits;
   int64_t radix, block, sub, field;
 };
+// Static shared memory of a radix_scatter_staged_kernel program: its stage (block values and
+// int32 indices) and the 256 digits' two counters (as scan_sort.py's stage_bytes).
+int64_t radix_stage_bytes(int64_t value_bytes, int64_t block) { return block * (value_bytes + 4) + 2048; }
 // Programs (one warp each) per SM of radix_scatter_staged_kernel (they walk the tiles in turn):
 // 12, or as many as fit in the SM's shared memory (a block's opt-in limit plus the 1 KB a block
-// the driver reserves: 228 KB on H100/H200). A program holds its stage (block values and int32
-// indices, static shared memory), 1 KB of Triton's scratch (the local starts' cumsum) and that
-// reserved 1 KB. Tiles of 4096: 8 programs for 2-byte values, 6 for 4, 4 for 8. Every program
-// must be resident (a late one walks its tiles after the others finished: on the H200 a 9th
-// program of tiles of 4096 made the pass 5% slower, a 17th of 2048 20%), so the cap of 12 also
-// keeps the registers in bounds: the kernel takes up to 146 a thread, 14 one-warp programs' worth.
+// the driver reserves: 228 KB on H100/H200). A program holds its stage, 1 KB of Triton's scratch
+// (the local starts' cumsum) and that reserved 1 KB. Tiles of 4096: 8 programs for 2-byte values,
+// 6 for 4. Every program must be resident (a late one walks its tiles after the others finished:
+// on the H200 a 9th program of tiles of 4096 made the pass 5% slower, a 17th of 2048 20%); the
+// kernel takes about 90 registers a thread, so 12 one-warp programs fit those too.
 int64_t radix_warps_per_sm(int64_t value_bytes, int64_t block, const c10::Device& device) {
   const int64_t per_sm = rt::device_info(device.index()).max_shared + 1024;
-  return std::clamp<int64_t>(per_sm / (block * (value_bytes + 4) + 2048), 1, 12);
+  return std::clamp<int64_t>(per_sm / (radix_stage_bytes(value_bytes, block) + 2048), 1, 12);
 }
 // How the warp ranking of pass p finds the lanes of a digit (radix_scatter_staged_kernel's
 // MATCH_PEERS): match.any in the last pass, the most significant digits, where a row of 32 holds
@@ -339,10 +342,12 @@ int64_t radix_warps_per_sm(int64_t value_bytes, int64_t block, const c10::Device
 // the others, where the digits are nearly random and match.any slows with each distinct one.
 bool match_peers(int p, int passes) { return p == passes - 1; }
 
-RadixPlan radix_plan(bool cuda, int64_t k, int64_t n) {
+RadixPlan radix_plan(bool cuda, int64_t k, int64_t n, int64_t value_bytes) {
   if (cuda && n <= kIdxLimit) {
     int64_t block = kRadixBlock;
     while (block > 1024 && k * ceil_div(n, block) < 1024) block /= 2;
+    // the stage is static shared memory, at most 48 KB a kernel (8-byte values: tiles of 2048)
+    while (radix_stage_bytes(value_bytes, block) > 48 * 1024) block /= 2;
     return {true, 8, 256, block, 0, 0};
   }
   return {false, 4, 16, kRadixBlock, cuda ? 128 : 1024, cuda ? 8 : 16};
@@ -423,7 +428,7 @@ void topk_candidates(const at::Tensor& values, const at::Tensor& indices, const 
 void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                 bool descending, int64_t n_out, bool skip_trivial = false) {
   const c10::ScalarType st = x.scalar_type();
-  const RadixPlan plan = radix_plan(x.is_cuda(), r.K, r.N);
+  const RadixPlan plan = radix_plan(x.is_cuda(), r.K, r.N, x.element_size());
   const int64_t radix = plan.radix;
   const int passes = static_cast<int>(x.element_size()) * 8 / plan.bits;
   const bool is_signed = st != c10::kByte && st != c10::kBool;

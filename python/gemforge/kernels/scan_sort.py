@@ -680,75 +680,73 @@ def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
 
 # Warp ranking (radix_scatter_staged_kernel; CUDA only: inline PTX, which the interpreter
 # cannot run). A program is one warp; it walks its tile in rows of 32 elements, element i of a
-# row in lane i (a [32] tensor on one warp has no other layout). For 8-bit digits a lane keeps
-# the running positions of digits lane + 32 k (k < 8) in eight registers. Per row: peers = lanes
-# with the same digit (match.any), rank = peers before this lane, position = running position of
-# the digit (shfl from its owner lane) + rank; each lane then adds the row's count of each digit
-# it owns, counted from the ballots of the eight digit bits. About 100 instructions an element,
-# where the one-hot ranking above costs several hundred for 4-bit digits.
-
-
-def _ptx_lookup(digit, first):
-    """PTX: %gft = value of the digit's owner lane (digit % 32) in operand $first + digit / 32
-    (eight operands of one value a lane). Uses %gfp, %gfsrc, %gfv<8>, %gfw<4>, %gfx<2>."""
-    return (f"and.b32 %gfsrc, {digit}, 31;\n"
-            + "".join(f"shfl.sync.idx.b32 %gfv{k}, ${first + k}, %gfsrc, 31, -1;\n" for k in range(8))
-            + f"""and.b32 %gft, {digit}, 32; setp.ne.u32 %gfp, %gft, 0;
-selp.b32 %gfw0, %gfv1, %gfv0, %gfp; selp.b32 %gfw1, %gfv3, %gfv2, %gfp;
-selp.b32 %gfw2, %gfv5, %gfv4, %gfp; selp.b32 %gfw3, %gfv7, %gfv6, %gfp;
-and.b32 %gft, {digit}, 64; setp.ne.u32 %gfp, %gft, 0;
-selp.b32 %gfx0, %gfw1, %gfw0, %gfp; selp.b32 %gfx1, %gfw3, %gfw2, %gfp;
-and.b32 %gft, {digit}, 128; setp.ne.u32 %gfp, %gft, 0;
-selp.b32 %gft, %gfx1, %gfx0, %gfp;
-""")
+# row in lane i (a [32] tensor on one warp has no other layout). The running position of each of
+# the 256 digits in the tile's own digit order is a counter in shared memory (gf_count, declared
+# with the stage below). Per row: peers = the valid lanes with this lane's digit; rank = peers
+# before this lane; position = the digit's counter + rank; the first of the peers adds their
+# number to the counter. bar.warp.sync orders every lane's read of a counter before the update.
+# (Session 13 kept the counters in registers, eight digits a lane, read by shfl and updated from
+# the digit-bit ballots: about 100 instructions a row, where this takes about 20 with match.any.)
 
 
 def _warp_rank_ptx(match_peers):
-    """The warp ranking's PTX. The peers (valid lanes of the same digit): by match.any where
-    match_peers, else from the eight digit-bit ballots (lanes that agree with this one on every
-    bit), about 26 more instructions a row without the match unit."""
+    """PTX: $0 = position of the element of digit $1 (valid where $2 != 0) in the tile's digit
+    order. The peers by match.any where match_peers, else from the eight digit-bit ballots (lanes
+    that agree with this one on every bit): about 40 more instructions a row, but match.any slows
+    with each distinct digit in the row (H200, bench/radix_next_probe.py --peers: 16M bf16 sorted
+    46 us faster with the ballots in the first pass, 18 us slower in the last)."""
     if match_peers:
-        peers = "match.any.sync.b32 %gfpe, $9, -1;\nand.b32 %gfpe, %gfpe, %gfvm;\n"
+        peers = "match.any.sync.b32 %gkpe, $1, -1;\nand.b32 %gkpe, %gkpe, %gkvm;\n"
     else:
-        peers = "mov.b32 %gfpe, %gfvm;\n" + "".join(
-            f"bfe.s32 %gft, $9, {b}, 1; xor.b32 %gft, %gft, %gfk{b}; not.b32 %gft, %gft; "
-            f"and.b32 %gfpe, %gfpe, %gft;\n" for b in range(8))
+        peers = "".join(f"and.b32 %gkt, $1, {1 << b}; setp.ne.u32 %gkl, %gkt, 0; "
+                        f"vote.sync.ballot.b32 %gkk{b}, %gkl, -1;\n" for b in range(8))
+        peers += "mov.b32 %gkpe, %gkvm;\n" + "".join(
+            f"bfe.s32 %gkt, $1, {b}, 1; xor.b32 %gkt, %gkt, %gkk{b}; not.b32 %gkt, %gkt; "
+            f"and.b32 %gkpe, %gkpe, %gkt;\n" for b in range(8))
     return """{
-.reg .pred %gfp;
-.reg .b32 %gfk<8>, %gfn<3>, %gfv<8>, %gfw<4>, %gfx<2>, %gfc<4>, %gfa<2>, %gfq;
-.reg .b32 %gfvm, %gfpe, %gft, %gfs, %gfrk, %gfln, %gfml, %gfsrc, %gfd, %gfo<8>;
-""" + "".join(
-        f"and.b32 %gft, $9, {1 << b}; setp.ne.u32 %gfp, %gft, 0; vote.sync.ballot.b32 %gfk{b}, %gfp, -1;\n"
-        for b in range(8)) + """setp.ne.u32 %gfp, $10, 0;
-vote.sync.ballot.b32 %gfvm, %gfp, -1;
-""" + peers + """mov.u32 %gft, %lanemask_lt;
-and.b32 %gft, %gfpe, %gft;
-popc.b32 %gfrk, %gft;
-""" + _ptx_lookup("$9", 11) + """add.s32 %gfd, %gft, %gfrk;
-mov.u32 %gfln, %laneid;
-mov.b32 %gfml, %gfvm;
-""" + "".join(
-        f"and.b32 %gft, %gfln, {1 << b}; setp.ne.u32 %gfp, %gft, 0; not.b32 %gfs, %gfk{b}; "
-        f"selp.b32 %gfs, %gfk{b}, %gfs, %gfp; and.b32 %gfml, %gfml, %gfs;\n" for b in range(5)) + \
-        """not.b32 %gfn0, %gfk5; not.b32 %gfn1, %gfk6; not.b32 %gfn2, %gfk7;
-and.b32 %gfa0, %gfml, %gfn0; and.b32 %gfa1, %gfml, %gfk5;
-and.b32 %gfc0, %gfa0, %gfn1; and.b32 %gfc1, %gfa1, %gfn1; and.b32 %gfc2, %gfa0, %gfk6; and.b32 %gfc3, %gfa1, %gfk6;
-""" + "".join(
-        f"and.b32 %gfq, %gfc{k % 4}, {'%gfk7' if k >= 4 else '%gfn2'}; popc.b32 %gfq, %gfq; "
-        f"add.s32 %gfo{k}, ${11 + k}, %gfq;\n"
-        for k in range(8)) + "mov.b32 $0, %gfd;\n" + "".join(f"mov.b32 ${1 + k}, %gfo{k};\n" for k in range(8)) + "}"
+.reg .pred %gkp, %gkl;
+.reg .b32 %gkvm, %gkpe, %gkt, %gkb, %gkrk, %gka, %gkk<8>;
+setp.ne.u32 %gkp, $2, 0;
+vote.sync.ballot.b32 %gkvm, %gkp, -1;
+""" + peers + """mov.u32 %gkt, %lanemask_lt;
+and.b32 %gkt, %gkpe, %gkt;
+popc.b32 %gkrk, %gkt;
+setp.eq.and.u32 %gkl, %gkt, 0, %gkp;
+mov.u32 %gka, gf_count;
+mad.lo.u32 %gka, $1, 4, %gka;
+bar.warp.sync -1;
+ld.shared.u32 %gkb, [%gka];
+bar.warp.sync -1;
+popc.b32 %gkt, %gkpe;
+add.s32 %gkt, %gkb, %gkt;
+@%gkl st.shared.u32 [%gka], %gkt;
+add.s32 $0, %gkb, %gkrk;
+}"""  # ($0 written last: an output may share a register with an input)
 
 
 _WARP_RANK_PTX = tl.constexpr({m: _warp_rank_ptx(m) for m in (False, True)})
-# (outputs are written last: an output may share a register with an input)
+# gf_count[d] = the digit's local start, gf_count[256 + d] = its output start minus that
+_COUNT_INIT_PTX = tl.constexpr("""{
+.reg .u32 %gka;
+mov.u32 %gka, gf_count;
+mad.lo.u32 %gka, $1, 4, %gka;
+bar.warp.sync -1;
+st.shared.u32 [%gka], $2;
+st.shared.u32 [%gka+1024], $3;
+mov.u32 $0, 0;
+}""")
+_OUTPUT_SHIFT_PTX = tl.constexpr("""{
+.reg .u32 %gka;
+mov.u32 %gka, gf_count;
+mad.lo.u32 %gka, $1, 4, %gka;
+ld.shared.u32 $0, [%gka+1024];
+}""")
 
 
 @triton.jit
-def _warp_rank(d, valid, b0, b1, b2, b3, b4, b5, b6, b7, MATCH_PEERS: tl.constexpr):
-    """d: a row's 8-bit digits, one a lane; b0..b7: the running positions of digits lane + 32 k.
-    Returns each element's position and the running positions after the row."""
-    return tl.inline_asm_elementwise(_WARP_RANK_PTX[MATCH_PEERS], "=r,=r,=r,=r,=r,=r,=r,=r,=r,r,r,r,r,r,r,r,r,r,r",
-                                     [d, valid, b0, b1, b2, b3, b4, b5, b6, b7], dtype=(tl.int32, ) * 9,
+def _warp_rank(d, valid, MATCH_PEERS: tl.constexpr):
+    """d: a row's 8-bit digits, one a lane. Each element's position among the tile's digits."""
+    return tl.inline_asm_elementwise(_WARP_RANK_PTX[MATCH_PEERS], "=r,r,r", [d, valid], dtype=tl.int32,
                                      is_pure=False, pack=1)
 
 
@@ -769,21 +767,28 @@ def _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr):
 # digits a row. Triton has no indexed shared-memory store: the stage is a .shared array declared
 # in inline PTX (static shared memory, which the driver adds to the launch), stored and loaded
 # by address; bar.warp.sync orders one lane's stores before another lane's loads. The PTX by
-# value width (bytes, VB) in constexpr tables, indexed in the kernel by the constexpr VB.
-_STAGE_KEYS = [(vb, block) for vb in (1, 2, 4, 8) for block in (512, 1024, 2048, 4096)]  # (VB, BLOCK)
+# value width (bytes, VB) and tile (BLOCK) in constexpr tables, indexed in the kernel by the
+# constexpr VB * 8192 + BLOCK (_stage_key).
+
+
+def stage_bytes(vb, block):
+    """Shared memory of a program's stage: BLOCK values of vb bytes, then BLOCK int32 indices;
+    and the 2 KB of the digits' counters (gf_count)."""
+    return block * (vb + 4) + 2048
 
 
 def _stage_key(vb, block):
     return vb * 8192 + block
 
 
-def stage_bytes(vb, block):
-    """Shared memory of a program's stage: BLOCK values of vb bytes, then BLOCK int32 indices."""
-    return block * (vb + 4)
+# (VB, BLOCK) pairs whose stage fits the 48 KB of static shared memory a kernel may declare
+_STAGE_KEYS = [(vb, block) for vb in (1, 2, 4, 8) for block in (512, 1024, 2048, 4096)
+               if stage_bytes(vb, block) <= 48 * 1024]
 
 
-_STAGE_DECL = tl.constexpr({_stage_key(vb, b): f".shared .align 16 .b8 gf_stage[{stage_bytes(vb, b)}];\n"
-                            "mov.u32 $0, $1;" for vb, b in _STAGE_KEYS})
+_STAGE_DECL = tl.constexpr({_stage_key(vb, b): f".shared .align 16 .b8 gf_stage[{block_bytes}];\n"
+                            ".shared .align 16 .b8 gf_count[2048];\nmov.u32 $0, $1;"
+                            for vb, b in _STAGE_KEYS for block_bytes in [b * (vb + 4)]})
 _STAGE_STORE = tl.constexpr({_stage_key(vb, b): f"""{{
 .reg .pred %gsp;
 .reg .u32 %gsa, %gsb;
@@ -806,12 +811,6 @@ ld.shared.b{8 * vb} $0, [%gsb];
 mad.lo.u32 %gsb, $2, 4, %gsa;
 ld.shared.b32 $1, [%gsb+{b * vb}];
 }}""" for vb, b in _STAGE_KEYS})
-
-_WARP_LOOKUP_PTX = tl.constexpr("""{
-.reg .pred %gfp;
-.reg .b32 %gfv<8>, %gfw<4>, %gfx<2>, %gft, %gfsrc;
-""" + _ptx_lookup("$1", 2) + "mov.b32 $0, %gft;\n}")
-
 
 @triton.jit
 def _to_bits(v, VB: tl.constexpr):
@@ -856,21 +855,18 @@ def _stage_load(pos, VB: tl.constexpr, BLOCK: tl.constexpr):
 
 
 @triton.jit
-def _warp_row_stage(v, ii, j, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                    DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr, VB: tl.constexpr,
-                    BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
+def _warp_row_stage(v, ii, j, end, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
+                    VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
     """Ranks one row (lanes j < end) among the tile's digits and stores it to the stage."""
     m = j < end
     d = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP, 8)
-    pos, b0, b1, b2, b3, b4, b5, b6, b7 = _warp_rank(d, m.to(tl.int32), b0, b1, b2, b3, b4, b5, b6, b7,
-                                                     MATCH_PEERS)
+    pos = _warp_rank(d, m.to(tl.int32), MATCH_PEERS)
     _stage_store(pos, _to_bits(v, VB), ii.to(tl.int32), m.to(tl.int32), VB, BLOCK)
-    return b0, b1, b2, b3, b4, b5, b6, b7
 
 
 @triton.jit
 def _tile_counts(tb, table, row, t, T, N, d):
-    """Elements of digits d (one a lane) in tile t: the next tile's start of the digit minus
+    """Elements of digits d in tile t, and where they start in the output: the next tile's start of the digit minus
     this tile's, where the next of the last tile is digit d + 1's start in the row (N for 255)."""
     here = tl.load(tb + d * T)
     last = t + 1 == T
@@ -888,12 +884,13 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
     """radix_scatter_kernel for 8-bit digits and int32 positions on CUDA (VB: bytes a value).
     One warp a program (num_warps = 1); the programs walk the TILES tiles (of all rows) in turn,
     so the tiles in flight are neighbours and their writes of a digit fall in one stretch of the
-    output. Per tile: the digit counts and local starts from the table; the rows ranked by
-    _warp_rank into the stage (the next group of four rows' loads issued before a group is
-    ranked: the ranking's only dependence between rows is an add a digit); then the stage
-    written out in order, position p of digit d to the digit's start in the output + p - its
-    local start. MATCH_PEERS: _warp_rank_ptx's choice of how to find a digit's lanes."""
+    output. Per tile: the digit counts from the table give the counters (local starts, and
+    output starts minus them); the rows ranked by _warp_rank into the stage (the next group of
+    four rows' loads issued before a group is ranked); then the stage written out in order,
+    position p of digit d to p + the digit's output start - its local start. MATCH_PEERS:
+    _warp_rank_ptx's choice of how to find a digit's lanes."""
     lane = tl.arange(0, 32)
+    digits = tl.arange(0, 256)
     tl.inline_asm_elementwise(_STAGE_DECL[VB * 8192 + BLOCK], "=r,r", [lane], dtype=tl.int32, is_pure=False, pack=1)
     for tile in range(tl.program_id(0), TILES, tl.num_programs(0)):
         if INT64:
@@ -902,33 +899,10 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
         t = tile % T
         sb = _offset3(row, kn0, kn1, ss0, ss1, ss2, K_RANK)
         db = _offset3(row, kn0, kn1, ds0, ds1, ds2, K_RANK)
-        tb = table + row * 256 * T + t
-        o0, h0 = _tile_counts(tb, table, row, t, T, N, lane)
-        o1, h1 = _tile_counts(tb, table, row, t, T, N, lane + 32)
-        o2, h2 = _tile_counts(tb, table, row, t, T, N, lane + 64)
-        o3, h3 = _tile_counts(tb, table, row, t, T, N, lane + 96)
-        o4, h4 = _tile_counts(tb, table, row, t, T, N, lane + 128)
-        o5, h5 = _tile_counts(tb, table, row, t, T, N, lane + 160)
-        o6, h6 = _tile_counts(tb, table, row, t, T, N, lane + 192)
-        o7, h7 = _tile_counts(tb, table, row, t, T, N, lane + 224)
-        # local starts: exclusive prefix over digits lane + 32 k, k-major (c: digits of the k before)
-        b0 = tl.cumsum(h0, 0) - h0
-        c = tl.sum(h0, 0)
-        b1 = c + tl.cumsum(h1, 0) - h1
-        c += tl.sum(h1, 0)
-        b2 = c + tl.cumsum(h2, 0) - h2
-        c += tl.sum(h2, 0)
-        b3 = c + tl.cumsum(h3, 0) - h3
-        c += tl.sum(h3, 0)
-        b4 = c + tl.cumsum(h4, 0) - h4
-        c += tl.sum(h4, 0)
-        b5 = c + tl.cumsum(h5, 0) - h5
-        c += tl.sum(h5, 0)
-        b6 = c + tl.cumsum(h6, 0) - h6
-        c += tl.sum(h6, 0)
-        b7 = c + tl.cumsum(h7, 0) - h7
-        # output start of a digit minus its local start
-        g0, g1, g2, g3, g4, g5, g6, g7 = o0 - b0, o1 - b1, o2 - b2, o3 - b3, o4 - b4, o5 - b5, o6 - b6, o7 - b7
+        out_start, count = _tile_counts(table + row * 256 * T + t, table, row, t, T, N, digits)
+        local_start = tl.cumsum(count, 0) - count
+        tl.inline_asm_elementwise(_COUNT_INIT_PTX, "=r,r,r,r", [digits, local_start, out_start - local_start],
+                                  dtype=tl.int32, is_pure=False, pack=1)
         start = t * BLOCK
         end = tl.minimum(N, start + BLOCK)
         j = start + lane
@@ -942,14 +916,10 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
             w1, k1 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 32, end, FIRST)
             w2, k2 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 64, end, FIRST)
             w3, k3 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 96, end, FIRST)
-            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v0, i0, j, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
-            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v1, i1, j + 32, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
-            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v2, i2, j + 64, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
-            b0, b1, b2, b3, b4, b5, b6, b7 = _warp_row_stage(v3, i3, j + 96, end, b0, b1, b2, b3, b4, b5, b6, b7,
-                                                             DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
+            _warp_row_stage(v0, i0, j, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
+            _warp_row_stage(v1, i1, j + 32, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
+            _warp_row_stage(v2, i2, j + 64, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
+            _warp_row_stage(v3, i3, j + 96, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
             j, v0, i0, v1, i1, v2, i2, v3, i3 = jn, w0, k0, w1, k1, w2, k2, w3, k3
         for p0 in range(0, end - start, 32):
             p = p0 + lane
@@ -957,9 +927,7 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
             bits, ii = _stage_load(p, VB, BLOCK)
             v = _from_bits(bits, dst_v.dtype.element_ty, VB)
             d = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP, 8)
-            dest = tl.inline_asm_elementwise(_WARP_LOOKUP_PTX, "=r,r,r,r,r,r,r,r,r,r",
-                                             [d, g0, g1, g2, g3, g4, g5, g6, g7], dtype=tl.int32, is_pure=False,
-                                             pack=1) + p
+            dest = tl.inline_asm_elementwise(_OUTPUT_SHIFT_PTX, "=r,r", [d], dtype=tl.int32, is_pure=False, pack=1) + p
             om = m & (dest < N_OUT)
             o = db + dest.to(db.dtype) * d_sn
             tl.store(dst_v + o, v, mask=om)
