@@ -7,9 +7,11 @@ stage, are described with their numbers in bench/results/2026-11-27-h200-session
 Part 1, direct launches of the passes (the host driver of csrc/ops/scan_sort.cpp radix_sort,
 rows contiguous) with the scatter's programs per SM varied (radix_warps_per_sm): µs of the whole
 sort and of the scatter passes alone, checked against torch's stable sort.
-Part 2, through the op: torch and GemForge µs (gemforge.timing, the benchmark's timer), the check,
+Part 2 (alone with PART2_ONLY=1), through the op: torch and GemForge µs (gemforge.timing, the benchmark's timer), the check,
 and GemForge's kernels by total time (profiler).
 """
+import os
+
 import torch
 import triton
 from torch.profiler import ProfilerActivity, profile
@@ -41,10 +43,12 @@ def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None):
     def hist_offsets(p, sv):
         ss.radix_hist_kernel[(K * T, )](table, totals, sv, K, N, T, K, 1, N, 0, 0, 1,
                                         K_RANK=1, DESCENDING=False, SHIFT=8 * p, FLIP=p == passes - 1 and signed,
-                                        TOTALS=passes if p == 0 else 0, SIGNED=signed, D=8, BLOCK=block,
+                                        TOTALS=0, SIGNED=signed, D=8, BLOCK=block,
                                         LANE_ATOMICS=True, INT64=False, num_warps=4)
         bt = min(512, max(16, triton.next_power_of_2(T)))  # as the host (radix_sort)
         dg = min(256, 4096 // bt)
+        ss.radix_totals_kernel[(K * (256 // dg), )](totals, table, p * K * 256, T, D=8, DG=dg, BT=bt, INT64=False,
+                                                    num_warps=4)
         ss.radix_offsets_kernel[(K * (256 // dg), )](table, totals, p * K * 256, T, D=8, DG=dg, BT=bt, INT64=False,
                                                      num_warps=4)
 
@@ -59,7 +63,6 @@ def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None):
                                                   MATCH_PEERS=match_peers[p], INT64=False, num_warps=1)
 
     def run():
-        totals.zero_()  # (the first histogram adds every pass's totals)
         for p in range(passes):
             hist_offsets(p, x if p == 0 else wv[(p - 1) % 2])
             scatter(p)
@@ -80,7 +83,7 @@ def mismatches(got, x):
 def main():
     torch.manual_seed(0)
     print(f"device: {torch.cuda.get_device_name()}, {SMS} SMs")
-    for shape, dtype in CASES:
+    for shape, dtype in ([] if os.environ.get("PART2_ONLY") else CASES):
         x = torch.randn(shape, device=DEV).to(dtype)
         t_torch = device_median_us(lambda: torch.sort(x, dim=-1, stable=True))
         for per_sm in (4, 6, 8):  # (the stage's shared memory caps it: 8 for 2-byte values, 6 for 4)

@@ -293,6 +293,7 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 
 rt::KernelHandle radix_hist_kernel{"gemforge.kernels.scan_sort", "radix_hist_kernel"};
 rt::KernelHandle radix_offsets_kernel{"gemforge.kernels.scan_sort", "radix_offsets_kernel"};
+rt::KernelHandle radix_totals_kernel{"gemforge.kernels.scan_sort", "radix_totals_kernel"};
 rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatter_kernel"};
 rt::KernelHandle radix_scatter_staged_kernel{"gemforge.kernels.scan_sort", "radix_scatter_staged_kernel"};
 rt::KernelHandle radix_passes_kernel{"gemforge.kernels.scan_sort", "radix_passes_kernel"};
@@ -421,10 +422,12 @@ void topk_candidates(const at::Tensor& values, const at::Tensor& indices, const 
   launch_sort(values, indices, cur_v, &cur_i, lv, largest, k, std::max<int64_t>(2, next_pow2(lv.N)), 1);
 }
 
-// LSD radix sort of r's rows; writes the first n_out of each sorted row. skip_trivial (callers
-// that sync with the host anyway: unique): the first pass's digit totals are read on the host
-// and passes in which every element of every row has the same digit (an identity permutation)
-// are not run.
+// LSD radix sort of r's rows; writes the first n_out of each sorted row. A pass: the digits'
+// counts by tile (radix_hist_kernel), their totals by row (radix_totals_kernel, from those
+// counts), the tiles' starts (radix_offsets_kernel), the scatter. skip_trivial (callers that
+// sync with the host anyway: unique): the first histogram adds every pass's totals instead, they
+// are read on the host, and passes in which every element of every row has the same digit (an
+// identity permutation) are not run.
 void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                 bool descending, int64_t n_out, bool skip_trivial = false) {
   const c10::ScalarType st = x.scalar_type();
@@ -436,7 +439,8 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   const bool int64 = r.int64 || r.K * r.N > kIdxLimit || r.K * radix * T > kIdxLimit;
   // counts and positions within a row: int32 unless rows hold 2^31 elements
   const c10::ScalarType ct = r.N > kIdxLimit ? c10::kLong : c10::kInt;
-  at::Tensor totals = at::zeros({passes * r.K * radix}, x.options().dtype(ct));
+  at::Tensor totals = skip_trivial ? at::zeros({passes * r.K * radix}, x.options().dtype(ct))
+                                   : at::empty({passes * r.K * radix}, x.options().dtype(ct));
   at::Tensor table = at::empty({r.K * radix * T}, x.options().dtype(ct));
   // ping-pong workspace between passes (values as they are, indices)
   at::Tensor wv[2], wi[2];
@@ -460,7 +464,7 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   };
   // the passes to run: all, or (skip_trivial) those with two digits or more in some row
   c10::SmallVector<int, 64> run;
-  hist(0, x, r.xs, r.x_sn, true);
+  hist(0, x, r.xs, r.x_sn, skip_trivial);
   if (skip_trivial) {
     // one small kernel reduces the totals to a bit per pass, read with one sync
     at::Tensor need = at::empty({1}, x.options().dtype(c10::kLong));
@@ -484,19 +488,26 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
     const at::Tensor& sv = first ? x : wv[(q - 1) % 2];
     const int64_t* ss = first ? r.xs : ws;
     const int64_t s_sn = first ? r.x_sn : 1;
-    if (p != 0) hist(p, sv, ss, s_sn, false);  // (pass 0's ran above, with the totals)
+    if (p != 0) hist(p, sv, ss, s_sn, false);  // (pass 0's ran above)
+    // the totals and offsets kernels' programs scan [digits, tiles_at_once] blocks of 4096 (or
+    // fewer: one block a row when the row's table is that small), so rows of many tiles spread
+    // over radix / digits programs
+    const int64_t tiles_at_once = std::clamp<int64_t>(next_pow2(T), 16, 512);
+    const int64_t digits = std::min<int64_t>(radix, 4096 / tiles_at_once);
+    rt::LaunchConfig table_cfg;
+    table_cfg.grid[0] = r.K * (radix / digits);
+    table_cfg.num_warps = 4;
+    if (!skip_trivial) {
+      rt::KernelArgs args;
+      args.tensor(totals).tensor(table).integer(p * r.K * radix).integer(T);
+      args.constant(plan.bits).constant(digits).constant(tiles_at_once).constant(int64);
+      rt::launch(radix_totals_kernel, table_cfg, args, x.device());
+    }
     {
       rt::KernelArgs args;
       args.tensor(table).tensor(totals).integer(p * r.K * radix).integer(T);
-      // a program scans [digits, tiles_at_once] blocks of 4096 (or fewer: one block a row when the
-      // row's table is that small), so rows of many tiles spread over radix / digits programs
-      const int64_t tiles_at_once = std::clamp<int64_t>(next_pow2(T), 16, 512);
-      const int64_t digits = std::min<int64_t>(radix, 4096 / tiles_at_once);
       args.constant(plan.bits).constant(digits).constant(tiles_at_once).constant(int64);
-      rt::LaunchConfig cfg;
-      cfg.grid[0] = r.K * (radix / digits);
-      cfg.num_warps = 4;
-      rt::launch(radix_offsets_kernel, cfg, args, x.device());
+      rt::launch(radix_offsets_kernel, table_cfg, args, x.device());
     }
     {
       const at::Tensor& dv = last ? values : wv[q % 2];

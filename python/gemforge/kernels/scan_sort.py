@@ -631,6 +631,24 @@ def radix_offsets_kernel(table, totals, tot0, T, D: tl.constexpr, DG: tl.constex
 
 
 @triton.jit
+def radix_totals_kernel(totals, table, tot0, T, D: tl.constexpr, DG: tl.constexpr, BT: tl.constexpr,
+                        INT64: tl.constexpr):
+    """totals[tot0 + row * 2^D + d] = the row's elements of digit d: the sum of the digit's tile
+    counts in the table (a program takes DG digits, BT tiles at a time, as radix_offsets_kernel).
+    Summing the table costs less than every tile adding its counts to the totals with atomics
+    (4096 tiles of 16M elements: a million atomic adds on 256 addresses a pass)."""
+    RADIX: tl.constexpr = 1 << D
+    row, g = _row_tile(RADIX // DG, INT64)
+    d = g * DG + tl.arange(0, DG)
+    base = table + (row * RADIX + d) * T
+    acc = tl.zeros((DG, ), table.dtype.element_ty)
+    for t0 in range(0, T, BT):
+        tt = t0 + tl.arange(0, BT)
+        acc += tl.sum(tl.load(base[:, None] + tt[None, :], mask=(tt < T)[None, :], other=0), 1)
+    tl.store(totals + tot0 + row * RADIX + d, acc.to(totals.dtype.element_ty))
+
+
+@triton.jit
 def radix_passes_kernel(need, totals, K, N, D: tl.constexpr, PASSES: tl.constexpr, BK: tl.constexpr):
     """need[0]: bit p set where digit pass p must run, i.e. some row's elements have more than one
     digit p (no digit holds all N of them), from the first pass's totals [PASSES, K, 2^D]."""
