@@ -1,18 +1,20 @@
-"""Prepared in session 13 for the next GPU call (compiled for sm_90 on the CPU, not run yet):
-the two costs left in the wide radix sort after the staged scatter.
+"""Probes of the wide radix sort's costs besides the ranking, prepared in session 13 and run in
+session 14 (H200 results: bench/results/2026-11-27-h200-session14-sort.txt).
 
-    python bench/radix_next_probe.py        (needs the built core: `import gemforge`)
+    python bench/radix_next_probe.py [--hist-only | --peers]   (needs the built core)
 
-1. The histogram pass (radix_hist_kernel: tl.histogram of 256 bins, ~90 us a pass on 16M bf16):
-   against hist_shared_kernel below, which counts with shared-memory atomics (one red.shared per
-   group of equal digits in a warp, the group found by match.any; a 1 KB counter array declared
-   in inline PTX as radix_scatter_staged_kernel's stage is). A histogram does not depend on
-   which element sits in which lane, so this works in any layout Triton picks. Checked: the two
-   tables equal.
+1. The histogram pass, three ways: tl.histogram of 256 bins; hist_shared_kernel below (one
+   red.shared per group of equal digits in a warp, the group found by match.any, on a 1 KB
+   counter array declared in inline PTX as radix_scatter_staged_kernel's stage is); and the
+   library's lane atomics (radix_hist_kernel with LANE_ATOMICS: every lane adds 1 to its warp's
+   copy of the counters). Tables checked equal. Session 14: lane atomics 26 us a pass on 16M
+   bf16, tl.histogram 64, match.any + atomics 40-133 (slow when the digits are distinct).
 2. Tiles smaller than 4096 (the stage is BLOCK elements: smaller tiles let more one-warp programs
-   share an SM; 1M bf16 with tiles of 4096 gives only 256 tiles, 0.58x): the whole sort and one
-   scatter pass by direct launches, BLOCK 1024 / 2048 / 4096 and programs per SM up to what the
-   stages' shared memory allows (and 32), checked against torch.
+   share an SM): the whole sort and one scatter pass by direct launches, BLOCK 1024 / 2048 /
+   4096 and programs per SM up to what the stages' shared memory allows (and 32), checked
+   against torch.
+3. --peers: the scatter's MATCH_PEERS per pass (match.any or the digit-bit ballots), the whole
+   sort replayed from a CUDA graph.
 """
 import sys
 
@@ -85,63 +87,6 @@ def hist_shared_kernel(table, x, K, N, T, kn0, kn1, xs0, xs1, xs2, x_sn,
     tl.store(table + (row * 256 + r) * T + t, h.to(table.dtype.element_ty))
 
 
-# Variant without match.any: each valid lane adds 1 to its warp's own copy of the counters (4
-# warps, 4 copies; bin r's count is the sum of the copies), for digits that rarely repeat in a warp.
-_HIST4_DECL = tl.constexpr(".shared .align 16 .b8 gf_hist4[4096];\nmov.u32 $0, $1;")
-_HIST4_ZERO = tl.constexpr("""{
-.reg .u32 %gha;
-mov.u32 %gha, gf_hist4;
-mad.lo.u32 %gha, $1, 4, %gha;
-st.shared.u32 [%gha], 0;
-mov.u32 $0, 0;
-}""")
-_HIST4_ADD = tl.constexpr("""{
-.reg .pred %ghp;
-.reg .u32 %gha, %ghw;
-setp.ne.u32 %ghp, $2, 0;
-mov.u32 %ghw, %tid.x;
-shr.u32 %ghw, %ghw, 5;
-mov.u32 %gha, gf_hist4;
-mad.lo.u32 %gha, %ghw, 1024, %gha;
-mad.lo.u32 %gha, $1, 4, %gha;
-@%ghp red.shared.add.u32 [%gha], 1;
-mov.u32 $0, 0;
-}""")
-_HIST4_READ = tl.constexpr("""{
-.reg .u32 %gha, %ghs;
-mov.u32 %gha, gf_hist4;
-mad.lo.u32 %gha, $1, 4, %gha;
-ld.shared.u32 $0, [%gha];
-ld.shared.u32 %ghs, [%gha+1024];
-add.u32 $0, $0, %ghs;
-ld.shared.u32 %ghs, [%gha+2048];
-add.u32 $0, $0, %ghs;
-ld.shared.u32 %ghs, [%gha+3072];
-add.u32 $0, $0, %ghs;
-}""")
-
-
-@triton.jit
-def hist_red_kernel(table, x, K, N, T, kn0, kn1, xs0, xs1, xs2, x_sn,
-                    K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
-                    BLOCK: tl.constexpr, INT64: tl.constexpr):
-    """hist_shared_kernel without match.any, 4 warps (num_warps = 4) and a copy of the counters each."""
-    row, t = ss._row_tile(T, INT64)
-    xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
-    r = tl.arange(0, 1024)
-    tl.inline_asm_elementwise(_HIST4_DECL, "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.inline_asm_elementwise(_HIST4_ZERO, "=r,r", [r], dtype=tl.int32, is_pure=False, pack=1)
-    tl.debug_barrier()
-    j = t * BLOCK + tl.arange(0, BLOCK)
-    m = j < N
-    d = ss._digit(ss._radix_key(tl.load(x + xb + j * x_sn, mask=m, other=0), DESCENDING), SHIFT, FLIP, 8)
-    tl.inline_asm_elementwise(_HIST4_ADD, "=r,r,r", [d, m.to(tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.debug_barrier()
-    r8 = tl.arange(0, 256)
-    h = tl.inline_asm_elementwise(_HIST4_READ, "=r,r", [r8], dtype=tl.int32, is_pure=False, pack=1)
-    tl.store(table + (row * 256 + r8) * T + t, h.to(table.dtype.element_ty))
-
-
 def hist_tables(x, shift, flip, block=4096):
     """(radix_hist_kernel's table, hist_shared_kernel's table, their launches) for rows of x."""
     K, N = x.shape
@@ -161,9 +106,10 @@ def hist_tables(x, shift, flip, block=4096):
 
     c = torch.empty_like(a)
 
-    def red():
-        hist_red_kernel[(K * T, )](c, x, K, N, T, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False, SHIFT=shift,
-                                   FLIP=flip, BLOCK=block, INT64=False, num_warps=4)
+    def red():  # the library's lane atomics (radix_hist_kernel with LANE_ATOMICS, as the host runs it)
+        ss.radix_hist_kernel[(K * T, )](c, totals, x, K, N, T, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False,
+                                        SHIFT=shift, FLIP=flip, TOTALS=0, SIGNED=True, D=8, BLOCK=block,
+                                        LANE_ATOMICS=True, INT64=False, num_warps=4)
 
     lib()
     shared()
