@@ -33,14 +33,9 @@ HIST_ONLY = "--hist-only" in sys.argv
 PEERS_ONLY = "--peers" in sys.argv
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
 
-_HIST_DECL = tl.constexpr(".shared .align 16 .b8 gf_hist[1024];\nmov.u32 $0, $1;")
-_HIST_ZERO = tl.constexpr("""{
-.reg .u32 %gha;
-mov.u32 %gha, gf_hist;
-mad.lo.u32 %gha, $1, 4, %gha;
-st.shared.u32 [%gha], 0;
-mov.u32 $0, 0;
-}""")
+# the library's 4 KB of counters (radix_hist_kernel's lane atomics); this kernel uses the first 1 KB
+_HIST_DECL = ss._HIST_DECL
+_HIST_ZERO = ss._HIST_ZERO
 _HIST_ADD = tl.constexpr("""{
 .reg .pred %ghp, %ghq;
 .reg .u32 %ghvm, %ghpe, %ghlt, %ghc, %gha;
@@ -76,7 +71,7 @@ def hist_shared_kernel(table, x, K, N, T, kn0, kn1, xs0, xs1, xs2, x_sn,
     r = tl.arange(0, 256)
     # declared once: a [1] tensor is one element in every thread (the PTX appears once)
     tl.inline_asm_elementwise(_HIST_DECL, "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.inline_asm_elementwise(_HIST_ZERO, "=r,r", [r], dtype=tl.int32, is_pure=False, pack=1)
+    tl.inline_asm_elementwise(_HIST_ZERO, "=r,r", [tl.arange(0, 1024)], dtype=tl.int32, is_pure=False, pack=1)
     tl.debug_barrier()
     j = t * BLOCK + tl.arange(0, BLOCK)
     m = j < N
