@@ -1,7 +1,7 @@
 """Probes of the wide radix sort's costs besides the ranking, prepared in session 13 and run in
 session 14 (H200 results: bench/results/2026-11-27-h200-session14-sort.txt).
 
-    python bench/radix_next_probe.py [--hist-only | --peers]   (needs the built core)
+    python bench/radix_next_probe.py [--hist-only | --peers | --rows]   (needs the built core)
 
 1. The histogram pass, three ways: tl.histogram of 256 bins; hist_shared_kernel below (one
    red.shared per group of equal digits in a warp, the group found by match.any, on a 1 KB
@@ -15,6 +15,9 @@ session 14 (H200 results: bench/results/2026-11-27-h200-session14-sort.txt).
    against torch.
 3. --peers: the scatter's MATCH_PEERS per pass (match.any or the digit-bit ballots), the whole
    sort replayed from a CUDA graph.
+4. --rows (prepared in session 14, not run): rows of 1024-4096, which the op sorts by merging
+   (4096x4096 bf16: 528 us against torch's 346), by the radix passes instead (direct launches
+   from a CUDA graph, tiles of 4096 or the row, programs per SM as the host), against the op.
 """
 import sys
 
@@ -22,7 +25,7 @@ import torch
 import triton
 import triton.language as tl
 
-import gemforge  # noqa: F401  (the kernels' module imports)
+import gemforge
 from gemforge.kernels import scan_sort as ss
 from gemforge.kernels.reduce import _offset3
 from gemforge.timing import device_median_us
@@ -31,6 +34,7 @@ from radix_warp_probe import radix_warp  # the host's radix_sort by direct launc
 DEV = "cuda"
 HIST_ONLY = "--hist-only" in sys.argv
 PEERS_ONLY = "--peers" in sys.argv
+ROWS_ONLY = "--rows" in sys.argv
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
 
 # the library's 4 KB of counters (radix_hist_kernel's lane atomics); this kernel uses the first 1 KB
@@ -144,11 +148,33 @@ def peers_ab():
                   f"(torch {t_torch:.1f}), mismatches {bad}", flush=True)
 
 
+def rows_radix_vs_merge():
+    """Rows of at most 4096 (the op's merge path) sorted by the radix passes instead."""
+    for K, N in [(4096, 4096), (8192, 2048), (16384, 1024), (1024, 4096), (64, 4096)]:
+        for dtype in (torch.bfloat16, torch.float32):
+            x = torch.randn(K, N, device=DEV).to(dtype)
+            rv, ri = torch.sort(x, dim=-1, stable=True)
+            t_torch = graph_us(lambda: torch.sort(x, dim=-1, stable=True))
+            with gemforge.use():
+                t_op = device_median_us(lambda: torch.sort(x, dim=-1, stable=True))
+            block = min(4096, triton.next_power_of_2(N))
+            per_sm = min(12, (228 * 1024 + 1024) // (ss.stage_bytes(x.element_size(), block) + 2048))
+            run = radix_warp(x, per_sm, block, match_peers=tuple(p == x.element_size() - 1
+                                                                  for p in range(x.element_size())))
+            v, i = run()
+            bad = (v.view(rv.shape) != rv).sum().item() + (i.view(ri.shape) != ri).sum().item()
+            t_radix = graph_us(run)
+            print(f"rows {K}x{N} {dtype}: torch {t_torch:8.1f} us, op (merge) {t_op:8.1f} us, "
+                  f"radix {t_radix:8.1f} us (tiles of {block}, {per_sm} an SM), mismatches {bad}", flush=True)
+
+
 def main():
     torch.manual_seed(0)
     print(f"device: {torch.cuda.get_device_name()}, {SMS} SMs")
     if PEERS_ONLY:
         return peers_ab()
+    if ROWS_ONLY:
+        return rows_radix_vs_merge()
     for shape in [(1, 16 << 20), (1, 1 << 20), (128, 32768)]:
         x = torch.randn(shape, device=DEV).to(torch.bfloat16)
         for shift, flip in [(0, False), (8, True)]:
