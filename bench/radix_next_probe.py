@@ -37,9 +37,6 @@ PEERS_ONLY = "--peers" in sys.argv
 ROWS_ONLY = "--rows" in sys.argv
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
 
-# the library's 4 KB of counters (radix_hist_kernel's lane atomics); this kernel uses the first 1 KB
-_HIST_DECL = ss._HIST_DECL
-_HIST_ZERO = ss._HIST_ZERO
 _HIST_ADD = tl.constexpr("""{
 .reg .pred %ghp, %ghq;
 .reg .u32 %ghvm, %ghpe, %ghlt, %ghc, %gha;
@@ -73,10 +70,8 @@ def hist_shared_kernel(table, x, K, N, T, kn0, kn1, xs0, xs1, xs2, x_sn,
     row, t = ss._row_tile(T, INT64)
     xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
     r = tl.arange(0, 256)
-    # declared once: a [1] tensor is one element in every thread (the PTX appears once)
-    tl.inline_asm_elementwise(_HIST_DECL, "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.inline_asm_elementwise(_HIST_ZERO, "=r,r", [tl.arange(0, 1024)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.debug_barrier()
+    ss._lane_hist_declare(4)  # the library's counters (4 KB); this kernel uses the first 1 KB
+    ss._lane_hist_zero(4)
     j = t * BLOCK + tl.arange(0, BLOCK)
     m = j < N
     d = ss._digit(ss._radix_key(tl.load(x + xb + j * x_sn, mask=m, other=0), DESCENDING), SHIFT, FLIP, 8)

@@ -768,7 +768,8 @@ void topk_planned(const at::Tensor& values, const at::Tensor& indices, const at:
     args.tensor(hist).tensor(table).tensor(x).integer(r.N).integer(k).integer(parts).integer(seg).integer(p);
     push_row_dims(args, r, false);
     args.constant(r.rank).constant(largest).constant(key.shift).constant(key.nbits).constant(kTopkDigitBits);
-    args.constant(p == passes - 1).constant(kTopkChunk).constant(r.int64);
+    // LANE_ATOMICS on CUDA (8 warps, 8-bit digits): inline PTX, which the interpreter cannot run
+    args.constant(p == passes - 1).constant(kTopkChunk).constant(x.is_cuda()).constant(r.int64);
     rt::launch(topk_hist_kernel, cfg, args, x.device());
   }
   {

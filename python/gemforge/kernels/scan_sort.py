@@ -516,12 +516,13 @@ def _row_tile(T, INT64: tl.constexpr):
     return row, t
 
 
-# Lane-atomic histogram (radix_hist_kernel with LANE_ATOMICS; CUDA only): each valid lane adds 1
-# to its warp's own copy of the 256 counters in shared memory (a .shared array declared in inline
-# PTX, as the stage below; 4 warps, 4 KB), and a digit's count is the sum of the four copies.
-# tl.histogram counts with ballots over every digit bit and is 2.4 times slower on the H200 (16M
-# bf16, bench/radix_next_probe.py: 64 against 26 us a pass, random and skewed digits alike).
-_HIST_DECL = tl.constexpr(".shared .align 16 .b8 gf_hist[4096];\nmov.u32 $0, $1;")
+# Lane-atomic histogram (CUDA only: radix_hist_kernel and select.py's topk_hist_kernel with
+# LANE_ATOMICS): each valid lane adds 1 to its warp's own copy of the 256 counters in shared
+# memory (a .shared array declared in inline PTX, as the stage below; 1 KB a warp), and a
+# digit's count is the sum of the copies. tl.histogram counts with ballots over every digit bit
+# and is 2.4 times slower on the H200 (16M bf16, bench/radix_next_probe.py: 64 against 26 us a
+# pass, random and skewed digits alike). The PTX by the program's warps (4 or 8).
+_HIST_DECL = tl.constexpr({w: f".shared .align 16 .b8 gf_hist[{1024 * w}];\nmov.u32 $0, $1;" for w in (4, 8)})
 _HIST_ZERO = tl.constexpr("""{
 .reg .u32 %gha;
 mov.u32 %gha, gf_hist;
@@ -541,30 +542,52 @@ mad.lo.u32 %gha, $1, 4, %gha;
 @%ghp red.shared.add.u32 [%gha], 1;
 mov.u32 $0, 0;
 }""")
-_HIST_READ = tl.constexpr("""{
+_HIST_READ = tl.constexpr({w: """{
 .reg .u32 %gha, %ghs;
 mov.u32 %gha, gf_hist;
 mad.lo.u32 %gha, $1, 4, %gha;
 ld.shared.u32 $0, [%gha];
-ld.shared.u32 %ghs, [%gha+1024];
-add.u32 $0, $0, %ghs;
-ld.shared.u32 %ghs, [%gha+2048];
-add.u32 $0, $0, %ghs;
-ld.shared.u32 %ghs, [%gha+3072];
-add.u32 $0, $0, %ghs;
-}""")
+""" + "".join(f"ld.shared.u32 %ghs, [%gha+{1024 * c}];\nadd.u32 $0, $0, %ghs;\n" for c in range(1, w)) + "}"
+                           for w in (4, 8)})
+
+
+@triton.jit
+def _lane_hist_declare(WARPS: tl.constexpr):
+    """Declares gf_hist for a program of WARPS warps (once: a [1] tensor is one element in every
+    thread, so the PTX appears once)."""
+    tl.inline_asm_elementwise(_HIST_DECL[WARPS], "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32,
+                              is_pure=False, pack=1)
+
+
+@triton.jit
+def _lane_hist_zero(WARPS: tl.constexpr):
+    tl.inline_asm_elementwise(_HIST_ZERO, "=r,r", [tl.arange(0, 256 * WARPS)], dtype=tl.int32, is_pure=False,
+                              pack=1)
+    tl.debug_barrier()
+
+
+@triton.jit
+def _lane_hist_add(dig, m):
+    """Adds the 8-bit digits dig where m (no element held by two threads: at least one a thread)."""
+    tl.inline_asm_elementwise(_HIST_ADD, "=r,r,r", [dig, m.to(tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
+
+
+@triton.jit
+def _lane_hist_read(WARPS: tl.constexpr):
+    """The 256 counts, summed over the copies; the zeroing of a next histogram waits for them."""
+    tl.debug_barrier()
+    h = tl.inline_asm_elementwise(_HIST_READ[WARPS], "=r,r", [tl.arange(0, 256)], dtype=tl.int32, is_pure=False,
+                                  pack=1)
+    tl.debug_barrier()
+    return h
 
 
 @triton.jit
 def _lane_histogram(dig, m):
     """Counts of the 8-bit digits dig where m, in a program of 4 warps that declared gf_hist."""
-    tl.inline_asm_elementwise(_HIST_ZERO, "=r,r", [tl.arange(0, 1024)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.debug_barrier()
-    tl.inline_asm_elementwise(_HIST_ADD, "=r,r,r", [dig, m.to(tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.debug_barrier()
-    h = tl.inline_asm_elementwise(_HIST_READ, "=r,r", [tl.arange(0, 256)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.debug_barrier()  # (the next histogram's zeroing waits for these reads)
-    return h
+    _lane_hist_zero(4)
+    _lane_hist_add(dig, m)
+    return _lane_hist_read(4)
 
 
 @triton.jit
@@ -589,9 +612,7 @@ def radix_hist_kernel(table, totals, x, K, N, T,
     RADIX: tl.constexpr = 1 << D
     if LANE_ATOMICS:
         tl.static_assert(D == 8)
-        # declared once: a [1] tensor is one element in every thread (the PTX appears once)
-        tl.inline_asm_elementwise(_HIST_DECL, "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32, is_pure=False,
-                                  pack=1)
+        _lane_hist_declare(4)
     row, t = _row_tile(T, INT64)
     xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
     j = t * BLOCK + tl.arange(0, BLOCK)
