@@ -30,7 +30,7 @@ import triton.language as tl
 import gemforge
 from gemforge.kernels import scan_sort as ss
 from gemforge.kernels.reduce import _offset3
-from gemforge.timing import device_median_us
+from gemforge.timing import device_median_us, graphed
 from radix_warp_probe import radix_warp  # the host's radix_sort by direct launches (same folder)
 
 DEV = "cuda"
@@ -121,12 +121,7 @@ def hist_tables(x, shift, flip, block=4096):
 
 def graph_us(fn):
     """Device time of fn's launches replayed from a CUDA graph (no Python between kernels)."""
-    fn()
-    torch.cuda.synchronize()
-    g = torch.cuda.CUDAGraph()
-    with torch.cuda.graph(g):
-        fn()
-    return device_median_us(g.replay)
+    return device_median_us(graphed(fn))
 
 
 def peers_ab():
