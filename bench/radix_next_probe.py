@@ -1,7 +1,7 @@
 """Probes of the wide radix sort's costs besides the ranking, prepared in session 13 and run in
 session 14 (H200 results: bench/results/2026-11-27-h200-session14-sort.txt).
 
-    python bench/radix_next_probe.py [--hist-only | --peers | --rows]   (needs the built core)
+    python bench/radix_next_probe.py [--hist-only | --peers | --rows | --ahead]   (needs the built core)
 
 1. The histogram pass, three ways: tl.histogram of 256 bins; hist_shared_kernel below (one
    red.shared per group of equal digits in a warp, the group found by match.any, on a 1 KB
@@ -18,6 +18,8 @@ session 14 (H200 results: bench/results/2026-11-27-h200-session14-sort.txt).
 4. --rows (prepared in session 14, not run): rows of 1024-4096, which the op sorts by merging
    (4096x4096 bf16: 528 us against torch's 346), by the radix passes instead (direct launches
    from a CUDA graph, tiles of 4096 or the row, programs per SM as the host), against the op.
+5. --ahead (prepared in session 14, branch s14-scatter-rows-ahead, not run): the scatter with one
+   or two groups of four rows loaded ahead of the group being ranked.
 """
 import sys
 
@@ -35,11 +37,9 @@ DEV = "cuda"
 HIST_ONLY = "--hist-only" in sys.argv
 PEERS_ONLY = "--peers" in sys.argv
 ROWS_ONLY = "--rows" in sys.argv
+AHEAD_ONLY = "--ahead" in sys.argv
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
 
-# the library's 4 KB of counters (radix_hist_kernel's lane atomics); this kernel uses the first 1 KB
-_HIST_DECL = ss._HIST_DECL
-_HIST_ZERO = ss._HIST_ZERO
 _HIST_ADD = tl.constexpr("""{
 .reg .pred %ghp, %ghq;
 .reg .u32 %ghvm, %ghpe, %ghlt, %ghc, %gha;
@@ -73,10 +73,8 @@ def hist_shared_kernel(table, x, K, N, T, kn0, kn1, xs0, xs1, xs2, x_sn,
     row, t = ss._row_tile(T, INT64)
     xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
     r = tl.arange(0, 256)
-    # declared once: a [1] tensor is one element in every thread (the PTX appears once)
-    tl.inline_asm_elementwise(_HIST_DECL, "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.inline_asm_elementwise(_HIST_ZERO, "=r,r", [tl.arange(0, 1024)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.debug_barrier()
+    ss._lane_hist_declare(4)  # the library's counters (4 KB); this kernel uses the first 1 KB
+    ss._lane_hist_zero(4)
     j = t * BLOCK + tl.arange(0, BLOCK)
     m = j < N
     d = ss._digit(ss._radix_key(tl.load(x + xb + j * x_sn, mask=m, other=0), DESCENDING), SHIFT, FLIP, 8)
@@ -163,6 +161,24 @@ def rows_radix_vs_merge():
                   f"radix {t_radix:8.1f} us (tiles of {block}, {per_sm} an SM), mismatches {bad}", flush=True)
 
 
+def groups_ahead_ab():
+    """The scatter's GROUPS_AHEAD (groups of four rows loaded ahead of the one ranked): 1 or 2."""
+    for label, x in [("bf16 randn 16M", torch.randn(1, 16 << 20, device=DEV).to(torch.bfloat16)),
+                     ("fp32 randn 16M", torch.randn(1, 16 << 20, device=DEV)),
+                     ("bf16 randn 128x32768", torch.randn(128, 32768, device=DEV).to(torch.bfloat16))]:
+        passes = x.element_size()
+        per_sm = min(12, (228 * 1024 + 1024) // (ss.stage_bytes(passes, 4096) + 2048))  # as the host
+        mp = tuple(p == passes - 1 for p in range(passes))
+        rv, ri = torch.sort(x, dim=-1, stable=True)
+        for ga in (1, 2):
+            run = radix_warp(x, per_sm, 4096, match_peers=mp, groups_ahead=ga)
+            v, i = run()
+            bad = (v.view(rv.shape) != rv).sum().item() + (i.view(ri.shape) != ri).sum().item()
+            t_sc = graph_us(radix_warp(x, per_sm, 4096, only_scatter=True, match_peers=mp, groups_ahead=ga))
+            print(f"ahead {label}: groups {ga}: sort {graph_us(run):8.1f} us, last scatter {t_sc:7.1f} us, "
+                  f"mismatches {bad}", flush=True)
+
+
 def main():
     torch.manual_seed(0)
     print(f"device: {torch.cuda.get_device_name()}, {SMS} SMs")
@@ -170,6 +186,8 @@ def main():
         return peers_ab()
     if ROWS_ONLY:
         return rows_radix_vs_merge()
+    if AHEAD_ONLY:
+        return groups_ahead_ab()
     for shape in [(1, 16 << 20), (1, 1 << 20), (128, 32768)]:
         x = torch.randn(shape, device=DEV).to(torch.bfloat16)
         for shift, flip in [(0, False), (8, True)]:

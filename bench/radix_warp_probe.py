@@ -26,7 +26,7 @@ CASES = [((1, 16 << 20), torch.bfloat16), ((1, 16 << 20), torch.float32), ((1, 1
          ((128, 32768), torch.bfloat16)]
 
 
-def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None):
+def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None, groups_ahead=2):
     K, N = x.shape
     passes = x.element_size()
     T = triton.cdiv(N, block)
@@ -60,7 +60,8 @@ def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None):
                                                   K * T, K, 1, N, 0, 0, N, 0, 0, 1, 1,
                                                   K_RANK=1, DESCENDING=False, SHIFT=8 * p,
                                                   FLIP=last and signed, FIRST=first, BLOCK=block, VB=x.element_size(),
-                                                  MATCH_PEERS=match_peers[p], INT64=False, num_warps=1)
+                                                  MATCH_PEERS=match_peers[p], GROUPS_AHEAD=groups_ahead, INT64=False,
+                                                  num_warps=1)
 
     def run():
         for p in range(passes):

@@ -303,6 +303,11 @@ rt::KernelHandle merge_pass_kernel{"gemforge.kernels.scan_sort", "merge_pass_ker
 constexpr int64_t kMaxSortRow = 4096;     // widest row sorted in one block
 constexpr int64_t kMaxCandidates = 1024;  // largest k for the candidate topk
 constexpr int64_t kRadixBlock = 4096;  // widest tile of a radix pass (one table column)
+// Groups of four rows (of 32) whose loads radix_scatter_staged_kernel keeps in flight while it
+// ranks one: with 8 one-warp programs an SM, one group is 6 KB of bf16 values and int32 indices
+// in flight an SM, far below what hides the memory's latency at full bandwidth (~30 KB). Two:
+// not measured yet (bench/radix_next_probe.py --ahead).
+constexpr int64_t kRadixGroupsAhead = 2;
 constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 
 // How a radix pass ranks a tile's elements (one place for the digit width and the scatter).
@@ -525,7 +530,8 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       args.constant(r.rank).constant(descending).constant(int64_t{plan.bits} * p);
       args.constant(p == passes - 1 && is_signed).constant(first);
       if (plan.warp) {
-        args.constant(plan.block).constant(x.element_size()).constant(match_peers(p, passes)).constant(int64);
+        args.constant(plan.block).constant(x.element_size()).constant(match_peers(p, passes));
+        args.constant(kRadixGroupsAhead).constant(int64);
         rt::LaunchConfig cfg;
         cfg.grid[0] = std::min<int64_t>(r.K * T, radix_warps_per_sm(x.element_size(), plan.block, x.device()) *
                                                      rt::device_info(x.device().index()).sm_count);
@@ -768,7 +774,8 @@ void topk_planned(const at::Tensor& values, const at::Tensor& indices, const at:
     args.tensor(hist).tensor(table).tensor(x).integer(r.N).integer(k).integer(parts).integer(seg).integer(p);
     push_row_dims(args, r, false);
     args.constant(r.rank).constant(largest).constant(key.shift).constant(key.nbits).constant(kTopkDigitBits);
-    args.constant(p == passes - 1).constant(kTopkChunk).constant(r.int64);
+    // LANE_ATOMICS on CUDA (8 warps, 8-bit digits): inline PTX, which the interpreter cannot run
+    args.constant(p == passes - 1).constant(kTopkChunk).constant(x.is_cuda()).constant(r.int64);
     rt::launch(topk_hist_kernel, cfg, args, x.device());
   }
   {

@@ -516,12 +516,13 @@ def _row_tile(T, INT64: tl.constexpr):
     return row, t
 
 
-# Lane-atomic histogram (radix_hist_kernel with LANE_ATOMICS; CUDA only): each valid lane adds 1
-# to its warp's own copy of the 256 counters in shared memory (a .shared array declared in inline
-# PTX, as the stage below; 4 warps, 4 KB), and a digit's count is the sum of the four copies.
-# tl.histogram counts with ballots over every digit bit and is 2.4 times slower on the H200 (16M
-# bf16, bench/radix_next_probe.py: 64 against 26 us a pass, random and skewed digits alike).
-_HIST_DECL = tl.constexpr(".shared .align 16 .b8 gf_hist[4096];\nmov.u32 $0, $1;")
+# Lane-atomic histogram (CUDA only: radix_hist_kernel and select.py's topk_hist_kernel with
+# LANE_ATOMICS): each valid lane adds 1 to its warp's own copy of the 256 counters in shared
+# memory (a .shared array declared in inline PTX, as the stage below; 1 KB a warp), and a
+# digit's count is the sum of the copies. tl.histogram counts with ballots over every digit bit
+# and is 2.4 times slower on the H200 (16M bf16, bench/radix_next_probe.py: 64 against 26 us a
+# pass, random and skewed digits alike). The PTX by the program's warps (4 or 8).
+_HIST_DECL = tl.constexpr({w: f".shared .align 16 .b8 gf_hist[{1024 * w}];\nmov.u32 $0, $1;" for w in (4, 8)})
 _HIST_ZERO = tl.constexpr("""{
 .reg .u32 %gha;
 mov.u32 %gha, gf_hist;
@@ -541,30 +542,52 @@ mad.lo.u32 %gha, $1, 4, %gha;
 @%ghp red.shared.add.u32 [%gha], 1;
 mov.u32 $0, 0;
 }""")
-_HIST_READ = tl.constexpr("""{
+_HIST_READ = tl.constexpr({w: """{
 .reg .u32 %gha, %ghs;
 mov.u32 %gha, gf_hist;
 mad.lo.u32 %gha, $1, 4, %gha;
 ld.shared.u32 $0, [%gha];
-ld.shared.u32 %ghs, [%gha+1024];
-add.u32 $0, $0, %ghs;
-ld.shared.u32 %ghs, [%gha+2048];
-add.u32 $0, $0, %ghs;
-ld.shared.u32 %ghs, [%gha+3072];
-add.u32 $0, $0, %ghs;
-}""")
+""" + "".join(f"ld.shared.u32 %ghs, [%gha+{1024 * c}];\nadd.u32 $0, $0, %ghs;\n" for c in range(1, w)) + "}"
+                           for w in (4, 8)})
+
+
+@triton.jit
+def _lane_hist_declare(WARPS: tl.constexpr):
+    """Declares gf_hist for a program of WARPS warps (once: a [1] tensor is one element in every
+    thread, so the PTX appears once)."""
+    tl.inline_asm_elementwise(_HIST_DECL[WARPS], "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32,
+                              is_pure=False, pack=1)
+
+
+@triton.jit
+def _lane_hist_zero(WARPS: tl.constexpr):
+    tl.inline_asm_elementwise(_HIST_ZERO, "=r,r", [tl.arange(0, 256 * WARPS)], dtype=tl.int32, is_pure=False,
+                              pack=1)
+    tl.debug_barrier()
+
+
+@triton.jit
+def _lane_hist_add(dig, m):
+    """Adds the 8-bit digits dig where m (no element held by two threads: at least one a thread)."""
+    tl.inline_asm_elementwise(_HIST_ADD, "=r,r,r", [dig, m.to(tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
+
+
+@triton.jit
+def _lane_hist_read(WARPS: tl.constexpr):
+    """The 256 counts, summed over the copies; the zeroing of a next histogram waits for them."""
+    tl.debug_barrier()
+    h = tl.inline_asm_elementwise(_HIST_READ[WARPS], "=r,r", [tl.arange(0, 256)], dtype=tl.int32, is_pure=False,
+                                  pack=1)
+    tl.debug_barrier()
+    return h
 
 
 @triton.jit
 def _lane_histogram(dig, m):
     """Counts of the 8-bit digits dig where m, in a program of 4 warps that declared gf_hist."""
-    tl.inline_asm_elementwise(_HIST_ZERO, "=r,r", [tl.arange(0, 1024)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.debug_barrier()
-    tl.inline_asm_elementwise(_HIST_ADD, "=r,r,r", [dig, m.to(tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.debug_barrier()
-    h = tl.inline_asm_elementwise(_HIST_READ, "=r,r", [tl.arange(0, 256)], dtype=tl.int32, is_pure=False, pack=1)
-    tl.debug_barrier()  # (the next histogram's zeroing waits for these reads)
-    return h
+    _lane_hist_zero(4)
+    _lane_hist_add(dig, m)
+    return _lane_hist_read(4)
 
 
 @triton.jit
@@ -589,9 +612,7 @@ def radix_hist_kernel(table, totals, x, K, N, T,
     RADIX: tl.constexpr = 1 << D
     if LANE_ATOMICS:
         tl.static_assert(D == 8)
-        # declared once: a [1] tensor is one element in every thread (the PTX appears once)
-        tl.inline_asm_elementwise(_HIST_DECL, "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32, is_pure=False,
-                                  pack=1)
+        _lane_hist_declare(4)
     row, t = _row_tile(T, INT64)
     xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
     j = t * BLOCK + tl.arange(0, BLOCK)
@@ -874,6 +895,25 @@ def _stage_load(pos, VB: tl.constexpr, BLOCK: tl.constexpr):
 
 
 @triton.jit
+def _warp_group_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr):
+    """Four rows' values and indices from j (a tuple: v0, i0, ..., v3, i3)."""
+    v0, i0 = _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST)
+    v1, i1 = _warp_row_load(src_v, src_i, sb, s_sn, j + 32, end, FIRST)
+    v2, i2 = _warp_row_load(src_v, src_i, sb, s_sn, j + 64, end, FIRST)
+    v3, i3 = _warp_row_load(src_v, src_i, sb, s_sn, j + 96, end, FIRST)
+    return v0, i0, v1, i1, v2, i2, v3, i3
+
+
+@triton.jit
+def _warp_group_stage(g, j, end, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
+                      VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
+    _warp_row_stage(g[0], g[1], j, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
+    _warp_row_stage(g[2], g[3], j + 32, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
+    _warp_row_stage(g[4], g[5], j + 64, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
+    _warp_row_stage(g[6], g[7], j + 96, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
+
+
+@triton.jit
 def _warp_row_stage(v, ii, j, end, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
                     VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
     """Ranks one row (lanes j < end) among the tile's digits and stores it to the stage."""
@@ -899,7 +939,7 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
                                 kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn,
                                 K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr,
                                 FLIP: tl.constexpr, FIRST: tl.constexpr, BLOCK: tl.constexpr, VB: tl.constexpr,
-                                MATCH_PEERS: tl.constexpr, INT64: tl.constexpr):
+                                MATCH_PEERS: tl.constexpr, GROUPS_AHEAD: tl.constexpr, INT64: tl.constexpr):
     """radix_scatter_kernel for 8-bit digits and int32 positions on CUDA (VB: bytes a value).
     One warp a program (num_warps = 1); the programs walk the TILES tiles (of all rows) in turn,
     so the tiles in flight are neighbours and their writes of a digit fall in one stretch of the
@@ -907,7 +947,9 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
     output starts minus them); the rows ranked by _warp_rank into the stage (the next group of
     four rows' loads issued before a group is ranked); then the stage written out in order,
     position p of digit d to p + the digit's output start - its local start. MATCH_PEERS:
-    _warp_rank_ptx's choice of how to find a digit's lanes."""
+    _warp_rank_ptx's choice of how to find a digit's lanes. GROUPS_AHEAD (1 or 2): groups of four
+    rows loaded ahead of the one being ranked."""
+    tl.static_assert(GROUPS_AHEAD == 1 or GROUPS_AHEAD == 2)
     lane = tl.arange(0, 32)
     digits = tl.arange(0, 256)
     tl.inline_asm_elementwise(_STAGE_DECL[VB * 8192 + BLOCK], "=r,r", [lane], dtype=tl.int32, is_pure=False, pack=1)
@@ -925,21 +967,19 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
         start = t * BLOCK
         end = tl.minimum(N, start + BLOCK)
         j = start + lane
-        v0, i0 = _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST)
-        v1, i1 = _warp_row_load(src_v, src_i, sb, s_sn, j + 32, end, FIRST)
-        v2, i2 = _warp_row_load(src_v, src_i, sb, s_sn, j + 64, end, FIRST)
-        v3, i3 = _warp_row_load(src_v, src_i, sb, s_sn, j + 96, end, FIRST)
+        # groups of four rows; the loads of GROUPS_AHEAD groups are in flight while one is ranked
+        ga = _warp_group_load(src_v, src_i, sb, s_sn, j, end, FIRST)
+        if GROUPS_AHEAD == 2:
+            gb = _warp_group_load(src_v, src_i, sb, s_sn, j + 128, end, FIRST)
         for s in range(start, end, 128):
-            jn = j + 128
-            w0, k0 = _warp_row_load(src_v, src_i, sb, s_sn, jn, end, FIRST)
-            w1, k1 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 32, end, FIRST)
-            w2, k2 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 64, end, FIRST)
-            w3, k3 = _warp_row_load(src_v, src_i, sb, s_sn, jn + 96, end, FIRST)
-            _warp_row_stage(v0, i0, j, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
-            _warp_row_stage(v1, i1, j + 32, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
-            _warp_row_stage(v2, i2, j + 64, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
-            _warp_row_stage(v3, i3, j + 96, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
-            j, v0, i0, v1, i1, v2, i2, v3, i3 = jn, w0, k0, w1, k1, w2, k2, w3, k3
+            gc = _warp_group_load(src_v, src_i, sb, s_sn, j + 128 * GROUPS_AHEAD, end, FIRST)
+            _warp_group_stage(ga, j, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
+            if GROUPS_AHEAD == 2:
+                ga = gb
+                gb = gc
+            else:
+                ga = gc
+            j += 128
         for p0 in range(0, end - start, 32):
             p = p0 + lane
             m = p < end - start

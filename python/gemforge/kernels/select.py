@@ -22,7 +22,8 @@ import triton
 import triton.language as tl
 
 from .reduce import _offset3
-from .scan_sort import _bitonic_sort, _bitonic_sort_packed, _ordered_key32, _row_tile
+from .scan_sort import (_bitonic_sort, _bitonic_sort_packed, _lane_hist_add, _lane_hist_declare, _lane_hist_read,
+                        _lane_hist_zero, _ordered_key32, _row_tile)
 
 # kth_kernel modes (host: enum KthMode in csrc/ops/select.cpp)
 KTH = tl.constexpr(0)
@@ -506,9 +507,15 @@ def _split_row(S, seg, N, INT64: tl.constexpr):
 def topk_hist_kernel(hist, table, x, N, k, S, seg, p,
                      kn0, kn1, xs0, xs1, xs2, x_sn,
                      K_RANK: tl.constexpr, LARGEST: tl.constexpr, SHIFT: tl.constexpr, NBITS: tl.constexpr,
-                     DBITS: tl.constexpr, LAST: tl.constexpr, BLOCK: tl.constexpr, INT64: tl.constexpr):
+                     DBITS: tl.constexpr, LAST: tl.constexpr, BLOCK: tl.constexpr, LANE_ATOMICS: tl.constexpr,
+                     INT64: tl.constexpr):
     """Pass p over part s of a row: hist[row, p] += the part's digit counts of the keys matching
-    the prefix of passes < p; LAST: also table[row, s] = those counts."""
+    the prefix of passes < p; LAST: also table[row, s] = those counts. LANE_ATOMICS (CUDA, DBITS
+    = 8, 8 warps): counted by scan_sort.py's lane-atomic histogram, else by tl.histogram."""
+    if LANE_ATOMICS:
+        tl.static_assert(DBITS == 8)
+        _lane_hist_declare(8)
+        _lane_hist_zero(8)
     row, s, start, end = _split_row(S, seg, N, INT64)
     xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
     W: tl.constexpr = 64 if x.dtype.element_ty.primitive_bitwidth == 64 else 32
@@ -521,7 +528,12 @@ def topk_hist_kernel(hist, table, x, N, k, S, seg, p,
         m = j < end
         t = _topk_key(tl.load(x + xb + j * x_sn, mask=m, other=0), LARGEST, SHIFT, NBITS)
         match, d, _ = _pass_digit(_flip_sign(t), pref, p, W, DBITS)
-        acc += tl.histogram(d, 1 << DBITS, mask=m & match)
+        if LANE_ATOMICS:
+            _lane_hist_add(d, m & match)
+        else:
+            acc += tl.histogram(d, 1 << DBITS, mask=m & match)
+    if LANE_ATOMICS:
+        acc = _lane_hist_read(8)
     r = tl.arange(0, 1 << DBITS)
     tl.atomic_add(hist + (row * P + p) * (1 << DBITS) + r, acc, sem="relaxed")
     if LAST:
