@@ -153,7 +153,7 @@ def radix_mw(x, per_sm, only_scatter=False):
 
     def table_pass(p, sv):
         ss.radix_hist_kernel[(K * T, )](table, totals, sv, K, N, T, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False,
-                                        SHIFT=8 * p, FLIP=p == passes - 1 and signed, TOTALS=0, SIGNED=signed,
+                                        shift=8 * p, FLIP=p == passes - 1 and signed, TOTALS=0, SIGNED=signed,
                                         D=8, BLOCK=TILE, LANE_ATOMICS=True, INT64=False, num_warps=4)
         ss.radix_totals_kernel[(K * (256 // dg), )](totals, table, p * K * 256, T, D=8, DG=dg, BT=bt, INT64=False,
                                                     num_warps=4)

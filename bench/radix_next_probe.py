@@ -94,7 +94,7 @@ def hist_tables(x, shift, flip, block=4096):
 
     def lib():
         ss.radix_hist_kernel[(K * T, )](a, totals, x, K, N, T, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False,
-                                        SHIFT=shift, FLIP=flip, TOTALS=0, SIGNED=True, D=8, BLOCK=block,
+                                        shift=shift, FLIP=flip, TOTALS=0, SIGNED=True, D=8, BLOCK=block,
                                         LANE_ATOMICS=False, INT64=False, num_warps=4)
 
     def shared():
@@ -105,7 +105,7 @@ def hist_tables(x, shift, flip, block=4096):
 
     def red():  # the library's lane atomics (radix_hist_kernel with LANE_ATOMICS, as the host runs it)
         ss.radix_hist_kernel[(K * T, )](c, totals, x, K, N, T, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False,
-                                        SHIFT=shift, FLIP=flip, TOTALS=0, SIGNED=True, D=8, BLOCK=block,
+                                        shift=shift, FLIP=flip, TOTALS=0, SIGNED=True, D=8, BLOCK=block,
                                         LANE_ATOMICS=True, INT64=False, num_warps=4)
 
     lib()

@@ -42,7 +42,7 @@ def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None, grou
 
     def hist_offsets(p, sv):
         ss.radix_hist_kernel[(K * T, )](table, totals, sv, K, N, T, K, 1, N, 0, 0, 1,
-                                        K_RANK=1, DESCENDING=False, SHIFT=8 * p, FLIP=p == passes - 1 and signed,
+                                        K_RANK=1, DESCENDING=False, shift=8 * p, FLIP=p == passes - 1 and signed,
                                         TOTALS=0, SIGNED=signed, D=8, BLOCK=block,
                                         LANE_ATOMICS=True, INT64=False, num_warps=4)
         bt = min(512, max(16, triton.next_power_of_2(T)))  # as the host (radix_sort)
@@ -58,7 +58,7 @@ def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None, grou
         dv, di = (v, i) if last else (wv[p % 2], wi[p % 2])
         ss.radix_scatter_staged_kernel[(nprog, )](dv, di, sv, None if first else wi[(p - 1) % 2], table, N, N, T,
                                                   K * T, K, 1, N, 0, 0, N, 0, 0, 1, 1,
-                                                  K_RANK=1, DESCENDING=False, SHIFT=8 * p,
+                                                  K_RANK=1, DESCENDING=False, shift=8 * p,
                                                   FLIP=last and signed, FIRST=first, BLOCK=block, VB=x.element_size(),
                                                   MATCH_PEERS=match_peers[p], GROUPS_AHEAD=groups_ahead, INT64=False,
                                                   num_warps=1)

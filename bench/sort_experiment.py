@@ -72,7 +72,7 @@ def radix_wide(x, D, BLOCK, SUB, F, warps):
         first, last = p == 0, p == passes - 1
         sv = x if first else wv[(p - 1) % 2]
         ss.radix_hist_kernel[(K * T, )](table, totals, sv, K, N, T, K, 1, N, 0, 0, 1,
-                                        K_RANK=1, DESCENDING=False, SHIFT=D * p, FLIP=last and signed,
+                                        K_RANK=1, DESCENDING=False, shift=D * p, FLIP=last and signed,
                                         TOTALS=passes if first else 0, SIGNED=signed, D=D, BLOCK=BLOCK, LANE_ATOMICS=False,
                                         INT64=False, num_warps=4)
         ss.radix_offsets_kernel[(K * (R // DG), )](table, totals, p * K * R, T, D=D, DG=DG, BT=4096 // DG,
@@ -80,7 +80,7 @@ def radix_wide(x, D, BLOCK, SUB, F, warps):
         dv, di = (v, i) if last else (wv[p % 2], wi[p % 2])
         ss.radix_scatter_kernel[(K * T, )](dv, di, sv, None if first else wi[(p - 1) % 2], table, N, N, T,
                                            K, 1, N, 0, 0, N, 0, 0, 1, 1,
-                                           K_RANK=1, DESCENDING=False, SHIFT=D * p, FLIP=last and signed,
+                                           K_RANK=1, DESCENDING=False, shift=D * p, FLIP=last and signed,
                                            FIRST=first, D=D, BLOCK=BLOCK, SUB=SUB, F=F, INT64=False,
                                            num_warps=warps)
     return v, i

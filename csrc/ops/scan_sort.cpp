@@ -461,7 +461,8 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
     rt::KernelArgs args;
     args.tensor(table).tensor(totals).tensor(sv).integer(r.K).integer(r.N).integer(T);
     args.integer(r.size[0]).integer(r.size[1]).integer(ss[0]).integer(ss[1]).integer(ss[2]).integer(s_sn);
-    args.constant(r.rank).constant(descending).constant(int64_t{plan.bits} * p);
+    args.integer(int64_t{plan.bits} * p);  // the digit's shift: a runtime value (one kernel for middle passes)
+    args.constant(r.rank).constant(descending);
     args.constant(p == passes - 1 && is_signed).constant(with_totals ? passes : 0).constant(is_signed);
     args.constant(plan.bits).constant(plan.block).constant(plan.warp).constant(int64);
     tiles.num_warps = 4;  // (LANE_ATOMICS, set with plan.warp, counts in 4 warps' copies)
@@ -526,8 +527,8 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       args.integer(r.size[0]).integer(r.size[1]);
       for (int i = 0; i < 3; ++i) args.integer(ss[i]);
       for (int i = 0; i < 3; ++i) args.integer(ds[i]);
-      args.integer(s_sn).integer(last ? r.o_sn : 1);
-      args.constant(r.rank).constant(descending).constant(int64_t{plan.bits} * p);
+      args.integer(s_sn).integer(last ? r.o_sn : 1).integer(int64_t{plan.bits} * p);
+      args.constant(r.rank).constant(descending);
       args.constant(p == passes - 1 && is_signed).constant(first);
       if (plan.warp) {
         args.constant(plan.block).constant(x.element_size()).constant(match_peers(p, passes));

@@ -465,10 +465,11 @@ def _radix_key(v, DESCENDING: tl.constexpr):
 
 
 @triton.jit
-def _digit(t, SHIFT: tl.constexpr, FLIP: tl.constexpr, D: tl.constexpr):
-    """Bits [SHIFT, SHIFT + D) of an order key; FLIP (the top digit of a signed key) maps signed
-    order to unsigned."""
-    d = ((t >> SHIFT) & ((1 << D) - 1)).to(tl.int32)
+def _digit(t, shift, FLIP: tl.constexpr, D: tl.constexpr):
+    """Bits [shift, shift + D) of an order key; FLIP (the top digit of a signed key) maps signed
+    order to unsigned. (shift is a runtime value in the radix kernels: the middle passes of a
+    sort share one compiled kernel.)"""
+    d = ((t >> shift) & ((1 << D) - 1)).to(tl.int32)
     if FLIP:
         d = d ^ (1 << (D - 1))
     return d
@@ -591,9 +592,8 @@ def _lane_histogram(dig, m):
 
 
 @triton.jit
-def _tile_histogram(key, m, SHIFT: tl.constexpr, FLIP: tl.constexpr, D: tl.constexpr,
-                    LANE_ATOMICS: tl.constexpr):
-    dig = _digit(key, SHIFT, FLIP, D)
+def _tile_histogram(key, m, shift, FLIP: tl.constexpr, D: tl.constexpr, LANE_ATOMICS: tl.constexpr):
+    dig = _digit(key, shift, FLIP, D)
     if LANE_ATOMICS:
         return _lane_histogram(dig, m)
     else:
@@ -602,12 +602,13 @@ def _tile_histogram(key, m, SHIFT: tl.constexpr, FLIP: tl.constexpr, D: tl.const
 
 @triton.jit
 def radix_hist_kernel(table, totals, x, K, N, T,
-                      kn0, kn1, xs0, xs1, xs2, x_sn,
-                      K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
+                      kn0, kn1, xs0, xs1, xs2, x_sn, shift,
+                      K_RANK: tl.constexpr, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
                       TOTALS: tl.constexpr, SIGNED: tl.constexpr, D: tl.constexpr, BLOCK: tl.constexpr,
                       LANE_ATOMICS: tl.constexpr, INT64: tl.constexpr):
-    """table[row, digit, t] = count of the digit in tile t of the row. TOTALS > 0 (first pass):
-    also totals[p, row, digit] += the tile's counts of digit p, for each of the TOTALS passes.
+    """table[row, digit, t] = count of the digit (key bits from shift) in tile t of the row.
+    TOTALS > 0 (only in pass 0's launch, shift 0): also totals[p, row, digit] += the tile's
+    counts of digit p, for each of the TOTALS passes.
     LANE_ATOMICS (CUDA, D = 8, 4 warps): counted by _lane_histogram, else by tl.histogram."""
     RADIX: tl.constexpr = 1 << D
     if LANE_ATOMICS:
@@ -619,11 +620,11 @@ def radix_hist_kernel(table, totals, x, K, N, T,
     m = j < N
     key = _radix_key(tl.load(x + xb + j * x_sn, mask=m, other=0), DESCENDING)
     r = tl.arange(0, RADIX)
-    h = _tile_histogram(key, m, SHIFT, FLIP, D, LANE_ATOMICS)
+    h = _tile_histogram(key, m, shift, FLIP, D, LANE_ATOMICS)
     tl.store(table + (row * RADIX + r) * T + t, h.to(table.dtype.element_ty))
     for p in tl.static_range(TOTALS):
-        if D * p == SHIFT:
-            hp = h  # this pass's own digits, counted above
+        if p == 0:
+            hp = h  # this pass's own digits (shift 0), counted above
         else:
             hp = _tile_histogram(key, m, D * p, SIGNED and p == TOTALS - 1, D, LANE_ATOMICS)
         tl.atomic_add(totals + (p * K + row) * RADIX + r, hp.to(totals.dtype.element_ty), sem="relaxed")
@@ -690,8 +691,8 @@ def radix_passes_kernel(need, totals, K, N, D: tl.constexpr, PASSES: tl.constexp
 
 @triton.jit
 def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
-                         kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn,
-                         K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
+                         kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn, shift,
+                         K_RANK: tl.constexpr, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
                          FIRST: tl.constexpr, D: tl.constexpr, BLOCK: tl.constexpr, SUB: tl.constexpr,
                          F: tl.constexpr, INT64: tl.constexpr):
     """One digit pass over tile t of a row, in blocks of SUB (ranked by _rank_in_block, F): src
@@ -706,7 +707,7 @@ def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
         j = t * BLOCK + s + tl.arange(0, SUB)
         m = j < N
         v = tl.load(src_v + sb + j * s_sn, mask=m, other=0)
-        dest, base = _rank_in_block(_digit(_radix_key(v, DESCENDING), SHIFT, FLIP, D), m, base, RADIX, F)
+        dest, base = _rank_in_block(_digit(_radix_key(v, DESCENDING), shift, FLIP, D), m, base, RADIX, F)
         if FIRST:
             ii = j
         else:
@@ -905,20 +906,20 @@ def _warp_group_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr):
 
 
 @triton.jit
-def _warp_group_stage(g, j, end, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
+def _warp_group_stage(g, j, end, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
                       VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
-    _warp_row_stage(g[0], g[1], j, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
-    _warp_row_stage(g[2], g[3], j + 32, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
-    _warp_row_stage(g[4], g[5], j + 64, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
-    _warp_row_stage(g[6], g[7], j + 96, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
+    _warp_row_stage(g[0], g[1], j, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS)
+    _warp_row_stage(g[2], g[3], j + 32, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS)
+    _warp_row_stage(g[4], g[5], j + 64, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS)
+    _warp_row_stage(g[6], g[7], j + 96, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS)
 
 
 @triton.jit
-def _warp_row_stage(v, ii, j, end, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
+def _warp_row_stage(v, ii, j, end, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
                     VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
     """Ranks one row (lanes j < end) among the tile's digits and stores it to the stage."""
     m = j < end
-    d = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP, 8)
+    d = _digit(_radix_key(v, DESCENDING), shift, FLIP, 8)
     pos = _warp_rank(d, m.to(tl.int32), MATCH_PEERS)
     _stage_store(pos, _to_bits(v, VB), ii.to(tl.int32), m.to(tl.int32), VB, BLOCK)
 
@@ -936,8 +937,8 @@ def _tile_counts(tb, table, row, t, T, N, d):
 
 @triton.jit
 def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TILES,
-                                kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn,
-                                K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr,
+                                kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn, shift,
+                                K_RANK: tl.constexpr, DESCENDING: tl.constexpr,
                                 FLIP: tl.constexpr, FIRST: tl.constexpr, BLOCK: tl.constexpr, VB: tl.constexpr,
                                 MATCH_PEERS: tl.constexpr, GROUPS_AHEAD: tl.constexpr, INT64: tl.constexpr):
     """radix_scatter_kernel for 8-bit digits and int32 positions on CUDA (VB: bytes a value).
@@ -973,7 +974,7 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
             gb = _warp_group_load(src_v, src_i, sb, s_sn, j + 128, end, FIRST)
         for s in range(start, end, 128):
             gc = _warp_group_load(src_v, src_i, sb, s_sn, j + 128 * GROUPS_AHEAD, end, FIRST)
-            _warp_group_stage(ga, j, end, DESCENDING, SHIFT, FLIP, VB, BLOCK, MATCH_PEERS)
+            _warp_group_stage(ga, j, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS)
             if GROUPS_AHEAD == 2:
                 ga = gb
                 gb = gc
@@ -985,7 +986,7 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
             m = p < end - start
             bits, ii = _stage_load(p, VB, BLOCK)
             v = _from_bits(bits, dst_v.dtype.element_ty, VB)
-            d = _digit(_radix_key(v, DESCENDING), SHIFT, FLIP, 8)
+            d = _digit(_radix_key(v, DESCENDING), shift, FLIP, 8)
             dest = tl.inline_asm_elementwise(_OUTPUT_SHIFT_PTX, "=r,r", [d], dtype=tl.int32, is_pure=False, pack=1) + p
             om = m & (dest < N_OUT)
             o = db + dest.to(db.dtype) * d_sn
