@@ -23,7 +23,7 @@ import triton.language as tl
 import gemforge  # noqa: F401  (the kernels' module imports)
 from gemforge.kernels import scan_sort as ss
 from gemforge.timing import device_median_us, graphed
-from radix_warp_probe import radix_warp  # the library's one-warp scatter by direct launches
+from radix_warp_probe import radix_driver, radix_warp  # the host's passes by direct launches
 
 DEV = "cuda"
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
@@ -139,41 +139,16 @@ def radix_mw(x, per_sm, only_scatter=False):
     K, N = x.shape
     passes = x.element_size()
     signed = x.dtype not in (torch.uint8, torch.bool)
-    T = triton.cdiv(N, TILE)
-    gpr = triton.cdiv(T, 4)
-    totals = torch.zeros(passes * K * 256, dtype=torch.int32, device=DEV)
-    table = torch.empty(K * 256 * T, dtype=torch.int32, device=DEV)
-    wv = [torch.empty_like(x) for _ in range(2)]
-    wi = [torch.empty(K * N, dtype=torch.int32, device=DEV) for _ in range(2)]
-    v = torch.empty_like(x)
-    i = torch.empty(K, N, dtype=torch.int64, device=DEV)
-    nprog = min(K * gpr, per_sm * SMS)
-    bt = min(512, max(16, triton.next_power_of_2(T)))  # as the host (radix_sort)
-    dg = min(256, 4096 // bt)
 
-    def table_pass(p, sv):
-        ss.radix_hist_kernel[(K * T, )](table, totals, sv, K, N, T, K, 1, N, 0, 0, 1, K_RANK=1, DESCENDING=False,
-                                        shift=8 * p, FLIP=p == passes - 1 and signed, TOTALS=0, SIGNED=signed,
-                                        D=8, BLOCK=TILE, LANE_ATOMICS=True, INT64=False, num_warps=4)
-        ss.radix_totals_kernel[(K * (256 // dg), )](totals, table, p * K * 256, T, D=8, DG=dg, BT=bt, INT64=False,
-                                                    num_warps=4)
-        ss.radix_offsets_kernel[(K * (256 // dg), )](table, totals, p * K * 256, T, D=8, DG=dg, BT=bt, INT64=False,
-                                                     num_warps=4)
+    def launch(p, dv, di, sv, si, table, T):
+        gpr = triton.cdiv(T, 4)
+        last = p == passes - 1
+        scatter_mw_kernel[(min(K * gpr, per_sm * SMS), )](dv, di, sv, si, table, N, T, gpr, K * gpr,
+                                                          DESCENDING=False, SHIFT=8 * p, FLIP=last and signed,
+                                                          FIRST=p == 0, VB=x.element_size(), MATCH_PEERS=last,
+                                                          num_warps=WARPS)
 
-    def scatter(p):
-        first, last = p == 0, p == passes - 1
-        sv = x if first else wv[(p - 1) % 2]
-        dv, di = (v, i) if last else (wv[p % 2], wi[p % 2])
-        scatter_mw_kernel[(nprog, )](dv, di, sv, None if first else wi[(p - 1) % 2], table, N, T, gpr, K * gpr,
-                                     DESCENDING=False, SHIFT=8 * p, FLIP=last and signed, FIRST=first,
-                                     VB=x.element_size(), MATCH_PEERS=last, num_warps=WARPS)
-
-    def run():
-        for p in range(passes):
-            table_pass(p, x if p == 0 else wv[(p - 1) % 2])
-            scatter(p)
-        return v, i
-
+    run, scatter = radix_driver(x, TILE, launch)
     run()
     if only_scatter:  # one pass's scatter alone (the last pass's table stays)
         return lambda: scatter(passes - 1)

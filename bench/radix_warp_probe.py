@@ -7,8 +7,8 @@ stage, are described with their numbers in bench/results/2026-11-27-h200-session
 Part 1, direct launches of the passes (the host driver of csrc/ops/scan_sort.cpp radix_sort,
 rows contiguous) with the scatter's programs per SM varied (radix_warps_per_sm): µs of the whole
 sort and of the scatter passes alone, checked against torch's stable sort.
-Part 2 (alone with PART2_ONLY=1), through the op: torch and GemForge µs (gemforge.timing, the benchmark's timer), the check,
-and GemForge's kernels by total time (profiler).
+Part 2 (alone with PART2_ONLY=1), through the op: torch and GemForge µs (gemforge.timing, the
+benchmark's timer), the check, and GemForge's kernels by total time (profiler).
 """
 import os
 
@@ -26,7 +26,11 @@ CASES = [((1, 16 << 20), torch.bfloat16), ((1, 16 << 20), torch.float32), ((1, 1
          ((128, 32768), torch.bfloat16)]
 
 
-def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None, groups_ahead=2):
+def radix_driver(x, block, scatter_launch):
+    """The host's radix_sort of x's rows (contiguous [K, N]) by direct launches: per pass the
+    library's histogram (tiles of block), totals and offsets kernels, then
+    scatter_launch(p, dv, di, sv, si, table, T) for the scatter. Returns run (the whole sort: values,
+    indices) and scatter (one pass's scatter alone, on the table the last run left)."""
     K, N = x.shape
     passes = x.element_size()
     T = triton.cdiv(N, block)
@@ -37,16 +41,14 @@ def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None, grou
     wi = [torch.empty(K * N, dtype=torch.int32, device=DEV) for _ in range(2)]
     v = torch.empty_like(x)
     i = torch.empty(K, N, dtype=torch.int64, device=DEV)
-    nprog = min(K * T, per_sm * SMS)
-    match_peers = match_peers or (True, ) * passes  # (per pass: the scatter's MATCH_PEERS)
+    bt = min(512, max(16, triton.next_power_of_2(T)))  # as the host (radix_sort)
+    dg = min(256, 4096 // bt)
 
-    def hist_offsets(p, sv):
+    def table_pass(p, sv):
         ss.radix_hist_kernel[(K * T, )](table, totals, sv, K, N, T, K, 1, N, 0, 0, 1,
                                         K_RANK=1, DESCENDING=False, shift=8 * p, FLIP=p == passes - 1 and signed,
                                         TOTALS=0, SIGNED=signed, D=8, BLOCK=block,
                                         LANE_ATOMICS=True, INT64=False, num_warps=4)
-        bt = min(512, max(16, triton.next_power_of_2(T)))  # as the host (radix_sort)
-        dg = min(256, 4096 // bt)
         ss.radix_totals_kernel[(K * (256 // dg), )](totals, table, p * K * 256, T, D=8, DG=dg, BT=bt, INT64=False,
                                                     num_warps=4)
         ss.radix_offsets_kernel[(K * (256 // dg), )](table, totals, p * K * 256, T, D=8, DG=dg, BT=bt, INT64=False,
@@ -54,21 +56,33 @@ def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None, grou
 
     def scatter(p):
         first, last = p == 0, p == passes - 1
-        sv = x if first else wv[(p - 1) % 2]
         dv, di = (v, i) if last else (wv[p % 2], wi[p % 2])
-        ss.radix_scatter_staged_kernel[(nprog, )](dv, di, sv, None if first else wi[(p - 1) % 2], table, N, N, T,
-                                                  K * T, K, 1, N, 0, 0, N, 0, 0, 1, 1,
-                                                  K_RANK=1, DESCENDING=False, shift=8 * p,
-                                                  FLIP=last and signed, FIRST=first, BLOCK=block, VB=x.element_size(),
-                                                  MATCH_PEERS=match_peers[p], GROUPS_AHEAD=groups_ahead, INT64=False,
-                                                  num_warps=1)
+        scatter_launch(p, dv, di, x if first else wv[(p - 1) % 2], None if first else wi[(p - 1) % 2], table, T)
 
     def run():
         for p in range(passes):
-            hist_offsets(p, x if p == 0 else wv[(p - 1) % 2])
+            table_pass(p, x if p == 0 else wv[(p - 1) % 2])
             scatter(p)
         return v, i
 
+    return run, scatter
+
+
+def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None, groups_ahead=2):
+    """radix_driver with the library's radix_scatter_staged_kernel, per_sm programs an SM."""
+    K, N = x.shape
+    passes = x.element_size()
+    signed = x.dtype not in (torch.uint8, torch.bool)
+    match_peers = match_peers or (True, ) * passes  # (per pass: the scatter's MATCH_PEERS)
+
+    def launch(p, dv, di, sv, si, table, T):
+        last = p == passes - 1
+        ss.radix_scatter_staged_kernel[(min(K * T, per_sm * SMS), )](
+            dv, di, sv, si, table, N, N, T, K * T, K, 1, N, 0, 0, N, 0, 0, 1, 1,
+            8 * p, K_RANK=1, DESCENDING=False, FLIP=last and signed, FIRST=p == 0, BLOCK=block,
+            VB=x.element_size(), MATCH_PEERS=match_peers[p], GROUPS_AHEAD=groups_ahead, INT64=False, num_warps=1)
+
+    run, scatter = radix_driver(x, block, launch)
     run()
     if only_scatter:  # time one pass's scatter alone (the table of the last pass stays)
         return lambda: scatter(passes - 1)

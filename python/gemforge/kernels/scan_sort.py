@@ -926,8 +926,9 @@ def _warp_row_stage(v, ii, j, end, shift, DESCENDING: tl.constexpr, FLIP: tl.con
 
 @triton.jit
 def _tile_counts(tb, table, row, t, T, N, d):
-    """Elements of digits d in tile t, and where they start in the output: the next tile's start of the digit minus
-    this tile's, where the next of the last tile is digit d + 1's start in the row (N for 255)."""
+    """Where the elements of digits d in tile t start in the output, and how many there are: the
+    next tile's start of the digit minus this tile's, where the next of the last tile is digit
+    d + 1's start in the row (N for 255)."""
     here = tl.load(tb + d * T)
     last = t + 1 == T
     nxt = tl.load(tb + d * T + 1, mask=(d >= 0) & (not last), other=0)  # (d >= 0: the mask as a tensor)
