@@ -1,7 +1,7 @@
 """Probes of the wide radix sort's costs besides the ranking, prepared in session 13 and run in
 session 14 (H200 results: bench/results/2026-11-27-h200-session14-sort.txt).
 
-    python bench/radix_next_probe.py [--hist-only | --peers | --rows | --ahead]   (needs the built core)
+    python bench/radix_next_probe.py [--hist-only | --peers | --rows]   (needs the built core)
 
 1. The histogram pass, three ways: tl.histogram of 256 bins; hist_shared_kernel below (one
    red.shared per group of equal digits in a warp, the group found by match.any, on a 1 KB
@@ -15,11 +15,11 @@ session 14 (H200 results: bench/results/2026-11-27-h200-session14-sort.txt).
    against torch.
 3. --peers: the scatter's MATCH_PEERS per pass (match.any or the digit-bit ballots), the whole
    sort replayed from a CUDA graph.
-4. --rows (prepared in session 14, not run): rows of 1024-4096, which the op sorts by merging
-   (4096x4096 bf16: 528 us against torch's 346), by the radix passes instead (direct launches
-   from a CUDA graph, tiles of 4096 or the row, programs per SM as the host), against the op.
-5. --ahead (prepared in session 14, branch s14-scatter-rows-ahead, not run): the scatter with one
-   or two groups of four rows loaded ahead of the group being ranked.
+4. --rows: rows of 1024-4096, which the op sorted by merging (4096x4096 bf16: 528 us against
+   torch's 341), by the wide sort's radix passes instead (direct launches from a CUDA graph,
+   tiles of 4096 or the row, programs per SM as the host), against the op. Session 15: 379 us.
+5. --rows-one (session 15): radix_rows_kernel (one warp a row, every pass in one launch) by direct
+   launches with 4-16 programs an SM, against torch and the op, checked against torch.
 """
 import sys
 
@@ -37,7 +37,7 @@ DEV = "cuda"
 HIST_ONLY = "--hist-only" in sys.argv
 PEERS_ONLY = "--peers" in sys.argv
 ROWS_ONLY = "--rows" in sys.argv
-AHEAD_ONLY = "--ahead" in sys.argv
+ROWS_ONE = "--rows-one" in sys.argv
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
 
 _HIST_ADD = tl.constexpr("""{
@@ -161,22 +161,32 @@ def rows_radix_vs_merge():
                   f"radix {t_radix:8.1f} us (tiles of {block}, {per_sm} an SM), mismatches {bad}", flush=True)
 
 
-def groups_ahead_ab():
-    """The scatter's GROUPS_AHEAD (groups of four rows loaded ahead of the one ranked): 1 or 2."""
-    for label, x in [("bf16 randn 16M", torch.randn(1, 16 << 20, device=DEV).to(torch.bfloat16)),
-                     ("fp32 randn 16M", torch.randn(1, 16 << 20, device=DEV)),
-                     ("bf16 randn 128x32768", torch.randn(128, 32768, device=DEV).to(torch.bfloat16))]:
-        passes = x.element_size()
-        per_sm = min(12, (228 * 1024 + 1024) // (ss.stage_bytes(passes, 4096) + 2048))  # as the host
-        mp = tuple(p == passes - 1 for p in range(passes))
-        rv, ri = torch.sort(x, dim=-1, stable=True)
-        for ga in (1, 2):
-            run = radix_warp(x, per_sm, 4096, match_peers=mp, groups_ahead=ga)
-            v, i = run()
-            bad = (v.view(rv.shape) != rv).sum().item() + (i.view(ri.shape) != ri).sum().item()
-            t_sc = graph_us(radix_warp(x, per_sm, 4096, only_scatter=True, match_peers=mp, groups_ahead=ga))
-            print(f"ahead {label}: groups {ga}: sort {graph_us(run):8.1f} us, last scatter {t_sc:7.1f} us, "
-                  f"mismatches {bad}", flush=True)
+def rows_one_kernel():
+    """radix_rows_kernel by direct launches, programs per SM varied."""
+    for K, N in [(4096, 4096), (8192, 2048), (16384, 1024), (32768, 512), (1024, 4096), (512, 4096),
+                 (256, 4096), (64, 4096)]:
+        for dtype in (torch.bfloat16, torch.float32):
+            x = torch.randn(K, N, device=DEV).to(dtype)
+            rv, ri = torch.sort(x, dim=-1, stable=True)
+            t_torch = graph_us(lambda: torch.sort(x, dim=-1, stable=True))
+            with gemforge.use():
+                t_op = device_median_us(lambda: torch.sort(x, dim=-1, stable=True))
+            vb = x.element_size()
+            block = max(512, triton.next_power_of_2(N))
+            ws_v, ws_i = torch.empty_like(x), torch.empty(K, N, dtype=torch.int32, device=DEV)
+            v, i = torch.empty_like(x), torch.empty(K, N, dtype=torch.int64, device=DEV)
+            fit = (228 * 1024 + 1024) // (ss.stage_bytes(vb, block) + 1024 * vb + 2048)
+            res = []
+            for per_sm in sorted({p for p in (4, 6, 8, 10, 12, 16) if p <= fit} | {min(fit, 16)}):
+                def run(per_sm=per_sm):
+                    ss.radix_rows_kernel[(min(K, per_sm * SMS), )](
+                        v, i, ws_v, ws_i, x, K, N, N, K, 1, N, 0, 0, N, 0, 0, 1, 1, K_RANK=1, DESCENDING=False,
+                        SIGNED=True, BLOCK=block, VB=vb, INT64=False, num_warps=1)
+                run()
+                bad = (v != rv).sum().item() + (i != ri).sum().item()
+                res.append(f"{per_sm}/SM {graph_us(run):7.1f} us ({bad} bad)")
+            print(f"rows-one {K}x{N} {dtype}: torch {t_torch:7.1f} us, op {t_op:7.1f} us; kernel: "
+                  + ", ".join(res), flush=True)
 
 
 def main():
@@ -184,10 +194,10 @@ def main():
     print(f"device: {torch.cuda.get_device_name()}, {SMS} SMs")
     if PEERS_ONLY:
         return peers_ab()
+    if ROWS_ONE:
+        return rows_one_kernel()
     if ROWS_ONLY:
         return rows_radix_vs_merge()
-    if AHEAD_ONLY:
-        return groups_ahead_ab()
     for shape in [(1, 16 << 20), (1, 1 << 20), (128, 32768)]:
         x = torch.randn(shape, device=DEV).to(torch.bfloat16)
         for shift, flip in [(0, False), (8, True)]:

@@ -348,12 +348,14 @@ def test_sort_out():
     assert same(v2, rv) and torch.equal(i2.cpu(), ri)
 
 
-# ---------------------------------------------------------------- rows up to 4096 (merge sort)
+# ---------------------------------------------------------------- rows up to 4096 (merge sort, radix rows)
 
 # Keys of <= 32 bits on rows longer than a chunk (scan_sort.cpp row_plan; the interpreter: chunks
 # of 256, rows from 257): chunks sorted by the bitonic network into packed words, then merged
 # pairwise. 5x600: three chunks (the last partial), two merge passes; 2x1500: six chunks, three
-# passes; 3x257: a chunk of one element; 2x3x512: a 3-d input, two whole chunks.
+# passes; 3x257: a chunk of one element; 2x3x512: a 3-d input, two whole chunks. On CUDA, many
+# rows of 512 or more go to radix_rows (one warp a row, every digit pass in one launch): 600 rows
+# of 700 and 1100 (contiguous and along a strided dim) reach it for every key width.
 MERGE_DTYPES = [torch.float32, torch.int32, torch.bfloat16, torch.float16, torch.int16, torch.int8, torch.uint8,
                 torch.bool]
 
@@ -369,6 +371,8 @@ def test_sort_merge(dtype):
         cases += [((3, 257), 1, (False, ))]
     if dtype == torch.bfloat16:
         cases += [((2, 3, 512), -1, (False, ))]
+    if LARGE:  # radix_rows
+        cases += [((600, 1100), 1, (False, True)), ((700, 600), 0, (True, ))]
     if LARGE and main:  # the benchmark's shapes
         cases += [((4096, 4096), 1, (False, True)), ((8, 4096), 1, (False, )), ((32768, 512), 1, (False, )),
                   ((16384, 1024), 1, (True, )), ((3, 2049), 1, (False, ))]
@@ -384,11 +388,13 @@ def test_sort_merge(dtype):
     if main:
         a = ran_gemforge(lambda: torch.argsort(x, dim=dim, stable=True), ["sort.stable"])
         assert torch.equal(a.cpu(), torch.argsort(x.cpu(), dim=dim, stable=True))
-        # sorted topk of k > 1024 sorts the rows and keeps the first k of the last merge pass
-        x = sort_input((2, 1500), dtype)
-        v, i = ran_gemforge(lambda: torch.topk(x, 1100, 1), ["topk"])
-        rv, ri = torch.sort(x.cpu(), dim=1, descending=True, stable=True)
-        assert same(v, rv[:, :1100]) and torch.equal(i.cpu(), ri[:, :1100])
+        # sorted topk of k > 1024 sorts the rows and keeps the first k of the last pass (merge;
+        # radix_rows on CUDA for 600 rows)
+        for rows in [2] + ([600] if LARGE else []):
+            x = sort_input((rows, 1500), dtype)
+            v, i = ran_gemforge(lambda: torch.topk(x, 1100, 1), ["topk"])
+            rv, ri = torch.sort(x.cpu(), dim=1, descending=True, stable=True)
+            assert same(v, rv[:, :1100]) and torch.equal(i.cpu(), ri[:, :1100])
 
 
 # ---------------------------------------------------------------- wide rows (radix sort, candidate topk)

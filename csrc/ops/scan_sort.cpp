@@ -282,9 +282,10 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 // ---------------------------------------------------------------- sort and topk
 //
 // Row plans, one place each:
-//   rows <= kMaxSortRow         row_plan picks: chunks sorted by the bitonic network, then
-//                               merged pairwise (merge_sort: merge_chunk_kernel, merge_pass_kernel),
-//                               or one block per row (bitonic network, sort_kernel)
+//   rows <= kMaxSortRow         row_plan picks: many rows on CUDA, one warp a row by LSD radix
+//                               (radix_rows: radix_rows_kernel); chunks sorted by the bitonic
+//                               network, then merged pairwise (merge_sort: merge_chunk_kernel,
+//                               merge_pass_kernel); or one block per row (bitonic network, sort_kernel)
 //   topk, k <= kMaxCandidates   chunks of a row keep their k best as candidates (sort_kernel over
 //                               chunks), repeated until a row's candidates fit one block
 //   otherwise                   LSD radix sort (radix_*_kernel; digits by radix_plan),
@@ -297,17 +298,13 @@ rt::KernelHandle radix_totals_kernel{"gemforge.kernels.scan_sort", "radix_totals
 rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatter_kernel"};
 rt::KernelHandle radix_scatter_staged_kernel{"gemforge.kernels.scan_sort", "radix_scatter_staged_kernel"};
 rt::KernelHandle radix_passes_kernel{"gemforge.kernels.scan_sort", "radix_passes_kernel"};
+rt::KernelHandle radix_rows_kernel{"gemforge.kernels.scan_sort", "radix_rows_kernel"};
 rt::KernelHandle merge_chunk_kernel{"gemforge.kernels.scan_sort", "merge_chunk_kernel"};
 rt::KernelHandle merge_pass_kernel{"gemforge.kernels.scan_sort", "merge_pass_kernel"};
 
 constexpr int64_t kMaxSortRow = 4096;     // widest row sorted in one block
 constexpr int64_t kMaxCandidates = 1024;  // largest k for the candidate topk
 constexpr int64_t kRadixBlock = 4096;  // widest tile of a radix pass (one table column)
-// Groups of four rows (of 32) whose loads radix_scatter_staged_kernel keeps in flight while it
-// ranks one: with 8 one-warp programs an SM, one group is 6 KB of bf16 values and int32 indices
-// in flight an SM, far below what hides the memory's latency at full bandwidth (~30 KB). Two:
-// not measured yet (bench/radix_next_probe.py --ahead).
-constexpr int64_t kRadixGroupsAhead = 2;
 constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 
 // How a radix pass ranks a tile's elements (one place for the digit width and the scatter).
@@ -331,16 +328,17 @@ struct RadixPlan {
 // Static shared memory of a radix_scatter_staged_kernel program: its stage (block values and
 // int32 indices) and the 256 digits' two counters (as scan_sort.py's stage_bytes).
 int64_t radix_stage_bytes(int64_t value_bytes, int64_t block) { return block * (value_bytes + 4) + 2048; }
-// Programs (one warp each) per SM of radix_scatter_staged_kernel (they walk the tiles in turn):
-// 12, or as many as fit in the SM's shared memory (a block's opt-in limit plus the 1 KB a block
-// the driver reserves: 228 KB on H100/H200). A program holds its stage, 1 KB of Triton's scratch
-// (the local starts' cumsum) and that reserved 1 KB. Tiles of 4096: 8 programs for 2-byte values,
-// 6 for 4. Every program must be resident (a late one walks its tiles after the others finished:
-// on the H200 a 9th program of tiles of 4096 made the pass 5% slower, a 17th of 2048 20%); the
-// kernel takes about 90 registers a thread, so 12 one-warp programs fit those too.
-int64_t radix_warps_per_sm(int64_t value_bytes, int64_t block, const c10::Device& device) {
+// Programs (one warp each) per SM of radix_scatter_staged_kernel and radix_rows_kernel (they walk
+// the tiles or rows in turn) whose static shared memory is smem bytes: 12, or as many as fit in
+// the SM's shared memory (a block's opt-in limit plus the 1 KB a block the driver reserves: 228
+// KB on H100/H200). A program holds smem, 1 KB of Triton's scratch (the local starts' cumsum)
+// and that reserved 1 KB. The scatter's tiles of 4096: 8 programs for 2-byte values, 6 for 4.
+// Every program must be resident (a late one walks its tiles after the others finished: on the
+// H200 a 9th program of tiles of 4096 made the pass 5% slower, a 17th of 2048 20%); the kernels
+// take about 90 registers a thread, so 12 one-warp programs fit those too.
+int64_t radix_warps_per_sm(int64_t smem, const c10::Device& device) {
   const int64_t per_sm = rt::device_info(device.index()).max_shared + 1024;
-  return std::clamp<int64_t>(per_sm / (radix_stage_bytes(value_bytes, block) + 2048), 1, 12);
+  return std::clamp<int64_t>(per_sm / (smem + 2048), 1, 12);
 }
 // How the warp ranking of pass p finds the lanes of a digit (radix_scatter_staged_kernel's
 // MATCH_PEERS): match.any in the last pass, the most significant digits, where a row of 32 holds
@@ -531,11 +529,10 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       args.constant(r.rank).constant(descending);
       args.constant(p == passes - 1 && is_signed).constant(first);
       if (plan.warp) {
-        args.constant(plan.block).constant(x.element_size()).constant(match_peers(p, passes));
-        args.constant(kRadixGroupsAhead).constant(int64);
+        args.constant(plan.block).constant(x.element_size()).constant(match_peers(p, passes)).constant(int64);
         rt::LaunchConfig cfg;
-        cfg.grid[0] = std::min<int64_t>(r.K * T, radix_warps_per_sm(x.element_size(), plan.block, x.device()) *
-                                                     rt::device_info(x.device().index()).sm_count);
+        const int64_t per_sm = radix_warps_per_sm(radix_stage_bytes(x.element_size(), plan.block), x.device());
+        cfg.grid[0] = std::min<int64_t>(r.K * T, per_sm * rt::device_info(x.device().index()).sm_count);
         cfg.num_warps = 1;
         rt::launch(radix_scatter_staged_kernel, cfg, args, x.device());
       } else {
@@ -545,6 +542,31 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       }
     }
   }
+}
+
+// Rows of at most 4096 on CUDA by radix_rows_kernel: one warp a row, all 8-bit digit passes in one
+// launch (no table: a row is one tile), through a workspace row between passes.
+void radix_rows(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
+                bool descending, int64_t n_out) {
+  const int64_t vb = x.element_size();
+  const int64_t block = std::max<int64_t>(512, next_pow2(r.N));
+  const bool is_signed = x.scalar_type() != c10::kByte && x.scalar_type() != c10::kBool;
+  const bool int64 = r.int64 || r.K * r.N > kIdxLimit;
+  const int64_t ws = vb > 1 ? r.K * r.N : 0;  // (one pass, 1-byte keys: no workspace)
+  at::Tensor ws_v = at::empty({ws}, x.options());
+  at::Tensor ws_i = at::empty({ws}, x.options().dtype(c10::kInt));
+  rt::KernelArgs args;
+  args.tensor(values).tensor(indices).tensor(ws_v).tensor(ws_i).tensor(x);
+  push_rows(args, r);
+  args.integer(n_out);
+  push_row_dims(args, r);
+  args.constant(r.rank).constant(descending).constant(is_signed).constant(block).constant(vb).constant(int64);
+  // static shared memory: the stage and counters, and one 1 KB histogram a pass
+  const int64_t per_sm = radix_warps_per_sm(radix_stage_bytes(vb, block) + 1024 * vb, x.device());
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = std::min<int64_t>(r.K, per_sm * rt::device_info(x.device().index()).sm_count);
+  cfg.num_warps = 1;
+  rt::launch(radix_rows_kernel, cfg, args, x.device());
 }
 
 // Merge sort (rows of more than a chunk, up to kMaxSortRow, keys of <= 32 bits): chunks of a row
@@ -605,21 +627,34 @@ void merge_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   }
 }
 
-// How a row of at most kMaxSortRow sorts (both stable, the same result). H200,
+// How a row of at most kMaxSortRow sorts (all stable, the same result). radix_rows, H200,
+// bench/radix_next_probe.py --rows-one (2026-11-27, us; torch, then the plan it replaced, then
+// radix_rows): 4096x4096 bf16 340, merge 528, 247; fp32 537, 876, 635; 8192x2048 bf16 332, 427,
+// 172; fp32 511, 697, 405; 16384x1024 bf16 347, network 572, 173; 32768x512 bf16 537, 280, 188;
+// fp32 846, 621, 366; 512x4096 bf16 52, 84, 46; fp32 77, 131, 85; 256x4096 bf16 32, 51, 45; fp32
+// 44, 74, 83; 64x4096 bf16 24, 27, 45 (the merge's times of rows of 2048 and 4096 from --rows in
+// the same session). Below about 1.5 rows an SM (2-byte keys; 3 for 4-byte) the merge or network
+// is faster. Merge and network, H200,
 // bench/merge_experiment.py (2026-11-26, us, the merge sort against the one-block network):
 // 4096x4096 bf16 527 vs 1398, fp32 875 vs 2077; 16384x1024 fp32 543 vs 925; 8x4096 bf16 21 vs
-// 56 through the op; 32768x512 bf16: the network alone was fastest (282). (A per-row radix sort
-// reached 956 on 4096x4096 bf16 and was removed.) The interpreter merges from rows of 257, so
-// that CI covers both key widths at small sizes.
-enum class RowPlan { kBitonic, kMerge };
+// 56 through the op; 32768x512 bf16: the network alone was fastest (282). (A per-row radix sort of
+// 4-bit digits reached 956 on 4096x4096 bf16 and was removed.) The interpreter merges from rows
+// of 257, so that CI covers both key widths at small sizes; radix_rows is CUDA only.
+enum class RowPlan { kBitonic, kMerge, kRadixRows };
 constexpr int64_t kMergeMinRow16 = 1025;  // keys of <= 16 bits (int32 words)
 constexpr int64_t kMergeMinRow32 = 513;   // 32-bit keys (int64 words)
 constexpr int64_t kMergeMinRowInterpreter = 257;
+constexpr int64_t kRadixRowsMinRow = 512;  // (radix_rows_kernel's smallest stage; shorter rows not measured)
 
 RowPlan row_plan(const at::Tensor& x, const Rows& r) {
   const bool cuda = x.is_cuda();
   const int64_t merge_min = !cuda ? kMergeMinRowInterpreter : x.element_size() <= 2 ? kMergeMinRow16 : kMergeMinRow32;
   const int64_t chunk = cuda ? kMergeGpu.chunk : kMergeInterpreter.chunk;
+  // radix_rows: rows of 512 or more, enough of them to fill the SMs: a warp takes a whole row
+  // (4096 elements: about 45 us for 2-byte keys, 82 for 4-byte), and few rows leave SMs idle
+  if (cuda && x.element_size() <= 4 && r.N >= kRadixRowsMinRow &&
+      2 * r.K >= (x.element_size() <= 2 ? 3 : 6) * rt::device_info(x.device().index()).sm_count)
+    return RowPlan::kRadixRows;
   if (x.element_size() <= 4 && r.N >= merge_min && r.N > chunk) return RowPlan::kMerge;
   return RowPlan::kBitonic;
 }
@@ -630,6 +665,7 @@ void sort_planned(const at::Tensor& values, const at::Tensor& indices, const at:
   if (r.N <= kMaxSortRow) {
     switch (row_plan(x, r)) {
       case RowPlan::kMerge: merge_sort(values, indices, x, r, descending, n_out); break;
+      case RowPlan::kRadixRows: radix_rows(values, indices, x, r, descending, n_out); break;
       case RowPlan::kBitonic:
         launch_sort(values, indices, x, nullptr, r, descending, n_out, std::max<int64_t>(2, next_pow2(r.N)), 1);
         break;

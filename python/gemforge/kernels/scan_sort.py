@@ -522,8 +522,9 @@ def _row_tile(T, INT64: tl.constexpr):
 # memory (a .shared array declared in inline PTX, as the stage below; 1 KB a warp), and a
 # digit's count is the sum of the copies. tl.histogram counts with ballots over every digit bit
 # and is 2.4 times slower on the H200 (16M bf16, bench/radix_next_probe.py: 64 against 26 us a
-# pass, random and skewed digits alike). The PTX by the program's warps (4 or 8).
-_HIST_DECL = tl.constexpr({w: f".shared .align 16 .b8 gf_hist[{1024 * w}];\nmov.u32 $0, $1;" for w in (4, 8)})
+# pass, random and skewed digits alike). The PTX by the number of copies: the program's warps (4
+# or 8); radix_rows_kernel's one warp keeps one copy for each digit pass (1, 2 or 4) instead.
+_HIST_DECL = tl.constexpr({c: f".shared .align 16 .b8 gf_hist[{1024 * c}];\nmov.u32 $0, $1;" for c in (1, 2, 4, 8)})
 _HIST_ZERO = tl.constexpr("""{
 .reg .u32 %gha;
 mov.u32 %gha, gf_hist;
@@ -549,36 +550,38 @@ mov.u32 %gha, gf_hist;
 mad.lo.u32 %gha, $1, 4, %gha;
 ld.shared.u32 $0, [%gha];
 """ + "".join(f"ld.shared.u32 %ghs, [%gha+{1024 * c}];\nadd.u32 $0, $0, %ghs;\n" for c in range(1, w)) + "}"
-                           for w in (4, 8)})
+                           for w in (1, 4, 8)})
 
 
 @triton.jit
-def _lane_hist_declare(WARPS: tl.constexpr):
-    """Declares gf_hist for a program of WARPS warps (once: a [1] tensor is one element in every
-    thread, so the PTX appears once)."""
-    tl.inline_asm_elementwise(_HIST_DECL[WARPS], "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32,
+def _lane_hist_declare(COPIES: tl.constexpr):
+    """Declares gf_hist, COPIES copies of the 256 counters (once: a [1] tensor is one element in
+    every thread, so the PTX appears once)."""
+    tl.inline_asm_elementwise(_HIST_DECL[COPIES], "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32,
                               is_pure=False, pack=1)
 
 
 @triton.jit
-def _lane_hist_zero(WARPS: tl.constexpr):
-    tl.inline_asm_elementwise(_HIST_ZERO, "=r,r", [tl.arange(0, 256 * WARPS)], dtype=tl.int32, is_pure=False,
+def _lane_hist_zero(COPIES: tl.constexpr):
+    tl.inline_asm_elementwise(_HIST_ZERO, "=r,r", [tl.arange(0, 256 * COPIES)], dtype=tl.int32, is_pure=False,
                               pack=1)
     tl.debug_barrier()
 
 
 @triton.jit
 def _lane_hist_add(dig, m):
-    """Adds the 8-bit digits dig where m (no element held by two threads: at least one a thread)."""
+    """Adds the 8-bit digits dig where m (no element held by two threads: at least one a thread)
+    to the lane's warp's copy (one warp: dig + 256 c adds to copy c)."""
     tl.inline_asm_elementwise(_HIST_ADD, "=r,r,r", [dig, m.to(tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
 
 
 @triton.jit
-def _lane_hist_read(WARPS: tl.constexpr):
-    """The 256 counts, summed over the copies; the zeroing of a next histogram waits for them."""
+def _lane_hist_read(COPIES: tl.constexpr, first=0):
+    """The 256 counts, summed over COPIES copies from copy first; the zeroing of a next histogram
+    waits for them."""
     tl.debug_barrier()
-    h = tl.inline_asm_elementwise(_HIST_READ[WARPS], "=r,r", [tl.arange(0, 256)], dtype=tl.int32, is_pure=False,
-                                  pack=1)
+    h = tl.inline_asm_elementwise(_HIST_READ[COPIES], "=r,r", [tl.arange(0, 256) + 256 * first], dtype=tl.int32,
+                                  is_pure=False, pack=1)
     tl.debug_barrier()
     return h
 
@@ -937,11 +940,26 @@ def _tile_counts(tb, table, row, t, T, N, d):
 
 
 @triton.jit
+def _warp_tile_rank(src_v, src_i, sb, s_sn, start, end, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
+                    FIRST: tl.constexpr, VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
+    """Ranks elements [start, end) of a source row into the stage (gf_count holds the digits'
+    local starts), in groups of four rows of 32; the next group's loads are in flight while one
+    is ranked."""
+    j = start + tl.arange(0, 32)
+    g = _warp_group_load(src_v, src_i, sb, s_sn, j, end, FIRST)
+    for s in range(start, end, 128):
+        g_next = _warp_group_load(src_v, src_i, sb, s_sn, j + 128, end, FIRST)
+        _warp_group_stage(g, j, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS)
+        g = g_next
+        j += 128
+
+
+@triton.jit
 def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TILES,
                                 kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn, shift,
                                 K_RANK: tl.constexpr, DESCENDING: tl.constexpr,
                                 FLIP: tl.constexpr, FIRST: tl.constexpr, BLOCK: tl.constexpr, VB: tl.constexpr,
-                                MATCH_PEERS: tl.constexpr, GROUPS_AHEAD: tl.constexpr, INT64: tl.constexpr):
+                                MATCH_PEERS: tl.constexpr, INT64: tl.constexpr):
     """radix_scatter_kernel for 8-bit digits and int32 positions on CUDA (VB: bytes a value).
     One warp a program (num_warps = 1); the programs walk the TILES tiles (of all rows) in turn,
     so the tiles in flight are neighbours and their writes of a digit fall in one stretch of the
@@ -949,9 +967,8 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
     output starts minus them); the rows ranked by _warp_rank into the stage (the next group of
     four rows' loads issued before a group is ranked); then the stage written out in order,
     position p of digit d to p + the digit's output start - its local start. MATCH_PEERS:
-    _warp_rank_ptx's choice of how to find a digit's lanes. GROUPS_AHEAD (1 or 2): groups of four
-    rows loaded ahead of the one being ranked."""
-    tl.static_assert(GROUPS_AHEAD == 1 or GROUPS_AHEAD == 2)
+    _warp_rank_ptx's choice of how to find a digit's lanes. (Loading two groups ahead instead of
+    one measured no faster: H200, bench/results/2026-11-27-h200-session15-sort.txt.)"""
     lane = tl.arange(0, 32)
     digits = tl.arange(0, 256)
     tl.inline_asm_elementwise(_STAGE_DECL[VB * 8192 + BLOCK], "=r,r", [lane], dtype=tl.int32, is_pure=False, pack=1)
@@ -968,20 +985,7 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
                                   dtype=tl.int32, is_pure=False, pack=1)
         start = t * BLOCK
         end = tl.minimum(N, start + BLOCK)
-        j = start + lane
-        # groups of four rows; the loads of GROUPS_AHEAD groups are in flight while one is ranked
-        ga = _warp_group_load(src_v, src_i, sb, s_sn, j, end, FIRST)
-        if GROUPS_AHEAD == 2:
-            gb = _warp_group_load(src_v, src_i, sb, s_sn, j + 128, end, FIRST)
-        for s in range(start, end, 128):
-            gc = _warp_group_load(src_v, src_i, sb, s_sn, j + 128 * GROUPS_AHEAD, end, FIRST)
-            _warp_group_stage(ga, j, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS)
-            if GROUPS_AHEAD == 2:
-                ga = gb
-                gb = gc
-            else:
-                ga = gc
-            j += 128
+        _warp_tile_rank(src_v, src_i, sb, s_sn, start, end, shift, DESCENDING, FLIP, FIRST, VB, BLOCK, MATCH_PEERS)
         for p0 in range(0, end - start, 32):
             p = p0 + lane
             m = p < end - start
@@ -993,6 +997,64 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
             o = db + dest.to(db.dtype) * d_sn
             tl.store(dst_v + o, v, mask=om)
             tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
+
+
+@triton.jit
+def radix_rows_kernel(out_v, out_i, ws_v, ws_i, x, K, N, N_OUT,
+                      kn0, kn1, xs0, xs1, xs2, os0, os1, os2, x_sn, o_sn,
+                      K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SIGNED: tl.constexpr,
+                      BLOCK: tl.constexpr, VB: tl.constexpr, INT64: tl.constexpr):
+    """Sorts rows of at most BLOCK elements on CUDA, one warp a row (the programs walk the rows
+    in turn), all VB digit passes of 8 bits in this one launch. A row is its own only tile, so
+    no table is needed: one read of the row counts every pass's digits (a lane-atomic histogram
+    a pass), and pass p's counters start at the prefix sums of its histogram. Each pass ranks the
+    row into the stage (_warp_rank) and writes the stage out in order, as it is: to the row's
+    workspace (values, int32 indices), which the next pass reads back, and in the last pass to
+    out_v / out_i (the first N_OUT). Match.any finds the peers in the last pass only, as in
+    radix_sort (scan_sort.cpp match_peers)."""
+    PASSES: tl.constexpr = VB
+    lane = tl.arange(0, 32)
+    digits = tl.arange(0, 256)
+    tl.inline_asm_elementwise(_STAGE_DECL[VB * 8192 + BLOCK], "=r,r", [lane], dtype=tl.int32, is_pure=False, pack=1)
+    _lane_hist_declare(PASSES)
+    for row in range(tl.program_id(0), K, tl.num_programs(0)):
+        if INT64:
+            row = row.to(tl.int64)
+        xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+        ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
+        wb = row * N
+        _lane_hist_zero(PASSES)
+        for s in range(0, N, 512):  # (16 loads a lane in flight: one row of 32 at a time waits on each)
+            j = s + tl.arange(0, 512)
+            m = j < N
+            key = _radix_key(tl.load(x + xb + j * x_sn, mask=m, other=0), DESCENDING)
+            for p in tl.static_range(PASSES):
+                _lane_hist_add(_digit(key, 8 * p, SIGNED and p == PASSES - 1, 8) + 256 * p, m)
+        for p in tl.static_range(PASSES):
+            count = _lane_hist_read(1, p)
+            tl.inline_asm_elementwise(_COUNT_INIT_PTX, "=r,r,r,r", [digits, tl.cumsum(count, 0) - count, digits * 0],
+                                      dtype=tl.int32, is_pure=False, pack=1)
+            if p == 0:
+                _warp_tile_rank(x, x, xb, x_sn, 0, N, 0, DESCENDING, SIGNED and PASSES == 1, True, VB, BLOCK,
+                                PASSES == 1)
+            else:
+                _warp_tile_rank(ws_v, ws_i, wb, 1, 0, N, 8 * p, DESCENDING, SIGNED and p == PASSES - 1, False, VB,
+                                BLOCK, p == PASSES - 1)
+            for q0 in range(0, N, 32):
+                q = q0 + lane
+                bits, ii = _stage_load(q, VB, BLOCK)
+                v = _from_bits(bits, ws_v.dtype.element_ty, VB)
+                if p == PASSES - 1:
+                    om = q < N_OUT
+                    o = ob + q.to(ob.dtype) * o_sn
+                    tl.store(out_v + o, v, mask=om)
+                    tl.store(out_i + o, ii.to(out_i.dtype.element_ty), mask=om)
+                else:
+                    m = q < N
+                    tl.store(ws_v + wb + q, v, mask=m)
+                    tl.store(ws_i + wb + q, ii, mask=m)
+            tl.debug_barrier()  # (the row's writes before the next pass reads them, in other lanes)
+
 
 # ---------------------------------------------------------------- merge sort (rows up to 4096)
 #
