@@ -608,6 +608,44 @@ def test_unique_radix_passes(kind):
         assert torch.equal(u.cpu(), ru)
 
 
+HASH_FLOATS = [torch.float32, torch.bfloat16, torch.float16, torch.float64]
+HASH_CASES = ([("few values", d) for d in HASH_FLOATS + [torch.int64]] + [("NaN", d) for d in HASH_FLOATS]
+              + [("many values", d) for d in HASH_FLOATS + [torch.int64]] + [("empty key", torch.int64)])
+
+
+@pytest.mark.parametrize("kind,dtype", HASH_CASES, ids=lambda c: c if isinstance(c, str) else name(c))
+def test_unique_hashing(kind, dtype):
+    """unique without inverse or counts, of values that counting does not take (floats; integers
+    spread wide): the distinct values are listed through a hash table and only the list is sorted
+    (at most a quarter of the elements). The kernel gives up, and every element is sorted, on NaN
+    (each NaN its own value), on more values than that, and on an int64 equal to the 8-byte
+    table's EMPTY. -0.0 and 0.0 are one value."""
+    floating = dtype.is_floating_point
+    n = (1 << 22) if LARGE else 6000
+    x = torch.randint(-60, 60, (n, ), device=DEVICE)
+    if floating:
+        x = (x.double() / 4).to(dtype)
+        x[::7] = -0.0
+        x[::11] = 0.0
+    else:
+        x = x * (1 << 40) + 3
+    if kind == "NaN":
+        x[n // 3] = x[n // 2] = float("nan")
+    elif kind == "many values":
+        x = torch.randperm(n, device=DEVICE).to(dtype) if dtype != torch.float16 else \
+            torch.randn(n, device=DEVICE).to(dtype)
+    elif kind == "empty key":
+        x[n // 5] = 0x7FF4F00D5EED0001
+    u = ran_gemforge(lambda: torch.unique(x, sorted=True), ["_unique2"])
+    ref = torch.unique(x.cpu(), sorted=True)
+    assert same_unique(u, ref)
+    # with the inverse and counts: every element sorted
+    u, inv, cnt = ran_gemforge(lambda: torch.unique(x, sorted=True, return_inverse=True, return_counts=True),
+                               ["_unique2"])
+    ru, rinv, rcnt = torch.unique(x.cpu(), sorted=True, return_inverse=True, return_counts=True)
+    assert same_unique(u, ru) and same_inverse(inv, rinv, x) and torch.equal(cnt.cpu(), rcnt)
+
+
 @pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool],
                          ids=name)
 def test_unique_counting(dtype):

@@ -23,6 +23,7 @@
 #include <ATen/ops/cumsum_cuda_dispatch.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/empty_strided.h>
+#include <ATen/ops/full.h>
 #include <ATen/ops/sort_cpu_dispatch.h>
 #include <ATen/ops/sort_cuda_dispatch.h>
 #include <ATen/ops/topk_cpu_dispatch.h>
@@ -983,10 +984,51 @@ bool unique_by_counting(Tensor3& result, const at::Tensor& flat, bool return_inv
   return true;
 }
 
+rt::KernelHandle unique_hash_kernel{"gemforge.kernels.scan_sort", "unique_hash_kernel"};
+constexpr int64_t kUniqueHashMaxValues = 1 << 16;
+constexpr int kUniqueHashMaxProbes = 64;
+// EMPTY slot of unique_hash_kernel's table: -1 is no key of 2- or 4-byte values (their bits are
+// zero-extended); for 8-byte values a NaN payload that integers rarely hold (the kernel gives up on
+// an element equal to it).
+constexpr int64_t kUniqueHashEmpty8 = 0x7FF4F00D5EED0001;
+
+Tensor3 unique_runs(const at::Tensor& self, bool sort, bool return_inverse, bool return_counts, bool may_hash = true);
+
+// Values of 2 bytes or more that counting did not take, if they are few (at most a quarter of the
+// elements, and kUniqueHashMaxValues): unique_hash_kernel lists the distinct ones, then only the
+// list is sorted (unique_runs without hashing). One sync reads how many were listed and whether
+// the kernel gave up; returns false (then the caller sorts every element) if it did.
+bool unique_by_hashing(Tensor3& result, const at::Tensor& flat) {
+  const int64_t n = flat.numel();
+  const int64_t vb = flat.element_size();
+  if (vb < 2 || n <= kMaxSortRow) return false;
+  const int64_t cap = std::min(kUniqueHashMaxValues, n / 4);
+  const int log_slots = log2_exact(2 * cap);  // load factor at most 1/2
+  const at::TensorOptions lopt = flat.options().dtype(c10::kLong);
+  const int64_t empty = vb == 8 ? kUniqueHashEmpty8 : -1;
+  const at::Tensor table = at::full({int64_t{1} << log_slots}, empty, lopt);
+  const at::Tensor stats = at::zeros({2}, lopt);
+  const at::Tensor found = at::empty({cap}, flat.options());
+  rt::KernelArgs args;
+  args.tensor(found).tensor(stats).tensor(table).tensor(flat).integer(n).scalar_integer(empty);
+  args.integer(log_slots).integer(cap);
+  args.constant(vb).constant(c10::isFloatingType(flat.scalar_type())).constant(kUniqueHashMaxProbes);
+  args.constant(kUniqueBlock);
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = ceil_div(n, kUniqueBlock);
+  cfg.num_warps = 4;
+  rt::launch(unique_hash_kernel, cfg, args, flat.device());
+  const at::Tensor s = stats.cpu();
+  if (s.data_ptr<int64_t>()[1] != 0) return false;
+  const int64_t listed = s.data_ptr<int64_t>()[0];
+  result = unique_runs(found.narrow(0, 0, listed), true, false, false, /*may_hash=*/false);
+  return true;
+}
+
 // Runs of equal values of self flattened (sorted first when `sort`): the runs' values, and (else
 // empty) the run of each element (self's shape) and the runs' lengths. The number of runs takes
-// one device-to-host copy, as in ATen.
-Tensor3 unique_runs(const at::Tensor& self, bool sort, bool return_inverse, bool return_counts) {
+// one device-to-host copy, as in ATen. may_hash: unique_by_hashing may list the values first.
+Tensor3 unique_runs(const at::Tensor& self, bool sort, bool return_inverse, bool return_counts, bool may_hash) {
   const int64_t n = self.numel();
   const at::TensorOptions lopt = self.options().dtype(c10::kLong);
   at::Tensor inverse = return_inverse ? at::empty(self.sizes(), lopt) : at::empty({0}, lopt);
@@ -994,6 +1036,7 @@ Tensor3 unique_runs(const at::Tensor& self, bool sort, bool return_inverse, bool
   const at::Tensor flat = self.contiguous().view({n});
   Tensor3 counted;
   if (sort && unique_by_counting(counted, flat, return_inverse, return_counts, inverse)) return counted;
+  if (sort && may_hash && !return_inverse && !return_counts && unique_by_hashing(counted, flat)) return counted;
   at::Tensor v = flat, perm;
   if (sort) {
     v = at::empty({n}, self.options());

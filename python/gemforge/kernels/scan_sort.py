@@ -1174,6 +1174,85 @@ def unique_counts_kernel(counts, starts, U, N, BLOCK: tl.constexpr):
     tl.store(counts + u, nxt - tl.load(starts + u, mask=m, other=0), mask=m)
 
 
+# ---------------------------------------------------------------- unique by hashing
+#
+# Few distinct values that counting cannot take (floats; integers spread wide), when neither the
+# inverse nor the counts are asked for: every element's bits go into an open-addressing table in
+# global memory (linear probing; a slot goes from EMPTY to a key once, by compare-and-swap), and
+# each program appends the values it inserted to a dense list. The host then sorts and dedupes
+# only that list. Once the values are in, an element costs one load of its slot (the table stays
+# in L2): no atomics. The kernel gives up (the host then sorts every element) past CAP values, on
+# a probe chain of MAX_PROBES slots, on NaN (each NaN is its own unique value) and on a value
+# whose bits are EMPTY.
+
+
+@triton.jit
+def _key_bits(v, VB: tl.constexpr):
+    """v's bits as a non-negative int64 (zero-extended) for 2- and 4-byte values; 8-byte as they are."""
+    if VB == 8:
+        return v.to(tl.int64, bitcast=True)
+    elif VB == 4:
+        return v.to(tl.uint32, bitcast=True).to(tl.int64)
+    else:
+        tl.static_assert(VB == 2)
+        return v.to(tl.uint16, bitcast=True).to(tl.int64)
+
+
+@triton.jit
+def _hash_slot(key, log_slots):
+    """A slot of 2^log_slots: murmur3's 32-bit finalizer of the key folded to 32 bits, top bits."""
+    x = (key ^ (key >> 32)).to(tl.uint32)
+    x ^= x >> 16
+    x *= 0x85EBCA6B
+    x ^= x >> 13
+    x *= 0xC2B2AE35
+    x ^= x >> 16
+    return (x >> (32 - log_slots)).to(tl.int32)
+
+
+@triton.jit
+def unique_hash_kernel(found, stats, table, v, N, empty, log_slots, CAP,
+                       VB: tl.constexpr, FLOAT: tl.constexpr, MAX_PROBES: tl.constexpr, BLOCK: tl.constexpr):
+    """Inserts v's values into table (2^log_slots int64 slots, EMPTY where free). stats[0]: values
+    inserted (found[0:stats[0]] lists them, in no order); stats[1] != 0: gave up (the list is then
+    incomplete). A program that finds stats[1] set does nothing."""
+    i = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    m = i < N
+    x = tl.load(v + i, mask=m, other=0)
+    key = _key_bits(x, VB)
+    bad = m & (key == empty)
+    if FLOAT:
+        xf = x.to(tl.float32) if VB == 2 else x  # (the interpreter's half types: compare in fp32)
+        bad = bad | (m & (xf != xf))
+    give_up = tl.max(bad.to(tl.int32), 0)
+    pending = m & (give_up == 0) & (tl.load(stats + 1) == 0)
+    slot = _hash_slot(key, log_slots)
+    last_slot = (1 << log_slots) - 1
+    probes = tl.full([], 0, tl.int32)
+    while (tl.max(pending.to(tl.int32), 0) > 0) & (probes < MAX_PROBES):
+        cur = tl.load(table + slot, mask=pending, other=empty)  # (stale only as EMPTY: slots are written once)
+        hit = pending & (cur == key)
+        free = pending & (cur == empty)
+        if tl.max(free.to(tl.int32), 0) > 0:
+            # compare-and-swap has no mask: the other lanes swap their slot's value for itself
+            old = tl.atomic_cas(table + slot, tl.where(free, empty, cur), tl.where(free, key, cur))
+            won = free & (old == empty)
+            hit = hit | won | (free & (old == key))
+            n_won = tl.sum(won.to(tl.int32), 0)
+            if n_won > 0:
+                base = tl.atomic_add(stats, n_won.to(tl.int64))
+                pos = base + tl.cumsum(won.to(tl.int64), 0) - 1
+                tl.store(found + pos, x, mask=won & (pos < CAP))
+                if base + n_won > CAP:
+                    give_up = give_up + 1
+                    hit = hit | pending
+        pending = pending & ~hit
+        slot = (slot + 1) & last_slot
+        probes += 1
+    if (give_up != 0) | (tl.max(pending.to(tl.int32), 0) > 0):
+        tl.atomic_add(stats + 1, 1)
+
+
 # ---------------------------------------------------------------- unique by counting
 #
 # Integers whose value range is narrower than their count: bin b counts the value vmin + b
