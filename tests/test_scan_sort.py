@@ -354,8 +354,8 @@ def test_sort_out():
 # of 256, rows from 257): chunks sorted by the bitonic network into packed words, then merged
 # pairwise. 5x600: three chunks (the last partial), two merge passes; 2x1500: six chunks, three
 # passes; 3x257: a chunk of one element; 2x3x512: a 3-d input, two whole chunks. On CUDA, many
-# rows of 512 or more with keys of 2 or 4 bytes go to radix_rows (one warp a row, every digit
-# pass in one launch): 600 rows of 700 and 1100 (contiguous and along a strided dim) reach it.
+# rows of 512 or more go to radix_rows (one warp a row, every digit pass in one launch): 600 rows
+# of 700 and 1100 (contiguous and along a strided dim) reach it for every key width.
 MERGE_DTYPES = [torch.float32, torch.int32, torch.bfloat16, torch.float16, torch.int16, torch.int8, torch.uint8,
                 torch.bool]
 

@@ -652,9 +652,8 @@ RowPlan row_plan(const at::Tensor& x, const Rows& r) {
   const int64_t merge_min = !cuda ? kMergeMinRowInterpreter : x.element_size() <= 2 ? kMergeMinRow16 : kMergeMinRow32;
   const int64_t chunk = cuda ? kMergeGpu.chunk : kMergeInterpreter.chunk;
   // radix_rows: rows of 512 or more, enough of them to fill the SMs: a warp takes a whole row
-  // (4096 elements: about 45 us for 2-byte keys, 82 for 4-byte), and few rows leave SMs idle.
-  // (1-byte keys, the kernel's one-pass form, have not run on a GPU yet: they keep the merge.)
-  if (cuda && x.element_size() >= 2 && x.element_size() <= 4 && r.N >= kRadixRowsMinRow &&
+  // (4096 elements: about 45 us for 2-byte keys, 82 for 4-byte), and few rows leave SMs idle
+  if (cuda && x.element_size() <= 4 && r.N >= kRadixRowsMinRow &&
       2 * r.K >= (x.element_size() <= 2 ? 3 : 6) * rt::device_info(x.device().index()).sm_count)
     return RowPlan::kRadixRows;
   if (x.element_size() <= 4 && r.N >= merge_min && r.N > chunk) return RowPlan::kMerge;
