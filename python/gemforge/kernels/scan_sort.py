@@ -1215,9 +1215,9 @@ def unique_hash_kernel(found, stats, table, v, N, empty, log_slots, CAP,
                        VB: tl.constexpr, FLOAT: tl.constexpr, MAX_PROBES: tl.constexpr, BLOCK: tl.constexpr):
     """Inserts v's values into table (2^log_slots int64 slots, EMPTY where free). stats[0]: values
     inserted (found[0:stats[0]] lists them, in no order); stats[1] != 0: gave up (the list is then
-    incomplete). A program that finds stats[1] set does nothing."""
+    incomplete). A program that finds stats[1] set does nothing, not even read its values."""
     i = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
-    m = i < N
+    m = (i < N) & (tl.load(stats + 1) == 0)
     x = tl.load(v + i, mask=m, other=0)
     key = _key_bits(x, VB)
     bad = m & (key == empty)
@@ -1225,7 +1225,7 @@ def unique_hash_kernel(found, stats, table, v, N, empty, log_slots, CAP,
         xf = x.to(tl.float32) if VB == 2 else x  # (the interpreter's half types: compare in fp32)
         bad = bad | (m & (xf != xf))
     give_up = tl.max(bad.to(tl.int32), 0)
-    pending = m & (give_up == 0) & (tl.load(stats + 1) == 0)
+    pending = m & (give_up == 0)
     slot = _hash_slot(key, log_slots)
     last_slot = (1 << log_slots) - 1
     probes = tl.full([], 0, tl.int32)
