@@ -501,8 +501,8 @@ void check_group_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor
 }
 
 // group_norm tiles: [block_c channels, block_hw] of a (batch, group) slice [CPG, HW]. Slices of
-// up to kGnMaxSingle tile elements are held in registers (forward: one read of x); larger ones
-// are walked twice in tiles of kGnTile elements. Interpreter: small limits, so that tests reach
+// up to kGnMaxSingle tile elements are held in registers (forward: one read of x; backward: one
+// read of dy and x); larger ones are walked twice in tiles of kGnTile elements. Interpreter: small limits, so that tests reach
 // the tiled path.
 constexpr int64_t kGnMaxSingle = 16384;
 constexpr int64_t kGnTile = 4096;
@@ -632,7 +632,8 @@ Tensor3 group_norm_bwd(const at::Tensor& grad_out, const at::Tensor& input, cons
   if (wc.defined()) args.tensor(wc); else args.none();
   args.integer(group).integer(CPG).integer(HxW);
   args.constant(wc.defined()).constant(dx.defined()).constant(pw.defined()).constant(pb.defined());
-  args.constant(is_f64(x)).constant(c.block_c).constant(c.block_hw).constant(needs_int64(N * C, HxW));
+  args.constant(is_f64(x)).constant(c.block_c).constant(c.block_hw).constant(c.single);
+  args.constant(needs_int64(N * C, HxW));
   rt::LaunchConfig cfg;
   cfg.grid[0] = N * group;
   cfg.num_warps = c.num_warps;

@@ -300,13 +300,42 @@ def group_norm_fwd_kernel(y, mean_out, rstd_out, x, w, b, G, CPG, HW, eps, HAS_W
 
 
 @triton.jit
+def _gn_bwd_channel_sums(part_w, part_b, w, row, ch0, c0, cc, c_mask, CPG, acc_dy, acc_dyx,
+                         HAS_W: tl.constexpr, PART_W: tl.constexpr, PART_B: tl.constexpr, F64: tl.constexpr):
+    """A tile of channels' sums over HW (acc_dy, acc_dyx: [BLOCK_C, BLOCK_HW] partial sums): stores
+    s_dy, s_dyx at [n, c] of part_b / part_w; returns their sums over the channels, times w[c]."""
+    s_dy = tl.sum(acc_dy, axis=1)
+    s_dyx = tl.sum(acc_dyx, axis=1)
+    if PART_W:
+        tl.store(part_w + row * CPG + c0 + cc, s_dyx.to(part_w.dtype.element_ty), mask=c_mask)
+    if PART_B:
+        tl.store(part_b + row * CPG + c0 + cc, s_dy.to(part_b.dtype.element_ty), mask=c_mask)
+    if HAS_W:
+        wc = _acc(tl.load(w + ch0 + c0 + cc, mask=c_mask, other=0.0), F64)
+        s_dy = s_dy * wc
+        s_dyx = s_dyx * wc
+    return tl.sum(s_dy, axis=0), tl.sum(s_dyx, axis=0)
+
+
+@triton.jit
+def _gn_bwd_dx(dx, w, offs, mask, g, xh, r, m_g, m_gx, ch, c_mask, HAS_W: tl.constexpr, F64: tl.constexpr):
+    """dx = dy * (w * rstd) - (m_g + xhat * m_gx) * rstd over a tile of channels ch."""
+    scale = r + _acc(tl.zeros(ch.shape, tl.float32), F64)
+    if HAS_W:
+        scale = scale * _acc(tl.load(w + ch, mask=c_mask, other=0.0), F64)
+    d = g * scale[:, None] - (m_g + xh * m_gx) * r
+    tl.store(dx + offs, d.to(dx.dtype.element_ty), mask=mask)
+
+
+@triton.jit
 def group_norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, G, CPG, HW, HAS_W: tl.constexpr,
                           HAS_DX: tl.constexpr, PART_W: tl.constexpr, PART_B: tl.constexpr, F64: tl.constexpr,
-                          BLOCK_C: tl.constexpr, BLOCK_HW: tl.constexpr, INT64: tl.constexpr):
+                          BLOCK_C: tl.constexpr, BLOCK_HW: tl.constexpr, SINGLE: tl.constexpr, INT64: tl.constexpr):
     """Per channel c of the slice: s_dy = sum dy, s_dyx = sum dy * xhat over HW (xhat = (x - mean)
     * rstd), stored at [n, c] of part_b / part_w ([N, C]: the bias / weight gradients after a sum
     over n); then dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * w[c], whose slice
-    means are sums of w[c] * s_dy[c] and w[c] * s_dyx[c]."""
+    means are sums of w[c] * s_dy[c] and w[c] * s_dyx[c]. SINGLE (the slice is one tile): dy and x
+    are read once and kept in registers; else the tiles are read twice."""
     row = tl.program_id(0)
     if INT64:
         row = row.to(tl.int64)
@@ -317,47 +346,43 @@ def group_norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, G, CPG, HW, 
     hh = tl.arange(0, BLOCK_HW)
     mu = _acc(tl.load(mean + row), F64)
     r = _acc(tl.load(rstd + row), F64)
-    sum_g = tl.sum(_acc(tl.zeros((BLOCK_C, ), tl.float32), F64), axis=0)
-    sum_gx = sum_g
-    for c0 in range(0, CPG, BLOCK_C):
-        c_mask = (c0 + cc) < CPG
-        acc_dy = _acc(tl.zeros((BLOCK_C, BLOCK_HW), tl.float32), F64)
-        acc_dyx = _acc(tl.zeros((BLOCK_C, BLOCK_HW), tl.float32), F64)
-        for h0 in range(0, HW, BLOCK_HW):
-            mask = c_mask[:, None] & ((h0 + hh) < HW)[None, :]
-            offs = base + (c0 + cc)[:, None] * HW + (h0 + hh)[None, :]
-            g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
-            xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu) * r
-            acc_dy += g
-            acc_dyx += g * xh
-        s_dy = tl.sum(acc_dy, axis=1)
-        s_dyx = tl.sum(acc_dyx, axis=1)
-        if PART_W:
-            tl.store(part_w + row * CPG + c0 + cc, s_dyx.to(part_w.dtype.element_ty), mask=c_mask)
-        if PART_B:
-            tl.store(part_b + row * CPG + c0 + cc, s_dy.to(part_b.dtype.element_ty), mask=c_mask)
-        if HAS_W:
-            wc = _acc(tl.load(w + ch0 + c0 + cc, mask=c_mask, other=0.0), F64)
-            s_dy = s_dy * wc
-            s_dyx = s_dyx * wc
-        sum_g += tl.sum(s_dy, axis=0)
-        sum_gx += tl.sum(s_dyx, axis=0)
-    if HAS_DX:
-        m_g = sum_g / D
-        m_gx = sum_gx / D
+    if SINGLE:
+        c_mask = cc < CPG
+        mask = c_mask[:, None] & (hh < HW)[None, :]
+        offs = base + cc[:, None] * HW + hh[None, :]
+        g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
+        xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu) * r
+        sum_g, sum_gx = _gn_bwd_channel_sums(part_w, part_b, w, row, ch0, 0, cc, c_mask, CPG, g, g * xh,
+                                             HAS_W, PART_W, PART_B, F64)
+        if HAS_DX:
+            _gn_bwd_dx(dx, w, offs, mask, g, xh, r, sum_g / D, sum_gx / D, ch0 + cc, c_mask, HAS_W, F64)
+    else:
+        sum_g = tl.sum(_acc(tl.zeros((BLOCK_C, ), tl.float32), F64), axis=0)
+        sum_gx = sum_g
         for c0 in range(0, CPG, BLOCK_C):
             c_mask = (c0 + cc) < CPG
-            # dx = dy * (w * rstd) - (m_g + xhat * m_gx) * rstd per channel
-            scale = r + _acc(tl.zeros((BLOCK_C, ), tl.float32), F64)
-            if HAS_W:
-                scale = scale * _acc(tl.load(w + ch0 + c0 + cc, mask=c_mask, other=0.0), F64)
+            acc_dy = _acc(tl.zeros((BLOCK_C, BLOCK_HW), tl.float32), F64)
+            acc_dyx = _acc(tl.zeros((BLOCK_C, BLOCK_HW), tl.float32), F64)
             for h0 in range(0, HW, BLOCK_HW):
                 mask = c_mask[:, None] & ((h0 + hh) < HW)[None, :]
                 offs = base + (c0 + cc)[:, None] * HW + (h0 + hh)[None, :]
                 g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
                 xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu) * r
-                d = g * scale[:, None] - (m_g + xh * m_gx) * r
-                tl.store(dx + offs, d.to(dx.dtype.element_ty), mask=mask)
+                acc_dy += g
+                acc_dyx += g * xh
+            t_g, t_gx = _gn_bwd_channel_sums(part_w, part_b, w, row, ch0, c0, cc, c_mask, CPG, acc_dy, acc_dyx,
+                                             HAS_W, PART_W, PART_B, F64)
+            sum_g += t_g
+            sum_gx += t_gx
+        if HAS_DX:
+            for c0 in range(0, CPG, BLOCK_C):
+                c_mask = (c0 + cc) < CPG
+                for h0 in range(0, HW, BLOCK_HW):
+                    mask = c_mask[:, None] & ((h0 + hh) < HW)[None, :]
+                    offs = base + (c0 + cc)[:, None] * HW + (h0 + hh)[None, :]
+                    g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
+                    xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu) * r
+                    _gn_bwd_dx(dx, w, offs, mask, g, xh, r, sum_g / D, sum_gx / D, ch0 + c0 + cc, c_mask, HAS_W, F64)
 
 
 # ---------------------------------------------------------------- batch_norm
