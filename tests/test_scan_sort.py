@@ -609,7 +609,8 @@ def test_unique_radix_passes(kind):
 
 
 HASH_FLOATS = [torch.float32, torch.bfloat16, torch.float16, torch.float64]
-HASH_CASES = ([("few values", d) for d in HASH_FLOATS + [torch.int64]] + [("NaN", d) for d in HASH_FLOATS]
+HASH_INTS = [torch.int64, torch.int32, torch.int16]
+HASH_CASES = ([("few values", d) for d in HASH_FLOATS + HASH_INTS] + [("NaN", d) for d in HASH_FLOATS]
               + [("many values", d) for d in HASH_FLOATS + [torch.int64]] + [("empty key", torch.int64)])
 
 
@@ -627,8 +628,8 @@ def test_unique_hashing(kind, dtype):
         x = (x.double() / 4).to(dtype)
         x[::7] = -0.0
         x[::11] = 0.0
-    else:
-        x = x * (1 << 40) + 3
+    else:  # a range wider than the count: not counted
+        x = (x * {torch.int64: 1 << 40, torch.int32: 1 << 20, torch.int16: 1 << 8}[dtype] + 3).to(dtype)
     if kind == "NaN":
         x[n // 3] = x[n // 2] = float("nan")
     elif kind == "many values":
