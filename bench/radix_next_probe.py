@@ -141,15 +141,22 @@ def peers_ab():
                   f"(torch {t_torch:.1f}), mismatches {bad}", flush=True)
 
 
+def rows_case(K, N, dtype):
+    """A [K, N] randn input of dtype, torch's stable sort of its rows (values, indices), and the
+    device time of that sort by torch (from a CUDA graph) and by the op."""
+    x = torch.randn(K, N, device=DEV).to(dtype)
+    rv, ri = torch.sort(x, dim=-1, stable=True)
+    t_torch = graph_us(lambda: torch.sort(x, dim=-1, stable=True))
+    with gemforge.use():
+        t_op = device_median_us(lambda: torch.sort(x, dim=-1, stable=True))
+    return x, rv, ri, t_torch, t_op
+
+
 def rows_radix_vs_merge():
     """Rows of at most 4096 (the op's merge path) sorted by the radix passes instead."""
     for K, N in [(4096, 4096), (8192, 2048), (16384, 1024), (1024, 4096), (64, 4096)]:
         for dtype in (torch.bfloat16, torch.float32):
-            x = torch.randn(K, N, device=DEV).to(dtype)
-            rv, ri = torch.sort(x, dim=-1, stable=True)
-            t_torch = graph_us(lambda: torch.sort(x, dim=-1, stable=True))
-            with gemforge.use():
-                t_op = device_median_us(lambda: torch.sort(x, dim=-1, stable=True))
+            x, rv, ri, t_torch, t_op = rows_case(K, N, dtype)
             block = min(4096, triton.next_power_of_2(N))
             per_sm = min(12, (228 * 1024 + 1024) // (ss.stage_bytes(x.element_size(), block) + 2048))
             run = radix_warp(x, per_sm, block, match_peers=tuple(p == x.element_size() - 1
@@ -166,11 +173,7 @@ def rows_one_kernel():
     for K, N in [(4096, 4096), (8192, 2048), (16384, 1024), (32768, 512), (1024, 4096), (512, 4096),
                  (256, 4096), (64, 4096)]:
         for dtype in (torch.bfloat16, torch.float32):
-            x = torch.randn(K, N, device=DEV).to(dtype)
-            rv, ri = torch.sort(x, dim=-1, stable=True)
-            t_torch = graph_us(lambda: torch.sort(x, dim=-1, stable=True))
-            with gemforge.use():
-                t_op = device_median_us(lambda: torch.sort(x, dim=-1, stable=True))
+            x, rv, ri, t_torch, t_op = rows_case(K, N, dtype)
             vb = x.element_size()
             block = max(512, triton.next_power_of_2(N))
             ws_v, ws_i = torch.empty_like(x), torch.empty(K, N, dtype=torch.int32, device=DEV)
