@@ -21,9 +21,10 @@ import torch
 import triton
 import triton.language as tl
 
-import gemforge
+import gemforge  # noqa: F401  (the kernels' module imports)
 from gemforge.kernels import scan_sort as ss
 from gemforge.timing import device_median_us, graphed
+from radix_next_probe import rows_case  # (same folder)
 
 DEV = "cuda"
 WARPS = 4
@@ -172,11 +173,7 @@ def main():
     print(f"device: {torch.cuda.get_device_name()}, {sms} SMs")
     for K, N in [(4096, 4096), (8192, 2048), (16384, 1024), (32768, 512), (1024, 4096), (256, 4096), (64, 4096)]:
         for dtype in (torch.bfloat16, torch.float32):
-            x = torch.randn(K, N, device=DEV).to(dtype)
-            rv, ri = torch.sort(x, dim=-1, stable=True)
-            t_torch = graph_us(lambda: torch.sort(x, dim=-1, stable=True))
-            with gemforge.use():
-                t_op = device_median_us(lambda: torch.sort(x, dim=-1, stable=True))
+            x, rv, ri, t_torch, t_op = rows_case(K, N, dtype)
             vb = x.element_size()
             block = max(512, triton.next_power_of_2(N))
             q = triton.cdiv(triton.cdiv(N, WARPS), 64) * 64
