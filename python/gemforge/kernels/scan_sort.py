@@ -1215,9 +1215,11 @@ def unique_hash_kernel(found, stats, table, v, N, empty, log_slots, CAP,
                        VB: tl.constexpr, FLOAT: tl.constexpr, MAX_PROBES: tl.constexpr, BLOCK: tl.constexpr):
     """Inserts v's values into table (2^log_slots int64 slots, EMPTY where free). stats[0]: values
     inserted (found[0:stats[0]] lists them, in no order); stats[1] != 0: gave up (the list is then
-    incomplete). A program that finds stats[1] set does nothing, not even read its values."""
+    incomplete). A program that finds stats[1] set does nothing, not even read its values.
+    The table and stats are read from L2 (.cg): a line cached in an SM's L1 would keep showing a
+    slot EMPTY (or the kernel not given up) after another SM wrote it."""
     i = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
-    m = (i < N) & (tl.load(stats + 1) == 0)
+    m = (i < N) & (tl.load(stats + 1, cache_modifier=".cg") == 0)
     x = tl.load(v + i, mask=m, other=0)
     key = _key_bits(x, VB)
     bad = m & (key == empty)
@@ -1230,7 +1232,7 @@ def unique_hash_kernel(found, stats, table, v, N, empty, log_slots, CAP,
     last_slot = (1 << log_slots) - 1
     probes = tl.full([], 0, tl.int32)
     while (tl.max(pending.to(tl.int32), 0) > 0) & (probes < MAX_PROBES):
-        cur = tl.load(table + slot, mask=pending, other=empty)  # (stale only as EMPTY: slots are written once)
+        cur = tl.load(table + slot, mask=pending, other=empty, cache_modifier=".cg")  # (slots are written once)
         hit = pending & (cur == key)
         free = pending & (cur == empty)
         if tl.max(free.to(tl.int32), 0) > 0:
