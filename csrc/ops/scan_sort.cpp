@@ -1012,7 +1012,7 @@ bool unique_by_hashing(Tensor3& result, const at::Tensor& flat) {
   args.tensor(found).tensor(stats).tensor(table).tensor(flat).integer(n).scalar_integer(empty);
   args.integer(log_slots).integer(cap);
   args.constant(vb).constant(c10::isFloatingType(flat.scalar_type())).constant(kUniqueHashMaxProbes);
-  args.constant(kUniqueBlock);
+  args.constant(kUniqueBlock).constant(flat.is_cuda());
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(n, kUniqueBlock);
   cfg.num_warps = 4;

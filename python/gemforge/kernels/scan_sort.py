@@ -1210,13 +1210,35 @@ def _hash_slot(key, log_slots):
     return (x >> (32 - log_slots)).to(tl.int32)
 
 
+# compare-and-swap of the int64 at address $1 ($2 for $3) where $4 != 0; else $0 = $2
+_CAS_WHERE_PTX = tl.constexpr("""{
+.reg .pred %gcp;
+setp.ne.u32 %gcp, $4, 0;
+mov.b64 $0, $2;
+@%gcp atom.global.cas.b64 $0, [$1], $2, $3;
+}""")
+
+
+@triton.jit
+def _cas_where(ptr, cmp, val, m, PTX: tl.constexpr):
+    """tl.atomic_cas(ptr, cmp, val) in the lanes of m only (PTX: on CUDA; tl.atomic_cas has no
+    mask, so elsewhere the other lanes swap the slot's value for itself, which must be val = cmp
+    = the slot's value there)."""
+    if PTX:
+        return tl.inline_asm_elementwise(_CAS_WHERE_PTX, "=l,l,l,l,r", [ptr.to(tl.int64), cmp, val, m.to(tl.int32)],
+                                         dtype=tl.int64, is_pure=False, pack=1)
+    else:
+        return tl.atomic_cas(ptr, cmp, val)
+
+
 @triton.jit
 def unique_hash_kernel(found, stats, table, v, N, empty, log_slots, CAP,
-                       VB: tl.constexpr, FLOAT: tl.constexpr, MAX_PROBES: tl.constexpr, BLOCK: tl.constexpr):
+                       VB: tl.constexpr, FLOAT: tl.constexpr, MAX_PROBES: tl.constexpr, BLOCK: tl.constexpr,
+                       PTX: tl.constexpr):
     """Inserts v's values into table (2^log_slots int64 slots, EMPTY where free). stats[0]: values
     inserted (found[0:stats[0]] lists them, in no order); stats[1] != 0: gave up (the list is then
-    incomplete). A program that finds stats[1] set does nothing, not even read its values.
-    The table and stats are read from L2 (.cg): a line cached in an SM's L1 would keep showing a
+    incomplete). A program that finds stats[1] set does nothing, not even read its values, and
+    one still probing stops. PTX: compare-and-swap in the lanes that saw a free slot only. The table and stats are read from L2 (.cg): a line cached in an SM's L1 would keep showing a
     slot EMPTY (or the kernel not given up) after another SM wrote it."""
     i = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     m = (i < N) & (tl.load(stats + 1, cache_modifier=".cg") == 0)
@@ -1231,13 +1253,14 @@ def unique_hash_kernel(found, stats, table, v, N, empty, log_slots, CAP,
     slot = _hash_slot(key, log_slots)
     last_slot = (1 << log_slots) - 1
     probes = tl.full([], 0, tl.int32)
-    while (tl.max(pending.to(tl.int32), 0) > 0) & (probes < MAX_PROBES):
+    # (until every lane is placed, or some program gave up: stop with it)
+    while (tl.max(pending.to(tl.int32), 0) > 0) & (probes < MAX_PROBES) & \
+            (tl.load(stats + 1, cache_modifier=".cg") == 0):
         cur = tl.load(table + slot, mask=pending, other=empty, cache_modifier=".cg")  # (slots are written once)
         hit = pending & (cur == key)
         free = pending & (cur == empty)
         if tl.max(free.to(tl.int32), 0) > 0:
-            # compare-and-swap has no mask: the other lanes swap their slot's value for itself
-            old = tl.atomic_cas(table + slot, tl.where(free, empty, cur), tl.where(free, key, cur))
+            old = _cas_where(table + slot, tl.where(free, empty, cur), tl.where(free, key, cur), free, PTX)
             won = free & (old == empty)
             hit = hit | won | (free & (old == key))
             n_won = tl.sum(won.to(tl.int32), 0)
@@ -1248,6 +1271,7 @@ def unique_hash_kernel(found, stats, table, v, N, empty, log_slots, CAP,
                 if base + n_won > CAP:
                     give_up = give_up + 1
                     hit = hit | pending
+                    tl.atomic_add(stats + 1, 1)  # (now: the others stop at their next probe)
         pending = pending & ~hit
         slot = (slot + 1) & last_slot
         probes += 1
