@@ -355,7 +355,9 @@ def test_sort_out():
 # pairwise. 5x600: three chunks (the last partial), two merge passes; 2x1500: six chunks, three
 # passes; 3x257: a chunk of one element; 2x3x512: a 3-d input, two whole chunks. On CUDA, many
 # rows of 512 or more go to radix_rows (one warp a row, every digit pass in one launch): 600 rows
-# of 700 and 1100 (contiguous and along a strided dim) reach it for every key width.
+# of 700 and 1100 (contiguous and along a strided dim) reach it for every key width; 64 or more
+# rows of more than 2048 take four warps a row (64x3000, 3000x70 along dim 0, topk of 3100 of
+# 3500).
 MERGE_DTYPES = [torch.float32, torch.int32, torch.bfloat16, torch.float16, torch.int16, torch.int8, torch.uint8,
                 torch.bool]
 
@@ -372,7 +374,8 @@ def test_sort_merge(dtype):
     if dtype == torch.bfloat16:
         cases += [((2, 3, 512), -1, (False, ))]
     if LARGE:  # radix_rows
-        cases += [((600, 1100), 1, (False, True)), ((700, 600), 0, (True, ))]
+        cases += [((600, 1100), 1, (False, True)), ((700, 600), 0, (True, )), ((64, 3000), 1, (False, True)),
+                  ((3000, 70), 0, (True, ))]
     if LARGE and main:  # the benchmark's shapes
         cases += [((4096, 4096), 1, (False, True)), ((8, 4096), 1, (False, )), ((32768, 512), 1, (False, )),
                   ((16384, 1024), 1, (True, )), ((3, 2049), 1, (False, ))]
@@ -390,11 +393,11 @@ def test_sort_merge(dtype):
         assert torch.equal(a.cpu(), torch.argsort(x.cpu(), dim=dim, stable=True))
         # sorted topk of k > 1024 sorts the rows and keeps the first k of the last pass (merge;
         # radix_rows on CUDA for 600 rows)
-        for rows in [2] + ([600] if LARGE else []):
-            x = sort_input((rows, 1500), dtype)
-            v, i = ran_gemforge(lambda: torch.topk(x, 1100, 1), ["topk"])
+        for rows, n, k in [(2, 1500, 1100)] + ([(600, 1500, 1100), (64, 3500, 3100)] if LARGE else []):
+            x = sort_input((rows, n), dtype)
+            v, i = ran_gemforge(lambda: torch.topk(x, k, 1), ["topk"])
             rv, ri = torch.sort(x.cpu(), dim=1, descending=True, stable=True)
-            assert same(v, rv[:, :1100]) and torch.equal(i.cpu(), ri[:, :1100])
+            assert same(v, rv[:, :k]) and torch.equal(i.cpu(), ri[:, :k]), (rows, n, k)
 
 
 # ---------------------------------------------------------------- wide rows (radix sort, candidate topk)

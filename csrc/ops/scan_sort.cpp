@@ -300,6 +300,7 @@ rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatt
 rt::KernelHandle radix_scatter_staged_kernel{"gemforge.kernels.scan_sort", "radix_scatter_staged_kernel"};
 rt::KernelHandle radix_passes_kernel{"gemforge.kernels.scan_sort", "radix_passes_kernel"};
 rt::KernelHandle radix_rows_kernel{"gemforge.kernels.scan_sort", "radix_rows_kernel"};
+rt::KernelHandle radix_rows_4w_kernel{"gemforge.kernels.scan_sort", "radix_rows_4w_kernel"};
 rt::KernelHandle merge_chunk_kernel{"gemforge.kernels.scan_sort", "merge_chunk_kernel"};
 rt::KernelHandle merge_pass_kernel{"gemforge.kernels.scan_sort", "merge_pass_kernel"};
 
@@ -545,11 +546,18 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   }
 }
 
-// Rows of at most 4096 on CUDA by radix_rows_kernel: one warp a row, all 8-bit digit passes in one
-// launch (no table: a row is one tile), through a workspace row between passes.
+// Rows of more than this take four warps a row (radix_rows_4w_kernel): one warp's walk of a row of
+// 4096 bounds the one-warp kernel, while at 2048 and below it measured faster with many rows
+// (H200, 8192x2048 bf16: 171 us against 194; bench/results/2026-11-27-h200-session16.txt).
+constexpr int64_t kRadixRowsOneWarpMaxRow = 2048;
+
+// Rows of at most 4096 on CUDA by radix_rows_kernel (one warp a row) or radix_rows_4w_kernel: all
+// 8-bit digit passes in one launch (no table: a row is one tile), through a workspace row between
+// passes.
 void radix_rows(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                 bool descending, int64_t n_out) {
   const int64_t vb = x.element_size();
+  const bool four_warps = r.N > kRadixRowsOneWarpMaxRow;
   const int64_t block = std::max<int64_t>(512, next_pow2(r.N));
   const bool is_signed = x.scalar_type() != c10::kByte && x.scalar_type() != c10::kBool;
   const bool int64 = r.int64 || r.K * r.N > kIdxLimit;
@@ -560,14 +568,17 @@ void radix_rows(const at::Tensor& values, const at::Tensor& indices, const at::T
   args.tensor(values).tensor(indices).tensor(ws_v).tensor(ws_i).tensor(x);
   push_rows(args, r);
   args.integer(n_out);
+  if (four_warps) args.integer(ceil_div(ceil_div(r.N, 4), 64) * 64);  // a quarter, rounded up to 64
   push_row_dims(args, r);
   args.constant(r.rank).constant(descending).constant(is_signed).constant(block).constant(vb).constant(int64);
-  // static shared memory: the stage and counters, and one 1 KB histogram a pass
-  const int64_t per_sm = radix_warps_per_sm(radix_stage_bytes(vb, block) + 1024 * vb, x.device());
+  // static shared memory: the stage and counters, and one 1 KB histogram a pass (one warp), or
+  // four warps' counters and two 4 KB (quarter, digit) histograms (as scan_sort.py's rows_4w_bytes)
+  const int64_t smem = four_warps ? block * (vb + 4) + 4096 + 8192 : radix_stage_bytes(vb, block) + 1024 * vb;
+  const int64_t per_sm = radix_warps_per_sm(smem, x.device());
   rt::LaunchConfig cfg;
   cfg.grid[0] = std::min<int64_t>(r.K, per_sm * rt::device_info(x.device().index()).sm_count);
-  cfg.num_warps = 1;
-  rt::launch(radix_rows_kernel, cfg, args, x.device());
+  cfg.num_warps = four_warps ? 4 : 1;
+  rt::launch(four_warps ? radix_rows_4w_kernel : radix_rows_kernel, cfg, args, x.device());
 }
 
 // Merge sort (rows of more than a chunk, up to kMaxSortRow, keys of <= 32 bits): chunks of a row
@@ -646,13 +657,17 @@ constexpr int64_t kMergeMinRow16 = 1025;  // keys of <= 16 bits (int32 words)
 constexpr int64_t kMergeMinRow32 = 513;   // 32-bit keys (int64 words)
 constexpr int64_t kMergeMinRowInterpreter = 257;
 constexpr int64_t kRadixRowsMinRow = 512;  // (radix_rows_kernel's smallest stage; shorter rows not measured)
+constexpr int64_t kRadixRows4wMinRows = 64;
 
 RowPlan row_plan(const at::Tensor& x, const Rows& r) {
   const bool cuda = x.is_cuda();
   const int64_t merge_min = !cuda ? kMergeMinRowInterpreter : x.element_size() <= 2 ? kMergeMinRow16 : kMergeMinRow32;
   const int64_t chunk = cuda ? kMergeGpu.chunk : kMergeInterpreter.chunk;
   // radix_rows: rows of 512 or more, enough of them to fill the SMs: a warp takes a whole row
-  // (4096 elements: about 45 us for 2-byte keys, 82 for 4-byte), and few rows leave SMs idle
+  // (4096 elements: about 45 us for 2-byte keys, 82 for 4-byte), and few rows leave SMs idle;
+  // four warps take a row of more than 2048, faster than the merge from 64 rows (fewer not measured)
+  if (cuda && x.element_size() <= 4 && r.N > kRadixRowsOneWarpMaxRow && r.K >= kRadixRows4wMinRows)
+    return RowPlan::kRadixRows;
   if (cuda && x.element_size() <= 4 && r.N >= kRadixRowsMinRow &&
       2 * r.K >= (x.element_size() <= 2 ? 3 : 6) * rt::device_info(x.device().index()).sm_count)
     return RowPlan::kRadixRows;

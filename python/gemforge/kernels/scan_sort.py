@@ -733,9 +733,9 @@ def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
 # the digit-bit ballots: about 100 instructions a row, where this takes about 20 with match.any.)
 
 
-def _warp_rank_ptx(match_peers):
+def _warp_rank_ptx(match_peers, per_warp=False):
     """PTX: $0 = position of the element of digit $1 (valid where $2 != 0) in the tile's digit
-    order. The peers by match.any where match_peers, else from the eight digit-bit ballots (lanes
+    order (per_warp: each warp of the program has counters of its own, 1 KB on from gf_count). The peers by match.any where match_peers, else from the eight digit-bit ballots (lanes
     that agree with this one on every bit): about 34 more instructions a row, but match.any slows
     with each distinct digit in the row (H200, bench/radix_next_probe.py --peers: 16M bf16 randn
     sorted 53 us faster with the ballots in the first pass, 26 us slower in the last)."""
@@ -757,6 +757,7 @@ and.b32 %gkt, %gkpe, %gkt;
 popc.b32 %gkrk, %gkt;
 setp.eq.and.u32 %gkl, %gkt, 0, %gkp;
 mov.u32 %gka, gf_count;
+""" + ("mov.u32 %gkt, %tid.x;\nshr.u32 %gkt, %gkt, 5;\nmad.lo.u32 %gka, %gkt, 1024, %gka;\n" if per_warp else "") + """\
 mad.lo.u32 %gka, $1, 4, %gka;
 bar.warp.sync -1;
 ld.shared.u32 %gkb, [%gka];
@@ -768,7 +769,7 @@ add.s32 $0, %gkb, %gkrk;
 }"""  # ($0 written last: an output may share a register with an input)
 
 
-_WARP_RANK_PTX = tl.constexpr({m: _warp_rank_ptx(m) for m in (False, True)})
+_WARP_RANK_PTX = tl.constexpr({int(m) + 2 * int(w): _warp_rank_ptx(m, w) for m in (False, True) for w in (False, True)})
 # gf_count[d] = the digit's local start, gf_count[256 + d] = its output start minus that
 _COUNT_INIT_PTX = tl.constexpr("""{
 .reg .u32 %gka;
@@ -788,10 +789,11 @@ ld.shared.u32 $0, [%gka+1024];
 
 
 @triton.jit
-def _warp_rank(d, valid, MATCH_PEERS: tl.constexpr):
-    """d: a row's 8-bit digits, one a lane. Each element's position among the tile's digits."""
-    return tl.inline_asm_elementwise(_WARP_RANK_PTX[MATCH_PEERS], "=r,r,r", [d, valid], dtype=tl.int32,
-                                     is_pure=False, pack=1)
+def _warp_rank(d, valid, MATCH_PEERS: tl.constexpr, PER_WARP: tl.constexpr = False):
+    """d: a row's 8-bit digits, one a lane (of each warp). Each element's position among the
+    tile's digits (PER_WARP: by its warp's counters)."""
+    return tl.inline_asm_elementwise(_WARP_RANK_PTX[MATCH_PEERS * 1 + PER_WARP * 2], "=r,r,r", [d, valid],
+                                     dtype=tl.int32, is_pure=False, pack=1)
 
 
 @triton.jit
@@ -919,11 +921,12 @@ def _warp_group_stage(g, j, end, shift, DESCENDING: tl.constexpr, FLIP: tl.const
 
 @triton.jit
 def _warp_row_stage(v, ii, j, end, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
-                    VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
-    """Ranks one row (lanes j < end) among the tile's digits and stores it to the stage."""
+                    VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr, PER_WARP: tl.constexpr = False):
+    """Ranks one row (lanes j < end) among the tile's digits and stores it to the stage (PER_WARP:
+    a row of 32 in each warp, ranked by the warp's counters)."""
     m = j < end
     d = _digit(_radix_key(v, DESCENDING), shift, FLIP, 8)
-    pos = _warp_rank(d, m.to(tl.int32), MATCH_PEERS)
+    pos = _warp_rank(d, m.to(tl.int32), MATCH_PEERS, PER_WARP)
     _stage_store(pos, _to_bits(v, VB), ii.to(tl.int32), m.to(tl.int32), VB, BLOCK)
 
 
@@ -1054,6 +1057,132 @@ def radix_rows_kernel(out_v, out_i, ws_v, ws_i, x, K, N, N_OUT,
                     tl.store(ws_v + wb + q, v, mask=m)
                     tl.store(ws_i + wb + q, ii, mask=m)
             tl.debug_barrier()  # (the row's writes before the next pass reads them, in other lanes)
+
+
+# radix_rows_4w_kernel: radix_rows_kernel with four warps a row, for rows of more than 2048 (one
+# warp's walk of a row of 4096 bounds the one-warp kernel: fp32 4096x4096 took 637 us against
+# torch's 537, and 398 with four warps; H200, bench/results/2026-11-27-h200-session16.txt). Warp w
+# ranks the row's quarter w (positions [w Q, (w + 1) Q)) with counters of its own, which start
+# digit d at the row's start of d plus the counts of d in the quarters before w; the warps then
+# write the stage out together, as it is. The (quarter, digit) counts come from a lane-atomic
+# histogram: pass 0's from one read of the row, pass p + 1's while pass p writes out (two buffers).
+
+
+def rows_4w_bytes(vb, block):
+    """Static shared memory of a radix_rows_4w_kernel program: the stage, four warps' counters
+    (gf_count, 1 KB each) and two buffers of (quarter, digit) counts (gf_hist, 4 KB each)."""
+    return block * (vb + 4) + 4096 + 8192
+
+
+_ROWS4_DECL = tl.constexpr({_stage_key(vb, b): f".shared .align 16 .b8 gf_stage[{b * (vb + 4)}];\n"
+                            ".shared .align 16 .b8 gf_count[4096];\n"
+                            ".shared .align 16 .b8 gf_hist[8192];\nmov.u32 $0, $1;"
+                            for vb in (1, 2, 4) for b in (512, 1024, 2048, 4096) if rows_4w_bytes(vb, b) <= 48 * 1024})
+_ROWS4_SET = tl.constexpr({k: f"""{{
+.reg .u32 %gka;
+mov.u32 %gka, {a};
+mad.lo.u32 %gka, $1, 4, %gka;
+st.shared.u32 [%gka], $2;
+mov.u32 $0, 0;
+}}""" for k, a in enumerate(("gf_count", "gf_hist"))})  # word $1 of gf_count (0) or gf_hist (1) = $2
+_ROWS4_HIST_ADD = tl.constexpr("""{
+.reg .pred %ghp;
+.reg .u32 %gha;
+setp.ne.u32 %ghp, $2, 0;
+mov.u32 %gha, gf_hist;
+mad.lo.u32 %gha, $1, 4, %gha;
+@%ghp red.shared.add.u32 [%gha], 1;
+mov.u32 $0, 0;
+}""")  # gf_hist word $1 += 1 where $2
+
+
+@triton.jit
+def _rows4_set(ARRAY: tl.constexpr, word, value):
+    tl.inline_asm_elementwise(_ROWS4_SET[ARRAY], "=r,r,r", [word, value], dtype=tl.int32, is_pure=False, pack=1)
+
+
+@triton.jit
+def _rows4_hist_add(word, m):
+    tl.inline_asm_elementwise(_ROWS4_HIST_ADD, "=r,r,r", [word, m.to(tl.int32)], dtype=tl.int32, is_pure=False,
+                              pack=1)
+
+
+@triton.jit
+def _quarters_rank(src_v, src_i, sb, s_sn, Q, N, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
+                   FIRST: tl.constexpr, VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
+    """Warp w ranks positions [w Q, (w + 1) Q) of a source row into the stage, two rows of 32 at a
+    time, the next two's loads in flight while two are ranked (element i of the [128] tensors is
+    thread i: warp i // 32, lane i % 32)."""
+    i = tl.arange(0, 128)
+    j = (i // 32) * Q + i % 32
+    v0, i0 = _warp_row_load(src_v, src_i, sb, s_sn, j, N, FIRST)
+    v1, i1 = _warp_row_load(src_v, src_i, sb, s_sn, j + 32, N, FIRST)
+    for r in range(0, Q, 64):
+        n0, m0 = _warp_row_load(src_v, src_i, sb, s_sn, j + 64, N, FIRST)
+        n1, m1 = _warp_row_load(src_v, src_i, sb, s_sn, j + 96, N, FIRST)
+        _warp_row_stage(v0, i0, j, N, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, True)
+        _warp_row_stage(v1, i1, j + 32, N, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, True)
+        v0, i0, v1, i1 = n0, m0, n1, m1
+        j += 64
+
+
+@triton.jit
+def radix_rows_4w_kernel(out_v, out_i, ws_v, ws_i, x, K, N, N_OUT, Q,
+                         kn0, kn1, xs0, xs1, xs2, os0, os1, os2, x_sn, o_sn,
+                         K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SIGNED: tl.constexpr,
+                         BLOCK: tl.constexpr, VB: tl.constexpr, INT64: tl.constexpr):
+    """radix_rows_kernel (the same arguments, and Q: a quarter of the row rounded up to 64) with
+    four warps a row (num_warps = 4)."""
+    PASSES: tl.constexpr = VB
+    i = tl.arange(0, 128)
+    e = tl.arange(0, 1024)  # (quarter, digit) words
+    tl.inline_asm_elementwise(_ROWS4_DECL[VB * 8192 + BLOCK], "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32,
+                              is_pure=False, pack=1)
+    for row in range(tl.program_id(0), K, tl.num_programs(0)):
+        if INT64:
+            row = row.to(tl.int64)
+        xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
+        ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
+        wb = row * N
+        _rows4_set(1, tl.arange(0, 2048), tl.zeros([2048], tl.int32))
+        tl.debug_barrier()
+        for s in range(0, N, 512):  # pass 0's counts: one read of the row
+            j = s + tl.arange(0, 512)
+            key = _radix_key(tl.load(x + xb + j * x_sn, mask=j < N, other=0), DESCENDING)
+            _rows4_hist_add((j // Q) * 256 + _digit(key, 0, SIGNED and PASSES == 1, 8), j < N)
+        for p in tl.static_range(PASSES):
+            tl.debug_barrier()  # the counts complete
+            c = tl.reshape(tl.inline_asm_elementwise(_HIST_READ[1], "=r,r", [(p % 2) * 1024 + e], dtype=tl.int32,
+                                                     is_pure=False, pack=1), (4, 256))
+            tot = tl.sum(c, 0)
+            start = tl.cumsum(c, 0) - c + (tl.cumsum(tot, 0) - tot)[None, :]
+            _rows4_set(0, e, tl.reshape(start, (1024, )))
+            if p < PASSES - 1:
+                _rows4_set(1, ((p + 1) % 2) * 1024 + e, tl.zeros([1024], tl.int32))
+            tl.debug_barrier()  # the counters set (and the stage read out by the previous pass)
+            if p == 0:
+                _quarters_rank(x, x, xb, x_sn, Q, N, 0, DESCENDING, SIGNED and PASSES == 1, True, VB, BLOCK,
+                               PASSES == 1)
+            else:
+                _quarters_rank(ws_v, ws_i, wb, 1, Q, N, 8 * p, DESCENDING, SIGNED and p == PASSES - 1, False, VB,
+                               BLOCK, p == PASSES - 1)
+            tl.debug_barrier()  # every warp's stage stores before the write-out
+            for q0 in range(0, N, 128):
+                q = q0 + i
+                bits, ii = _stage_load(q, VB, BLOCK)
+                v = _from_bits(bits, ws_v.dtype.element_ty, VB)
+                if p == PASSES - 1:
+                    om = q < N_OUT
+                    o = ob + q.to(ob.dtype) * o_sn
+                    tl.store(out_v + o, v, mask=om)
+                    tl.store(out_i + o, ii.to(out_i.dtype.element_ty), mask=om)
+                else:
+                    m = q < N
+                    tl.store(ws_v + wb + q, v, mask=m)
+                    tl.store(ws_i + wb + q, ii, mask=m)
+                    d = _digit(_radix_key(v, DESCENDING), 8 * (p + 1), SIGNED and p + 1 == PASSES - 1, 8)
+                    _rows4_hist_add(((p + 1) % 2) * 1024 + (q // Q) * 256 + d, m)
+            tl.debug_barrier()  # the row's writes before the next pass reads them (in other warps)
 
 
 # ---------------------------------------------------------------- merge sort (rows up to 4096)
