@@ -1365,7 +1365,7 @@ def unique_hash_kernel(found, stats, table, v, N, empty, log_slots, CAP,
                        VB: tl.constexpr, FLOAT: tl.constexpr, MAX_PROBES: tl.constexpr, BLOCK: tl.constexpr,
                        PTX: tl.constexpr):
     """Inserts v's values into table (2^log_slots int64 slots, EMPTY where free). stats[0]: values
-    inserted (found[0:stats[0]] lists them, in no order); stats[1] != 0: gave up (the list is then
+    inserted (found[0:stats[0]] lists them, in no order); stats[1] = 1: gave up (the list is then
     incomplete). A program that finds stats[1] set does nothing, not even read its values, and
     one still probing stops. PTX: compare-and-swap in the lanes that saw a free slot only. The table and stats are read from L2 (.cg): a line cached in an SM's L1 would keep showing a
     slot EMPTY (or the kernel not given up) after another SM wrote it."""
@@ -1382,9 +1382,11 @@ def unique_hash_kernel(found, stats, table, v, N, empty, log_slots, CAP,
     slot = _hash_slot(key, log_slots)
     last_slot = (1 << log_slots) - 1
     probes = tl.full([], 0, tl.int32)
-    # (until every lane is placed, or some program gave up: stop with it)
-    while (tl.max(pending.to(tl.int32), 0) > 0) & (probes < MAX_PROBES) & \
-            (tl.load(stats + 1, cache_modifier=".cg") == 0):
+    # Until every lane is placed, or some program gave up (then its lanes stop too). The flag
+    # only masks lanes: each thread reads it on its own and may see it set before another does,
+    # and a branch taken by some threads of the program and not others breaks its barriers (a
+    # loop condition read so made a later broadcast of `base` garbage: H200, session 16).
+    while (tl.max(pending.to(tl.int32), 0) > 0) & (probes < MAX_PROBES):
         cur = tl.load(table + slot, mask=pending, other=empty, cache_modifier=".cg")  # (slots are written once)
         hit = pending & (cur == key)
         free = pending & (cur == empty)
@@ -1400,12 +1402,12 @@ def unique_hash_kernel(found, stats, table, v, N, empty, log_slots, CAP,
                 if base + n_won > CAP:
                     give_up = give_up + 1
                     hit = hit | pending
-                    tl.atomic_add(stats + 1, 1)  # (now: the others stop at their next probe)
-        pending = pending & ~hit
+                    tl.store(stats + 1, 1)  # (now: the others stop at their next probe)
+        pending = pending & ~hit & (tl.load(stats + 1, cache_modifier=".cg") == 0)
         slot = (slot + 1) & last_slot
         probes += 1
     if (give_up != 0) | (tl.max(pending.to(tl.int32), 0) > 0):
-        tl.atomic_add(stats + 1, 1)
+        tl.store(stats + 1, 1)
 
 
 # ---------------------------------------------------------------- unique by counting
