@@ -5,9 +5,9 @@
 
 Session 15 prepared the four-warp form as a probe of its own; session 16 ran it (H200: fp32
 4096x4096 398 us against 637 with one warp and torch's 537; one warp stayed faster for many
-rows of 2048 and below) and moved it into the library. This sweep checks row_plan's choice:
-four warps for rows of more than 2048 from 64 rows, one warp for shorter rows when there are
-enough of them. Programs an SM: as many as fit in shared memory (radix_warps_per_sm's rule).
+rows of 2048 and below) and moved it into the library. This sweep checks row_plan's choice
+(scan_sort.cpp): one warp a row for many rows of at most 2048 (4-byte keys: 1024), four warps
+a row for other rows from 64 rows. Programs an SM: as many as fit in shared memory (radix_warps_per_sm's rule).
 Every launch is checked against torch's stable sort.
 """
 import torch
@@ -43,7 +43,8 @@ def main():
     torch.manual_seed(0)
     print(f"device: {torch.cuda.get_device_name()}, {torch.cuda.get_device_properties(0).multi_processor_count} SMs")
     shapes = [(4096, 4096), (1024, 4096), (256, 4096), (64, 4096), (16, 4096), (1024, 3000), (64, 2500),
-              (8192, 2048), (512, 2048), (128, 2048), (16384, 1024), (512, 1024)]
+              (8192, 2048), (2048, 2048), (512, 2048), (128, 2048), (16384, 1024), (4096, 1024), (2048, 1024),
+              (512, 1024), (64, 1024), (32768, 512), (2048, 512), (256, 512), (64, 512)]
     for K, N in shapes:
         for dtype in (torch.bfloat16, torch.float32):
             x, rv, ri, t_torch, t_op = rows_case(K, N, dtype)

@@ -355,9 +355,8 @@ def test_sort_out():
 # pairwise. 5x600: three chunks (the last partial), two merge passes; 2x1500: six chunks, three
 # passes; 3x257: a chunk of one element; 2x3x512: a 3-d input, two whole chunks. On CUDA, many
 # rows of 512 or more go to radix_rows (one warp a row, every digit pass in one launch): 600 rows
-# of 700 and 1100 (contiguous and along a strided dim) reach it for every key width; 64 or more
-# rows of more than 2048 take four warps a row (64x3000, 3000x70 along dim 0, topk of 3100 of
-# 3500).
+# of 700 and 1100 (contiguous and along a strided dim), 64x3000, 3000x70 along dim 0 and topk of
+# 3100 of 3500 with four warps a row, 2200x520 with one warp a row, for every key width.
 MERGE_DTYPES = [torch.float32, torch.int32, torch.bfloat16, torch.float16, torch.int16, torch.int8, torch.uint8,
                 torch.bool]
 
@@ -375,7 +374,7 @@ def test_sort_merge(dtype):
         cases += [((2, 3, 512), -1, (False, ))]
     if LARGE:  # radix_rows
         cases += [((600, 1100), 1, (False, True)), ((700, 600), 0, (True, )), ((64, 3000), 1, (False, True)),
-                  ((3000, 70), 0, (True, ))]
+                  ((3000, 70), 0, (True, )), ((2200, 520), 1, (False, ))]
     if LARGE and main:  # the benchmark's shapes
         cases += [((4096, 4096), 1, (False, True)), ((8, 4096), 1, (False, )), ((32768, 512), 1, (False, )),
                   ((16384, 1024), 1, (True, )), ((3, 2049), 1, (False, ))]

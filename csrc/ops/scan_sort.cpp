@@ -546,18 +546,12 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   }
 }
 
-// Rows of more than this take four warps a row (radix_rows_4w_kernel): one warp's walk of a row of
-// 4096 bounds the one-warp kernel, while at 2048 and below it measured faster with many rows
-// (H200, 8192x2048 bf16: 171 us against 194; bench/results/2026-11-27-h200-session16.txt).
-constexpr int64_t kRadixRowsOneWarpMaxRow = 2048;
-
-// Rows of at most 4096 on CUDA by radix_rows_kernel (one warp a row) or radix_rows_4w_kernel: all
-// 8-bit digit passes in one launch (no table: a row is one tile), through a workspace row between
-// passes.
+// Rows of at most 4096 on CUDA by radix_rows_kernel (one warp a row) or radix_rows_4w_kernel
+// (four_warps): all 8-bit digit passes in one launch (no table: a row is one tile), through a
+// workspace row between passes.
 void radix_rows(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
-                bool descending, int64_t n_out) {
+                bool descending, int64_t n_out, bool four_warps) {
   const int64_t vb = x.element_size();
-  const bool four_warps = r.N > kRadixRowsOneWarpMaxRow;
   const int64_t block = std::max<int64_t>(512, next_pow2(r.N));
   const bool is_signed = x.scalar_type() != c10::kByte && x.scalar_type() != c10::kBool;
   const bool int64 = r.int64 || r.K * r.N > kIdxLimit;
@@ -645,32 +639,37 @@ void merge_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
 // 172; fp32 511, 697, 405; 16384x1024 bf16 347, network 572, 173; 32768x512 bf16 537, 280, 188;
 // fp32 846, 621, 366; 512x4096 bf16 52, 84, 46; fp32 77, 131, 85; 256x4096 bf16 32, 51, 45; fp32
 // 44, 74, 83; 64x4096 bf16 24, 27, 45 (the merge's times of rows of 2048 and 4096 from --rows in
-// the same session). Below about 1.5 rows an SM (2-byte keys; 3 for 4-byte) the merge or network
-// is faster. Merge and network, H200,
+// the same session); with few rows the merge or network was faster, until radix_rows_4w_kernel
+// (four warps a row, session 16: row_plan's comment). Merge and network, H200,
 // bench/merge_experiment.py (2026-11-26, us, the merge sort against the one-block network):
 // 4096x4096 bf16 527 vs 1398, fp32 875 vs 2077; 16384x1024 fp32 543 vs 925; 8x4096 bf16 21 vs
 // 56 through the op; 32768x512 bf16: the network alone was fastest (282). (A per-row radix sort of
 // 4-bit digits reached 956 on 4096x4096 bf16 and was removed.) The interpreter merges from rows
 // of 257, so that CI covers both key widths at small sizes; radix_rows is CUDA only.
-enum class RowPlan { kBitonic, kMerge, kRadixRows };
+enum class RowPlan { kBitonic, kMerge, kRadixRows, kRadixRows4w };
 constexpr int64_t kMergeMinRow16 = 1025;  // keys of <= 16 bits (int32 words)
 constexpr int64_t kMergeMinRow32 = 513;   // 32-bit keys (int64 words)
 constexpr int64_t kMergeMinRowInterpreter = 257;
 constexpr int64_t kRadixRowsMinRow = 512;  // (radix_rows_kernel's smallest stage; shorter rows not measured)
-constexpr int64_t kRadixRows4wMinRows = 64;
+constexpr int64_t kRadixRowsMinRows = 64;          // (fewer not measured: they keep the merge)
+constexpr int64_t kRadixRowsOneWarpMaxRow = 2048;
+constexpr int64_t kRadixRowsOneWarpMinRowsPerSm = 16;
 
 RowPlan row_plan(const at::Tensor& x, const Rows& r) {
   const bool cuda = x.is_cuda();
   const int64_t merge_min = !cuda ? kMergeMinRowInterpreter : x.element_size() <= 2 ? kMergeMinRow16 : kMergeMinRow32;
   const int64_t chunk = cuda ? kMergeGpu.chunk : kMergeInterpreter.chunk;
-  // radix_rows: rows of 512 or more, enough of them to fill the SMs: a warp takes a whole row
-  // (4096 elements: about 45 us for 2-byte keys, 82 for 4-byte), and few rows leave SMs idle;
-  // four warps take a row of more than 2048, faster than the merge from 64 rows (fewer not measured)
-  if (cuda && x.element_size() <= 4 && r.N > kRadixRowsOneWarpMaxRow && r.K >= kRadixRows4wMinRows)
-    return RowPlan::kRadixRows;
-  if (cuda && x.element_size() <= 4 && r.N >= kRadixRowsMinRow &&
-      2 * r.K >= (x.element_size() <= 2 ? 3 : 6) * rt::device_info(x.device().index()).sm_count)
-    return RowPlan::kRadixRows;
+  // radix_rows (rows of 512 or more, 64 rows or more): one warp a row for many rows of at most
+  // 2048 (4-byte keys: 1024), 16 or more an SM; four warps a row otherwise. One warp's walk of a
+  // row bounds the one-warp kernel, so long rows, or rows too few to give every SM many warps,
+  // go faster with four. H200, bench/radix_rows_mw_probe.py (us, one warp / four):
+  // 4096x4096 fp32 637.7 / 398.0; 512x2048 bf16 25.7 / 18.8; 512x1024 bf16 15.8 / 12.6;
+  // 8192x2048 bf16 171.7 / 195.0 but fp32 437.1 / 386.0; 16384x1024 fp32 338.8 / 393.9.
+  if (cuda && x.element_size() <= 4 && r.N >= kRadixRowsMinRow && r.K >= kRadixRowsMinRows) {
+    const bool one_warp = r.N <= (x.element_size() <= 2 ? kRadixRowsOneWarpMaxRow : kRadixRowsOneWarpMaxRow / 2) &&
+                          r.K >= kRadixRowsOneWarpMinRowsPerSm * rt::device_info(x.device().index()).sm_count;
+    return one_warp ? RowPlan::kRadixRows : RowPlan::kRadixRows4w;
+  }
   if (x.element_size() <= 4 && r.N >= merge_min && r.N > chunk) return RowPlan::kMerge;
   return RowPlan::kBitonic;
 }
@@ -681,7 +680,8 @@ void sort_planned(const at::Tensor& values, const at::Tensor& indices, const at:
   if (r.N <= kMaxSortRow) {
     switch (row_plan(x, r)) {
       case RowPlan::kMerge: merge_sort(values, indices, x, r, descending, n_out); break;
-      case RowPlan::kRadixRows: radix_rows(values, indices, x, r, descending, n_out); break;
+      case RowPlan::kRadixRows: radix_rows(values, indices, x, r, descending, n_out, false); break;
+      case RowPlan::kRadixRows4w: radix_rows(values, indices, x, r, descending, n_out, true); break;
       case RowPlan::kBitonic:
         launch_sort(values, indices, x, nullptr, r, descending, n_out, std::max<int64_t>(2, next_pow2(r.N)), 1);
         break;

@@ -1059,9 +1059,10 @@ def radix_rows_kernel(out_v, out_i, ws_v, ws_i, x, K, N, N_OUT,
             tl.debug_barrier()  # (the row's writes before the next pass reads them, in other lanes)
 
 
-# radix_rows_4w_kernel: radix_rows_kernel with four warps a row, for rows of more than 2048 (one
-# warp's walk of a row of 4096 bounds the one-warp kernel: fp32 4096x4096 took 637 us against
-# torch's 537, and 398 with four warps; H200, bench/results/2026-11-27-h200-session16.txt). Warp w
+# radix_rows_4w_kernel: radix_rows_kernel with four warps a row, for long rows or few rows (one
+# warp's walk of a row bounds the one-warp kernel: fp32 4096x4096 took 637 us against torch's
+# 537, and 398 with four warps; H200, bench/results/2026-11-27-h200-session16.txt; the choice is
+# scan_sort.cpp's row_plan). Warp w
 # ranks the row's quarter w (positions [w Q, (w + 1) Q)) with counters of its own, which start
 # digit d at the row's start of d plus the counts of d in the quarters before w; the warps then
 # write the stage out together, as it is. The (quarter, digit) counts come from a lane-atomic
