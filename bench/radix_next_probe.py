@@ -18,8 +18,8 @@ session 14 (H200 results: bench/results/2026-11-27-h200-session14-sort.txt).
 4. --rows: rows of 1024-4096, which the op sorted by merging (4096x4096 bf16: 528 us against
    torch's 341), by the wide sort's radix passes instead (direct launches from a CUDA graph,
    tiles of 4096 or the row, programs per SM as the host), against the op. Session 15: 379 us.
-5. --rows-one (session 15): radix_rows_kernel (one warp a row, every pass in one launch) by direct
-   launches with 4-16 programs an SM, against torch and the op, checked against torch.
+(Session 15's --rows-one, radix_rows_kernel by direct launches, is now part of
+bench/radix_rows_mw_probe.py, beside the four-warp kernel.)
 """
 import sys
 
@@ -37,7 +37,6 @@ DEV = "cuda"
 HIST_ONLY = "--hist-only" in sys.argv
 PEERS_ONLY = "--peers" in sys.argv
 ROWS_ONLY = "--rows" in sys.argv
-ROWS_ONE = "--rows-one" in sys.argv
 SMS = torch.cuda.get_device_properties(0).multi_processor_count
 
 _HIST_ADD = tl.constexpr("""{
@@ -168,37 +167,11 @@ def rows_radix_vs_merge():
                   f"radix {t_radix:8.1f} us (tiles of {block}, {per_sm} an SM), mismatches {bad}", flush=True)
 
 
-def rows_one_kernel():
-    """radix_rows_kernel by direct launches, programs per SM varied."""
-    for K, N in [(4096, 4096), (8192, 2048), (16384, 1024), (32768, 512), (1024, 4096), (512, 4096),
-                 (256, 4096), (64, 4096)]:
-        for dtype in (torch.bfloat16, torch.float32):
-            x, rv, ri, t_torch, t_op = rows_case(K, N, dtype)
-            vb = x.element_size()
-            block = max(512, triton.next_power_of_2(N))
-            ws_v, ws_i = torch.empty_like(x), torch.empty(K, N, dtype=torch.int32, device=DEV)
-            v, i = torch.empty_like(x), torch.empty(K, N, dtype=torch.int64, device=DEV)
-            fit = (228 * 1024 + 1024) // (ss.stage_bytes(vb, block) + 1024 * vb + 2048)
-            res = []
-            for per_sm in sorted({p for p in (4, 6, 8, 10, 12, 16) if p <= fit} | {min(fit, 16)}):
-                def run(per_sm=per_sm):
-                    ss.radix_rows_kernel[(min(K, per_sm * SMS), )](
-                        v, i, ws_v, ws_i, x, K, N, N, K, 1, N, 0, 0, N, 0, 0, 1, 1, K_RANK=1, DESCENDING=False,
-                        SIGNED=True, BLOCK=block, VB=vb, INT64=False, num_warps=1)
-                run()
-                bad = (v != rv).sum().item() + (i != ri).sum().item()
-                res.append(f"{per_sm}/SM {graph_us(run):7.1f} us ({bad} bad)")
-            print(f"rows-one {K}x{N} {dtype}: torch {t_torch:7.1f} us, op {t_op:7.1f} us; kernel: "
-                  + ", ".join(res), flush=True)
-
-
 def main():
     torch.manual_seed(0)
     print(f"device: {torch.cuda.get_device_name()}, {SMS} SMs")
     if PEERS_ONLY:
         return peers_ab()
-    if ROWS_ONE:
-        return rows_one_kernel()
     if ROWS_ONLY:
         return rows_radix_vs_merge()
     for shape in [(1, 16 << 20), (1, 1 << 20), (128, 32768)]:

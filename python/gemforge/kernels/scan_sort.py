@@ -1044,19 +1044,28 @@ def radix_rows_kernel(out_v, out_i, ws_v, ws_i, x, K, N, N_OUT,
                 _warp_tile_rank(ws_v, ws_i, wb, 1, 0, N, 8 * p, DESCENDING, SIGNED and p == PASSES - 1, False, VB,
                                 BLOCK, p == PASSES - 1)
             for q0 in range(0, N, 32):
-                q = q0 + lane
-                bits, ii = _stage_load(q, VB, BLOCK)
-                v = _from_bits(bits, ws_v.dtype.element_ty, VB)
-                if p == PASSES - 1:
-                    om = q < N_OUT
-                    o = ob + q.to(ob.dtype) * o_sn
-                    tl.store(out_v + o, v, mask=om)
-                    tl.store(out_i + o, ii.to(out_i.dtype.element_ty), mask=om)
-                else:
-                    m = q < N
-                    tl.store(ws_v + wb + q, v, mask=m)
-                    tl.store(ws_i + wb + q, ii, mask=m)
+                _rows_stage_out(q0 + lane, out_v, out_i, ws_v, ws_i, wb, ob, o_sn, N, N_OUT, p == PASSES - 1, VB,
+                                BLOCK)
             tl.debug_barrier()  # (the row's writes before the next pass reads them, in other lanes)
+
+
+@triton.jit
+def _rows_stage_out(q, out_v, out_i, ws_v, ws_i, wb, ob, o_sn, N, N_OUT, LAST: tl.constexpr, VB: tl.constexpr,
+                    BLOCK: tl.constexpr):
+    """Writes stage positions q of a row out, as they are: to the output (LAST: positions < N_OUT)
+    or to the row's workspace. Returns their values."""
+    bits, ii = _stage_load(q, VB, BLOCK)
+    v = _from_bits(bits, ws_v.dtype.element_ty, VB)
+    if LAST:
+        om = q < N_OUT
+        o = ob + q.to(ob.dtype) * o_sn
+        tl.store(out_v + o, v, mask=om)
+        tl.store(out_i + o, ii.to(out_i.dtype.element_ty), mask=om)
+    else:
+        m = q < N
+        tl.store(ws_v + wb + q, v, mask=m)
+        tl.store(ws_i + wb + q, ii, mask=m)
+    return v
 
 
 # radix_rows_4w_kernel: radix_rows_kernel with four warps a row, for long rows or few rows (one
@@ -1170,19 +1179,10 @@ def radix_rows_4w_kernel(out_v, out_i, ws_v, ws_i, x, K, N, N_OUT, Q,
             tl.debug_barrier()  # every warp's stage stores before the write-out
             for q0 in range(0, N, 128):
                 q = q0 + i
-                bits, ii = _stage_load(q, VB, BLOCK)
-                v = _from_bits(bits, ws_v.dtype.element_ty, VB)
-                if p == PASSES - 1:
-                    om = q < N_OUT
-                    o = ob + q.to(ob.dtype) * o_sn
-                    tl.store(out_v + o, v, mask=om)
-                    tl.store(out_i + o, ii.to(out_i.dtype.element_ty), mask=om)
-                else:
-                    m = q < N
-                    tl.store(ws_v + wb + q, v, mask=m)
-                    tl.store(ws_i + wb + q, ii, mask=m)
+                v = _rows_stage_out(q, out_v, out_i, ws_v, ws_i, wb, ob, o_sn, N, N_OUT, p == PASSES - 1, VB, BLOCK)
+                if p < PASSES - 1:  # the next pass's counts
                     d = _digit(_radix_key(v, DESCENDING), 8 * (p + 1), SIGNED and p + 1 == PASSES - 1, 8)
-                    _rows4_hist_add(((p + 1) % 2) * 1024 + (q // Q) * 256 + d, m)
+                    _rows4_hist_add(((p + 1) % 2) * 1024 + (q // Q) * 256 + d, q < N)
             tl.debug_barrier()  # the row's writes before the next pass reads them (in other warps)
 
 
