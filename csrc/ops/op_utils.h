@@ -20,6 +20,13 @@ inline int64_t next_pow2(int64_t v) {
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// The smallest l with 2^l >= p: log2 of p for a power of two, else of the next one.
+inline int log2_ceil(int64_t p) {
+  int l = 0;
+  while ((int64_t{1} << l) < p) ++l;
+  return l;
+}
+
 // Architecture for the config table: the GPU's compute capability, 0 for the CPU backend.
 inline int arch_of(const c10::Device& d) { return d.is_cuda() ? rt::device_info(d.index()).arch : 0; }
 // Two-pass ops (a pass writing partial results, then one reading them): on sm_90+ the second

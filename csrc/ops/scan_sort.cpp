@@ -359,12 +359,6 @@ RadixPlan radix_plan(bool cuda, int64_t k, int64_t n, int64_t value_bytes) {
   return {false, 4, 16, kRadixBlock, cuda ? 128 : 1024, cuda ? 8 : 16};
 }
 
-int log2_exact(int64_t p) {
-  int l = 0;
-  while ((int64_t{1} << l) < p) ++l;
-  return l;
-}
-
 // Strides of rows of n elements stored densely in the order Rows numbers them (workspace and
 // candidates: row k at k * n).
 void dense_row_strides(const Rows& r, int64_t n, int64_t* s) {
@@ -385,7 +379,7 @@ void launch_sort(const at::Tensor& values, const at::Tensor& indices, const at::
   args.integer(n_out).integer(nch);
   push_row_dims(args, r);
   args.constant(r.rank).constant(descending).constant(extreme_acc(x.scalar_type()));
-  args.constant(block_k).constant(log2_exact(block_k)).constant(block_n).constant(log2_exact(block_n));
+  args.constant(block_k).constant(log2_ceil(block_k)).constant(block_n).constant(log2_ceil(block_n));
   // packed words: int32 for keys of <= 16 bits, int64 for <= 32 bits, else (key, index) pairs
   const int64_t packed = x.element_size() <= 2 && block_n <= 65536 ? 2
                          : x.element_size() <= 4 && r.N <= kIdxLimit ? 1 : 0;
@@ -596,7 +590,7 @@ void merge_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   const MergeConfig mc = device.is_cuda() ? kMergeGpu : kMergeInterpreter;
   const bool word32 = x.element_size() <= 2;
   const bool int64 = r.int64 || r.K * r.N > kIdxLimit;
-  const int passes = log2_exact(ceil_div(r.N, mc.chunk));
+  const int passes = log2_ceil(ceil_div(r.N, mc.chunk));
   // ping-pong workspace: two rows of words per row (one when a single pass writes the output)
   at::Tensor ws = at::empty({(passes > 1 ? 2 : 1) * r.K * r.N}, x.options().dtype(word32 ? c10::kInt : c10::kLong));
   at::Tensor w[2] = {ws.narrow(0, 0, r.K * r.N), passes > 1 ? ws.narrow(0, r.K * r.N, r.K * r.N) : ws};
@@ -607,7 +601,7 @@ void merge_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
     args.integer(r.size[0]).integer(r.size[1]);
     for (int i = 0; i < 3; ++i) args.integer(r.xs[i]);
     args.integer(r.x_sn);
-    args.constant(r.rank).constant(descending).constant(word32).constant(mc.chunk).constant(log2_exact(mc.chunk));
+    args.constant(r.rank).constant(descending).constant(word32).constant(mc.chunk).constant(log2_ceil(mc.chunk));
     args.constant(int64);
     rt::LaunchConfig cfg;
     cfg.grid[0] = r.K * nch;
@@ -624,7 +618,7 @@ void merge_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
     push_rows(args, r);
     args.integer(n_out).integer(T);
     push_row_dims(args, r);
-    args.constant(r.rank).constant(run).constant(log2_exact(run)).constant(block).constant(last);
+    args.constant(r.rank).constant(run).constant(log2_ceil(run)).constant(block).constant(last);
     args.constant(word32).constant(int64);
     rt::LaunchConfig cfg;
     cfg.grid[0] = r.K * T;
@@ -800,7 +794,7 @@ void topk_planned(const at::Tensor& values, const at::Tensor& indices, const at:
     args.tensor(values).tensor(indices).tensor(x).integer(r.N).integer(k);
     push_row_dims(args, r);
     args.constant(r.rank).constant(largest).constant(sorted).constant(key.shift).constant(key.nbits);
-    args.constant(kTopkDigitBits).constant(block_n).constant(kb).constant(log2_exact(kb)).constant(r.int64);
+    args.constant(kTopkDigitBits).constant(block_n).constant(kb).constant(log2_ceil(kb)).constant(r.int64);
     rt::LaunchConfig cfg;
     cfg.grid[0] = r.K;
     cfg.num_warps = block_n >= 2048 ? 8 : 4;
@@ -845,7 +839,7 @@ void topk_planned(const at::Tensor& values, const at::Tensor& indices, const at:
     args.tensor(values).tensor(indices).tensor(x).integer(r.N).integer(k);
     push_row_dims(args, r);
     args.constant(r.rank).constant(largest).constant(key.shift).constant(key.nbits);
-    args.constant(kb).constant(log2_exact(kb)).constant(r.int64);
+    args.constant(kb).constant(log2_ceil(kb)).constant(r.int64);
     rt::LaunchConfig sc;
     sc.grid[0] = r.K;
     sc.num_warps = kb >= 512 ? 8 : 4;
@@ -1017,7 +1011,7 @@ bool unique_by_hashing(Tensor3& result, const at::Tensor& flat) {
   const int64_t vb = flat.element_size();
   if (vb < 2 || n <= kMaxSortRow) return false;
   const int64_t cap = std::min(kUniqueHashMaxValues, n / 4);
-  const int log_slots = log2_exact(2 * cap);  // load factor at most 1/2
+  const int log_slots = log2_ceil(2 * cap);  // load factor at most 1/2
   const at::TensorOptions lopt = flat.options().dtype(c10::kLong);
   const int64_t empty = vb == 8 ? kUniqueHashEmpty8 : -1;
   const at::Tensor table = at::full({int64_t{1} << log_slots}, empty, lopt);

@@ -68,12 +68,6 @@ void push_rows(rt::KernelArgs& args, const Rows& r) {
   args.integer(r.x_sn);
 }
 
-int log2_exact(int64_t p) {
-  int l = 0;
-  while ((int64_t{1} << l) < p) ++l;
-  return l;
-}
-
 // Runs a per-row kernel (launch(values, indices, x, rows)) with x's rows and one result per row
 // in values/indices (x's rank, size 1 at dim; indices may be undefined). Layouts beyond
 // plan_rows go through contiguous copies.
@@ -263,7 +257,7 @@ void run_mode(const at::Tensor& values, const at::Tensor& indices, const at::Ten
     args.tensor(v).tensor(i).tensor(xx).integer(r.K).integer(r.N);
     push_rows(args, r);
     args.constant(r.rank).constant(xx.element_size() == 8);
-    args.constant(block_k).constant(log2_exact(block_k)).constant(block_n).constant(log2_exact(block_n));
+    args.constant(block_k).constant(log2_ceil(block_k)).constant(block_n).constant(log2_ceil(block_n));
     args.constant(r.int64);
     rt::LaunchConfig cfg;
     cfg.grid[0] = ceil_div(r.K, block_k);
