@@ -330,8 +330,8 @@ struct RadixPlan {
 // Static shared memory of a radix_scatter_staged_kernel program: its stage (block values and
 // int32 indices) and the 256 digits' two counters (as scan_sort.py's stage_bytes).
 int64_t radix_stage_bytes(int64_t value_bytes, int64_t block) { return block * (value_bytes + 4) + 2048; }
-// Programs (one warp each) per SM of radix_scatter_staged_kernel and radix_rows_kernel (they walk
-// the tiles or rows in turn) whose static shared memory is smem bytes: 12, or as many as fit in
+// Programs per SM of radix_scatter_staged_kernel and the radix rows kernels (one or four warps;
+// they walk the tiles or rows in turn) whose static shared memory is smem bytes: 12, or as many as fit in
 // the SM's shared memory (a block's opt-in limit plus the 1 KB a block the driver reserves: 228
 // KB on H100/H200). A program holds smem, 1 KB of Triton's scratch (the local starts' cumsum)
 // and that reserved 1 KB. The scatter's tiles of 4096: 8 programs for 2-byte values, 6 for 4.
