@@ -502,8 +502,8 @@ void check_group_norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor
 
 // group_norm tiles: [block_c channels, block_hw] of a (batch, group) slice [CPG, HW]. Slices of
 // up to kGnMaxSingle tile elements are held in registers (forward: one read of x; backward: one
-// read of dy and x); larger ones are walked twice in tiles of kGnTile elements. Interpreter: small limits, so that tests reach
-// the tiled path.
+// read of dy and x); larger ones are walked twice in tiles of kGnTile elements. Interpreter:
+// small limits, so that tests reach the tiled path.
 constexpr int64_t kGnMaxSingle = 16384;
 constexpr int64_t kGnTile = 4096;
 

@@ -283,10 +283,11 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 // ---------------------------------------------------------------- sort and topk
 //
 // Row plans, one place each:
-//   rows <= kMaxSortRow         row_plan picks: many rows on CUDA, one warp a row by LSD radix
-//                               (radix_rows: radix_rows_kernel); chunks sorted by the bitonic
-//                               network, then merged pairwise (merge_sort: merge_chunk_kernel,
-//                               merge_pass_kernel); or one block per row (bitonic network, sort_kernel)
+//   rows <= kMaxSortRow         row_plan picks: 64 rows or more on CUDA by LSD radix, one or four
+//                               warps a row (radix_rows: radix_rows_kernel, radix_rows_4w_kernel);
+//                               chunks sorted by the bitonic network, then merged pairwise
+//                               (merge_sort: merge_chunk_kernel, merge_pass_kernel); or one block
+//                               per row (bitonic network, sort_kernel)
 //   topk, k <= kMaxCandidates   chunks of a row keep their k best as candidates (sort_kernel over
 //                               chunks), repeated until a row's candidates fit one block
 //   otherwise                   LSD radix sort (radix_*_kernel; digits by radix_plan),
@@ -330,6 +331,9 @@ struct RadixPlan {
 // Static shared memory of a radix_scatter_staged_kernel program: its stage (block values and
 // int32 indices) and the 256 digits' two counters (as scan_sort.py's stage_bytes).
 int64_t radix_stage_bytes(int64_t value_bytes, int64_t block) { return block * (value_bytes + 4) + 2048; }
+// ... and of a radix_rows_4w_kernel program: the stage, four warps' counters (1 KB each) and two
+// 4 KB (quarter, digit) histograms (as scan_sort.py's rows_4w_bytes).
+int64_t radix_rows_4w_bytes(int64_t value_bytes, int64_t block) { return block * (value_bytes + 4) + 4096 + 8192; }
 // Programs per SM of radix_scatter_staged_kernel and the radix rows kernels (one or four warps;
 // they walk the tiles or rows in turn) whose static shared memory is smem bytes: 12, or as many as fit in
 // the SM's shared memory (a block's opt-in limit plus the 1 KB a block the driver reserves: 228
@@ -559,9 +563,8 @@ void radix_rows(const at::Tensor& values, const at::Tensor& indices, const at::T
   if (four_warps) args.integer(ceil_div(ceil_div(r.N, 4), 64) * 64);  // a quarter, rounded up to 64
   push_row_dims(args, r);
   args.constant(r.rank).constant(descending).constant(is_signed).constant(block).constant(vb).constant(int64);
-  // static shared memory: the stage and counters, and one 1 KB histogram a pass (one warp), or
-  // four warps' counters and two 4 KB (quarter, digit) histograms (as scan_sort.py's rows_4w_bytes)
-  const int64_t smem = four_warps ? block * (vb + 4) + 4096 + 8192 : radix_stage_bytes(vb, block) + 1024 * vb;
+  // static shared memory (one warp: the stage and counters, and one 1 KB histogram a pass)
+  const int64_t smem = four_warps ? radix_rows_4w_bytes(vb, block) : radix_stage_bytes(vb, block) + 1024 * vb;
   const int64_t per_sm = radix_warps_per_sm(smem, x.device());
   rt::LaunchConfig cfg;
   cfg.grid[0] = std::min<int64_t>(r.K, per_sm * rt::device_info(x.device().index()).sm_count);
@@ -1004,8 +1007,8 @@ Tensor3 unique_runs(const at::Tensor& self, bool sort, bool return_inverse, bool
 
 // Values of 2 bytes or more that counting did not take, if they are few (at most a quarter of the
 // elements, and kUniqueHashMaxValues): unique_hash_kernel lists the distinct ones, then only the
-// list is sorted (unique_runs without hashing). One sync reads how many were listed and whether
-// the kernel gave up; returns false (then the caller sorts every element) if it did.
+// list is sorted (unique_runs without hashing). One sync reads whether the kernel gave up (then
+// false: the caller sorts every element), and the count it listed; the second read waits for nothing.
 bool unique_by_hashing(Tensor3& result, const at::Tensor& flat) {
   const int64_t n = flat.numel();
   const int64_t vb = flat.element_size();
@@ -1027,7 +1030,7 @@ bool unique_by_hashing(Tensor3& result, const at::Tensor& flat) {
   cfg.num_warps = 4;
   rt::launch(unique_hash_kernel, cfg, args, flat.device());
   if (stats.select(0, 1).item<int64_t>() != 0) return false;
-  const int64_t listed = stats.select(0, 0).item<int64_t>();  // (the second read waits for nothing)
+  const int64_t listed = stats.select(0, 0).item<int64_t>();
   result = unique_runs(found.narrow(0, 0, listed), true, false, false, /*may_hash=*/false);
   return true;
 }

@@ -300,6 +300,13 @@ def group_norm_fwd_kernel(y, mean_out, rstd_out, x, w, b, G, CPG, HW, eps, HAS_W
 
 
 @triton.jit
+def _gn_bwd_load(dy, x, offs, mask, mu, r, F64: tl.constexpr):
+    """A tile's dy and xhat = (x - mean) * rstd, in the accumulator type."""
+    g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
+    return g, (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu) * r
+
+
+@triton.jit
 def _gn_bwd_channel_sums(part_w, part_b, w, row, ch0, c0, cc, c_mask, CPG, acc_dy, acc_dyx,
                          HAS_W: tl.constexpr, PART_W: tl.constexpr, PART_B: tl.constexpr, F64: tl.constexpr):
     """A tile of channels' sums over HW (acc_dy, acc_dyx: [BLOCK_C, BLOCK_HW] partial sums): stores
@@ -350,8 +357,7 @@ def group_norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, G, CPG, HW, 
         c_mask = cc < CPG
         mask = c_mask[:, None] & (hh < HW)[None, :]
         offs = base + cc[:, None] * HW + hh[None, :]
-        g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
-        xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu) * r
+        g, xh = _gn_bwd_load(dy, x, offs, mask, mu, r, F64)
         sum_g, sum_gx = _gn_bwd_channel_sums(part_w, part_b, w, row, ch0, 0, cc, c_mask, CPG, g, g * xh,
                                              HAS_W, PART_W, PART_B, F64)
         if HAS_DX:
@@ -366,8 +372,7 @@ def group_norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, G, CPG, HW, 
             for h0 in range(0, HW, BLOCK_HW):
                 mask = c_mask[:, None] & ((h0 + hh) < HW)[None, :]
                 offs = base + (c0 + cc)[:, None] * HW + (h0 + hh)[None, :]
-                g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
-                xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu) * r
+                g, xh = _gn_bwd_load(dy, x, offs, mask, mu, r, F64)
                 acc_dy += g
                 acc_dyx += g * xh
             t_g, t_gx = _gn_bwd_channel_sums(part_w, part_b, w, row, ch0, c0, cc, c_mask, CPG, acc_dy, acc_dyx,
@@ -380,8 +385,7 @@ def group_norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, G, CPG, HW, 
                 for h0 in range(0, HW, BLOCK_HW):
                     mask = c_mask[:, None] & ((h0 + hh) < HW)[None, :]
                     offs = base + (c0 + cc)[:, None] * HW + (h0 + hh)[None, :]
-                    g = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
-                    xh = (_acc(tl.load(x + offs, mask=mask, other=0.0), F64) - mu) * r
+                    g, xh = _gn_bwd_load(dy, x, offs, mask, mu, r, F64)
                     _gn_bwd_dx(dx, w, offs, mask, g, xh, r, sum_g / D, sum_gx / D, ch0 + c0 + cc, c_mask, HAS_W, F64)
 
 
