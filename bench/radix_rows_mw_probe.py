@@ -58,6 +58,10 @@ def main():
                                          fit_per_sm(ss.stage_bytes(vb, block) + 1024 * vb)),
                 "4 warps": lambda: launch(ss.radix_rows_4w_kernel, 4, x, v, i, ws_v, ws_i,
                                           fit_per_sm(ss.rows_4w_bytes(vb, block)), (q, )),
+                # (as many as the registers let be resident: scan_sort.cpp radix_rows)
+                "4 warps, resident": lambda: launch(ss.radix_rows_4w_kernel, 4, x, v, i, ws_v, ws_i,
+                                                    min(fit_per_sm(ss.rows_4w_bytes(vb, block)),
+                                                        {1: 9, 2: 8, 4: 6}[vb]), (q, )),
             }
             res = []
             for name, run in runs.items():

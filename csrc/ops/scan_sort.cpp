@@ -565,7 +565,12 @@ void radix_rows(const at::Tensor& values, const at::Tensor& indices, const at::T
   args.constant(r.rank).constant(descending).constant(is_signed).constant(block).constant(vb).constant(int64);
   // static shared memory (one warp: the stage and counters, and one 1 KB histogram a pass)
   const int64_t smem = four_warps ? radix_rows_4w_bytes(vb, block) : radix_stage_bytes(vb, block) + 1024 * vb;
-  const int64_t per_sm = radix_warps_per_sm(smem, x.device());
+  int64_t per_sm = radix_warps_per_sm(smem, x.device());
+  // Four-warp programs must also fit the SM's 64K registers to be resident at once (a late one
+  // walks its rows after the others): sm_90, triton 3.6, 51 / 62 / 74 registers a thread for 1- /
+  // 2- / 4-byte keys, allocated by 8: 9 / 8 / 6 programs. (Rows of 2048 and less could start more
+  // by shared memory alone: not yet measured which is faster.)
+  if (four_warps) per_sm = std::min<int64_t>(per_sm, vb == 1 ? 9 : vb == 2 ? 8 : 6);
   rt::LaunchConfig cfg;
   cfg.grid[0] = std::min<int64_t>(r.K, per_sm * rt::device_info(x.device().index()).sm_count);
   cfg.num_warps = four_warps ? 4 : 1;
