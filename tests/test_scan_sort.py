@@ -649,6 +649,19 @@ def test_unique_hashing(kind, dtype):
     assert same_unique(u, ru) and same_inverse(inv, rinv, x) and torch.equal(cnt.cpu(), rcnt)
 
 
+def test_unique_values_only_long_runs():
+    """Only the values (no inverse, no counts): runs are counted a block (1024) at a time, and
+    runs longer than a block, starting in one and ending in another, count once; each NaN is a
+    run of its own. Sorted (NaN makes the hash table give up: every element sorted) and
+    consecutive."""
+    x = torch.cat([torch.full((2500, ), 2.0), torch.full((3, ), float("nan")), torch.full((2600, ), -1.0),
+                   torch.arange(40.0)]).to(DEVICE)
+    u = ran_gemforge(lambda: torch.unique(x[torch.randperm(x.numel(), device=DEVICE)], sorted=True), ["_unique2"])
+    assert same_unique(u, torch.unique(x.cpu(), sorted=True))
+    uc = ran_gemforge(lambda: torch.unique_consecutive(x), ["unique_consecutive"])
+    assert same_unique(uc, torch.unique_consecutive(x.cpu()))
+
+
 @pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8, torch.bool],
                          ids=name)
 def test_unique_counting(dtype):

@@ -929,6 +929,8 @@ std::tuple<at::Tensor&, at::Tensor&> topk_out(const at::Tensor& self, int64_t k,
 rt::KernelHandle unique_flags_kernel{"gemforge.kernels.scan_sort", "unique_flags_kernel"};
 rt::KernelHandle unique_scatter_kernel{"gemforge.kernels.scan_sort", "unique_scatter_kernel"};
 rt::KernelHandle unique_counts_kernel{"gemforge.kernels.scan_sort", "unique_counts_kernel"};
+rt::KernelHandle unique_block_runs_kernel{"gemforge.kernels.scan_sort", "unique_block_runs_kernel"};
+rt::KernelHandle unique_compact_kernel{"gemforge.kernels.scan_sort", "unique_compact_kernel"};
 constexpr int64_t kUniqueBlock = 1024;
 
 using Tensor3 = std::tuple<at::Tensor, at::Tensor, at::Tensor>;
@@ -1043,6 +1045,32 @@ bool unique_by_hashing(Tensor3& result, const at::Tensor& flat) {
   return true;
 }
 
+// The first value of each run of equal values of v (dense, n > 0): unique_block_runs_kernel
+// counts the runs that start in each block, a scan of the counts gives each block its first
+// run's number (one sync reads the total), and unique_compact_kernel writes the run starts there.
+at::Tensor run_values(const at::Tensor& v) {
+  const int64_t n = v.numel();
+  const int64_t blocks = ceil_div(n, kUniqueBlock);
+  const at::Tensor block_runs = at::empty({blocks}, v.options().dtype(c10::kLong));
+  const int64_t key = extreme_acc(v.scalar_type());
+  rt::LaunchConfig cfg;
+  cfg.grid[0] = blocks;
+  {
+    rt::KernelArgs args;
+    args.tensor(block_runs).tensor(v).integer(n).constant(key).constant(kUniqueBlock);
+    rt::launch(unique_block_runs_kernel, cfg, args, v.device());
+  }
+  run_scan(block_runs, nullptr, block_runs, 0, kSum, kAccI64);
+  const int64_t runs = block_runs.select(0, blocks - 1).item<int64_t>();
+  at::Tensor values = at::empty({runs}, v.options());
+  {
+    rt::KernelArgs args;
+    args.tensor(values).tensor(v).tensor(block_runs).integer(n).constant(key).constant(kUniqueBlock);
+    rt::launch(unique_compact_kernel, cfg, args, v.device());
+  }
+  return values;
+}
+
 // Runs of equal values of self flattened (sorted first when `sort`): the runs' values, and (else
 // empty) the run of each element (self's shape) and the runs' lengths. The number of runs takes
 // one device-to-host copy, as in ATen. may_hash: unique_by_hashing may list the values first.
@@ -1066,6 +1094,7 @@ Tensor3 unique_runs(const at::Tensor& self, bool sort, bool return_inverse, bool
     else
       sort_planned(v, perm, flat, r, false, n);
   }
+  if (!return_inverse && !return_counts) return {run_values(v), inverse, at::empty({0}, lopt)};
   at::Tensor ids = at::empty({n}, lopt);
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(n, kUniqueBlock);

@@ -1267,13 +1267,45 @@ def merge_pass_kernel(dst, values, indices, src, x, K, N, N_OUT, T,
 
 
 @triton.jit
+def _run_starts(v, i, m, KEY: tl.constexpr):
+    """Where v[i] starts a run of equal values (NaN equals nothing, as ATen's ==), and v[i]."""
+    x = tl.load(v + i, mask=m, other=0)
+    b = _to_acc(tl.load(v + i - 1, mask=m & (i > 0), other=0), KEY)
+    return m & ((i == 0) | (_to_acc(x, KEY) != b)), x
+
+
+@triton.jit
 def unique_flags_kernel(flags, v, N, KEY: tl.constexpr, BLOCK: tl.constexpr):
-    """flags[i] = 1 where v[i] starts a run of equal values (NaN equals nothing, as ATen's ==)."""
+    """flags[i] = 1 where v[i] starts a run of equal values."""
     i = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     m = i < N
-    a = _to_acc(tl.load(v + i, mask=m, other=0), KEY)
-    b = _to_acc(tl.load(v + i - 1, mask=m & (i > 0), other=0), KEY)
-    tl.store(flags + i, ((i == 0) | (a != b)).to(flags.dtype.element_ty), mask=m)
+    start, _ = _run_starts(v, i, m, KEY)
+    tl.store(flags + i, start.to(flags.dtype.element_ty), mask=m)
+
+
+# Only the values (no inverse, no counts): runs counted a block at a time, the counts scanned,
+# then each block writes its run starts at its offset, so no per-element run number goes
+# through memory (16M elements: 64 MB read twice instead of 128 MB of int64 run numbers
+# written, scanned and read back).
+
+
+@triton.jit
+def unique_block_runs_kernel(block_runs, v, N, KEY: tl.constexpr, BLOCK: tl.constexpr):
+    """block_runs[b] = the runs that start in block b."""
+    i = tl.program_id(0).to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    start, _ = _run_starts(v, i, i < N, KEY)
+    tl.store(block_runs + tl.program_id(0), tl.sum(start.to(tl.int64), 0))
+
+
+@triton.jit
+def unique_compact_kernel(out_v, v, block_runs, N, KEY: tl.constexpr, BLOCK: tl.constexpr):
+    """out_v[g] = the first value of run g; block_runs: the inclusive scan of the blocks' runs."""
+    b = tl.program_id(0)
+    i = b.to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    start, x = _run_starts(v, i, i < N, KEY)
+    before = tl.load(block_runs + b - 1, mask=b > 0, other=0)
+    g = before + tl.cumsum(start.to(tl.int64), 0) - 1
+    tl.store(out_v + g, x, mask=start)
 
 
 @triton.jit
