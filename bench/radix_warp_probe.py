@@ -80,7 +80,7 @@ def radix_warp(x, per_sm, block=4096, only_scatter=False, match_peers=None):
         ss.radix_scatter_staged_kernel[(min(K * T, per_sm * SMS), )](
             dv, di, sv, si, table, N, N, T, K * T, K, 1, N, 0, 0, N, 0, 0, 1, 1,
             8 * p, K_RANK=1, DESCENDING=False, FLIP=last and signed, FIRST=p == 0, BLOCK=block,
-            VB=x.element_size(), MATCH_PEERS=match_peers[p], INT64=False, num_warps=1)
+            VB=x.element_size(), MATCH_PEERS=match_peers[p], INT64=False, HAS_IDX=True, num_warps=1)
 
     run, scatter = radix_driver(x, block, launch)
     run()

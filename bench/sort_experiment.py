@@ -81,7 +81,7 @@ def radix_wide(x, D, BLOCK, SUB, F, warps):
         ss.radix_scatter_kernel[(K * T, )](dv, di, sv, None if first else wi[(p - 1) % 2], table, N, N, T,
                                            K, 1, N, 0, 0, N, 0, 0, 1, 1,
                                            K_RANK=1, DESCENDING=False, shift=D * p, FLIP=last and signed,
-                                           FIRST=first, D=D, BLOCK=BLOCK, SUB=SUB, F=F, INT64=False,
+                                           FIRST=first, D=D, BLOCK=BLOCK, SUB=SUB, F=F, INT64=False, HAS_IDX=True,
                                            num_warps=warps)
     return v, i
 

@@ -430,7 +430,7 @@ void topk_candidates(const at::Tensor& values, const at::Tensor& indices, const 
 // counts), the tiles' starts (radix_offsets_kernel), the scatter. skip_trivial (callers that
 // sync with the host anyway: unique): the first histogram adds every pass's totals instead, they
 // are read on the host, and passes in which every element of every row has the same digit (an
-// identity permutation) are not run.
+// identity permutation) are not run. `indices` undefined: the values alone (no index moves).
 void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                 bool descending, int64_t n_out, bool skip_trivial = false) {
   const c10::ScalarType st = x.scalar_type();
@@ -445,11 +445,13 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   at::Tensor totals = skip_trivial ? at::zeros({passes * r.K * radix}, x.options().dtype(ct))
                                    : at::empty({passes * r.K * radix}, x.options().dtype(ct));
   at::Tensor table = at::empty({r.K * radix * T}, x.options().dtype(ct));
-  // ping-pong workspace between passes (values as they are, indices)
+  // ping-pong workspace between passes (values as they are, indices unless only the values are
+  // asked for: `indices` undefined)
+  const bool has_idx = indices.defined();
   at::Tensor wv[2], wi[2];
   for (int b = 0; b < std::min(passes - 1, 2); ++b) {
     wv[b] = at::empty({r.K * r.N}, x.options());
-    wi[b] = at::empty({r.K * r.N}, x.options().dtype(ct));
+    if (has_idx) wi[b] = at::empty({r.K * r.N}, x.options().dtype(ct));
   }
   int64_t ws[3];
   dense_row_strides(r, r.N, ws);
@@ -517,9 +519,14 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       const at::Tensor& dv = last ? values : wv[q % 2];
       const at::Tensor& di = last ? indices : wi[q % 2];
       const int64_t* ds = last ? r.os : ws;
+      // (the values alone: every pass takes the source's indices as the first pass does, its
+      // positions, and writes none)
+      const bool src_positions = first || !has_idx;
       rt::KernelArgs args;
-      args.tensor(dv).tensor(di).tensor(sv);
-      if (first) args.none(); else args.tensor(wi[(q - 1) % 2]);
+      args.tensor(dv);
+      if (has_idx) args.tensor(di); else args.none();
+      args.tensor(sv);
+      if (src_positions) args.none(); else args.tensor(wi[(q - 1) % 2]);
       args.tensor(table).integer(r.N).integer(last ? n_out : r.N).integer(T);
       if (plan.warp) args.integer(r.K * T);
       args.integer(r.size[0]).integer(r.size[1]);
@@ -527,9 +534,10 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       for (int i = 0; i < 3; ++i) args.integer(ds[i]);
       args.integer(s_sn).integer(last ? r.o_sn : 1).integer(int64_t{plan.bits} * p);
       args.constant(r.rank).constant(descending);
-      args.constant(p == passes - 1 && is_signed).constant(first);
+      args.constant(p == passes - 1 && is_signed).constant(src_positions);
       if (plan.warp) {
         args.constant(plan.block).constant(x.element_size()).constant(match_peers(p, passes)).constant(int64);
+        args.constant(has_idx);
         rt::LaunchConfig cfg;
         const int64_t per_sm = radix_warps_per_sm(radix_stage_bytes(x.element_size(), plan.block), x.device());
         cfg.grid[0] = std::min<int64_t>(r.K * T, per_sm * rt::device_info(x.device().index()).sm_count);
@@ -537,6 +545,7 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
         rt::launch(radix_scatter_staged_kernel, cfg, args, x.device());
       } else {
         args.constant(plan.bits).constant(plan.block).constant(plan.sub).constant(plan.field).constant(int64);
+        args.constant(has_idx);
         tiles.num_warps = 4;
         rt::launch(radix_scatter_kernel, tiles, args, x.device());
       }
@@ -1083,18 +1092,20 @@ Tensor3 unique_runs(const at::Tensor& self, bool sort, bool return_inverse, bool
   Tensor3 counted;
   if (sort && unique_by_counting(counted, flat, return_inverse, return_counts, inverse)) return counted;
   if (sort && may_hash && !return_inverse && !return_counts && unique_by_hashing(counted, flat)) return counted;
+  const bool values_only = !return_inverse && !return_counts;
   at::Tensor v = flat, perm;
   if (sort) {
     v = at::empty({n}, self.options());
-    perm = at::empty({n}, lopt);
     Rows r;
     plan_rows(flat, v, 0, r);
+    // (the wide sort can leave the permutation out when only the values are asked for)
+    if (!values_only || n <= kMaxSortRow) perm = at::empty({n}, lopt);
     if (n > kMaxSortRow)
       radix_sort(v, perm, flat, r, false, n, true);  // syncs anyway: passes of one digit skipped
     else
       sort_planned(v, perm, flat, r, false, n);
   }
-  if (!return_inverse && !return_counts) return {run_values(v), inverse, at::empty({0}, lopt)};
+  if (values_only) return {run_values(v), inverse, at::empty({0}, lopt)};
   at::Tensor ids = at::empty({n}, lopt);
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(n, kUniqueBlock);

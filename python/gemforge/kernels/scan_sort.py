@@ -697,10 +697,10 @@ def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
                          kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn, shift,
                          K_RANK: tl.constexpr, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
                          FIRST: tl.constexpr, D: tl.constexpr, BLOCK: tl.constexpr, SUB: tl.constexpr,
-                         F: tl.constexpr, INT64: tl.constexpr):
+                         F: tl.constexpr, INT64: tl.constexpr, HAS_IDX: tl.constexpr):
     """One digit pass over tile t of a row, in blocks of SUB (ranked by _rank_in_block, F): src
     (values, and indices unless FIRST: positions) to dst, writing only sorted positions < N_OUT
-    (topk through the radix sort)."""
+    (topk through the radix sort). HAS_IDX false: the values alone (dst_i unused)."""
     RADIX: tl.constexpr = 1 << D
     row, t = _row_tile(T, INT64)
     sb = _offset3(row, kn0, kn1, ss0, ss1, ss2, K_RANK)
@@ -718,7 +718,8 @@ def radix_scatter_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T,
         om = m & (dest < N_OUT)
         o = db + dest.to(db.dtype) * d_sn
         tl.store(dst_v + o, v, mask=om)
-        tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
+        if HAS_IDX:
+            tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
 
 
 
@@ -962,7 +963,7 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
                                 kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn, shift,
                                 K_RANK: tl.constexpr, DESCENDING: tl.constexpr,
                                 FLIP: tl.constexpr, FIRST: tl.constexpr, BLOCK: tl.constexpr, VB: tl.constexpr,
-                                MATCH_PEERS: tl.constexpr, INT64: tl.constexpr):
+                                MATCH_PEERS: tl.constexpr, INT64: tl.constexpr, HAS_IDX: tl.constexpr):
     """radix_scatter_kernel for 8-bit digits and int32 positions on CUDA (VB: bytes a value).
     One warp a program (num_warps = 1); the programs walk the TILES tiles (of all rows) in turn,
     so the tiles in flight are neighbours and their writes of a digit fall in one stretch of the
@@ -999,7 +1000,8 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
             om = m & (dest < N_OUT)
             o = db + dest.to(db.dtype) * d_sn
             tl.store(dst_v + o, v, mask=om)
-            tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
+            if HAS_IDX:
+                tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
 
 
 @triton.jit
