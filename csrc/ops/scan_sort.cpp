@@ -328,9 +328,11 @@ struct RadixPlan {
   int bits;
   int64_t radix, block, sub, field;
 };
-// Static shared memory of a radix_scatter_staged_kernel program: its stage (block values and
-// int32 indices) and the 256 digits' two counters (as scan_sort.py's stage_bytes).
-int64_t radix_stage_bytes(int64_t value_bytes, int64_t block) { return block * (value_bytes + 4) + 2048; }
+// Static shared memory of a radix_scatter_staged_kernel program: its stage (block values and,
+// has_idx, int32 indices) and the 256 digits' two counters (as scan_sort.py's stage_bytes).
+int64_t radix_stage_bytes(int64_t value_bytes, int64_t block, bool has_idx = true) {
+  return block * (value_bytes + (has_idx ? 4 : 0)) + 2048;
+}
 // ... and of a radix_rows_4w_kernel program: the stage, four warps' counters (1 KB each) and two
 // 4 KB (quarter, digit) histograms (as scan_sort.py's rows_4w_bytes).
 int64_t radix_rows_4w_bytes(int64_t value_bytes, int64_t block) { return block * (value_bytes + 4) + 4096 + 8192; }
@@ -539,7 +541,8 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
         args.constant(plan.block).constant(x.element_size()).constant(match_peers(p, passes)).constant(int64);
         args.constant(has_idx);
         rt::LaunchConfig cfg;
-        const int64_t per_sm = radix_warps_per_sm(radix_stage_bytes(x.element_size(), plan.block), x.device());
+        const int64_t per_sm =
+            radix_warps_per_sm(radix_stage_bytes(x.element_size(), plan.block, has_idx), x.device());
         cfg.grid[0] = std::min<int64_t>(r.K * T, per_sm * rt::device_info(x.device().index()).sm_count);
         cfg.num_warps = 1;
         rt::launch(radix_scatter_staged_kernel, cfg, args, x.device());

@@ -818,25 +818,30 @@ def _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr):
 # constexpr VB * 8192 + BLOCK (_stage_key).
 
 
-def stage_bytes(vb, block):
-    """Shared memory of a program's stage: BLOCK values of vb bytes, then BLOCK int32 indices;
-    and the 2 KB of the digits' counters (gf_count)."""
-    return block * (vb + 4) + 2048
+def stage_bytes(vb, block, has_idx=True):
+    """Shared memory of a program's stage: BLOCK values of vb bytes, then (has_idx) BLOCK int32
+    indices; and the 2 KB of the digits' counters (gf_count)."""
+    return block * (vb + (4 if has_idx else 0)) + 2048
 
 
-def _stage_key(vb, block):
-    return vb * 8192 + block
+# A stage without indices (a sort of the values alone) is keyed apart: the key plus _NO_IDX.
+_NO_IDX_KEY = 1 << 17
+_NO_IDX = tl.constexpr(_NO_IDX_KEY)
 
 
-# (VB, BLOCK) pairs whose stage fits the 48 KB of static shared memory a kernel may declare
-_STAGE_KEYS = [(vb, block) for vb in (1, 2, 4, 8) for block in (512, 1024, 2048, 4096)
-               if stage_bytes(vb, block) <= 48 * 1024]
+def _stage_key(vb, block, has_idx=True):
+    return vb * 8192 + block + (0 if has_idx else _NO_IDX_KEY)
 
 
-_STAGE_DECL = tl.constexpr({_stage_key(vb, b): f".shared .align 16 .b8 gf_stage[{block_bytes}];\n"
+# (VB, BLOCK, HAS_IDX) whose stage fits the 48 KB of static shared memory a kernel may declare
+_STAGE_KEYS = [(vb, block, has_idx) for vb in (1, 2, 4, 8) for block in (512, 1024, 2048, 4096)
+               for has_idx in (True, False) if stage_bytes(vb, block, has_idx) <= 48 * 1024]
+
+
+_STAGE_DECL = tl.constexpr({_stage_key(vb, b, x): f".shared .align 16 .b8 gf_stage[{stage_bytes(vb, b, x) - 2048}];\n"
                             ".shared .align 16 .b8 gf_count[2048];\nmov.u32 $0, $1;"
-                            for vb, b in _STAGE_KEYS for block_bytes in [b * (vb + 4)]})
-_STAGE_STORE = tl.constexpr({_stage_key(vb, b): f"""{{
+                            for vb, b, x in _STAGE_KEYS})
+_STAGE_STORE = tl.constexpr({_stage_key(vb, b, x): f"""{{
 .reg .pred %gsp;
 .reg .u32 %gsa, %gsb;
 bar.warp.sync -1;
@@ -844,20 +849,20 @@ setp.ne.u32 %gsp, $4, 0;
 mov.u32 %gsa, gf_stage;
 mad.lo.u32 %gsb, $1, {vb}, %gsa;
 @%gsp st.shared.b{8 * vb} [%gsb], $2;
-mad.lo.u32 %gsb, $1, 4, %gsa;
+""" + (f"""mad.lo.u32 %gsb, $1, 4, %gsa;
 @%gsp st.shared.b32 [%gsb+{b * vb}], $3;
-mov.u32 $0, 0;
-}}""" for vb, b in _STAGE_KEYS})
+""" if x else "") + """mov.u32 $0, 0;
+}""" for vb, b, x in _STAGE_KEYS})
 _STAGE_STORE_CONSTRAINTS = tl.constexpr({vb: "=r,r,l,r,r" if vb == 8 else "=r,r,r,r,r" for vb in (1, 2, 4, 8)})
-_STAGE_LOAD = tl.constexpr({_stage_key(vb, b): f"""{{
+_STAGE_LOAD = tl.constexpr({_stage_key(vb, b, x): f"""{{
 .reg .u32 %gsa, %gsb;
 bar.warp.sync -1;
 mov.u32 %gsa, gf_stage;
 mad.lo.u32 %gsb, $2, {vb}, %gsa;
 ld.shared.b{8 * vb} $0, [%gsb];
-mad.lo.u32 %gsb, $2, 4, %gsa;
+""" + (f"""mad.lo.u32 %gsb, $2, 4, %gsa;
 ld.shared.b32 $1, [%gsb+{b * vb}];
-}}""" for vb, b in _STAGE_KEYS})
+""" if x else "mov.u32 $1, 0;\n") + "}" for vb, b, x in _STAGE_KEYS})
 
 @triton.jit
 def _to_bits(v, VB: tl.constexpr):
@@ -885,20 +890,21 @@ def _from_bits(b, dtype: tl.constexpr, VB: tl.constexpr):
 
 
 @triton.jit
-def _stage_store(pos, bits, idx, valid, VB: tl.constexpr, BLOCK: tl.constexpr):
-    return tl.inline_asm_elementwise(_STAGE_STORE[VB * 8192 + BLOCK], _STAGE_STORE_CONSTRAINTS[VB],
-                                     [pos, bits, idx, valid], dtype=tl.int32, is_pure=False, pack=1)
+def _stage_store(pos, bits, idx, valid, VB: tl.constexpr, BLOCK: tl.constexpr, HAS_IDX: tl.constexpr = True):
+    return tl.inline_asm_elementwise(_STAGE_STORE[VB * 8192 + BLOCK + (1 - HAS_IDX) * _NO_IDX],
+                                     _STAGE_STORE_CONSTRAINTS[VB], [pos, bits, idx, valid], dtype=tl.int32,
+                                     is_pure=False, pack=1)
 
 
 @triton.jit
-def _stage_load(pos, VB: tl.constexpr, BLOCK: tl.constexpr):
-    """(value bits, index) at stage position pos."""
+def _stage_load(pos, VB: tl.constexpr, BLOCK: tl.constexpr, HAS_IDX: tl.constexpr = True):
+    """(value bits, index) at stage position pos (index 0 in a stage without indices)."""
     if VB == 8:
-        return tl.inline_asm_elementwise(_STAGE_LOAD[VB * 8192 + BLOCK], "=l,=r,r", [pos], dtype=(tl.int64, tl.int32),
-                                         is_pure=False, pack=1)
+        return tl.inline_asm_elementwise(_STAGE_LOAD[VB * 8192 + BLOCK + (1 - HAS_IDX) * _NO_IDX], "=l,=r,r", [pos],
+                                         dtype=(tl.int64, tl.int32), is_pure=False, pack=1)
     else:
-        return tl.inline_asm_elementwise(_STAGE_LOAD[VB * 8192 + BLOCK], "=r,=r,r", [pos], dtype=(tl.int32, tl.int32),
-                                         is_pure=False, pack=1)
+        return tl.inline_asm_elementwise(_STAGE_LOAD[VB * 8192 + BLOCK + (1 - HAS_IDX) * _NO_IDX], "=r,=r,r", [pos],
+                                         dtype=(tl.int32, tl.int32), is_pure=False, pack=1)
 
 
 @triton.jit
@@ -913,22 +919,23 @@ def _warp_group_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr):
 
 @triton.jit
 def _warp_group_stage(g, j, end, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
-                      VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
-    _warp_row_stage(g[0], g[1], j, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS)
-    _warp_row_stage(g[2], g[3], j + 32, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS)
-    _warp_row_stage(g[4], g[5], j + 64, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS)
-    _warp_row_stage(g[6], g[7], j + 96, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS)
+                      VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr, HAS_IDX: tl.constexpr):
+    _warp_row_stage(g[0], g[1], j, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, False, HAS_IDX)
+    _warp_row_stage(g[2], g[3], j + 32, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, False, HAS_IDX)
+    _warp_row_stage(g[4], g[5], j + 64, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, False, HAS_IDX)
+    _warp_row_stage(g[6], g[7], j + 96, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, False, HAS_IDX)
 
 
 @triton.jit
 def _warp_row_stage(v, ii, j, end, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
-                    VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr, PER_WARP: tl.constexpr = False):
+                    VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr, PER_WARP: tl.constexpr = False,
+                    HAS_IDX: tl.constexpr = True):
     """Ranks one row (lanes j < end) among the tile's digits and stores it to the stage (PER_WARP:
     a row of 32 in each warp, ranked by the warp's counters)."""
     m = j < end
     d = _digit(_radix_key(v, DESCENDING), shift, FLIP, 8)
     pos = _warp_rank(d, m.to(tl.int32), MATCH_PEERS, PER_WARP)
-    _stage_store(pos, _to_bits(v, VB), ii.to(tl.int32), m.to(tl.int32), VB, BLOCK)
+    _stage_store(pos, _to_bits(v, VB), ii.to(tl.int32), m.to(tl.int32), VB, BLOCK, HAS_IDX)
 
 
 @triton.jit
@@ -945,7 +952,8 @@ def _tile_counts(tb, table, row, t, T, N, d):
 
 @triton.jit
 def _warp_tile_rank(src_v, src_i, sb, s_sn, start, end, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
-                    FIRST: tl.constexpr, VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
+                    FIRST: tl.constexpr, VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr,
+                    HAS_IDX: tl.constexpr = True):
     """Ranks elements [start, end) of a source row into the stage (gf_count holds the digits'
     local starts), in groups of four rows of 32; the next group's loads are in flight while one
     is ranked."""
@@ -953,7 +961,7 @@ def _warp_tile_rank(src_v, src_i, sb, s_sn, start, end, shift, DESCENDING: tl.co
     g = _warp_group_load(src_v, src_i, sb, s_sn, j, end, FIRST)
     for s in range(start, end, 128):
         g_next = _warp_group_load(src_v, src_i, sb, s_sn, j + 128, end, FIRST)
-        _warp_group_stage(g, j, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS)
+        _warp_group_stage(g, j, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, HAS_IDX)
         g = g_next
         j += 128
 
@@ -971,11 +979,13 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
     output starts minus them); the rows ranked by _warp_rank into the stage (the next group of
     four rows' loads issued before a group is ranked); then the stage written out in order,
     position p of digit d to p + the digit's output start - its local start. MATCH_PEERS:
-    _warp_rank_ptx's choice of how to find a digit's lanes. (Loading two groups ahead instead of
-    one measured no faster: H200, bench/results/2026-11-27-h200-session15-sort.txt.)"""
+    _warp_rank_ptx's choice of how to find a digit's lanes. HAS_IDX false: the values alone, in a
+    stage without indices (more programs an SM), no index read or written. (Loading two groups
+    ahead instead of one measured no faster: H200, bench/results/2026-11-27-h200-session15-sort.txt.)"""
     lane = tl.arange(0, 32)
     digits = tl.arange(0, 256)
-    tl.inline_asm_elementwise(_STAGE_DECL[VB * 8192 + BLOCK], "=r,r", [lane], dtype=tl.int32, is_pure=False, pack=1)
+    tl.inline_asm_elementwise(_STAGE_DECL[VB * 8192 + BLOCK + (1 - HAS_IDX) * _NO_IDX], "=r,r", [lane],
+                              dtype=tl.int32, is_pure=False, pack=1)
     for tile in range(tl.program_id(0), TILES, tl.num_programs(0)):
         if INT64:
             tile = tile.to(tl.int64)
@@ -989,11 +999,12 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
                                   dtype=tl.int32, is_pure=False, pack=1)
         start = t * BLOCK
         end = tl.minimum(N, start + BLOCK)
-        _warp_tile_rank(src_v, src_i, sb, s_sn, start, end, shift, DESCENDING, FLIP, FIRST, VB, BLOCK, MATCH_PEERS)
+        _warp_tile_rank(src_v, src_i, sb, s_sn, start, end, shift, DESCENDING, FLIP, FIRST, VB, BLOCK, MATCH_PEERS,
+                        HAS_IDX)
         for p0 in range(0, end - start, 32):
             p = p0 + lane
             m = p < end - start
-            bits, ii = _stage_load(p, VB, BLOCK)
+            bits, ii = _stage_load(p, VB, BLOCK, HAS_IDX)
             v = _from_bits(bits, dst_v.dtype.element_ty, VB)
             d = _digit(_radix_key(v, DESCENDING), shift, FLIP, 8)
             dest = tl.inline_asm_elementwise(_OUTPUT_SHIFT_PTX, "=r,r", [d], dtype=tl.int32, is_pure=False, pack=1) + p
