@@ -85,7 +85,17 @@ CONFIGS = [
 NUM_SMS = torch.cuda.get_device_properties(0).multi_processor_count
 
 
-def launcher(a, b, c, batch, M, N, K, b_nk, cfg):
+def tail_plan(tiles, programs, k_tiles, batched):
+    """(tiles in the main loop, TAIL_SPLIT): blas.cpp's split of a last wave less than half full."""
+    tail = tiles % programs if tiles > programs else 0
+    split = 1
+    if not batched and tail > 0 and tail * 2 <= programs:
+        split = max(1, min(programs // tail, 4, k_tiles // 16))
+    return (tiles - tail if split > 1 else tiles), split
+
+
+def launcher(a, b, c, batch, M, N, K, b_nk, cfg, tail=False):
+    """tail: split the last wave's tiles in K as the host does (tail_plan), else one tile a unit."""
     bm, bn, bk, warps, stages, ws, split = cfg[:7]
     per_sm = cfg[7] if len(cfg) > 7 else 1
     batched = batch > 1
@@ -97,10 +107,21 @@ def launcher(a, b, c, batch, M, N, K, b_nk, cfg):
         ad = TensorDescriptor.from_tensor(a, [bm, bk])
         bd = TensorDescriptor.from_tensor(b, [bn, bk] if b_nk else [bk, bn])
         cd = TensorDescriptor.from_tensor(c, [bm, bn // 2 if split else bn])
-    programs = min(NUM_SMS * per_sm, triton.cdiv(M, bm) * triton.cdiv(N, bn) * batch)
-    return lambda: matmul_tma[(programs, )](ad, bd, cd, None, None, M, N, K, batch, 1.0, 0.0, 0, 0, 0, bm, bn, bk, 8,
-                                            programs, False, b_nk, batched, False, False, ws, split, False, 1,
-                                            num_warps=warps, num_stages=stages)
+    tiles = triton.cdiv(M, bm) * triton.cdiv(N, bn) * batch
+    programs = min(NUM_SMS * per_sm, tiles)
+    dp_tiles, tail_split = tail_plan(tiles, programs, triton.cdiv(K, bk), batched) if tail else (tiles, 1)
+    partials = flags = None
+    if tail_split > 1:
+        partials = torch.empty((tiles - dp_tiles) * (tail_split - 1) * bm * bn, device="cuda", dtype=torch.float32)
+        flags = torch.zeros(tiles - dp_tiles, device="cuda", dtype=torch.int32)
+
+    def run():
+        if flags is not None:
+            flags.zero_()
+        matmul_tma[(programs, )](ad, bd, cd, None, partials, flags, M, N, K, dp_tiles, 1.0, 0.0, 0, 0, 0, bm, bn, bk, 8,
+                                 programs, False, b_nk, batched, False, False, ws, split, False, 1, tail_split,
+                                 num_warps=warps, num_stages=stages)
+    return run
 
 
 def main():

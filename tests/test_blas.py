@@ -23,10 +23,12 @@ TF32_RTOL = 2e-3
 # (M, N, K): tiny, odd and prime, K not a multiple of any tile, M or N = 1, TMA-aligned sizes
 SHAPES = [(1, 1, 1), (7, 13, 29), (37, 53, 71), (1, 64, 80), (64, 1, 80), (48, 40, 16), (129, 72, 136),
           (3, 5, 0), (96, 136, 200),
-          (16, 48, 512), (5, 40, 1000)]  # few output tiles, long K: split-K (on any backend)
+          (16, 48, 512), (5, 40, 1000),  # few output tiles, long K: split-K (on any backend)
+          (150, 56, 1032)]  # interpreter: 3 tiles over 2 programs, the third split in 2 K slices (TAIL_SPLIT)
 if LARGE:
     SHAPES += [(1024, 1024, 1024), (1, 4096, 4096), (16, 14336, 4096), (4096, 4096, 4096), (1000, 1000, 1000),
-               (1, 4096, 14336), (3, 8192, 8192)]
+               (1, 4096, 14336), (3, 8192, 8192),
+               (1152, 4096, 2048), (512, 4480, 2048)]  # H100/H200: the last wave's tiles split in 2 K slices
 
 
 def rand(*shape, dtype, transposed=False, sliced=False):

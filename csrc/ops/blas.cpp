@@ -153,24 +153,39 @@ bool run_tma(const Gemm& g, int arch, c10::Device device) {
   if (!batched && tiles * 2 <= sms && k_tiles >= 8) {
     split_k = std::min<int64_t>({next_pow2(ceil_div(2 * sms, tiles)), 16, k_tiles / 4});
   }
-  at::Tensor partials;
+  // More tiles than programs, the last wave less than half full (1024 x 14336 x 4096 in tiles
+  // of 128 x 256: 448 tiles, 3 waves of 132 and 52): the last wave's tiles are split in K over
+  // the programs it would leave idle (matmul_tma's TAIL_SPLIT), in slices of at least 16 K steps
+  // (a slice's sums cost a few us to pass on; H200, bench/gemm_tail_probe.py: 1024 x 14336 x
+  // 4096 bf16 189.6 -> 174.4 us in 2 slices, cuBLAS 157.6).
+  const int64_t programs = std::min(tiles * split_k, sms * cfg.ctas_per_sm);
+  const int64_t tail_tiles = tiles > programs ? tiles % programs : 0;
+  int64_t tail_split = 1;
+  if (!batched && split_k == 1 && tail_tiles > 0 && tail_tiles * 2 <= programs)
+    tail_split = std::max<int64_t>(1, std::min<int64_t>({programs / tail_tiles, 4, k_tiles / 16}));
+  const int64_t dp_tiles = tail_split > 1 ? tiles - tail_tiles : tiles;
+  at::Tensor partials, flags;
   if (split_k > 1) partials = at::empty({split_k, g.M, g.N}, g.c.t->options().dtype(c10::kFloat));
+  if (tail_split > 1) {
+    partials = at::empty({tail_tiles * (tail_split - 1) * bm * bn}, g.c.t->options().dtype(c10::kFloat));
+    flags = at::zeros({tail_tiles}, g.c.t->options().dtype(c10::kInt));
+  }
 
   rt::KernelArgs args;
   desc(args, g.a, g.M, g.K, la, bm, bk);
   desc(args, g.b, g.K, g.N, lb, bk, bn);
   desc(args, g.c, g.M, g.N, 0, bm, cfg.split_store ? bn / 2 : bn);
   if (has_input && split_k == 1) args.tensor(*g.input.t); else args.none();
-  if (split_k > 1) args.tensor(partials); else args.none();
-  args.integer(g.M).integer(g.N).integer(g.K).integer(g.batch);
+  if (partials.defined()) args.tensor(partials); else args.none();
+  if (flags.defined()) args.tensor(flags); else args.none();
+  args.integer(g.M).integer(g.N).integer(g.K).integer(dp_tiles);
   scalar_f32(args, g.alpha);
   scalar_f32(args, has_input ? g.beta : c10::Scalar(0.0));
   args.integer(g.input.sb).integer(g.input.s0).integer(g.input.s1);
-  const int64_t programs = std::min(tiles * split_k, sms * cfg.ctas_per_sm);
   args.constant(bm).constant(bn).constant(bk).constant(cfg.group_m).constant(programs);
   args.constant(la == 1).constant(lb == 1).constant(batched).constant(has_input && split_k == 1);
   args.constant(g.alpha.toDouble() != 1.0).constant(cfg.warp_specialize).constant(cfg.split_store);
-  args.constant(upcast(g)).constant(split_k);
+  args.constant(upcast(g)).constant(split_k).constant(tail_split);
   rt::LaunchConfig launch;
   launch.grid[0] = programs;
   launch.num_warps = cfg.num_warps;

@@ -45,19 +45,62 @@ def _epilogue(acc, inp, offs_m, offs_n, b, M, N, alpha, beta, s_ib, s_im, s_in, 
 
 
 @triton.jit
-def matmul_tma(a_desc, b_desc, c_desc, inp, partials, M, N, K, batch, alpha, beta, s_ib, s_im, s_in,
+def _tile_acc(a_desc, b_desc, b, off_m, off_n, k_first, k_steps, BM: tl.constexpr, BN: tl.constexpr,
+              BK: tl.constexpr, A_KM: tl.constexpr, B_NK: tl.constexpr, BATCHED: tl.constexpr, UPCAST: tl.constexpr):
+    """A[b] @ B[b] over K steps k_first .. k_first + k_steps - 1 of one output tile, in fp32 (steps
+    past K: TMA fills out-of-bounds blocks with zeros)."""
+    acc = tl.zeros((BM, BN), dtype=tl.float32)
+    for kk in range(k_steps):
+        off_k = (k_first + kk) * BK
+        if BATCHED:
+            if A_KM:
+                a = a_desc.load([b, off_k, off_m]).reshape(BK, BM).T
+            else:
+                a = a_desc.load([b, off_m, off_k]).reshape(BM, BK)
+            if B_NK:
+                w = b_desc.load([b, off_n, off_k]).reshape(BN, BK).T
+            else:
+                w = b_desc.load([b, off_k, off_n]).reshape(BK, BN)
+        else:
+            if A_KM:
+                a = a_desc.load([off_k, off_m]).T
+            else:
+                a = a_desc.load([off_m, off_k])
+            if B_NK:
+                w = b_desc.load([off_n, off_k]).T
+            else:
+                w = b_desc.load([off_k, off_n])
+        if UPCAST:
+            a = a.to(tl.float32)
+            w = w.to(tl.float32)
+        acc = tl.dot(a, w, acc)
+    return acc
+
+
+@triton.jit
+def matmul_tma(a_desc, b_desc, c_desc, inp, partials, flags, M, N, K, dp_tiles, alpha, beta, s_ib, s_im, s_in,
                BM: tl.constexpr, BN: tl.constexpr, BK: tl.constexpr, GROUP_M: tl.constexpr,
                NUM_SMS: tl.constexpr, A_KM: tl.constexpr, B_NK: tl.constexpr, BATCHED: tl.constexpr,
                HAS_INPUT: tl.constexpr, SCALE: tl.constexpr, WS: tl.constexpr, SPLIT_STORE: tl.constexpr,
-               UPCAST: tl.constexpr, SPLIT_K: tl.constexpr):
-    """SPLIT_K > 1 (unbatched, few output tiles: decode shapes): each work unit sums one K slice
-    of a tile into fp32 `partials` [SPLIT_K, M, N]; splitk_finish adds them and runs the epilogue."""
+               UPCAST: tl.constexpr, SPLIT_K: tl.constexpr, TAIL_SPLIT: tl.constexpr):
+    """The main loop takes output tiles 0 .. dp_tiles - 1 (of all batches, in order; all tiles
+    unless TAIL_SPLIT > 1).
+    SPLIT_K > 1 (unbatched, few output tiles: decode shapes): each work unit sums one K slice
+    of a tile into fp32 `partials` [SPLIT_K, M, N]; splitk_finish adds them and runs the epilogue.
+    TAIL_SPLIT > 1 (unbatched, SPLIT_K 1; the tiles past dp_tiles would fill less than half of a
+    last wave of programs): after the main loop, program u < (tiles - dp_tiles) * TAIL_SPLIT
+    takes K slice s = u % TAIL_SPLIT of tail tile u // TAIL_SPLIT, so the last wave is 1 /
+    TAIL_SPLIT as long. Slices below the last leave their sums in `partials` [tail tile, slice,
+    BM, BN] and count themselves in flags[tail tile] (zeroed by the host); the last slice waits
+    for the count, adds the sums and runs the epilogue. It waits only on programs of lower ids,
+    which the GPU starts first (the assumption of decoupled look-back scans), and under the
+    interpreter, which runs programs in order, those have finished."""
     num_pid_m = (M + BM - 1) // BM
     num_pid_n = (N + BN - 1) // BN
     tiles_per_batch = num_pid_m * num_pid_n
     k_tiles = (K + BK - 1) // BK
     k_tiles_per_split = (k_tiles + SPLIT_K - 1) // SPLIT_K
-    for unit in tl.range(tl.program_id(0), tiles_per_batch * batch * SPLIT_K, NUM_SMS, flatten=True,
+    for unit in tl.range(tl.program_id(0), dp_tiles * SPLIT_K, NUM_SMS, flatten=True,
                          warp_specialize=WS):
         tile = unit // SPLIT_K
         split = unit % SPLIT_K
@@ -65,32 +108,8 @@ def matmul_tma(a_desc, b_desc, c_desc, inp, partials, M, N, K, batch, alpha, bet
         pid_m, pid_n = _tile_of(tile % tiles_per_batch, num_pid_m, num_pid_n, GROUP_M)
         off_m = pid_m * BM
         off_n = pid_n * BN
-        acc = tl.zeros((BM, BN), dtype=tl.float32)
-        # (the last split may run past K: TMA fills out-of-bounds blocks with zeros)
-        for kk in range(k_tiles_per_split):
-            off_k = (split * k_tiles_per_split + kk) * BK
-            if BATCHED:
-                if A_KM:
-                    a = a_desc.load([b, off_k, off_m]).reshape(BK, BM).T
-                else:
-                    a = a_desc.load([b, off_m, off_k]).reshape(BM, BK)
-                if B_NK:
-                    w = b_desc.load([b, off_n, off_k]).reshape(BN, BK).T
-                else:
-                    w = b_desc.load([b, off_k, off_n]).reshape(BK, BN)
-            else:
-                if A_KM:
-                    a = a_desc.load([off_k, off_m]).T
-                else:
-                    a = a_desc.load([off_m, off_k])
-                if B_NK:
-                    w = b_desc.load([off_n, off_k]).T
-                else:
-                    w = b_desc.load([off_k, off_n])
-            if UPCAST:
-                a = a.to(tl.float32)
-                w = w.to(tl.float32)
-            acc = tl.dot(a, w, acc)
+        acc = _tile_acc(a_desc, b_desc, b, off_m, off_n, split * k_tiles_per_split, k_tiles_per_split, BM, BN, BK,
+                        A_KM, B_NK, BATCHED, UPCAST)
         offs_m = off_m + tl.arange(0, BM)
         offs_n = off_n + tl.arange(0, BN)
         if SPLIT_K > 1:
@@ -99,6 +118,32 @@ def matmul_tma(a_desc, b_desc, c_desc, inp, partials, M, N, K, batch, alpha, bet
         else:
             acc = _epilogue(acc, inp, offs_m, offs_n, b, M, N, alpha, beta, s_ib, s_im, s_in, HAS_INPUT, SCALE)
             _store_tile(c_desc, acc, b, off_m, off_n, BM, BN, BATCHED, SPLIT_STORE)
+    if TAIL_SPLIT > 1:
+        u = tl.program_id(0)
+        if u < (tiles_per_batch - dp_tiles) * TAIL_SPLIT:
+            t = u // TAIL_SPLIT
+            s = u % TAIL_SPLIT
+            pid_m, pid_n = _tile_of(dp_tiles + t, num_pid_m, num_pid_n, GROUP_M)
+            off_m = pid_m * BM
+            off_n = pid_n * BN
+            steps = (k_tiles + TAIL_SPLIT - 1) // TAIL_SPLIT
+            acc = _tile_acc(a_desc, b_desc, 0, off_m, off_n, s * steps, steps, BM, BN, BK, A_KM, B_NK, False, UPCAST)
+            sums = partials + t * (TAIL_SPLIT - 1) * BM * BN + tl.arange(0, BM)[:, None] * BN + tl.arange(0, BN)[None, :]
+            if s < TAIL_SPLIT - 1:
+                tl.store(sums + s * BM * BN, acc, cache_modifier=".cg")
+                tl.debug_barrier()  # every thread's sums stored before the count says so
+                tl.atomic_add(flags + t, 1, sem="release")
+            else:
+                # (a scalar atomic: one thread asks, the program gets its answer)
+                done = tl.atomic_add(flags + t, 0, sem="acquire")
+                while done < TAIL_SPLIT - 1:
+                    done = tl.atomic_add(flags + t, 0, sem="acquire")
+                for q in tl.static_range(TAIL_SPLIT - 1):
+                    acc += tl.load(sums + q * BM * BN, cache_modifier=".cg")
+                offs_m = off_m + tl.arange(0, BM)
+                offs_n = off_n + tl.arange(0, BN)
+                acc = _epilogue(acc, inp, offs_m, offs_n, 0, M, N, alpha, beta, s_ib, s_im, s_in, HAS_INPUT, SCALE)
+                _store_tile(c_desc, acc, 0, off_m, off_n, BM, BN, False, SPLIT_STORE)
 
 
 @triton.jit
