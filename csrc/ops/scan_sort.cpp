@@ -328,10 +328,11 @@ struct RadixPlan {
   int bits;
   int64_t radix, block, sub, field;
 };
-// Static shared memory of a radix_scatter_staged_kernel program: its stage (block values and,
-// has_idx, int32 indices) and the 256 digits' two counters (as scan_sort.py's stage_bytes).
-int64_t radix_stage_bytes(int64_t value_bytes, int64_t block, bool has_idx = true) {
-  return block * (value_bytes + (has_idx ? 4 : 0)) + 2048;
+// Static shared memory of a radix_scatter_staged_kernel program: its stage (block values and
+// block indices of index_bytes: int32, a first pass's 16-bit positions in the tile, or none) and
+// the 256 digits' two counters (as scan_sort.py's stage_bytes).
+int64_t radix_stage_bytes(int64_t value_bytes, int64_t block, int64_t index_bytes = 4) {
+  return block * (value_bytes + index_bytes) + 2048;
 }
 // ... and of a radix_rows_4w_kernel program: the stage, four warps' counters (1 KB each) and two
 // 4 KB (quarter, digit) histograms (as scan_sort.py's rows_4w_bytes).
@@ -343,7 +344,8 @@ int64_t radix_rows_4w_bytes(int64_t value_bytes, int64_t block) { return block *
 // and that reserved 1 KB. The scatter's tiles of 4096: 8 programs for 2-byte values, 6 for 4.
 // Every program must be resident (a late one walks its tiles after the others finished: on the
 // H200 a 9th program of tiles of 4096 made the pass 5% slower, a 17th of 2048 20%); the kernels
-// take about 90 registers a thread, so 12 one-warp programs fit those too.
+// take about 90 registers a thread, so 12 one-warp programs fit those too. (A first pass stages
+// 16-bit positions: 11 programs for 2-byte values, 8 for 4.)
 int64_t radix_warps_per_sm(int64_t smem, const c10::Device& device) {
   const int64_t per_sm = rt::device_info(device.index()).max_shared + 1024;
   return std::clamp<int64_t>(per_sm / (smem + 2048), 1, 12);
@@ -541,8 +543,9 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
         args.constant(plan.block).constant(x.element_size()).constant(match_peers(p, passes)).constant(int64);
         args.constant(has_idx);
         rt::LaunchConfig cfg;
+        const int64_t index_bytes = has_idx ? (src_positions ? 2 : 4) : 0;  // (the kernel's IB)
         const int64_t per_sm =
-            radix_warps_per_sm(radix_stage_bytes(x.element_size(), plan.block, has_idx), x.device());
+            radix_warps_per_sm(radix_stage_bytes(x.element_size(), plan.block, index_bytes), x.device());
         cfg.grid[0] = std::min<int64_t>(r.K * T, per_sm * rt::device_info(x.device().index()).sm_count);
         cfg.num_warps = 1;
         rt::launch(radix_scatter_staged_kernel, cfg, args, x.device());

@@ -798,11 +798,13 @@ def _warp_rank(d, valid, MATCH_PEERS: tl.constexpr, PER_WARP: tl.constexpr = Fal
 
 
 @triton.jit
-def _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr):
+def _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr, first_pos=0):
+    """Values at j (< end) and their indices: from src_i, or (FIRST) their positions, counted from
+    first_pos."""
     m = j < end
     v = tl.load(src_v + sb + j * s_sn, mask=m, other=0)
     if FIRST:
-        ii = j
+        ii = j - first_pos
     else:
         ii = tl.load(src_i + sb + j * s_sn, mask=m, other=0)
     return v, ii
@@ -814,28 +816,30 @@ def _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr):
 # digits a row. Triton has no indexed shared-memory store: the stage is a .shared array declared
 # in inline PTX (static shared memory, which the driver adds to the launch), stored and loaded
 # by address; bar.warp.sync orders one lane's stores before another lane's loads. The PTX by
-# value width (bytes, VB) and tile (BLOCK) in constexpr tables, indexed in the kernel by the
-# constexpr VB * 8192 + BLOCK (_stage_key).
+# value width (bytes, VB), tile (BLOCK) and index width (IB) in constexpr tables, indexed in the
+# kernel by a constexpr key (_stage_key).
 
 
-def stage_bytes(vb, block, has_idx=True):
-    """Shared memory of a program's stage: BLOCK values of vb bytes, then (has_idx) BLOCK int32
-    indices; and the 2 KB of the digits' counters (gf_count)."""
-    return block * (vb + (4 if has_idx else 0)) + 2048
+def stage_bytes(vb, block, ib=4):
+    """Shared memory of a program's stage: BLOCK values of vb bytes, then BLOCK indices of ib
+    bytes (4: int32; 2: a first pass's positions in the tile; 0: the values alone); and the 2 KB
+    of the digits' counters (gf_count)."""
+    return block * (vb + ib) + 2048
 
 
-# A stage without indices (a sort of the values alone) is keyed apart: the key plus _NO_IDX.
-_NO_IDX_KEY = 1 << 17
-_NO_IDX = tl.constexpr(_NO_IDX_KEY)
+# The stage's PTX strings are keyed by (vb, block, ib): vb * 8192 + block + (4 - ib) * _IB_KEY
+# (int32 indices: vb * 8192 + block).
+_IB_KEY_INT = 1 << 17
+_IB_KEY = tl.constexpr(_IB_KEY_INT)
 
 
-def _stage_key(vb, block, has_idx=True):
-    return vb * 8192 + block + (0 if has_idx else _NO_IDX_KEY)
+def _stage_key(vb, block, ib=4):
+    return vb * 8192 + block + (4 - ib) * _IB_KEY_INT
 
 
-# (VB, BLOCK, HAS_IDX) whose stage fits the 48 KB of static shared memory a kernel may declare
-_STAGE_KEYS = [(vb, block, has_idx) for vb in (1, 2, 4, 8) for block in (512, 1024, 2048, 4096)
-               for has_idx in (True, False) if stage_bytes(vb, block, has_idx) <= 48 * 1024]
+# (VB, BLOCK, IB) whose stage fits the 48 KB of static shared memory a kernel may declare
+_STAGE_KEYS = [(vb, block, ib) for vb in (1, 2, 4, 8) for block in (512, 1024, 2048, 4096)
+               for ib in (4, 2, 0) if stage_bytes(vb, block, ib) <= 48 * 1024]
 
 
 _STAGE_DECL = tl.constexpr({_stage_key(vb, b, x): f".shared .align 16 .b8 gf_stage[{stage_bytes(vb, b, x) - 2048}];\n"
@@ -849,8 +853,8 @@ setp.ne.u32 %gsp, $4, 0;
 mov.u32 %gsa, gf_stage;
 mad.lo.u32 %gsb, $1, {vb}, %gsa;
 @%gsp st.shared.b{8 * vb} [%gsb], $2;
-""" + (f"""mad.lo.u32 %gsb, $1, 4, %gsa;
-@%gsp st.shared.b32 [%gsb+{b * vb}], $3;
+""" + (f"""mad.lo.u32 %gsb, $1, {x}, %gsa;
+@%gsp st.shared.b{8 * x} [%gsb+{b * vb}], $3;
 """ if x else "") + """mov.u32 $0, 0;
 }""" for vb, b, x in _STAGE_KEYS})
 _STAGE_STORE_CONSTRAINTS = tl.constexpr({vb: "=r,r,l,r,r" if vb == 8 else "=r,r,r,r,r" for vb in (1, 2, 4, 8)})
@@ -860,8 +864,8 @@ bar.warp.sync -1;
 mov.u32 %gsa, gf_stage;
 mad.lo.u32 %gsb, $2, {vb}, %gsa;
 ld.shared.b{8 * vb} $0, [%gsb];
-""" + (f"""mad.lo.u32 %gsb, $2, 4, %gsa;
-ld.shared.b32 $1, [%gsb+{b * vb}];
+""" + (f"""mad.lo.u32 %gsb, $2, {x}, %gsa;
+ld.shared.u{8 * x} $1, [%gsb+{b * vb}];
 """ if x else "mov.u32 $1, 0;\n") + "}" for vb, b, x in _STAGE_KEYS})
 
 @triton.jit
@@ -890,52 +894,52 @@ def _from_bits(b, dtype: tl.constexpr, VB: tl.constexpr):
 
 
 @triton.jit
-def _stage_store(pos, bits, idx, valid, VB: tl.constexpr, BLOCK: tl.constexpr, HAS_IDX: tl.constexpr = True):
-    return tl.inline_asm_elementwise(_STAGE_STORE[VB * 8192 + BLOCK + (1 - HAS_IDX) * _NO_IDX],
+def _stage_store(pos, bits, idx, valid, VB: tl.constexpr, BLOCK: tl.constexpr, IB: tl.constexpr = 4):
+    return tl.inline_asm_elementwise(_STAGE_STORE[VB * 8192 + BLOCK + (4 - IB) * _IB_KEY],
                                      _STAGE_STORE_CONSTRAINTS[VB], [pos, bits, idx, valid], dtype=tl.int32,
                                      is_pure=False, pack=1)
 
 
 @triton.jit
-def _stage_load(pos, VB: tl.constexpr, BLOCK: tl.constexpr, HAS_IDX: tl.constexpr = True):
+def _stage_load(pos, VB: tl.constexpr, BLOCK: tl.constexpr, IB: tl.constexpr = 4):
     """(value bits, index) at stage position pos (index 0 in a stage without indices)."""
     if VB == 8:
-        return tl.inline_asm_elementwise(_STAGE_LOAD[VB * 8192 + BLOCK + (1 - HAS_IDX) * _NO_IDX], "=l,=r,r", [pos],
+        return tl.inline_asm_elementwise(_STAGE_LOAD[VB * 8192 + BLOCK + (4 - IB) * _IB_KEY], "=l,=r,r", [pos],
                                          dtype=(tl.int64, tl.int32), is_pure=False, pack=1)
     else:
-        return tl.inline_asm_elementwise(_STAGE_LOAD[VB * 8192 + BLOCK + (1 - HAS_IDX) * _NO_IDX], "=r,=r,r", [pos],
+        return tl.inline_asm_elementwise(_STAGE_LOAD[VB * 8192 + BLOCK + (4 - IB) * _IB_KEY], "=r,=r,r", [pos],
                                          dtype=(tl.int32, tl.int32), is_pure=False, pack=1)
 
 
 @triton.jit
-def _warp_group_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr):
+def _warp_group_load(src_v, src_i, sb, s_sn, j, end, FIRST: tl.constexpr, first_pos):
     """Four rows' values and indices from j (a tuple: v0, i0, ..., v3, i3)."""
-    v0, i0 = _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST)
-    v1, i1 = _warp_row_load(src_v, src_i, sb, s_sn, j + 32, end, FIRST)
-    v2, i2 = _warp_row_load(src_v, src_i, sb, s_sn, j + 64, end, FIRST)
-    v3, i3 = _warp_row_load(src_v, src_i, sb, s_sn, j + 96, end, FIRST)
+    v0, i0 = _warp_row_load(src_v, src_i, sb, s_sn, j, end, FIRST, first_pos)
+    v1, i1 = _warp_row_load(src_v, src_i, sb, s_sn, j + 32, end, FIRST, first_pos)
+    v2, i2 = _warp_row_load(src_v, src_i, sb, s_sn, j + 64, end, FIRST, first_pos)
+    v3, i3 = _warp_row_load(src_v, src_i, sb, s_sn, j + 96, end, FIRST, first_pos)
     return v0, i0, v1, i1, v2, i2, v3, i3
 
 
 @triton.jit
 def _warp_group_stage(g, j, end, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
-                      VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr, HAS_IDX: tl.constexpr):
-    _warp_row_stage(g[0], g[1], j, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, False, HAS_IDX)
-    _warp_row_stage(g[2], g[3], j + 32, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, False, HAS_IDX)
-    _warp_row_stage(g[4], g[5], j + 64, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, False, HAS_IDX)
-    _warp_row_stage(g[6], g[7], j + 96, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, False, HAS_IDX)
+                      VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr, IB: tl.constexpr):
+    _warp_row_stage(g[0], g[1], j, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, False, IB)
+    _warp_row_stage(g[2], g[3], j + 32, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, False, IB)
+    _warp_row_stage(g[4], g[5], j + 64, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, False, IB)
+    _warp_row_stage(g[6], g[7], j + 96, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, False, IB)
 
 
 @triton.jit
 def _warp_row_stage(v, ii, j, end, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
                     VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr, PER_WARP: tl.constexpr = False,
-                    HAS_IDX: tl.constexpr = True):
+                    IB: tl.constexpr = 4):
     """Ranks one row (lanes j < end) among the tile's digits and stores it to the stage (PER_WARP:
     a row of 32 in each warp, ranked by the warp's counters)."""
     m = j < end
     d = _digit(_radix_key(v, DESCENDING), shift, FLIP, 8)
     pos = _warp_rank(d, m.to(tl.int32), MATCH_PEERS, PER_WARP)
-    _stage_store(pos, _to_bits(v, VB), ii.to(tl.int32), m.to(tl.int32), VB, BLOCK, HAS_IDX)
+    _stage_store(pos, _to_bits(v, VB), ii.to(tl.int32), m.to(tl.int32), VB, BLOCK, IB)
 
 
 @triton.jit
@@ -953,15 +957,15 @@ def _tile_counts(tb, table, row, t, T, N, d):
 @triton.jit
 def _warp_tile_rank(src_v, src_i, sb, s_sn, start, end, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
                     FIRST: tl.constexpr, VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr,
-                    HAS_IDX: tl.constexpr = True):
+                    IB: tl.constexpr = 4):
     """Ranks elements [start, end) of a source row into the stage (gf_count holds the digits'
     local starts), in groups of four rows of 32; the next group's loads are in flight while one
-    is ranked."""
+    is ranked. FIRST: the indices staged are positions counted from start."""
     j = start + tl.arange(0, 32)
-    g = _warp_group_load(src_v, src_i, sb, s_sn, j, end, FIRST)
+    g = _warp_group_load(src_v, src_i, sb, s_sn, j, end, FIRST, start)
     for s in range(start, end, 128):
-        g_next = _warp_group_load(src_v, src_i, sb, s_sn, j + 128, end, FIRST)
-        _warp_group_stage(g, j, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, HAS_IDX)
+        g_next = _warp_group_load(src_v, src_i, sb, s_sn, j + 128, end, FIRST, start)
+        _warp_group_stage(g, j, end, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, IB)
         g = g_next
         j += 128
 
@@ -979,12 +983,15 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
     output starts minus them); the rows ranked by _warp_rank into the stage (the next group of
     four rows' loads issued before a group is ranked); then the stage written out in order,
     position p of digit d to p + the digit's output start - its local start. MATCH_PEERS:
-    _warp_rank_ptx's choice of how to find a digit's lanes. HAS_IDX false: the values alone, in a
-    stage without indices (more programs an SM), no index read or written. (Loading two groups
-    ahead instead of one measured no faster: H200, bench/results/2026-11-27-h200-session15-sort.txt.)"""
+    _warp_rank_ptx's choice of how to find a digit's lanes. The stage's indices (IB bytes): int32,
+    or in a FIRST pass the 16-bit positions in the tile (more programs an SM: 11 instead of 8 for
+    2-byte values); HAS_IDX false: the values alone, in a stage without indices, no index read or
+    written. (Loading two groups ahead instead of one measured no faster: H200,
+    bench/results/2026-11-27-h200-session15-sort.txt.)"""
+    IB: tl.constexpr = HAS_IDX * (4 - 2 * FIRST)
     lane = tl.arange(0, 32)
     digits = tl.arange(0, 256)
-    tl.inline_asm_elementwise(_STAGE_DECL[VB * 8192 + BLOCK + (1 - HAS_IDX) * _NO_IDX], "=r,r", [lane],
+    tl.inline_asm_elementwise(_STAGE_DECL[VB * 8192 + BLOCK + (4 - IB) * _IB_KEY], "=r,r", [lane],
                               dtype=tl.int32, is_pure=False, pack=1)
     for tile in range(tl.program_id(0), TILES, tl.num_programs(0)):
         if INT64:
@@ -1000,11 +1007,11 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
         start = t * BLOCK
         end = tl.minimum(N, start + BLOCK)
         _warp_tile_rank(src_v, src_i, sb, s_sn, start, end, shift, DESCENDING, FLIP, FIRST, VB, BLOCK, MATCH_PEERS,
-                        HAS_IDX)
+                        IB)
         for p0 in range(0, end - start, 32):
             p = p0 + lane
             m = p < end - start
-            bits, ii = _stage_load(p, VB, BLOCK, HAS_IDX)
+            bits, ii = _stage_load(p, VB, BLOCK, IB)
             v = _from_bits(bits, dst_v.dtype.element_ty, VB)
             d = _digit(_radix_key(v, DESCENDING), shift, FLIP, 8)
             dest = tl.inline_asm_elementwise(_OUTPUT_SHIFT_PTX, "=r,r", [d], dtype=tl.int32, is_pure=False, pack=1) + p
@@ -1012,6 +1019,8 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
             o = db + dest.to(db.dtype) * d_sn
             tl.store(dst_v + o, v, mask=om)
             if HAS_IDX:
+                if FIRST:
+                    ii = ii + start
                 tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
 
 
