@@ -67,7 +67,7 @@ ld.shared.u32 $0, [%gha];
 def hist_shared_kernel(table, x, K, N, T, kn0, kn1, xs0, xs1, xs2, x_sn,
                        K_RANK: tl.constexpr, DESCENDING: tl.constexpr, SHIFT: tl.constexpr, FLIP: tl.constexpr,
                        BLOCK: tl.constexpr, INT64: tl.constexpr):
-    """table[row, digit, t] = count of the (8-bit) digit in tile t of the row, as
+    """table[row, t, digit] = count of the (8-bit) digit in tile t of the row, as
     radix_hist_kernel with TOTALS = 0. BLOCK >= 32 * num_warps (no element held twice)."""
     row, t = ss._row_tile(T, INT64)
     xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
@@ -80,7 +80,7 @@ def hist_shared_kernel(table, x, K, N, T, kn0, kn1, xs0, xs1, xs2, x_sn,
     tl.inline_asm_elementwise(_HIST_ADD, "=r,r,r", [d, m.to(tl.int32)], dtype=tl.int32, is_pure=False, pack=1)
     tl.debug_barrier()
     h = tl.inline_asm_elementwise(_HIST_READ, "=r,r", [r], dtype=tl.int32, is_pure=False, pack=1)
-    tl.store(table + (row * 256 + r) * T + t, h.to(table.dtype.element_ty))
+    tl.store(table + (row * T + t) * 256 + r, h.to(table.dtype.element_ty))
 
 
 def hist_tables(x, shift, flip, block=4096):

@@ -28,7 +28,7 @@ CASES = [((1, 16 << 20), torch.bfloat16), ((1, 16 << 20), torch.float32), ((1, 1
 
 def radix_driver(x, block, scatter_launch):
     """The host's radix_sort of x's rows (contiguous [K, N]) by direct launches: per pass the
-    library's histogram (tiles of block), totals and offsets kernels, then
+    library's histogram (tiles of block), chunk sums and offsets kernels, then
     scatter_launch(p, dv, di, sv, si, table, T) for the scatter. Returns run (the whole sort: values,
     indices) and scatter (one pass's scatter alone, on the table the last run left)."""
     K, N = x.shape
@@ -41,18 +41,20 @@ def radix_driver(x, block, scatter_launch):
     wi = [torch.empty(K * N, dtype=torch.int32, device=DEV) for _ in range(2)]
     v = torch.empty_like(x)
     i = torch.empty(K, N, dtype=torch.int64, device=DEV)
-    bt = min(512, max(16, triton.next_power_of_2(T)))  # as the host (radix_sort)
+    bt = min(4096, max(4, triton.next_power_of_2(triton.cdiv(T, 16))))  # as the host (radix_sort): tiles a
+    chunks = triton.cdiv(T, bt)                                          # chunk, 16 chunks a row at most
     dg = min(256, 4096 // bt)
+    sums = torch.empty(K * chunks * 256, dtype=torch.int32, device=DEV)
 
     def table_pass(p, sv):
         ss.radix_hist_kernel[(K * T, )](table, totals, sv, K, N, T, K, 1, N, 0, 0, 1,
                                         K_RANK=1, DESCENDING=False, shift=8 * p, FLIP=p == passes - 1 and signed,
                                         TOTALS=0, SIGNED=signed, D=8, BLOCK=block,
                                         LANE_ATOMICS=True, INT64=False, num_warps=4)
-        ss.radix_totals_kernel[(K * (256 // dg), )](totals, table, p * K * 256, T, D=8, DG=dg, BT=bt, INT64=False,
-                                                    num_warps=4)
-        ss.radix_offsets_kernel[(K * (256 // dg), )](table, totals, p * K * 256, T, D=8, DG=dg, BT=bt, INT64=False,
-                                                     num_warps=4)
+        grid = (K * (256 // dg) * chunks, )
+        ss.radix_chunk_sums_kernel[grid](sums, table, T, 256 // dg, chunks, D=8, DG=dg, BT=bt, INT64=False, num_warps=4)
+        ss.radix_offsets_kernel[grid](table, sums, T, 256 // dg, chunks, D=8, DG=dg, BT=bt, CB=16, INT64=False,
+                                      num_warps=4)
 
     def scatter(p):
         first, last = p == 0, p == passes - 1

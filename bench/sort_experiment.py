@@ -67,7 +67,10 @@ def radix_wide(x, D, BLOCK, SUB, F, warps):
     wi = [torch.empty(K * N, dtype=torch.int32, device=DEV) for _ in range(2)]
     v = torch.empty_like(x)
     i = torch.empty(K, N, dtype=torch.int64, device=DEV)
-    DG = min(R, 64)
+    BT = min(4096, max(4, triton.next_power_of_2(triton.cdiv(T, 16))))  # the host's chunks (radix_sort)
+    C = triton.cdiv(T, BT)
+    DG = min(R, 4096 // BT)
+    sums = torch.empty(K * C * R, dtype=torch.int32, device=DEV)
     for p in range(passes):
         first, last = p == 0, p == passes - 1
         sv = x if first else wv[(p - 1) % 2]
@@ -75,8 +78,10 @@ def radix_wide(x, D, BLOCK, SUB, F, warps):
                                         K_RANK=1, DESCENDING=False, shift=D * p, FLIP=last and signed,
                                         TOTALS=passes if first else 0, SIGNED=signed, D=D, BLOCK=BLOCK, LANE_ATOMICS=False,
                                         INT64=False, num_warps=4)
-        ss.radix_offsets_kernel[(K * (R // DG), )](table, totals, p * K * R, T, D=D, DG=DG, BT=4096 // DG,
-                                                   INT64=False, num_warps=4)
+        ss.radix_chunk_sums_kernel[(K * (R // DG) * C, )](sums, table, T, R // DG, C, D=D, DG=DG, BT=BT, INT64=False,
+                                                          num_warps=4)
+        ss.radix_offsets_kernel[(K * (R // DG) * C, )](table, sums, T, R // DG, C, D=D, DG=DG, BT=BT, CB=16,
+                                                       INT64=False, num_warps=4)
         dv, di = (v, i) if last else (wv[p % 2], wi[p % 2])
         ss.radix_scatter_kernel[(K * T, )](dv, di, sv, None if first else wi[(p - 1) % 2], table, N, N, T,
                                            K, 1, N, 0, 0, N, 0, 0, 1, 1,

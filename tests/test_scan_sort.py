@@ -415,6 +415,8 @@ def wide_cases(dtype):
         yield (4097, 2), 0, (False,)  # rows along a strided dim
     else:
         yield (WIDE,), 0, ((dtype in (torch.float16, torch.int8, torch.int64, torch.bool)),)
+    if dtype == torch.int16:
+        yield (4 * 4096 + 5,), 0, (True,)  # interpreter: 5 tiles of 4096, whose offsets take 2 chunks of 4
     if LARGE:
         # (the CUDA radix sort's tiles: 1024, 2048, 4096, 4096 elements)
         for shape in [(1, 1 << 20), (1, 3 << 20), (1, 16 << 20), (128, 32768)]:

@@ -296,7 +296,7 @@ at::Tensor& logcumsumexp_out(const at::Tensor& self, int64_t dim, at::Tensor& ou
 
 rt::KernelHandle radix_hist_kernel{"gemforge.kernels.scan_sort", "radix_hist_kernel"};
 rt::KernelHandle radix_offsets_kernel{"gemforge.kernels.scan_sort", "radix_offsets_kernel"};
-rt::KernelHandle radix_totals_kernel{"gemforge.kernels.scan_sort", "radix_totals_kernel"};
+rt::KernelHandle radix_chunk_sums_kernel{"gemforge.kernels.scan_sort", "radix_chunk_sums_kernel"};
 rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatter_kernel"};
 rt::KernelHandle radix_scatter_staged_kernel{"gemforge.kernels.scan_sort", "radix_scatter_staged_kernel"};
 rt::KernelHandle radix_passes_kernel{"gemforge.kernels.scan_sort", "radix_passes_kernel"};
@@ -307,7 +307,7 @@ rt::KernelHandle merge_pass_kernel{"gemforge.kernels.scan_sort", "merge_pass_ker
 
 constexpr int64_t kMaxSortRow = 4096;     // widest row sorted in one block
 constexpr int64_t kMaxCandidates = 1024;  // largest k for the candidate topk
-constexpr int64_t kRadixBlock = 4096;  // widest tile of a radix pass (one table column)
+constexpr int64_t kRadixBlock = 4096;  // widest tile of a radix pass (its digit counts: one table row)
 constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 
 // How a radix pass ranks a tile's elements (one place for the digit width and the scatter).
@@ -430,11 +430,12 @@ void topk_candidates(const at::Tensor& values, const at::Tensor& indices, const 
 }
 
 // LSD radix sort of r's rows; writes the first n_out of each sorted row. A pass: the digits'
-// counts by tile (radix_hist_kernel), their totals by row (radix_totals_kernel, from those
-// counts), the tiles' starts (radix_offsets_kernel), the scatter. skip_trivial (callers that
-// sync with the host anyway: unique): the first histogram adds every pass's totals instead, they
-// are read on the host, and passes in which every element of every row has the same digit (an
-// identity permutation) are not run. `indices` undefined: the values alone (no index moves).
+// counts by tile (radix_hist_kernel, into the table [row, tile, digit]), their sums by chunk of
+// tiles (radix_chunk_sums_kernel), the tiles' starts (radix_offsets_kernel), the scatter.
+// skip_trivial (callers that sync with the host anyway: unique): the first histogram also adds
+// every pass's totals by row, they are read on the host, and passes in which every element of
+// every row has the same digit (an identity permutation) are not run. `indices` undefined: the
+// values alone (no index moves).
 void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::Tensor& x, const Rows& r,
                 bool descending, int64_t n_out, bool skip_trivial = false) {
   const c10::ScalarType st = x.scalar_type();
@@ -446,9 +447,14 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   const bool int64 = r.int64 || r.K * r.N > kIdxLimit || r.K * radix * T > kIdxLimit;
   // counts and positions within a row: int32 unless rows hold 2^31 elements
   const c10::ScalarType ct = r.N > kIdxLimit ? c10::kLong : c10::kInt;
-  at::Tensor totals = skip_trivial ? at::zeros({passes * r.K * radix}, x.options().dtype(ct))
-                                   : at::empty({passes * r.K * radix}, x.options().dtype(ct));
+  at::Tensor totals = skip_trivial ? at::zeros({passes * r.K * radix}, x.options().dtype(ct)) : at::Tensor();
   at::Tensor table = at::empty({r.K * radix * T}, x.options().dtype(ct));
+  // the chunk sums and offsets kernels: a program takes `digits` digits of `chunk` tiles (blocks
+  // of at most 4096 counts; 16 chunks a row, or fewer when rows have fewer than 64 tiles)
+  const int64_t chunk = std::clamp<int64_t>(next_pow2(ceil_div(T, 16)), 4, 4096);
+  const int64_t chunks = ceil_div(T, chunk);
+  const int64_t digits = std::min<int64_t>(radix, 4096 / chunk);
+  const at::Tensor sums = at::empty({r.K * chunks * radix}, x.options().dtype(ct));
   // ping-pong workspace between passes (values as they are, indices unless only the values are
   // asked for: `indices` undefined)
   const bool has_idx = indices.defined();
@@ -463,7 +469,9 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   tiles.grid[0] = r.K * T;
   auto hist = [&](int p, const at::Tensor& sv, const int64_t* ss, int64_t s_sn, bool with_totals) {
     rt::KernelArgs args;
-    args.tensor(table).tensor(totals).tensor(sv).integer(r.K).integer(r.N).integer(T);
+    args.tensor(table);
+    if (with_totals) args.tensor(totals); else args.none();
+    args.tensor(sv).integer(r.K).integer(r.N).integer(T);
     args.integer(r.size[0]).integer(r.size[1]).integer(ss[0]).integer(ss[1]).integer(ss[2]).integer(s_sn);
     args.integer(int64_t{plan.bits} * p);  // the digit's shift: a runtime value (one kernel for middle passes)
     args.constant(r.rank).constant(descending);
@@ -499,24 +507,19 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
     const int64_t* ss = first ? r.xs : ws;
     const int64_t s_sn = first ? r.x_sn : 1;
     if (p != 0) hist(p, sv, ss, s_sn, false);  // (pass 0's ran above)
-    // the totals and offsets kernels' programs scan [digits, tiles_at_once] blocks of 4096 (or
-    // fewer: one block a row when the row's table is that small), so rows of many tiles spread
-    // over radix / digits programs
-    const int64_t tiles_at_once = std::clamp<int64_t>(next_pow2(T), 16, 512);
-    const int64_t digits = std::min<int64_t>(radix, 4096 / tiles_at_once);
     rt::LaunchConfig table_cfg;
-    table_cfg.grid[0] = r.K * (radix / digits);
+    table_cfg.grid[0] = r.K * (radix / digits) * chunks;
     table_cfg.num_warps = 4;
-    if (!skip_trivial) {
+    {
       rt::KernelArgs args;
-      args.tensor(totals).tensor(table).integer(p * r.K * radix).integer(T);
-      args.constant(plan.bits).constant(digits).constant(tiles_at_once).constant(int64);
-      rt::launch(radix_totals_kernel, table_cfg, args, x.device());
+      args.tensor(sums).tensor(table).integer(T).integer(radix / digits).integer(chunks);
+      args.constant(plan.bits).constant(digits).constant(chunk).constant(int64);
+      rt::launch(radix_chunk_sums_kernel, table_cfg, args, x.device());
     }
     {
       rt::KernelArgs args;
-      args.tensor(table).tensor(totals).integer(p * r.K * radix).integer(T);
-      args.constant(plan.bits).constant(digits).constant(tiles_at_once).constant(int64);
+      args.tensor(table).tensor(sums).integer(T).integer(radix / digits).integer(chunks);
+      args.constant(plan.bits).constant(digits).constant(chunk).constant(int64_t{16}).constant(int64);
       rt::launch(radix_offsets_kernel, table_cfg, args, x.device());
     }
     {
