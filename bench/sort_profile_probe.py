@@ -1,0 +1,36 @@
+"""Session 17: where a wide sort spends its time, kernel by kernel, on both sides (torch.profiler
+averages over 5 calls of torch.sort(x, stable=True), 16M randn, bf16 and fp32; GemForge's radix
+kernels against CUB's onesweep passes in torch). Results: bench/results/2026-11-27-h200-session17.txt.
+
+    python bench/sort_profile_probe.py        (needs the built core and a GPU)
+    python bench/sort_profile_probe.py --ncu  (warm-up calls only, for ncu to catch the kernels)
+"""
+import contextlib
+import sys
+
+import torch
+from torch.profiler import ProfilerActivity, profile
+
+import gemforge
+
+
+def main():
+    for dt in (torch.bfloat16, torch.float32):
+        x = torch.randn(1 << 24, device="cuda").to(dt)
+        for use in (True, False):
+            with gemforge.use() if use else contextlib.nullcontext():
+                for _ in range(3):
+                    torch.sort(x, stable=True)
+                torch.cuda.synchronize()
+                if "--ncu" in sys.argv:
+                    continue
+                with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                    for _ in range(5):
+                        torch.sort(x, stable=True)
+                    torch.cuda.synchronize()
+                print(f"== {dt} {'gemforge' if use else 'torch'} (5 calls)")
+                print(prof.key_averages().table(sort_by="cuda_time_total", row_limit=12, max_name_column_width=70))
+
+
+if __name__ == "__main__":
+    main()
