@@ -299,6 +299,7 @@ rt::KernelHandle radix_offsets_kernel{"gemforge.kernels.scan_sort", "radix_offse
 rt::KernelHandle radix_chunk_sums_kernel{"gemforge.kernels.scan_sort", "radix_chunk_sums_kernel"};
 rt::KernelHandle radix_scatter_kernel{"gemforge.kernels.scan_sort", "radix_scatter_kernel"};
 rt::KernelHandle radix_scatter_staged_kernel{"gemforge.kernels.scan_sort", "radix_scatter_staged_kernel"};
+rt::KernelHandle radix_scatter_4w_kernel{"gemforge.kernels.scan_sort", "radix_scatter_4w_kernel"};
 rt::KernelHandle radix_passes_kernel{"gemforge.kernels.scan_sort", "radix_passes_kernel"};
 rt::KernelHandle radix_rows_kernel{"gemforge.kernels.scan_sort", "radix_rows_kernel"};
 rt::KernelHandle radix_rows_4w_kernel{"gemforge.kernels.scan_sort", "radix_rows_4w_kernel"};
@@ -311,8 +312,9 @@ constexpr int64_t kRadixBlock = 4096;  // widest tile of a radix pass (its digit
 constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 
 // How a radix pass ranks a tile's elements (one place for the digit width and the scatter).
-//   warp: on CUDA, rows below 2^31 elements: 8-bit digits, radix_scatter_staged_kernel (one warp
-//         a tile, warp-vote ranking in int32 positions, written out through shared memory).
+//   warp: on CUDA, rows below 2^31 elements: 8-bit digits, radix_scatter_4w_kernel (four warps
+//         a tile; keys of <= 4 bytes with indices) or radix_scatter_staged_kernel (one warp a
+//         tile): warp-vote ranking in int32 positions, written out through shared memory.
 //         Tiles of 4096 unless the rows give fewer than 1024 of them; then 2048 or 1024, for
 //         more programs in flight (H200, bench/radix_next_probe.py: one scatter pass of 1M bf16
 //         48.5 us with 256 tiles of 4096, 19.7 us with 1024 of 1024; 16M bf16 gains nothing
@@ -345,11 +347,15 @@ int64_t radix_rows_4w_bytes(int64_t value_bytes, int64_t block) { return block *
 // Every program must be resident (a late one walks its tiles after the others finished: on the
 // H200 a 9th program of tiles of 4096 made the pass 5% slower, a 17th of 2048 20%); the kernels
 // take about 90 registers a thread, so 12 one-warp programs fit those too. (A first pass stages
-// 16-bit positions: 11 programs for 2-byte values, 8 for 4.)
+// 16-bit positions: 11 programs for 2-byte values, 8 for 4; radix_scatter_4w_kernel, which
+// sorts those keys with indices, four warps on one 4096 stage: 6 programs for 2 bytes, 4 for 4.)
 int64_t radix_warps_per_sm(int64_t smem, const c10::Device& device) {
   const int64_t per_sm = rt::device_info(device.index()).max_shared + 1024;
   return std::clamp<int64_t>(per_sm / (smem + 2048), 1, 12);
 }
+// Four-warp programs (radix_rows_4w_kernel, radix_scatter_4w_kernel) must also fit the SM's 64K
+// registers to be resident at once: as many as `registers` a thread (allocated by 8) allow.
+int64_t four_warp_register_cap(int64_t registers) { return 65536 / (128 * ceil_div(registers, 8) * 8); }
 // How the warp ranking of pass p finds the lanes of a digit (radix_scatter_staged_kernel's
 // MATCH_PEERS): match.any in the last pass, the most significant digits, where a row of 32 holds
 // few distinct digits (floats' exponents, small integers' high bytes); the digit-bit ballots in
@@ -543,15 +549,22 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       args.constant(r.rank).constant(descending);
       args.constant(p == passes - 1 && is_signed).constant(src_positions);
       if (plan.warp) {
+        // four warps a tile (radix_scatter_4w_kernel) for keys of <= 4 bytes with indices, else one
+        // (16M, H200: bf16 160.8 -> 144.7 us a pass, fp32 234.5 -> 201.1; the values alone keep one
+        // warp: their stage without indices already lets 12 programs an SM start)
+        const bool four_warps = has_idx && x.element_size() <= 4;
         args.constant(plan.block).constant(x.element_size()).constant(match_peers(p, passes)).constant(int64);
-        args.constant(has_idx);
+        if (!four_warps) args.constant(has_idx);
+        const int64_t index_bytes = has_idx ? (src_positions ? 2 : 4) : 0;  // (the one-warp kernel's IB)
+        const int64_t smem = four_warps ? radix_rows_4w_bytes(x.element_size(), plan.block)
+                                        : radix_stage_bytes(x.element_size(), plan.block, index_bytes);
+        // (sm_90, triton 3.6: the four-warp kernel takes 53-56 registers a thread)
+        const int64_t per_sm = four_warps ? std::min(radix_warps_per_sm(smem, x.device()), four_warp_register_cap(56))
+                                          : radix_warps_per_sm(smem, x.device());
         rt::LaunchConfig cfg;
-        const int64_t index_bytes = has_idx ? (src_positions ? 2 : 4) : 0;  // (the kernel's IB)
-        const int64_t per_sm =
-            radix_warps_per_sm(radix_stage_bytes(x.element_size(), plan.block, index_bytes), x.device());
         cfg.grid[0] = std::min<int64_t>(r.K * T, per_sm * rt::device_info(x.device().index()).sm_count);
-        cfg.num_warps = 1;
-        rt::launch(radix_scatter_staged_kernel, cfg, args, x.device());
+        cfg.num_warps = four_warps ? 4 : 1;
+        rt::launch(four_warps ? radix_scatter_4w_kernel : radix_scatter_staged_kernel, cfg, args, x.device());
       } else {
         args.constant(plan.bits).constant(plan.block).constant(plan.sub).constant(plan.field).constant(int64);
         args.constant(has_idx);
@@ -584,11 +597,11 @@ void radix_rows(const at::Tensor& values, const at::Tensor& indices, const at::T
   // static shared memory (one warp: the stage and counters, and one 1 KB histogram a pass)
   const int64_t smem = four_warps ? radix_rows_4w_bytes(vb, block) : radix_stage_bytes(vb, block) + 1024 * vb;
   int64_t per_sm = radix_warps_per_sm(smem, x.device());
-  // Four-warp programs must also fit the SM's 64K registers to be resident at once (a late one
-  // walks its rows after the others): sm_90, triton 3.6, 51 / 62 / 74 registers a thread for 1- /
-  // 2- / 4-byte keys, allocated by 8: 9 / 8 / 6 programs. (Rows of 2048 and less could start more
-  // by shared memory alone: not yet measured which is faster.)
-  if (four_warps) per_sm = std::min<int64_t>(per_sm, vb == 1 ? 9 : vb == 2 ? 8 : 6);
+  // Four warps: capped by registers too (a late program walks its rows after the others): sm_90,
+  // triton 3.6, 51 / 62 / 74 registers a thread for 1- / 2- / 4-byte keys: 9 / 8 / 6 programs.
+  // (H200, bench/radix_rows_mw_probe.py, session 17: the same time as shared memory's cap where
+  // row_plan takes four warps, 4096x4096 bf16 194.1 vs 193.6 us.)
+  if (four_warps) per_sm = std::min(per_sm, four_warp_register_cap(vb == 1 ? 51 : vb == 2 ? 62 : 74));
   rt::LaunchConfig cfg;
   cfg.grid[0] = std::min<int64_t>(r.K, per_sm * rt::device_info(x.device().index()).sm_count);
   cfg.num_warps = four_warps ? 4 : 1;

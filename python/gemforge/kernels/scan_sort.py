@@ -990,6 +990,16 @@ def _warp_tile_rank(src_v, src_i, sb, s_sn, start, end, shift, DESCENDING: tl.co
 
 
 @triton.jit
+def _scatter_tile(tile, T, kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, K_RANK: tl.constexpr, INT64: tl.constexpr):
+    """A scatter program's tile (T a row): its row, its number in the row, and the row's offsets
+    in the source and the destination."""
+    if INT64:
+        tile = tile.to(tl.int64)
+    row = tile // T
+    return row, tile % T, _offset3(row, kn0, kn1, ss0, ss1, ss2, K_RANK), _offset3(row, kn0, kn1, ds0, ds1, ds2, K_RANK)
+
+
+@triton.jit
 def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TILES,
                                 kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn, shift,
                                 K_RANK: tl.constexpr, DESCENDING: tl.constexpr,
@@ -1003,9 +1013,10 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
     four rows' loads issued before a group is ranked); then the stage written out in order,
     position p of digit d to p + the digit's output start - its local start. MATCH_PEERS:
     _warp_rank_ptx's choice of how to find a digit's lanes. The stage's indices (IB bytes): int32,
-    or in a FIRST pass the 16-bit positions in the tile (more programs an SM: 11 instead of 8 for
-    2-byte values); HAS_IDX false: the values alone, in a stage without indices, no index read or
-    written. (Loading two groups ahead instead of one measured no faster: H200,
+    or in a FIRST pass the 16-bit positions in the tile (more programs an SM: 2-byte values 11
+    instead of 8, scatter 171.8 -> 165.6 us a pass on 16M bf16, H200); HAS_IDX false: the values
+    alone, in a stage without indices, no index read or written. (Keys of <= 4 bytes with indices
+    take radix_scatter_4w_kernel.) (Loading two groups ahead instead of one measured no faster: H200,
     bench/results/2026-11-27-h200-session15-sort.txt.)"""
     IB: tl.constexpr = HAS_IDX * (4 - 2 * FIRST)
     lane = tl.arange(0, 32)
@@ -1013,12 +1024,7 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
     tl.inline_asm_elementwise(_STAGE_DECL[VB * 8192 + BLOCK + (4 - IB) * _IB_KEY], "=r,r", [lane],
                               dtype=tl.int32, is_pure=False, pack=1)
     for tile in range(tl.program_id(0), TILES, tl.num_programs(0)):
-        if INT64:
-            tile = tile.to(tl.int64)
-        row = tile // T
-        t = tile % T
-        sb = _offset3(row, kn0, kn1, ss0, ss1, ss2, K_RANK)
-        db = _offset3(row, kn0, kn1, ds0, ds1, ds2, K_RANK)
+        row, t, sb, db = _scatter_tile(tile, T, kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, K_RANK, INT64)
         out_start, count = _tile_counts(table, row, t, T, N, digits)
         local_start = tl.cumsum(count, 0) - count
         tl.inline_asm_elementwise(_COUNT_INIT_PTX, "=r,r,r,r", [digits, local_start, out_start - local_start],
@@ -1160,12 +1166,12 @@ def _rows4_hist_add(word, m):
 
 @triton.jit
 def _quarters_rank(src_v, src_i, sb, s_sn, Q, N, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
-                   FIRST: tl.constexpr, VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr):
-    """Warp w ranks positions [w Q, (w + 1) Q) of a source row into the stage, two rows of 32 at a
-    time, the next two's loads in flight while two are ranked (element i of the [128] tensors is
-    thread i: warp i // 32, lane i % 32)."""
+                   FIRST: tl.constexpr, VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr, start=0):
+    """Warp w ranks positions start + [w Q, (w + 1) Q) (below N) of a source row into the stage,
+    two rows of 32 at a time, the next two's loads in flight while two are ranked (element i of
+    the [128] tensors is thread i: warp i // 32, lane i % 32)."""
     i = tl.arange(0, 128)
-    j = (i // 32) * Q + i % 32
+    j = start + (i // 32) * Q + i % 32
     v0, i0 = _warp_row_load(src_v, src_i, sb, s_sn, j, N, FIRST)
     v1, i1 = _warp_row_load(src_v, src_i, sb, s_sn, j + 32, N, FIRST)
     for r in range(0, Q, 64):
@@ -1225,6 +1231,60 @@ def radix_rows_4w_kernel(out_v, out_i, ws_v, ws_i, x, K, N, N_OUT, Q,
                     d = _digit(_radix_key(v, DESCENDING), 8 * (p + 1), SIGNED and p + 1 == PASSES - 1, 8)
                     _rows4_hist_add(((p + 1) % 2) * 1024 + (q // Q) * 256 + d, q < N)
             tl.debug_barrier()  # the row's writes before the next pass reads them (in other warps)
+
+
+@triton.jit
+def radix_scatter_4w_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TILES,
+                            kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn, shift,
+                            K_RANK: tl.constexpr, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
+                            FIRST: tl.constexpr, BLOCK: tl.constexpr, VB: tl.constexpr,
+                            MATCH_PEERS: tl.constexpr, INT64: tl.constexpr):
+    """radix_scatter_staged_kernel (the same arguments; indices always) with four warps a tile
+    (num_warps = 4), as radix_rows_4w_kernel ranks a row: one read of the tile counts its digits
+    by quarter (gf_hist), warp w ranks quarter w with counters of its own (gf_count: the digit's
+    start in the tile plus its count in the quarters before), and the four warps write the stage
+    out, position q of digit d to q + the digit's output start (the table) - its start in the
+    tile (kept in gf_hist's second 1 KB). Four warps share one stage: 24 warps an SM for 2-byte
+    keys where the one-warp kernel runs 8-11 (H200, 16M, A/B in one call: bf16 160.8 -> 144.7 us
+    a pass, fp32 234.5 -> 201.1; CUB's onesweep 157 / 166 with int64 values)."""
+    Q: tl.constexpr = BLOCK // 4
+    i = tl.arange(0, 128)
+    e = tl.arange(0, 1024)  # (quarter, digit) words
+    digits = tl.arange(0, 256)
+    tl.inline_asm_elementwise(_ROWS4_DECL[VB * 8192 + BLOCK], "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32,
+                              is_pure=False, pack=1)
+    for tile in range(tl.program_id(0), TILES, tl.num_programs(0)):
+        row, t, sb, db = _scatter_tile(tile, T, kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, K_RANK, INT64)
+        start = t * BLOCK
+        end = tl.minimum(N, start + BLOCK)
+        _rows4_set(1, e, tl.zeros([1024], tl.int32))
+        tl.debug_barrier()  # (the counts zeroed, and the previous tile's stage written out)
+        for s in range(0, BLOCK, 512):
+            j = start + s + tl.arange(0, 512)
+            key = _radix_key(tl.load(src_v + sb + j * s_sn, mask=j < end, other=0), DESCENDING)
+            _rows4_hist_add(((j - start) // Q) * 256 + _digit(key, shift, FLIP, 8), j < end)
+        tl.debug_barrier()  # the counts complete
+        c = tl.reshape(tl.inline_asm_elementwise(_HIST_READ[1], "=r,r", [e], dtype=tl.int32, is_pure=False, pack=1),
+                       (4, 256))
+        tot = tl.sum(c, 0)
+        local = tl.cumsum(tot, 0) - tot  # the digits' starts in the tile's stage
+        _rows4_set(0, e, tl.reshape(tl.cumsum(c, 0) - c + local[None, :], (1024, )))
+        out_start = tl.load(table + (row * T + t) * 256 + digits)
+        _rows4_set(1, 1024 + digits, out_start - local)
+        tl.debug_barrier()  # the counters and output shifts set
+        _quarters_rank(src_v, src_i, sb, s_sn, Q, end, shift, DESCENDING, FLIP, FIRST, VB, BLOCK, MATCH_PEERS, start)
+        tl.debug_barrier()  # every warp's stage stores before the write-out
+        for q0 in range(0, end - start, 128):
+            q = q0 + i
+            bits, ii = _stage_load(q, VB, BLOCK)
+            v = _from_bits(bits, dst_v.dtype.element_ty, VB)
+            d = _digit(_radix_key(v, DESCENDING), shift, FLIP, 8)
+            dest = tl.inline_asm_elementwise(_HIST_READ[1], "=r,r", [1024 + d], dtype=tl.int32, is_pure=False,
+                                             pack=1) + q
+            om = (q < end - start) & (dest < N_OUT)
+            o = db + dest.to(db.dtype) * d_sn
+            tl.store(dst_v + o, v, mask=om)
+            tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
 
 
 # ---------------------------------------------------------------- merge sort (rows up to 4096)
