@@ -313,8 +313,8 @@ constexpr int64_t kIdxLimit = INT32_MAX - 65536;
 
 // How a radix pass ranks a tile's elements (one place for the digit width and the scatter).
 //   warp: on CUDA, rows below 2^31 elements: 8-bit digits, radix_scatter_4w_kernel (four warps
-//         a tile; keys of <= 4 bytes with indices) or radix_scatter_staged_kernel (one warp a
-//         tile): warp-vote ranking in int32 positions, written out through shared memory.
+//         a tile; keys of <= 4 bytes) or radix_scatter_staged_kernel (one warp a tile; 8-byte
+//         keys): warp-vote ranking in int32 positions, written out through shared memory.
 //         Tiles of 4096 unless the rows give fewer than 1024 of them; then 2048 or 1024, for
 //         more programs in flight (H200, bench/radix_next_probe.py: one scatter pass of 1M bf16
 //         48.5 us with 256 tiles of 4096, 19.7 us with 1024 of 1024; 16M bf16 gains nothing
@@ -336,9 +336,11 @@ struct RadixPlan {
 int64_t radix_stage_bytes(int64_t value_bytes, int64_t block, int64_t index_bytes = 4) {
   return block * (value_bytes + index_bytes) + 2048;
 }
-// ... and of a radix_rows_4w_kernel program: the stage, four warps' counters (1 KB each) and two
-// 4 KB (quarter, digit) histograms (as scan_sort.py's rows_4w_bytes).
-int64_t radix_rows_4w_bytes(int64_t value_bytes, int64_t block) { return block * (value_bytes + 4) + 4096 + 8192; }
+// ... and of a radix_rows_4w_kernel / radix_scatter_4w_kernel program: the stage, four warps'
+// counters (1 KB each) and two 4 KB (quarter, digit) histograms (as scan_sort.py's rows_4w_bytes).
+int64_t radix_rows_4w_bytes(int64_t value_bytes, int64_t block, int64_t index_bytes = 4) {
+  return block * (value_bytes + index_bytes) + 4096 + 8192;
+}
 // Programs per SM of radix_scatter_staged_kernel and the radix rows kernels (one or four warps;
 // they walk the tiles or rows in turn) whose static shared memory is smem bytes: 12, or as many as fit in
 // the SM's shared memory (a block's opt-in limit plus the 1 KB a block the driver reserves: 228
@@ -348,7 +350,8 @@ int64_t radix_rows_4w_bytes(int64_t value_bytes, int64_t block) { return block *
 // H200 a 9th program of tiles of 4096 made the pass 5% slower, a 17th of 2048 20%); the kernels
 // take about 90 registers a thread, so 12 one-warp programs fit those too. (A first pass stages
 // 16-bit positions: 11 programs for 2-byte values, 8 for 4; radix_scatter_4w_kernel, which
-// sorts those keys with indices, four warps on one 4096 stage: 6 programs for 2 bytes, 4 for 4.)
+// sorts keys of up to 4 bytes, four warps on one stage of 4096: 6 programs for 2 bytes with int32
+// indices, 4 for 4 bytes; up to 9 (its registers) with 16-bit positions or the values alone.)
 int64_t radix_warps_per_sm(int64_t smem, const c10::Device& device) {
   const int64_t per_sm = rt::device_info(device.index()).max_shared + 1024;
   return std::clamp<int64_t>(per_sm / (smem + 2048), 1, 12);
@@ -549,14 +552,14 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
       args.constant(r.rank).constant(descending);
       args.constant(p == passes - 1 && is_signed).constant(src_positions);
       if (plan.warp) {
-        // four warps a tile (radix_scatter_4w_kernel) for keys of <= 4 bytes with indices, else one
-        // (16M, H200: bf16 160.8 -> 144.7 us a pass, fp32 234.5 -> 201.1; the values alone keep one
-        // warp: their stage without indices already lets 12 programs an SM start)
-        const bool four_warps = has_idx && x.element_size() <= 4;
+        // four warps a tile (radix_scatter_4w_kernel) for keys of <= 4 bytes, else one (16M with
+        // indices, H200: bf16 160.8 -> 144.7 us a pass, fp32 234.5 -> 201.1; unique of 16M distinct
+        // fp32 values, the values alone: 974 -> 919 us)
+        const bool four_warps = x.element_size() <= 4;
         args.constant(plan.block).constant(x.element_size()).constant(match_peers(p, passes)).constant(int64);
-        if (!four_warps) args.constant(has_idx);
-        const int64_t index_bytes = has_idx ? (src_positions ? 2 : 4) : 0;  // (the one-warp kernel's IB)
-        const int64_t smem = four_warps ? radix_rows_4w_bytes(x.element_size(), plan.block)
+        args.constant(has_idx);
+        const int64_t index_bytes = has_idx ? (src_positions ? 2 : 4) : 0;  // (the kernels' IB)
+        const int64_t smem = four_warps ? radix_rows_4w_bytes(x.element_size(), plan.block, index_bytes)
                                         : radix_stage_bytes(x.element_size(), plan.block, index_bytes);
         // (sm_90, triton 3.6: the four-warp kernel takes 53-56 registers a thread)
         const int64_t per_sm = four_warps ? std::min(radix_warps_per_sm(smem, x.device()), four_warp_register_cap(56))

@@ -1125,16 +1125,18 @@ def _rows_stage_out(q, out_v, out_i, ws_v, ws_i, wb, ob, o_sn, N, N_OUT, LAST: t
 # histogram: pass 0's from one read of the row, pass p + 1's while pass p writes out (two buffers).
 
 
-def rows_4w_bytes(vb, block):
-    """Static shared memory of a radix_rows_4w_kernel program: the stage, four warps' counters
-    (gf_count, 1 KB each) and two buffers of (quarter, digit) counts (gf_hist, 4 KB each)."""
-    return block * (vb + 4) + 4096 + 8192
+def rows_4w_bytes(vb, block, ib=4):
+    """Static shared memory of a radix_rows_4w_kernel / radix_scatter_4w_kernel program: the stage
+    (indices of ib bytes, as stage_bytes), four warps' counters (gf_count, 1 KB each) and two
+    buffers of (quarter, digit) counts (gf_hist, 4 KB each)."""
+    return block * (vb + ib) + 4096 + 8192
 
 
-_ROWS4_DECL = tl.constexpr({_stage_key(vb, b): f".shared .align 16 .b8 gf_stage[{b * (vb + 4)}];\n"
+_ROWS4_DECL = tl.constexpr({_stage_key(vb, b, ib): f".shared .align 16 .b8 gf_stage[{b * (vb + ib)}];\n"
                             ".shared .align 16 .b8 gf_count[4096];\n"
                             ".shared .align 16 .b8 gf_hist[8192];\nmov.u32 $0, $1;"
-                            for vb in (1, 2, 4) for b in (512, 1024, 2048, 4096) if rows_4w_bytes(vb, b) <= 48 * 1024})
+                            for vb in (1, 2, 4) for b in (512, 1024, 2048, 4096) for ib in (4, 2, 0)
+                            if rows_4w_bytes(vb, b, ib) <= 48 * 1024})
 _ROWS4_SET = tl.constexpr({k: f"""{{
 .reg .u32 %gka;
 mov.u32 %gka, {a};
@@ -1166,19 +1168,21 @@ def _rows4_hist_add(word, m):
 
 @triton.jit
 def _quarters_rank(src_v, src_i, sb, s_sn, Q, N, shift, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
-                   FIRST: tl.constexpr, VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr, start=0):
-    """Warp w ranks positions start + [w Q, (w + 1) Q) (below N) of a source row into the stage,
-    two rows of 32 at a time, the next two's loads in flight while two are ranked (element i of
-    the [128] tensors is thread i: warp i // 32, lane i % 32)."""
+                   FIRST: tl.constexpr, VB: tl.constexpr, BLOCK: tl.constexpr, MATCH_PEERS: tl.constexpr, start=0,
+                   IB: tl.constexpr = 4):
+    """Warp w ranks positions start + [w Q, (w + 1) Q) (below N) of a source row into the stage
+    (indices of IB bytes; FIRST: positions counted from start), two rows of 32 at a time, the
+    next two's loads in flight while two are ranked (element i of the [128] tensors is thread i:
+    warp i // 32, lane i % 32)."""
     i = tl.arange(0, 128)
     j = start + (i // 32) * Q + i % 32
-    v0, i0 = _warp_row_load(src_v, src_i, sb, s_sn, j, N, FIRST)
-    v1, i1 = _warp_row_load(src_v, src_i, sb, s_sn, j + 32, N, FIRST)
+    v0, i0 = _warp_row_load(src_v, src_i, sb, s_sn, j, N, FIRST, start)
+    v1, i1 = _warp_row_load(src_v, src_i, sb, s_sn, j + 32, N, FIRST, start)
     for r in range(0, Q, 64):
-        n0, m0 = _warp_row_load(src_v, src_i, sb, s_sn, j + 64, N, FIRST)
-        n1, m1 = _warp_row_load(src_v, src_i, sb, s_sn, j + 96, N, FIRST)
-        _warp_row_stage(v0, i0, j, N, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, True)
-        _warp_row_stage(v1, i1, j + 32, N, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, True)
+        n0, m0 = _warp_row_load(src_v, src_i, sb, s_sn, j + 64, N, FIRST, start)
+        n1, m1 = _warp_row_load(src_v, src_i, sb, s_sn, j + 96, N, FIRST, start)
+        _warp_row_stage(v0, i0, j, N, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, True, IB)
+        _warp_row_stage(v1, i1, j + 32, N, shift, DESCENDING, FLIP, VB, BLOCK, MATCH_PEERS, True, IB)
         v0, i0, v1, i1 = n0, m0, n1, m1
         j += 64
 
@@ -1238,21 +1242,24 @@ def radix_scatter_4w_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TILE
                             kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, s_sn, d_sn, shift,
                             K_RANK: tl.constexpr, DESCENDING: tl.constexpr, FLIP: tl.constexpr,
                             FIRST: tl.constexpr, BLOCK: tl.constexpr, VB: tl.constexpr,
-                            MATCH_PEERS: tl.constexpr, INT64: tl.constexpr):
-    """radix_scatter_staged_kernel (the same arguments; indices always) with four warps a tile
+                            MATCH_PEERS: tl.constexpr, INT64: tl.constexpr, HAS_IDX: tl.constexpr):
+    """radix_scatter_staged_kernel (the same arguments and stage formats) with four warps a tile
     (num_warps = 4), as radix_rows_4w_kernel ranks a row: one read of the tile counts its digits
     by quarter (gf_hist), warp w ranks quarter w with counters of its own (gf_count: the digit's
     start in the tile plus its count in the quarters before), and the four warps write the stage
     out, position q of digit d to q + the digit's output start (the table) - its start in the
     tile (kept in gf_hist's second 1 KB). Four warps share one stage: 24 warps an SM for 2-byte
     keys where the one-warp kernel runs 8-11 (H200, 16M, A/B in one call: bf16 160.8 -> 144.7 us
-    a pass, fp32 234.5 -> 201.1; CUB's onesweep 157 / 166 with int64 values)."""
+    a pass, fp32 234.5 -> 201.1; CUB's onesweep 157 / 166 with int64 values). The stage's indices
+    as the one-warp kernel's (IB): a FIRST pass's 16-bit positions (then 142.2 / 196.6 us a pass,
+    another call), or none for the values alone."""
     Q: tl.constexpr = BLOCK // 4
+    IB: tl.constexpr = HAS_IDX * (4 - 2 * FIRST)
     i = tl.arange(0, 128)
     e = tl.arange(0, 1024)  # (quarter, digit) words
     digits = tl.arange(0, 256)
-    tl.inline_asm_elementwise(_ROWS4_DECL[VB * 8192 + BLOCK], "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32,
-                              is_pure=False, pack=1)
+    tl.inline_asm_elementwise(_ROWS4_DECL[VB * 8192 + BLOCK + (4 - IB) * _IB_KEY], "=r,r", [tl.zeros([1], tl.int32)],
+                              dtype=tl.int32, is_pure=False, pack=1)
     for tile in range(tl.program_id(0), TILES, tl.num_programs(0)):
         row, t, sb, db = _scatter_tile(tile, T, kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, K_RANK, INT64)
         start = t * BLOCK
@@ -1272,11 +1279,12 @@ def radix_scatter_4w_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TILE
         out_start = tl.load(table + (row * T + t) * 256 + digits)
         _rows4_set(1, 1024 + digits, out_start - local)
         tl.debug_barrier()  # the counters and output shifts set
-        _quarters_rank(src_v, src_i, sb, s_sn, Q, end, shift, DESCENDING, FLIP, FIRST, VB, BLOCK, MATCH_PEERS, start)
+        _quarters_rank(src_v, src_i, sb, s_sn, Q, end, shift, DESCENDING, FLIP, FIRST, VB, BLOCK, MATCH_PEERS, start,
+                       IB)
         tl.debug_barrier()  # every warp's stage stores before the write-out
         for q0 in range(0, end - start, 128):
             q = q0 + i
-            bits, ii = _stage_load(q, VB, BLOCK)
+            bits, ii = _stage_load(q, VB, BLOCK, IB)
             v = _from_bits(bits, dst_v.dtype.element_ty, VB)
             d = _digit(_radix_key(v, DESCENDING), shift, FLIP, 8)
             dest = tl.inline_asm_elementwise(_HIST_READ[1], "=r,r", [1024 + d], dtype=tl.int32, is_pure=False,
@@ -1284,7 +1292,10 @@ def radix_scatter_4w_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TILE
             om = (q < end - start) & (dest < N_OUT)
             o = db + dest.to(db.dtype) * d_sn
             tl.store(dst_v + o, v, mask=om)
-            tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
+            if HAS_IDX:
+                if FIRST:
+                    ii = ii + start
+                tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
 
 
 # ---------------------------------------------------------------- merge sort (rows up to 4096)
