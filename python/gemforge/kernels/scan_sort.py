@@ -1015,9 +1015,9 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
     _warp_rank_ptx's choice of how to find a digit's lanes. The stage's indices (IB bytes): int32,
     or in a FIRST pass the 16-bit positions in the tile (more programs an SM: 2-byte values 11
     instead of 8, scatter 171.8 -> 165.6 us a pass on 16M bf16, H200); HAS_IDX false: the values
-    alone, in a stage without indices, no index read or written. (Keys of <= 4 bytes with indices
-    take radix_scatter_4w_kernel.) (Loading two groups ahead instead of one measured no faster: H200,
-    bench/results/2026-11-27-h200-session15-sort.txt.)"""
+    alone, in a stage without indices, no index read or written. The host runs it for 8-byte
+    keys; radix_scatter_4w_kernel, faster, takes keys of up to 4 bytes. (Loading two groups ahead
+    instead of one measured no faster: H200, bench/results/2026-11-27-h200-session15-sort.txt.)"""
     IB: tl.constexpr = HAS_IDX * (4 - 2 * FIRST)
     lane = tl.arange(0, 32)
     digits = tl.arange(0, 256)
