@@ -1,5 +1,6 @@
 """Session 17: where a wide sort spends its time, kernel by kernel, on both sides (torch.profiler
-averages over 5 calls of torch.sort(x, stable=True), 16M randn, bf16 and fp32; GemForge's radix
+averages over 5 calls of torch.sort(x, stable=True), 16M randn in bf16 and fp32, 16M random int64;
+GemForge's radix
 kernels against CUB's onesweep passes in torch). Results: bench/results/2026-11-27-h200-session17.txt.
 
     python bench/sort_profile_probe.py        (needs the built core and a GPU)
@@ -15,8 +16,9 @@ import gemforge
 
 
 def main():
-    for dt in (torch.bfloat16, torch.float32):
-        x = torch.randn(1 << 24, device="cuda").to(dt)
+    for dt in (torch.bfloat16, torch.float32, torch.int64):
+        x = (torch.randint(-2**62, 2**62, (1 << 24, ), device="cuda") if dt == torch.int64
+             else torch.randn(1 << 24, device="cuda").to(dt))
         for use in (True, False):
             with gemforge.use() if use else contextlib.nullcontext():
                 for _ in range(3):
