@@ -1,7 +1,7 @@
 """Session 17: where a wide sort spends its time, kernel by kernel, on both sides (torch.profiler
-averages over 5 calls of torch.sort(x, stable=True), 16M randn in bf16 and fp32, 16M random int64;
-GemForge's radix
-kernels against CUB's onesweep passes in torch). Results: bench/results/2026-11-27-h200-session17.txt.
+averages over 5 calls of torch.sort(x, stable=True) of 16M randn in bf16 and fp32 and 16M random
+int64; GemForge's radix kernels against CUB's onesweep passes in torch). Results:
+bench/results/2026-11-27-h200-session17.txt (bf16 and fp32 only: int64 came after).
 
     python bench/sort_profile_probe.py        (needs the built core and a GPU)
     python bench/sort_profile_probe.py --ncu  (warm-up calls only, for ncu to catch the kernels)
