@@ -356,9 +356,12 @@ int64_t radix_warps_per_sm(int64_t smem, const c10::Device& device) {
   const int64_t per_sm = rt::device_info(device.index()).max_shared + 1024;
   return std::clamp<int64_t>(per_sm / (smem + 2048), 1, 12);
 }
-// Four-warp programs (radix_rows_4w_kernel, radix_scatter_4w_kernel) must also fit the SM's 64K
-// registers to be resident at once: as many as `registers` a thread (allocated by 8) allow.
-int64_t four_warp_register_cap(int64_t registers) { return 65536 / (128 * ceil_div(registers, 8) * 8); }
+// Four-warp programs (radix_rows_4w_kernel, radix_scatter_4w_kernel): as radix_warps_per_sm, and
+// few enough to fit the SM's 64K registers too (`registers` a thread, allocated by 8), so that
+// all are resident at once.
+int64_t radix_four_warp_programs_per_sm(int64_t smem, int64_t registers, const c10::Device& device) {
+  return std::min(radix_warps_per_sm(smem, device), 65536 / (128 * ceil_div(registers, 8) * 8));
+}
 // How the warp ranking of pass p finds the lanes of a digit (radix_scatter_staged_kernel's
 // MATCH_PEERS): match.any in the last pass, the most significant digits, where a row of 32 holds
 // few distinct digits (floats' exponents, small integers' high bytes); the digit-bit ballots in
@@ -464,6 +467,7 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
   const int64_t chunks = ceil_div(T, chunk);
   const int64_t digits = std::min<int64_t>(radix, 4096 / chunk);
   const at::Tensor sums = at::empty({r.K * chunks * radix}, x.options().dtype(ct));
+  constexpr int64_t kChunkSumsAtOnce = 16;  // chunks whose sums radix_offsets_kernel reads a step (CB)
   // ping-pong workspace between passes (values as they are, indices unless only the values are
   // asked for: `indices` undefined)
   const bool has_idx = indices.defined();
@@ -528,7 +532,7 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
     {
       rt::KernelArgs args;
       args.tensor(table).tensor(sums).integer(T).integer(radix / digits).integer(chunks);
-      args.constant(plan.bits).constant(digits).constant(chunk).constant(int64_t{16}).constant(int64);
+      args.constant(plan.bits).constant(digits).constant(chunk).constant(kChunkSumsAtOnce).constant(int64);
       rt::launch(radix_offsets_kernel, table_cfg, args, x.device());
     }
     {
@@ -562,7 +566,7 @@ void radix_sort(const at::Tensor& values, const at::Tensor& indices, const at::T
         const int64_t smem = four_warps ? radix_rows_4w_bytes(x.element_size(), plan.block, index_bytes)
                                         : radix_stage_bytes(x.element_size(), plan.block, index_bytes);
         // (sm_90, triton 3.6: the four-warp kernel takes 53-56 registers a thread)
-        const int64_t per_sm = four_warps ? std::min(radix_warps_per_sm(smem, x.device()), four_warp_register_cap(56))
+        const int64_t per_sm = four_warps ? radix_four_warp_programs_per_sm(smem, 56, x.device())
                                           : radix_warps_per_sm(smem, x.device());
         rt::LaunchConfig cfg;
         cfg.grid[0] = std::min<int64_t>(r.K * T, per_sm * rt::device_info(x.device().index()).sm_count);
@@ -599,12 +603,12 @@ void radix_rows(const at::Tensor& values, const at::Tensor& indices, const at::T
   args.constant(r.rank).constant(descending).constant(is_signed).constant(block).constant(vb).constant(int64);
   // static shared memory (one warp: the stage and counters, and one 1 KB histogram a pass)
   const int64_t smem = four_warps ? radix_rows_4w_bytes(vb, block) : radix_stage_bytes(vb, block) + 1024 * vb;
-  int64_t per_sm = radix_warps_per_sm(smem, x.device());
   // Four warps: capped by registers too (a late program walks its rows after the others): sm_90,
   // triton 3.6, 51 / 62 / 74 registers a thread for 1- / 2- / 4-byte keys: 9 / 8 / 6 programs.
   // (H200, bench/radix_rows_mw_probe.py, session 17: the same time as shared memory's cap where
   // row_plan takes four warps, 4096x4096 bf16 194.1 vs 193.6 us.)
-  if (four_warps) per_sm = std::min(per_sm, four_warp_register_cap(vb == 1 ? 51 : vb == 2 ? 62 : 74));
+  const int64_t per_sm = four_warps ? radix_four_warp_programs_per_sm(smem, vb == 1 ? 51 : vb == 2 ? 62 : 74, x.device())
+                                    : radix_warps_per_sm(smem, x.device());
   rt::LaunchConfig cfg;
   cfg.grid[0] = std::min<int64_t>(r.K, per_sm * rt::device_info(x.device().index()).sm_count);
   cfg.num_warps = four_warps ? 4 : 1;

@@ -990,13 +990,34 @@ def _warp_tile_rank(src_v, src_i, sb, s_sn, start, end, shift, DESCENDING: tl.co
 
 
 @triton.jit
+def _row_offsets(row, kn0, kn1, as0, as1, as2, bs0, bs1, bs2, K_RANK: tl.constexpr, INT64: tl.constexpr):
+    """Row number `row` (int64 when INT64) and its offsets in two tensors of the rows' strides."""
+    if INT64:
+        row = row.to(tl.int64)
+    return row, _offset3(row, kn0, kn1, as0, as1, as2, K_RANK), _offset3(row, kn0, kn1, bs0, bs1, bs2, K_RANK)
+
+
+@triton.jit
 def _scatter_tile(tile, T, kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, K_RANK: tl.constexpr, INT64: tl.constexpr):
     """A scatter program's tile (T a row): its row, its number in the row, and the row's offsets
     in the source and the destination."""
     if INT64:
         tile = tile.to(tl.int64)
-    row = tile // T
-    return row, tile % T, _offset3(row, kn0, kn1, ss0, ss1, ss2, K_RANK), _offset3(row, kn0, kn1, ds0, ds1, ds2, K_RANK)
+    row, sb, db = _row_offsets(tile // T, kn0, kn1, ss0, ss1, ss2, ds0, ds1, ds2, K_RANK, INT64)
+    return row, tile % T, sb, db
+
+
+@triton.jit
+def _scatter_store(dst_v, dst_i, db, d_sn, dest, v, ii, m, N_OUT, start, FIRST: tl.constexpr, HAS_IDX: tl.constexpr):
+    """Writes values v (lanes m) at sorted positions dest below N_OUT of the destination row, and
+    their indices ii unless HAS_IDX is false (FIRST: ii are positions counted from start)."""
+    om = m & (dest < N_OUT)
+    o = db + dest.to(db.dtype) * d_sn
+    tl.store(dst_v + o, v, mask=om)
+    if HAS_IDX:
+        if FIRST:
+            ii = ii + start
+        tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
 
 
 @triton.jit
@@ -1040,13 +1061,7 @@ def radix_scatter_staged_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, 
             v = _from_bits(bits, dst_v.dtype.element_ty, VB)
             d = _digit(_radix_key(v, DESCENDING), shift, FLIP, 8)
             dest = tl.inline_asm_elementwise(_OUTPUT_SHIFT_PTX, "=r,r", [d], dtype=tl.int32, is_pure=False, pack=1) + p
-            om = m & (dest < N_OUT)
-            o = db + dest.to(db.dtype) * d_sn
-            tl.store(dst_v + o, v, mask=om)
-            if HAS_IDX:
-                if FIRST:
-                    ii = ii + start
-                tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
+            _scatter_store(dst_v, dst_i, db, d_sn, dest, v, ii, m, N_OUT, start, FIRST, HAS_IDX)
 
 
 @triton.jit
@@ -1068,10 +1083,7 @@ def radix_rows_kernel(out_v, out_i, ws_v, ws_i, x, K, N, N_OUT,
     tl.inline_asm_elementwise(_STAGE_DECL[VB * 8192 + BLOCK], "=r,r", [lane], dtype=tl.int32, is_pure=False, pack=1)
     _lane_hist_declare(PASSES)
     for row in range(tl.program_id(0), K, tl.num_programs(0)):
-        if INT64:
-            row = row.to(tl.int64)
-        xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
-        ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
+        row, xb, ob = _row_offsets(row, kn0, kn1, xs0, xs1, xs2, os0, os1, os2, K_RANK, INT64)
         wb = row * N
         _lane_hist_zero(PASSES)
         for s in range(0, N, 512):  # (16 loads a lane in flight: one row of 32 at a time waits on each)
@@ -1200,10 +1212,7 @@ def radix_rows_4w_kernel(out_v, out_i, ws_v, ws_i, x, K, N, N_OUT, Q,
     tl.inline_asm_elementwise(_ROWS4_DECL[VB * 8192 + BLOCK], "=r,r", [tl.zeros([1], tl.int32)], dtype=tl.int32,
                               is_pure=False, pack=1)
     for row in range(tl.program_id(0), K, tl.num_programs(0)):
-        if INT64:
-            row = row.to(tl.int64)
-        xb = _offset3(row, kn0, kn1, xs0, xs1, xs2, K_RANK)
-        ob = _offset3(row, kn0, kn1, os0, os1, os2, K_RANK)
+        row, xb, ob = _row_offsets(row, kn0, kn1, xs0, xs1, xs2, os0, os1, os2, K_RANK, INT64)
         wb = row * N
         _rows4_set(1, tl.arange(0, 2048), tl.zeros([2048], tl.int32))
         tl.debug_barrier()
@@ -1289,13 +1298,7 @@ def radix_scatter_4w_kernel(dst_v, dst_i, src_v, src_i, table, N, N_OUT, T, TILE
             d = _digit(_radix_key(v, DESCENDING), shift, FLIP, 8)
             dest = tl.inline_asm_elementwise(_HIST_READ[1], "=r,r", [1024 + d], dtype=tl.int32, is_pure=False,
                                              pack=1) + q
-            om = (q < end - start) & (dest < N_OUT)
-            o = db + dest.to(db.dtype) * d_sn
-            tl.store(dst_v + o, v, mask=om)
-            if HAS_IDX:
-                if FIRST:
-                    ii = ii + start
-                tl.store(dst_i + o, ii.to(dst_i.dtype.element_ty), mask=om)
+            _scatter_store(dst_v, dst_i, db, d_sn, dest, v, ii, q < end - start, N_OUT, start, FIRST, HAS_IDX)
 
 
 # ---------------------------------------------------------------- merge sort (rows up to 4096)
