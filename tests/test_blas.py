@@ -399,3 +399,27 @@ def test_long_k_accuracy_vs_torch(dtype):
         # an fp32 accumulation, and not clearly behind torch's kernel beyond random rounding
         assert ours_max <= K, (ours_max, K)
         assert ours_max <= 4 * torch_max + math.sqrt(K), (ours_max, torch_max)
+
+
+# Tensor cores add each MMA's products into the fp32 accumulator with truncation: one chain over a
+# long K drifts toward zero, by several fp16 ulps at outputs of moderate size (1 x 8192 x 28672:
+# 125 of 8192 outputs beyond an ulp with one chain; 26 for cuBLAS, 2 for fp32 SGEMM on an H200).
+# The decode kernel restarts its chain every second K block (kernels/gemv.py, "Two-level
+# accumulation"). fp16: its finer ulp shows the drift. (The interpreter's dot does not truncate;
+# there this checks the restarting accumulators' sum.)
+DRIFT_SHAPES = [(1, 64, 8192), (3, 48, 4100)]
+if LARGE:
+    DRIFT_SHAPES += [(1, 8192, 28672), (16, 4096, 14336)]
+
+
+def test_decode_long_k_no_drift(kernel_log):
+    for M, N, K in DRIFT_SHAPES:
+        g = torch.Generator().manual_seed(K)
+        x = torch.randn(M, K, generator=g).half().to(DEVICE)
+        w = torch.randn(N, K, generator=g).half().to(DEVICE)
+        got, launched = kernel_log(lambda: F.linear(x, w))
+        assert launched in (None, ["gemv_small"]), launched
+        ref = x.double() @ w.double().t()
+        ulp = torch.exp2(torch.floor(torch.log2(ref.abs().clamp_min(2.0**-14))) - 10)
+        beyond = int(((got.double() - ref).abs() > ulp).sum())
+        assert beyond <= max(2, ref.numel() // 500), (M, N, K, beyond, ref.numel())

@@ -29,6 +29,14 @@ How w streams (EVICT, per config row):
       into shared memory NUM_STAGES - 1 tiles ahead: (stages - 1) * BLOCK_R * BLOCK_K * elem
       bytes of w in flight per program.
 UPCAST (the interpreter backend only): bf16 dot operands go through fp32 (see matmul.py).
+
+Two-level accumulation (DOT): tensor cores add each MMA's products into the fp32 accumulator
+with truncation, so one chain over all of K (28672 = 1792 MMA steps) drifts toward zero: 125
+of 8192 fp16 outputs of 1 x 8192 x 28672 more than an ulp from exact, against 26 for cuBLAS
+and 2 for fp32 SGEMM (H200, bench/results/2026-11-27-h200-session18.txt). The tensor-core chain
+(`part`) restarts every second K block and is added into `acc` by a rounded fp32 add: 1 such
+output. (`acc += tl.dot(w, x)` would not do: Triton folds an add of a dot from zero into the
+dot's accumulator.)
 """
 import triton
 import triton.language as tl
@@ -55,6 +63,21 @@ def _step(acc, wt, xt, DOT: tl.constexpr, PRECISION: tl.constexpr, UPCAST: tl.co
     else:
         acc += wt.to(tl.float32) * xt.to(tl.float32)
     return acc
+
+
+@triton.jit
+def _accumulate(acc, part, k0, wt, xt, BLOCK_K: tl.constexpr, DOT: tl.constexpr, PRECISION: tl.constexpr,
+                UPCAST: tl.constexpr):
+    """The K block at k0 into (acc, part). DOT: onto the tensor-core chain `part`, which goes into
+    acc (a rounded fp32 add) and restarts after the odd blocks; else into acc directly."""
+    if DOT:
+        part = _step(part, wt, xt, DOT, PRECISION, UPCAST)
+        promote = (k0 // BLOCK_K) % 2 == 1
+        acc = tl.where(promote, acc + part, acc)
+        part = tl.where(promote, 0.0, part)
+    else:
+        acc = _step(acc, wt, xt, DOT, PRECISION, UPCAST)
+    return acc, part
 
 
 @triton.jit
@@ -97,12 +120,14 @@ def gemv_small(w, x, c, inp, R, T, K, alpha, beta, s_wr, s_xt, s_xk, s_ct, s_cr,
         x_rows = x + offs_t[:, None] * s_xt
         x_mask = t_ok[:, None]
         acc = tl.zeros((BLOCK_R, BLOCK_T), dtype=tl.float32)
+        part = tl.zeros((BLOCK_R, BLOCK_T), dtype=tl.float32)  # see "Two-level accumulation"
     else:
         # x as a [BLOCK_R, BLOCK_K] tile with row stride 0: it gets the w tile's layout, so the
         # products need no layout conversion (the repeated addresses hit L1)
         x_rows = x + rows[:, None] * 0
         x_mask = None
         acc = tl.zeros((BLOCK_R, BLOCK_K), dtype=tl.float32)
+        part = acc  # (unused)
     x_ptrs = x_rows + offs_k[None, :] * s_xk
     k_full = K - K % BLOCK_K  # the unmasked blocks of the loop
     if EVICT or not DOT:
@@ -110,25 +135,28 @@ def gemv_small(w, x, c, inp, R, T, K, alpha, beta, s_wr, s_xt, s_xk, s_ct, s_cr,
         # (With the L2 evict_first hint: Triton's pipeliner would drop it in cp.async.)
         if TAIL != 2:
             wt = _load(w_ptrs, None, EVICT)
-            for _ in range(BLOCK_K, k_full, BLOCK_K):
+            for k0 in range(BLOCK_K, k_full, BLOCK_K):  # (the block at k0 - BLOCK_K)
                 w_next = _load(w_ptrs + BLOCK_K, None, EVICT)
-                acc = _step(acc, wt, _load(x_ptrs, x_mask), DOT, PRECISION, UPCAST)
+                acc, part = _accumulate(acc, part, k0 - BLOCK_K, wt, _load(x_ptrs, x_mask), BLOCK_K, DOT, PRECISION,
+                                        UPCAST)
                 wt = w_next
                 w_ptrs += BLOCK_K
                 x_ptrs += BLOCK_K * s_xk
-            acc = _step(acc, wt, _load(x_ptrs, x_mask), DOT, PRECISION, UPCAST)
+            acc, part = _accumulate(acc, part, k_full - BLOCK_K, wt, _load(x_ptrs, x_mask), BLOCK_K, DOT, PRECISION,
+                                    UPCAST)
     else:
         # A plain loop: Triton's pipeliner streams the dot operands through cp.async into shared
         # memory, NUM_STAGES - 1 tiles ahead.
-        for _ in range(0, k_full, BLOCK_K):
-            acc = _step(acc, tl.load(w_ptrs), _load(x_ptrs, x_mask), DOT, PRECISION, UPCAST)
+        for k0 in range(0, k_full, BLOCK_K):
+            acc, part = _accumulate(acc, part, k0, tl.load(w_ptrs), _load(x_ptrs, x_mask), BLOCK_K, DOT, PRECISION,
+                                    UPCAST)
             w_ptrs += BLOCK_K
             x_ptrs += BLOCK_K * s_xk
     if TAIL == 1:
         wt = _load(w_rows + (K - BLOCK_K) + offs_k[None, :], None, EVICT)
         xt = _load(x_rows + ((K - BLOCK_K) + offs_k[None, :]) * s_xk, x_mask)
         xt = tl.where(offs_k[None, :] >= BLOCK_K - K % BLOCK_K, xt, 0.0)
-        acc = _step(acc, wt, xt, DOT, PRECISION, UPCAST)
+        acc, part = _accumulate(acc, part, k_full, wt, xt, BLOCK_K, DOT, PRECISION, UPCAST)
     elif TAIL == 2:
         k_ok = offs_k[None, :] < K
         wt = _load(w_ptrs, k_ok, EVICT)
@@ -136,8 +164,10 @@ def gemv_small(w, x, c, inp, R, T, K, alpha, beta, s_wr, s_xt, s_xk, s_ct, s_cr,
             xt = _load(x_ptrs, x_mask & k_ok)
         else:
             xt = _load(x_ptrs, k_ok)
-        acc = _step(acc, wt, xt, DOT, PRECISION, UPCAST)
-    if not DOT:
+        acc, part = _accumulate(acc, part, 0, wt, xt, BLOCK_K, DOT, PRECISION, UPCAST)
+    if DOT:
+        acc = acc + part  # the chain since its last promotion
+    else:
         acc = tl.sum(acc, axis=1)[:, None]  # [BLOCK_R, 1]
     if SCALE:
         acc = acc * alpha
