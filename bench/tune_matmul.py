@@ -53,6 +53,11 @@ SHAPES = [
     ("small-M", 1, 128, 14336, 4096, True), ("small-M", 1, 128, 8192, 8192, True),
     ("small-M", 1, 128, 28672, 8192, True), ("small-M-longK", 1, 128, 8192, 28672, True),
     ("small-M", 1, 128, 128256, 4096, True),
+    # batched decode / short prefill between the benchmark's M = 16 and 128 and between 128 and
+    # 1024 (session 18: 64 x 8192 x 8192 0.82x, 256 x 4096 x 14336 0.78x of cuBLAS through the
+    # M <= 64 / M <= 256 rows tuned at M = 128)
+    ("M64", 1, 64, 8192, 8192, True), ("M64", 1, 64, 4096, 14336, True), ("M64", 1, 64, 14336, 4096, True),
+    ("M256", 1, 256, 4096, 14336, True), ("M256", 1, 256, 14336, 4096, True), ("M256", 1, 256, 8192, 8192, True),
     ("mid-M", 1, 1024, 14336, 4096, True), ("large", 1, 4096, 4096, 4096, False),
     ("bmm-PV", 32, 4096, 128, 4096, False), ("bmm-QK", 32, 4096, 4096, 128, True),
     ("bmm-PV", 128, 512, 64, 512, False), ("bmm-QK", 256, 128, 128, 64, True), ("bmm-PV", 256, 128, 64, 128, False),

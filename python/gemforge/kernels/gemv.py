@@ -36,7 +36,8 @@ of 8192 fp16 outputs of 1 x 8192 x 28672 more than an ulp from exact, against 26
 and 2 for fp32 SGEMM (H200, bench/results/2026-11-27-h200-session18.txt). The tensor-core chain
 (`part`) restarts every second K block and is added into `acc` by a rounded fp32 add: 1 such
 output. (`acc += tl.dot(w, x)` would not do: Triton folds an add of a dot from zero into the
-dot's accumulator.)
+dot's accumulator.) Cost, A/B on one H200: none for one token; 1-4% for 16 tokens with K >= 8192
+(16 x 8192 x 8192 bf16 36.8 -> 38.0 us, 16 x 28672 x 8192 119.6 -> 123.9).
 """
 import triton
 import triton.language as tl
