@@ -182,11 +182,13 @@ GEMV_R_BUCKETS = [4096, 8192, 16384, None]
 def gemv_candidates(quick, elem):
     """(block_r, block_k, warps, stages, fma_single, evict_first), as kGemvRows' GemvConfig.
     tl.dot through the cp.async pipeline (stages >= 2): block_r 16 with 1-2 warps and 32 with 2
-    keep one warp per 16-row mma tile (more would replicate the work), 64 with 4 warps runs on
+    keep one warp per 16-row mma tile; 32 with 4 gives each warp a 16x8 quarter (its w rows read
+    from shared memory twice) but does not spill where 2 warps do (block_k 256: 255 registers
+    and 136-192 bytes of stack, sm_90, session 18); 64 with 4 warps runs on
     wgmma. tl.dot from registers with L2 evict_first loads (stages 1: see config_table.cpp).
     The FMA path (T == 1 only), with and without evict_first."""
     out = []
-    pipelined = [(16, 1), (16, 2), (32, 2), (64, 4)] if not quick else [(16, 1), (32, 2)]
+    pipelined = [(16, 1), (16, 2), (32, 2), (32, 4), (64, 4)] if not quick else [(16, 1), (32, 2), (32, 4)]
     for br, warps in pipelined:
         for bk in ([64, 128, 256, 512] if not quick else [128, 256]):
             tile = br * bk * elem + 16 * bk * elem  # w tile + the (padded) x tile per stage
