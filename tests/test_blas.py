@@ -370,12 +370,17 @@ def _cancelling_inputs(M, N, K, dtype):
     return x, w
 
 
+def _ulp(ref, dtype):
+    """The spacing of dtype's values at |ref| (fp64), normal binades only (from 2^-14 down: fp16's)."""
+    mantissa = {torch.float16: 10, torch.bfloat16: 7, torch.float32: 23}[dtype]
+    return torch.exp2(torch.floor(torch.log2(ref.abs().clamp_min(2.0**-14))) - mantissa)
+
+
 def _accumulation_error(got, x, w):
     """max and mean over elements of (|got - ref| - half an ulp of ref) / (u * sum |x w|)."""
-    mantissa = {torch.float16: 10, torch.bfloat16: 7, torch.float32: 23}[got.dtype]
     xd, wd = x.double(), w.double()
     ref = xd @ wd.t()
-    ulp = torch.exp2(torch.floor(torch.log2(ref.abs().clamp_min(2.0**-14))) - mantissa)
+    ulp = _ulp(ref, got.dtype)
     e = ((got.double() - ref).abs() - 0.5 * ulp).clamp_min(0) / (2.0**-24 * (xd.abs() @ wd.abs().t()))
     return e.max().item(), e.mean().item()
 
@@ -421,6 +426,5 @@ def test_decode_long_k_no_drift(kernel_log):
         got, launched = kernel_log(lambda: F.linear(x, w))
         assert launched in (None, ["gemv_small"]), launched
         ref = x.double() @ w.double().t()
-        ulp = torch.exp2(torch.floor(torch.log2(ref.abs().clamp_min(2.0**-14))) - 10)
-        beyond = int(((got.double() - ref).abs() > ulp).sum())
+        beyond = int(((got.double() - ref).abs() > _ulp(ref, torch.float16)).sum())
         assert beyond <= max(2, ref.numel() // 500), (M, N, K, beyond, ref.numel())
