@@ -108,16 +108,24 @@ const GemmRow kGemmRows[] = {
     // 16-bit operands (bench/tune_matmul.py, H200). Small M is memory-bound: narrow tiles give
     // more programs; N <= 128 (attention's P @ V) wants square tiles with a long K step.
     {90, true, 2, 64, 4096, kAny, {64, 64, 128, 8, 4, 4, false, false}},
+    // N <= 8192: 64x64 tiles, one wave of >= 66 tiles without split-K (session 18, H200, M = 64:
+    // 64 x 8192 x 8192 38.0 us vs 48.1 through the row below and a split K; cuBLAS 37.2)
+    {90, true, 2, 64, 8192, kAny, {64, 64, 128, 8, 4, 6, false, false}},
     {90, true, 2, 64, kAny, kAny, {64, 128, 64, 8, 4, 5, false, false}},
     // tiny per-batch attention products (bmm 256 x [128, 64] x [64, 128]): 128x128 tiles (session
     // 6: 10.5 us vs 12.5 for the M <= 256 row below); 8 warps (session 12, H200, the benchmark's
     // flush: 8.2 us vs 4 warps' > 8.7; cuBLAS 7.9; bench/tune_matmul.py)
     {90, true, 2, 256, 128, 64, {128, 128, 64, 8, 8, 4, false, false}},
-    // M up to 256 (H200, 2026-11-26, M = 128): tiles that give ~one wave without split-K (the
+    // M up to 128 (H200, 2026-11-26, M = 128): tiles that give ~one wave without split-K (the
     // host splits K when the tiles fill less than half the GPU) and deep pipelines on the weight
-    {90, true, 2, 256, 4096, kAny, {64, 64, 128, 8, 4, 6, false, false}},
-    {90, true, 2, 256, 8192, kAny, {128, 64, 128, 8, 4, 4, false, false}},
-    {90, true, 2, 256, 16384, kAny, {128, 128, 64, 8, 8, 5, false, false}},
+    {90, true, 2, 128, 4096, kAny, {64, 64, 128, 8, 4, 6, false, false}},
+    {90, true, 2, 128, 8192, kAny, {128, 64, 128, 8, 4, 4, false, false}},
+    {90, true, 2, 128, 16384, kAny, {128, 128, 64, 8, 8, 5, false, false}},
+    // M 129..256: the same rule with twice the rows (session 18, H200, bench/tune_matmul.py at
+    // M = 256, direct launches: 256 x 4096 x 14336 56.6 us vs 61.2 through the M = 128 row,
+    // cuBLAS 48.1; 256 x 8192 x 8192 51.6, cuBLAS 47.9; 256 x 14336 x 4096 46.7, cuBLAS 48.8)
+    {90, true, 2, 256, 4096, kAny, {128, 64, 128, 8, 4, 4, false, false}},
+    {90, true, 2, 256, 8192, kAny, {128, 128, 64, 8, 8, 5, false, false}},
     {90, true, 2, 256, kAny, kAny, {128, 256, 64, 8, 8, 4, true, true}},
     // attention's P @ V with 64-wide V (bmm 128 x [512, 512] x [512, 64]): memory-bound on P,
     // N-wide tiles (23.9 us vs 28.4 for the row below; cuBLAS 24.3; bench/tune_matmul.py, session 11)
