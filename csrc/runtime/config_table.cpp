@@ -186,9 +186,12 @@ const GemvRow kGemvRows[] = {
     {90, 2, 4, 16384, kAny, {32, 128, 4, 1, false, true}},
     {90, 2, 4, kAny, kAny, {32, 128, 2, 5, false, false}},
     {90, 2, 16, 4096, kAny, {16, 256, 1, 5, false, false}},
-    {90, 2, 16, 8192, kAny, {32, 256, 2, 4, false, false}},
+    // T = 16, R > 8192 and R > 16384: block_k 128 (session 19, H200, bf16, `--gemv --quick` after
+    // the two-level accumulation: {32, 256, 2 warps, 4 stages} spills 192 bytes; 16 x 8192 x 8192
+    // 35.5 us vs 36.7 through it, 16 x 28672 x 8192 114.3 vs 124.5; cuBLAS 35.8 and 110.6)
+    {90, 2, 16, 8192, kAny, {32, 128, 4, 5, false, false}},
     {90, 2, 16, 16384, kAny, {32, 128, 2, 4, false, false}},
-    {90, 2, 16, kAny, kAny, {32, 256, 2, 4, false, false}},
+    {90, 2, 16, kAny, kAny, {32, 128, 2, 5, false, false}},
     // fp32: T == 1 on CUDA cores (IEEE fp32's dot is FMA-based, 16x the work for one token);
     // 2 warps keep TF32's 16-row mma tiles unreplicated.
     {90, 4, 16, kAny, kAny, {16, 128, 2, 3, true, true}},
