@@ -107,7 +107,8 @@ def test_beta_zero_ignores_nan_and_empty_k():
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: str(d).replace("torch.", ""))
 def test_bmm_baddbmm_addbmm(dtype):
-    cases = [(1, 7, 5, 3), (4, 33, 17, 40), (3, 64, 48, 72), (17, 16, 32, 64)]
+    cases = [(1, 7, 5, 3), (4, 33, 17, 40), (3, 64, 48, 72), (17, 16, 32, 64),
+             (2, 80, 24, 32)]  # more rows than a tile, not a multiple: the last row tile shifted up
     if LARGE:
         cases += [(32, 1024, 128, 128), (64, 128, 2048, 64)]
     for B, M, N, K in cases:

@@ -10,6 +10,7 @@
 #include "runtime/kernel.h"
 
 #include <ATen/Context.h>
+#include <ATen/MemoryOverlap.h>
 #include <ATen/native/Resize.h>
 #include <ATen/ops/addbmm_cpu_dispatch.h>
 #include <ATen/ops/addbmm_cuda_dispatch.h>
@@ -185,7 +186,11 @@ bool run_tma(const Gemm& g, int arch, c10::Device device) {
   args.constant(bm).constant(bn).constant(bk).constant(cfg.group_m).constant(programs);
   args.constant(la == 1).constant(lb == 1).constant(batched).constant(has_input && split_k == 1);
   args.constant(g.alpha.toDouble() != 1.0).constant(cfg.warp_specialize).constant(cfg.split_store);
-  args.constant(upcast(g)).constant(split_k).constant(tail_split);
+  // The last row tile ends at row M (kernels/matmul.py _row_start), unless the input the
+  // epilogue reads may overlap the output.
+  const bool shift_m = g.M > bm && g.M % bm != 0 &&
+                       (!has_input || at::get_overlap_status(*g.input.t, *g.c.t) == at::MemOverlapStatus::No);
+  args.constant(upcast(g)).constant(split_k).constant(tail_split).constant(shift_m);
   rt::LaunchConfig launch;
   launch.grid[0] = programs;
   launch.num_warps = cfg.num_warps;
