@@ -131,7 +131,13 @@ const GemmRow kGemmRows[] = {
     // N-wide tiles (23.9 us vs 28.4 for the row below; cuBLAS 24.3; bench/tune_matmul.py, session 11)
     {90, true, 2, kAny, 64, kAny, {128, 64, 64, 8, 4, 5, false, false}},
     {90, true, 2, kAny, 128, kAny, {128, 128, 128, 8, 8, 3, false, false}},
-    {90, true, 2, 512, kAny, kAny, {128, 128, 64, 8, 8, 4, false, false}},
+    // M 257..768: 128x128 tiles, twice as many as 128x256 gives: a fuller last wave, which the
+    // host's tail split then shortens (session 19, H200, direct launches with the tail split,
+    // bench/tune_matmul.py's configurations; 5 stages beat 4 at every shape): 600 x 4096 x 14336
+    // 114.0 us vs 138.3 in 128x256 tiles (cuBLAS 95.9), 600 x 8192 x 8192 129.9 vs 134.6 (109.3),
+    // 300 x 4096 x 14336 75.7 vs 82.3 with 4 stages (62.4). From M = 800 128x256 wins again:
+    // 800 x 8192 x 8192 169.6 vs 176.8, 1024 x 4096 x 14336 153.5 vs 171.6.
+    {90, true, 2, 768, kAny, kAny, {128, 128, 64, 8, 8, 5, false, false}},
     // attention's Q @ K^T with short heads and up to 1024 keys (bmm 64 x [1024, 128] x [128, 1024]):
     // 53.3 us vs 54.0 for the 128x256 row below (cuBLAS 51.3; bench/tune_matmul.py, session 12)
     {90, true, 2, kAny, 1024, 128, {128, 128, 64, 8, 8, 5, false, false}},
