@@ -10,20 +10,28 @@
     python3 bench/tune_matmul.py --gemv 1x4096x4096 1x14336x4096 1x4096x14336   # ~130 candidates:
                                           # ~2-3 min a shape incl. compiles: split into calls < 10 min
 
+    ... --write                                        # also write the winners into the table
+
 For each representative shape (M x N x K, nn.Linear layout unless it says bmm) it times every
-candidate configuration through Triton's own launcher (the same kernel GemForge launches) and
-prints the best one next to cuBLAS, as rows for csrc/runtime/config_table.cpp (kGemmRows, or
-kGemvRows with --gemv). Decode shapes also print the weight-read floor (weight bytes / measured
-copy bandwidth) and each time's percentage of it (the issue-5 bar: >= 85%). Times are medians
-with L2 flushed before every call, as the benchmark measures them (gemforge/timing.py; default
-the clean flush, `--l2-flush zero` for do_bench's written one).
+candidate configuration, and the configuration of the table row GemForge picks for that shape,
+through Triton's own launcher: the same kernels and the same plan GemForge launches (split-K,
+the tail split, SHIFT_M; csrc/ops/blas.cpp). It prints the best ones next to cuBLAS. Then, for
+each row of csrc/runtime/config_table.cpp (kGemmRows, or kGemvRows with --gemv) that the tuned
+shapes use, the candidate with the best geometric mean over those shapes; with --write it
+replaces the row's configuration when that beats the row's own by more than 2%, with a comment
+saying so (bench/config_rows.py; the rows' buckets and order stay as they are written by hand).
+Decode shapes also print the weight-read floor (weight bytes / measured copy bandwidth) and each
+time's percentage of it (the issue-5 bar: >= 85%). Times are medians with L2 flushed before
+every call, as the benchmark measures them (gemforge/timing.py; default the clean flush,
+`--l2-flush zero` for do_bench's written one).
 """
-import math
 import sys
 
 import torch
 import triton
 from triton.tools.tensor_descriptor import TensorDescriptor
+
+import config_rows  # (bench/: the table's rows, read and written)
 
 
 def _load(relpath):
@@ -37,7 +45,8 @@ def _load(relpath):
     return module
 
 
-matmul_tma = _load("kernels/matmul.py").matmul_tma
+matmul = _load("kernels/matmul.py")
+matmul_tma, splitk_finish = matmul.matmul_tma, matmul.splitk_finish
 gemv_small = _load("kernels/gemv.py").gemv_small
 timing = _load("timing.py")
 L2_FLUSH = sys.argv[sys.argv.index("--l2-flush") + 1] if "--l2-flush" in sys.argv else "clean"
@@ -105,8 +114,17 @@ def tail_plan(tiles, programs, k_tiles, batched):
     return (tiles - tail if split > 1 else tiles), split
 
 
-def launcher(a, b, c, batch, M, N, K, b_nk, cfg, tail=False):
-    """tail: split the last wave's tiles in K as the host does (tail_plan), else one tile a unit."""
+def split_k_plan(tiles, k_tiles, batched):
+    """blas.cpp's split of K when the output tiles fill less than half the GPU (decode shapes)."""
+    if batched or tiles * 2 > NUM_SMS or k_tiles < 8:
+        return 1
+    return min(triton.next_power_of_2(triton.cdiv(2 * NUM_SMS, tiles)), 16, k_tiles // 4)
+
+
+def launcher(a, b, c, batch, M, N, K, b_nk, cfg, tail=True):
+    """The launches GemForge makes for this product with configuration cfg (blas.cpp run_tma):
+    split-K with splitk_finish for few tiles, SHIFT_M, and with `tail` the split of a last wave
+    less than half full (tail_plan; False: one tile a unit)."""
     bm, bn, bk, warps, stages, ws, split = cfg[:7]
     per_sm = cfg[7] if len(cfg) > 7 else 1
     batched = batch > 1
@@ -119,21 +137,43 @@ def launcher(a, b, c, batch, M, N, K, b_nk, cfg, tail=False):
         bd = TensorDescriptor.from_tensor(b, [bn, bk] if b_nk else [bk, bn])
         cd = TensorDescriptor.from_tensor(c, [bm, bn // 2 if split else bn])
     tiles = triton.cdiv(M, bm) * triton.cdiv(N, bn) * batch
-    programs = min(NUM_SMS * per_sm, tiles)
-    dp_tiles, tail_split = tail_plan(tiles, programs, triton.cdiv(K, bk), batched) if tail else (tiles, 1)
+    k_tiles = triton.cdiv(K, bk)
+    split_k = split_k_plan(tiles, k_tiles, batched)
+    programs = min(NUM_SMS * per_sm, tiles * split_k)
+    dp_tiles, tail_split = tail_plan(tiles, programs, k_tiles, batched) if tail and split_k == 1 else (tiles, 1)
     partials = flags = None
+    if split_k > 1:
+        partials = torch.empty(split_k, M, N, device="cuda", dtype=torch.float32)
     if tail_split > 1:
         partials = torch.empty((tiles - dp_tiles) * (tail_split - 1) * bm * bn, device="cuda", dtype=torch.float32)
         flags = torch.zeros(tiles - dp_tiles, device="cuda", dtype=torch.int32)
+    shift_m = M > bm and M % bm != 0  # as blas.cpp sets it (no input here)
 
     def run():
         if flags is not None:
             flags.zero_()
         matmul_tma[(programs, )](ad, bd, cd, None, partials, flags, M, N, K, dp_tiles, 1.0, 0.0, 0, 0, 0, bm, bn, bk, 8,
-                                 programs, False, b_nk, batched, False, False, ws, split, False, 1, tail_split,
-                                 M > bm and M % bm != 0,  # SHIFT_M, as blas.cpp sets it (no input here)
-                                 num_warps=warps, num_stages=stages)
+                                 programs, False, b_nk, batched, False, False, ws, split, False, split_k, tail_split,
+                                 shift_m, num_warps=warps, num_stages=stages)
+        if split_k > 1:
+            splitk_finish[(triton.cdiv(M * N, 1024), )](partials, c, None, M, N, split_k, 1.0, 0.0, N, 1, 0, 0,
+                                                       False, False, 1024, num_warps=4, num_stages=1)
     return run
+
+
+# kGemmRows' GemmConfig {bm, bn, bk, group_m, warps, stages, ws, split[, ctas_per_sm]} <-> this
+# script's (bm, bn, bk, warps, stages, ws, split[, programs an SM]); the launches use group_m 8.
+def to_table(cfg):
+    return cfg[:3] + (8, ) + cfg[3:]
+
+
+def from_table(config):
+    return None if config[3] != 8 else config[:3] + config[4:]
+
+
+def device_arch():
+    major, minor = torch.cuda.get_device_capability()
+    return major * 10 + minor
 
 
 def main():
@@ -142,6 +182,9 @@ def main():
         return main_gemv([a for a in args if a != "--gemv"])
     dtype = torch.float16 if "--fp16" in args else torch.bfloat16
     only = set(a for a in args if "x" in a and a[0].isdigit())
+    rows = config_rows.read("kGemmRows")
+    arch = device_arch()
+    measured, row_of = {}, {}  # shape name -> {cfg: us}, -> the table row it uses
     for label, batch, M, N, K, b_nk in SHAPES:
         name = f"{M}x{N}x{K}" + (f" batch {batch}" if batch > 1 else "")
         if only and f"{M}x{N}x{K}" not in only and f"{batch}x{M}x{N}x{K}" not in only:
@@ -153,8 +196,10 @@ def main():
         bt = b.transpose(-1, -2) if b_nk else b
         ref = torch.matmul(a, bt)
         t_cublas = time_us(lambda: torch.matmul(a, bt), 20, 100)
-        results = []
-        for cfg in CONFIGS:
+        row_of[name] = config_rows.gemm_row(rows, arch, True, a.element_size(), M, N, K)
+        current = from_table(rows[row_of[name]].config)
+        times = {}
+        for cfg in CONFIGS + ([current] if current and current not in CONFIGS else []):
             c = torch.empty(*lead, M, N, device="cuda", dtype=dtype)
             try:
                 f = launcher(a, b, c, batch, M, N, K, b_nk, cfg)
@@ -167,14 +212,15 @@ def main():
             if not err < 1e-2:
                 print(f"  WRONG {cfg}: {err}", flush=True)
                 continue
-            results.append((time_us(f, 10, 60), cfg))
-        results.sort()
-        for t, cfg in results[:5]:
-            # the host splits K when the tiles fill less than half the GPU (blas.cpp): not timed here
-            tiles = triton.cdiv(M, cfg[0]) * triton.cdiv(N, cfg[1]) * batch
-            note = "  (host would split K)" if batch == 1 and 2 * tiles <= NUM_SMS else ""
-            print(f"{label:14s} {name:24s} {t:8.1f} us  cuBLAS {t_cublas:8.1f} us  ratio {t_cublas / t:5.2f}  {cfg}{note}",
+            times[cfg] = time_us(f, 10, 60)
+        measured[name] = times
+        ranked = sorted(times.items(), key=lambda kv: kv[1])
+        for cfg, t in ranked[:5] + [(cfg, t) for cfg, t in ranked[5:] if cfg == current]:
+            mark = "  (the table's row)" if cfg == current else ""
+            print(f"{label:14s} {name:24s} {t:8.1f} us  cuBLAS {t_cublas:8.1f} us  ratio {t_cublas / t:5.2f}  {cfg}{mark}",
                   flush=True)
+    config_rows.update("kGemmRows", measured, row_of, to_table, device_arch(),
+                       f"{torch.cuda.get_device_name()} {str(dtype)[6:]}", "--write" in args)
 
 
 # ---------------------------------------------------------------------------- decode (gemv_small)
@@ -182,8 +228,6 @@ def main():
 # nn.Linear decode: x [M, K] @ W[N, K]^T; N x K from the LLM projections the benchmark times
 GEMV_NK = [(4096, 4096), (14336, 4096), (4096, 14336), (8192, 8192), (28672, 8192), (8192, 28672), (128256, 4096)]
 GEMV_M = [1, 4, 16]
-# R buckets of kGemvRows (rows of the streamed operand = N here); one T bucket per GEMV_M value
-GEMV_R_BUCKETS = [4096, 8192, 16384, None]
 
 
 def gemv_candidates(quick, elem):
@@ -257,7 +301,8 @@ def main_gemv(args):
     bw = copy_bandwidth_gbs()
     print(f"copy bandwidth {bw:.0f} GB/s, {NUM_SMS} SMs, {dtype}", flush=True)
     cands = gemv_candidates(quick, elem)
-    results = {}  # (M, N, K) -> {cfg: us}
+    rows = config_rows.read("kGemvRows")
+    results, row_of = {}, {}  # (M, N, K) -> {cfg: us}; shape name -> the table row it uses
     for M in GEMV_M:
         for N, K in GEMV_NK:
             name = f"{M}x{N}x{K}"
@@ -269,8 +314,10 @@ def main_gemv(args):
             ref = x.float() @ w.float().t()
             floor_us = N * K * elem / (bw * 1e3)
             t_cublas = time_us(lambda: torch.nn.functional.linear(x, w), 20, 100)
+            row_of[name] = config_rows.gemv_row(rows, device_arch(), elem, M, N, K)
+            current = rows[row_of[name]].config
             times = {}
-            for cfg in cands:
+            for cfg in cands + ([current] if current not in cands else []):
                 if cfg[4] and M > 1:
                     continue
                 c = torch.empty(M, N, device="cuda", dtype=dtype)
@@ -293,24 +340,8 @@ def main_gemv(args):
                   f"{ours}", flush=True)
             for cfg, t in sorted(times.items(), key=lambda kv: kv[1])[:3]:
                 print(f"    {t:7.1f} us  {100 * floor_us / t:3.0f}% of floor  {cfg}", flush=True)
-    # one row per (T group, R bucket): the candidate with the best geometric mean of time / best time
-    print("\nsuggested kGemvRows (arch 90, elem_bytes 2, in this order: T buckets 1, 4, 16):")
-    for t_lo, t_max in zip([0] + GEMV_M[:-1], GEMV_M):
-        lo_r = 0
-        for r_max in GEMV_R_BUCKETS:
-            group = [(s, ts) for s, ts in results.items() if ts and t_lo < s[0] <= t_max and
-                     lo_r < s[1] and (r_max is None or s[1] <= r_max)]
-            lo_r = r_max or lo_r
-            if not group:
-                continue
-            common = set.intersection(*(set(ts) for _, ts in group))
-            score = {cfg: math.exp(sum(math.log(ts[cfg] / min(ts.values())) for _, ts in group) / len(group))
-                     for cfg in common}
-            best = min(score, key=score.get)
-            br, bk, warps, st, fma, evict = best
-            r_txt = "kAny" if r_max is None else str(r_max)
-            print(f"    {{90, 2, {t_max}, {r_txt}, kAny, {{{br}, {bk}, {warps}, {st}, {str(fma).lower()}, "
-                  f"{str(evict).lower()}}}}},  // {len(group)} shapes, {score[best]:.3f}x the per-shape best")
+    config_rows.update("kGemvRows", {f"{m}x{n}x{k}": t for (m, n, k), t in results.items()}, row_of, tuple,
+                       device_arch(), f"{torch.cuda.get_device_name()} {str(dtype)[6:]}", "--write" in args)
 
 
 if __name__ == "__main__":

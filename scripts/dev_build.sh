@@ -8,5 +8,5 @@ cd "$(dirname "$0")/.."
 if [ -x /usr/bin/g++ ]; then export CXX=/usr/bin/g++ CC=/usr/bin/gcc; fi
 [ -f build/dev/build.ninja ] || cmake -S . -B build/dev -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DPython_EXECUTABLE="$(command -v python3)" > /dev/null
-cmake --build build/dev --target gemforge -j "${JOBS:-2}"
+cmake --build build/dev --target gemforge runtime_tests -j "${JOBS:-2}"  # (runtime_tests: test_tuning_table.py runs it)
 cp build/dev/_C.*.so python/gemforge/

@@ -160,7 +160,29 @@ static void test_config_table() {
   EXPECT(sane);
 }
 
-int main() {
+// `runtime_tests --lookup ARCH ELEM_BYTES`, "M N K" lines on stdin: a line each with the
+// configurations lookup_gemm (matmul_tma) and lookup_gemv pick, for tests/test_tuning_table.py
+// to check bench/config_rows.py (the tuner's reading of the table) against.
+static int print_lookups(char** argv) {
+  const int arch = std::atoi(argv[2]), elem = std::atoi(argv[3]);
+  long long m, n, k;
+  while (std::scanf("%lld %lld %lld", &m, &n, &k) == 3) {
+    const rt::GemmConfig& g = rt::lookup_gemm(arch, true, elem, m, n, k);
+    std::printf("%d %d %d %d %d %d %d %d %d |", g.bm, g.bn, g.bk, g.group_m, g.num_warps, g.num_stages,
+                g.warp_specialize, g.split_store, g.ctas_per_sm);
+    try {
+      const rt::GemvConfig& v = rt::lookup_gemv(arch, elem, m, n, k);
+      std::printf(" %d %d %d %d %d %d\n", v.block_r, v.block_k, v.num_warps, v.num_stages, v.fma_single,
+                  v.evict_first);
+    } catch (const c10::Error&) {  // more tokens than any decode row takes
+      std::printf(" none\n");
+    }
+  }
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "--lookup") return print_lookups(argv);
   test_spec_key();
   test_disk_cache();
   test_config_table();
