@@ -59,24 +59,26 @@ def read(array, path=None):
     raise ValueError(f"{array}: no end of the initializer")
 
 
-def gemm_row(rows, arch, tma, elem_bytes, m, n, k):
-    """Index of the kGemmRows row lookup_gemm picks (arch's rows first, then the portable ones)."""
+def _first_match(rows, arch, fits):
+    """Index of the first row of `arch` that fits, else of the portable rows (arch 0): the scan
+    of config_table.cpp's lookup_gemm and lookup_gemv."""
     for want in (arch, 0):
         for i, r in enumerate(rows):
-            r_arch, r_tma, r_elem, max_m, max_n, max_k = r.key
-            if r_arch == want and r_tma == tma and r_elem in (0, elem_bytes) and m <= max_m and n <= max_n and k <= max_k:
+            if r.key[0] == want and fits(r.key):
                 return i
-    raise LookupError("no matmul configuration")
+    raise LookupError("no configuration")
+
+
+def gemm_row(rows, arch, tma, elem_bytes, m, n, k):
+    """Index of the kGemmRows row lookup_gemm picks."""
+    return _first_match(rows, arch, lambda key: key[1] == tma and key[2] in (0, elem_bytes) and m <= key[3] and
+                        n <= key[4] and k <= key[5])
 
 
 def gemv_row(rows, arch, elem_bytes, t, r, k):
     """Index of the kGemvRows row lookup_gemv picks."""
-    for want in (arch, 0):
-        for i, row in enumerate(rows):
-            r_arch, r_elem, max_t, max_r, max_k = row.key
-            if r_arch == want and r_elem in (0, elem_bytes) and t <= max_t and r <= max_r and k <= max_k:
-                return i
-    raise LookupError("no decode (gemv) configuration")
+    return _first_match(rows, arch, lambda key: key[1] in (0, elem_bytes) and t <= key[2] and r <= key[3] and
+                        k <= key[4])
 
 
 def write(array, index, config, note, path=None, today=None):
@@ -97,7 +99,7 @@ def write(array, index, config, note, path=None, today=None):
     words = f"bench/tune_matmul.py --write ({today or datetime.date.today().isoformat()}): {note.strip()}".split(" ")
     comment = [f"{indent}//"]
     for w in words:
-        if len(comment[-1]) + 1 + len(w) > 100 and comment[-1].strip() not in ("//", "//" + _CONTINUED):
+        if len(comment[-1]) + 1 + len(w) > 100 and comment[-1].strip() != "//":
             comment.append(f"{indent}//{_CONTINUED}")
         comment[-1] += " " + w
     # an earlier --write comment right above the row goes
@@ -144,7 +146,7 @@ def update(array, measured, row_of, to_row, arch, label, write_rows, path=None):
         old = "{" + ", ".join(_spell(v) for v in current) + "}"
         gain = "" if math.isinf(old_score) else f", {old_score / score[best]:.2f}x faster than {old}"
         new = tuple(to_row(best))
-        if write_rows:  # (the comment's line may pass the file's 120 columns: it is a record, left whole)
+        if write_rows:
             write(array, index, new, f"{label}, {len(group)} shapes{gain}", path)
         changed[index] = new
         print(f"{array} row {index}: {current} -> {new} ({names}{gain})" + ("" if write_rows else " (--write writes it)"),

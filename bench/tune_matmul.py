@@ -219,7 +219,7 @@ def main():
             mark = "  (the table's row)" if cfg == current else ""
             print(f"{label:14s} {name:24s} {t:8.1f} us  cuBLAS {t_cublas:8.1f} us  ratio {t_cublas / t:5.2f}  {cfg}{mark}",
                   flush=True)
-    config_rows.update("kGemmRows", measured, row_of, to_table, device_arch(),
+    config_rows.update("kGemmRows", measured, row_of, to_table, arch,
                        f"{torch.cuda.get_device_name()} {str(dtype)[6:]}", "--write" in args)
 
 
@@ -302,6 +302,7 @@ def main_gemv(args):
     print(f"copy bandwidth {bw:.0f} GB/s, {NUM_SMS} SMs, {dtype}", flush=True)
     cands = gemv_candidates(quick, elem)
     rows = config_rows.read("kGemvRows")
+    arch = device_arch()
     results, row_of = {}, {}  # (M, N, K) -> {cfg: us}; shape name -> the table row it uses
     for M in GEMV_M:
         for N, K in GEMV_NK:
@@ -314,7 +315,7 @@ def main_gemv(args):
             ref = x.float() @ w.float().t()
             floor_us = N * K * elem / (bw * 1e3)
             t_cublas = time_us(lambda: torch.nn.functional.linear(x, w), 20, 100)
-            row_of[name] = config_rows.gemv_row(rows, device_arch(), elem, M, N, K)
+            row_of[name] = config_rows.gemv_row(rows, arch, elem, M, N, K)
             current = rows[row_of[name]].config
             times = {}
             for cfg in cands + ([current] if current not in cands else []):
@@ -341,7 +342,7 @@ def main_gemv(args):
             for cfg, t in sorted(times.items(), key=lambda kv: kv[1])[:3]:
                 print(f"    {t:7.1f} us  {100 * floor_us / t:3.0f}% of floor  {cfg}", flush=True)
     config_rows.update("kGemvRows", {f"{m}x{n}x{k}": t for (m, n, k), t in results.items()}, row_of, tuple,
-                       device_arch(), f"{torch.cuda.get_device_name()} {str(dtype)[6:]}", "--write" in args)
+                       arch, f"{torch.cuda.get_device_name()} {str(dtype)[6:]}", "--write" in args)
 
 
 if __name__ == "__main__":
