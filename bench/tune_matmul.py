@@ -4,6 +4,7 @@
     python3 bench/tune_matmul.py                          # matmul_tma, all buckets
     python3 bench/tune_matmul.py 1x4096x4096 256x128x128x64 ...   # MxNxK, or BATCHxMxNxK for a bmm
     python3 bench/tune_matmul.py --fp16 8192x8192x8192     # fp16 operands (default bf16)
+    python3 bench/tune_matmul.py --tiles 128x128,128x256 600x4096x4096   # only these tile shapes
     python3 bench/tune_matmul.py --gemv                   # decode kernel: M = 1, 4, 16 rows
     python3 bench/tune_matmul.py --gemv 1x4096x4096 16x14336x4096 --dtype fp16
     python3 bench/tune_matmul.py --gemv --quick           # ~17 candidates a shape: ~3-5 min in all
@@ -71,6 +72,10 @@ SHAPES = [
     # M = 256 51.5 us, 208 53.1, 200 58.9, 192 65.5; cuBLAS 40.3 at M = 200)
     ("M200", 1, 200, 8192, 8192, True), ("M192", 1, 192, 8192, 8192, True), ("M200", 1, 200, 4096, 14336, True),
     ("M200", 1, 200, 14336, 4096, True),
+    # M 257..768, one partial wave of tiles (session 19, H200, through GemForge: 600 x 4096 x 4096
+    # 0.74x of cuBLAS, 600 x 8192 x 8192 0.83x, 300 x 4096 x 14336 0.85x)
+    ("M600", 1, 600, 4096, 4096, True), ("M600", 1, 600, 4096, 14336, True), ("M600", 1, 600, 8192, 8192, True),
+    ("M600", 1, 600, 14336, 4096, True), ("M300", 1, 300, 4096, 14336, True),
     ("mid-M", 1, 1024, 14336, 4096, True), ("large", 1, 4096, 4096, 4096, False),
     ("bmm-PV", 32, 4096, 128, 4096, False), ("bmm-QK", 32, 4096, 4096, 128, True),
     ("bmm-PV", 128, 512, 64, 512, False), ("bmm-QK", 256, 128, 128, 64, True), ("bmm-PV", 256, 128, 64, 128, False),
@@ -182,6 +187,8 @@ def main():
         return main_gemv([a for a in args if a != "--gemv"])
     dtype = torch.float16 if "--fp16" in args else torch.bfloat16
     only = set(a for a in args if "x" in a and a[0].isdigit())
+    tiles = args[args.index("--tiles") + 1].split(",") if "--tiles" in args else None
+    configs = [c for c in CONFIGS if tiles is None or f"{c[0]}x{c[1]}" in tiles]
     rows = config_rows.read("kGemmRows")
     arch = device_arch()
     measured, row_of = {}, {}  # shape name -> {cfg: us}, -> the table row it uses
@@ -199,7 +206,7 @@ def main():
         row_of[name] = config_rows.gemm_row(rows, arch, True, a.element_size(), M, N, K)
         current = from_table(rows[row_of[name]].config)
         times = {}
-        for cfg in CONFIGS + ([current] if current and current not in CONFIGS else []):
+        for cfg in configs + ([current] if current and current not in configs else []):
             c = torch.empty(*lead, M, N, device="cuda", dtype=dtype)
             try:
                 f = launcher(a, b, c, batch, M, N, K, b_nk, cfg)
