@@ -15,7 +15,7 @@ from conftest import DEVICE, LARGE, ran_gemforge, same_error
 
 # aten base names whose every registered overload this module's tests run through GemForge
 # (test_ops.test_every_registered_overload_is_exercised accepts them as covered).
-COVERED_OPS = {"_softmax_backward_data", "_log_softmax_backward_data", "nll_loss_forward", "nll_loss_backward",
+COVERED_OPS = {"cross_entropy_loss", "l1_loss", "_softmax_backward_data", "_log_softmax_backward_data", "nll_loss_forward", "nll_loss_backward",
                "nll_loss2d_forward", "nll_loss2d_backward", "mse_loss", "mse_loss_backward", "smooth_l1_loss",
                "smooth_l1_loss_backward", "huber_loss", "huber_loss_backward", "binary_cross_entropy",
                "binary_cross_entropy_backward", "binary_cross_entropy_with_logits"}
@@ -381,9 +381,92 @@ def test_fused_cross_entropy_errors():
             F.cross_entropy(x, bad)
 
 
-def test_fused_cross_entropy_is_not_an_aten_override():
-    assert not [n for n in gemforge.op_names() if "cross_entropy" in n and "binary" not in n]
+def test_fused_cross_entropy_is_its_own_op():
+    """gemforge.cross_entropy is an op of the gemforge namespace (with its own backward); of the
+    aten ops only the composite cross_entropy_loss is overridden (below), not nll_loss's parts."""
+    assert [n for n in gemforge.op_names() if "cross_entropy" in n and "binary" not in n] == ["cross_entropy_loss"]
     assert "gemforge::cross_entropy" in str(torch.ops.gemforge.cross_entropy.default._schema)
+
+
+def recorded_ops(fn):
+    with gemforge.use(record=True):
+        out = fn()
+        return out, gemforge.recorded()
+
+
+CE_LOSS_CASES = [((7, 13), (7, )), ((3, 1031), (3, )), ((2, 20011), (2, )), ((13, ), ()), ((0, 5), (0, ))]
+if LARGE:
+    CE_LOSS_CASES += [((4096, 32000), (4096, )), ((1024, 128256), (1024, ))]
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_loss_fused_without_gradient(dtype, reduction):
+    """aten::cross_entropy_loss (CompositeImplicitAutograd) when no gradient is wanted: the fused
+    forward alone, no log_softmax written; results as torch's decomposition."""
+    for xs, ts in CE_LOSS_CASES:
+        for ii, smoothing in ([(-100, 0.0), (2, 0.1)] if math.prod(xs) < 10**6 else [(2, 0.1)]):
+            x, t = randn(*xs, dtype=dtype), targets(ts, xs[-1], ii)
+            got, rec = recorded_ops(lambda: F.cross_entropy(x, t, ignore_index=ii, reduction=reduction,
+                                                            label_smoothing=smoothing))
+            # (an empty batch also fills the result: fill_, zero_)
+            assert "cross_entropy_loss" in rec and not {"_log_softmax", "nll_loss_forward"} & set(rec), rec
+            assert not [r for r in rec if "fallback" in r], rec
+            ref = F.cross_entropy(r64(x), r64(t), ignore_index=ii, reduction=reduction, label_smoothing=smoothing)
+            assert got.dtype == dtype and got.shape == ref.shape
+            check(got, ref, dtype, max(1.0, math.sqrt(xs[-1]) / 8))
+    # inputs that require grad under no_grad, and inference mode (the backend's key, not autograd's)
+    x, t = randn(6, 40, dtype=dtype).requires_grad_(), targets((6, ), 40)
+    ref = F.cross_entropy(r64(x.detach()), r64(t), reduction=reduction)
+    for context in (torch.no_grad, torch.inference_mode):
+        with context():
+            got, rec = recorded_ops(lambda: F.cross_entropy(x, t, reduction=reduction))
+        assert rec == ["cross_entropy_loss"], (context, rec)
+        assert not got.requires_grad
+        check(got, ref, dtype)
+
+
+def test_cross_entropy_loss_decomposed_where_fusion_does_not_apply():
+    """A gradient wanted (backward or forward mode), class weights, [N, C, d] logits, probability
+    targets: ATen's decomposition, its parts on GemForge, results and gradients as torch."""
+    import torch.autograd.forward_ad as fwAD
+    dtype = torch.float32
+    x, t = randn(5, 9, dtype=dtype), targets((5, ), 9)
+    xr = x.clone().requires_grad_()
+    loss, rec = recorded_ops(lambda: F.cross_entropy(xr, t))
+    assert "cross_entropy_loss" not in rec and "_log_softmax" in rec and not [r for r in rec if "fallback" in r]
+    loss.backward()
+    ref, ref_grad = ce_ref(x, t, -100, "mean", 0.0)
+    check(loss, ref, dtype)
+    check(xr.grad, ref_grad, dtype)
+    tangent = randn(5, 9, dtype=dtype, seed=2)
+    with fwAD.dual_level():
+        got, rec = recorded_ops(lambda: fwAD.unpack_dual(F.cross_entropy(fwAD.make_dual(x, tangent), t)).tangent)
+    with fwAD.dual_level():
+        want = fwAD.unpack_dual(F.cross_entropy(fwAD.make_dual(x, tangent), t)).tangent
+    assert "cross_entropy_loss" not in rec
+    check(got, want.double(), dtype)
+    w = randn(9, dtype=dtype, seed=3).abs() + 0.1
+    x3, t3 = randn(2, 9, 4, dtype=dtype), targets((2, 4), 9)
+    probs = F.softmax(randn(5, 9, dtype=dtype, seed=4), -1)
+    for fn, ref in [(lambda: F.cross_entropy(x, t, weight=w), F.cross_entropy(r64(x), r64(t), weight=r64(w))),
+                    (lambda: F.cross_entropy(x3, t3), F.cross_entropy(r64(x3), r64(t3))),
+                    (lambda: F.cross_entropy(x, probs), F.cross_entropy(r64(x), r64(probs)))]:
+        got, rec = recorded_ops(fn)
+        assert "cross_entropy_loss" not in rec and not [r for r in rec if "fallback" in r], rec
+        check(got, ref, dtype)
+
+
+def test_cross_entropy_loss_errors():
+    x, t = randn(4, 5, dtype=torch.float32), targets((4, ), 5, ignored=0)
+    same_error(lambda: F.cross_entropy(x, t[:3]))  # batch size
+    same_error(lambda: F.cross_entropy(x, t.to(torch.int32)))  # target dtype
+    same_error(lambda: F.cross_entropy(x, t, label_smoothing=1.5))
+    same_error(lambda: F.cross_entropy(x[:, :0], t))  # no classes
+    if DEVICE == "cpu":  # CUDA asserts on the device instead
+        bad = t.clone()
+        bad[1] = 5
+        same_error(lambda: F.cross_entropy(x, bad))
 
 
 # ---------------------------------------------------------------- elementwise losses
@@ -522,6 +605,30 @@ def test_composite_losses_reach_gemforge():
             tgt = tp.log() if log_target else tp
             got = ran_gemforge(lambda: F.kl_div(lp, tgt, reduction=reduction, log_target=log_target), [])
             check(got, F.kl_div(r64(lp), r64(tgt), reduction=reduction, log_target=log_target), torch.float32)
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)
+def test_l1_loss_fused_without_gradient(dtype):
+    """aten::l1_loss (CompositeImplicitAutograd: sub, abs, a reduction) without a gradient wanted:
+    one kernel; otherwise the decomposition (test_composite_losses_reach_gemforge)."""
+    for shape in POINTWISE_SHAPES:
+        x, y = randn(*shape, dtype=dtype), randn(*shape, dtype=dtype, seed=1)
+        for reduction in REDUCTIONS:
+            got, rec = recorded_ops(lambda: F.l1_loss(x, y, reduction=reduction))
+            assert "l1_loss" in rec and not {"sub.Tensor", "abs"} & set(rec), rec
+            ref = F.l1_loss(r64(x), r64(y), reduction=reduction)
+            assert got.dtype == dtype and got.shape == ref.shape
+            check(got, ref, dtype, 4.0 if reduction == "sum" else 1.0)
+    # broadcast shapes: torch warns, F.l1_loss expands them before the op; mixed dtypes: the
+    # decomposition, which promotes
+    x, y = randn(3, 5, dtype=dtype), randn(5, dtype=dtype, seed=1)
+    with pytest.warns(UserWarning, match="different to the input size"):
+        got, rec = recorded_ops(lambda: F.l1_loss(x, y))
+    assert "l1_loss" in rec and not [r for r in rec if "fallback" in r], rec
+    check(got, F.l1_loss(r64(x), r64(y).expand(3, 5)), dtype)
+    if dtype != torch.float64:
+        got, rec = recorded_ops(lambda: F.l1_loss(x, x.double()))
+        assert "l1_loss" not in rec and got.dtype == torch.float64
 
 
 def test_pointwise_loss_errors():

@@ -161,6 +161,31 @@ def test_argmax_argmin(dtype):
             check(out, torch.argmin(cpu(x), d, True), exact=True)
 
 
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32], ids=ids)
+def test_arg_extremes_of_crafted_rows(dtype):
+    """Rows reduced in one tile (the 16-bit keys pack the lane beside the key): signed zeros as
+    equals, negative rows, infinities, subnormals, the first of several NaNs, ties; first indices
+    as torch, for argmax / argmin and max.dim / min.dim (values too)."""
+    tiny = torch.finfo(dtype).smallest_normal / 4
+    big = torch.finfo(dtype).max
+    rows = [[-0.0, 0.0, -0.0], [0.0, -0.0, 0.0], [-1.0, -2.0, -0.5, -0.5], [-3.0, -3.0, -3.0],
+            [-math.inf, -big, -math.inf], [math.inf, big, math.inf], [tiny, 0.0, -tiny, tiny],
+            [1.0, math.nan, 2.0, math.nan], [math.nan, -math.inf, math.nan], [-big, big, -big, big]]
+    for width in (37, 4096):
+        x = torch.full((len(rows), width), -math.inf, dtype=dtype)
+        for i, row in enumerate(rows):
+            x[i, :len(row)] = torch.tensor(row, dtype=torch.float64).to(dtype)
+            x[i, width - len(row):] = x[i, :len(row)]  # the same row again at the end: first index wins
+        x = x.to(DEVICE)
+        for name, fn in (("argmax", torch.argmax), ("argmin", torch.argmin)):
+            check(ran_gemforge(lambda: fn(x, 1), [name]), fn(cpu(x), 1), exact=True)
+        for name, fn in (("max.dim", torch.max), ("min.dim", torch.min)):
+            v, idx = ran_gemforge(lambda: fn(x, 1), [name])
+            rv, ri = fn(cpu(x), 1)
+            check(v, rv, exact=True)
+            check(idx, ri, exact=True)
+
+
 @pytest.mark.parametrize("dtype", FLOATS, ids=ids)
 def test_nan_propagation_and_index(dtype):
     for shape, dim in [((7, 33), 1), ((300, 3), 0)] + ([((2, 32769), 1)] if dtype in SPLIT_DTYPES else []):

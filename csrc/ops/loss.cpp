@@ -11,6 +11,7 @@
 
 #include <ATen/Dispatch.h>
 #include <ATen/core/Reduction.h>
+#include <ATen/core/grad_mode.h>
 #include <ATen/native/Resize.h>
 #include <ATen/ops/_log_softmax_backward_data_cpu_dispatch.h>
 #include <ATen/ops/_log_softmax_backward_data_cuda_dispatch.h>
@@ -21,12 +22,14 @@
 #include <ATen/ops/binary_cross_entropy_cpu_dispatch.h>
 #include <ATen/ops/binary_cross_entropy_cuda_dispatch.h>
 #include <ATen/ops/binary_cross_entropy_with_logits_compositeexplicitautograd_dispatch.h>
+#include <ATen/ops/cross_entropy_loss_native.h>
 #include <ATen/ops/empty.h>
 #include <ATen/ops/huber_loss_backward_cpu_dispatch.h>
 #include <ATen/ops/huber_loss_backward_cuda_dispatch.h>
 #include <ATen/ops/huber_loss_cpu_dispatch.h>
 #include <ATen/ops/huber_loss_cuda_dispatch.h>
 #include <ATen/ops/huber_loss_backward_compositeexplicitautograd_dispatch.h>
+#include <ATen/ops/l1_loss_native.h>
 #include <ATen/ops/smooth_l1_loss_backward_compositeexplicitautograd_dispatch.h>
 #include <ATen/ExpandUtils.h>
 #include <ATen/ops/mse_loss_backward_cpu_dispatch.h>
@@ -527,11 +530,10 @@ RowTiles row_tiles(int64_t T, int64_t V, const c10::Device& device) {
 
 // (loss, lse, count): loss reduced as asked (in the logits dtype), lse [T] fp32 per row, count
 // (fp32, 0-d) = rows whose target is not ignored (empty for reduction none).
-std::tuple<at::Tensor, at::Tensor, at::Tensor> cross_entropy_forward(const at::Tensor& logits_in,
-                                                                     const at::Tensor& target, int64_t ignore_index,
-                                                                     c10::string_view reduction_name,
-                                                                     double label_smoothing) {
-  const int64_t reduction = parse_reduction(reduction_name);
+std::tuple<at::Tensor, at::Tensor, at::Tensor> cross_entropy_forward_with(const at::Tensor& logits_in,
+                                                                          const at::Tensor& target,
+                                                                          int64_t ignore_index, int64_t reduction,
+                                                                          double label_smoothing) {
   check_cross_entropy(logits_in, target, ignore_index, label_smoothing);
   const at::Tensor logits = logits_in.stride(1) == 1 ? logits_in : logits_in.contiguous();
   const int64_t T = logits.size(0), V = logits.size(1);
@@ -573,6 +575,13 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> cross_entropy_forward(const at::T
     rt::launch(ce_reduce_kernel, c2, a2, logits.device());
   }
   return {out, lse, count};
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> cross_entropy_forward(const at::Tensor& logits,
+                                                                     const at::Tensor& target, int64_t ignore_index,
+                                                                     c10::string_view reduction,
+                                                                     double label_smoothing) {
+  return cross_entropy_forward_with(logits, target, ignore_index, parse_reduction(reduction), label_smoothing);
 }
 
 at::Tensor cross_entropy(const at::Tensor& logits, const at::Tensor& target, int64_t ignore_index,
@@ -622,7 +631,7 @@ at::Tensor cross_entropy_backward(const at::Tensor& grad_loss, const at::Tensor&
 // ---------------------------------------------------------------- elementwise losses
 
 // LOSS codes of kernels/loss.py
-enum LossKind : int64_t { kMse = 0, kSmoothL1 = 1, kHuber = 2, kBce = 3, kBceLogits = 4 };
+enum LossKind : int64_t { kMse = 0, kSmoothL1 = 1, kHuber = 2, kBce = 3, kBceLogits = 4, kL1 = 5 };
 
 struct LossOp {
   LossKind kind;
@@ -900,6 +909,54 @@ at::Tensor& bce_with_logits_out(const at::Tensor& s, const at::Tensor& t, const 
                        return at::compositeexplicitautograd::binary_cross_entropy_with_logits_out(o, s, t, w, pw, r);
                      });
 }
+// ---- composite ops (OpEntry::composite): ATen decomposes them; we fuse them when no gradient is
+// wanted (inference, evaluation under torch.no_grad) and hand them to the decomposition otherwise,
+// whose parts then run on GemForge. Record mode names the composite op only when it ran fused.
+
+// Whether the call needs ATen's decomposition for autograd: grad mode on and an input requires a
+// gradient, or an input carries a forward-mode tangent.
+bool wants_gradient(std::initializer_list<const at::Tensor*> inputs) {
+  for (const at::Tensor* t : inputs) {
+    if (t->defined() && ((at::GradMode::is_enabled() && t->requires_grad()) || t->_fw_grad(0).defined())) return true;
+  }
+  return false;
+}
+
+OpRecord rec_ce_loss{"cross_entropy_loss"}, rec_l1{"l1_loss"};
+
+// F.cross_entropy: class-index targets over logits [N, C] or [C], no class weights: the fused
+// cross entropy (one read of the logits; ATen writes log_softmax and reads it back).
+at::Tensor cross_entropy_loss(const at::Tensor& self, const at::Tensor& target, const OptT& weight,
+                              int64_t reduction, c10::SymInt ignore_index, double label_smoothing) {
+  const bool fused = !wants_gradient({&self, &target}) && !(weight.has_value() && weight->defined()) &&
+                     (self.dim() == 2 || self.dim() == 1) && target.dim() == self.dim() - 1 &&
+                     target.scalar_type() == c10::kLong && (self.dim() == 1 || target.size(0) == self.size(0)) &&
+                     !unsupported(kFloats, {&self}) && target.device() == self.device() && self.size(-1) > 0 &&
+                     valid_reduction(reduction) && label_smoothing >= 0.0 && label_smoothing <= 1.0 &&
+                     !ignore_index.is_heap_allocated();  // (heap: symbolic)
+  if (!fused) {
+    return at::native::cross_entropy_loss_symint(self, target, weight, reduction, std::move(ignore_index),
+                                                 label_smoothing);
+  }
+  record(rec_ce_loss);
+  const bool one_row = self.dim() == 1;
+  at::Tensor loss = std::get<0>(cross_entropy_forward_with(one_row ? self.unsqueeze(0) : self,
+                                                           one_row ? target.reshape({1}) : target,
+                                                           ignore_index.as_int_unchecked(), reduction, label_smoothing));
+  return one_row && reduction == at::Reduction::None ? loss.reshape({}) : loss;
+}
+
+// F.l1_loss: |self - target| and its mean or sum in one kernel (ATen: sub, abs, then the reduction).
+at::Tensor l1_loss(const at::Tensor& self, const at::Tensor& target, int64_t reduction) {
+  const LossOp op{kL1};
+  if (wants_gradient({&self, &target}) || !loss_supported(op, self, target, reduction))
+    return at::native::l1_loss(self, target, reduction);
+  record(rec_l1);
+  at::Tensor out = at::empty(loss_shape(self, reduction), self.options());
+  loss_forward_into(out, op, self, target, reduction);
+  return out;
+}
+
 }  // namespace
 }  // namespace gemforge::ops
 
@@ -937,6 +994,8 @@ void add_loss_ops(std::vector<OpEntry>& t) {
   t.push_back(entry<&binary_cross_entropy_backward_out>(rec_bce_bwd_out));
   t.push_back(entry<&bce_with_logits>(rec_bcel));
   t.push_back(entry<&bce_with_logits_out>(rec_bcel_out));
+  t.push_back(composite_entry<&cross_entropy_loss>(rec_ce_loss));
+  t.push_back(composite_entry<&l1_loss>(rec_l1));
 }
 
 }  // namespace gemforge

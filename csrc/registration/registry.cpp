@@ -20,6 +20,7 @@ std::atomic<bool> g_recording{false};
 namespace {
 std::mutex g_mutex;  // enable/disable/record bookkeeping (never on the hot path)
 std::unique_ptr<torch::Library> g_library;
+std::unique_ptr<torch::Library> g_autograd_library;  // the composite ops' autograd-key registrations
 std::vector<std::string> g_enabled;
 std::vector<std::string> g_recorded;
 std::string g_record_log;
@@ -112,17 +113,20 @@ void enable(const std::vector<std::string>& only, const std::vector<std::string>
                         "' (use an aten overload name like 'add.Tensor' or a base name like 'add')");
     }
   }
-  c10::DispatchKey key;
+  c10::DispatchKey key, autograd_key;
   if (backend == "cuda") {
     key = c10::DispatchKey::CUDA;
+    autograd_key = c10::DispatchKey::AutogradCUDA;
   } else if (backend == "cpu") {
     key = c10::DispatchKey::CPU;
+    autograd_key = c10::DispatchKey::AutogradCPU;
   } else {
     TORCH_CHECK_VALUE(false, "gemforge.enable: backend must be 'cuda' or 'cpu', got '", backend, "'");
   }
   disable();
   std::lock_guard<std::mutex> lock(g_mutex);
   auto lib = std::make_unique<torch::Library>(torch::Library::IMPL, "aten", key, __FILE__, __LINE__);
+  auto autograd_lib = std::make_unique<torch::Library>(torch::Library::IMPL, "aten", autograd_key, __FILE__, __LINE__);
   QuietWarnings quiet;
   c10::WarningUtils::WarningHandlerGuard guard(&quiet);
   for (const auto& e : table) {
@@ -131,9 +135,11 @@ void enable(const std::vector<std::string>& only, const std::vector<std::string>
     for (const auto& q : unused) chosen = chosen && !matches(q, e.rec->name);
     if (!chosen) continue;
     (device_checked(e.rec->name) ? e.impl_checked : e.impl)(*lib, e.rec->name);
+    if (e.composite) e.impl(*autograd_lib, e.rec->name);
     g_enabled.push_back(e.rec->name);
   }
   g_library = std::move(lib);
+  g_autograd_library = std::move(autograd_lib);
   for (const auto& e : table) e.rec->seen = 0;
   g_recorded.clear();
   g_recording = record;
@@ -145,6 +151,7 @@ void disable() {
   QuietWarnings quiet;
   c10::WarningUtils::WarningHandlerGuard guard(&quiet);
   g_library.reset();  // the destructor deregisters every kernel it registered
+  g_autograd_library.reset();
   g_enabled.clear();
 }
 

@@ -25,11 +25,15 @@ inline void record(OpRecord& rec, bool fallback = false, const char* why = nullp
 }
 
 // A registrable overload: its aten name, its record slot and how to register it (`impl_checked`:
-// with the device check below in front).
+// with the device check below in front). `composite`: an op ATen implements by decomposition
+// (CompositeImplicitAutograd: cross_entropy_loss, l1_loss). Its host function is registered on
+// the autograd key too (AutogradCUDA / AutogradCPU), where calls arrive before ATen decomposes
+// them; it runs one fused kernel when no gradient is needed and ATen's decomposition otherwise.
 struct OpEntry {
   OpRecord* rec;
   void (*impl)(torch::Library& lib, const char* name);
   void (*impl_checked)(torch::Library& lib, const char* name);
+  bool composite = false;
 };
 
 // Each op module appends its overloads.
@@ -98,6 +102,14 @@ OpEntry entry(OpRecord& rec) {
             DeviceChecked<fn>::name = name;  // the overload names live as long as the op table
             impl_fn(lib, name, &DeviceChecked<fn>::call);
           }};
+}
+
+// A table entry for a composite op (OpEntry::composite).
+template <auto fn>
+OpEntry composite_entry(OpRecord& rec) {
+  OpEntry e = entry<fn>(rec);
+  e.composite = true;
+  return e;
 }
 
 // enable(): register the chosen overloads on the backend's dispatch key (CUDA, or CPU for the

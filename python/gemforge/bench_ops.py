@@ -448,16 +448,17 @@ ISSUE4 = {
     "searchsorted": Issue4Op("searchsorted", torch.searchsorted, lambda s: [((4096, ), _sorted_row), (s, "any")],
                              ((4096, 4096), ), ((8, 300), ), (), ("searchsorted", )),
     # ------------------------------------------------ losses
-    # cross entropy through its decomposition (log_softmax + nll_loss)
+    # F.cross_entropy without a gradient: the fused forward (aten::cross_entropy_loss, which ATen
+    # decomposes into log_softmax + nll_loss)
     "cross_entropy": Issue4Op("cross_entropy", F.cross_entropy, lambda s: [(s, "any"), (s[:1], _classes(s[1]))],
                               ((4096, 32000), (1024, 128256)), ((8, 300), ), DECODE,
-                              ("_log_softmax", "nll_loss_forward")),
+                              ("cross_entropy_loss", )),
     "mse_loss": Issue4Op("mse_loss", F.mse_loss, _rows2, ((4096, 4096), ), ((8, 300), (3, 20001)), DECODE,
                          ("mse_loss", )),
     "mse_loss_backward": Issue4Op("mse_loss_backward", lambda g, x, y: aten.mse_loss_backward(g, x, y, 1),
                                   lambda s: [((), "any"), (s, "any"), (s, "any")], ((4096, 4096), ), ((8, 300), ),
                                   (), ("mse_loss_backward", )),
-    "l1_loss": Issue4Op("l1_loss", F.l1_loss, _rows2, ((4096, 4096), ), ((8, 300), ), (), ("mean", )),
+    "l1_loss": Issue4Op("l1_loss", F.l1_loss, _rows2, ((4096, 4096), ), ((8, 300), ), (), ("l1_loss", )),
     "smooth_l1_loss": Issue4Op("smooth_l1_loss", F.smooth_l1_loss, _rows2, ((4096, 4096), ), ((8, 300), ), (),
                                ("smooth_l1_loss", )),
     "binary_cross_entropy": Issue4Op("binary_cross_entropy", F.binary_cross_entropy,

@@ -23,6 +23,7 @@ SMOOTH_L1 = tl.constexpr(1)
 HUBER = tl.constexpr(2)
 BCE = tl.constexpr(3)
 BCE_LOGITS = tl.constexpr(4)
+L1 = tl.constexpr(5)  # forward only (l1_loss without a gradient: loss.cpp)
 
 
 @triton.jit
@@ -418,6 +419,8 @@ def _pointwise_loss(x, y, pw, p, LOSS: tl.constexpr):
     elif LOSS == HUBER:
         z = tl.abs(x - y)
         return tl.where(z < p, 0.5 * z * z, p * (z - 0.5 * p))
+    elif LOSS == L1:
+        return tl.abs(x - y)
     elif LOSS == BCE:
         # logs clamped at -100, as torch
         return (y - 1.0) * tl.maximum(_log1p(-x), -100.0) - y * tl.maximum(tl.log(x), -100.0)
