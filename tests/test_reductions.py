@@ -163,9 +163,9 @@ def test_argmax_argmin(dtype):
 
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32], ids=ids)
 def test_arg_extremes_of_crafted_rows(dtype):
-    """Rows reduced in one tile (the 16-bit keys pack the lane beside the key): signed zeros as
-    equals, negative rows, infinities, subnormals, the first of several NaNs, ties; first indices
-    as torch, for argmax / argmin and max.dim / min.dim (values too)."""
+    """Rows reduced in one tile (integer keys, _arg_tile): signed zeros as equals, negative rows,
+    infinities, subnormals, the first of several NaNs, ties; first indices as torch, for argmax /
+    argmin and max.dim / min.dim (values too)."""
     tiny = torch.finfo(dtype).smallest_normal / 4
     big = torch.finfo(dtype).max
     rows = [[-0.0, 0.0, -0.0], [0.0, -0.0, 0.0], [-1.0, -2.0, -0.5, -0.5], [-3.0, -3.0, -3.0],

@@ -281,64 +281,41 @@ def _reduce_lanes(a, b, c, ACC: tl.constexpr, MODE: tl.constexpr):
 
 @triton.jit
 def _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R_RANK: tl.constexpr, ACC: tl.constexpr,
-              MAX: tl.constexpr, MASKED: tl.constexpr, BLOCK_R: tl.constexpr, VALUE: tl.constexpr):
+              MAX: tl.constexpr, MASKED: tl.constexpr, BLOCK_R: tl.constexpr):
     """(value, index) of the first extreme element of each row of a tile, by an integer key whose
-    order is the value order with every NaN the extreme and -0.0 == 0.0. 16-bit floats: the key
-    and the lane in one int32 (one max: the largest key, the lowest lane among equals); else one
-    max over the keys and one min over the indices holding it (cheaper than folding (value, index)
-    pairs). VALUE: also the value (a load of the element found); else the index again."""
+    order is the value order with every NaN the extreme and -0.0 == 0.0: one max over the keys and
+    one min over the indices holding it (cheaper than folding (value, index) pairs)."""
     if MASKED:
-        raw = tl.load(x + offs, mask=mask, other=0)
+        v = _acc_type(tl.load(x + offs, mask=mask, other=0), ACC)
     else:
-        raw = tl.load(x + offs)  # (default caching: see _load_raw)
-    PACK16: tl.constexpr = (x.dtype.element_ty == tl.float16 or x.dtype.element_ty == tl.bfloat16) and BLOCK_R <= 65536
-    if PACK16:
-        bits = raw.to(tl.int16, bitcast=True).to(tl.int32)
-        # NaN: exponent all ones and a mantissa (from the bits: the interpreter holds bf16 as
-        # integers, where raw != raw finds none)
-        INF_BITS: tl.constexpr = 0x7F80 if x.dtype.element_ty == tl.bfloat16 else 0x7C00
-        is_nan = (bits & 0x7FFF) > INF_BITS
-        bits = tl.where(bits == -32768, 0, bits)  # -0.0 == 0.0
-        key = bits ^ ((bits >> 15) & 0x7FFF)
-        if not MAX:
-            key = ~key
-        key = tl.where(is_nan, 32767, key)
-        if MASKED:
-            key = tl.where(mask, key, -32768)  # below every element's key
-        best = tl.max(key * 65536 + (65535 - tl.arange(0, BLOCK_R))[None, :], axis=1)
-        idx = (r_start + 65535 - (best & 65535)).to(tl.int64)
+        v = _acc_type(tl.load(x + offs), ACC)  # (default caching: see _load_raw)
+    if ACC == ACC_I64:
+        key = v
+        lowest = -9223372036854775808
     else:
-        v = _acc_type(raw, ACC)
-        if ACC == ACC_I64:
-            key = v
+        is_nan = v != v
+        v0 = tl.where(v == 0, 0.0, v)
+        if ACC == ACC_F64:
+            bits = v0.to(tl.int64, bitcast=True)
+            key = bits ^ ((bits >> 63) & 0x7FFFFFFFFFFFFFFF)
+            top = 9223372036854775807
             lowest = -9223372036854775808
         else:
-            is_nan = v != v
-            v0 = tl.where(v == 0, 0.0, v)
-            if ACC == ACC_F64:
-                bits = v0.to(tl.int64, bitcast=True)
-                key = bits ^ ((bits >> 63) & 0x7FFFFFFFFFFFFFFF)
-                top = 9223372036854775807
-                lowest = -9223372036854775808
-            else:
-                bits = v0.to(tl.int32, bitcast=True)
-                key = bits ^ ((bits >> 31) & 0x7FFFFFFF)
-                top = 2147483647
-                lowest = -2147483648
-        if not MAX:
-            key = ~key
-        if ACC != ACC_I64:
-            key = tl.where(is_nan, top, key)
-        if MASKED:
-            key = tl.where(mask, key, lowest)
-        best = tl.max(key, axis=1)
-        # any index inside the tile is below r_start + BLOCK_R; a row's hits include a valid lane
-        idx = tl.min(tl.where(key == best[:, None], r[None, :], r_start + BLOCK_R), axis=1).to(tl.int64)
-    if VALUE:
-        val = _acc_type(tl.load(x + x_k + _offset3(idx, rn0, rn1, rs0, rs1, rs2, R_RANK), mask=k_mask, other=0), ACC)
-        return val, idx
-    else:
-        return idx, idx
+            bits = v0.to(tl.int32, bitcast=True)
+            key = bits ^ ((bits >> 31) & 0x7FFFFFFF)
+            top = 2147483647
+            lowest = -2147483648
+    if not MAX:
+        key = ~key
+    if ACC != ACC_I64:
+        key = tl.where(is_nan, top, key)
+    if MASKED:
+        key = tl.where(mask, key, lowest)
+    best = tl.max(key, axis=1)
+    # any index inside the tile is below r_start + BLOCK_R; a row's hits include a valid lane
+    idx = tl.min(tl.where(key == best[:, None], r[None, :], r_start + BLOCK_R), axis=1).to(tl.int64)
+    val = _acc_type(tl.load(x + x_k + _offset3(idx, rn0, rn1, rs0, rs1, rs2, R_RANK), mask=k_mask, other=0), ACC)
+    return val, idx
 
 
 @triton.jit
@@ -393,7 +370,7 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
             masked: tl.constexpr = True
         if (MODE == ARGMAX or MODE == ARGMIN) and STAGE != 2:
             ta, tb = _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R_RANK, ACC,
-                               MODE == ARGMAX, masked, BLOCK_R, STAGE == 1 or WRITE2)
+                               MODE == ARGMAX, masked, BLOCK_R)
             tc = ta
         else:
             a, b, c = _element(x + offs, comp_stride, x2 + offs, r, mask, p, ACC, MODE, MAP, STAGE, masked,
