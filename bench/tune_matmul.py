@@ -277,15 +277,6 @@ def gemv_launcher(w, x, c, T, R, K, cfg):
                                     False, 0, tail, False, False, num_warps=warps, num_stages=1 if evict else st)
 
 
-def copy_bandwidth_gbs(nbytes=2**30):
-    src = torch.empty(nbytes, dtype=torch.uint8, device="cuda").random_(0, 255)
-    dst = torch.empty_like(src)
-    us = time_us(lambda: dst.copy_(src), 20, 100)
-    del src, dst
-    torch.cuda.empty_cache()
-    return 2 * nbytes / (us * 1e-6) / 1e9
-
-
 def gemforge_linear_us(x, w):
     """F.linear through GemForge (the table's current row and the host path), or None when the
     package's core is not built/importable here."""
@@ -305,7 +296,7 @@ def main_gemv(args):
     dtype = torch.float16 if "--dtype" in args and args[args.index("--dtype") + 1] == "fp16" else torch.bfloat16
     only = {a for a in args if "x" in a and a[0].isdigit()}
     elem = 2
-    bw = copy_bandwidth_gbs()
+    bw = timing.copy_bandwidth_gbs(2**30, 20, 100, L2_FLUSH)
     print(f"copy bandwidth {bw:.0f} GB/s, {NUM_SMS} SMs, {dtype}", flush=True)
     cands = gemv_candidates(quick, elem)
     rows = config_rows.read("kGemvRows")

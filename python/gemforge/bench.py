@@ -353,16 +353,9 @@ class Timer:
         return [1e6 * statistics.median(p) for p in per_call]
 
 
-def measure_copy_bandwidth(timer, nbytes=2**30):
+def measure_copy_bandwidth(timer):
     """Device-to-device copy bandwidth in GB/s (bytes read + written), the roofline reference."""
-    if not timer.cuda:
-        return None
-    src = torch.empty(nbytes, dtype=torch.uint8, device="cuda").random_(0, 255)
-    dst = torch.empty_like(src)
-    us = timer.device_us(lambda: dst.copy_(src))
-    del src, dst
-    torch.cuda.empty_cache()
-    return 2 * nbytes / (us * 1e-6) / 1e9
+    return timing.copy_bandwidth_gbs(2**30, timer.warmup_ms, timer.rep_ms, timer.l2_flush) if timer.cuda else None
 
 
 # --------------------------------------------------------------------------- correctness

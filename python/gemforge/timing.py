@@ -83,6 +83,17 @@ def device_median_us(fn, warmup_ms=25, rep_ms=100, l2_flush="clean"):
     return 1e3 * statistics.median(device_samples_ms(fn, warmup_ms, rep_ms, l2_flush))
 
 
+def copy_bandwidth_gbs(nbytes=2**30, warmup_ms=25, rep_ms=100, l2_flush="clean"):
+    """Device-to-device copy bandwidth in GB/s (bytes read + written): the roofline reference of
+    the benchmark and the tuners."""
+    src = torch.empty(nbytes, dtype=torch.uint8, device="cuda").random_(0, 255)
+    dst = torch.empty_like(src)
+    us = device_median_us(lambda: dst.copy_(src), warmup_ms, rep_ms, l2_flush)
+    del src, dst
+    torch.cuda.empty_cache()
+    return 2 * nbytes / (us * 1e-6) / 1e9
+
+
 def graphed(fn):
     """A callable replaying fn's launches from a CUDA graph (captured once, after a warm-up call).
     For experiments that launch Triton kernels from Python: its launcher takes longer a launch
