@@ -186,8 +186,8 @@ def main():
     if "--gemv" in args:
         return main_gemv([a for a in args if a != "--gemv"])
     dtype = torch.float16 if "--fp16" in args else torch.bfloat16
-    only = set(a for a in args if "x" in a and a[0].isdigit())
     tiles = args[args.index("--tiles") + 1].split(",") if "--tiles" in args else None
+    only = set(a for a in args if "x" in a and a[0].isdigit() and "," not in a and not (tiles and a in tiles))
     configs = [c for c in CONFIGS if tiles is None or f"{c[0]}x{c[1]}" in tiles]
     rows = config_rows.read("kGemmRows")
     arch = device_arch()
