@@ -1,8 +1,10 @@
 """Tiles for the fused cross entropy's forward (kernels/loss.py cross_entropy_forward_kernel), by
 direct launches: rows a program (BLOCK_T), chunk width (BLOCK_V) and warps, against the tiles it
-runs now (loss.cpp row_tiles: the softmax rows) and torch's F.cross_entropy, bf16 logits, L2
+runs now (loss.cpp row_tiles: the CrossEntropyForward rows) and torch's F.cross_entropy, bf16 logits, L2
 flushed clean before each call (gemforge/timing.py), launches replayed from a CUDA graph.
 
+Session 21 (H100): the forward's own table rows (chunks of 8192 / 4096, 4 warps, a row a program)
+from this probe; 4096x32000 at 61% of copy bandwidth in the softmax rows, 93% in (1, 8192, 4).
 Session 20 (H200): through GemForge the forward reads 4096x32000 at 46% of copy bandwidth (32768
 wide, 32 warps, a row a program) and 1024x128256 at 50% (4096 wide, 16 warps), where amax reads
 32768x4096 at 97% in 4096-wide tiles of 4 warps.
@@ -31,7 +33,7 @@ def next_pow2(n):
 def current_tiles(T, V):
     """(BLOCK_T, BLOCK_V, warps) as loss.cpp row_tiles picks them from the compiled table."""
     major, minor = torch.cuda.get_device_capability()
-    block_v, block_t, warps, _ = torch.ops.gemforge_rt.config_for("softmax", major * 10 + minor, V, T)
+    block_v, block_t, warps, _ = torch.ops.gemforge_rt.config_for("cross_entropy_forward", major * 10 + minor, V, T)
     return (min(block_t, next_pow2(T)), block_v or next_pow2(V), warps)
 
 

@@ -118,6 +118,10 @@ def test_config_table_buckets():
     assert cfg("pointwise_1d", 90, 1 << 26, 16 + 2)[0] > cfg("pointwise_1d", 90, 1 << 26, 16 + 4)[0]
     # column var / argmax (two values a lane) take half the rows a step of sum's tile on sm_90
     assert cfg("reduce_outer_state", 90, 4096, 4096)[1] < cfg("reduce_outer", 90, 4096, 4096)[1]
+    # the fused cross entropy's forward streams wide vocabularies in chunks on sm_90 (many
+    # programs an SM), where softmax holds a 32k row in one program
+    assert 0 < cfg("cross_entropy_forward", 90, 32000, 4096)[0] < 32000
+    assert cfg("cross_entropy_forward", 90, 32000, 4096)[2] < cfg(softmax, 90, 32000, 4096)[2]
     with pytest.raises(ValueError):
         cfg("nope", 0, 1, 1)
 

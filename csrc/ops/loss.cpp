@@ -517,14 +517,15 @@ void check_cross_entropy(const at::Tensor& logits, const at::Tensor& target, int
   }
 }
 
-// Rows per program and chunk width along the vocabulary (the softmax buckets).
+// Rows per program and chunk width along the vocabulary: the forward's own buckets
+// (CrossEntropyForward), the backward's those of softmax, which also writes its rows.
 struct RowTiles {
   int64_t block_t, block_v;
   int num_warps;
 };
 
-RowTiles row_tiles(int64_t T, int64_t V, const c10::Device& device) {
-  const rt::TileConfig& c = rt::lookup_config(rt::Family::Softmax, arch_of(device), V, T);
+RowTiles row_tiles(rt::Family family, int64_t T, int64_t V, const c10::Device& device) {
+  const rt::TileConfig& c = rt::lookup_config(family, arch_of(device), V, T);
   return {std::min<int64_t>(c.block1, next_pow2(T)), c.block0 == 0 ? next_pow2(V) : c.block0, c.num_warps};
 }
 
@@ -554,7 +555,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> cross_entropy_forward_with(const 
   }
   const at::Tensor t = target.contiguous();
   at::Tensor rows = reduction == at::Reduction::None ? out : at::empty({T}, acc);
-  const RowTiles tiles = row_tiles(T, V, logits.device());
+  const RowTiles tiles = row_tiles(rt::Family::CrossEntropyForward, T, V, logits.device());
   const bool smoothing = label_smoothing > 0.0;
   rt::KernelArgs args;
   args.tensor(rows).tensor(lse).tensor(logits).tensor(t).integer(T).integer(V).integer(logits.stride(0));
@@ -609,7 +610,7 @@ at::Tensor cross_entropy_backward(const at::Tensor& grad_loss, const at::Tensor&
   if (grad.numel() == 0) return grad;
   const at::Tensor t = target.contiguous();
   const at::Tensor l = lse.contiguous();
-  const RowTiles tiles = row_tiles(T, V, logits.device());
+  const RowTiles tiles = row_tiles(rt::Family::Softmax, T, V, logits.device());
   rt::KernelArgs args;
   args.tensor(grad).tensor(grad_loss).tensor(logits).tensor(t).tensor(l);
   if (reduction == at::Reduction::Mean) args.tensor(count); else args.none();

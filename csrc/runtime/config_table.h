@@ -15,11 +15,12 @@ enum class Family : uint8_t {
   ReduceOuter,  // a kept dim is the fastest: size0 = outputs, size1 = reduction length
   ReduceOuterState,  // as ReduceOuter, for modes with more state a lane (Welford, arg-extremes)
   Softmax,      // size0 = row length, size1 = rows
+  CrossEntropyForward,  // the fused cross entropy's forward (reads only): size0 = vocabulary, size1 = rows
 };
 
 struct TileConfig {
-  int block0;  // Pointwise1D: BLOCK; ND: BLOCK0; ReduceInner(Arg): BLOCK_R; ReduceOuter(State): BLOCK_K; Softmax: BLOCK_D (0 = next power of two of size0)
-  int block1;  // ND: BLOCK1; ReduceInner(Arg): BLOCK_K; ReduceOuter(State): BLOCK_R; Softmax: BLOCK_K
+  int block0;  // Pointwise1D: BLOCK; ND: BLOCK0; ReduceInner(Arg): BLOCK_R; ReduceOuter(State): BLOCK_K; Softmax: BLOCK_D (0 = next power of two of size0); CrossEntropyForward: BLOCK_V (0: likewise)
+  int block1;  // ND: BLOCK1; ReduceInner(Arg): BLOCK_K; ReduceOuter(State): BLOCK_R; Softmax: BLOCK_K; CrossEntropyForward: BLOCK_T
   int num_warps;
   int num_stages;
 };
