@@ -29,7 +29,7 @@ TOL = {torch.float32: 2e-5, torch.float16: 2e-3, torch.bfloat16: 1.6e-2, torch.f
 CASES = [((2, 20011), -1, 2), ((1, 40000), -1, 4), ((3, 17000), 1, 2), ((17000, 1), 0, 2),
          ((4, 17000), -1, 1), ((17000, 2), 0, 1)]
 if LARGE:  # the issue-4 benchmark shapes; 600 rows of 20011: sm_90's one-pass rows of 16K-32K (512 rows on)
-    # 200 x 20011 on sm_90: one-pass parts of 8192 (forward) and 4096 (backward), the last partial
+    # 200 x 20011 on sm_90: one-pass parts of 8192 (forward and backward), the last partial
     CASES += [((32, 262144), -1, None), ((256, 131072), -1, None), ((600, 20011), -1, None),
               ((200, 20011), -1, None)]
 

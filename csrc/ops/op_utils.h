@@ -124,33 +124,35 @@ inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, const c10
 }
 
 // Many wide rows on the GPU: softmax_onepass_kernel (kernels/softmax.py), forward and backward,
-// reads the data once where the split path reads it twice. Parts and warps from
-// bench/softmax_onepass_experiment.py (8192 elements at 16 warps forward, 4096 at 8 backward).
-// H200 benchmark, 256 x 131072 bf16, split path -> one pass (torch): softmax 65.6 -> 60.5 us
-// (73.3), log_softmax 63.6 -> 55.5 (66.5), softmax backward 86.9 -> 68.4 (118.0), log_softmax
-// backward 72.6 -> 68.1 (69.9). With fewer rows than SMs (32 x 262144) the split path is faster
-// (softmax 17.7 vs 21.6 us in the experiment): the rule asks for a row an SM. Its programs wait
-// for each other: CUDA only (the interpreter runs programs one after another) and at most a part
-// an SM (one program an SM always fits; the kernel's docstring has the argument).
+// reads the data once where the split path reads it twice. H200 benchmark, 256 x 131072 bf16,
+// split path -> one pass (torch): softmax 65.6 -> 60.5 us (73.3), log_softmax 63.6 -> 55.5
+// (66.5), softmax backward 86.9 -> 68.4 (118.0), log_softmax backward 72.6 -> 68.1 (69.9). With
+// fewer rows than SMs (32 x 262144) the split path is faster (softmax 17.7 vs 21.6 us in
+// bench/softmax_onepass_experiment.py): the rule asks for a row an SM. Parts of 8192 elements
+// at 8 warps, forward and backward: bench/softmax_rows_probe.py (session 21, H200, 256 x 131072
+// bf16, against the earlier 8192 at 16 warps forward and 4096 at 8 backward): softmax 59.4 ->
+// 56.2 us, log_softmax 54.6 -> 50.6, softmax backward 67.0 -> 64.5, log_softmax backward 67.2 ->
+// 65.6 (an H100 agrees on the forward). Its programs wait for each other: CUDA only (the
+// interpreter runs programs one after another) and at most a part an SM (one program an SM
+// always fits; the kernel's docstring has the argument).
 struct OnepassTiles {
   int64_t part = 0, parts = 0;  // parts == 0: not this path
   int64_t block_p = 0;          // a bucket >= parts
   int num_warps = 0;
 };
-constexpr int64_t kOnepassPart[2] = {8192, 4096};  // forward, backward
-constexpr int kOnepassWarps[2] = {16, 8};
+constexpr int64_t kOnepassPart = 8192;
+constexpr int kOnepassWarps = 8;
 
-inline OnepassTiles softmax_onepass_tiles(const RowTiles& t, int64_t K, int64_t D, const at::TensorBase& x,
-                                          bool backward) {
+inline OnepassTiles softmax_onepass_tiles(const RowTiles& t, int64_t K, int64_t D, const at::TensorBase& x) {
   OnepassTiles o;
   if (!x.is_cuda() || t.parts <= 1 || x.scalar_type() == c10::kDouble) return o;
   const int64_t sms = rt::device_info(x.device().index()).sm_count;
-  const int64_t parts = ceil_div(D, kOnepassPart[backward]);
+  const int64_t parts = ceil_div(D, kOnepassPart);
   if (K < sms || parts < 2 || parts > sms || K * parts > INT32_MAX) return o;
-  o.part = kOnepassPart[backward];
+  o.part = kOnepassPart;
   o.parts = parts;
   o.block_p = std::max<int64_t>(16, next_pow2(parts));
-  o.num_warps = kOnepassWarps[backward];
+  o.num_warps = kOnepassWarps;
   return o;
 }
 // out = (log_)softmax of x's rows, or with g defined their backward (x: the forward's output).

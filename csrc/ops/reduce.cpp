@@ -1120,7 +1120,7 @@ void run_softmax(const at::Tensor& out, const at::Tensor& x, int64_t dim, bool l
   if (inner > 1) return run_softmax_cols(out, x, D, inner, log);
   const int64_t K = numel / D;
   const RowTiles t = softmax_row_tiles(K, D, inner, x.device());
-  const OnepassTiles onepass = softmax_onepass_tiles(t, K, D, x, /*backward=*/false);
+  const OnepassTiles onepass = softmax_onepass_tiles(t, K, D, x);
   if (onepass.parts) return run_softmax_onepass(out, x, at::Tensor(), K, D, log, onepass);
   const bool f64 = x.scalar_type() == c10::kDouble;
   const bool int64 = numel > INT32_MAX - 65536;

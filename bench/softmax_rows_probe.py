@@ -1,0 +1,127 @@
+"""Tiles for softmax / log_softmax over the last dim of many rows (kernels/softmax.py), by direct
+launches: the one-pass row kernel (softmax_kernel, SINGLE_PASS: rows a program, warps) and the
+parts kernel (softmax_onepass_kernel: part width, warps), against what GemForge runs now and
+torch, bf16, L2 flushed clean before each call (gemforge/timing.py), launches replayed from a
+CUDA graph (the parts kernel's zeroed counters included, as the host path zeroes them).
+
+Session 20 (H200, full benchmark): softmax 4096x32000 bf16 at 71.5% of copy bandwidth (a row a
+program, 32 warps: one program an SM fits, so loads and the row's reductions do not overlap),
+log_softmax 75.0%; 4096x4096 83.7% / 82.8%.
+
+The backward ops (parts only; y = the forward's output, g random): reads y and g, writes one.
+
+    python3 bench/softmax_rows_probe.py [KxD ...]      (needs a GPU and the built core)
+"""
+import sys
+
+import torch
+
+import gemforge
+from gemforge import timing
+from gemforge.kernels.softmax import softmax_kernel, softmax_onepass_kernel
+
+SHAPES = [(4096, 32000), (4096, 4096), (16384, 4096), (256, 131072)]
+
+
+def next_pow2(n):
+    return 1 << (n - 1).bit_length()
+
+
+def candidates(K, D, sms, backward):
+    """(kind, size, warps): ("rows", rows a program, warps) with the row in registers (forward
+    only), or ("parts", part width, warps) for softmax_onepass_kernel; 8..64 elements a thread."""
+    out = []
+    bd = next_pow2(D)
+    for bk in (1, 2, 4, 8):
+        for w in (2, 4, 8, 16, 32):
+            if 8 <= bk * bd // (32 * w) <= 64 and bk <= K and not backward:
+                out.append(("rows", bk, w))
+    for part in (1024, 2048, 4096, 8192, 16384):
+        parts = (D + part - 1) // part
+        if parts < 2 or parts > sms or K < sms:
+            continue
+        for w in (2, 4, 8, 16, 32):
+            if 8 <= part // (32 * w) <= 64:
+                out.append(("parts", part, w))
+    return out
+
+
+def launcher(kind, size, w, out, x, g, log):
+    """x: the input (forward) or the forward's output y (g given: the backward)."""
+    K, D = x.shape
+    if kind == "rows":
+        bd = next_pow2(D)
+
+        def run():
+            softmax_kernel[((K + size - 1) // size, )](out, x, K, D, 1, log, False, size, bd, True, False,
+                                                      num_warps=w)
+        return run
+    parts = (D + size - 1) // size
+    ws = torch.empty(K, parts, 2, device="cuda", dtype=torch.float32)
+    sync = torch.zeros(1 + K, device="cuda", dtype=torch.int32)
+
+    def run():
+        sync.zero_()
+        softmax_onepass_kernel[(K * parts, )](out, x, x if g is None else g, ws, sync, D, g is not None, log, size,
+                                              max(16, next_pow2(parts)), num_warps=w)
+    return run
+
+
+def main(args):
+    shapes = [tuple(map(int, a.split("x"))) for a in args if "x" in a] or SHAPES
+    sms = torch.cuda.get_device_properties(0).multi_processor_count
+    bw = timing.copy_bandwidth_gbs()
+    print(f"copy bandwidth {bw:.0f} GB/s", flush=True)
+    for K, D in shapes:
+        torch.manual_seed(0)
+        x = torch.randn(K, D, device="cuda", dtype=torch.bfloat16) * 3
+        floor_us = 2 * x.numel() * x.element_size() / bw / 1e3
+        for backward in (False, True):
+            for log in (False, True):
+                probe(K, D, sms, floor_us * (1.5 if backward else 1), x, log, backward)
+
+
+def probe(K, D, sms, floor_us, x, log, backward):
+    name = ("log_softmax" if log else "softmax") + ("_backward" if backward else "")
+    f = torch.log_softmax if log else torch.softmax
+    if backward:
+        y = f(x, -1)
+        g = torch.randn_like(x)
+        bwd = torch._log_softmax_backward_data if log else torch._softmax_backward_data
+        ref = bwd(g.float(), y.float(), -1, torch.float32)
+        src = y
+
+        def op():
+            return bwd(g, y, -1, x.dtype)
+    else:
+        g = None
+        ref = f(x.float(), -1)
+        src = x
+
+        def op():
+            return f(x, -1)
+    out = torch.empty_like(x)
+    t_torch = timing.device_median_us(op)
+    with gemforge.use():
+        t_now = timing.device_median_us(op)
+    times = {}
+    for cand in candidates(K, D, sms, backward):
+        run = launcher(*cand, out, src, g, log)
+        try:
+            run()
+            torch.cuda.synchronize()
+        except Exception as e:  # noqa: BLE001  (registers, shared memory)
+            print(f"  skip {cand}: {type(e).__name__}", flush=True)
+            continue
+        if not torch.allclose(out.float(), ref, rtol=2e-2, atol=2e-2):
+            print(f"  WRONG {cand}", flush=True)
+            continue
+        times[cand] = timing.device_median_us(timing.graphed(run), 10, 60)
+    print(f"{name} {K}x{D}: floor {floor_us:.1f} us; torch {t_torch:.1f} us; GemForge now {t_now:.1f} us "
+          f"({100 * floor_us / t_now:.1f}%)", flush=True)
+    for cand, us in sorted(times.items(), key=lambda kv: kv[1])[:6]:
+        print(f"    {cand}  {us:7.1f} us  {100 * floor_us / us:5.1f}% of copy bandwidth", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
