@@ -1,0 +1,74 @@
+"""batch_norm forward in training (kernels/norm.py batch_norm_fwd_kernel) on NCHW input, by direct
+launches: the statistics pass (PHASE 0) and the normalizing pass (PHASE 1) for several row splits
+a channel and warps, against the whole op through GemForge and torch, bf16, L2 flushed clean
+before each call (gemforge/timing.py), launches replayed from a CUDA graph.
+
+Session 21 (H200, torch.profiler): 64x256x56x56 bf16 takes two launches averaging 47.1 us
+(norm.cpp bn_config: 2 splits a channel, 512 programs of 8 warps, 4096-row chunks): the
+statistics pass reads 103 MB with two block reductions a chunk and few loads in flight.
+
+    python3 bench/batch_norm_probe.py [NxCxHxW ...]   (needs a GPU and the built core)
+"""
+import sys
+
+import torch
+import torch.nn.functional as F
+
+import gemforge
+from gemforge import timing
+from gemforge.kernels.norm import batch_norm_fwd_kernel as kernel
+
+SHAPES = [(64, 256, 56, 56), (32, 64, 112, 112)]
+
+
+def main(args):
+    shapes = [tuple(map(int, a.split("x"))) for a in args if "x" in a] or SHAPES
+    bw = timing.copy_bandwidth_gbs()
+    print(f"copy bandwidth {bw:.0f} GB/s", flush=True)
+    for N, C, H, W in shapes:
+        torch.manual_seed(0)
+        x = torch.randn(N, C, H, W, device="cuda", dtype=torch.bfloat16) * 2 + 1
+        HW, R = H * W, N * H * W
+        read_us = x.numel() * x.element_size() / bw / 1e3
+        ref = F.batch_norm(x.float(), None, None, training=True)
+        t_torch = timing.device_median_us(lambda: F.batch_norm(x, None, None, training=True))
+        with gemforge.use():
+            t_now = timing.device_median_us(lambda: F.batch_norm(x, None, None, training=True))
+        print(f"{N}x{C}x{H}x{W}: read floor {read_us:.1f} us, op floor (3 passes) {3 * read_us:.1f}; torch "
+              f"{t_torch:.1f} us, GemForge now {t_now:.1f} ({300 * read_us / t_now:.1f}%)", flush=True)
+        y = torch.empty_like(x)
+        mean = torch.empty(C, device="cuda")
+        invstd = torch.empty(C, device="cuda")
+        results = []
+        for block_r in (1024, 2048, 4096):
+            for warps in (4, 8, 16):
+                if block_r // (32 * warps) < 4:
+                    continue
+                for split in (1, 2, 4, 8, 16, 32):
+                    rows = -(-(-(-R // split)) // block_r) * block_r
+                    nsplit = -(-R // rows)
+                    pm = torch.empty(nsplit, C, device="cuda")
+                    pm2 = torch.empty(nsplit, C, device="cuda")
+
+                    def launch(phase, block_r=block_r, warps=warps, rows=rows, nsplit=nsplit, pm=pm, pm2=pm2):
+                        kernel[(C, nsplit)](y, mean, invstd, None, None, x, None, None, pm, pm2, R, C, HW, C * HW, HW,
+                                            1, C * HW, HW, 1, rows, nsplit, 0.1, 1e-5, phase, nsplit > 1, True, False,
+                                            False, False, False, block_r, 1, False, num_warps=warps)
+                    if nsplit > 1:
+                        launch(0)
+                    launch(1)
+                    torch.cuda.synchronize()
+                    if not torch.allclose(y.float(), ref, rtol=2e-2, atol=2e-2):
+                        print(f"  WRONG {(block_r, warps, nsplit)}", flush=True)
+                        continue
+                    t0 = timing.device_median_us(timing.graphed(lambda: launch(0)), 10, 40) if nsplit > 1 else 0.0
+                    t1 = timing.device_median_us(timing.graphed(lambda: launch(1)), 10, 40)
+                    results.append((t0 + t1, t0, t1, block_r, warps, nsplit))
+        for total, t0, t1, block_r, warps, nsplit in sorted(results)[:8]:
+            print(f"    rows {block_r:5d} warps {warps:2d} splits {nsplit:3d}: statistics {t0:6.1f} us "
+                  f"({100 * read_us / max(t0, 1e-9):5.1f}% of a read), normalize {t1:6.1f} "
+                  f"({200 * read_us / t1:5.1f}%), total {total:6.1f} ({300 * read_us / total:5.1f}%)", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
