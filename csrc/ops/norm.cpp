@@ -702,15 +702,23 @@ at::Tensor bn_operand(const at::Tensor& t, BnView& v) {
 // Channel blocks x row chunks: [N, C] input takes wide channel blocks (adjacent in memory),
 // spatial input one long chunk of rows (adjacent along HW) for few channels. With few channel
 // blocks the rows are split over several programs (split > 1: two launches, partial statistics
-// in a [split, C] workspace). Under the interpreter 4 programs are wanted, so that small test
-// shapes take the split path.
+// in a [split, C] workspace) until there are programs_per_sm programs an SM. Under the
+// interpreter 4 programs are wanted, so that small test shapes take the split path.
+// The forward's statistics pass on spatial input (two block reductions a chunk) needs many loads
+// in flight: 8 programs an SM of 4 warps. bench/batch_norm_probe.py (session 21, H200, bf16,
+// training), against 2 an SM of 8 warps: 64x256x56x56 95.3 -> 88.2 us (4 splits; 13: 87.4;
+// torch 314.5), 32x64x112x112 59.7 -> ~52 (14 splits: 51.3; torch 387.4). The backward and
+// [N, C] input (not measured) keep 2 an SM.
 struct BnConfig {
   int64_t block_r, block_c, split, rows_per_split;
+  int num_warps;
 };
 
-BnConfig bn_config(int64_t R, int64_t C, int64_t HW, const c10::Device& device) {
+BnConfig bn_config(int64_t R, int64_t C, int64_t HW, const c10::Device& device, bool forward) {
   const bool cuda = device.is_cuda();
   const int64_t tile = 4096;
+  const bool spatial_forward = forward && HW > 1;
+  const int64_t programs_per_sm = spatial_forward ? 8 : 2;
   BnConfig c;
   if (HW == 1) {
     c.block_c = std::min<int64_t>(next_pow2(C), cuda ? 64 : 256);
@@ -720,12 +728,13 @@ BnConfig bn_config(int64_t R, int64_t C, int64_t HW, const c10::Device& device) 
     c.block_c = std::min<int64_t>(next_pow2(C), std::max<int64_t>(1, tile / c.block_r));
   }
   const int64_t col_blocks = ceil_div(C, c.block_c);
-  const int64_t target = cuda ? 2 * rt::device_info(device.index()).sm_count : 4;
+  const int64_t target = cuda ? programs_per_sm * rt::device_info(device.index()).sm_count : 4;
   c.split = 1;
   if (col_blocks < target && R > c.block_r)
     c.split = std::min(ceil_div(target, col_blocks), ceil_div(R, c.block_r));
   c.rows_per_split = ceil_div(ceil_div(R, c.split), c.block_r) * c.block_r;
   c.split = ceil_div(R, c.rows_per_split);
+  c.num_warps = c.block_r * c.block_c >= 2048 && !spatial_forward ? 8 : 4;
   return c;
 }
 
@@ -792,7 +801,7 @@ void batch_norm_into(at::Tensor& y, at::Tensor& save_mean, at::Tensor& save_invs
   const at::Tensor rm_c = rm.defined() ? rm.contiguous() : rm;
   const at::Tensor rv_c = rv.defined() ? rv.contiguous() : rv;
   const int64_t R = vx.B * vx.HW;
-  const BnConfig c = bn_config(R, C, vx.HW, x.device());
+  const BnConfig c = bn_config(R, C, vx.HW, x.device(), /*forward=*/true);
   const bool split = train && c.split > 1;  // eval needs no statistics: one launch
   const at::Tensor w_c = w.defined() ? w.contiguous() : w;
   const at::Tensor b_c = b.defined() ? b.contiguous() : b;
@@ -822,7 +831,7 @@ void batch_norm_into(at::Tensor& y, at::Tensor& save_mean, at::Tensor& save_invs
     rt::LaunchConfig cfg;
     cfg.grid[0] = ceil_div(C, c.block_c);
     cfg.grid[1] = c.split;
-    cfg.num_warps = c.block_r * c.block_c >= 2048 ? 8 : 4;
+    cfg.num_warps = c.num_warps;
     rt::launch(batch_norm_fwd_kernel, cfg, args, x.device());
   }
   if (update && !rm_c.is_same(rm)) rm.copy_(rm_c);
@@ -987,7 +996,7 @@ Tensor3 batch_norm_bwd_impl(const at::Tensor& grad_out, const at::Tensor& input,
     bn_view(dx_use, vdx);
   }
   const int64_t R = vx.B * vx.HW;
-  const BnConfig c = bn_config(R, C, vx.HW, x.device());
+  const BnConfig c = bn_config(R, C, vx.HW, x.device(), /*forward=*/false);
   // eval without weight / bias gradients needs no sums: one launch
   const bool split = c.split > 1 && (train || dw.defined() || db.defined());
   const at::Tensor mean_c = mean.contiguous();
@@ -1023,7 +1032,7 @@ Tensor3 batch_norm_bwd_impl(const at::Tensor& grad_out, const at::Tensor& input,
     cfg.grid[0] = ceil_div(C, c.block_c);
     // one split: a single program per channel block holds all rows
     cfg.grid[1] = (split || dx_use.defined()) ? c.split : 1;
-    cfg.num_warps = c.block_r * c.block_c >= 2048 ? 8 : 4;
+    cfg.num_warps = c.num_warps;
     rt::launch(batch_norm_bwd_kernel, cfg, args, x.device());
   }
   if (dx.defined() && !dx_use.is_same(dx)) dx.copy_(dx_use);

@@ -49,7 +49,7 @@ const ConfigRow kRows[] = {
     // The fused cross entropy's forward reads its rows once and writes a value a row: chunks of
     // a row with an online log-sum-exp, a row a program of 4 warps, many programs an SM (the
     // softmax rows above hold a whole row in one program an SM: loads and the row's reductions
-    // do not overlap). H100, bench/ce_forward_probe.py (session 21), bf16, against the softmax
+    // do not overlap). H100, bench/cross_entropy_probe.py (session 21), bf16, against the softmax
     // rows: 4096 x 32000 141.5 -> 93.2 us (92.7% of copy bandwidth), 16384 x 32000 544.7 ->
     // 340.1, 1024 x 128256 (4096-wide chunks) 122.1 -> 95.6. Rows up to 4096 as softmax's.
     {Family::CrossEntropyForward, 90, 128, kAny, {0, 16, 4, 1}},
