@@ -43,20 +43,8 @@ def current_tiles(family, T, V):
 
 def rank(name, T, V, floor_us, launch, check, now, t_torch, t_gemforge):
     """Times launch(bt, bv, w) for every candidate whose result passes check(); prints the best."""
-    times = {}
-    for cfg in CANDIDATES + ([now] if now not in CANDIDATES else []):
-        def run(cfg=cfg):
-            launch(*cfg)
-        try:
-            run()
-            torch.cuda.synchronize()
-        except Exception as e:  # noqa: BLE001  (registers, shared memory)
-            print(f"  skip {cfg}: {type(e).__name__}", flush=True)
-            continue
-        if not check():
-            print(f"  WRONG {cfg}", flush=True)
-            continue
-        times[cfg] = timing.device_median_us(timing.graphed(run), 10, 60)
+    cfgs = CANDIDATES + ([now] if now not in CANDIDATES else [])
+    times = timing.time_candidates({cfg: (lambda cfg=cfg: launch(*cfg)) for cfg in cfgs}, check)
     print(f"{name} {T}x{V}: floor {floor_us:.1f} us, torch {t_torch:.1f} us, GemForge {t_gemforge:.1f}; "
           f"tiles now {now} {times.get(now, float('nan')):.1f} us "
           f"({100 * floor_us / times.get(now, float('nan')):.0f}%)", flush=True)

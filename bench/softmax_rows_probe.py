@@ -104,19 +104,8 @@ def probe(K, D, sms, floor_us, x, log, backward):
     t_torch = timing.device_median_us(op)
     with gemforge.use():
         t_now = timing.device_median_us(op)
-    times = {}
-    for cand in candidates(K, D, sms, backward):
-        run = launcher(*cand, out, src, g, log)
-        try:
-            run()
-            torch.cuda.synchronize()
-        except Exception as e:  # noqa: BLE001  (registers, shared memory)
-            print(f"  skip {cand}: {type(e).__name__}", flush=True)
-            continue
-        if not torch.allclose(out.float(), ref, rtol=2e-2, atol=2e-2):
-            print(f"  WRONG {cand}", flush=True)
-            continue
-        times[cand] = timing.device_median_us(timing.graphed(run), 10, 60)
+    runs = {cand: launcher(*cand, out, src, g, log) for cand in candidates(K, D, sms, backward)}
+    times = timing.time_candidates(runs, lambda: torch.allclose(out.float(), ref, rtol=2e-2, atol=2e-2))
     print(f"{name} {K}x{D}: floor {floor_us:.1f} us; torch {t_torch:.1f} us; GemForge now {t_now:.1f} us "
           f"({100 * floor_us / t_now:.1f}%)", flush=True)
     for cand, us in sorted(times.items(), key=lambda kv: kv[1])[:6]:

@@ -105,3 +105,22 @@ def graphed(fn):
     with torch.cuda.graph(graph):
         fn()
     return graph.replay
+
+
+def time_candidates(runs, check, warmup_ms=10, rep_ms=60):
+    """{key: device median in us} of the candidates in runs ({key: callable launching it}) that
+    compile, run and then pass check(), each replayed from a CUDA graph; the others are printed
+    (too many registers or too much shared memory: skip; a wrong result: WRONG). For the probes."""
+    times = {}
+    for key, run in runs.items():
+        try:
+            run()
+            torch.cuda.synchronize()
+        except Exception as e:  # noqa: BLE001  (registers, shared memory)
+            print(f"  skip {key}: {type(e).__name__}", flush=True)
+            continue
+        if not check():
+            print(f"  WRONG {key}", flush=True)
+            continue
+        times[key] = device_median_us(graphed(run), warmup_ms, rep_ms)
+    return times
