@@ -333,11 +333,17 @@ def isclose_samples(device, dtype, large):
 
 
 def isin_samples(device, dtype, large):
-    """Few test elements (the looping kernel); many go to ATen's sorting: test_ternary."""
+    """Few test elements (each compared); past numpy's heuristic (10 * elements**0.145 test
+    elements: 31 for 2310) they are sorted and searched: the "many-tests" samples, with
+    duplicates, values between and beyond the tests, special values, mixed dtypes."""
     m = _gen(dtype, device)
     e = m((33, 70))
     t = torch.cat([e.flatten()[:3], m((2, ), seed=9)])
+    many = torch.cat([e.flatten()[::5], m((300, ), seed=11), e.flatten()[:50]])
     out = [
+        Sample((e, many, False), desc="many-tests"),
+        Sample((e.t(), many.view(-1, 2), True), desc="many-tests-2d-invert"),
+        Sample((m((6, 40), noncontig=True), many[::3], False), desc="many-tests-strided"),
         Sample((e, t, False), desc="2d"),
         Sample((e.t(), t.view(5, 1), True), desc="transposed-invert"),
         Sample((m((37, )), t[:1], False), desc="one-test-element"),
@@ -348,9 +354,12 @@ def isin_samples(device, dtype, large):
     ]
     if _full(dtype):
         out.append(Sample((m((37, )), m((3, ), seed=4).to(torch.float32), False), desc="mixed-dtypes"))
+        out.append(Sample((m((37, )), m((100, ), seed=4).to(torch.float32), False), desc="many-tests-mixed-dtypes"))
     if dtype.is_floating_point:
         sp = _special(dtype, device)
         out.append(Sample((sp, sp[2:6], False), desc="special"))  # NaN is never in
+        out.append(Sample((torch.cat([sp, m((50, ), seed=5)]), torch.cat([sp[2:6], m((40, ), seed=6), sp[:2]]), False),
+                          desc="many-tests-special"))
     if large:
         out.append(Sample((m((1 << 20, )), t, False), desc="1M"))
     return out

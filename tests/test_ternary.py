@@ -1,6 +1,6 @@
 """What test_ops can't express for csrc/ops/pointwise/ternary.cpp: every copy_ dtype pair, strided
 and overlapping destinations, the out= forms of composite ops (reached through torch.ops),
-layouts of clone/_to_copy results, isin's fallback to ATen's sorting, errors, and that copies
+layouts of clone/_to_copy results, isin's sorted path, errors, and that copies
 made by torch or by the interpreter itself neither recurse nor get recorded as fallbacks."""
 import pytest
 import torch
@@ -224,18 +224,19 @@ def test_masked_fill_on_expanded_self_warns_like_torch():
             torch.ones(2, device=DEVICE).expand(3, 2).masked_fill_(torch.tensor([True, False], device=DEVICE), 5)
 
 
-def test_isin_with_many_test_elements_goes_to_aten():
-    """Past numpy's heuristic ATen sorts (issue 4's territory): recorded as a fallback, same result."""
+def test_isin_with_many_test_elements_sorts():
+    """Past numpy's heuristic the test elements are sorted once and searched (ATen sorts them with
+    the elements): no fallback, the same result; exactly at the heuristic's bound either way."""
     elements = torch.randint(0, 50, (40, ), device=DEVICE)
-    test = torch.arange(0, 100, 3, device=DEVICE)
-    expected = torch.isin(elements, test)
-    with gemforge.use(record=True):
-        got = torch.isin(elements, test)
-        rec = gemforge.recorded()
-    assert "isin.Tensor_Tensor -> aten fallback (many test elements: needs sorting)" in rec, rec
-    assert torch.equal(got, expected)
-    few = test[:5]  # 5 < 10 * 40**0.145: the loop
-    assert torch.equal(_ran("isin.Tensor_Tensor", lambda: torch.isin(elements, few)), torch.isin(elements, few))
+    test = torch.arange(0, 100, 3, device=DEVICE)  # 34 >= 10 * 40**0.145 = 17.1: sorted
+    for t in (test, test.flip(0), test.repeat(3), test[:17], test[:16]):
+        for invert in (False, True):
+            got = _ran("isin.Tensor_Tensor", lambda: torch.isin(elements, t, invert=invert))
+            assert torch.equal(got, torch.isin(elements, t, invert=invert)), (t.numel(), invert)
+    # a scalar element: 1 element against 10 or more test elements takes the sorted path
+    for v in (0, 3, 5, 99, 100):
+        got = _ran("isin.Scalar_Tensor", lambda: torch.isin(v, test))
+        assert torch.equal(got, torch.isin(v, test)), v
 
 
 def test_isin_out_into_noncontiguous_out():

@@ -47,6 +47,7 @@
 #include <ATen/ops/masked_fill_compositeexplicitautograd_dispatch.h>
 #include <ATen/ops/masked_fill_cpu_dispatch.h>
 #include <ATen/ops/masked_fill_cuda_dispatch.h>
+#include <ATen/ops/sort.h>
 #include <ATen/ops/where_cpu_dispatch.h>
 #include <ATen/ops/where_cuda_dispatch.h>
 #include <ATen/ops/zero_compositeexplicitautograd_dispatch.h>
@@ -1184,6 +1185,7 @@ bool allclose(const at::Tensor& self, const at::Tensor& other, double rtol, doub
 
 PointwiseKernels isin_scalar_k GF_POINTWISE_KERNELS("isin_scalar");
 rt::KernelHandle isin_kernel{"gemforge.kernels.pointwise_ops.ternary", "_isin_kernel"};
+rt::KernelHandle isin_sorted_kernel{"gemforge.kernels.pointwise_ops.ternary", "_isin_sorted_kernel"};
 OpRecord isin_tt_rec{"isin.Tensor_Tensor"}, isin_tt_out_rec{"isin.Tensor_Tensor_out"},
     isin_ts_rec{"isin.Tensor_Scalar"}, isin_ts_out_rec{"isin.Tensor_Scalar_out"}, isin_st_rec{"isin.Scalar_Tensor"},
     isin_st_out_rec{"isin.Scalar_Tensor_out"};
@@ -1200,14 +1202,15 @@ void resize_isin_out(at::Tensor& out, c10::IntArrayRef sizes) {
   at::native::resize_output(out, sizes);
 }
 
-// ATen loops over the test elements when they are few (numpy's heuristic) and sorts otherwise;
-// the sorting algorithm is ATen's.
+// Few test elements (numpy's heuristic, as ATen): every element is compared with each of them.
+// Otherwise they are sorted once and each element binary-searches them (ATen sorts the elements
+// and the test elements together instead).
 bool isin_loops(int64_t elements, int64_t tests) {
   return tests < static_cast<int64_t>(10.0f * std::pow(static_cast<double>(elements), 0.145));
 }
 
 // out (bool, elements' shape) = elements in test_elements, compared in their promoted dtype.
-// False: ATen must do it (many test elements: sorting).
+// False: ATen must do it.
 bool isin_into(OpRecord& rec, at::Tensor& out, const at::Tensor& elements, const at::Tensor& test, bool invert) {
   if (const char* why = unsupported(kAllReal, {&elements, &test})) {
     record(rec, true, why);
@@ -1217,10 +1220,6 @@ bool isin_into(OpRecord& rec, at::Tensor& out, const at::Tensor& elements, const
   check_isin_dtype(test.scalar_type());
   if (test.device() != elements.device()) {
     record(rec, true, "device");
-    return false;
-  }
-  if (elements.numel() > 0 && !isin_loops(elements.numel(), test.numel())) {
-    record(rec, true, "many test elements: needs sorting");
     return false;
   }
   record(rec);
@@ -1233,20 +1232,27 @@ bool isin_into(OpRecord& rec, at::Tensor& out, const at::Tensor& elements, const
   if (n == 0) return true;
   // One flat pass: contiguous operands (copies of the others, through GemForge's clone).
   const at::Tensor x = elements.contiguous();
-  const at::Tensor t = test.contiguous();
+  const ScalarType common = promoted(elements, test);
+  const bool loops = isin_loops(n, test.numel());
+  // (sort: GemForge's when it is enabled; values in the common dtype, so that the order is the
+  // comparison's)
+  const at::Tensor t = loops ? test.contiguous() : std::get<0>(at::sort(test.to(common).reshape({-1})));
   const bool direct = out.is_contiguous();
   const at::Tensor dst = direct ? out : at::empty(elements.sizes(), out.options());
-  const ScalarType compute = compute_type(promoted(elements, test));
+  const ScalarType compute = compute_type(common);
   const auto& c = rt::lookup_config(rt::Family::Pointwise1D, arch_of(x.device()), n, x.element_size());
   const int64_t block = std::min<int64_t>(c.block0, std::max<int64_t>(128, next_pow2(n)));
+  const int64_t ntest = t.numel();
   rt::KernelArgs args;
-  args.tensor(dst).tensor(x).tensor(t).integer(n).integer(t.numel());
-  args.constant(invert).constant(static_cast<int64_t>(compute)).constant(block).constant(n > INT32_MAX - block);
+  args.tensor(dst).tensor(x).tensor(t).integer(n).integer(ntest);
+  if (!loops) args.integer(64 - __builtin_clzll(static_cast<uint64_t>(std::max<int64_t>(ntest, 1))));  // steps
+  args.constant(invert).constant(static_cast<int64_t>(compute)).constant(block);
+  args.constant(n > INT32_MAX - block || ntest > INT32_MAX / 2);
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(n, block);
   cfg.num_warps = c.num_warps;
   cfg.num_stages = c.num_stages;
-  rt::launch(isin_kernel, cfg, args, x.device());
+  rt::launch(loops ? isin_kernel : isin_sorted_kernel, cfg, args, x.device());
   if (!direct) out.copy_(dst);
   return true;
 }

@@ -185,3 +185,33 @@ def _isin_kernel(out, x, test, n, ntest, INVERT: tl.constexpr, COMPUTE: tl.const
     if INVERT:
         found = found == 0
     tl.store(out + offs, found, mask=mask)
+
+
+@triton.jit
+def _isin_sorted_kernel(out, x, sorted_test, n, ntest, steps, INVERT: tl.constexpr, COMPUTE: tl.constexpr,
+                        BLOCK: tl.constexpr, INT64: tl.constexpr):
+    """out[i] = x[i] in sorted_test[0:ntest] (contiguous; ascending, NaN last, as sort leaves it),
+    compared in COMPUTE: a binary search for the first test element >= x[i] (`steps`, the bit
+    length of ntest, halvings), then one comparison. NaN is never found (NaN == NaN is false)."""
+    if INT64:
+        start = tl.program_id(0).to(tl.int64) * BLOCK
+        lo = tl.zeros([BLOCK], dtype=tl.int64)
+    else:
+        start = tl.program_id(0) * BLOCK
+        lo = tl.zeros([BLOCK], dtype=tl.int32)
+    offs = start + tl.arange(0, BLOCK)
+    mask = offs < n
+    v = to_compute(tl.load(x + offs, mask=mask), COMPUTE)
+    hi = lo + ntest
+    for _ in range(0, steps):
+        open_ = lo < hi
+        mid = (lo + hi) // 2
+        t = to_compute(tl.load(sorted_test + mid, mask=mask & open_), COMPUTE)
+        below = open_ & (t < v)
+        lo = tl.where(below, mid + 1, lo)
+        hi = tl.where(open_ & (below == 0), mid, hi)
+    hit = mask & (lo < ntest)
+    found = hit & (to_compute(tl.load(sorted_test + lo, mask=hit), COMPUTE) == v)
+    if INVERT:
+        found = found == 0
+    tl.store(out + offs, found, mask=mask)
