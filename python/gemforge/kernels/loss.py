@@ -10,7 +10,7 @@ import triton.language as tl
 from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
 from .pointwise_ops.common import to_acc as _acc
-from .softmax import _cols, _grad, _part
+from .softmax import _cols, _grad, _part, _rows
 
 # reductions, as at::Reduction
 NONE = tl.constexpr(0)
@@ -74,11 +74,7 @@ def softmax_backward_kernel(gin, g, y, K, D, INNER, LOG: tl.constexpr, F64: tl.c
     """Rows of a contiguous [outer, D, inner] tensor, as softmax_kernel (kernels/softmax.py):
         softmax:     gin = y * (g - sum(g * y))
         log_softmax: gin = g - exp(y) * sum(g)"""
-    k = tl.program_id(0) * BLOCK_K + tl.arange(0, BLOCK_K)
-    if INT64:
-        k = k.to(tl.int64)
-    k_mask = k < K
-    base = (k // INNER) * (D * INNER) + (k % INNER)
+    k_mask, base = _rows(K, D, INNER, BLOCK_K, INT64)
     j = tl.arange(0, BLOCK_D)
     if SINGLE_PASS:
         mask = k_mask[:, None] & (j < D)[None, :]

@@ -59,13 +59,19 @@ def _write(out, x, base, k_mask, lo, hi, INNER, m, s, LOG: tl.constexpr, F64: tl
 
 
 @triton.jit
-def softmax_kernel(out, x, K, D, INNER, LOG: tl.constexpr, F64: tl.constexpr, BLOCK_K: tl.constexpr,
-                   BLOCK_D: tl.constexpr, SINGLE_PASS: tl.constexpr, INT64: tl.constexpr):
+def _rows(K, D, INNER, BLOCK_K: tl.constexpr, INT64: tl.constexpr):
+    """This program's BLOCK_K rows of a contiguous [outer, D, INNER] tensor: their mask and the
+    offsets of their first elements (row k starts at (k // INNER) * D * INNER + k % INNER)."""
     k = tl.program_id(0) * BLOCK_K + tl.arange(0, BLOCK_K)
     if INT64:
         k = k.to(tl.int64)
-    k_mask = k < K
-    base = (k // INNER) * (D * INNER) + (k % INNER)
+    return k < K, (k // INNER) * (D * INNER) + (k % INNER)
+
+
+@triton.jit
+def softmax_kernel(out, x, K, D, INNER, LOG: tl.constexpr, F64: tl.constexpr, BLOCK_K: tl.constexpr,
+                   BLOCK_D: tl.constexpr, SINGLE_PASS: tl.constexpr, INT64: tl.constexpr):
+    k_mask, base = _rows(K, D, INNER, BLOCK_K, INT64)
     j = tl.arange(0, BLOCK_D)
     if SINGLE_PASS:
         mask = k_mask[:, None] & (j < D)[None, :]
