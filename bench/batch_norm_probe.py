@@ -36,6 +36,28 @@ def splits_of(R, block_r, split):
     return rows, -(-R // rows)
 
 
+def sweep(R, make_launch, check):
+    """The 8 fastest (total, PHASE 0 us, PHASE 1 us, rows, warps, splits) whose result passes check():
+    make_launch(block_r, warps, rows a split, splits) gives launch(phase); PHASE 0 runs only with
+    several splits (one split: PHASE 1 does it all)."""
+    results = []
+    for block_r, warps in CONFIGS:
+        for split in SPLITS:
+            rows, nsplit = splits_of(R, block_r, split)
+            launch = make_launch(block_r, warps, rows, nsplit)
+            if nsplit > 1:
+                launch(0)
+            launch(1)
+            torch.cuda.synchronize()
+            if not check():
+                print(f"  WRONG {(block_r, warps, nsplit)}", flush=True)
+                continue
+            t0 = timing.device_median_us(timing.graphed(lambda: launch(0)), 10, 40) if nsplit > 1 else 0.0
+            t1 = timing.device_median_us(timing.graphed(lambda: launch(1)), 10, 40)
+            results.append((t0 + t1, t0, t1, block_r, warps, nsplit))
+    return sorted(results)[:8]
+
+
 def backward(shapes, bw):
     for N, C, H, W in shapes:
         torch.manual_seed(0)
@@ -58,30 +80,17 @@ def backward(shapes, bw):
         dx = torch.empty_like(x)
         dw = torch.empty(C, device="cuda")
         db = torch.empty(C, device="cuda")
-        results = []
-        for block_r, warps in CONFIGS:
-            for split in SPLITS:
-                rows, nsplit = splits_of(R, block_r, split)
-                pdy = torch.empty(nsplit, C, device="cuda")
-                pdyx = torch.empty(nsplit, C, device="cuda")
 
-                def launch(phase, block_r=block_r, warps=warps, rows=rows, nsplit=nsplit, pdy=pdy, pdyx=pdyx):
-                    bwd_kernel[(C, nsplit)](dx, dw, db, dy, x, mean, invstd, None, None, None, pdy, pdyx, R, C, HW,
-                                            C * HW, HW, 1, C * HW, HW, 1, C * HW, HW, 1, rows, nsplit, 1e-5, phase,
-                                            nsplit > 1, True, True, True, True, False, False, block_r, 1, False,
-                                            num_warps=warps)
-                if nsplit > 1:
-                    launch(0)
-                launch(1)
-                torch.cuda.synchronize()
-                if not (torch.allclose(dx.float(), ref[0], rtol=2e-2, atol=2e-2)
-                        and torch.allclose(dw, ref[1], rtol=1e-2, atol=1e-1)):
-                    print(f"  WRONG {(block_r, warps, nsplit)}", flush=True)
-                    continue
-                t0 = timing.device_median_us(timing.graphed(lambda: launch(0)), 10, 40) if nsplit > 1 else 0.0
-                t1 = timing.device_median_us(timing.graphed(lambda: launch(1)), 10, 40)
-                results.append((t0 + t1, t0, t1, block_r, warps, nsplit))
-        for total, t0, t1, block_r, warps, nsplit in sorted(results)[:8]:
+        def make_launch(block_r, warps, rows, nsplit):
+            pdy = torch.empty(nsplit, C, device="cuda")
+            pdyx = torch.empty(nsplit, C, device="cuda")
+            return lambda phase: bwd_kernel[(C, nsplit)](
+                dx, dw, db, dy, x, mean, invstd, None, None, None, pdy, pdyx, R, C, HW, C * HW, HW, 1, C * HW, HW, 1,
+                C * HW, HW, 1, rows, nsplit, 1e-5, phase, nsplit > 1, True, True, True, True, False, False, block_r, 1,
+                False, num_warps=warps)
+        best = sweep(R, make_launch, lambda: torch.allclose(dx.float(), ref[0], rtol=2e-2, atol=2e-2)
+                     and torch.allclose(dw, ref[1], rtol=1e-2, atol=1e-1))
+        for total, t0, t1, block_r, warps, nsplit in best:
             print(f"    rows {block_r:5d} warps {warps:2d} splits {nsplit:3d}: sums {t0:6.1f} us "
                   f"({200 * read_us / max(t0, 1e-9):5.1f}% of two reads), dx {t1:6.1f} "
                   f"({300 * read_us / t1:5.1f}%), total {total:6.1f} ({500 * read_us / total:5.1f}%)", flush=True)
@@ -107,28 +116,16 @@ def main(args):
         y = torch.empty_like(x)
         mean = torch.empty(C, device="cuda")
         invstd = torch.empty(C, device="cuda")
-        results = []
-        for block_r, warps in CONFIGS:
-            for split in SPLITS:
-                rows, nsplit = splits_of(R, block_r, split)
-                pm = torch.empty(nsplit, C, device="cuda")
-                pm2 = torch.empty(nsplit, C, device="cuda")
 
-                def launch(phase, block_r=block_r, warps=warps, rows=rows, nsplit=nsplit, pm=pm, pm2=pm2):
-                    kernel[(C, nsplit)](y, mean, invstd, None, None, x, None, None, pm, pm2, R, C, HW, C * HW, HW,
-                                        1, C * HW, HW, 1, rows, nsplit, 0.1, 1e-5, phase, nsplit > 1, True, False,
-                                        False, False, False, block_r, 1, False, num_warps=warps)
-                if nsplit > 1:
-                    launch(0)
-                launch(1)
-                torch.cuda.synchronize()
-                if not torch.allclose(y.float(), ref, rtol=2e-2, atol=2e-2):
-                    print(f"  WRONG {(block_r, warps, nsplit)}", flush=True)
-                    continue
-                t0 = timing.device_median_us(timing.graphed(lambda: launch(0)), 10, 40) if nsplit > 1 else 0.0
-                t1 = timing.device_median_us(timing.graphed(lambda: launch(1)), 10, 40)
-                results.append((t0 + t1, t0, t1, block_r, warps, nsplit))
-        for total, t0, t1, block_r, warps, nsplit in sorted(results)[:8]:
+        def make_launch(block_r, warps, rows, nsplit):
+            pm = torch.empty(nsplit, C, device="cuda")
+            pm2 = torch.empty(nsplit, C, device="cuda")
+            return lambda phase: kernel[(C, nsplit)](
+                y, mean, invstd, None, None, x, None, None, pm, pm2, R, C, HW, C * HW, HW, 1, C * HW, HW, 1, rows,
+                nsplit, 0.1, 1e-5, phase, nsplit > 1, True, False, False, False, False, block_r, 1, False,
+                num_warps=warps)
+        best = sweep(R, make_launch, lambda: torch.allclose(y.float(), ref, rtol=2e-2, atol=2e-2))
+        for total, t0, t1, block_r, warps, nsplit in best:
             print(f"    rows {block_r:5d} warps {warps:2d} splits {nsplit:3d}: statistics {t0:6.1f} us "
                   f"({100 * read_us / max(t0, 1e-9):5.1f}% of a read), normalize {t1:6.1f} "
                   f"({200 * read_us / t1:5.1f}%), total {total:6.1f} ({300 * read_us / total:5.1f}%)", flush=True)
