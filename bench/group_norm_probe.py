@@ -4,8 +4,9 @@ for several tiles and warps, against what GemForge runs now (norm.cpp gn_config)
 L2 flushed clean before each call, launches replayed from a CUDA graph.
 
 Session 21 (H200, torch.profiler): 32x128x56x56 with 32 groups runs one kernel of 16.9 us (61% of
-copy bandwidth): its [4, 4096] slices (3136 valid columns) are held at 32 warps, one program an
-SM. 8x256x64x64: 256 slices of [8, 4096], walked twice in 4096-element tiles (42%).
+copy bandwidth): its [4, 4096] slices (3136 valid columns) are held at 16 warps (norm.cpp
+gn_config: a warp per 512 elements, at most 16). 8x256x64x64: 256 slices of [8, 4096], walked
+twice in [1, 4096] tiles at 8 warps (42%).
 
     python3 bench/group_norm_probe.py [NxCxHxW:G ...]   (needs a GPU and the built core; G = groups)
 """
