@@ -707,7 +707,9 @@ void loss_forward_into(const at::Tensor& out, const LossOp& op, const at::Tensor
   float_arg(args, f64, static_cast<double>(n));
   args.constant(op.kind).constant(reduction).constant(w.defined()).constant(pw.defined());
   const bool none = reduction == at::Reduction::None;
-  args.constant(split.programs > 1).constant(f64).constant(none ? element_block(self.device()) : split.block);
+  const bool half = self.scalar_type() == c10::kHalf || self.scalar_type() == c10::kBFloat16;
+  args.constant(split.programs > 1).constant(f64).constant(half);
+  args.constant(none ? element_block(self.device()) : split.block);
   args.constant(needs_int64(n + split.per_program));
   rt::LaunchConfig cfg;
   cfg.grid[0] = none ? ceil_div(n, element_block(self.device())) : split.programs;
