@@ -18,7 +18,7 @@ import torch
 
 import gemforge
 from gemforge import timing
-from gemforge.kernels.softmax import softmax_kernel, softmax_onepass_kernel
+from gemforge.kernels.softmax import softmax_kernel, softmax_onepass_kernel, softmax_stream_kernel
 
 SHAPES = [(4096, 32000), (4096, 4096), (16384, 4096), (256, 131072)]
 
@@ -29,13 +29,18 @@ def next_pow2(n):
 
 def candidates(K, D, sms, backward):
     """(kind, size, warps): ("rows", rows a program, warps) with the row in registers (forward
-    only), or ("parts", part width, warps) for softmax_onepass_kernel; 8..64 elements a thread."""
+    only), ("stream", programs an SM, warps) for softmax_stream_kernel (forward only), or
+    ("parts", part width, warps) for softmax_onepass_kernel; 8..64 elements a thread."""
     out = []
     bd = next_pow2(D)
     for bk in (1, 2, 4, 8):
         for w in (2, 4, 8, 16, 32):
             if 8 <= bk * bd // (32 * w) <= 64 and bk <= K and not backward:
                 out.append(("rows", bk, w))
+    for per_sm in (1, 2):
+        for w in (8, 16, 32):
+            if 8 <= bd // (32 * w) <= 64 and not backward:
+                out.append(("stream", per_sm, w))
     for part in (1024, 2048, 4096, 8192, 16384):
         parts = (D + part - 1) // part
         if parts < 2 or parts > sms or K < sms:
@@ -55,6 +60,13 @@ def launcher(kind, size, w, out, x, g, log):
         def run():
             softmax_kernel[((K + size - 1) // size, )](out, x, K, D, 1, log, False, size, bd, True, False,
                                                       num_warps=w)
+        return run
+    if kind == "stream":
+        bd = next_pow2(D)
+        grid = (min(K, size * torch.cuda.get_device_properties(0).multi_processor_count), )
+
+        def run():
+            softmax_stream_kernel[grid](out, x, K, D, log, False, bd, num_warps=w)
         return run
     parts = (D + size - 1) // size
     ws = torch.empty(K, parts, 2, device="cuda", dtype=torch.float32)

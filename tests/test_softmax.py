@@ -86,7 +86,7 @@ def launches(monkeypatch):
                 return self.fn[grid]
 
         for module, names in ((sk, ("softmax_kernel", "softmax_part_stats_kernel", "softmax_split_kernel",
-                                    "softmax_cols_kernel")),
+                                    "softmax_cols_kernel", "softmax_stream_kernel")),
                               (lk, ("softmax_backward_kernel", "softmax_backward_part_sums_kernel",
                                     "softmax_backward_split_kernel", "softmax_backward_cols_kernel"))):
             for name in names:
@@ -141,6 +141,28 @@ def test_wide_rows(dtype, log, launches):
             assert kernels and all(k[0] == "softmax_backward_cols_kernel" for k in kernels), kernels
         elif kernels is not None:
             assert [k if parts > 1 else k[0] for k in kernels] == want, kernels
+
+
+@pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+def test_streamed_rows(dtype, log, launches):
+    """Rows that take a whole program each (16 warps under the interpreter for 4097..16384
+    elements) in at least two rows a program: softmax_stream_kernel, whose programs walk rows
+    G apart and load the next one ahead (reduce.cpp softmax_stream_programs: the CPU counts as one
+    SM, 2 programs). 5 rows: the programs take 3 and 2 rows, the last prefetch of each is masked.
+    Row 1 holds +inf and -inf, row 3 a NaN, row 4 is all -inf (a NaN row, as torch's)."""
+    name = "_log_softmax" if log else "_softmax"
+    x = rand(5, 9001, dtype=dtype, shift=20.0)
+    x[1, 7] = float("inf")
+    x[1, 9000] = float("-inf")
+    x[3, 4444] = float("nan")
+    x[4] = float("-inf")
+    got, kernels = launches(lambda: forward(log)(x, -1, False), [name])
+    check(got, forward(log)(x.cpu().double(), -1, False), dtype)
+    if kernels is not None:
+        assert kernels == [("softmax_stream_kernel", (2, 1))], kernels
+    # out= and a column-major input
+    check_forward_and_out(rand(5, 9001, dtype=dtype, seed=2).t().contiguous().t(), -1, log, dtype)
 
 
 def check_forward_and_out(x, dim, log, dtype):

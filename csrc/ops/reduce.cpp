@@ -76,6 +76,7 @@ rt::KernelHandle softmax_part_stats_kernel{"gemforge.kernels.softmax", "softmax_
 rt::KernelHandle softmax_split_kernel{"gemforge.kernels.softmax", "softmax_split_kernel"};
 rt::KernelHandle softmax_cols_kernel{"gemforge.kernels.softmax", "softmax_cols_kernel"};
 rt::KernelHandle softmax_onepass_kernel{"gemforge.kernels.softmax", "softmax_onepass_kernel"};
+rt::KernelHandle softmax_stream_kernel{"gemforge.kernels.softmax", "softmax_stream_kernel"};
 
 // ---------------------------------------------------------------- the reduction machinery
 
@@ -1111,6 +1112,19 @@ void run_softmax_cols(const at::Tensor& out, const at::Tensor& x, int64_t D, int
   }
 }
 
+// Rows of a whole program each (one pass, a row a program, 16 warps or more: one program fills
+// an SM) in at least two rows a program: softmax_stream_kernel's persistent programs, this many
+// (0: not this path). bench/softmax_rows_probe.py (session 22, H100, 4096x32000 bf16): a row a
+// program at 32 warps 188.8 us, streamed at 2 programs an SM 181.9 (1 an SM: 183.6); log_softmax
+// 183.1 -> 181.8. (The CPU backend counts as one SM.)
+constexpr int64_t kStreamProgramsPerSm = 2;
+int64_t softmax_stream_programs(const RowTiles& t, int64_t K, const c10::Device& device) {
+  if (!t.single || t.block_k != 1 || t.num_warps < 16) return 0;
+  const int64_t sms = device.is_cuda() ? rt::device_info(device.index()).sm_count : 1;
+  const int64_t programs = kStreamProgramsPerSm * sms;
+  return K >= 2 * programs ? programs : 0;
+}
+
 void run_softmax(const at::Tensor& out, const at::Tensor& x, int64_t dim, bool log) {
   const int64_t numel = x.numel();
   if (numel == 0) return;
@@ -1142,6 +1156,14 @@ void run_softmax(const at::Tensor& out, const at::Tensor& x, int64_t dim, bool l
     args.constant(kSplitReverse).constant(pdl);
     cfg.pdl = pdl;
     rt::launch(softmax_split_kernel, cfg, args, x.device());
+    return;
+  }
+  const int64_t stream_programs = softmax_stream_programs(t, K, x.device());
+  if (stream_programs) {
+    rt::KernelArgs args;
+    args.tensor(out).tensor(x).integer(K).integer(D).constant(log).constant(f64).constant(t.block_d);
+    cfg.grid[0] = stream_programs;
+    rt::launch(softmax_stream_kernel, cfg, args, x.device());
     return;
   }
   rt::KernelArgs args;

@@ -13,6 +13,9 @@ and backward: a program holds its part in registers, publishes the part's statis
 the row's other parts and writes from registers (one read instead of two; not under the
 interpreter, which runs programs one after another).
 
+Many rows of a whole program each (16 warps or more) take softmax_stream_kernel: persistent
+programs that load a row ahead.
+
 Along a non-last dim (inner > 1) softmax_cols_kernel is used instead: a program owns BLOCK_K
 contiguous columns (16-byte loads along them) and streams their rows; too few column blocks to
 fill the GPU split the rows into parts the same way (STAGE 1 statistics, STAGE 2 combine and write).
@@ -89,6 +92,34 @@ def softmax_kernel(out, x, K, D, INNER, LOG: tl.constexpr, F64: tl.constexpr, BL
     else:
         m, s = _max_sum(x, base, k_mask, 0, D, INNER, F64, BLOCK_K, BLOCK_D)
         _write(out, x, base, k_mask, 0, D, INNER, m, s, LOG, F64, BLOCK_D)
+
+
+@triton.jit
+def softmax_stream_kernel(out, x, K, D, LOG: tl.constexpr, F64: tl.constexpr, BLOCK_D: tl.constexpr):
+    """Rows of D elements (inner == 1) that take a whole program each (16 warps or more, so one
+    program fills an SM's registers): a persistent program walks rows pid, pid + G, ... and loads
+    the next row before it reduces and writes the current one, so the SM keeps loads in flight
+    while it computes (a program a row leaves the memory idle during its reductions and stores)."""
+    pid = tl.program_id(0)
+    G = tl.num_programs(0)
+    j = tl.arange(0, BLOCK_D)
+    mask = j < D
+    base = pid.to(tl.int64) * D
+    step = G.to(tl.int64) * D
+    nxt = tl.load(x + base + j, mask=mask & (pid < K), other=-float("inf"))
+    for row in range(pid, K, G):
+        v = _acc(nxt, F64)
+        nxt = tl.load(x + base + step + j, mask=mask & (row + G < K), other=-float("inf"))
+        m = tl.max(v, 0)
+        shifted = v - m
+        e = tl.exp(shifted)
+        s = tl.sum(e, 0)
+        if LOG:
+            r = shifted - tl.log(s)
+        else:
+            r = e / s
+        tl.store(out + base + j, r.to(out.dtype.element_ty), mask=mask)
+        base += step
 
 
 @triton.jit
