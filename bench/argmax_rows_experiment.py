@@ -6,7 +6,9 @@ it). Variants by direct launches, bf16, L2 flushed clean, replayed from a CUDA g
   max      the max of the row only (what one block reduction costs)
   keys     the library's method: max of the keys, then min index among the lanes holding it
   builtin  tl.argmax on the values (one reduction over (value, index) pairs; NaN not handled)
-  keyarg   tl.argmax on the keys (what the library runs since session 22)
+  keyarg   tl.argmax on the keys (session 22: slower than keys through the library)
+  nanpair  tl.reduce over (value, index) pairs with a NaN-aware combine (first NaN wins)
+  fixup    builtin, then the first NaN's index from tl.argmax of the NaN mask where a row has one
   stream   `keys`, ROWS rows a program one after another, the next row's loads issued before the
            current row's reductions
 
@@ -42,11 +44,20 @@ def _row_argmax(v, BLOCK_D: tl.constexpr):
 
 
 @triton.jit
+def _nan_pair(v1, i1, v2, i2):
+    n1 = v1 != v1
+    n2 = v2 != v2
+    tie = (v1 == v2) | (n1 & n2)
+    pick1 = (v1 > v2) | (n1 & ~n2) | (tie & (i1 < i2))
+    return tl.where(pick1, v1, v2), tl.where(pick1, i1, i2)
+
+
+@triton.jit
 def argmax_rows_kernel(out, x, K, D, MODE: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr,
                        ROWS: tl.constexpr):
     """MODE 0: max (written as int64 of its value, for timing); 1: keys; 2: tl.argmax; 3: keys,
     streaming ROWS rows (BLOCK_K == 1) with the next row's loads ahead of the reductions; 4:
-    tl.argmax of the keys."""
+    tl.argmax of the keys; 5: a NaN-aware pair reduction; 6: tl.argmax with a NaN fixup."""
     j = tl.arange(0, BLOCK_D)
     if MODE == 3:
         r0 = tl.program_id(0) * ROWS
@@ -66,8 +77,17 @@ def argmax_rows_kernel(out, x, K, D, MODE: tl.constexpr, BLOCK_K: tl.constexpr, 
             r = _row_argmax(v, BLOCK_D).to(tl.int64)
         elif MODE == 2:
             r = tl.argmax(v, axis=1, tie_break_left=True).to(tl.int64)
-        else:
+        elif MODE == 4:
             r = tl.argmax(_keys(v), axis=1, tie_break_left=True).to(tl.int64)
+        elif MODE == 5:
+            idx = tl.zeros_like(v).to(tl.int32) + j[None, :]
+            _, r = tl.reduce((v, idx), 1, _nan_pair)
+            r = r.to(tl.int64)
+        else:
+            nan = (v != v).to(tl.int32)
+            first_nan = tl.argmax(nan, axis=1, tie_break_left=True)
+            r = tl.argmax(v, axis=1, tie_break_left=True)
+            r = tl.where(tl.max(nan, axis=1) > 0, first_nan, r).to(tl.int64)
         tl.store(out + k, r)
 
 
@@ -89,7 +109,8 @@ def main(args):
               f"({100 * floor_us / t_now:.0f}%); amax torch {t_amax:.1f}, GemForge {t_amax_now:.1f}", flush=True)
         out = torch.empty(K, device="cuda", dtype=torch.int64)
         runs, checks = {}, {}
-        for mode, name in ((0, "max"), (1, "keys"), (2, "builtin"), (4, "keyarg")):
+        for mode, name in ((0, "max"), (1, "keys"), (2, "builtin"), (4, "keyarg"), (5, "nanpair"),
+                           (6, "fixup")):
             for bk in (1, 2, 4):
                 for w in (2, 4, 8, 16):
                     if not 8 <= bk * D // (32 * w) <= 64:

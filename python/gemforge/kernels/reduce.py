@@ -280,12 +280,13 @@ def _reduce_lanes(a, b, c, ACC: tl.constexpr, MODE: tl.constexpr):
 
 
 @triton.jit
-def _arg_tile(x, x_k, offs, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R_RANK: tl.constexpr, ACC: tl.constexpr,
+def _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R_RANK: tl.constexpr, ACC: tl.constexpr,
               MAX: tl.constexpr, MASKED: tl.constexpr, BLOCK_R: tl.constexpr):
     """(value, index) of the first extreme element of each row of a tile, by an integer key whose
-    order is the value order with every NaN the extreme and -0.0 == 0.0, and tl.argmax over the keys
-    (argmax 32768x4096 bf16 on an H100: a max of the keys then a min of the lanes holding it took
-    104.7 us, amax 89.7; bench/argmax_rows_experiment.py)."""
+    order is the value order with every NaN the extreme and -0.0 == 0.0: one max over the keys and
+    one min over the indices holding it (cheaper than folding (value, index) pairs). tl.argmax over
+    the keys was slower (H200, 32768x4096 bf16 through the benchmark: 124.5 us against 102.4;
+    bench/argmax_rows_experiment.py, session 22)."""
     if MASKED:
         v = _acc_type(tl.load(x + offs, mask=mask, other=0), ACC)
     else:
@@ -312,9 +313,9 @@ def _arg_tile(x, x_k, offs, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R_RA
         key = tl.where(is_nan, top, key)
     if MASKED:
         key = tl.where(mask, key, lowest)
-    # one reduction over (key, lane) pairs, the first lane on ties; masked lanes hold the lowest
-    # key, which no valid lane has (that bit pattern is a NaN's, whose key is the top)
-    idx = r_start + tl.argmax(key, axis=1, tie_break_left=True).to(tl.int64)
+    best = tl.max(key, axis=1)
+    # any index inside the tile is below r_start + BLOCK_R; a row's hits include a valid lane
+    idx = tl.min(tl.where(key == best[:, None], r[None, :], r_start + BLOCK_R), axis=1).to(tl.int64)
     val = _acc_type(tl.load(x + x_k + _offset3(idx, rn0, rn1, rs0, rs1, rs2, R_RANK), mask=k_mask, other=0), ACC)
     return val, idx
 
@@ -370,7 +371,7 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
             mask = k_mask[:, None] & (r < R)[None, :]
             masked: tl.constexpr = True
         if (MODE == ARGMAX or MODE == ARGMIN) and STAGE != 2:
-            ta, tb = _arg_tile(x, x_k, offs, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R_RANK, ACC,
+            ta, tb = _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R_RANK, ACC,
                                MODE == ARGMAX, masked, BLOCK_R)
             tc = ta
         else:
