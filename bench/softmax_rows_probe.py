@@ -10,7 +10,7 @@ log_softmax 75.0%; 4096x4096 83.7% / 82.8%.
 
 The backward ops (parts only; y = the forward's output, g random): reads y and g, writes one.
 
-    python3 bench/softmax_rows_probe.py [KxD ...]      (needs a GPU and the built core)
+    python3 bench/softmax_rows_probe.py [KxD ...] [--forward]   (needs a GPU and the built core)
 """
 import sys
 
@@ -37,8 +37,8 @@ def candidates(K, D, sms, backward):
         for w in (2, 4, 8, 16, 32):
             if 8 <= bk * bd // (32 * w) <= 64 and bk <= K and not backward:
                 out.append(("rows", bk, w))
-    for per_sm in (1, 2):
-        for w in (8, 16, 32):
+    for per_sm in (1, 2, 4, 8):
+        for w in (4, 8, 16, 32):
             if 8 <= bd // (32 * w) <= 64 and not backward:
                 out.append(("stream", per_sm, w))
     for part in (1024, 2048, 4096, 8192, 16384):
@@ -88,7 +88,7 @@ def main(args):
         torch.manual_seed(0)
         x = torch.randn(K, D, device="cuda", dtype=torch.bfloat16) * 3
         floor_us = 2 * x.numel() * x.element_size() / bw / 1e3
-        for backward in (False, True):
+        for backward in (False, ) if "--forward" in args else (False, True):
             for log in (False, True):
                 probe(K, D, sms, floor_us * (1.5 if backward else 1), x, log, backward)
 
