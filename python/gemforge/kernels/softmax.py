@@ -62,6 +62,18 @@ def _write(out, x, base, k_mask, lo, hi, INNER, m, s, LOG: tl.constexpr, F64: tl
 
 
 @triton.jit
+def _softmax_of(v, AXIS: tl.constexpr, LOG: tl.constexpr):
+    """softmax (log_softmax) of v along AXIS, the whole dim held in v."""
+    shifted = v - tl.max(v, AXIS, keep_dims=True)
+    e = tl.exp(shifted)
+    s = tl.sum(e, AXIS, keep_dims=True)
+    if LOG:
+        return shifted - tl.log(s)
+    else:
+        return e / s
+
+
+@triton.jit
 def _rows(K, D, INNER, BLOCK_K: tl.constexpr, INT64: tl.constexpr):
     """This program's BLOCK_K rows of a contiguous [outer, D, INNER] tensor: their mask and the
     offsets of their first elements (row k starts at (k // INNER) * D * INNER + k % INNER)."""
@@ -80,15 +92,7 @@ def softmax_kernel(out, x, K, D, INNER, LOG: tl.constexpr, F64: tl.constexpr, BL
         mask = k_mask[:, None] & (j < D)[None, :]
         offs = base[:, None] + j[None, :] * INNER
         v = _acc(tl.load(x + offs, mask=mask, other=-float("inf")), F64)
-        m = tl.max(v, axis=1)
-        shifted = v - m[:, None]
-        e = tl.exp(shifted)
-        s = tl.sum(e, axis=1)
-        if LOG:
-            r = shifted - tl.log(s)[:, None]
-        else:
-            r = e / s[:, None]
-        tl.store(out + offs, r.to(out.dtype.element_ty), mask=mask)
+        tl.store(out + offs, _softmax_of(v, 1, LOG).to(out.dtype.element_ty), mask=mask)
     else:
         m, s = _max_sum(x, base, k_mask, 0, D, INNER, F64, BLOCK_K, BLOCK_D)
         _write(out, x, base, k_mask, 0, D, INNER, m, s, LOG, F64, BLOCK_D)
@@ -110,15 +114,7 @@ def softmax_stream_kernel(out, x, K, D, LOG: tl.constexpr, F64: tl.constexpr, BL
     for row in range(pid, K, G):
         v = _acc(nxt, F64)
         nxt = tl.load(x + base + step + j, mask=mask & (row + G < K), other=-float("inf"))
-        m = tl.max(v, 0)
-        shifted = v - m
-        e = tl.exp(shifted)
-        s = tl.sum(e, 0)
-        if LOG:
-            r = shifted - tl.log(s)
-        else:
-            r = e / s
-        tl.store(out + base + j, r.to(out.dtype.element_ty), mask=mask)
+        tl.store(out + base + j, _softmax_of(v, 0, LOG).to(out.dtype.element_ty), mask=mask)
         base += step
 
 
