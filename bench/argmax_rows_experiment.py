@@ -84,9 +84,7 @@ def argmax_rows_kernel(out, x, K, D, MODE: tl.constexpr, BLOCK_K: tl.constexpr, 
 
 
 def main(args):
-    shapes = [tuple(map(int, a.split("x"))) for a in args if "x" in a] or SHAPES
-    bw = timing.copy_bandwidth_gbs()
-    print(f"copy bandwidth {bw:.0f} GB/s", flush=True)
+    shapes, bw = timing.probe_start(args, SHAPES)
     for K, D in shapes:
         torch.manual_seed(0)
         x = torch.randn(K, D, device="cuda", dtype=torch.bfloat16)

@@ -97,9 +97,7 @@ def backward(shapes, bw):
 
 
 def main(args):
-    shapes = [tuple(map(int, a.split("x"))) for a in args if "x" in a] or SHAPES
-    bw = timing.copy_bandwidth_gbs()
-    print(f"copy bandwidth {bw:.0f} GB/s", flush=True)
+    shapes, bw = timing.probe_start(args, SHAPES)
     if "--backward" in args:
         return backward(shapes, bw)
     for N, C, H, W in shapes:

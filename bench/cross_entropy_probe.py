@@ -53,10 +53,9 @@ def rank(name, T, V, floor_us, launch, check, now, t_torch, t_gemforge):
 
 
 def main(args):
-    shapes = [tuple(map(int, a.split("x"))) for a in args if "x" in a] or SHAPES
+    shapes, bw = timing.probe_start(args, SHAPES)
     forward = "--backward-only" not in args
-    bw = timing.copy_bandwidth_gbs()
-    print(f"copy bandwidth {bw:.0f} GB/s; {len(CANDIDATES)} candidates", flush=True)
+    print(f"{len(CANDIDATES)} candidates", flush=True)
     for T, V in shapes:
         torch.manual_seed(0)
         x = torch.randn(T, V, device="cuda", dtype=torch.bfloat16)

@@ -38,9 +38,7 @@ def launcher(kind, x, y, out, partials, block, warps, tiles):
 
 
 def main(args):
-    shapes = [tuple(map(int, a.split("x"))) for a in args if "x" in a] or SHAPES
-    bw = timing.copy_bandwidth_gbs()
-    print(f"copy bandwidth {bw:.0f} GB/s", flush=True)
+    shapes, bw = timing.probe_start(args, SHAPES)
     for K, D in shapes:
         torch.manual_seed(0)
         for name, (kind, f) in LOSSES.items():

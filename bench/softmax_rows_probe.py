@@ -80,10 +80,8 @@ def launcher(kind, size, w, out, x, g, log):
 
 
 def main(args):
-    shapes = [tuple(map(int, a.split("x"))) for a in args if "x" in a] or SHAPES
+    shapes, bw = timing.probe_start(args, SHAPES)
     sms = torch.cuda.get_device_properties(0).multi_processor_count
-    bw = timing.copy_bandwidth_gbs()
-    print(f"copy bandwidth {bw:.0f} GB/s", flush=True)
     for K, D in shapes:
         torch.manual_seed(0)
         x = torch.randn(K, D, device="cuda", dtype=torch.bfloat16) * 3

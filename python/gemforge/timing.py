@@ -94,6 +94,15 @@ def copy_bandwidth_gbs(nbytes=2**30, warmup_ms=25, rep_ms=100, l2_flush="clean")
     return 2 * nbytes / (us * 1e-6) / 1e9
 
 
+def probe_start(args, default_shapes):
+    """The probes' common start: the shapes named on the command line ("4096x32000": ints split at
+    "x"; others are flags) or the defaults, and the copy bandwidth in GB/s, printed."""
+    shapes = [tuple(map(int, a.split("x"))) for a in args if "x" in a and not a.startswith("-")] or default_shapes
+    bw = copy_bandwidth_gbs()
+    print(f"copy bandwidth {bw:.0f} GB/s", flush=True)
+    return shapes, bw
+
+
 def graphed(fn):
     """A callable replaying fn's launches from a CUDA graph (captured once, after a warm-up call).
     For experiments that launch Triton kernels from Python: its launcher takes longer a launch
