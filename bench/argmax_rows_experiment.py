@@ -9,6 +9,8 @@ it). Variants by direct launches, bf16, L2 flushed clean, replayed from a CUDA g
   keyarg   tl.argmax on the keys (session 22: slower than keys through the library)
   nanpair  tl.reduce over (value, index) pairs with a NaN-aware combine (first NaN wins)
   fixup    builtin, then the first NaN's index from tl.argmax of the NaN mask where a row has one
+  maxnan   the max where any NaN wins (the library's _max_nan combine: max.NaN), then the first
+           index holding it or a NaN (session 23)
   stream   `keys`, ROWS rows a program one after another, the next row's loads issued before the
            current row's reductions
 
@@ -22,7 +24,7 @@ import triton.language as tl
 
 import gemforge
 from gemforge import timing
-from gemforge.kernels.reduce import _argmax  # the library's NaN-aware (value, index) combine
+from gemforge.kernels.reduce import _argmax, _max_nan  # the library's NaN-aware combines
 
 SHAPES = [(32768, 4096), (4096, 4096)]
 
@@ -49,7 +51,8 @@ def argmax_rows_kernel(out, x, K, D, MODE: tl.constexpr, BLOCK_K: tl.constexpr, 
                        ROWS: tl.constexpr):
     """MODE 0: max (written as int64 of its value, for timing); 1: keys; 2: tl.argmax; 3: keys,
     streaming ROWS rows (BLOCK_K == 1) with the next row's loads ahead of the reductions; 4:
-    tl.argmax of the keys; 5: a NaN-aware pair reduction; 6: tl.argmax with a NaN fixup."""
+    tl.argmax of the keys; 5: a NaN-aware pair reduction; 6: tl.argmax with a NaN fixup; 7: the
+    NaN-propagating max, then the first index holding it or a NaN."""
     j = tl.arange(0, BLOCK_D)
     if MODE == 3:
         r0 = tl.program_id(0) * ROWS
@@ -75,6 +78,10 @@ def argmax_rows_kernel(out, x, K, D, MODE: tl.constexpr, BLOCK_K: tl.constexpr, 
             idx = tl.zeros_like(v).to(tl.int32) + j[None, :]
             _, r = tl.reduce((v, idx), 1, _argmax)
             r = r.to(tl.int64)
+        elif MODE == 7:
+            m = tl.reduce(v, 1, _max_nan)
+            hit = (v == m[:, None]) | (v != v)
+            r = tl.min(tl.where(hit, j[None, :], BLOCK_D), axis=1).to(tl.int64)
         else:
             nan = (v != v).to(tl.int32)
             first_nan = tl.argmax(nan, axis=1, tie_break_left=True)
@@ -99,8 +106,7 @@ def main(args):
               f"({100 * floor_us / t_now:.0f}%); amax torch {t_amax:.1f}, GemForge {t_amax_now:.1f}", flush=True)
         out = torch.empty(K, device="cuda", dtype=torch.int64)
         runs = {}
-        for mode, name in ((0, "max"), (1, "keys"), (2, "builtin"), (4, "keyarg"), (5, "nanpair"),
-                           (6, "fixup")):
+        for mode, name in ((0, "max"), (1, "keys"), (7, "maxnan"), (5, "nanpair")):
             for bk in (1, 2, 4):
                 for w in (2, 4, 8, 16):
                     if not 8 <= bk * D // (32 * w) <= 64:

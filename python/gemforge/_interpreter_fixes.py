@@ -6,6 +6,10 @@ on the CPU backend were up to one ulp off torch's; and its bf16 -> fp32 cast flu
 to zero. Its fused multiply-add rounds the product first; fp32 ones now round once, as the GPU's
 (the product of two fp32 values is exact in fp64). The kernels' source is left alone (it is
 what the GPU compiles); the interpreter's operations are corrected instead.
+
+It reduces with a custom combine function element by element in Python; the NaN-propagating
+max and min of kernels/reduce.py are reduced with numpy's max and min instead (which propagate
+NaN), as it does for tl.max and tl.min.
 """
 import numpy as np
 
@@ -51,4 +55,16 @@ def apply():
         return original_fma(self, x, y, z)
 
     builder.create_fma = create_fma
+
+    from .kernels import reduce
+    numpy_of = {reduce._max_nan: np.max, reduce._min_nan: np.min}
+    original_reduce = interpreter.ReduceOps.apply_impl
+
+    def reduce_impl(self, input):
+        op = numpy_of.get(self.combine_fn)
+        if op is None:
+            return original_reduce(self, input)
+        return self.min_max(input[0], val_reduce_op=op)
+
+    interpreter.ReduceOps.apply_impl = reduce_impl
     _applied = True

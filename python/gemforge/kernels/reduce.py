@@ -236,16 +236,25 @@ def _element_of(raw, ptr, comp_stride, ptr2, r, mask, p, ACC: tl.constexpr, MODE
 
 
 @triton.jit
+def _max_nan(a, b):
+    """max that any NaN wins (max.NaN on sm_80+: one instruction, where tl.max ignores NaN)."""
+    return tl.maximum(a, b, propagate_nan=tl.PropagateNan.ALL)
+
+
+@triton.jit
+def _min_nan(a, b):
+    return tl.minimum(a, b, propagate_nan=tl.PropagateNan.ALL)
+
+
+@triton.jit
 def _nan_max(a, MAX: tl.constexpr):
-    """max (min) over axis 1 where any NaN wins; built from tl.max/tl.min (fast everywhere,
-    where tl.reduce with a custom combine runs element by element under the interpreter)."""
-    nan = a != a
+    """max (min) over axis 1 where any NaN wins, and whether it is NaN. One reduction; the
+    interpreter reduces these two combines with numpy (_interpreter_fixes), not element by element."""
     if MAX:
-        m = tl.max(tl.where(nan, float("-inf"), a), axis=1)
+        m = tl.reduce(a, 1, _max_nan)
     else:
-        m = tl.min(tl.where(nan, float("inf"), a), axis=1)
-    any_nan = tl.max(nan.to(tl.int32), axis=1) > 0
-    return tl.where(any_nan, float("nan"), m), any_nan
+        m = tl.reduce(a, 1, _min_nan)
+    return m, m != m
 
 
 @triton.jit
@@ -282,40 +291,36 @@ def _reduce_lanes(a, b, c, ACC: tl.constexpr, MODE: tl.constexpr):
 @triton.jit
 def _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R_RANK: tl.constexpr, ACC: tl.constexpr,
               MAX: tl.constexpr, MASKED: tl.constexpr, BLOCK_R: tl.constexpr):
-    """(value, index) of the first extreme element of each row of a tile, by an integer key whose
-    order is the value order with every NaN the extreme and -0.0 == 0.0: one max over the keys and
-    one min over the indices holding it (cheaper than folding (value, index) pairs). tl.argmax over
-    the keys was slower (H200, 32768x4096 bf16 through the benchmark: 124.5 us against 102.4;
-    bench/argmax_rows_experiment.py, session 22)."""
+    """(value, index) of the first extreme element of each row of a tile: the extreme where any
+    NaN wins (one reduction), then the first index holding it (a second one): where the extreme
+    is NaN only NaN lanes hold it, and where it is not there is no NaN. Signed zeros compare
+    equal, so the first zero of either sign wins, as in torch. (Session 23. Before: an integer
+    order key, its max, then the min index; H200 32768x4096 bf16 102.4 us. tl.argmax over the
+    keys: 124.5; bench/argmax_rows_experiment.py.)"""
+    if ACC == ACC_I64:
+        lowest = -9223372036854775808 if MAX else 9223372036854775807
+    elif MAX:
+        lowest = float("-inf")
+    else:
+        lowest = float("inf")
     if MASKED:
         v = _acc_type(tl.load(x + offs, mask=mask, other=0), ACC)
+        # masked lanes hold the identity: a row's hits include a valid lane of lower index
+        v = tl.where(mask, v, lowest)
     else:
         v = _acc_type(tl.load(x + offs), ACC)  # (default caching: see _load_raw)
     if ACC == ACC_I64:
-        key = v
-        lowest = -9223372036854775808
-    else:
-        is_nan = v != v
-        v0 = tl.where(v == 0, 0.0, v)
-        if ACC == ACC_F64:
-            bits = v0.to(tl.int64, bitcast=True)
-            key = bits ^ ((bits >> 63) & 0x7FFFFFFFFFFFFFFF)
-            top = 9223372036854775807
-            lowest = -9223372036854775808
+        if MAX:
+            best = tl.max(v, axis=1)
         else:
-            bits = v0.to(tl.int32, bitcast=True)
-            key = bits ^ ((bits >> 31) & 0x7FFFFFFF)
-            top = 2147483647
-            lowest = -2147483648
-    if not MAX:
-        key = ~key
-    if ACC != ACC_I64:
-        key = tl.where(is_nan, top, key)
-    if MASKED:
-        key = tl.where(mask, key, lowest)
-    best = tl.max(key, axis=1)
-    # any index inside the tile is below r_start + BLOCK_R; a row's hits include a valid lane
-    idx = tl.min(tl.where(key == best[:, None], r[None, :], r_start + BLOCK_R), axis=1).to(tl.int64)
+            best = tl.min(v, axis=1)
+        hit = v == best[:, None]
+    else:
+        best, _ = _nan_max(v, MAX)
+        hit = (v == best[:, None]) | (v != v)
+    # any index inside the tile is below r_start + BLOCK_R
+    idx = tl.min(tl.where(hit, r[None, :], r_start + BLOCK_R), axis=1).to(tl.int64)
+    # the value is read back at the index (not `best`: its zero's sign may be the other one's)
     val = _acc_type(tl.load(x + x_k + _offset3(idx, rn0, rn1, rs0, rs1, rs2, R_RANK), mask=k_mask, other=0), ACC)
     return val, idx
 
