@@ -201,8 +201,7 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
   int64_t block_k, block_r;
   const rt::Family outer = has_indices(s.mode) || s.mode == Mode::Welford ? rt::Family::ReduceOuterState
                                                                            : rt::Family::ReduceOuter;
-  const rt::Family inner_family = has_indices(s.mode) ? rt::Family::ReduceInnerArg : rt::Family::ReduceInner;
-  const rt::TileConfig& c = inner ? rt::lookup_config(inner_family, arch, R, K)
+  const rt::TileConfig& c = inner ? rt::lookup_config(rt::Family::ReduceInner, arch, R, K)
                                   : rt::lookup_config(outer, arch, K, R);
   if (inner) {
     block_r = std::min<int64_t>(c.block0, next_pow2(R));
@@ -246,7 +245,7 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
   const int64_t contiguous[3] = {1, kept.size[0], kept.size[0] * kept.size[1]};
   // A single output (a full reduction) reads its partials contiguously: an inner reduction.
   const bool inner2 = K == 1;
-  const rt::TileConfig& c2 = inner2 ? rt::lookup_config(inner_family, arch, split, K)
+  const rt::TileConfig& c2 = inner2 ? rt::lookup_config(rt::Family::ReduceInner, arch, split, K)
                                     : rt::lookup_config(outer, arch, K, split);
   const int64_t bk2 = std::min<int64_t>(inner2 ? c2.block1 : c2.block0, next_pow2(K));
   const int64_t br2 = std::min<int64_t>(inner2 ? c2.block0 : c2.block1, next_pow2(split));

@@ -192,7 +192,6 @@ std::vector<int64_t> config_for(const std::string& family, int64_t arch, int64_t
   static const std::pair<const char*, rt::Family> names[] = {
       {"pointwise_1d", rt::Family::Pointwise1D}, {"pointwise_nd", rt::Family::PointwiseND},
       {"pointwise_transposed", rt::Family::PointwiseTransposed}, {"reduce_inner", rt::Family::ReduceInner},
-      {"reduce_inner_arg", rt::Family::ReduceInnerArg},
       {"reduce_outer", rt::Family::ReduceOuter}, {"reduce_outer_state", rt::Family::ReduceOuterState},
       {"softmax", rt::Family::Softmax}, {"cross_entropy_forward", rt::Family::CrossEntropyForward}};
   const rt::Family* f = nullptr;

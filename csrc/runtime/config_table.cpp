@@ -19,13 +19,13 @@ const ConfigRow kRows[] = {
     // 145.8 -> 148.2 us, bench/results/2026-11-26-h200-session3*): those keep 8 per thread.
     {Family::Pointwise1D, 90, kAny, pointwise_widths(1, 2), {2048, 0, 4, 1}},
     {Family::Pointwise1D, 90, kAny, kAny, {1024, 0, 4, 1}},
-    // Rows up to 4096 in one tile: 4 warps, argmax / argmin 8 (two block reductions a tile and a
-    // gather). H200, bench/reduce_inner_experiment.py (session 9), 32768x4096 dim -1 bf16, 8 -> 4
-    // warps: amax 74.7 -> 63.7 us, var 70.4 -> 63.5, sum 62.8 -> 63.0, argmax 103.0 -> 111.7.
+    // Rows up to 4096 in one tile: 4 warps. H200, bench/reduce_inner_experiment.py (session 9),
+    // 32768x4096 dim -1 bf16, 8 -> 4 warps: amax 74.7 -> 63.7 us, var 70.4 -> 63.5, sum 62.8 ->
+    // 63.0. argmax / argmin too since their tile takes a NaN-propagating max and then the first
+    // index holding it (session 23, bench/argmax_rows_experiment.py: 4 warps 72.9 us, 8 80.1; the
+    // integer keys before wanted 8: 103.0 against 111.7).
     {Family::ReduceInner, 90, 4096, kAny, {4096, 1, 4, 1}},
     {Family::ReduceInner, 90, kAny, kAny, {4096, 1, 16, 1}},
-    {Family::ReduceInnerArg, 90, 4096, kAny, {4096, 1, 8, 1}},
-    {Family::ReduceInnerArg, 90, kAny, kAny, {4096, 1, 16, 1}},
     // Columns (a kept dim contiguous), with reduce.cpp's outer split rule and prefetch: narrow
     // column blocks of few warps, many programs. `bench/colred_experiment.py sweep` (H200, session
     // 9; bench/results/2026-11-27-h200-session9-colred-sweep*.txt): BLOCK_K 32 beat 64 and 128 in
@@ -73,10 +73,6 @@ const ConfigRow kRows[] = {
     {Family::ReduceInner, 0, 512, kAny, {512, 4, 4, 1}},
     {Family::ReduceInner, 0, 4096, kAny, {2048, 1, 8, 1}},
     {Family::ReduceInner, 0, kAny, kAny, {4096, 1, 8, 1}},
-    {Family::ReduceInnerArg, 0, 64, kAny, {64, 32, 4, 1}},
-    {Family::ReduceInnerArg, 0, 512, kAny, {512, 4, 4, 1}},
-    {Family::ReduceInnerArg, 0, 4096, kAny, {2048, 1, 8, 1}},
-    {Family::ReduceInnerArg, 0, kAny, kAny, {4096, 1, 8, 1}},
 
     {Family::ReduceOuter, 0, 64, kAny, {64, 32, 4, 1}},
     {Family::ReduceOuter, 0, kAny, kAny, {256, 16, 8, 1}},

@@ -11,7 +11,6 @@ enum class Family : uint8_t {
   PointwiseND,  // size0 = extent of the fastest dim, size1 = extent of the next
   PointwiseTransposed,  // as PointwiseND, where some operand is contiguous along dim 1
   ReduceInner,  // reduced dim is the fastest: size0 = reduction length, size1 = outputs
-  ReduceInnerArg,  // as ReduceInner, for argmax / argmin (a max over keys, then a min over indices)
   ReduceOuter,  // a kept dim is the fastest: size0 = outputs, size1 = reduction length
   ReduceOuterState,  // as ReduceOuter, for modes with more state a lane (Welford, arg-extremes)
   Softmax,      // size0 = row length, size1 = rows
@@ -19,8 +18,8 @@ enum class Family : uint8_t {
 };
 
 struct TileConfig {
-  int block0;  // Pointwise1D: BLOCK; ND: BLOCK0; ReduceInner(Arg): BLOCK_R; ReduceOuter(State): BLOCK_K; Softmax: BLOCK_D (0 = next power of two of size0); CrossEntropyForward: BLOCK_V (0: likewise)
-  int block1;  // ND: BLOCK1; ReduceInner(Arg): BLOCK_K; ReduceOuter(State): BLOCK_R; Softmax: BLOCK_K; CrossEntropyForward: BLOCK_T
+  int block0;  // Pointwise1D: BLOCK; ND: BLOCK0; ReduceInner: BLOCK_R; ReduceOuter(State): BLOCK_K; Softmax: BLOCK_D (0 = next power of two of size0); CrossEntropyForward: BLOCK_V (0: likewise)
+  int block1;  // ND: BLOCK1; ReduceInner: BLOCK_K; ReduceOuter(State): BLOCK_R; Softmax: BLOCK_K; CrossEntropyForward: BLOCK_T
   int num_warps;
   int num_stages;
 };
