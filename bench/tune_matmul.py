@@ -106,6 +106,10 @@ CONFIGS = [
     # loads (shared memory for both: <= ~110 KB each)
     (128, 128, 64, 8, 3, False, False, 2), (128, 128, 128, 8, 2, False, False, 2), (128, 64, 64, 4, 4, False, False, 2),
     (128, 128, 64, 4, 3, False, False, 2), (64, 128, 128, 4, 2, False, False, 2),
+    # tiny batched products (256 x [128, 128] x [128, 64]: 256 tiles of 128x64, under two waves of
+    # one program an SM): every tile at once, in 64x64 tiles at 4 an SM or 128-row tiles at 2
+    (64, 64, 128, 4, 2, False, False, 4), (64, 64, 64, 4, 3, False, False, 4), (64, 64, 128, 4, 3, False, False, 2),
+    (128, 64, 128, 4, 2, False, False, 2), (64, 64, 64, 4, 4, False, False, 2), (128, 128, 64, 8, 2, False, False, 2),
 ]
 NUM_SMS = torch.cuda.get_device_properties(0).multi_processor_count
 

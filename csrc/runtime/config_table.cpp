@@ -125,10 +125,13 @@ const GemmRow kGemmRows[] = {
     // 64 x 8192 x 8192 38.0 us vs 48.1 through the row below and a split K; cuBLAS 37.2)
     {90, true, 2, 64, 8192, kAny, {64, 64, 128, 8, 4, 6, false, false}},
     {90, true, 2, 64, kAny, kAny, {64, 128, 64, 8, 4, 5, false, false}},
-    // tiny per-batch attention products (bmm 256 x [128, 64] x [64, 128]): 128x128 tiles (session
-    // 6: 10.5 us vs 12.5 for the M <= 256 row below); 8 warps (session 12, H200, the benchmark's
-    // flush: 8.2 us vs 4 warps' > 8.7; cuBLAS 7.9; bench/tune_matmul.py)
-    {90, true, 2, 256, 128, 64, {128, 128, 64, 8, 8, 4, false, false}},
+    // tiny per-batch attention products (bmm 256 x [128, 64] x [64, 128]; 256 x [128, 128] x
+    // [128, 64]): every tile at once. QK^T: 128x64 tiles, 2 programs an SM (session 23, H200,
+    // bench/tune_matmul.py: 8.6 us vs 9.1 in 128x128 tiles at 8 warps, the row of session 12).
+    // P @ V, whose M <= 128 took the 64x64 row below: 128x64 tiles with the whole K in one step
+    // (8.7 us vs 9.3; cuBLAS 8.9).
+    {90, true, 2, 256, 128, 64, {128, 64, 64, 8, 4, 4, false, false, 2}},
+    {90, true, 2, 128, 64, 128, {128, 64, 128, 8, 4, 3, false, false}},
     // M up to 128 (H200, 2026-11-26, M = 128): tiles that give ~one wave without split-K (the
     // host splits K when the tiles fill less than half the GPU) and deep pipelines on the weight
     {90, true, 2, 128, 4096, kAny, {64, 64, 128, 8, 4, 6, false, false}},
