@@ -142,7 +142,7 @@ const GemmRow kGemmRows[] = {
     // cuBLAS 48.1; 256 x 8192 x 8192 51.6, cuBLAS 47.9; 256 x 14336 x 4096 46.7, cuBLAS 48.8)
     {90, true, 2, 256, 4096, kAny, {128, 64, 128, 8, 4, 4, false, false}},
     {90, true, 2, 256, 8192, kAny, {128, 128, 64, 8, 8, 5, false, false}},
-    {90, true, 2, 256, kAny, kAny, {128, 256, 64, 8, 8, 4, true, true}},
+    {90, true, 2, 256, kAny, kAny, {128, 256, 64, 8, 8, 4, false, true}},
     // attention's P @ V with 64-wide V (bmm 128 x [512, 512] x [512, 64]): memory-bound on P,
     // N-wide tiles (23.9 us vs 28.4 for the row below; cuBLAS 24.3; bench/tune_matmul.py, session 11)
     {90, true, 2, kAny, 64, kAny, {128, 64, 64, 8, 4, 5, false, false}},
@@ -157,7 +157,9 @@ const GemmRow kGemmRows[] = {
     // attention's Q @ K^T with short heads and up to 1024 keys (bmm 64 x [1024, 128] x [128, 1024]):
     // 53.3 us vs 54.0 for the 128x256 row below (cuBLAS 51.3; bench/tune_matmul.py, session 12)
     {90, true, 2, kAny, 1024, 128, {128, 128, 64, 8, 8, 5, false, false}},
-    {90, true, 2, kAny, kAny, kAny, {128, 256, 64, 8, 8, 4, true, true}},
+    // (ws: Triton 3.6 compiles matmul_tma with warp_specialize on sm_90 to the same PTX as
+    // without, in every variant these rows launch (session 23): the rows that had it say false.)
+    {90, true, 2, kAny, kAny, kAny, {128, 256, 64, 8, 8, 4, false, true}},
     // portable rows (also the interpreter: arch 0)
     {0, true, 0, kAny, kAny, kAny, {64, 64, 32, 8, 4, 3, false, false}},
     {0, false, 0, kAny, kAny, kAny, {64, 64, 32, 8, 4, 3, false, false}},
