@@ -13,6 +13,9 @@ states the partitions itself:
     step with one left in flight, releasing the slot of the step before; then the epilogue: the
     tile in bf16 to shared memory and a TMA store that runs on while the next tile's MMAs start
     (it waits for the store before it reuses the staging buffer).
+pp_matmul_kernel: the same with two consumer warpgroups on alternate tiles (ping-pong), each with
+its own ring of slots and staging buffer, so that one's epilogue overlaps the other's MMAs
+(write-bound Q @ K^T).
 Batched products are flattened into 2-D descriptors: A [batch * M, K], B [batch * N, K] (B_NK: the
 nn.Linear weight / K^T layout) or [batch * K, N], C [batch * M, N]; a tile never straddles two
 batches when M % BM == 0 (and K % BK == 0 for [K, N] B).
@@ -32,8 +35,9 @@ from triton.experimental.gluon.nvidia.hopper import TensorDescriptor
 # (batch, M, N, K, B given as [N, K]): issue 5's mm bar shapes, a projection and the attention bmm
 SHAPES = [(1, 4096, 4096, 4096, False), (1, 8192, 8192, 8192, False), (1, 4096, 14336, 4096, True),
           (32, 4096, 4096, 128, True), (32, 4096, 128, 4096, False), (64, 1024, 1024, 128, True)]
-# (BM, BN, BK, STAGES, warps of the default partition)
-CONFIGS = [(128, 256, 64, 3, 8), (128, 128, 64, 4, 8), (128, 128, 64, 6, 8), (128, 128, 64, 5, 4)]
+# (BM, BN, BK, STAGES, warps of the default partition[, "pp": pp_matmul_kernel, 4 warps, STAGES a ring])
+CONFIGS = [(128, 256, 64, 3, 8), (128, 128, 64, 4, 8), (128, 128, 64, 6, 8), (128, 128, 64, 5, 4),
+           (128, 128, 64, 2, 4, "pp"), (64, 256, 64, 2, 4, "pp")]
 
 
 @gluon.jit
@@ -135,11 +139,144 @@ def ws_matmul_kernel(a_desc, b_desc, c_desc, M, N, K, batch, GROUP_M: gl.constex
     ], [1], [40])
 
 
+@gluon.jit
+def _pp_loader_body(a_desc, b_desc, a_bufs, b_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n,
+                    GROUP_M: gl.constexpr, NUM_SMS: gl.constexpr, STAGES: gl.constexpr, B_NK: gl.constexpr):
+    """pp_matmul_kernel's loader: the program's tile j goes to ring j % 2 (slots r * STAGES ..
+    r * STAGES + STAGES - 1), each ring filled in its consumer's order."""
+    BM: gl.constexpr = a_desc.block_type.shape[0]
+    BK: gl.constexpr = a_desc.block_type.shape[1]
+    if B_NK:
+        BN: gl.constexpr = b_desc.block_type.shape[0]
+    else:
+        BN: gl.constexpr = b_desc.block_type.shape[1]
+    k_steps = gl.cdiv(K, BK)
+    n0 = 0  # steps put in ring 0 so far
+    n1 = 0
+    j = 0
+    for t in range(gl.program_id(0), tiles, NUM_SMS):
+        b, pid_m, pid_n = _tile(t, tiles_m, tiles_n, GROUP_M)
+        ring = j % 2
+        n = gl.where(ring == 0, n0, n1)
+        for kk in range(k_steps):
+            s = ring * STAGES + n % STAGES
+            mbarrier.wait(empty.index(s), ((n // STAGES) & 1) ^ 1)
+            mbarrier.expect(ready.index(s), a_desc.block_type.nbytes + b_desc.block_type.nbytes)
+            tma.async_copy_global_to_shared(a_desc, [b * M + pid_m * BM, kk * BK], ready.index(s), a_bufs.index(s))
+            if B_NK:
+                tma.async_copy_global_to_shared(b_desc, [b * N + pid_n * BN, kk * BK], ready.index(s), b_bufs.index(s))
+            else:
+                tma.async_copy_global_to_shared(b_desc, [b * K + kk * BK, pid_n * BN], ready.index(s), b_bufs.index(s))
+            n += 1
+        n0 = gl.where(ring == 0, n, n0)
+        n1 = gl.where(ring == 0, n1, n)
+        j += 1
+
+
+@gluon.jit
+def _pp_consumer(c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n, GROUP_M: gl.constexpr,
+                 NUM_SMS: gl.constexpr, STAGES: gl.constexpr, B_NK: gl.constexpr, RING: gl.constexpr):
+    """The program's tiles j with j % 2 == RING (4 warps, one warpgroup), from its own ring of
+    slots (a ring shared by both consumers would let one wait on a slot whose previous load, for
+    the other, has not happened yet: the barrier's parity would pass it a phase early) and its own
+    staging buffer, so that one consumer's epilogue runs while the other multiplies."""
+    BM: gl.constexpr = c_desc.block_type.shape[0]
+    BN: gl.constexpr = c_desc.block_type.shape[1]
+    BK: gl.constexpr = a_bufs.type.shape[2]
+    acc_layout: gl.constexpr = gl.NVMMADistributedLayout(version=[3, 0], warps_per_cta=[4, 1],
+                                                         instr_shape=[16, BN, 16])
+    c_smem = c_bufs.index(RING)
+    k_steps = gl.cdiv(K, BK)
+    n = 0
+    for t in range(gl.program_id(0) + RING * NUM_SMS, tiles, 2 * NUM_SMS):
+        b, pid_m, pid_n = _tile(t, tiles_m, tiles_n, GROUP_M)
+        acc = gl.zeros((BM, BN), gl.float32, acc_layout)
+        for kk in range(k_steps):
+            s = RING * STAGES + n % STAGES
+            mbarrier.wait(ready.index(s), (n // STAGES) & 1)
+            if B_NK:
+                w = b_bufs.index(s).permute((1, 0))
+            else:
+                w = b_bufs.index(s)
+            acc = warpgroup_mma(a_bufs.index(s), w, acc, is_async=True)
+            acc = warpgroup_mma_wait(num_outstanding=1, deps=(acc, ))
+            mbarrier.arrive(empty.index(RING * STAGES + (n + STAGES - 1) % STAGES), count=1, pred=kk > 0)
+            n += 1
+        acc = warpgroup_mma_wait(num_outstanding=0, deps=(acc, ))
+        mbarrier.arrive(empty.index(RING * STAGES + (n + STAGES - 1) % STAGES), count=1)
+        tma.store_wait(pendings=0)
+        c_smem.store(acc.to(c_desc.dtype))
+        fence_async_shared()
+        tma.async_copy_shared_to_global(c_desc, [b * M + pid_m * BM, pid_n * BN], c_smem)
+    tma.store_wait(pendings=0)
+
+
+@gluon.jit
+def _pp_worker(a_desc, b_desc, c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n,
+               GROUP_M: gl.constexpr, NUM_SMS: gl.constexpr, STAGES: gl.constexpr, B_NK: gl.constexpr,
+               ROLE: gl.constexpr):
+    """pp_matmul_kernel's worker partitions (Gluon gives every worker the same arguments): ROLE 0
+    the loader, 1 the consumer of ring 1."""
+    if ROLE == 0:
+        _pp_loader_body(a_desc, b_desc, a_bufs, b_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n, GROUP_M,
+                        NUM_SMS, STAGES, B_NK)
+    else:
+        _pp_consumer(c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n, GROUP_M,
+                     NUM_SMS, STAGES, B_NK, 1)
+
+
+@gluon.jit
+def _pp_loader(a_desc, b_desc, c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n,
+               GROUP_M: gl.constexpr, NUM_SMS: gl.constexpr, STAGES: gl.constexpr, B_NK: gl.constexpr):
+    _pp_worker(a_desc, b_desc, c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n,
+               GROUP_M, NUM_SMS, STAGES, B_NK, 0)
+
+
+@gluon.jit
+def _pp_odd(a_desc, b_desc, c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n,
+            GROUP_M: gl.constexpr, NUM_SMS: gl.constexpr, STAGES: gl.constexpr, B_NK: gl.constexpr):
+    _pp_worker(a_desc, b_desc, c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n,
+               GROUP_M, NUM_SMS, STAGES, B_NK, 1)
+
+
+@gluon.jit
+def pp_matmul_kernel(a_desc, b_desc, c_desc, M, N, K, batch, GROUP_M: gl.constexpr, NUM_SMS: gl.constexpr,
+                     STAGES: gl.constexpr, B_NK: gl.constexpr, num_warps: gl.constexpr):
+    """ws_matmul_kernel with two consumer warpgroups on alternate tiles ("ping-pong"): the default
+    partition (4 warps) takes the program's even tiles, a worker the odd ones, each from a ring of
+    STAGES slots of its own that the loader fills. For write-bound products (attention's Q @ K^T,
+    K = 128) the epilogue of one tile runs beside the other's MMAs."""
+    a_bufs = gl.allocate_shared_memory(a_desc.dtype, [2 * STAGES] + a_desc.block_type.shape, a_desc.layout)
+    b_bufs = gl.allocate_shared_memory(b_desc.dtype, [2 * STAGES] + b_desc.block_type.shape, b_desc.layout)
+    c_bufs = gl.allocate_shared_memory(c_desc.dtype, [2] + c_desc.block_type.shape, c_desc.layout)
+    ready = gl.allocate_shared_memory(gl.int64, [2 * STAGES, 1], mbarrier.MBarrierLayout())
+    empty = gl.allocate_shared_memory(gl.int64, [2 * STAGES, 1], mbarrier.MBarrierLayout())
+    for s in gl.static_range(2 * STAGES):
+        mbarrier.init(ready.index(s), count=1)
+        mbarrier.init(empty.index(s), count=1)
+    BM: gl.constexpr = c_desc.block_type.shape[0]
+    BN: gl.constexpr = c_desc.block_type.shape[1]
+    tiles_m = gl.cdiv(M, BM)
+    tiles_n = gl.cdiv(N, BN)
+    tiles = tiles_m * tiles_n * batch
+    gl.warp_specialize([
+        (_pp_consumer, (c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n, GROUP_M,
+                        NUM_SMS, STAGES, B_NK, 0)),
+        (_pp_odd, (a_desc, b_desc, c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n,
+                   GROUP_M, NUM_SMS, STAGES, B_NK)),
+        (_pp_loader, (a_desc, b_desc, c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n,
+                      GROUP_M, NUM_SMS, STAGES, B_NK)),
+    ], [4, 1], [232, 40])
+
+
 def launcher(a, b, c, batch, M, N, K, b_nk, cfg, num_sms):
     """A run() of ws_matmul_kernel for a [batch, M, K] @ (b [batch, N, K]^T if b_nk else b [batch,
     K, N]) into c [batch, M, N] (all contiguous)."""
-    BM, BN, BK, stages, warps = cfg
+    BM, BN, BK, stages, warps = cfg[:5]
+    kernel = pp_matmul_kernel if len(cfg) > 5 and cfg[5] == "pp" else ws_matmul_kernel
     assert batch == 1 or (M % BM == 0 and (b_nk or K % BK == 0)), "a tile would straddle two batches"
+    # (a consumer hands a slot back one step late, with the next MMA in flight on the next slot)
+    assert stages >= 2, "one slot would be refilled under the MMA reading it"
     el = gl.bfloat16 if a.dtype == torch.bfloat16 else gl.float16
 
     def desc(t, rows, cols, block):
@@ -149,8 +286,8 @@ def launcher(a, b, c, batch, M, N, K, b_nk, cfg, num_sms):
     c_d = desc(c, batch * M, N, [BM, BN])
     programs = min(num_sms, triton.cdiv(M, BM) * triton.cdiv(N, BN) * batch)
     # 12 warps a CTA (the loader's warp rounds up to a warpgroup): 168 registers a thread at most
-    return lambda: ws_matmul_kernel[(programs, )](a_d, b_d, c_d, M, N, K, batch, 8, num_sms, stages, b_nk,
-                                                  num_warps=warps, maxnreg=168)
+    return lambda: kernel[(programs, )](a_d, b_d, c_d, M, N, K, batch, 8, num_sms, stages, b_nk, num_warps=warps,
+                                        maxnreg=168)
 
 
 def main(args):
