@@ -298,15 +298,15 @@ def _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R
     order key, its max, then the min index; H200 32768x4096 bf16 102.4 us. tl.argmax over the
     keys: 124.5; bench/argmax_rows_experiment.py.)"""
     if ACC == ACC_I64:
-        lowest = -9223372036854775808 if MAX else 9223372036854775807
+        identity = -9223372036854775808 if MAX else 9223372036854775807
     elif MAX:
-        lowest = float("-inf")
+        identity = float("-inf")
     else:
-        lowest = float("inf")
+        identity = float("inf")
     if MASKED:
         v = _acc_type(tl.load(x + offs, mask=mask, other=0), ACC)
         # masked lanes hold the identity: a row's hits include a valid lane of lower index
-        v = tl.where(mask, v, lowest)
+        v = tl.where(mask, v, identity)
     else:
         v = _acc_type(tl.load(x + offs), ACC)  # (default caching: see _load_raw)
     if ACC == ACC_I64:
