@@ -248,13 +248,11 @@ def _min_nan(a, b):
 
 @triton.jit
 def _nan_max(a, MAX: tl.constexpr):
-    """max (min) over axis 1 where any NaN wins, and whether it is NaN. One reduction; the
-    interpreter reduces these two combines with numpy (_interpreter_fixes), not element by element."""
+    """max (min) over axis 1 where any NaN wins. One reduction; the interpreter reduces these two
+    combines with numpy (_interpreter_fixes), not element by element."""
     if MAX:
-        m = tl.reduce(a, 1, _max_nan)
-    else:
-        m = tl.reduce(a, 1, _min_nan)
-    return m, m != m
+        return tl.reduce(a, 1, _max_nan)
+    return tl.reduce(a, 1, _min_nan)
 
 
 @triton.jit
@@ -272,8 +270,8 @@ def _reduce_lanes(a, b, c, ACC: tl.constexpr, MODE: tl.constexpr):
                 v = tl.min(a, axis=1)
             hit = a == v[:, None]
         else:
-            v, any_nan = _nan_max(a, MODE == MAX or MODE == ARGMAX)
-            hit = (a == v[:, None]) | ((a != a) & any_nan[:, None])
+            v = _nan_max(a, MODE == MAX or MODE == ARGMAX)
+            hit = (a == v[:, None]) | (a != a)  # (a NaN lane means v is NaN)
         # the first index among the lanes holding the extreme
         return v, tl.min(tl.where(hit, b, 9223372036854775807), axis=1), c
     elif MODE == WELFORD:
@@ -283,7 +281,7 @@ def _reduce_lanes(a, b, c, ACC: tl.constexpr, MODE: tl.constexpr):
         d = b - mean[:, None]
         return n, mean, tl.sum(c, axis=1) + tl.sum(a * d * d, axis=1)
     else:
-        m, any_nan = _nan_max(a, True)
+        m = _nan_max(a, True)
         scale = tl.where(a == m[:, None], 1.0, tl.exp(a - m[:, None]))
         return m, tl.sum(b * scale, axis=1), c
 
@@ -316,7 +314,7 @@ def _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R
             best = tl.min(v, axis=1)
         hit = v == best[:, None]
     else:
-        best, _ = _nan_max(v, MAX)
+        best = _nan_max(v, MAX)
         hit = (v == best[:, None]) | (v != v)
     # any index inside the tile is below r_start + BLOCK_R
     idx = tl.min(tl.where(hit, r[None, :], r_start + BLOCK_R), axis=1).to(tl.int64)
