@@ -55,7 +55,11 @@ def _tile(t, tiles_m, tiles_n, GROUP_M: gl.constexpr):
 
 @gluon.jit
 def _loader(a_desc, b_desc, a_bufs, b_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n, GROUP_M: gl.constexpr,
-            NUM_SMS: gl.constexpr, STAGES: gl.constexpr, B_NK: gl.constexpr):
+            NUM_SMS: gl.constexpr, STAGES: gl.constexpr, B_NK: gl.constexpr, RINGS: gl.constexpr):
+    """The loader partition: the program's tile j goes to ring j % RINGS (slots r * STAGES ..
+    r * STAGES + STAGES - 1), each ring filled in the order its consumer takes it. A slot's n-th
+    fill waits for its (n-1)-th to be handed back (a fresh barrier passes the wait on the phase
+    before its first)."""
     BM: gl.constexpr = a_desc.block_type.shape[0]
     BK: gl.constexpr = a_desc.block_type.shape[1]
     if B_NK:
@@ -63,100 +67,12 @@ def _loader(a_desc, b_desc, a_bufs, b_bufs, ready, empty, M, N, K, tiles, tiles_
     else:
         BN: gl.constexpr = b_desc.block_type.shape[1]
     k_steps = gl.cdiv(K, BK)
-    i = 0  # the ring's step count: slot i % STAGES, in its (i // STAGES)-th use
-    for t in range(gl.program_id(0), tiles, NUM_SMS):
-        b, pid_m, pid_n = _tile(t, tiles_m, tiles_n, GROUP_M)
-        for kk in range(k_steps):
-            s = i % STAGES
-            # a slot's first use needs no wait: a fresh barrier passes a wait on the phase before
-            mbarrier.wait(empty.index(s), ((i // STAGES) & 1) ^ 1)
-            mbarrier.expect(ready.index(s), a_desc.block_type.nbytes + b_desc.block_type.nbytes)
-            tma.async_copy_global_to_shared(a_desc, [b * M + pid_m * BM, kk * BK], ready.index(s), a_bufs.index(s))
-            if B_NK:
-                tma.async_copy_global_to_shared(b_desc, [b * N + pid_n * BN, kk * BK], ready.index(s), b_bufs.index(s))
-            else:
-                tma.async_copy_global_to_shared(b_desc, [b * K + kk * BK, pid_n * BN], ready.index(s), b_bufs.index(s))
-            i += 1
-
-
-@gluon.jit
-def _consumer(c_desc, a_bufs, b_bufs, ready, empty, c_smem, M, N, K, tiles, tiles_m, tiles_n, GROUP_M: gl.constexpr,
-              NUM_SMS: gl.constexpr, STAGES: gl.constexpr, B_NK: gl.constexpr, num_warps: gl.constexpr):
-    BM: gl.constexpr = c_desc.block_type.shape[0]
-    BN: gl.constexpr = c_desc.block_type.shape[1]
-    BK: gl.constexpr = a_bufs.type.shape[2]
-    # wgmma tiles: 16 rows a warp down M (4 warps a warpgroup), the whole BN in one instruction
-    acc_layout: gl.constexpr = gl.NVMMADistributedLayout(version=[3, 0], warps_per_cta=[num_warps, 1],
-                                                         instr_shape=[16, BN, 16])
-    k_steps = gl.cdiv(K, BK)
-    i = 0
-    for t in range(gl.program_id(0), tiles, NUM_SMS):
-        b, pid_m, pid_n = _tile(t, tiles_m, tiles_n, GROUP_M)
-        acc = gl.zeros((BM, BN), gl.float32, acc_layout)
-        for kk in range(k_steps):
-            s = i % STAGES
-            mbarrier.wait(ready.index(s), (i // STAGES) & 1)
-            if B_NK:
-                w = b_bufs.index(s).permute((1, 0))
-            else:
-                w = b_bufs.index(s)
-            acc = warpgroup_mma(a_bufs.index(s), w, acc, is_async=True)
-            # one MMA left in flight: the step before is done, its slot goes back to the loader
-            acc = warpgroup_mma_wait(num_outstanding=1, deps=(acc, ))
-            mbarrier.arrive(empty.index((i + STAGES - 1) % STAGES), count=1, pred=kk > 0)
-            i += 1
-        acc = warpgroup_mma_wait(num_outstanding=0, deps=(acc, ))
-        mbarrier.arrive(empty.index((i + STAGES - 1) % STAGES), count=1)
-        # the previous tile's store has read the staging buffer before it is written again
-        tma.store_wait(pendings=0)
-        c_smem.store(acc.to(c_desc.dtype))
-        fence_async_shared()
-        tma.async_copy_shared_to_global(c_desc, [b * M + pid_m * BM, pid_n * BN], c_smem)
-    tma.store_wait(pendings=0)
-
-
-@gluon.jit
-def ws_matmul_kernel(a_desc, b_desc, c_desc, M, N, K, batch, GROUP_M: gl.constexpr, NUM_SMS: gl.constexpr,
-                     STAGES: gl.constexpr, B_NK: gl.constexpr, num_warps: gl.constexpr):
-    BM: gl.constexpr = c_desc.block_type.shape[0]
-    BN: gl.constexpr = c_desc.block_type.shape[1]
-    a_bufs = gl.allocate_shared_memory(a_desc.dtype, [STAGES] + a_desc.block_type.shape, a_desc.layout)
-    b_bufs = gl.allocate_shared_memory(b_desc.dtype, [STAGES] + b_desc.block_type.shape, b_desc.layout)
-    c_smem = gl.allocate_shared_memory(c_desc.dtype, c_desc.block_type.shape, c_desc.layout)
-    ready = gl.allocate_shared_memory(gl.int64, [STAGES, 1], mbarrier.MBarrierLayout())
-    empty = gl.allocate_shared_memory(gl.int64, [STAGES, 1], mbarrier.MBarrierLayout())
-    for s in gl.static_range(STAGES):
-        mbarrier.init(ready.index(s), count=1)
-        mbarrier.init(empty.index(s), count=1)
-    tiles_m = gl.cdiv(M, BM)
-    tiles_n = gl.cdiv(N, BN)
-    tiles = tiles_m * tiles_n * batch
-    gl.warp_specialize([
-        (_consumer, (c_desc, a_bufs, b_bufs, ready, empty, c_smem, M, N, K, tiles, tiles_m, tiles_n, GROUP_M,
-                     NUM_SMS, STAGES, B_NK, num_warps)),
-        (_loader, (a_desc, b_desc, a_bufs, b_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n, GROUP_M,
-                   NUM_SMS, STAGES, B_NK)),
-    ], [1], [40])
-
-
-@gluon.jit
-def _pp_loader_body(a_desc, b_desc, a_bufs, b_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n,
-                    GROUP_M: gl.constexpr, NUM_SMS: gl.constexpr, STAGES: gl.constexpr, B_NK: gl.constexpr):
-    """pp_matmul_kernel's loader: the program's tile j goes to ring j % 2 (slots r * STAGES ..
-    r * STAGES + STAGES - 1), each ring filled in its consumer's order."""
-    BM: gl.constexpr = a_desc.block_type.shape[0]
-    BK: gl.constexpr = a_desc.block_type.shape[1]
-    if B_NK:
-        BN: gl.constexpr = b_desc.block_type.shape[0]
-    else:
-        BN: gl.constexpr = b_desc.block_type.shape[1]
-    k_steps = gl.cdiv(K, BK)
-    n0 = 0  # steps put in ring 0 so far
+    n0 = 0  # K steps put in ring 0 so far
     n1 = 0
     j = 0
     for t in range(gl.program_id(0), tiles, NUM_SMS):
         b, pid_m, pid_n = _tile(t, tiles_m, tiles_n, GROUP_M)
-        ring = j % 2
+        ring = j % RINGS
         n = gl.where(ring == 0, n0, n1)
         for kk in range(k_steps):
             s = ring * STAGES + n % STAGES
@@ -174,21 +90,23 @@ def _pp_loader_body(a_desc, b_desc, a_bufs, b_bufs, ready, empty, M, N, K, tiles
 
 
 @gluon.jit
-def _pp_consumer(c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n, GROUP_M: gl.constexpr,
-                 NUM_SMS: gl.constexpr, STAGES: gl.constexpr, B_NK: gl.constexpr, RING: gl.constexpr):
-    """The program's tiles j with j % 2 == RING (4 warps, one warpgroup), from its own ring of
-    slots (a ring shared by both consumers would let one wait on a slot whose previous load, for
-    the other, has not happened yet: the barrier's parity would pass it a phase early) and its own
-    staging buffer, so that one consumer's epilogue runs while the other multiplies."""
+def _consumer(c_desc, a_bufs, b_bufs, ready, empty, c_smem, M, N, K, tiles, tiles_m, tiles_n, GROUP_M: gl.constexpr,
+              NUM_SMS: gl.constexpr, STAGES: gl.constexpr, B_NK: gl.constexpr, WARPS: gl.constexpr,
+              RING: gl.constexpr, RINGS: gl.constexpr):
+    """A consumer partition of WARPS warps: the program's tiles j with j % RINGS == RING, from ring
+    RING (with two consumers a ring each: one ring shared by both would let a consumer pass a
+    slot's parity wait a phase early, when K has more steps than slots). One asynchronous wgmma a
+    K step with one left in flight, handing back the slot of the step before; then the epilogue:
+    the tile to the staging buffer and a TMA store that runs on into the next tile."""
     BM: gl.constexpr = c_desc.block_type.shape[0]
     BN: gl.constexpr = c_desc.block_type.shape[1]
     BK: gl.constexpr = a_bufs.type.shape[2]
-    acc_layout: gl.constexpr = gl.NVMMADistributedLayout(version=[3, 0], warps_per_cta=[4, 1],
+    # wgmma tiles: 16 rows a warp down M (4 warps a warpgroup), the whole BN in one instruction
+    acc_layout: gl.constexpr = gl.NVMMADistributedLayout(version=[3, 0], warps_per_cta=[WARPS, 1],
                                                          instr_shape=[16, BN, 16])
-    c_smem = c_bufs.index(RING)
     k_steps = gl.cdiv(K, BK)
     n = 0
-    for t in range(gl.program_id(0) + RING * NUM_SMS, tiles, 2 * NUM_SMS):
+    for t in range(gl.program_id(0) + RING * NUM_SMS, tiles, RINGS * NUM_SMS):
         b, pid_m, pid_n = _tile(t, tiles_m, tiles_n, GROUP_M)
         acc = gl.zeros((BM, BN), gl.float32, acc_layout)
         for kk in range(k_steps):
@@ -204,11 +122,41 @@ def _pp_consumer(c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, t
             n += 1
         acc = warpgroup_mma_wait(num_outstanding=0, deps=(acc, ))
         mbarrier.arrive(empty.index(RING * STAGES + (n + STAGES - 1) % STAGES), count=1)
+        # the previous tile's store has read the staging buffer before it is written again
         tma.store_wait(pendings=0)
         c_smem.store(acc.to(c_desc.dtype))
         fence_async_shared()
         tma.async_copy_shared_to_global(c_desc, [b * M + pid_m * BM, pid_n * BN], c_smem)
     tma.store_wait(pendings=0)
+
+
+@gluon.jit
+def _buffers_and_barriers(a_desc, b_desc, c_desc, SLOTS: gl.constexpr, STAGING: gl.constexpr):
+    a_bufs = gl.allocate_shared_memory(a_desc.dtype, [SLOTS] + a_desc.block_type.shape, a_desc.layout)
+    b_bufs = gl.allocate_shared_memory(b_desc.dtype, [SLOTS] + b_desc.block_type.shape, b_desc.layout)
+    c_bufs = gl.allocate_shared_memory(c_desc.dtype, [STAGING] + c_desc.block_type.shape, c_desc.layout)
+    ready = gl.allocate_shared_memory(gl.int64, [SLOTS, 1], mbarrier.MBarrierLayout())
+    empty = gl.allocate_shared_memory(gl.int64, [SLOTS, 1], mbarrier.MBarrierLayout())
+    for s in gl.static_range(SLOTS):
+        mbarrier.init(ready.index(s), count=1)
+        mbarrier.init(empty.index(s), count=1)
+    return a_bufs, b_bufs, c_bufs, ready, empty
+
+
+@gluon.jit
+def ws_matmul_kernel(a_desc, b_desc, c_desc, M, N, K, batch, GROUP_M: gl.constexpr, NUM_SMS: gl.constexpr,
+                     STAGES: gl.constexpr, B_NK: gl.constexpr, num_warps: gl.constexpr):
+    """One consumer partition (the default one, num_warps warps) and the loader (1 warp)."""
+    a_bufs, b_bufs, c_bufs, ready, empty = _buffers_and_barriers(a_desc, b_desc, c_desc, STAGES, 1)
+    tiles_m = gl.cdiv(M, c_desc.block_type.shape[0])
+    tiles_n = gl.cdiv(N, c_desc.block_type.shape[1])
+    tiles = tiles_m * tiles_n * batch
+    gl.warp_specialize([
+        (_consumer, (c_desc, a_bufs, b_bufs, ready, empty, c_bufs.index(0), M, N, K, tiles, tiles_m, tiles_n, GROUP_M,
+                     NUM_SMS, STAGES, B_NK, num_warps, 0, 1)),
+        (_loader, (a_desc, b_desc, a_bufs, b_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n, GROUP_M, NUM_SMS,
+                   STAGES, B_NK, 1)),
+    ], [1], [40])
 
 
 @gluon.jit
@@ -218,11 +166,11 @@ def _pp_worker(a_desc, b_desc, c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, 
     """pp_matmul_kernel's worker partitions (Gluon gives every worker the same arguments): ROLE 0
     the loader, 1 the consumer of ring 1."""
     if ROLE == 0:
-        _pp_loader_body(a_desc, b_desc, a_bufs, b_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n, GROUP_M,
-                        NUM_SMS, STAGES, B_NK)
+        _loader(a_desc, b_desc, a_bufs, b_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n, GROUP_M, NUM_SMS,
+                STAGES, B_NK, 2)
     else:
-        _pp_consumer(c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n, GROUP_M,
-                     NUM_SMS, STAGES, B_NK, 1)
+        _consumer(c_desc, a_bufs, b_bufs, ready, empty, c_bufs.index(1), M, N, K, tiles, tiles_m, tiles_n, GROUP_M,
+                  NUM_SMS, STAGES, B_NK, 4, 1, 2)
 
 
 @gluon.jit
@@ -244,24 +192,15 @@ def pp_matmul_kernel(a_desc, b_desc, c_desc, M, N, K, batch, GROUP_M: gl.constex
                      STAGES: gl.constexpr, B_NK: gl.constexpr, num_warps: gl.constexpr):
     """ws_matmul_kernel with two consumer warpgroups on alternate tiles ("ping-pong"): the default
     partition (4 warps) takes the program's even tiles, a worker the odd ones, each from a ring of
-    STAGES slots of its own that the loader fills. For write-bound products (attention's Q @ K^T,
-    K = 128) the epilogue of one tile runs beside the other's MMAs."""
-    a_bufs = gl.allocate_shared_memory(a_desc.dtype, [2 * STAGES] + a_desc.block_type.shape, a_desc.layout)
-    b_bufs = gl.allocate_shared_memory(b_desc.dtype, [2 * STAGES] + b_desc.block_type.shape, b_desc.layout)
-    c_bufs = gl.allocate_shared_memory(c_desc.dtype, [2] + c_desc.block_type.shape, c_desc.layout)
-    ready = gl.allocate_shared_memory(gl.int64, [2 * STAGES, 1], mbarrier.MBarrierLayout())
-    empty = gl.allocate_shared_memory(gl.int64, [2 * STAGES, 1], mbarrier.MBarrierLayout())
-    for s in gl.static_range(2 * STAGES):
-        mbarrier.init(ready.index(s), count=1)
-        mbarrier.init(empty.index(s), count=1)
-    BM: gl.constexpr = c_desc.block_type.shape[0]
-    BN: gl.constexpr = c_desc.block_type.shape[1]
-    tiles_m = gl.cdiv(M, BM)
-    tiles_n = gl.cdiv(N, BN)
+    STAGES slots of its own and with its own staging buffer. For write-bound products (attention's
+    Q @ K^T, K = 128) the epilogue of one tile runs beside the other's MMAs."""
+    a_bufs, b_bufs, c_bufs, ready, empty = _buffers_and_barriers(a_desc, b_desc, c_desc, 2 * STAGES, 2)
+    tiles_m = gl.cdiv(M, c_desc.block_type.shape[0])
+    tiles_n = gl.cdiv(N, c_desc.block_type.shape[1])
     tiles = tiles_m * tiles_n * batch
     gl.warp_specialize([
-        (_pp_consumer, (c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n, GROUP_M,
-                        NUM_SMS, STAGES, B_NK, 0)),
+        (_consumer, (c_desc, a_bufs, b_bufs, ready, empty, c_bufs.index(0), M, N, K, tiles, tiles_m, tiles_n, GROUP_M,
+                     NUM_SMS, STAGES, B_NK, 4, 0, 2)),
         (_pp_odd, (a_desc, b_desc, c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n,
                    GROUP_M, NUM_SMS, STAGES, B_NK)),
         (_pp_loader, (a_desc, b_desc, c_desc, a_bufs, b_bufs, c_bufs, ready, empty, M, N, K, tiles, tiles_m, tiles_n,
