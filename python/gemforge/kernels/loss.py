@@ -410,20 +410,22 @@ def _log1p(u):
 
 
 @triton.jit
+def _log_near_one(d, x):
+    """log(x) for x = 1 + d in fp32 for 16-bit inputs, to ~1e-6 relative: a series in d for
+    |d| < 1/16 (where the approximate log's absolute error, ~2^-22, would be large against the
+    result), else lg2.approx of x (common.log2_approx). Two precise tl.log an element made the BCE
+    kernels compute-bound (bf16 4096x4096: 55 us where mse_loss takes 23)."""
+    return tl.where(tl.abs(d) < 0.0625, d * horner(d, _LOG1P_SERIES, 5), log2_approx(x) * LN2)
+
+
+@triton.jit
 def _log1p_half(u):
-    """log(1 + u) in fp32 for 16-bit inputs, to ~1e-6 relative: a series for |u| < 1/16 (where
-    the approximate log's absolute error, ~2^-22, would be large against the result), else
-    lg2.approx (common.log2_approx). Two precise tl.log an element made the BCE kernels
-    compute-bound (bf16 4096x4096: 55 us where mse_loss takes 23)."""
-    series = u * horner(u, _LOG1P_SERIES, 5)
-    return tl.where(tl.abs(u) < 0.0625, series, log2_approx(1.0 + u) * LN2)
+    return _log_near_one(u, 1.0 + u)
 
 
 @triton.jit
 def _log_half(x):
-    """log(x) in fp32 for 16-bit inputs (as _log1p_half; x - 1 is exact near 1)."""
-    d = x - 1.0
-    return tl.where(tl.abs(d) < 0.0625, d * horner(d, _LOG1P_SERIES, 5), log2_approx(x) * LN2)
+    return _log_near_one(x - 1.0, x)  # (x - 1 is exact near 1)
 
 
 @triton.jit

@@ -256,6 +256,20 @@ def _nan_max(a, MAX: tl.constexpr):
 
 
 @triton.jit
+def _extreme_hits(a, ACC: tl.constexpr, MAX: tl.constexpr):
+    """The max (min) over axis 1 where any NaN wins, and the lanes holding it: where it is NaN
+    the NaN lanes (none equals it), where it is not there is no NaN. Signed zeros compare equal."""
+    if ACC == ACC_I64:
+        if MAX:
+            best = tl.max(a, axis=1)
+        else:
+            best = tl.min(a, axis=1)
+        return best, a == best[:, None]
+    best = _nan_max(a, MAX)
+    return best, (a == best[:, None]) | (a != a)
+
+
+@triton.jit
 def _reduce_lanes(a, b, c, ACC: tl.constexpr, MODE: tl.constexpr):
     """Folds the lanes' states (axis 1) into one state per output."""
     if MODE == SUM:
@@ -263,15 +277,7 @@ def _reduce_lanes(a, b, c, ACC: tl.constexpr, MODE: tl.constexpr):
     elif MODE == PROD:
         return tl.reduce(a, 1, _mul), b, c
     elif MODE == MAX or MODE == MIN or MODE == ARGMAX or MODE == ARGMIN:
-        if ACC == ACC_I64:
-            if MODE == MAX or MODE == ARGMAX:
-                v = tl.max(a, axis=1)
-            else:
-                v = tl.min(a, axis=1)
-            hit = a == v[:, None]
-        else:
-            v = _nan_max(a, MODE == MAX or MODE == ARGMAX)
-            hit = (a == v[:, None]) | (a != a)  # (a NaN lane means v is NaN)
+        v, hit = _extreme_hits(a, ACC, MODE == MAX or MODE == ARGMAX)
         # the first index among the lanes holding the extreme
         return v, tl.min(tl.where(hit, b, 9223372036854775807), axis=1), c
     elif MODE == WELFORD:
@@ -290,9 +296,8 @@ def _reduce_lanes(a, b, c, ACC: tl.constexpr, MODE: tl.constexpr):
 def _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R_RANK: tl.constexpr, ACC: tl.constexpr,
               MAX: tl.constexpr, MASKED: tl.constexpr, BLOCK_R: tl.constexpr):
     """(value, index) of the first extreme element of each row of a tile: the extreme where any
-    NaN wins (one reduction), then the first index holding it (a second one): where the extreme
-    is NaN only NaN lanes hold it, and where it is not there is no NaN. Signed zeros compare
-    equal, so the first zero of either sign wins, as in torch. (Session 23. Before: an integer
+    NaN wins (one reduction, _extreme_hits), then the first index holding it (a second one); the
+    first zero of either sign wins, as in torch. (Session 23. Before: an integer
     order key, its max, then the min index; H200 32768x4096 bf16 102.4 us. tl.argmax over the
     keys: 124.5; bench/argmax_rows_experiment.py.)"""
     if ACC == ACC_I64:
@@ -307,15 +312,7 @@ def _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R
         v = tl.where(mask, v, identity)
     else:
         v = _acc_type(tl.load(x + offs), ACC)  # (default caching: see _load_raw)
-    if ACC == ACC_I64:
-        if MAX:
-            best = tl.max(v, axis=1)
-        else:
-            best = tl.min(v, axis=1)
-        hit = v == best[:, None]
-    else:
-        best = _nan_max(v, MAX)
-        hit = (v == best[:, None]) | (v != v)
+    best, hit = _extreme_hits(v, ACC, MAX)
     # any index inside the tile is below r_start + BLOCK_R
     idx = tl.min(tl.where(hit, r[None, :], r_start + BLOCK_R), axis=1).to(tl.int64)
     # the value is read back at the index (not `best`: its zero's sign may be the other one's)
