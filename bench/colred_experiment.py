@@ -11,9 +11,10 @@ on the outer path: STAGE 1 per split, STAGE 2 over the partials). A variant is
   BLOCK_K, BLOCK_R, warps -> the ReduceOuter (var, argmax: ReduceOuterState) rows of
       csrc/runtime/config_table.cpp (arch 90; K <= 64 for 1048576x32, the kAny row for 4096x4096);
   prefetch -> reduce_kernel's PREFETCH (the main loop loads a step ahead);
-  programs per SM, min steps -> kOuterProgramsPerSm / kOuterMinSteps in csrc/ops/reduce.cpp
-      (split R until K blocks x splits reach programs-per-SM x SMs, each split at least
-      min-steps x BLOCK_R rows).
+  programs per SM, min steps -> the split rule in csrc/ops/reduce.cpp run_reduce (kOuterWarpsPerSm
+      / warps programs an SM; kOuterMinSteps, or kOuterManyColumnsMinSteps for the one-value
+      modes over several column blocks): split R until K blocks x splits reach programs-per-SM x
+      SMs, each split at least min-steps x BLOCK_R rows.
 Softmax (kernels/softmax.py softmax_cols_kernel, launched as reduce.cpp run_softmax_cols does).
 A variant is "k<BLOCK_K> t<tile> w<warps> p<programs per SM>" -> kColsBlockK, kColsTile,
 kColsWarps, kColsProgramsPerSm in csrc/ops/op_utils.h ("fwd": the second launch in grid order, not

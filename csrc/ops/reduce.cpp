@@ -144,9 +144,14 @@ bool split_dims(const at::TensorIteratorBase& iter, DimGroup& kept, DimGroup& re
 // or more, with the main loop loading a step ahead (reduce_kernel's PREFETCH). 4096x4096 dim 0
 // bf16, us: sum 20.3 -> 16.2, amax 28.0 -> 17.4, argmax 37.1 -> 23.5, var 41.5 -> 22.7;
 // 1048576x32: sum 32.1 -> 24.6, amax 42.4 -> 27.6, argmax 58.5 -> 36.6, var 56.0 -> 33.6 (variants
-// replayed from CUDA graphs).
+// replayed from CUDA graphs). Session 24 (H200, colred_experiment): the one-value modes (sum,
+// mean, amax, ...) at 4096x4096 want 4-warp programs, 8 an SM, and splits down to 4 steps (split 9
+// of 16-row steps: sum 17.2 -> 15.1 us, amax 18.2 -> 16.0), while var and argmax stay best at 16
+// programs of 2 warps and 16 steps, and so does a single column block (1048576x32: 4 steps make
+// 1024 splits, sum 25.3 -> 27.4 us). So the outer target counts warps, not programs, and the
+// shorter splits are for the one-value modes over several column blocks.
 constexpr int64_t kInnerProgramsPerSm = 8, kInnerMinSteps = 4;
-constexpr int64_t kOuterProgramsPerSm = 16, kOuterMinSteps = 16;
+constexpr int64_t kOuterWarpsPerSm = 32, kOuterMinSteps = 16, kOuterManyColumnsMinSteps = 4;
 constexpr int64_t kInterpreterMinSteps = 4;  // small enough that the CPU tests' columns split
 constexpr bool kOuterPrefetch = true;
 
@@ -213,8 +218,12 @@ bool run_reduce(const ReduceSpec& s, const at::Tensor& viewed, const at::Tensor&
   // Too few output blocks to fill the device: split the reduction, then reduce the partials.
   // (The interpreter also splits, with a small target, so the CPU tests run the split path.)
   const int64_t k_blocks = ceil_div(K, block_k);
-  const int64_t per_sm = inner ? kInnerProgramsPerSm : kOuterProgramsPerSm;
-  const int64_t min_steps = !device.is_cuda() ? kInterpreterMinSteps : inner ? kInnerMinSteps : kOuterMinSteps;
+  const int64_t per_sm = inner ? kInnerProgramsPerSm : kOuterWarpsPerSm / c.num_warps;
+  const bool one_value_many_columns = outer == rt::Family::ReduceOuter && k_blocks > 1;
+  const int64_t min_steps = !device.is_cuda()      ? kInterpreterMinSteps
+                            : inner                ? kInnerMinSteps
+                            : one_value_many_columns ? kOuterManyColumnsMinSteps
+                                                   : kOuterMinSteps;
   const bool prefetch = !inner && kOuterPrefetch;  // (the partials' pass, stage 2, never)
   const int64_t target = device.is_cuda() ? per_sm * rt::device_info(device.index()).sm_count : 4;  // programs
   int64_t split = 1;

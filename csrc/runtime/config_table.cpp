@@ -32,7 +32,9 @@ const ConfigRow kRows[] = {
     // every mode at 4096x4096; 1048576x32 wants long steps (256 rows). The modes with two values a
     // lane (var: Welford's mean and M2; argmax: the extreme and its step) take fewer rows a step.
     {Family::ReduceOuter, 90, 64, kAny, {64, 256, 4, 1}},
-    {Family::ReduceOuter, 90, kAny, kAny, {32, 32, 2, 1}},
+    // Session 24: the one-value modes at 4096x4096 take 16-row steps of 4 warps (with reduce.cpp's
+    // split rule for them: 8 programs an SM, 4 steps a split).
+    {Family::ReduceOuter, 90, kAny, kAny, {32, 16, 4, 1}},
     {Family::ReduceOuterState, 90, 64, kAny, {64, 256, 4, 1}},
     {Family::ReduceOuterState, 90, kAny, kAny, {32, 16, 2, 1}},
     {Family::Softmax, 90, 128, kAny, {0, 16, 4, 1}},
@@ -157,6 +159,11 @@ const GemmRow kGemmRows[] = {
     // attention's Q @ K^T with short heads and up to 1024 keys (bmm 64 x [1024, 128] x [128, 1024]):
     // 53.3 us vs 54.0 for the 128x256 row below (cuBLAS 51.3; bench/tune_matmul.py, session 12)
     {90, true, 2, kAny, 1024, 128, {128, 128, 64, 8, 8, 5, false, false}},
+    // attention's Q @ K^T with heads of up to 128 (bmm 32 x [4096, 128] x [128, 4096]): one or two
+    // K steps a tile, the output write dominates: the whole 128x256 tile staged for one TMA store
+    // (3 stages leave room for it) beats the row below's two halves through one staging buffer
+    // (session 24, H200, bench/tune_matmul.py: 349.7 us vs 377.1; cuBLAS 339.2)
+    {90, true, 2, kAny, kAny, 128, {128, 256, 64, 8, 8, 3, false, false}},
     // (ws: Triton 3.6 compiles matmul_tma with warp_specialize on sm_90 to the same PTX as
     // without, in every variant these rows launch (session 23): the rows that had it say false.)
     {90, true, 2, kAny, kAny, kAny, {128, 256, 64, 8, 8, 4, false, true}},
