@@ -1,11 +1,15 @@
-"""Why the bmm op reads ~5% slower than bench/tune_matmul.py's direct launch of the same kernel
-and tiles (session 11: QK^T 32x4096x4096x128 392 vs 372 us, P@V 128x512x64x512 25.2 vs 23.9).
+"""Why the matmul ops read slower than bench/tune_matmul.py's direct launch of the same kernel and
+tiles (session 11: QK^T 32x4096x4096x128 392 vs 372 us; session 24: mm 4096^3 190.6 us through the
+op in gluon_matmul_experiment against 173.3 direct in tune_matmul, each a separate process).
 
     python bench/bmm_gap_probe.py        (needs the built core and a GPU)
 
-Per shape, device medians (L2 flushed clean, gemforge/timing.py) of: torch.bmm (cuBLAS); the op
-(gemforge on); the op writing into a preallocated out= tensor; the tuner's direct launch with the
-op's table row into one preallocated output, and allocating its output every call."""
+Per shape, device medians (L2 flushed clean, gemforge/timing.py) of: torch (cuBLAS); the op
+(gemforge on) allocating its output; the op into out=; the tuner's direct launch with the op's
+table row into that same out tensor, and into a second one. The variants are timed in ROUNDS
+rounds, one after the other within a round, so that drift over the run (clocks, temperature)
+shows as a change along a variant's line and not as a gap between variants."""
+import contextlib
 import importlib.util
 import os
 
@@ -21,9 +25,10 @@ _spec.loader.exec_module(tune)
 
 # (name, batch, M, N, K, B given as [N, K], the sm_90 table row as the tuner's tuple)
 CASES = [
-    ("QK^T", 32, 4096, 4096, 128, True, (128, 256, 64, 8, 4, True, True)),
-    ("PV", 128, 512, 64, 512, False, (128, 64, 64, 4, 5, False, False)),
+    ("mm", 1, 4096, 4096, 4096, False, (128, 256, 64, 8, 4, False, True)),
+    ("QK^T", 32, 4096, 4096, 128, True, (128, 256, 64, 8, 3, False, False)),
 ]
+ROUNDS = 3
 
 
 def us(fn):
@@ -34,32 +39,38 @@ def main():
     print(torch.cuda.get_device_name(), torch.__version__)
     for name, batch, M, N, K, b_nk, cfg in CASES:
         torch.manual_seed(0)
-        a = torch.randn(batch, M, K, device="cuda", dtype=torch.bfloat16)
-        b = torch.randn(batch, *((N, K) if b_nk else (K, N)), device="cuda", dtype=torch.bfloat16)
+        lead = (batch, ) if batch > 1 else ()
+        a = torch.randn(*lead, M, K, device="cuda", dtype=torch.bfloat16)
+        b = torch.randn(*lead, *((N, K) if b_nk else (K, N)), device="cuda", dtype=torch.bfloat16)
         bt = b.transpose(-1, -2) if b_nk else b
-        out = torch.empty(batch, M, N, device="cuda", dtype=torch.bfloat16)
-        rows = [("torch.bmm", lambda: torch.bmm(a, bt))]
-        with gemforge.use():
-            rows.append(("op", lambda: torch.bmm(a, bt)))
-            rows.append(("op out=", lambda: torch.bmm(a, bt, out=out)))
-            times = [(label, us(fn)) for label, fn in rows]
-        direct = tune.launcher(a, b, out, batch, M, N, K, b_nk, cfg)
-        times.append(("direct, one output", us(direct)))
-
-        def direct_alloc():
-            c = torch.empty(batch, M, N, device="cuda", dtype=torch.bfloat16)
-            tune.launcher(a, b, c, batch, M, N, K, b_nk, cfg)()
-
-        times.append(("direct, output each call", us(direct_alloc)))
-        # (session 11: one output 372 us, a new output each call 393, the op 397 even with out=)
-        times.append(("direct, new descriptors each call",
-                      us(lambda: tune.launcher(a, b, out, batch, M, N, K, b_nk, cfg)())))
+        product = torch.bmm if batch > 1 else torch.mm
+        out = torch.empty(*lead, M, N, device="cuda", dtype=torch.bfloat16)
         out2 = torch.empty_like(out)
-        times.append(("direct, a second output", us(tune.launcher(a, b, out2, batch, M, N, K, b_nk, cfg))))
-        times.append(("torch.bmm again (drift)", us(lambda: torch.bmm(a, bt))))
-        print(f"{name} {batch}x{M}x{N}x{K} bf16, tiles {cfg}")
-        for label, t in times:
-            print(f"  {label:34s} {t:8.1f} us")
+        ref = product(a, bt)
+
+        # (label, GemForge on, call)
+        variants = [("torch", False, lambda: product(a, bt)), ("op", True, lambda: product(a, bt)),
+                    ("op out=", True, lambda: product(a, bt, out=out)),
+                    ("direct into out", False, tune.launcher(a, b, out, batch, M, N, K, b_nk, cfg)),
+                    ("direct into a second output", False, tune.launcher(a, b, out2, batch, M, N, K, b_nk, cfg))]
+
+        def timed(on, fn):
+            with gemforge.use() if on else contextlib.nullcontext():
+                return us(fn)
+        for label, on, fn in variants:
+            out.zero_(), out2.zero_()
+            with gemforge.use() if on else contextlib.nullcontext():
+                got = fn()
+            got = got if got is not None else out2 if "second" in label else out
+            err = ((got.float() - ref.float()).norm() / ref.float().norm()).item()
+            assert err < 1e-2, f"{label}: relative error {err}"
+        print(f"{name} {batch}x{M}x{N}x{K} bf16, tiles {cfg}; us by round:")
+        times = {label: [] for label, _, _ in variants}
+        for _ in range(ROUNDS):
+            for label, on, fn in variants:
+                times[label].append(timed(on, fn))
+        for label, t in times.items():
+            print(f"  {label:30s} " + " ".join(f"{x:8.1f}" for x in t), flush=True)
 
 
 if __name__ == "__main__":

@@ -108,16 +108,18 @@ def reduce_dim0(x, op, bk, br, warps, pps, min_steps, prefetch=0):
 
 
 # Variants (BLOCK_K, BLOCK_R, warps, programs per SM, min steps), each with and without the prefetch.
-RED_VARIANTS = {  # the table's ReduceOuter rows and reduce.cpp's outer split constants first (session 9)
-    # min steps 4: sum 4096x4096 in 16 splits 15.3 us against 17.0 in the table's 8 (session 23,
-    # H200, direct launches); whether 1048576x32 (1024 splits instead of 256) loses is open
-    (4096, 4096): [(32, 32, 2, 16, 16), (32, 16, 4, 8, 4), (32, 32, 2, 16, 4)],
-    (1048576, 32): [(64, 256, 4, 16, 16), (64, 512, 8, 4, 8), (64, 256, 4, 16, 4)],
+RED_VARIANTS = {  # the table's ReduceOuter rows and reduce.cpp's outer split rule first (session 24)
+    # session 24 (H200): 4096x4096 in 16-row steps of 4 warps, 8 an SM, 4 steps (split 9): sum
+    # 15.1 us against 17.2 for session 9's {32, 32, 2 warps} at 16 an SM and 16 steps; 1048576x32
+    # loses with 4 steps (1024 splits: 27.4 vs 25.3 with the prefetch), so it keeps 16
+    (4096, 4096): [(32, 16, 4, 8, 4), (32, 32, 2, 16, 16), (32, 32, 2, 16, 4)],
+    (1048576, 32): [(64, 256, 4, 8, 16), (64, 512, 8, 4, 8), (64, 256, 4, 16, 4)],
 }
-# var and argmax hold two values a lane: the ReduceOuterState rows (fewer rows a step)
+# var and argmax hold two values a lane: the ReduceOuterState rows (fewer rows a step); the table's
+# first, then 4-warp programs as the one-value modes now take them
 STATE_VARIANTS = {
-    (4096, 4096): [(32, 16, 2, 16, 16), (32, 32, 2, 16, 16)],
-    (1048576, 32): [(64, 256, 4, 16, 16), (64, 128, 8, 2, 16)],
+    (4096, 4096): [(32, 16, 2, 16, 16), (32, 32, 2, 16, 16), (32, 16, 4, 8, 4), (32, 8, 4, 8, 8), (32, 16, 4, 8, 16)],
+    (1048576, 32): [(64, 256, 4, 8, 16), (64, 128, 8, 2, 16)],
 }
 BUDGET_S = 240  # variants stop here (compiles included), so that the script ends within ~4-5 minutes
 START = time.time()
