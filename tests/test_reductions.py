@@ -164,13 +164,14 @@ def test_argmax_argmin(dtype):
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32], ids=ids)
 def test_arg_extremes_of_crafted_rows(dtype):
     """Rows reduced in one tile (_arg_tile): signed zeros as equals, negative rows, infinities,
-    subnormals, the first of several NaNs (before and after the largest number), ties; first indices as torch, for argmax /
-    argmin and max.dim / min.dim (values too)."""
+    subnormals, the first of several NaNs (before and after the largest number), ties; first
+    indices as torch, for argmax / argmin and max.dim / min.dim (values too)."""
     tiny = torch.finfo(dtype).smallest_normal / 4
     big = torch.finfo(dtype).max
     rows = [[-0.0, 0.0, -0.0], [0.0, -0.0, 0.0], [-1.0, -2.0, -0.5, -0.5], [-3.0, -3.0, -3.0],
             [-math.inf, -big, -math.inf], [math.inf, big, math.inf], [tiny, 0.0, -tiny, tiny],
-            [1.0, math.nan, 2.0, math.nan], [math.nan, -math.inf, math.nan], [3.0, -4.0, math.nan, 3.0], [-big, big, -big, big]]
+            [1.0, math.nan, 2.0, math.nan], [math.nan, -math.inf, math.nan], [3.0, -4.0, math.nan, 3.0],
+            [-big, big, -big, big]]
     for width in (37, 4096):
         x = torch.full((len(rows), width), -math.inf, dtype=dtype)
         for i, row in enumerate(rows):

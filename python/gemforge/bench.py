@@ -312,8 +312,8 @@ class Timer:
 
     def device_pair_us(self, fn, gemforge_ctx, settle=False):
         """Device time of fn() with GemForge off and on: samples in the order off, on, on, off (each
-        run half the measuring time), pooled per side. Medians, in µs: [off, on], and with settle
-        the first round's [off, on] after them (for the record).
+        run half the measuring time), pooled per side. Returns ([off, on], the settling round's
+        [off, on] or None), medians in µs.
         settle: one such round first, not counted. Matrix products draw enough power that the clocks
         fall for a while after the GPU idled (between cases it checks results): cuBLAS's mm
         4096^3 read 170.3, 185.1, 192.3 us in three successive measurements of 120 ms (session
@@ -323,7 +323,7 @@ class Timer:
             for ctx in (contextlib.nullcontext, gemforge_ctx):
                 with ctx():
                     times.append(self.device_us(fn))
-            return times
+            return times, None
         rounds = []
         for _ in range(2 if settle else 1):
             samples = [[], []]
@@ -331,7 +331,7 @@ class Timer:
                 with (gemforge_ctx if side else contextlib.nullcontext)():
                     samples[side] += timing.device_samples_ms(fn, self.warmup_ms, self.rep_ms / 2, self.l2_flush)
             rounds.append([1e3 * statistics.median(s) for s in samples])
-        return rounds[-1] + (rounds[0] if settle else [])
+        return rounds[-1], (rounds[0] if settle else None)
 
     def host_us(self, fn):
         """Median over repeats of (wall time of a loop of calls, synchronized at its end) / calls."""
@@ -522,10 +522,10 @@ def _measure(case, timer, backend, record_log):
         del ref, out
         on = lambda: gemforge.use(backend=backend)  # noqa: E731
         if case.metric == "device":
-            times = timer.device_pair_us(call, on, settle=case.kind == "matmul")
-            res["torch_us"], res["gemforge_us"] = times[:2]
-            if len(times) > 2:  # the settling round's, not counted (device_pair_us)
-                res["settling_torch_us"], res["settling_gemforge_us"] = times[2:]
+            kept, settling = timer.device_pair_us(call, on, settle=case.kind == "matmul")
+            res["torch_us"], res["gemforge_us"] = kept
+            if settling:  # not counted (device_pair_us)
+                res["settling_torch_us"], res["settling_gemforge_us"] = settling
         else:
             res["torch_us"], res["gemforge_us"] = timer.host_pair_us(call, on)
     except Exception as e:  # keep going: one broken case must not lose the others

@@ -3,9 +3,10 @@
 Two kernels with the same epilogue:
   matmul_tma      Hopper and newer: operands through host TMA descriptors, persistent (one
                   program per SM walking the output tiles in grouped order), optional warp
-                  specialization (WS; Triton 3.6 on sm_90 compiles it to the same code as without). A is [M, K] or given transposed ([K, M] storage), B is [K, N]
-                  or given transposed ([N, K] storage: nn.Linear's weight). Batched operands
-                  are 3-D descriptors.
+                  specialization (WS; Triton 3.6 on sm_90 compiles it to the same code as
+                  without). A is [M, K] or given transposed ([K, M] storage), B is [K, N] or
+                  given transposed ([N, K] storage: nn.Linear's weight). Batched operands are
+                  3-D descriptors.
   matmul_strided  any strides and any architecture (and the interpreter): pointer loads.
 
 The epilogue reads `input` through strides (0 for broadcast dims: a bias row, a column, a
