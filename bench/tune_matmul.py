@@ -8,6 +8,8 @@
     python3 bench/tune_matmul.py --gemv                   # decode kernel: M = 1, 4, 16 rows
     python3 bench/tune_matmul.py --gemv 1x4096x4096 16x14336x4096 --dtype fp16
     python3 bench/tune_matmul.py --gemv --quick           # ~17 candidates a shape: ~3-5 min in all
+    python3 bench/tune_matmul.py --gemv 1x14336x4096 --config 4,4096,8,1,1,1   # only these candidates
+                                          # (block_r, block_k, warps, stages, fma, evict; repeatable)
     python3 bench/tune_matmul.py --gemv 1x4096x4096 1x14336x4096 1x4096x14336   # ~130 candidates:
                                           # ~2-3 min a shape incl. compiles: split into calls < 10 min
 
@@ -265,8 +267,10 @@ def gemv_candidates(quick, elem):
         for bk in ([128, 256, 512] if not quick else [128, 256]):
             if br * bk * elem * 2 // (32 * warps) <= 256:  # two tiles' bytes per thread
                 out.append((br, bk, warps, 1, False, True))
-    for br in ([8, 16, 32] if not quick else [16]):
-        for bk in ([256, 512, 1024] if not quick else [256, 512]):
+    # (block_r 2 and 4 with block_k 2048 / 4096: one tile a program where K <= block_k, every
+    # load issued at once, as the fastest plain read of bench/read_ramp_experiment.py)
+    for br in ([2, 4, 8, 16, 32] if not quick else [16]):
+        for bk in ([256, 512, 1024, 2048, 4096] if not quick else [256, 512]):
             for warps in ([4, 8] if not quick else [4]):
                 if br * bk // (32 * warps) <= 128:  # fp32 accumulator elements per thread
                     for evict in ((False, True) if not quick else (True, )):
@@ -306,6 +310,9 @@ def main_gemv(args):
     bw = timing.copy_bandwidth_gbs(2**30, 20, 100, L2_FLUSH)
     print(f"copy bandwidth {bw:.0f} GB/s, {NUM_SMS} SMs, {dtype}", flush=True)
     cands = gemv_candidates(quick, elem)
+    if "--config" in args:  # only these: --config 4,4096,8,1,1,1 (block_r, block_k, warps, stages, fma, evict)
+        cands = [tuple(int(v) if i < 4 else bool(int(v)) for i, v in enumerate(args[i + 1].split(",")))
+                 for i, a in enumerate(args) if a == "--config"]
     rows = config_rows.read("kGemvRows")
     arch = device_arch()
     results, row_of = {}, {}  # (M, N, K) -> {cfg: us}; shape name -> the table row it uses

@@ -16,6 +16,9 @@ multiplied by its error every round, which drives the fit toward equal ripple.
              polynomial of degree 4 in s = a^2 on [0, 1] (relative error), log2(erfc(a)) of
              degree 4 in a on [1, 3] (absolute error, which times ln2 erfc(a) <= 0.11 bounds
              erf's absolute error).
+  _ERFC_LOG2: erfc for fp16/bf16 results (unary_math.py _erfc_pos_half): log2(erfcx(a)) =
+             log2(erfc(a)) + a^2 log2(e), of degree 10 in t = a / 5 - 1 (a in [0, 10]), absolute
+             error (erfc's relative error is about ln2 times it: one exp2 gives erfc).
 """
 import math
 
@@ -83,6 +86,12 @@ def log2_erfc(a):
     return np.log2(np.vectorize(math.erfc)(a))
 
 
+def log2_erfcx_scaled(t):
+    """log2(erfc(a)) + a^2 log2(e) at a = 5 (1 + t)."""
+    a = 5.0 * (1.0 + t)
+    return np.log2(np.vectorize(math.erfc)(a)) + a * a / np.log(2.0)
+
+
 def main():
     c, err = lawson(atan_p, 0.0, 1.0, 9)
     print(f"_ATAN_F32 (9 terms): max error {err:.3g}, atan relative error <= {err * 4 / np.pi:.3g} "
@@ -91,7 +100,8 @@ def main():
     for name, g, lo, hi, terms in (("_LOG2_1P", log2_1p, np.sqrt(0.5) - 1.0, np.sqrt(2.0) - 1.0, 13),
                                    ("_EXP2_M1", exp2_m1, -0.5, 0.5, 7),
                                    ("_ERF_SMALL", erf_over_a, 0.0, 1.0, 5),
-                                   ("_ERF_BIG", log2_erfc, 1.0, 3.0, 5)):
+                                   ("_ERF_BIG", log2_erfc, 1.0, 3.0, 5),
+                                   ("_ERFC_LOG2", log2_erfcx_scaled, -1.0, 1.0, 11)):
         c, err = lawson(g, lo, hi, terms, iterations=300)
         print(f"{name} ({terms} terms): max error {err:.3g}")
         print("    " + ", ".join(repr(float(v)) for v in c))

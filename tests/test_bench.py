@@ -48,6 +48,23 @@ def test_host_rows_of_views_are_listed_apart():
     assert bar_line(lines, "host cost").strip().startswith("MISS (1/1)")
 
 
+def test_decode_bar_names_the_worst_row_and_its_plain_read():
+    """Issue 5's decode bar: weight bytes / copy bandwidth against GemForge's time, judged on the
+    worst row; the line names that row and what a plain read of its weight reached in the same
+    run (read_only_us), which the bar itself does not use."""
+    copy_bw = 4000.0  # GB/s: 4096 x 4096 bf16 (33.5 MB) -> 8.39 us floor
+    row = dict(kind="matmul", metric="device", layout="large", dtype="bf16", speedup=1.0)
+    small = dict(row, name="linear 1x4096x4096", torch_us=16.0, gemforge_us=14.0, read_only_us=12.0)
+    wide = dict(row, name="linear 1x14336x4096", torch_us=34.0, gemforge_us=31.0)  # 29.4 us floor
+    line = bar_line(bench.matmul_report([small, wide], copy_bw), "decode >=")
+    floor_us = 4096 * 4096 * 2 / (copy_bw * 1e3)
+    assert line.strip().startswith("MISS")
+    assert f"min {100 * floor_us / 14.0:.0f}% (linear 1x4096x4096 bf16" in line
+    assert f"plain read of its weight: {100 * floor_us / 12.0:.0f}%" in line
+    small["gemforge_us"] = floor_us / 0.9
+    assert bar_line(bench.matmul_report([small, wide], copy_bw), "decode >=").strip().startswith("PASS")
+
+
 def test_is_view_of_input():
     x = torch.randn(4, 5)
     assert bench._is_view_of_input(x, (x, ))

@@ -207,10 +207,13 @@ const GemvRow kGemvRows[] = {
     // 4096 x 4096 on CUDA-core FMAs with evict-first register loads; wider weights: tl.dot with
     // the weight pipelined through shared memory (stages 4-5). T = 4 and R > 16384: the session-4
     // rows (tuned under do_bench's written flush).
-    {90, 2, 1, 4096, 4096, {16, 512, 4, 1, true, true}},
+    // Session 25 (H200, bf16, full candidate sets, bench/results/2026-11-28-session25.txt): 1 x 4096
+    // x 4096 on 8-row FMA tiles 13.1 us vs 14.3 (16 rows); R <= 16384 (1 and 16 x 14336 x 4096) on
+    // 64-row wgmma tiles 31.6 / 31.8 us vs 33.2 / 33.7 ({32, 128, 2 warps, 4 stages}).
+    {90, 2, 1, 4096, 4096, {8, 512, 4, 1, true, true}},
     {90, 2, 1, 4096, kAny, {16, 256, 1, 5, false, false}},
     {90, 2, 1, 8192, kAny, {32, 128, 2, 5, false, false}},
-    {90, 2, 1, 16384, kAny, {32, 128, 2, 4, false, false}},
+    {90, 2, 1, 16384, kAny, {64, 64, 4, 5, false, false}},
     {90, 2, 1, kAny, kAny, {16, 256, 1, 5, false, false}},
     {90, 2, 4, 4096, kAny, {32, 256, 2, 5, false, false}},
     {90, 2, 4, 8192, kAny, {32, 128, 2, 5, false, false}},
@@ -221,7 +224,7 @@ const GemvRow kGemvRows[] = {
     // the two-level accumulation: {32, 256, 2 warps, 4 stages} spills 192 bytes; 16 x 8192 x 8192
     // 35.5 us vs 36.7 through it, 16 x 28672 x 8192 114.3 vs 124.5; cuBLAS 35.8 and 110.6)
     {90, 2, 16, 8192, kAny, {32, 128, 4, 5, false, false}},
-    {90, 2, 16, 16384, kAny, {32, 128, 2, 4, false, false}},
+    {90, 2, 16, 16384, kAny, {64, 64, 4, 5, false, false}},
     {90, 2, 16, kAny, kAny, {32, 128, 2, 5, false, false}},
     // fp32: T == 1 on CUDA cores (IEEE fp32's dot is FMA-based, 16x the work for one token);
     // 2 warps keep TF32's 16-row mma tiles unreplicated.

@@ -693,8 +693,27 @@ def _warm_shard(shard, only):
         torch.cuda.empty_cache()
 
 
+def _is_decode(name):
+    m = MATMUL.get(name)
+    return bool(m) and m[0] == "linear" and m[2] <= 16
+
+
+def _decode_weight_bytes(name, dtype):
+    _, _, _, n, k = MATMUL[name]
+    return n * k * (2 if dtype in (torch.bfloat16, torch.float16, "bf16", "fp16") else 4)
+
+
+def _read_only_us(timer, nbytes, cache):
+    """timing.read_only_us of nbytes, once a size (the decode bar's reachable part, reported
+    beside it)."""
+    if nbytes not in cache:
+        cache[nbytes] = timing.read_only_us(nbytes, timer.warmup_ms, timer.rep_ms, timer.l2_flush)
+    return cache[nbytes]
+
+
 def _run_cases(cases, timer, backend, copy_bw, record_log, log):
     results = []
+    read_only = {}  # weight bytes -> us
     for i, case in enumerate(cases, 1):
         dt = DTYPE_NAMES.get(case.dtype, str(case.dtype))
         print(f"[{i}/{len(cases)}] {case.metric:6s} {case.name} {dt} ...", end="", file=log, flush=True)
@@ -705,6 +724,8 @@ def _run_cases(cases, timer, backend, copy_bw, record_log, log):
                    "metric": case.metric, "issue": case.issue, "layout": case.layout, "check": "error",
                    "error": f"torch side: {type(e).__name__}: {str(e).strip()[:300]}",
                    "traceback": traceback.format_exc()[-4000:]}
+        if backend == "cuda" and "error" not in res and res["metric"] == "device" and _is_decode(case.name):
+            res["read_only_us"] = _read_only_us(timer, _decode_weight_bytes(case.name, case.dtype), read_only)
         if copy_bw and "gemforge_GBps" in res:
             res["gemforge_pct_copy_bw"] = 100 * res["gemforge_GBps"] / copy_bw
             res["torch_pct_copy_bw"] = 100 * res["torch_GBps"] / copy_bw
@@ -960,11 +981,14 @@ def matmul_report(results, copy_bw):
     for r in dev:
         extra = ""
         m = MATMUL.get(r["name"])
-        if m and m[0] == "linear" and m[2] <= 16 and copy_bw:
-            floor_us = m[3] * m[4] * (2 if r["dtype"] in ("bf16", "fp16") else 4) / (copy_bw * 1e3)
+        if _is_decode(r["name"]) and copy_bw:
+            floor_us = _decode_weight_bytes(r["name"], r["dtype"]) / (copy_bw * 1e3)
             r["weight_floor_pct"] = 100 * floor_us / r["gemforge_us"]
             r["torch_weight_floor_pct"] = 100 * floor_us / r["torch_us"]
             extra = f"  weight-read floor: gemforge {r['weight_floor_pct']:.0f}%, torch {r['torch_weight_floor_pct']:.0f}%"
+            if r.get("read_only_us"):
+                r["read_only_floor_pct"] = 100 * floor_us / r["read_only_us"]
+                extra += f", plain read {r['read_only_floor_pct']:.0f}%"
         lines.append(f"  {r['name']:34s} {r['dtype']:5s} torch {r['torch_us']:9.1f} us {r.get('torch_TFLOPs', 0):6.0f} TF/s"
                      f"  gemforge {r['gemforge_us']:9.1f} us {r.get('gemforge_TFLOPs', 0):6.0f} TF/s"
                      f"  {_num(r['speedup'])}x{extra}")
@@ -983,8 +1007,14 @@ def matmul_report(results, copy_bw):
     attn = [r for r in dev if r["name"].startswith("bmm ")]
     bar("attention bmm geomean >= 0.95x", attn, lambda r: r["speedup"], lambda v: _geomean(v) >= 0.95,
         lambda v: f"geomean {_num(_geomean(v))}")
-    bar("decode >= 85% of the weight-read floor", dev, lambda r: r.get("weight_floor_pct"), lambda v: min(v) >= 85,
-        lambda v: f"min {min(v):.0f}%")
+    decode = [r for r in dev if r.get("weight_floor_pct") is not None]
+    if decode:
+        worst = min(decode, key=lambda r: r["weight_floor_pct"])
+        # (the plain read: the fastest kernel that only reads those bytes, timed alike)
+        plain = f"; a plain read of its weight: {worst['read_only_floor_pct']:.0f}%" if worst.get(
+            "read_only_floor_pct") else ""
+        bar("decode >= 85% of the weight-read floor", decode, lambda r: r["weight_floor_pct"],
+            lambda v: min(v) >= 85, lambda v: f"min {min(v):.0f}% ({worst['name']} {worst['dtype']}{plain})")
     bar("host cost <= 1.05x", [r for r in mm if r["metric"] == "host"], lambda r: r.get("ratio"),
         lambda v: max(v) <= 1.05, lambda v: f"max {_num(max(v))}")
     return lines

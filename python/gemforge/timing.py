@@ -83,6 +83,31 @@ def device_median_us(fn, warmup_ms=25, rep_ms=100, l2_flush="clean"):
     return 1e3 * statistics.median(device_samples_ms(fn, warmup_ms, rep_ms, l2_flush))
 
 
+@triton.jit
+def _read_tile_kernel(x, partial, n, TILE: tl.constexpr):
+    i = tl.program_id(0).to(tl.int64) * TILE + tl.arange(0, TILE)
+    tl.store(partial + tl.program_id(0), tl.sum(tl.load(x + i, mask=i < n, other=0.0).to(tl.float32)))
+
+
+def read_only_us(nbytes, warmup_ms=25, rep_ms=100, l2_flush="clean"):
+    """Device time of the fastest plain read of nbytes (bf16) that this timer measures: one tile a
+    program with all its loads issued at once, the best of three tile sizes (the fastest read
+    of 32-112 MiB in bench/read_ramp_experiment.py, session 25). What a kernel that must read
+    nbytes can reach here: a 32 MiB read measures ~66% of nbytes / copy bandwidth on an H200,
+    where ~3 us go to the launch between the timer's events."""
+    n = nbytes // 2
+    x = torch.ones(n, dtype=torch.bfloat16, device="cuda")
+    best = float("inf")
+    for tile, warps in ((4096, 4), (8192, 8), (16384, 8)):
+        grid = (triton.cdiv(n, tile), )
+        partial = torch.empty(grid[0], dtype=torch.float32, device="cuda")
+        best = min(best, device_median_us(lambda: _read_tile_kernel[grid](x, partial, n, TILE=tile, num_warps=warps),
+                                          warmup_ms, rep_ms, l2_flush))
+    del x
+    torch.cuda.empty_cache()
+    return best
+
+
 def copy_bandwidth_gbs(nbytes=2**30, warmup_ms=25, rep_ms=100, l2_flush="clean"):
     """Device-to-device copy bandwidth in GB/s (bytes read + written): the roofline reference of
     the benchmark and the tuners."""
