@@ -11,7 +11,8 @@ Session 20 (H200): through GemForge the forward read 4096x32000 at 46% of copy b
 wide, 32 warps, a row a program) and 1024x128256 at 50% (4096 wide, 16 warps), where amax reads
 32768x4096 at 97% in 4096-wide tiles of 4 warps.
 
-    python3 bench/cross_entropy_probe.py [TxV ...] [--backward-only]   (needs a GPU and the built core)
+    python3 bench/cross_entropy_probe.py [TxV ...] [--backward-only | --forward-only]   (needs a GPU and
+        the built core)
 """
 import sys
 
@@ -73,6 +74,8 @@ def main(args):
                 t_gemforge = timing.device_median_us(lambda: F.cross_entropy(x, t))
             rank("forward", T, V, floor_us, fwd, lambda: torch.allclose(loss.float(), ref, rtol=2e-2, atol=2e-2),
                  current_tiles("cross_entropy_forward", T, V), t_torch, t_gemforge)
+        if "--forward-only" in args:
+            continue
 
         # backward of the mean loss, from the saved lse (as gemforge.cross_entropy's autograd)
         lse.copy_(torch.logsumexp(x.float(), 1))

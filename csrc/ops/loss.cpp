@@ -119,8 +119,9 @@ Split plan_loss_split(int64_t n, const c10::Device& device) {
 
 // out (0-d) = reduce(partials); with `weights` the partials hold loss sums then weight sums and
 // total_weight receives the weight sum (nll).
+// pdl: launched as a programmatic dependent launch of the partials' kernel (op_utils.h use_pdl).
 void launch_finish(const at::Tensor& out, const at::Tensor* total_weight, const at::Tensor& partials, int64_t P,
-                   int64_t reduction, double divisor, bool weights) {
+                   int64_t reduction, double divisor, bool weights, bool pdl = false) {
   rt::KernelArgs args;
   args.tensor(out);
   if (total_weight) args.tensor(*total_weight); else args.none();
@@ -128,7 +129,9 @@ void launch_finish(const at::Tensor& out, const at::Tensor* total_weight, const 
   const bool f64 = partials.scalar_type() == c10::kDouble;
   float_arg(args, f64, divisor);
   args.constant(reduction).constant(weights).constant(f64).constant(std::min<int64_t>(1024, next_pow2(P)));
+  args.constant(pdl);
   rt::LaunchConfig cfg;
+  cfg.pdl = pdl;
   rt::launch(finish_kernel, cfg, args, out.device());
 }
 
@@ -561,18 +564,22 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> cross_entropy_forward_with(const 
   args.tensor(rows).tensor(lse).tensor(logits).tensor(t).integer(T).integer(V).integer(logits.stride(0));
   args.scalar_integer(ignore_index);
   float_arg(args, f64, label_smoothing);
+  // the reduction of the row losses as a programmatic dependent launch (op_utils.h use_pdl)
+  const bool pdl = reduction != at::Reduction::None && use_pdl(logits.device(), T * V);
   args.constant(smoothing).constant(f64).constant(tiles.block_t).constant(tiles.block_v);
-  args.constant(needs_int64(T * std::max<int64_t>(logits.stride(0), V)));
+  args.constant(needs_int64(T * std::max<int64_t>(logits.stride(0), V))).constant(pdl);
   rt::LaunchConfig cfg;
   cfg.grid[0] = ceil_div(T, tiles.block_t);
   cfg.num_warps = tiles.num_warps;
   rt::launch(ce_forward_kernel, cfg, args, logits.device());
   if (reduction != at::Reduction::None) {
     rt::KernelArgs a2;
+    const int64_t block = std::min<int64_t>(4096, next_pow2(T));
     a2.tensor(out).tensor(count).tensor(rows).tensor(t).integer(T).scalar_integer(ignore_index);
-    a2.constant(reduction).constant(f64).constant(std::min<int64_t>(1024, next_pow2(T)));
+    a2.constant(reduction).constant(f64).constant(block).constant(pdl);
     rt::LaunchConfig c2;
-    c2.num_warps = 4;
+    c2.num_warps = block >= 2048 ? 8 : 4;
+    c2.pdl = pdl;
     rt::launch(ce_reduce_kernel, c2, a2, logits.device());
   }
   return {out, lse, count};
@@ -710,12 +717,14 @@ void loss_forward_into(const at::Tensor& out, const LossOp& op, const at::Tensor
   const bool half = self.scalar_type() == c10::kHalf || self.scalar_type() == c10::kBFloat16;
   args.constant(split.programs > 1).constant(f64).constant(half);
   args.constant(none ? element_block(self.device()) : split.block);
-  args.constant(needs_int64(n + split.per_program));
+  const bool pdl = split.programs > 1 && use_pdl(self.device(), n);
+  args.constant(needs_int64(n + split.per_program)).constant(pdl);
   rt::LaunchConfig cfg;
   cfg.grid[0] = none ? ceil_div(n, element_block(self.device())) : split.programs;
   if (!none) cfg.num_warps = split.num_warps;
   rt::launch(pointwise_loss_kernel, cfg, args, self.device());
-  if (split.programs > 1) launch_finish(out, nullptr, partials, split.programs, reduction, static_cast<double>(n), false);
+  if (split.programs > 1)
+    launch_finish(out, nullptr, partials, split.programs, reduction, static_cast<double>(n), false, pdl);
 }
 
 void loss_backward_into(const at::Tensor& grad_input, const LossOp& op, const at::Tensor& grad_output,

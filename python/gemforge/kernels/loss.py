@@ -190,10 +190,13 @@ def softmax_backward_cols_kernel(gin, g, y, ws, K, D, INNER, PART, LOG: tl.const
 
 @triton.jit
 def finish_kernel(out, total_weight, partials, P, divisor, MODE: tl.constexpr, WEIGHTS: tl.constexpr,
-                  F64: tl.constexpr, BLOCK: tl.constexpr):
+                  F64: tl.constexpr, BLOCK: tl.constexpr, PDL: tl.constexpr = 0):
     """One program: adds the P partial loss sums (partials[0:P]) and, with WEIGHTS, the partial
     weight sums (partials[P:2P]). MODE: SUM, MEAN (divided by `divisor`, or by the weight sum
-    with WEIGHTS). With WEIGHTS the weight sum is stored to total_weight."""
+    with WEIGHTS). With WEIGHTS the weight sum is stored to total_weight. PDL: launched before the
+    partials' kernel has finished; waits for its results."""
+    if PDL:
+        gdc_wait()
     i = tl.arange(0, BLOCK)
     acc = _acc(tl.zeros((BLOCK, ), tl.float32), F64)
     wacc = _acc(tl.zeros((BLOCK, ), tl.float32), F64)
@@ -307,29 +310,56 @@ def nll_backward_kernel(gin, gout, target, weight, total_weight, numel, C, S, ig
 
 
 @triton.jit
+def _lse_step(x, m, s, F64: tl.constexpr):
+    """One chunk [BLOCK_T, BLOCK_V] of the online log-sum-exp: the running max m and the sum s of
+    exp(x - m) per row. fp32 takes exp(x - m) as exp2(x log2e - m log2e): one fused multiply-add
+    and the exp2 an element (the chunk loop is instruction-bound on an H200)."""
+    m_new = tl.maximum(m, tl.max(x, axis=1))
+    # rows that are all -inf so far: keep exp() away from (-inf) - (-inf)
+    m_safe = tl.where(m_new == -float("inf"), 0.0, m_new)
+    if F64:
+        s = s * tl.exp(m - m_safe) + tl.sum(tl.exp(x - m_safe[:, None]), axis=1)
+    else:
+        m_log2 = m_safe * 1.4426950408889634
+        s = s * tl.exp2(m * 1.4426950408889634 - m_log2) + tl.sum(tl.exp2(x * 1.4426950408889634 - m_log2[:, None]),
+                                                                    axis=1)
+    return m_new, s
+
+
+@triton.jit
 def cross_entropy_forward_kernel(loss, lse, logits, target, T, V, row_stride, ignore_index, smoothing,
                                  HAS_SMOOTHING: tl.constexpr, F64: tl.constexpr, BLOCK_T: tl.constexpr,
-                                 BLOCK_V: tl.constexpr, INT64: tl.constexpr):
+                                 BLOCK_V: tl.constexpr, INT64: tl.constexpr, PDL: tl.constexpr = 0):
     """BLOCK_T rows per program, read once in chunks of BLOCK_V with an online max / sum of
     exponentials: lse[r] = logsumexp(row), loss[r] = (1 - eps) * (lse - x[t]) +
-    eps * (lse - mean(row)); 0 for ignored rows. Nothing of size V is ever written."""
+    eps * (lse - mean(row)); 0 for ignored rows. Nothing of size V is ever written. The whole
+    chunks load unmasked (rows past T read row T - 1, and are not stored); a partial last chunk
+    is masked. PDL: cross_entropy_reduce_kernel may launch once every program has started."""
+    if PDL:
+        gdc_launch_dependents()
     r = tl.program_id(0) * BLOCK_T + tl.arange(0, BLOCK_T)
     if INT64:
         r = r.to(tl.int64)
     r_mask = r < T
-    base = r * row_stride
+    base = tl.minimum(r, T - 1) * row_stride
     j = tl.arange(0, BLOCK_V)
     m = _acc(tl.full((BLOCK_T, ), -float("inf"), tl.float32), F64)
     s = _acc(tl.zeros((BLOCK_T, ), tl.float32), F64)
-    xsum = _acc(tl.zeros((BLOCK_T, ), tl.float32), F64)
-    for j0 in range(0, V, BLOCK_V):
-        mask = r_mask[:, None] & ((j0 + j) < V)[None, :]
-        x = _acc(tl.load(logits + base[:, None] + (j0 + j)[None, :], mask=mask, other=-float("inf")), F64)
-        m_new = tl.maximum(m, tl.max(x, axis=1))
-        # rows that are all -inf so far: keep exp() away from (-inf) - (-inf)
-        m_safe = tl.where(m_new == -float("inf"), 0.0, m_new)
-        s = s * tl.exp(m - m_safe) + tl.sum(tl.exp(x - m_safe[:, None]), axis=1)
-        m = m_new
+    # the smoothing term's row sums: added up element-wise in the loop, reduced after it (a row
+    # sum carried by the loop trips an assertion in Triton 3.6's thread-locality pass for fp32
+    # and fp64 logits, whose loads feed it directly)
+    xacc = _acc(tl.zeros((BLOCK_T, BLOCK_V) if HAS_SMOOTHING else (1, 1), tl.float32), F64)
+    v_full = V - V % BLOCK_V
+    for j0 in range(0, v_full, BLOCK_V):
+        x = _acc(tl.load(logits + base[:, None] + (j0 + j)[None, :]), F64)
+        m, s = _lse_step(x, m, s, F64)
+        if HAS_SMOOTHING:
+            xacc += x
+    xsum = tl.sum(xacc, axis=1)
+    if v_full < V:
+        mask = ((v_full + j) < V)[None, :]
+        x = _acc(tl.load(logits + base[:, None] + (v_full + j)[None, :], mask=mask, other=-float("inf")), F64)
+        m, s = _lse_step(x, m, s, F64)
         if HAS_SMOOTHING:
             xsum += tl.sum(tl.where(mask, x, 0.0), axis=1)
     row_lse = m + tl.log(s)
@@ -346,9 +376,13 @@ def cross_entropy_forward_kernel(loss, lse, logits, target, T, V, row_stride, ig
 
 @triton.jit
 def cross_entropy_reduce_kernel(out, count, loss, target, T, ignore_index, MODE: tl.constexpr, F64: tl.constexpr,
-                                BLOCK: tl.constexpr):
+                                BLOCK: tl.constexpr, PDL: tl.constexpr = 0):
     """One program: out = sum of the row losses (MEAN: / number of non-ignored rows, NaN when
-    all are ignored, as torch); count = that number (for the backward)."""
+    all are ignored, as torch); count = that number (for the backward). BLOCK covers up to 4096
+    rows at once (a loop of dependent blocks cost ~4 us at 4096 rows). PDL: launched before the
+    forward has finished; waits for its results."""
+    if PDL:
+        gdc_wait()
     i = tl.arange(0, BLOCK)
     acc = _acc(tl.zeros((BLOCK, ), tl.float32), F64)
     cnt = tl.zeros((BLOCK, ), tl.float32)
@@ -476,11 +510,14 @@ def _load_operands(x, y, w, pw, offs, mask, HAS_W: tl.constexpr, HAS_PW: tl.cons
 @triton.jit
 def pointwise_loss_kernel(out, partials, x, y, w, pw, n, per_program, p, divisor, LOSS: tl.constexpr,
                           REDUCTION: tl.constexpr, HAS_W: tl.constexpr, HAS_PW: tl.constexpr, SPLIT: tl.constexpr,
-                          F64: tl.constexpr, HALF: tl.constexpr, BLOCK: tl.constexpr, INT64: tl.constexpr):
+                          F64: tl.constexpr, HALF: tl.constexpr, BLOCK: tl.constexpr, INT64: tl.constexpr,
+                          PDL: tl.constexpr = 0):
     """Contiguous operands of n elements (w: per-element weight, pw: pos_weight, already laid out
     like x). NONE: out[i] = w * loss. Else each program sums `per_program` elements; SPLIT writes
     one partial per program for finish_kernel, else the result (MEAN: / divisor). HALF: fp16 or
-    bf16 operands (_pointwise_loss)."""
+    bf16 operands (_pointwise_loss). PDL: finish_kernel may launch once every program started."""
+    if PDL:
+        gdc_launch_dependents()
     pid = tl.program_id(0)
     if INT64:
         pid = pid.to(tl.int64)
