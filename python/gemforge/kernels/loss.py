@@ -11,7 +11,7 @@ from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
 from .pointwise_ops.common import horner, log2_approx
 from .pointwise_ops.common import to_acc as _acc
-from .softmax import _cols, _grad, _part, _rows
+from .softmax import _cols, _grad, _lse_step, _part, _rows
 
 # reductions, as at::Reduction
 NONE = tl.constexpr(0)
@@ -307,23 +307,6 @@ def nll_backward_kernel(gin, gout, target, weight, total_weight, numel, C, S, ig
 
 
 # ---------------------------------------------------------------- fused cross entropy
-
-
-@triton.jit
-def _lse_step(x, m, s, F64: tl.constexpr):
-    """One chunk [BLOCK_T, BLOCK_V] of the online log-sum-exp: the running max m and the sum s of
-    exp(x - m) per row. fp32 takes exp(x - m) as exp2(x log2e - m log2e): one fused multiply-add
-    and the exp2 an element (the chunk loop is instruction-bound on an H200)."""
-    m_new = tl.maximum(m, tl.max(x, axis=1))
-    # rows that are all -inf so far: keep exp() away from (-inf) - (-inf)
-    m_safe = tl.where(m_new == -float("inf"), 0.0, m_new)
-    if F64:
-        s = s * tl.exp(m - m_safe) + tl.sum(tl.exp(x - m_safe[:, None]), axis=1)
-    else:
-        m_log2 = m_safe * 1.4426950408889634
-        s = s * tl.exp2(m * 1.4426950408889634 - m_log2) + tl.sum(tl.exp2(x * 1.4426950408889634 - m_log2[:, None]),
-                                                                    axis=1)
-    return m_new, s
 
 
 @triton.jit
