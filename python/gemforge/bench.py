@@ -699,8 +699,9 @@ def _is_decode(name):
 
 
 def _decode_weight_bytes(name, dtype):
+    """dtype: the results' name for it ("bf16", "fp16", "fp32")."""
     _, _, _, n, k = MATMUL[name]
-    return n * k * (2 if dtype in (torch.bfloat16, torch.float16, "bf16", "fp16") else 4)
+    return n * k * (2 if dtype in ("bf16", "fp16") else 4)
 
 
 def _read_only_us(timer, nbytes, cache):
@@ -725,7 +726,7 @@ def _run_cases(cases, timer, backend, copy_bw, record_log, log):
                    "error": f"torch side: {type(e).__name__}: {str(e).strip()[:300]}",
                    "traceback": traceback.format_exc()[-4000:]}
         if backend == "cuda" and "error" not in res and res["metric"] == "device" and _is_decode(case.name):
-            res["read_only_us"] = _read_only_us(timer, _decode_weight_bytes(case.name, case.dtype), read_only)
+            res["read_only_us"] = _read_only_us(timer, _decode_weight_bytes(case.name, dt), read_only)
         if copy_bw and "gemforge_GBps" in res:
             res["gemforge_pct_copy_bw"] = 100 * res["gemforge_GBps"] / copy_bw
             res["torch_pct_copy_bw"] = 100 * res["torch_GBps"] / copy_bw
@@ -980,7 +981,6 @@ def matmul_report(results, copy_bw):
     lines = ["", "Matrix products (issue 5), speedup = cuBLAS time / GemForge time:"]
     for r in dev:
         extra = ""
-        m = MATMUL.get(r["name"])
         if _is_decode(r["name"]) and copy_bw:
             floor_us = _decode_weight_bytes(r["name"], r["dtype"]) / (copy_bw * 1e3)
             r["weight_floor_pct"] = 100 * floor_us / r["gemforge_us"]

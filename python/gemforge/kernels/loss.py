@@ -362,8 +362,9 @@ def cross_entropy_reduce_kernel(out, count, loss, target, T, ignore_index, MODE:
                                 BLOCK: tl.constexpr, PDL: tl.constexpr = 0):
     """One program: out = sum of the row losses (MEAN: / number of non-ignored rows, NaN when
     all are ignored, as torch); count = that number (for the backward). BLOCK covers up to 4096
-    rows at once (a loop of dependent blocks cost ~4 us at 4096 rows). PDL: launched before the
-    forward has finished; waits for its results."""
+    rows at once (with 1024-row blocks, this kernel and its launch added 8 us to the forward's
+    73.5 at 4096 x 32000 on an H200, session 25). PDL: launched before the forward has finished;
+    waits for its results."""
     if PDL:
         gdc_wait()
     i = tl.arange(0, BLOCK)
