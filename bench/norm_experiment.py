@@ -81,7 +81,7 @@ def try_row(name, shape, variant, fn, ref, torch_us, nb):
 
 # ---------------------------------------------------------------- layer_norm / rms_norm backward
 
-def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, stages=1):
+def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=0, stages=1, maxnreg=None):
     M, N = x.shape
     bn = triton.next_power_of_2(N)
     rows = math.ceil(math.ceil(M / (ppsm * SMS)) / bm) * bm
@@ -92,7 +92,7 @@ def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, st
     nk.norm_bwd_kernel[(progs, )](dx, pw, pb, dy, x, mean, rstd, w, M, N, rows, RMS=rms, HAS_W=True,
                                   F64=False, BLOCK_M=bm, BLOCK_N=bn, SINGLE=True, INT64=False,
                                   HAS_DX=True, PART_W=True, PART_B=not rms, PREFETCH=prefetch, num_warps=warps,
-                                  num_stages=stages)
+                                  num_stages=stages, **({"maxnreg": maxnreg} if maxnreg else {}))
     dw = torch.empty(N, device=dev, dtype=x.dtype)
     db = None if rms else torch.empty(N, device=dev, dtype=x.dtype)
     bs = min(triton.next_power_of_2(progs), 32)
@@ -102,9 +102,11 @@ def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, st
     return (dx, dw) if rms else (dx, dw, db)
 
 
-# (ppsm, bm, warps, cs, prefetch, stages)
-BWD_VARIANTS = [(2, 1, 8, 32, False, 1), (2, 1, 8, 32, True, 1), (1, 1, 8, 32, True, 1), (2, 1, 16, 32, True, 1),
-                (1, 1, 16, 32, True, 1), (2, 1, 8, 32, False, 2), (2, 1, 8, 32, False, 3), (2, 2, 16, 32, True, 1)]
+# (ppsm, bm, warps, cs, prefetch blocks, stages, maxnreg). Session 26: prefetch depth 1-3 (x, dy and
+# the rows' statistics); at 16 warps two programs an SM fit 64 registers a thread (maxnreg 64).
+BWD_VARIANTS = [(2, 1, 16, 32, 1, 1, None), (2, 1, 16, 32, 2, 1, None), (2, 1, 16, 32, 2, 1, 64),
+                (1, 1, 16, 32, 1, 1, None), (1, 1, 16, 32, 2, 1, None), (1, 1, 16, 32, 3, 1, None),
+                (2, 1, 8, 32, 1, 1, None), (2, 1, 8, 32, 2, 1, 128), (1, 1, 8, 32, 3, 1, None)]
 
 
 def norm_bwd_rows():
@@ -127,11 +129,12 @@ def norm_bwd_rows():
             nb = nbytes(dy, x, mean, rstd, w, b if not rms else None, *ref)
             with gemforge.use():
                 try_row(name, (M, N), "gemforge", t_fn, ref, t_us, nb)
-            for ppsm, bm, warps, cs, pf, st in BWD_VARIANTS:
+            for ppsm, bm, warps, cs, pf, st, nreg in BWD_VARIANTS:
                 if bm * N > 16384:
                     continue
-                try_row(name, (M, N), f"ppsm={ppsm} bm={bm} w={warps} cs={cs} pf={int(pf)} st={st}",
-                        lambda: fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, pf, st), ref, t_us, nb)
+                try_row(name, (M, N), f"ppsm={ppsm} bm={bm} w={warps} cs={cs} pf={pf} st={st} r={nreg}",
+                        lambda: fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, pf, st, nreg), ref, t_us,
+                        nb)
 
 
 # ---------------------------------------------------------------- group_norm forward / backward

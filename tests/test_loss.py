@@ -526,6 +526,35 @@ def test_pointwise_losses(name, dtype):
             check(xr.grad, x64.grad, dtype, 2.0)
 
 
+def every_value_in_unit_interval(dtype):
+    """Every fp16 / bf16 value in [0, 1] (subnormals, both ends and the values next to them)."""
+    bits = torch.arange(0, 1 << 15, dtype=torch.int32).to(torch.int16)
+    v = bits.view(dtype).double()
+    return v[(v >= 0) & (v <= 1)].to(dtype)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16], ids=dtype_id)
+def test_binary_cross_entropy_of_every_half_input_within_one_ulp(dtype):
+    """The 16-bit BCE kernel's logs (loss.py _bce_logs_half: lg2.approx on the GPU, a series near
+    1, the -100 clamp) on every input in [0, 1], targets 0, 1 and in between: each unreduced
+    element within one ulp of the loss computed in fp64 from the same inputs, and the sum within
+    fp32 accumulation of the fp64 sum."""
+    x = every_value_in_unit_interval(dtype).to(DEVICE)
+    n = x.numel()
+    g = torch.Generator().manual_seed(5)
+    targets = [torch.zeros(n), torch.ones(n), torch.rand(n, generator=g, dtype=torch.float64)]
+    for y in targets:
+        y = y.to(dtype).to(DEVICE)
+        got = ran_gemforge(lambda: F.binary_cross_entropy(x, y, reduction="none"), ["binary_cross_entropy"])
+        ref = F.binary_cross_entropy(r64(x), r64(y), reduction="none")
+        ulp = torch.finfo(dtype).eps * ref.abs().clamp_min(torch.finfo(dtype).tiny)
+        err = (got.cpu().double() - ref).abs()
+        worst = int(torch.argmax(err / ulp))
+        assert bool((err <= ulp).all()), (float(x[worst]), float(y[worst]), float(got[worst]), float(ref[worst]))
+        total = ran_gemforge(lambda: F.binary_cross_entropy(x, y, reduction="sum"), ["binary_cross_entropy"])
+        check(total, ref.sum(), dtype)
+
+
 @pytest.mark.parametrize("dtype", FLOATS, ids=dtype_id)
 def test_mse_loss_reduced_in_one_pass_by_several_programs(dtype):
     """reduction mean/sum: one fused square-difference-and-sum pass split over several programs

@@ -85,6 +85,26 @@ def norm_fwd_kernel(y, mean_out, rstd_out, x, w, b, M, N, eps, RMS: tl.constexpr
 
 
 @triton.jit
+def _bwd_block(dy, x, mean, rstd, rows, end, cols, N, RMS: tl.constexpr):
+    """One row block's raw x and dy with its rows' mean (rstd again for rms_norm) and rstd, rows
+    at or past `end` masked (the next block's loads, issued a step or two early)."""
+    row_mask = rows < end
+    mask = row_mask[:, None] & (cols < N)[None, :]
+    offs = rows[:, None] * N + cols[None, :]
+    r = tl.load(rstd + rows, mask=row_mask, other=0.0)
+    if RMS:
+        mu = r
+    else:
+        mu = tl.load(mean + rows, mask=row_mask, other=0.0)
+    return tl.load(x + offs, mask=mask, other=0.0), tl.load(dy + offs, mask=mask, other=0.0), mu, r
+
+
+@triton.jit
+def _add2(a, b, c, d):
+    return a + c, b + d
+
+
+@triton.jit
 def norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PROG, RMS: tl.constexpr,
                     HAS_W: tl.constexpr, F64: tl.constexpr, BLOCK_M: tl.constexpr,
                     BLOCK_N: tl.constexpr, SINGLE: tl.constexpr, INT64: tl.constexpr, HAS_DX: tl.constexpr,
@@ -93,8 +113,10 @@ def norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PRO
     for rows [pid * ROWS_PER_PROG, +ROWS_PER_PROG) in blocks of BLOCK_M (chunked rows: one block).
     PART_W / PART_B (SINGLE): the weight / bias gradients' partial column sums over
     the program's rows, sum dy * xhat / sum dy, go to row pid of part_w / part_b ([programs, N]),
-    so that dy and x are read once for all three gradients. PREFETCH (SINGLE): each block's x and dy
-    are loaded in the step before, so that the loads stay in flight while a block reduces and stores."""
+    so that dy and x are read once for all three gradients. PREFETCH (SINGLE; 0 to 3 blocks):
+    each block's x, dy and statistics are loaded that many steps before, so that the loads stay
+    in flight while earlier blocks reduce and store (a program's steps are otherwise latency-bound:
+    one or two programs an SM)."""
     pid = tl.program_id(0)
     if INT64:
         pid = pid.to(tl.int64)
@@ -106,41 +128,53 @@ def norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PRO
             wv = _acc(tl.load(w + cols, mask=col_mask, other=0.0), F64)
         acc_w = _acc(tl.zeros((BLOCK_M, BLOCK_N), tl.float32), F64)
         acc_b = _acc(tl.zeros((BLOCK_M, BLOCK_N), tl.float32), F64)
-        if PREFETCH:
-            rows = row0 + tl.arange(0, BLOCK_M)
-            mask = (rows < M)[:, None] & col_mask[None, :]
-            offs = rows[:, None] * N + cols[None, :]
-            next_x = tl.load(x + offs, mask=mask, other=0.0)
-            next_dy = tl.load(dy + offs, mask=mask, other=0.0)
+        end = tl.minimum(row0 + ROWS_PER_PROG, M)
+        if PREFETCH >= 1:
+            x1, dy1, mu1, r1 = _bwd_block(dy, x, mean, rstd, row0 + tl.arange(0, BLOCK_M), end, cols, N, RMS)
+        if PREFETCH >= 2:
+            x2, dy2, mu2, r2 = _bwd_block(dy, x, mean, rstd, row0 + BLOCK_M + tl.arange(0, BLOCK_M), end, cols, N,
+                                          RMS)
+        if PREFETCH >= 3:
+            x3, dy3, mu3, r3 = _bwd_block(dy, x, mean, rstd, row0 + 2 * BLOCK_M + tl.arange(0, BLOCK_M), end, cols,
+                                          N, RMS)
         for i0 in range(0, ROWS_PER_PROG, BLOCK_M):
             rows = row0 + i0 + tl.arange(0, BLOCK_M)
             row_mask = rows < M
             mask = row_mask[:, None] & col_mask[None, :]
             offs = rows[:, None] * N + cols[None, :]
-            r = _acc(tl.load(rstd + rows, mask=row_mask, other=0.0), F64)
-            if PREFETCH:
-                v = _acc(next_x, F64)
-                g0 = _acc(next_dy, F64)
-                later = ((rows + BLOCK_M < M) & (i0 + BLOCK_M < ROWS_PER_PROG))[:, None] & col_mask[None, :]
-                next_x = tl.load(x + offs + BLOCK_M * N, mask=later, other=0.0)
-                next_dy = tl.load(dy + offs + BLOCK_M * N, mask=later, other=0.0)
+            if PREFETCH == 0:
+                xv, dyv, mu, r = _bwd_block(dy, x, mean, rstd, rows, end, cols, N, RMS)
             else:
-                v = _acc(tl.load(x + offs, mask=mask, other=0.0), F64)
-                g0 = _acc(tl.load(dy + offs, mask=mask, other=0.0), F64)
+                xv, dyv, mu, r = x1, dy1, mu1, r1
+                ahead = rows + PREFETCH * BLOCK_M
+                if PREFETCH == 3:
+                    x1, dy1, mu1, r1 = x2, dy2, mu2, r2
+                    x2, dy2, mu2, r2 = x3, dy3, mu3, r3
+                    x3, dy3, mu3, r3 = _bwd_block(dy, x, mean, rstd, ahead, end, cols, N, RMS)
+                elif PREFETCH == 2:
+                    x1, dy1, mu1, r1 = x2, dy2, mu2, r2
+                    x2, dy2, mu2, r2 = _bwd_block(dy, x, mean, rstd, ahead, end, cols, N, RMS)
+                else:
+                    x1, dy1, mu1, r1 = _bwd_block(dy, x, mean, rstd, ahead, end, cols, N, RMS)
+            v = _acc(xv, F64)
+            g0 = _acc(dyv, F64)
+            r = _acc(r, F64)
             if RMS:
                 xh = v * r[:, None]
             else:
-                xh = (v - _acc(tl.load(mean + rows, mask=row_mask, other=0.0), F64)[:, None]) * r[:, None]
+                xh = (v - _acc(mu, F64)[:, None]) * r[:, None]
             if HAS_DX:
                 if HAS_W:
                     g = g0 * wv[None, :]
                 else:
                     g = g0
-                a = tl.sum(g * xh, axis=1) / N
                 if RMS:
+                    a = tl.sum(g * xh, axis=1) / N
                     d = (g - xh * a[:, None]) * r[:, None]
                 else:
-                    d = (g - (tl.sum(g, axis=1) / N)[:, None] - xh * a[:, None]) * r[:, None]
+                    # both row sums in one reduction (one exchange between the warps)
+                    sum_gx, sum_g = tl.reduce((g * xh, g), 1, _add2)
+                    d = (g - (sum_g / N)[:, None] - xh * (sum_gx / N)[:, None]) * r[:, None]
                 tl.store(dx + offs, d.to(dx.dtype.element_ty), mask=mask)
             if PART_W:
                 acc_w += g0 * xh

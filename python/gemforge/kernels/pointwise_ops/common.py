@@ -143,15 +143,22 @@ def div_approx(x, y):
 
 
 @triton.jit
+def log2_approx_normal(x):
+    """log2(x) to ~2^-22 absolute for x that is 0, +inf or a normal float (GPU: lg2.approx, which
+    libdevice compiles with flush-to-zero; interpreter: tl.log2)."""
+    if NATIVE:
+        return libdevice.fast_log2f(x)
+    else:
+        return tl.log2(x)
+
+
+@triton.jit
 def log2_approx(x):
     """log2(x) to ~2^-22 absolute (GPU: lg2.approx, which libdevice compiles with flush-to-zero:
     subnormal inputs are scaled up first)."""
-    if NATIVE:
-        tiny = x < 1.1754943508222875e-38
-        lg = libdevice.fast_log2f(tl.where(tiny, x * 16777216.0, x))
-        return tl.where(tiny, lg - 24.0, lg)
-    else:
-        return tl.log2(x)
+    tiny = x < 1.1754943508222875e-38
+    lg = log2_approx_normal(tl.where(tiny, x * 16777216.0, x))
+    return tl.where(tiny, lg - 24.0, lg)
 
 
 @triton.jit
