@@ -81,7 +81,7 @@ def try_row(name, shape, variant, fn, ref, torch_us, nb):
 
 # ---------------------------------------------------------------- layer_norm / rms_norm backward
 
-def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=0, stages=1, maxnreg=None):
+def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, stages=1, maxnreg=None):
     M, N = x.shape
     bn = triton.next_power_of_2(N)
     rows = math.ceil(math.ceil(M / (ppsm * SMS)) / bm) * bm
@@ -102,11 +102,11 @@ def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=0, stages
     return (dx, dw) if rms else (dx, dw, db)
 
 
-# (ppsm, bm, warps, cs, prefetch blocks, stages, maxnreg). Session 26: prefetch depth 1-3 (x, dy and
-# the rows' statistics); at 16 warps two programs an SM fit 64 registers a thread (maxnreg 64).
-BWD_VARIANTS = [(2, 1, 16, 32, 1, 1, None), (2, 1, 16, 32, 2, 1, None), (2, 1, 16, 32, 2, 1, 64),
-                (1, 1, 16, 32, 1, 1, None), (1, 1, 16, 32, 2, 1, None), (1, 1, 16, 32, 3, 1, None),
-                (2, 1, 8, 32, 1, 1, None), (2, 1, 8, 32, 2, 1, 128), (1, 1, 8, 32, 3, 1, None)]
+# (ppsm, bm, warps, cs, prefetch, stages, maxnreg). Session 26 (H200): two and three blocks
+# ahead lost to one everywhere (e.g. rms_norm 4096x4096 31.5 -> 46.2 us at 16 warps); 8 warps beat
+# 16 for layer_norm at N = 4096 (36.3 vs 46.6), 16 stayed best at N = 8192 (one program an SM).
+BWD_VARIANTS = [(2, 1, 16, 32, True, 1, None), (2, 1, 16, 32, True, 1, 64), (1, 1, 16, 32, True, 1, None),
+                (2, 1, 8, 32, True, 1, None), (2, 1, 8, 32, False, 1, None)]
 
 
 def norm_bwd_rows():
@@ -132,7 +132,7 @@ def norm_bwd_rows():
             for ppsm, bm, warps, cs, pf, st, nreg in BWD_VARIANTS:
                 if bm * N > 16384:
                     continue
-                try_row(name, (M, N), f"ppsm={ppsm} bm={bm} w={warps} cs={cs} pf={pf} st={st} r={nreg}",
+                try_row(name, (M, N), f"ppsm={ppsm} bm={bm} w={warps} cs={cs} pf={int(pf)} st={st} r={nreg}",
                         lambda: fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, pf, st, nreg), ref, t_us,
                         nb)
 

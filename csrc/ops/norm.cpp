@@ -128,15 +128,18 @@ void launch_fwd(const at::Tensor& y, const at::Tensor& mean, const at::Tensor& r
 // Backward of the row kernels: programs of the main pass. With weight / bias gradients (rows
 // held in registers) each program loops over a run of rows, summing its columns'
 // partial weight / bias gradients in registers, and loads each row block a step ahead
-// (BwdConfig::prefetch blocks ahead: kBwdPrefetch); a few programs per SM keep the [programs, N] fp32 workspace (and its
-// column reduction) small next to the main pass. Those programs: 8 elements a thread (half the
-// forward's) and 2 an SM, 1 from row blocks of 8192 elements. H200, bf16, bench/norm_experiment.py
-// bwd (session 9), % of copy bandwidth, layer_norm / rms_norm backward: 4096x4096 60 / 67 -> 64 /
-// 74, 32768x4096 87 / 90 -> 88 / 93, 16384x8192 84 / 88 -> 88 / 91 (without the prefetch: 30-80).
+// (BwdConfig::prefetch); a few programs per SM keep the [programs, N] fp32 workspace (and its
+// column reduction) small next to the main pass. Those programs: 16 elements a thread and 2 an
+// SM, 1 from row blocks of 8192 elements. H200, bf16, bench/norm_experiment.py bwd (session 9), %
+// of copy bandwidth, layer_norm / rms_norm backward: 4096x4096 60 / 67 -> 64 / 74, 32768x4096 87
+// / 90 -> 88 / 93, 16384x8192 84 / 88 -> 88 / 91 (without the prefetch: 30-80). Session 26 (the
+// rows' statistics prefetched too, layer_norm's two row sums in one reduction): at 16 warps a
+// layer_norm program took 80 registers, so only one of two fit an SM; at 8 warps (16 elements a
+// thread) layer_norm 4096x4096 46.6 -> 36.3 us, 32768x4096 268 -> 212 (graphed direct launches),
+// rms_norm 31.5 -> 32.4 / 203.5 -> 206.5. Two and three blocks ahead were slower (registers).
 constexpr int64_t kBwdProgramsPerSm = 2;
 constexpr int64_t kBwdOneProgramFrom = 8192;  // elements of a row block
-constexpr int64_t kBwdElementsPerThread = 8;
-constexpr int kBwdPrefetch = 2;  // row blocks loaded ahead (x, dy and the rows' statistics)
+constexpr int64_t kBwdElementsPerThread = 16;
 // The fused pass writes and reads back 2 [programs, N] fp32 workspaces (16 bytes a column and
 // program) to save the column sums' second read of dy and x (2 x element size bytes a column and
 // row): it pays off from M x element size >= 8 x programs. Fewer rows (decode shapes) take the
@@ -149,7 +152,7 @@ struct BwdConfig {
   RowConfig row;
   int64_t rows_per_prog, programs;
   bool fused;     // weight / bias partial sums in the main pass
-  int prefetch;   // a program looping over several row blocks loads each one this many steps ahead
+  bool prefetch;  // a program looping over several row blocks loads each one a step ahead
 };
 
 BwdConfig bwd_config(const at::Tensor& x, int64_t M, int64_t N, bool param_grads) {
@@ -167,7 +170,7 @@ BwdConfig bwd_config(const at::Tensor& x, int64_t M, int64_t N, bool param_grads
     c.row.num_warps = static_cast<int>(std::clamp<int64_t>(block / (32 * kBwdElementsPerThread), 1, 16));
   }
   c.programs = ceil_div(M, c.rows_per_prog);
-  c.prefetch = c.row.single && c.rows_per_prog > c.row.block_m ? kBwdPrefetch : 0;
+  c.prefetch = c.row.single && c.rows_per_prog > c.row.block_m;
   return c;
 }
 

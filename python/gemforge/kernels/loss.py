@@ -493,18 +493,34 @@ def _pointwise_loss(x, y, pw, p, LOSS: tl.constexpr, HALF: tl.constexpr):
 
 
 @triton.jit
-def _load_operands(x, y, w, pw, offs, mask, HAS_W: tl.constexpr, HAS_PW: tl.constexpr, F64: tl.constexpr):
-    xv = _acc(tl.load(x + offs, mask=mask, other=0.5), F64)
-    yv = _acc(tl.load(y + offs, mask=mask, other=0.5), F64)
+def _load_raw(x, y, w, pw, offs, mask, HAS_W: tl.constexpr, HAS_PW: tl.constexpr):
+    """The operands' elements as stored (converted where they are used, so that a load issued a
+    step early is not waited for at once); an absent w / pw comes back as x's (unused)."""
+    xv = tl.load(x + offs, mask=mask, other=0.5)
+    yv = tl.load(y + offs, mask=mask, other=0.5)
+    wv = xv
+    pwv = xv
     if HAS_W:
-        wv = _acc(tl.load(w + offs, mask=mask, other=0.0), F64)
+        wv = tl.load(w + offs, mask=mask, other=0.0)
+    if HAS_PW:
+        pwv = tl.load(pw + offs, mask=mask, other=1.0)
+    return xv, yv, wv, pwv
+
+
+@triton.jit
+def _weighted_loss(xr, yr, wr, pwr, mask, p, LOSS: tl.constexpr, HAS_W: tl.constexpr, HAS_PW: tl.constexpr,
+                   F64: tl.constexpr, HALF: tl.constexpr):
+    """w * loss of raw elements (_load_raw), 0 outside the mask."""
+    xv = _acc(xr, F64)
+    if HAS_W:
+        wv = _acc(wr, F64)
     else:
         wv = _acc(tl.where(mask, 1.0, 0.0), F64)
     if HAS_PW:
-        pwv = _acc(tl.load(pw + offs, mask=mask, other=1.0), F64)
+        pwv = _acc(pwr, F64)
     else:
         pwv = xv * 0 + 1.0
-    return xv, yv, wv, pwv
+    return wv * _pointwise_loss(xv, _acc(yr, F64), pwv, p, LOSS, HALF)
 
 
 @triton.jit
@@ -525,16 +541,22 @@ def pointwise_loss_kernel(out, partials, x, y, w, pw, n, per_program, p, divisor
     if REDUCTION == NONE:
         offs = pid * BLOCK + i
         mask = offs < n
-        xv, yv, wv, pwv = _load_operands(x, y, w, pw, offs, mask, HAS_W, HAS_PW, F64)
-        _store(out + offs, wv * _pointwise_loss(xv, yv, pwv, p, LOSS, HALF), mask)
+        xr, yr, wr, pwr = _load_raw(x, y, w, pw, offs, mask, HAS_W, HAS_PW)
+        _store(out + offs, _weighted_loss(xr, yr, wr, pwr, mask, p, LOSS, HAS_W, HAS_PW, F64, HALF), mask)
     else:
+        # each block is loaded in the step before the one that folds it (loads in flight while
+        # the block before computes: the BCE bodies are long)
         acc = _acc(tl.zeros((BLOCK, ), tl.float32), F64)
         start = pid * per_program
+        mask = (start + i < n) & (i < per_program)
+        xr, yr, wr, pwr = _load_raw(x, y, w, pw, start + i, mask, HAS_W, HAS_PW)
         for e0 in range(0, per_program, BLOCK):
-            offs = start + e0 + i
-            mask = (offs < n) & (e0 + i < per_program)
-            xv, yv, wv, pwv = _load_operands(x, y, w, pw, offs, mask, HAS_W, HAS_PW, F64)
-            acc += tl.where(mask, wv * _pointwise_loss(xv, yv, pwv, p, LOSS, HALF), 0.0)
+            cur_x, cur_y, cur_w, cur_pw, cur_mask = xr, yr, wr, pwr, mask
+            offs = start + e0 + BLOCK + i
+            mask = (offs < n) & (e0 + BLOCK + i < per_program)
+            xr, yr, wr, pwr = _load_raw(x, y, w, pw, offs, mask, HAS_W, HAS_PW)
+            loss = _weighted_loss(cur_x, cur_y, cur_w, cur_pw, cur_mask, p, LOSS, HAS_W, HAS_PW, F64, HALF)
+            acc += tl.where(cur_mask, loss, 0.0)
         total = tl.sum(acc, axis=0)
         if SPLIT:
             tl.store(partials + pid, total)

@@ -113,10 +113,11 @@ def norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PRO
     for rows [pid * ROWS_PER_PROG, +ROWS_PER_PROG) in blocks of BLOCK_M (chunked rows: one block).
     PART_W / PART_B (SINGLE): the weight / bias gradients' partial column sums over
     the program's rows, sum dy * xhat / sum dy, go to row pid of part_w / part_b ([programs, N]),
-    so that dy and x are read once for all three gradients. PREFETCH (SINGLE; 0 to 3 blocks):
-    each block's x, dy and statistics are loaded that many steps before, so that the loads stay
-    in flight while earlier blocks reduce and store (a program's steps are otherwise latency-bound:
-    one or two programs an SM)."""
+    so that dy and x are read once for all three gradients. PREFETCH (SINGLE): each block's x, dy
+    and statistics are loaded in the step before, so that the loads stay in flight while the
+    block before reduces and stores (a program's steps are latency-bound otherwise: one or two
+    programs an SM). (Two and three blocks ahead were slower on the H200: the registers cost a
+    program an SM.)"""
     pid = tl.program_id(0)
     if INT64:
         pid = pid.to(tl.int64)
@@ -129,33 +130,18 @@ def norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PRO
         acc_w = _acc(tl.zeros((BLOCK_M, BLOCK_N), tl.float32), F64)
         acc_b = _acc(tl.zeros((BLOCK_M, BLOCK_N), tl.float32), F64)
         end = tl.minimum(row0 + ROWS_PER_PROG, M)
-        if PREFETCH >= 1:
+        if PREFETCH:
             x1, dy1, mu1, r1 = _bwd_block(dy, x, mean, rstd, row0 + tl.arange(0, BLOCK_M), end, cols, N, RMS)
-        if PREFETCH >= 2:
-            x2, dy2, mu2, r2 = _bwd_block(dy, x, mean, rstd, row0 + BLOCK_M + tl.arange(0, BLOCK_M), end, cols, N,
-                                          RMS)
-        if PREFETCH >= 3:
-            x3, dy3, mu3, r3 = _bwd_block(dy, x, mean, rstd, row0 + 2 * BLOCK_M + tl.arange(0, BLOCK_M), end, cols,
-                                          N, RMS)
         for i0 in range(0, ROWS_PER_PROG, BLOCK_M):
             rows = row0 + i0 + tl.arange(0, BLOCK_M)
             row_mask = rows < M
             mask = row_mask[:, None] & col_mask[None, :]
             offs = rows[:, None] * N + cols[None, :]
-            if PREFETCH == 0:
-                xv, dyv, mu, r = _bwd_block(dy, x, mean, rstd, rows, end, cols, N, RMS)
-            else:
+            if PREFETCH:
                 xv, dyv, mu, r = x1, dy1, mu1, r1
-                ahead = rows + PREFETCH * BLOCK_M
-                if PREFETCH == 3:
-                    x1, dy1, mu1, r1 = x2, dy2, mu2, r2
-                    x2, dy2, mu2, r2 = x3, dy3, mu3, r3
-                    x3, dy3, mu3, r3 = _bwd_block(dy, x, mean, rstd, ahead, end, cols, N, RMS)
-                elif PREFETCH == 2:
-                    x1, dy1, mu1, r1 = x2, dy2, mu2, r2
-                    x2, dy2, mu2, r2 = _bwd_block(dy, x, mean, rstd, ahead, end, cols, N, RMS)
-                else:
-                    x1, dy1, mu1, r1 = _bwd_block(dy, x, mean, rstd, ahead, end, cols, N, RMS)
+                x1, dy1, mu1, r1 = _bwd_block(dy, x, mean, rstd, rows + BLOCK_M, end, cols, N, RMS)
+            else:
+                xv, dyv, mu, r = _bwd_block(dy, x, mean, rstd, rows, end, cols, N, RMS)
             v = _acc(xv, F64)
             g0 = _acc(dyv, F64)
             r = _acc(r, F64)
