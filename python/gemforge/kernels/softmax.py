@@ -257,6 +257,97 @@ def softmax_onepass_kernel(out, x, g, ws, sync, D, BACKWARD: tl.constexpr, LOG: 
     tl.store(out + j, r.to(out.dtype.element_ty), mask=mask)
 
 
+@triton.jit
+def _lagged_item(t, NB, CHUNK):
+    """Item t of softmax_lagged_kernel's list: chunks of CHUNK items ordered S0 S1 W0 S2 W1 ...
+    S(NB-1) W(NB-2) W(NB-1) (S: statistics of a row block, W: its writes), so that a block's
+    writes come a chunk after its statistics. Returns (statistics?, block, index in the chunk)."""
+    c = t // CHUNK
+    odd = (c % 2) == 1
+    stats = (c == 0) | (odd & ((c + 1) // 2 < NB))
+    block = tl.where(c == 0, 0, tl.where(stats, (c + 1) // 2, tl.where(odd, NB - 1, c // 2 - 1)))
+    return stats, block, t - c * CHUNK
+
+
+@triton.jit
+def softmax_lagged_kernel(out, x, g, ws, sync, K, D, BLOCK_ROWS, BACKWARD: tl.constexpr, LOG: tl.constexpr,
+                          PART: tl.constexpr, BLOCK_P: tl.constexpr):
+    """Rows of D elements (inner == 1) in parts of PART, by persistent programs that take items
+    from a ticket: an item is a part's statistics (its max and sum of exp; BACKWARD: its sum of
+    g * y, or of g for LOG) or a part's write, which combines the row's statistics and reads the
+    part again, from L2: the list (_lagged_item) puts a row block's writes a chunk of items after
+    its statistics, BLOCK_ROWS rows a block. So the data is read from memory once and written
+    once, and reads and writes of different blocks overlap, with no program holding a part while
+    it waits. Forward: out = softmax / log_softmax of x; BACKWARD: x is the forward's output y, g
+    the incoming gradient, out the input gradient (_grad).
+    sync: int32 [1 + rows], zeroed before the launch: the ticket, then per row the count of its
+    parts' published statistics; ws: fp32 [rows, P, 2].
+    Forward progress: a write waits only for statistics items with earlier tickets, which running
+    programs took (a program takes a ticket only when it has finished its previous item) and which
+    wait for nothing; so any grid size works, and under the interpreter one program does every
+    item in order."""
+    P = tl.cdiv(D, PART)
+    NB = tl.cdiv(K, BLOCK_ROWS)
+    CHUNK = BLOCK_ROWS * P
+    total = 2 * NB * CHUNK
+    jj = tl.arange(0, PART)
+    i = tl.arange(0, BLOCK_P)
+    t = tl.atomic_add(sync, 1, sem="relaxed")
+    while t < total:
+        stats, block, w = _lagged_item(t, NB, CHUNK)
+        row = block * BLOCK_ROWS + w // P
+        part = w % P
+        if row < K:
+            j = part * PART + jj
+            mask = j < D
+            base = row.to(tl.int64) * D  # (scalar 64-bit base, 32-bit offsets: see onepass)
+            slot = ws + (row * P + part) * 2
+            count = sync + 1 + row
+            if stats:
+                # kept in L2 for the write a chunk later
+                if BACKWARD:
+                    yv = tl.load(x + base + j, mask=mask, other=0.0, eviction_policy="evict_last").to(tl.float32)
+                    gv = tl.load(g + base + j, mask=mask, other=0.0, eviction_policy="evict_last").to(tl.float32)
+                    if LOG:
+                        a = tl.sum(gv, 0)
+                    else:
+                        a = tl.sum(gv * yv, 0)
+                    b = a
+                else:
+                    v = tl.load(x + base + j, mask=mask, other=-float("inf"),
+                                eviction_policy="evict_last").to(tl.float32)
+                    a = tl.max(v, 0)
+                    a_safe = tl.where(a == -float("inf"), 0.0, a)  # a part of -inf: its sum stays 0
+                    b = tl.sum(tl.exp(v - a_safe), 0)
+                # (as int32 bits: the interpreter exchanges no floats)
+                bits = slot.to(tl.pointer_type(tl.int32))
+                tl.atomic_xchg(bits, a.to(tl.float32).to(tl.int32, bitcast=True), sem="relaxed")
+                tl.atomic_xchg(bits + 1, b.to(tl.float32).to(tl.int32, bitcast=True), sem="relaxed")
+                tl.atomic_add(count, 1, sem="release")
+            else:
+                c = tl.atomic_add(count, 0, sem="acquire")
+                while c < P:
+                    c = tl.atomic_add(count, 0, sem="acquire")
+                if BACKWARD:
+                    s = tl.sum(tl.load(ws + (row * P + i) * 2, mask=i < P, other=0.0, volatile=True), 0)
+                    yv = tl.load(x + base + j, mask=mask, other=0.0, eviction_policy="evict_first").to(tl.float32)
+                    gv = tl.load(g + base + j, mask=mask, other=0.0, eviction_policy="evict_first").to(tl.float32)
+                    r = _grad(gv, yv, s, LOG)
+                else:
+                    pa = tl.load(ws + (row * P + i) * 2, mask=i < P, other=-float("inf"), volatile=True)
+                    pb = tl.load(ws + (row * P + i) * 2 + 1, mask=i < P, other=0.0, volatile=True)
+                    m = tl.max(pa, 0)
+                    m_safe = tl.where(m == -float("inf"), 0.0, m)
+                    s = tl.sum(pb * tl.exp(pa - m_safe), 0)
+                    v = tl.load(x + base + j, mask=mask, other=0.0, eviction_policy="evict_first").to(tl.float32)
+                    if LOG:
+                        r = v - m - tl.log(s)
+                    else:
+                        r = tl.exp(v - m) / s
+                tl.store(out + base + j, r.to(out.dtype.element_ty), mask=mask)
+        t = tl.atomic_add(sync, 1, sem="relaxed")
+
+
 # ---- softmax over a non-last dim (inner > 1): programs own contiguous columns
 
 @triton.jit
