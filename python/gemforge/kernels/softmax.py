@@ -297,25 +297,29 @@ def softmax_lagged_kernel(out, x, g, ws, sync, K, D, BLOCK_ROWS, BACKWARD: tl.co
         stats, block, w = _lagged_item(t, NB, CHUNK)
         row = block * BLOCK_ROWS + w // P
         part = w % P
-        if row < K:
-            j = part * PART + jj
-            mask = j < D
-            base = row.to(tl.int64) * D  # (scalar 64-bit base, 32-bit offsets: see onepass)
-            slot = ws + (row * P + part) * 2
-            count = sync + 1 + row
+        valid = row < K  # (the last block's rows past the end: no item)
+        j = part * PART + jj
+        mask = (j < D) & valid
+        base = row.to(tl.int64) * D  # (a scalar 64-bit base, 32-bit offsets: see onepass)
+        # The part's data first (a write reads it again, from L2), then the next ticket: the
+        # ticket's round trip and the part's statistics wait overlap the loads.
+        if BACKWARD:
+            yv = tl.load(x + base + j, mask=mask, other=0.0).to(tl.float32)
+            gv = tl.load(g + base + j, mask=mask, other=0.0).to(tl.float32)
+        else:
+            v = tl.load(x + base + j, mask=mask, other=-float("inf")).to(tl.float32)
+        t_next = tl.atomic_add(sync, 1, sem="relaxed")
+        slot = ws + (row * P + part) * 2
+        count = sync + 1 + row
+        if valid:
             if stats:
-                # kept in L2 for the write a chunk later
                 if BACKWARD:
-                    yv = tl.load(x + base + j, mask=mask, other=0.0, eviction_policy="evict_last").to(tl.float32)
-                    gv = tl.load(g + base + j, mask=mask, other=0.0, eviction_policy="evict_last").to(tl.float32)
                     if LOG:
                         a = tl.sum(gv, 0)
                     else:
                         a = tl.sum(gv * yv, 0)
                     b = a
                 else:
-                    v = tl.load(x + base + j, mask=mask, other=-float("inf"),
-                                eviction_policy="evict_last").to(tl.float32)
                     a = tl.max(v, 0)
                     a_safe = tl.where(a == -float("inf"), 0.0, a)  # a part of -inf: its sum stays 0
                     b = tl.sum(tl.exp(v - a_safe), 0)
@@ -330,8 +334,6 @@ def softmax_lagged_kernel(out, x, g, ws, sync, K, D, BLOCK_ROWS, BACKWARD: tl.co
                     c = tl.atomic_add(count, 0, sem="acquire")
                 if BACKWARD:
                     s = tl.sum(tl.load(ws + (row * P + i) * 2, mask=i < P, other=0.0, volatile=True), 0)
-                    yv = tl.load(x + base + j, mask=mask, other=0.0, eviction_policy="evict_first").to(tl.float32)
-                    gv = tl.load(g + base + j, mask=mask, other=0.0, eviction_policy="evict_first").to(tl.float32)
                     r = _grad(gv, yv, s, LOG)
                 else:
                     pa = tl.load(ws + (row * P + i) * 2, mask=i < P, other=-float("inf"), volatile=True)
@@ -339,13 +341,12 @@ def softmax_lagged_kernel(out, x, g, ws, sync, K, D, BLOCK_ROWS, BACKWARD: tl.co
                     m = tl.max(pa, 0)
                     m_safe = tl.where(m == -float("inf"), 0.0, m)
                     s = tl.sum(pb * tl.exp(pa - m_safe), 0)
-                    v = tl.load(x + base + j, mask=mask, other=0.0, eviction_policy="evict_first").to(tl.float32)
                     if LOG:
                         r = v - m - tl.log(s)
                     else:
                         r = tl.exp(v - m) / s
                 tl.store(out + base + j, r.to(out.dtype.element_ty), mask=mask)
-        t = tl.atomic_add(sync, 1, sem="relaxed")
+        t = t_next
 
 
 # ---- softmax over a non-last dim (inner > 1): programs own contiguous columns
