@@ -9,9 +9,6 @@ program, 32 warps: one program an SM fits, so loads and the row's reductions do 
 log_softmax 75.0%; 4096x4096 83.7% / 82.8%.
 
 The backward ops (parts only; y = the forward's output, g random): reads y and g, writes one.
-Session 26: "lagged" candidates, softmax_lagged_kernel (persistent programs over a ticketed list of
-part statistics and part writes, a row block's writes a chunk after its statistics), forward and
-backward, with the host's zeroing of its counters inside the timed call.
 
     python3 bench/softmax_rows_probe.py [KxD ...] [--forward]   (needs a GPU and the built core)
 """
@@ -21,7 +18,7 @@ import torch
 
 import gemforge
 from gemforge import timing
-from gemforge.kernels.softmax import softmax_kernel, softmax_lagged_kernel, softmax_onepass_kernel, softmax_stream_kernel
+from gemforge.kernels.softmax import softmax_kernel, softmax_onepass_kernel, softmax_stream_kernel
 
 SHAPES = [(4096, 32000), (4096, 4096), (16384, 4096), (256, 131072)]
 
@@ -51,12 +48,6 @@ def candidates(K, D, sms, backward):
         for w in (2, 4, 8, 16, 32):
             if 8 <= part // (32 * w) <= 64:
                 out.append(("parts", part, w))
-    # ("lagged", (part, programs an SM, row block in units of programs / parts), warps):
-    # softmax_lagged_kernel (session 26)
-    for part, w, per_sm in ((8192, 8, 4), (8192, 8, 2), (4096, 4, 8), (16384, 16, 2), (4096, 8, 4)):
-        if (D + part - 1) // part >= 2:
-            for mult in (1, 2):
-                out.append(("lagged", (part, per_sm, mult), w))
     return out
 
 
@@ -76,18 +67,6 @@ def launcher(kind, size, w, out, x, g, log):
 
         def run():
             softmax_stream_kernel[grid](out, x, K, D, log, False, bd, num_warps=w)
-        return run
-    if kind == "lagged":
-        part, per_sm, mult = size
-        parts = (D + part - 1) // part
-        programs = per_sm * torch.cuda.get_device_properties(0).multi_processor_count
-        block_rows = max(1, -(-mult * programs // parts))
-        ws = torch.empty(K, parts, 2, device="cuda", dtype=torch.float32)
-
-        def run():
-            sync = torch.zeros(1 + K, device="cuda", dtype=torch.int32)
-            softmax_lagged_kernel[(programs, )](out, x, x if g is None else g, ws, sync, K, D, block_rows,
-                                                g is not None, log, part, max(16, next_pow2(parts)), num_warps=w)
         return run
     parts = (D + size - 1) // size
     ws = torch.empty(K, parts, 2, device="cuda", dtype=torch.float32)
@@ -139,8 +118,7 @@ def probe(K, D, sms, floor_us, x, log, backward):
     times = timing.time_candidates(runs, lambda: torch.allclose(out.float(), ref, rtol=2e-2, atol=2e-2))
     print(f"{name} {K}x{D}: floor {floor_us:.1f} us; torch {t_torch:.1f} us; GemForge now {t_now:.1f} us "
           f"({100 * floor_us / t_now:.1f}%)", flush=True)
-    best = sorted(times.items(), key=lambda kv: kv[1])
-    for cand, us in best[:6] + [kv for kv in best[6:] if kv[0][0] == "lagged"][:4]:
+    for cand, us in sorted(times.items(), key=lambda kv: kv[1])[:6]:
         print(f"    {cand}  {us:7.1f} us  {100 * floor_us / us:5.1f}% of copy bandwidth", flush=True)
 
 

@@ -319,30 +319,3 @@ def test_columns_backward_special_values(dtype, log):
         got = ran_gemforge(lambda: backward(log)(gr, yr, 0, dtype), [bname])
         for c in range(8):  # each column at its own scale
             check(got[:, c], ref[:, c], dtype)
-
-
-@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=dtype_id)
-@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
-def test_lagged_kernel(dtype, log):
-    """softmax_lagged_kernel by direct launches (forward and backward): rows in parts (the last one
-    partial), row blocks whose last one is partial, so that the item list has every kind of chunk
-    (S0 S1 W0 S2 W1 W2) and rows past the end; a -inf row part; a grid of several programs (on
-    CUDA they run together and wait for each other's statistics)."""
-    K, D, part, block_rows = 7, 2500, 1024, 3  # 3 parts a row, 3 blocks
-    x = rand(K, D, dtype=dtype, shift=2.0)
-    x[1, :1024] = float("-inf")
-    g = rand(K, D, dtype=dtype, seed=1)
-    ref = forward(log)(x.cpu().double(), -1, False)
-    y = forward(log)(x.float(), -1, False).to(dtype)
-    ref_bwd = backward(log)(g.cpu().double(), y.cpu().double(), -1, torch.float64)
-    P = -(-D // part)
-    for bwd in (False, True):
-        out = torch.empty_like(x)
-        ws = torch.empty(K, P, 2, device=DEVICE, dtype=torch.float32)
-        sync = torch.zeros(1 + K, device=DEVICE, dtype=torch.int32)
-        src = y if bwd else x
-        sk.softmax_lagged_kernel[(5, )](out, src, g, ws, sync, K, D, block_rows, BACKWARD=bwd, LOG=log, PART=part,
-                                        BLOCK_P=16, num_warps=4)
-        check(out, ref_bwd if bwd else ref, dtype)
-        assert int(sync[0]) == 2 * 3 * block_rows * P + 5  # every item taken once, one miss a program
-        assert sync[1:].tolist() == [P] * K
