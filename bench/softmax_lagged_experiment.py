@@ -24,7 +24,7 @@ import triton.language as tl
 
 import gemforge
 from gemforge import timing
-from gemforge.kernels.softmax import _grad
+from gemforge.kernels.softmax import _part_result, _part_stats
 
 SHAPES = [(256, 131072), (32, 262144)]
 # (part, programs an SM, row block in units of programs / parts, warps)
@@ -65,7 +65,6 @@ def softmax_lagged_kernel(out, x, g, ws, sync, K, D, BLOCK_ROWS, BACKWARD: tl.co
     CHUNK = BLOCK_ROWS * P
     total = 2 * NB * CHUNK
     jj = tl.arange(0, PART)
-    i = tl.arange(0, BLOCK_P)
     t = tl.atomic_add(sync, 1, sem="relaxed")
     while t < total:
         stats, block, w = _lagged_item(t, NB, CHUNK)
@@ -88,15 +87,9 @@ def softmax_lagged_kernel(out, x, g, ws, sync, K, D, BLOCK_ROWS, BACKWARD: tl.co
         if valid:
             if stats:
                 if BACKWARD:
-                    if LOG:
-                        a = tl.sum(gv, 0)
-                    else:
-                        a = tl.sum(gv * yv, 0)
-                    b = a
+                    a, b = _part_stats(yv, gv, BACKWARD, LOG)
                 else:
-                    a = tl.max(v, 0)
-                    a_safe = tl.where(a == -float("inf"), 0.0, a)  # a part of -inf: its sum stays 0
-                    b = tl.sum(tl.exp(v - a_safe), 0)
+                    a, b = _part_stats(v, v, BACKWARD, LOG)
                 # (as int32 bits: the interpreter exchanges no floats)
                 bits = slot.to(tl.pointer_type(tl.int32))
                 tl.atomic_xchg(bits, a.to(tl.float32).to(tl.int32, bitcast=True), sem="relaxed")
@@ -107,18 +100,9 @@ def softmax_lagged_kernel(out, x, g, ws, sync, K, D, BLOCK_ROWS, BACKWARD: tl.co
                 while c < P:
                     c = tl.atomic_add(count, 0, sem="acquire")
                 if BACKWARD:
-                    s = tl.sum(tl.load(ws + (row * P + i) * 2, mask=i < P, other=0.0, volatile=True), 0)
-                    r = _grad(gv, yv, s, LOG)
+                    r = _part_result(ws, row, P, yv, gv, BACKWARD, LOG, BLOCK_P)
                 else:
-                    pa = tl.load(ws + (row * P + i) * 2, mask=i < P, other=-float("inf"), volatile=True)
-                    pb = tl.load(ws + (row * P + i) * 2 + 1, mask=i < P, other=0.0, volatile=True)
-                    m = tl.max(pa, 0)
-                    m_safe = tl.where(m == -float("inf"), 0.0, m)
-                    s = tl.sum(pb * tl.exp(pa - m_safe), 0)
-                    if LOG:
-                        r = v - m - tl.log(s)
-                    else:
-                        r = tl.exp(v - m) / s
+                    r = _part_result(ws, row, P, v, v, BACKWARD, LOG, BLOCK_P)
                 tl.store(out + base + j, r.to(out.dtype.element_ty), mask=mask)
         t = t_next
 

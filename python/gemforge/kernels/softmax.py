@@ -196,6 +196,46 @@ def _grad(gv, yv, s, LOG: tl.constexpr):
 
 
 @triton.jit
+def _part_stats(a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr):
+    """A part's statistics to publish, from its values a (BACKWARD: y, with g the gradient): its
+    max and sum of exp relative to it (BACKWARD: the sum of g * y, or of g for LOG, twice)."""
+    if BACKWARD:
+        if LOG:
+            m = tl.sum(g, 0)
+        else:
+            m = tl.sum(g * a, 0)
+        s = m
+    else:
+        m = tl.max(a, 0)
+        m_safe = tl.where(m == -float("inf"), 0.0, m)  # a part of -inf: its sum stays 0
+        s = tl.sum(tl.exp(a - m_safe), 0)
+    return m, s
+
+
+@triton.jit
+def _part_result(ws, row, P, a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr, BLOCK_P: tl.constexpr):
+    """The result over one part of row `row`, whose values are a (the input; BACKWARD: the
+    forward's output y, and g the incoming gradient), from the row's P published part statistics
+    ws[row, :P] (max, sum of exp relative to it; BACKWARD: the sum in the first slot), read in a
+    fixed order."""
+    i = tl.arange(0, BLOCK_P)
+    if BACKWARD:
+        s = tl.sum(tl.load(ws + (row * P + i) * 2, mask=i < P, other=0.0, volatile=True), 0)
+        r = _grad(g, a, s, LOG)
+    else:
+        pa = tl.load(ws + (row * P + i) * 2, mask=i < P, other=-float("inf"), volatile=True)
+        pb = tl.load(ws + (row * P + i) * 2 + 1, mask=i < P, other=0.0, volatile=True)
+        m = tl.max(pa, 0)
+        m_safe = tl.where(m == -float("inf"), 0.0, m)
+        s = tl.sum(pb * tl.exp(pa - m_safe), 0)
+        if LOG:
+            r = a - m - tl.log(s)
+        else:
+            r = tl.exp(a - m) / s
+    return r
+
+
+@triton.jit
 def softmax_onepass_kernel(out, x, g, ws, sync, D, BACKWARD: tl.constexpr, LOG: tl.constexpr, PART: tl.constexpr,
                            BLOCK_P: tl.constexpr):
     """Rows of D elements (inner == 1) in parts of PART, one program a part, one read of the data
@@ -221,16 +261,10 @@ def softmax_onepass_kernel(out, x, g, ws, sync, D, BACKWARD: tl.constexpr, LOG: 
     if BACKWARD:
         yv = tl.load(x + j, mask=mask, other=0.0).to(tl.float32)
         gv = tl.load(g + base + j, mask=mask, other=0.0).to(tl.float32)
-        if LOG:
-            a = tl.sum(gv, 0)
-        else:
-            a = tl.sum(gv * yv, 0)
-        b = a
+        a, b = _part_stats(yv, gv, BACKWARD, LOG)
     else:
         v = tl.load(x + j, mask=mask, other=-float("inf")).to(tl.float32)
-        a = tl.max(v, 0)
-        a_safe = tl.where(a == -float("inf"), 0.0, a)  # a part of -inf: its sum stays 0
-        b = tl.sum(tl.exp(v - a_safe), 0)
+        a, b = _part_stats(v, v, BACKWARD, LOG)
     # Scalar atomics run on one thread of the program: the count's release orders the two
     # statistics before it, the acquire below orders the reads after the other parts' releases.
     slot = ws + (row * P + part) * 2
@@ -240,20 +274,10 @@ def softmax_onepass_kernel(out, x, g, ws, sync, D, BACKWARD: tl.constexpr, LOG: 
     c = tl.atomic_add(count, 1, sem="acq_rel") + 1
     while c < P:
         c = tl.atomic_add(count, 0, sem="acquire")
-    i = tl.arange(0, BLOCK_P)
     if BACKWARD:
-        s = tl.sum(tl.load(ws + (row * P + i) * 2, mask=i < P, other=0.0, volatile=True), 0)  # (fixed order)
-        r = _grad(gv, yv, s, LOG)
+        r = _part_result(ws, row, P, yv, gv, BACKWARD, LOG, BLOCK_P)
     else:
-        pa = tl.load(ws + (row * P + i) * 2, mask=i < P, other=-float("inf"), volatile=True)
-        pb = tl.load(ws + (row * P + i) * 2 + 1, mask=i < P, other=0.0, volatile=True)
-        m = tl.max(pa, 0)
-        m_safe = tl.where(m == -float("inf"), 0.0, m)
-        s = tl.sum(pb * tl.exp(pa - m_safe), 0)
-        if LOG:
-            r = v - m - tl.log(s)
-        else:
-            r = tl.exp(v - m) / s
+        r = _part_result(ws, row, P, v, v, BACKWARD, LOG, BLOCK_P)
     tl.store(out + j, r.to(out.dtype.element_ty), mask=mask)
 
 
