@@ -65,6 +65,27 @@ def test_decode_bar_names_the_worst_row_and_its_plain_read():
     assert bar_line(bench.matmul_report([small, wide], copy_bw), "decode >=").strip().startswith("PASS")
 
 
+def test_bandwidth_bar_lists_the_copy_of_the_same_bytes_beside_each_miss():
+    """Issue 4's bandwidth bar judges GemForge's % of copy bandwidth alone; beside each row under
+    85% it shows what torch's copy of the same bytes measured in the run (copy_same_bytes_pct),
+    and counts the misses where that copy is under 85% too."""
+    row = dict(kind="reduction", metric="device", layout="large", dtype="bf16", issue=4, family="sum",
+               check="pass", speedup=2.0)
+    small = dict(row, name="sum 4096x4096 dim=0", bytes=32 << 20, gemforge_pct_copy_bw=54.0, copy_same_bytes_pct=65.0)
+    big = dict(row, name="sum 32768x4096 dim=0", bytes=256 << 20, gemforge_pct_copy_bw=80.0, copy_same_bytes_pct=95.0)
+    fine = dict(row, name="sum 64M", bytes=128 << 20, gemforge_pct_copy_bw=90.0, copy_same_bytes_pct=92.0)
+    decode = dict(row, name="sum 8x4096", bytes=64 << 10, gemforge_pct_copy_bw=1.0)  # too small to be judged
+    lines = bench.issue4_report([small, big, fine, decode])
+    line = bar_line(lines, "memory-bound reductions and norms")
+    assert line.strip().startswith("MISS (2/3)")
+    assert "sum 4096x4096 dim=0 bf16: 54.00 (torch's copy of the same bytes: 65%)" in "\n".join(lines)
+    assert "sum 32768x4096 dim=0 bf16: 80.00 (torch's copy of the same bytes: 95%)" in "\n".join(lines)
+    assert bar_line(lines, "of those").strip() == ("of those, 1 where torch's copy of the same bytes measures under "
+                                                   "85% too (largest: 32 MiB)")
+    fine["gemforge_pct_copy_bw"] = 84.0
+    assert bar_line(bench.issue4_report([fine]), "memory-bound reductions").strip().startswith("MISS (1/1)")
+
+
 def test_is_view_of_input():
     x = torch.randn(4, 5)
     assert bench._is_view_of_input(x, (x, ))
