@@ -87,7 +87,7 @@ def norm_fwd_kernel(y, mean_out, rstd_out, x, w, b, M, N, eps, RMS: tl.constexpr
 @triton.jit
 def _bwd_block(dy, x, mean, rstd, rows, end, cols, N, RMS: tl.constexpr):
     """One row block's raw x and dy with its rows' mean (rstd again for rms_norm) and rstd, rows
-    at or past `end` masked (the next block's loads, issued a step or two early)."""
+    at or past `end` masked (the next block's loads, issued a step early)."""
     row_mask = rows < end
     mask = row_mask[:, None] & (cols < N)[None, :]
     offs = rows[:, None] * N + cols[None, :]
