@@ -77,19 +77,17 @@ def softmax_lagged_kernel(out, x, g, ws, sync, K, D, BLOCK_ROWS, BACKWARD: tl.co
         # The part's data first (a write reads it again, from L2), then the next ticket: the
         # ticket's round trip and the part's statistics wait overlap the loads.
         if BACKWARD:
-            yv = tl.load(x + base + j, mask=mask, other=0.0).to(tl.float32)
+            v = tl.load(x + base + j, mask=mask, other=0.0).to(tl.float32)  # y
             gv = tl.load(g + base + j, mask=mask, other=0.0).to(tl.float32)
         else:
             v = tl.load(x + base + j, mask=mask, other=-float("inf")).to(tl.float32)
+            gv = v
         t_next = tl.atomic_add(sync, 1, sem="relaxed")
         slot = ws + (row * P + part) * 2
         count = sync + 1 + row
         if valid:
             if stats:
-                if BACKWARD:
-                    a, b = _part_stats(yv, gv, BACKWARD, LOG)
-                else:
-                    a, b = _part_stats(v, v, BACKWARD, LOG)
+                a, b = _part_stats(v, gv, BACKWARD, LOG)
                 # (as int32 bits: the interpreter exchanges no floats)
                 bits = slot.to(tl.pointer_type(tl.int32))
                 tl.atomic_xchg(bits, a.to(tl.float32).to(tl.int32, bitcast=True), sem="relaxed")
@@ -99,10 +97,7 @@ def softmax_lagged_kernel(out, x, g, ws, sync, K, D, BLOCK_ROWS, BACKWARD: tl.co
                 c = tl.atomic_add(count, 0, sem="acquire")
                 while c < P:
                     c = tl.atomic_add(count, 0, sem="acquire")
-                if BACKWARD:
-                    r = _part_result(ws, row, P, yv, gv, BACKWARD, LOG, BLOCK_P)
-                else:
-                    r = _part_result(ws, row, P, v, v, BACKWARD, LOG, BLOCK_P)
+                r = _part_result(ws, row, P, v, gv, BACKWARD, LOG, BLOCK_P)
                 tl.store(out + base + j, r.to(out.dtype.element_ty), mask=mask)
         t = t_next
 

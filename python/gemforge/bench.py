@@ -704,12 +704,13 @@ def _decode_weight_bytes(name, dtype):
     return n * k * (2 if dtype in ("bf16", "fp16") else 4)
 
 
-def _read_only_us(timer, nbytes, cache):
-    """timing.read_only_us of nbytes, once a size (the decode bar's reachable part, reported
-    beside it)."""
-    if nbytes not in cache:
-        cache[nbytes] = timing.read_only_us(nbytes, timer.warmup_ms, timer.rep_ms, timer.l2_flush)
-    return cache[nbytes]
+def _reference_us(timer, measure, nbytes, cache):
+    """measure(nbytes, ...) (timing.read_only_us: the decode bar's plain read of the weight;
+    timing.copy_us: torch's copy beside the bandwidth bar's rows), timed once a kind and size."""
+    key = (measure.__name__, nbytes)
+    if key not in cache:
+        cache[key] = measure(nbytes, timer.warmup_ms, timer.rep_ms, timer.l2_flush)
+    return cache[key]
 
 
 def _copy_same_bytes_note(r):
@@ -719,8 +720,7 @@ def _copy_same_bytes_note(r):
 
 def _run_cases(cases, timer, backend, copy_bw, record_log, log):
     results = []
-    read_only = {}  # weight bytes -> us
-    copies = {}  # bytes moved -> us of torch's copy of them
+    references = {}  # (timing function, bytes) -> us (_reference_us)
     for i, case in enumerate(cases, 1):
         dt = DTYPE_NAMES.get(case.dtype, str(case.dtype))
         print(f"[{i}/{len(cases)}] {case.metric:6s} {case.name} {dt} ...", end="", file=log, flush=True)
@@ -732,15 +732,13 @@ def _run_cases(cases, timer, backend, copy_bw, record_log, log):
                    "error": f"torch side: {type(e).__name__}: {str(e).strip()[:300]}",
                    "traceback": traceback.format_exc()[-4000:]}
         if backend == "cuda" and "error" not in res and res["metric"] == "device" and _is_decode(case.name):
-            res["read_only_us"] = _read_only_us(timer, _decode_weight_bytes(case.name, dt), read_only)
+            res["read_only_us"] = _reference_us(timer, timing.read_only_us, _decode_weight_bytes(case.name, dt),
+                                                references)
         if copy_bw and "gemforge_GBps" in res:
             res["gemforge_pct_copy_bw"] = 100 * res["gemforge_GBps"] / copy_bw
             res["torch_pct_copy_bw"] = 100 * res["torch_GBps"] / copy_bw
             if backend == "cuda" and _bandwidth_bar_row(res):
-                if res["bytes"] not in copies:
-                    copies[res["bytes"]] = timing.copy_us(res["bytes"], timer.warmup_ms, timer.rep_ms,
-                                                          timer.l2_flush)
-                res["copy_same_bytes_us"] = copies[res["bytes"]]
+                res["copy_same_bytes_us"] = _reference_us(timer, timing.copy_us, res["bytes"], references)
                 res["copy_same_bytes_pct"] = 100 * res["bytes"] / (copy_bw * 1e3) / res["copy_same_bytes_us"]
         results.append(res)
         if "error" in res:

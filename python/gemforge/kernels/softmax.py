@@ -258,13 +258,14 @@ def softmax_onepass_kernel(out, x, g, ws, sync, D, BACKWARD: tl.constexpr, LOG: 
     base = row.to(tl.int64) * D
     x += base
     out += base
+    # v: the part's values (BACKWARD: y), gv: the gradient's (the forward: v again, unused)
     if BACKWARD:
-        yv = tl.load(x + j, mask=mask, other=0.0).to(tl.float32)
+        v = tl.load(x + j, mask=mask, other=0.0).to(tl.float32)
         gv = tl.load(g + base + j, mask=mask, other=0.0).to(tl.float32)
-        a, b = _part_stats(yv, gv, BACKWARD, LOG)
     else:
         v = tl.load(x + j, mask=mask, other=-float("inf")).to(tl.float32)
-        a, b = _part_stats(v, v, BACKWARD, LOG)
+        gv = v
+    a, b = _part_stats(v, gv, BACKWARD, LOG)
     # Scalar atomics run on one thread of the program: the count's release orders the two
     # statistics before it, the acquire below orders the reads after the other parts' releases.
     slot = ws + (row * P + part) * 2
@@ -274,10 +275,7 @@ def softmax_onepass_kernel(out, x, g, ws, sync, D, BACKWARD: tl.constexpr, LOG: 
     c = tl.atomic_add(count, 1, sem="acq_rel") + 1
     while c < P:
         c = tl.atomic_add(count, 0, sem="acquire")
-    if BACKWARD:
-        r = _part_result(ws, row, P, yv, gv, BACKWARD, LOG, BLOCK_P)
-    else:
-        r = _part_result(ws, row, P, v, v, BACKWARD, LOG, BLOCK_P)
+    r = _part_result(ws, row, P, v, gv, BACKWARD, LOG, BLOCK_P)
     tl.store(out + j, r.to(out.dtype.element_ty), mask=mask)
 
 
