@@ -25,6 +25,7 @@ import triton.language as tl
 from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
 from .pointwise_ops.common import to_acc as _acc
+from .reduce import _pdl_stage
 
 
 @triton.jit
@@ -281,6 +282,7 @@ def softmax_onepass_kernel(out, x, g, ws, sync, D, BACKWARD: tl.constexpr, LOG: 
 
 # ---- softmax over a non-last dim (inner > 1): programs own contiguous columns
 
+
 @triton.jit
 def _cols(K, D, INNER, PART, INT64: tl.constexpr, BLOCK_K: tl.constexpr, REVERSE: tl.constexpr):
     """Program (column block, part) of a grid (outer * column blocks, parts) over columns of the
@@ -339,12 +341,14 @@ def _cols_max_sum(x, base, c_mask, lo, hi, INNER, F64: tl.constexpr, BLOCK_K: tl
 @triton.jit
 def softmax_cols_kernel(out, x, ws, K, D, INNER, PART, LOG: tl.constexpr, F64: tl.constexpr,
                         BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr, STAGE: tl.constexpr, INT64: tl.constexpr,
-                        REVERSE: tl.constexpr):
+                        REVERSE: tl.constexpr, PDL: tl.constexpr = 0):
     """softmax over D of an [outer, D, INNER] view, BLOCK_K contiguous columns per program.
     STAGE 0: one part per column (grid (outer * column blocks, 1)): statistics, then the write.
     STAGE 1: part p of each column writes its (max, sum of exp) to ws[0, p, kk], ws[1, p, kk]
     (ws: [2, parts, K], K = outer * INNER columns). STAGE 2: part p combines the column's parts
-    and writes its rows (REVERSE: in reverse grid order)."""
+    and writes its rows (REVERSE: in reverse grid order). PDL: STAGE 2 is a programmatic
+    dependent launch of STAGE 1 (_pdl_stage)."""
+    _pdl_stage(PDL, STAGE)
     kk, base, c_mask, p, lo, hi = _cols(K, D, INNER, PART, INT64, BLOCK_K, REVERSE and STAGE == 2)
     if STAGE == 1:
         m, s = _cols_max_sum(x, base, c_mask, lo, hi, INNER, F64, BLOCK_K, BLOCK_D)
