@@ -214,18 +214,18 @@ def _part_stats(a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr):
 
 
 @triton.jit
-def _part_result(ws, row, P, a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr, BLOCK_P: tl.constexpr):
-    """The result over one part of row `row`, whose values are a (the input; BACKWARD: the
-    forward's output y, and g the incoming gradient), from the row's P published part statistics
-    ws[row, :P] (max, sum of exp relative to it; BACKWARD: the sum in the first slot), read in a
-    fixed order."""
-    i = tl.arange(0, BLOCK_P)
+def _part_result(stats, p_mask, STAT_STRIDE: tl.constexpr, a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr):
+    """The result over one part, whose values are a (the input; BACKWARD: the forward's output y,
+    and g the incoming gradient), from its row's (column's) published part statistics: `stats`
+    points at each part's first statistic (max; BACKWARD: the sum), the second (the sum of exp
+    relative to the max) STAT_STRIDE further; p_mask masks the parts. Rows: stats [BLOCK_P], a
+    [PART]; columns: stats [BLOCK_P, BLOCK_K], a [rows, BLOCK_K]. Read in a fixed order."""
     if BACKWARD:
-        s = tl.sum(tl.load(ws + (row * P + i) * 2, mask=i < P, other=0.0, volatile=True), 0)
+        s = tl.sum(tl.load(stats, mask=p_mask, other=0.0, volatile=True), 0)
         r = _grad(g, a, s, LOG)
     else:
-        pa = tl.load(ws + (row * P + i) * 2, mask=i < P, other=-float("inf"), volatile=True)
-        pb = tl.load(ws + (row * P + i) * 2 + 1, mask=i < P, other=0.0, volatile=True)
+        pa = tl.load(stats, mask=p_mask, other=-float("inf"), volatile=True)
+        pb = tl.load(stats + STAT_STRIDE, mask=p_mask, other=0.0, volatile=True)
         m = tl.max(pa, 0)
         m_safe = tl.where(m == -float("inf"), 0.0, m)
         s = tl.sum(pb * tl.exp(pa - m_safe), 0)
@@ -276,7 +276,8 @@ def softmax_onepass_kernel(out, x, g, ws, sync, D, BACKWARD: tl.constexpr, LOG: 
     c = tl.atomic_add(count, 1, sem="acq_rel") + 1
     while c < P:
         c = tl.atomic_add(count, 0, sem="acquire")
-    r = _part_result(ws, row, P, v, gv, BACKWARD, LOG, BLOCK_P)
+    i = tl.arange(0, BLOCK_P)
+    r = _part_result(ws + (row * P + i) * 2, i < P, 1, v, gv, BACKWARD, LOG)
     tl.store(out + j, r.to(out.dtype.element_ty), mask=mask)
 
 
@@ -388,3 +389,49 @@ def _write_cols(out, x, base, c_mask, lo, hi, INNER, m, s, LOG: tl.constexpr, F6
         else:
             r = tl.exp(v - m[None, :]) * inv_s[None, :]
         tl.store(out + offs, r.to(out.dtype.element_ty), mask=mask)
+
+
+@triton.jit
+def softmax_onepass_cols_kernel(out, x, g, ws, sync, D, INNER, COL_BLOCKS, BACKWARD: tl.constexpr,
+                                LOG: tl.constexpr, BLOCK_R: tl.constexpr, BLOCK_K: tl.constexpr,
+                                BLOCK_P: tl.constexpr):
+    """softmax_onepass_kernel over a non-last dim (GPU only): a part is a tile of BLOCK_R rows of
+    BLOCK_K contiguous columns of the [outer, D, INNER] view, held in registers while the
+    column's other parts publish; a column block (outer index o, COL_BLOCKS blocks an outer
+    index) has P = cdiv(D, BLOCK_R) parts. sync: int32 [1 + column blocks], zeroed: the ticket,
+    then per column block the count of its parts that have published. ws: fp32 [column blocks,
+    P, 2, BLOCK_K], the parts' per-column statistics (BACKWARD: the sum in the first slot).
+    Forward progress as softmax_onepass_kernel (the host asks for P <= SMs)."""
+    P = tl.cdiv(D, BLOCK_R)
+    t = tl.atomic_add(sync, 1, sem="relaxed")
+    blk = t // P
+    part = t - blk * P
+    o = blk // COL_BLOCKS
+    k = tl.arange(0, BLOCK_K)
+    c = (blk - o * COL_BLOCKS) * BLOCK_K + k
+    r = part * BLOCK_R + tl.arange(0, BLOCK_R)
+    mask = (r < D)[:, None] & (c < INNER)[None, :]
+    # a scalar 64-bit base of the outer slab, 32-bit offsets within it (the host's rule keeps slabs
+    # under 2^31 elements)
+    base = o.to(tl.int64) * D * INNER
+    offs = r[:, None] * INNER + c[None, :]
+    if BACKWARD:
+        v = tl.load(x + base + offs, mask=mask, other=0.0).to(tl.float32)
+        gv = tl.load(g + base + offs, mask=mask, other=0.0).to(tl.float32)
+    else:
+        v = tl.load(x + base + offs, mask=mask, other=-float("inf")).to(tl.float32)
+        gv = v
+    a, b = _part_stats(v, gv, BACKWARD, LOG)
+    slot = ws + (blk * P + part) * (2 * BLOCK_K) + k
+    tl.store(slot, a)
+    tl.store(slot + BLOCK_K, b)
+    # every thread's statistics before the count's release (made by one thread of the program)
+    tl.debug_barrier()
+    count = sync + 1 + blk
+    n = tl.atomic_add(count, 1, sem="acq_rel") + 1
+    while n < P:
+        n = tl.atomic_add(count, 0, sem="acquire")
+    i = tl.arange(0, BLOCK_P)
+    stats = ws + (blk * P + i[:, None]) * (2 * BLOCK_K) + k[None, :]
+    res = _part_result(stats, (i < P)[:, None], BLOCK_K, v, gv, BACKWARD, LOG)
+    tl.store(out + base + offs, res.to(out.dtype.element_ty), mask=mask)
