@@ -1256,7 +1256,7 @@ void run_softmax_onepass(const at::Tensor& out, const at::Tensor& x, const at::T
 
 void run_softmax_onepass_cols(const at::Tensor& out, const at::Tensor& x, const at::Tensor& g, int64_t D,
                               int64_t inner, bool log, const OnepassColsTiles& o) {
-  const at::Tensor ws = at::empty({o.blocks, o.parts, 2, o.block_k}, x.options().dtype(c10::kFloat));
+  const at::Tensor ws = at::empty({o.blocks, o.parts + 1, 2, o.block_k}, x.options().dtype(c10::kFloat));
   const at::Tensor sync = at::zeros({1 + o.blocks}, x.options().dtype(c10::kInt));  // the ticket, the counts
   rt::KernelArgs args;
   args.tensor(out).tensor(x);
