@@ -1,20 +1,127 @@
-"""Experiment (session 27): softmax over a non-last dim in one read, the library's
-softmax_onepass_cols_kernel (a part is a tile of BLOCK_R rows x BLOCK_K columns held in registers
-while the column block's other parts publish their per-column statistics), against the two-launch
-column path (softmax_cols_kernel: statistics, then a second read from L2 and the write) that the
-op takes today, and torch. Forward and backward, bf16, graphed with the sync zeroing inside the
-graph, L2 flushed (clean).
+"""Experiment (session 27): softmax over a non-last dim in one read. softmax_onepass_cols_kernel
+(below): a part is a tile of BLOCK_R rows x BLOCK_K columns held in registers while its column
+block's other parts publish their per-column statistics; the part that publishes last combines
+them and publishes the columns' (max, sum). Against the library op (the two-launch column path,
+softmax_cols_kernel: statistics, then a second read from L2 and the write), the same two
+launches from Python, and torch. Forward and backward, bf16, graphed with the sync zeroing
+inside the graph, L2 flushed (clean).
+
+Result (H200, session 27, call 2; us): the one pass loses wherever the rows are wide:
+  4096x4096 dim 0   softmax 57.3 (32x256, 8 warps) against 38.1 for the two launches; backward 59.4 / 47.8
+  8192x4096 dim 0   103.2 (16x512) / 77.8; backward 116.1 / 91.5
+  3x2048x1024 dim 1 24.5 / 22.7; 1024x4096 dim 0 20.8 (64x128) / 19.4
+and wins only on narrow ones: 16384x256 dim 0 24.6 (16x512) / 39.4, backward 21.7 / 24.8.
+Taking the combined statistics from the last part (instead of each part combining a [parts,
+columns] tile, which the compiler answered by moving the data tile through shared memory to
+that tile's layout both ways: call 1, 52.7 us) changed little. The likely cause is DRAM
+locality: the resident parts cover only ~24 column blocks (1.5 KB of each 8 KB row) at a time,
+where the two-launch programs sweep whole rows together; interleaving more column blocks would
+need more parts resident than the forward-progress argument allows. Not in the library.
     cd bench && python softmax_cols_onepass_experiment.py [4096x4096x0 ...]   (shape x dim)
 """
 import sys
 
 import torch
 import triton
+import triton.language as tl
 
 import gemforge
 from gemforge import timing
 from gemforge.kernels.loss import softmax_backward_cols_kernel
-from gemforge.kernels.softmax import softmax_cols_kernel, softmax_onepass_cols_kernel
+from gemforge.kernels.softmax import _grad, _part_stats, softmax_cols_kernel
+
+
+@triton.jit
+def _combine_stats(stats, p_mask, STAT_STRIDE: tl.constexpr, BACKWARD: tl.constexpr):
+    """A column's max and sum of exp relative to it from its parts' statistics (axis 0 of the
+    tile; BACKWARD: the sum, returned in both)."""
+    if BACKWARD:
+        m = tl.sum(tl.load(stats, mask=p_mask, other=0.0, volatile=True), 0)
+        s = m
+    else:
+        pa = tl.load(stats, mask=p_mask, other=-float("inf"), volatile=True)
+        pb = tl.load(stats + STAT_STRIDE, mask=p_mask, other=0.0, volatile=True)
+        m = tl.max(pa, 0)
+        m_safe = tl.where(m == -float("inf"), 0.0, m)
+        s = tl.sum(pb * tl.exp(pa - m_safe), 0)
+    return m, s
+
+
+@triton.jit
+def _apply_stats(a, g, m, s, BACKWARD: tl.constexpr, LOG: tl.constexpr):
+    if BACKWARD:
+        r = _grad(g, a, s, LOG)
+    elif LOG:
+        r = a - m - tl.log(s)
+    else:
+        r = tl.exp(a - m) / s
+    return r
+
+
+@triton.jit
+def softmax_onepass_cols_kernel(out, x, g, ws, sync, D, INNER, COL_BLOCKS, BACKWARD: tl.constexpr,
+                                LOG: tl.constexpr, BLOCK_R: tl.constexpr, BLOCK_K: tl.constexpr,
+                                BLOCK_P: tl.constexpr):
+    """softmax_onepass_kernel over a non-last dim (GPU only): a part is a tile of BLOCK_R rows of
+    BLOCK_K contiguous columns of the [outer, D, INNER] view, held in registers while the
+    column's other parts publish; a column block (outer index o, COL_BLOCKS blocks an outer
+    index) has P = cdiv(D, BLOCK_R) parts. The part that publishes last combines the block's
+    statistics and publishes the columns' (max, sum); the others wait for that, then write.
+    sync: int32 [1 + column blocks], zeroed: the ticket, then per column block a count: its
+    parts that have published, plus one once the combined statistics are out. ws: fp32 [column
+    blocks, P + 1, 2, BLOCK_K]: per part then combined, the columns' max and sum of exp relative
+    to it (BACKWARD: the sum, in the first slot).
+    Forward progress as softmax_onepass_kernel (the host asks for P <= SMs); the part that
+    combines waits for nothing."""
+    P = tl.cdiv(D, BLOCK_R)
+    t = tl.atomic_add(sync, 1, sem="relaxed")
+    blk = t // P
+    part = t - blk * P
+    o = blk // COL_BLOCKS
+    k = tl.arange(0, BLOCK_K)
+    c = (blk - o * COL_BLOCKS) * BLOCK_K + k
+    r = part * BLOCK_R + tl.arange(0, BLOCK_R)
+    mask = (r < D)[:, None] & (c < INNER)[None, :]
+    # a scalar 64-bit base of the outer slab, 32-bit offsets within it (the host's rule keeps slabs
+    # under 2^31 elements)
+    base = o.to(tl.int64) * D * INNER
+    offs = r[:, None] * INNER + c[None, :]
+    if BACKWARD:
+        v = tl.load(x + base + offs, mask=mask, other=0.0).to(tl.float32)
+        gv = tl.load(g + base + offs, mask=mask, other=0.0).to(tl.float32)
+    else:
+        v = tl.load(x + base + offs, mask=mask, other=-float("inf")).to(tl.float32)
+        gv = v
+    a, b = _part_stats(v, gv, BACKWARD, LOG)
+    block_ws = ws + blk * (P + 1) * (2 * BLOCK_K)
+    tl.store(block_ws + part * (2 * BLOCK_K) + k, a)
+    tl.store(block_ws + part * (2 * BLOCK_K) + BLOCK_K + k, b)
+    # every thread's statistics before the count's release (made by one thread of the program)
+    tl.debug_barrier()
+    count = sync + 1 + blk
+    n = tl.atomic_add(count, 1, sem="acq_rel") + 1
+    combined = block_ws + P * (2 * BLOCK_K)
+    if n == P:
+        # The parts' statistics as one [parts, BLOCK_K] tile, combined here and published: each
+        # part combining them itself would hold them in the data's layout (8 columns a thread,
+        # every part's in flight at once: the registers of a second program an SM)
+        i = tl.arange(0, BLOCK_P)
+        kk = tl.arange(0, BLOCK_K)
+        stats = block_ws + i[:, None] * (2 * BLOCK_K) + kk[None, :]
+        ma, sb = _combine_stats(stats, (i < P)[:, None], BLOCK_K, BACKWARD)
+        tl.store(combined + kk, ma)
+        tl.store(combined + BLOCK_K + kk, sb)
+        tl.debug_barrier()
+        tl.atomic_add(count, 1, sem="release")
+    while n <= P:
+        n = tl.atomic_add(count, 0, sem="acquire")
+    m = tl.load(combined + k, volatile=True)
+    s = tl.load(combined + BLOCK_K + k, volatile=True)
+    if BACKWARD:
+        s = m  # (the sum is in the first slot)
+    res = _apply_stats(v, gv, m, s, BACKWARD, LOG)
+    tl.store(out + base + offs, res.to(out.dtype.element_ty), mask=mask)
+
 
 CONFIGS = [(32, 256, 8), (32, 128, 8), (64, 128, 8), (64, 256, 16), (16, 512, 8), (32, 512, 16)]  # BLOCK_K, BLOCK_R, warps
 SHAPES = [((4096, 4096), 0), ((3, 2048, 1024), 1), ((8192, 4096), 0), ((1024, 4096), 0), ((16384, 256), 0)]
@@ -83,7 +190,7 @@ def main():
             row.append(f"torch {timing.device_median_us(torch_fn):.1f}")
             with gemforge.use():
                 lib = torch_fn()
-                row.append(f"library {timing.device_median_us(torch_fn):.1f}")
+                row.append(f"library (two launches, PDL) {timing.device_median_us(torch_fn):.1f}")
             ref = ref_b if backward else ref_f
             out = torch.empty_like(x)
             gr = timing.graphed(two_launch(out, y if backward else x, g, D, inner, backward, sms))

@@ -97,8 +97,7 @@ def softmax_lagged_kernel(out, x, g, ws, sync, K, D, BLOCK_ROWS, BACKWARD: tl.co
                 c = tl.atomic_add(count, 0, sem="acquire")
                 while c < P:
                     c = tl.atomic_add(count, 0, sem="acquire")
-                i = tl.arange(0, BLOCK_P)
-                r = _part_result(ws + (row * P + i) * 2, i < P, v, gv, BACKWARD, LOG)
+                r = _part_result(ws, row, P, v, gv, BACKWARD, LOG, BLOCK_P)
                 tl.store(out + base + j, r.to(out.dtype.element_ty), mask=mask)
         t = t_next
 

@@ -11,12 +11,7 @@ relative to the largest finite reference value (softmax outputs of 40000-wide ro
 
 On CUDA, split rows in at least a row per SM take the one-pass kernel instead (op_utils.h
 softmax_onepass_tiles; kernels/softmax.py softmax_onepass_kernel, forward and backward): the
-LARGE cases of 200 and 256 rows and the 160-row special-value cases below. Likewise, columns
-whose rows would be split take the one-pass column kernel on CUDA (op_utils.h
-softmax_onepass_cols_tiles; softmax_onepass_cols_kernel, forward and backward): COL_CASES
-(1, 3000, 3) (a column block of 4 with one masked column, 2 parts), (4, 600, 64) (4 outer
-indices of 2 blocks, 3 parts) and both LARGE cases, and the 3000-row special-value cases (3 parts
-of 1024 rows: the all -inf part is a whole part).
+LARGE cases of 200 and 256 rows and the 160-row special-value cases below.
 """
 import math
 

@@ -161,8 +161,6 @@ std::optional<c10::ScalarType> softmax_backward_dtype(const at::Tensor& grad, co
 void run_softmax_backward_cols(const at::Tensor& gin, const at::Tensor& g, const at::Tensor& y, int64_t D,
                                int64_t inner, bool log) {
   const ColsTiles t = softmax_cols_tiles(g.numel(), D, inner, g.device());
-  const OnepassColsTiles onepass = softmax_onepass_cols_tiles(t, D, inner, g);
-  if (onepass.parts) return run_softmax_onepass_cols(gin, y, g, D, inner, log, onepass);
   rt::LaunchConfig cfg;
   cfg.num_warps = kColsWarps;
   cfg.grid[0] = t.blocks;

@@ -200,49 +200,6 @@ inline ColsTiles softmax_cols_tiles(int64_t numel, int64_t D, int64_t inner, con
   return t;
 }
 
-// The column tiles' one-pass form on the GPU (kernels/softmax.py softmax_onepass_cols_kernel,
-// forward and backward), where softmax_cols_tiles would split the rows: a part is block_r rows of
-// block_k columns (kOnepassColsTile elements), held in registers while the column block's other
-// parts publish their per-column statistics; one read of the data where the split path reads it
-// twice. As softmax_onepass_kernel: CUDA only, at most a part an SM per column block.
-struct OnepassColsTiles {
-  int64_t block_k = 0, block_r = 0;
-  int64_t col_blocks = 0;    // column blocks an outer index
-  int64_t blocks = 0;        // column blocks in all
-  int64_t parts = 0;         // a column block's parts (0: not this path)
-  int64_t block_p = 0;       // a bucket >= parts
-  int num_warps = 0;
-};
-constexpr int64_t kOnepassColsBlockK = 32;
-constexpr int64_t kOnepassColsTile = 8192;
-constexpr int kOnepassColsWarps = 8;
-
-inline OnepassColsTiles softmax_onepass_cols_tiles(const ColsTiles& t, int64_t D, int64_t inner,
-                                                   const at::TensorBase& x) {
-  OnepassColsTiles o;
-  if (!x.is_cuda() || t.parts <= 1 || x.scalar_type() == c10::kDouble) return o;
-  const int64_t sms = rt::device_info(x.device().index()).sm_count;
-  const int64_t block_k = std::min<int64_t>(kOnepassColsBlockK, next_pow2(inner));
-  const int64_t block_r = kOnepassColsTile / block_k;
-  const int64_t parts = ceil_div(D, block_r);
-  const int64_t col_blocks = ceil_div(inner, block_k);
-  const int64_t blocks = (t.K / inner) * col_blocks;
-  // (32-bit offsets within an outer slab: with at most a part an SM, slabs that large never split)
-  if (parts < 2 || parts > sms || blocks * parts > INT32_MAX || D * inner > INT32_MAX - 65536) return o;
-  o.block_k = block_k;
-  o.block_r = block_r;
-  o.col_blocks = col_blocks;
-  o.blocks = blocks;
-  o.parts = parts;
-  o.block_p = std::max<int64_t>(16, next_pow2(parts));
-  o.num_warps = kOnepassColsWarps;
-  return o;
-}
-// out = (log_)softmax of x over D of its [outer, D, inner] view, or with g defined the backward
-// (x: the forward's output). reduce.cpp.
-void run_softmax_onepass_cols(const at::Tensor& out, const at::Tensor& x, const at::Tensor& g, int64_t D,
-                              int64_t inner, bool log, const OnepassColsTiles& o);
-
 // Rows of `x` along `dim`, and where they go in `o` (x's sizes, except along dim, where o may have
 // size 1: one result per row): up to three row dims (innermost first, merged where both tensors
 // allow) with their strides in x and o.

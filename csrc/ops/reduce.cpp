@@ -76,7 +76,6 @@ rt::KernelHandle softmax_part_stats_kernel{"gemforge.kernels.softmax", "softmax_
 rt::KernelHandle softmax_split_kernel{"gemforge.kernels.softmax", "softmax_split_kernel"};
 rt::KernelHandle softmax_cols_kernel{"gemforge.kernels.softmax", "softmax_cols_kernel"};
 rt::KernelHandle softmax_onepass_kernel{"gemforge.kernels.softmax", "softmax_onepass_kernel"};
-rt::KernelHandle softmax_onepass_cols_kernel{"gemforge.kernels.softmax", "softmax_onepass_cols_kernel"};
 rt::KernelHandle softmax_stream_kernel{"gemforge.kernels.softmax", "softmax_stream_kernel"};
 
 // ---------------------------------------------------------------- the reduction machinery
@@ -1106,8 +1105,6 @@ OpRecord rec_log_softmax{"_log_softmax"}, rec_log_softmax_out{"_log_softmax.out"
 // and writes.
 void run_softmax_cols(const at::Tensor& out, const at::Tensor& x, int64_t D, int64_t inner, bool log) {
   const ColsTiles t = softmax_cols_tiles(x.numel(), D, inner, x.device());
-  const OnepassColsTiles onepass = softmax_onepass_cols_tiles(t, D, inner, x);
-  if (onepass.parts) return run_softmax_onepass_cols(out, x, at::Tensor(), D, inner, log, onepass);
   rt::LaunchConfig cfg;
   cfg.num_warps = kColsWarps;
   cfg.grid[0] = t.blocks;
@@ -1252,21 +1249,6 @@ void run_softmax_onepass(const at::Tensor& out, const at::Tensor& x, const at::T
   cfg.num_warps = o.num_warps;
   cfg.grid[0] = K * o.parts;
   rt::launch(softmax_onepass_kernel, cfg, args, x.device());
-}
-
-void run_softmax_onepass_cols(const at::Tensor& out, const at::Tensor& x, const at::Tensor& g, int64_t D,
-                              int64_t inner, bool log, const OnepassColsTiles& o) {
-  const at::Tensor ws = at::empty({o.blocks, o.parts + 1, 2, o.block_k}, x.options().dtype(c10::kFloat));
-  const at::Tensor sync = at::zeros({1 + o.blocks}, x.options().dtype(c10::kInt));  // the ticket, the counts
-  rt::KernelArgs args;
-  args.tensor(out).tensor(x);
-  if (g.defined()) args.tensor(g); else args.none();
-  args.tensor(ws).tensor(sync).integer(D).integer(inner).integer(o.col_blocks);
-  args.constant(g.defined()).constant(log).constant(o.block_r).constant(o.block_k).constant(o.block_p);
-  rt::LaunchConfig cfg;
-  cfg.num_warps = o.num_warps;
-  cfg.grid[0] = o.blocks * o.parts;
-  rt::launch(softmax_onepass_cols_kernel, cfg, args, x.device());
 }
 
 // ---------------------------------------------------------------- C++ API

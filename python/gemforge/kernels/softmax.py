@@ -214,42 +214,25 @@ def _part_stats(a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr):
 
 
 @triton.jit
-def _combine_stats(stats, p_mask, STAT_STRIDE: tl.constexpr, BACKWARD: tl.constexpr):
-    """A row's (column's) max and sum of exp relative to it, from its parts' published statistics:
-    `stats` points at each part's max (BACKWARD: its sum; the result's sum is then in both), the
-    sum STAT_STRIDE further; p_mask masks the parts (axis 0). Read in a fixed order."""
+def _part_result(ws, row, P, a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr, BLOCK_P: tl.constexpr):
+    """The result over one part of row `row`, whose values are a (the input; BACKWARD: the
+    forward's output y, and g the incoming gradient), from the row's P published part statistics
+    ws[row, :P] (max, sum of exp relative to it; BACKWARD: the sum in the first slot), read in a
+    fixed order."""
+    i = tl.arange(0, BLOCK_P)
     if BACKWARD:
-        m = tl.sum(tl.load(stats, mask=p_mask, other=0.0, volatile=True), 0)
-        s = m
+        s = tl.sum(tl.load(ws + (row * P + i) * 2, mask=i < P, other=0.0, volatile=True), 0)
+        r = _grad(g, a, s, LOG)
     else:
-        pa = tl.load(stats, mask=p_mask, other=-float("inf"), volatile=True)
-        pb = tl.load(stats + STAT_STRIDE, mask=p_mask, other=0.0, volatile=True)
+        pa = tl.load(ws + (row * P + i) * 2, mask=i < P, other=-float("inf"), volatile=True)
+        pb = tl.load(ws + (row * P + i) * 2 + 1, mask=i < P, other=0.0, volatile=True)
         m = tl.max(pa, 0)
         m_safe = tl.where(m == -float("inf"), 0.0, m)
         s = tl.sum(pb * tl.exp(pa - m_safe), 0)
-    return m, s
-
-
-@triton.jit
-def _part_result(stats, p_mask, a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr):
-    """The result over one part of a row, whose values are a (the input; BACKWARD: the forward's
-    output y, and g the incoming gradient), from the row's published part statistics: `stats`
-    points at each part's pair (max, sum of exp relative to it; BACKWARD: the sum in the first
-    slot), p_mask masks the parts."""
-    m, s = _combine_stats(stats, p_mask, 1, BACKWARD)
-    return _apply_stats(a, g, m, s, BACKWARD, LOG)
-
-
-@triton.jit
-def _apply_stats(a, g, m, s, BACKWARD: tl.constexpr, LOG: tl.constexpr):
-    """The result from the values a (BACKWARD: y, and g the gradient) and their row's (column's)
-    max m and sum of exp relative to it s (BACKWARD: the sum, m unused)."""
-    if BACKWARD:
-        r = _grad(g, a, s, LOG)
-    elif LOG:
-        r = a - m - tl.log(s)
-    else:
-        r = tl.exp(a - m) / s
+        if LOG:
+            r = a - m - tl.log(s)
+        else:
+            r = tl.exp(a - m) / s
     return r
 
 
@@ -293,8 +276,7 @@ def softmax_onepass_kernel(out, x, g, ws, sync, D, BACKWARD: tl.constexpr, LOG: 
     c = tl.atomic_add(count, 1, sem="acq_rel") + 1
     while c < P:
         c = tl.atomic_add(count, 0, sem="acquire")
-    i = tl.arange(0, BLOCK_P)
-    r = _part_result(ws + (row * P + i) * 2, i < P, v, gv, BACKWARD, LOG)
+    r = _part_result(ws, row, P, v, gv, BACKWARD, LOG, BLOCK_P)
     tl.store(out + j, r.to(out.dtype.element_ty), mask=mask)
 
 
@@ -406,68 +388,3 @@ def _write_cols(out, x, base, c_mask, lo, hi, INNER, m, s, LOG: tl.constexpr, F6
         else:
             r = tl.exp(v - m[None, :]) * inv_s[None, :]
         tl.store(out + offs, r.to(out.dtype.element_ty), mask=mask)
-
-
-@triton.jit
-def softmax_onepass_cols_kernel(out, x, g, ws, sync, D, INNER, COL_BLOCKS, BACKWARD: tl.constexpr,
-                                LOG: tl.constexpr, BLOCK_R: tl.constexpr, BLOCK_K: tl.constexpr,
-                                BLOCK_P: tl.constexpr):
-    """softmax_onepass_kernel over a non-last dim (GPU only): a part is a tile of BLOCK_R rows of
-    BLOCK_K contiguous columns of the [outer, D, INNER] view, held in registers while the
-    column's other parts publish; a column block (outer index o, COL_BLOCKS blocks an outer
-    index) has P = cdiv(D, BLOCK_R) parts. The part that publishes last combines the block's
-    statistics and publishes the columns' (max, sum); the others wait for that, then write.
-    sync: int32 [1 + column blocks], zeroed: the ticket, then per column block a count: its
-    parts that have published, plus one once the combined statistics are out. ws: fp32 [column
-    blocks, P + 1, 2, BLOCK_K]: per part then combined, the columns' max and sum of exp relative
-    to it (BACKWARD: the sum, in the first slot).
-    Forward progress as softmax_onepass_kernel (the host asks for P <= SMs); the part that
-    combines waits for nothing."""
-    P = tl.cdiv(D, BLOCK_R)
-    t = tl.atomic_add(sync, 1, sem="relaxed")
-    blk = t // P
-    part = t - blk * P
-    o = blk // COL_BLOCKS
-    k = tl.arange(0, BLOCK_K)
-    c = (blk - o * COL_BLOCKS) * BLOCK_K + k
-    r = part * BLOCK_R + tl.arange(0, BLOCK_R)
-    mask = (r < D)[:, None] & (c < INNER)[None, :]
-    # a scalar 64-bit base of the outer slab, 32-bit offsets within it (the host's rule keeps slabs
-    # under 2^31 elements)
-    base = o.to(tl.int64) * D * INNER
-    offs = r[:, None] * INNER + c[None, :]
-    if BACKWARD:
-        v = tl.load(x + base + offs, mask=mask, other=0.0).to(tl.float32)
-        gv = tl.load(g + base + offs, mask=mask, other=0.0).to(tl.float32)
-    else:
-        v = tl.load(x + base + offs, mask=mask, other=-float("inf")).to(tl.float32)
-        gv = v
-    a, b = _part_stats(v, gv, BACKWARD, LOG)
-    block_ws = ws + blk * (P + 1) * (2 * BLOCK_K)
-    tl.store(block_ws + part * (2 * BLOCK_K) + k, a)
-    tl.store(block_ws + part * (2 * BLOCK_K) + BLOCK_K + k, b)
-    # every thread's statistics before the count's release (made by one thread of the program)
-    tl.debug_barrier()
-    count = sync + 1 + blk
-    n = tl.atomic_add(count, 1, sem="acq_rel") + 1
-    combined = block_ws + P * (2 * BLOCK_K)
-    if n == P:
-        # The parts' statistics as one [parts, BLOCK_K] tile, combined here and published: each
-        # part combining them itself would hold them in the data's layout (8 columns a thread,
-        # every part's in flight at once: the registers of a second program an SM)
-        i = tl.arange(0, BLOCK_P)
-        kk = tl.arange(0, BLOCK_K)
-        stats = block_ws + i[:, None] * (2 * BLOCK_K) + kk[None, :]
-        ma, sb = _combine_stats(stats, (i < P)[:, None], BLOCK_K, BACKWARD)
-        tl.store(combined + kk, ma)
-        tl.store(combined + BLOCK_K + kk, sb)
-        tl.debug_barrier()
-        tl.atomic_add(count, 1, sem="release")
-    while n <= P:
-        n = tl.atomic_add(count, 0, sem="acquire")
-    m = tl.load(combined + k, volatile=True)
-    s = tl.load(combined + BLOCK_K + k, volatile=True)
-    if BACKWARD:
-        s = m  # (the sum is in the first slot)
-    res = _apply_stats(v, gv, m, s, BACKWARD, LOG)
-    tl.store(out + base + offs, res.to(out.dtype.element_ty), mask=mask)
