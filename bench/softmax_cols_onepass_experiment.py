@@ -17,7 +17,7 @@ that tile's layout both ways: call 1, 52.7 us) changed little. The likely cause 
 locality: the resident parts cover only ~24 column blocks (1.5 KB of each 8 KB row) at a time,
 where the two-launch programs sweep whole rows together; interleaving more column blocks would
 need more parts resident than the forward-progress argument allows. Not in the library.
-    cd bench && python softmax_cols_onepass_experiment.py [4096x4096x0 ...]   (shape x dim)
+    cd bench && python softmax_cols_onepass_experiment.py [4096x4096x0 ...] [--no-onepass]   (shape x dim)
 """
 import sys
 
@@ -169,7 +169,8 @@ def two_launch(out, x, g, D, inner, backward, sms):
 
 
 def main():
-    shapes = [(tuple(map(int, a.split("x")[:-1])), int(a.split("x")[-1])) for a in sys.argv[1:]] or SHAPES
+    shapes = [(tuple(map(int, a.split("x")[:-1])), int(a.split("x")[-1])) for a in sys.argv[1:] if "x" in a] or SHAPES
+    configs = [] if "--no-onepass" in sys.argv else CONFIGS
     sms = torch.cuda.get_device_properties(0).multi_processor_count
     for shape, dim in shapes:
         D = shape[dim]
@@ -198,7 +199,7 @@ def main():
             torch.cuda.synchronize()
             row.append(f"two launches {timing.device_median_us(gr):.1f} (err {(out.double() - ref).abs().max().item():.1e})")
             row.append(f"(err {(lib.double() - ref).abs().max().item():.1e})")
-            for block_k, block_r, warps in CONFIGS:
+            for block_k, block_r, warps in configs:
                 out = torch.empty_like(x)
                 run = onepass(out, y if backward else x, g if backward else None, D, inner, backward, block_k,
                               block_r, warps, sms)

@@ -172,7 +172,7 @@ void run_softmax_backward_cols(const at::Tensor& gin, const at::Tensor& g, const
     rt::KernelArgs args;
     args.tensor(gin).tensor(g).tensor(y).tensor(ws_arg).integer(t.K).integer(D).integer(inner).integer(t.part);
     args.constant(log).constant(is_f64(g)).constant(t.block_k).constant(t.block_d).constant(stage);
-    args.constant(t.int64).constant(kSplitReverse).constant(pdl);
+    args.constant(t.int64).constant(kSplitReverse).constant(t.block_p).constant(pdl);
     cfg.pdl = pdl && stage == 2;
     rt::launch(softmax_backward_cols_kernel, cfg, args, g.device());
   }

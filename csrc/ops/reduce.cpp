@@ -1117,7 +1117,7 @@ void run_softmax_cols(const at::Tensor& out, const at::Tensor& x, int64_t D, int
     rt::KernelArgs args;
     args.tensor(out).tensor(x).tensor(ws_arg).integer(t.K).integer(D).integer(inner).integer(t.part);
     args.constant(log).constant(f64).constant(t.block_k).constant(t.block_d).constant(stage).constant(t.int64);
-    args.constant(kSplitReverse).constant(pdl);
+    args.constant(kSplitReverse).constant(t.block_p).constant(pdl);
     cfg.pdl = pdl && stage == 2;
     rt::launch(softmax_cols_kernel, cfg, args, x.device());
   }
