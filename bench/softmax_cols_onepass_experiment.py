@@ -155,16 +155,17 @@ def two_launch(out, x, g, D, inner, backward, sms):
     parts = max(1, min(triton.cdiv(4 * sms, blocks), D // 64)) if blocks < 4 * sms else 1
     part = triton.cdiv(triton.cdiv(D, parts), block_d) * block_d
     parts = triton.cdiv(D, part)
+    block_p = min(triton.next_power_of_2(parts), max(2, 2048 // block_k))
     ws = torch.empty((parts, K) if backward else (2, parts, K), device="cuda", dtype=torch.float32)
 
     def run():
         for stage in (1, 2):
             if backward:
                 softmax_backward_cols_kernel[(blocks, parts)](out, g, x, ws, K, D, inner, part, False, False, block_k,
-                                                              block_d, stage, False, True, num_warps=8)
+                                                              block_d, stage, False, True, block_p, num_warps=8)
             else:
                 softmax_cols_kernel[(blocks, parts)](out, x, ws, K, D, inner, part, False, False, block_k, block_d,
-                                                     stage, False, True, num_warps=8)
+                                                     stage, False, True, block_p, num_warps=8)
     return run
 
 

@@ -11,7 +11,7 @@ from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
 from .pointwise_ops.common import horner, log2_approx, log2_approx_normal
 from .pointwise_ops.common import to_acc as _acc
-from .softmax import _cols, _cols_load, _cols_parts, _grad, _lse_step, _part, _pdl_stage, _rows
+from .softmax import _cols, _cols_parts, _grad, _lse_step, _part, _pdl_stage, _rows
 
 # reductions, as at::Reduction
 NONE = tl.constexpr(0)
@@ -134,20 +134,18 @@ def _cols_grad_sum(g, y, base, c_mask, lo, hi, INNER, LOG: tl.constexpr, F64: tl
                    BLOCK_D: tl.constexpr):
     """sum(g) (LOG) or sum(g * y) over rows lo..hi-1 of the columns at `base`: every lane of the
     [BLOCK_D, BLOCK_K] tile keeps its own sum (no cross-lane work inside the loop), folded once at
-    the end. Each step's rows are loaded a step ahead."""
+    the end."""
     j = tl.arange(0, BLOCK_D)
     s = _acc(tl.zeros((BLOCK_D, BLOCK_K), tl.float32), F64)
-    g_next = _cols_load(g, base, c_mask, lo + j, hi, INNER, 0.0, "")
-    if not LOG:
-        y_next = _cols_load(y, base, c_mask, lo + j, hi, INNER, 0.0, "")
     for j0 in range(lo, hi, BLOCK_D):
-        gv = _acc(g_next, F64)
-        g_next = _cols_load(g, base, c_mask, j0 + BLOCK_D + j, hi, INNER, 0.0, "")
+        rows = j0 + j
+        mask = (rows < hi)[:, None] & c_mask[None, :]
+        offs = base[None, :] + rows[:, None] * INNER
+        gv = _acc(tl.load(g + offs, mask=mask, other=0.0), F64)
         if LOG:
             s += gv
         else:
-            s += gv * _acc(y_next, F64)
-            y_next = _cols_load(y, base, c_mask, j0 + BLOCK_D + j, hi, INNER, 0.0, "")
+            s += gv * _acc(tl.load(y + offs, mask=mask, other=0.0), F64)
     return tl.sum(s, axis=0)
 
 
@@ -156,17 +154,13 @@ def _cols_grad_write(gin, g, y, base, c_mask, lo, hi, INNER, s, LOG: tl.constexp
                      BLOCK_D: tl.constexpr):
     """gin over rows lo..hi-1 of the columns at `base`, given the columns' sum s."""
     j = tl.arange(0, BLOCK_D)
-    # the last read of g and y, a step ahead: evict_first (the sum pass left them in L2 for it)
-    g_next = _cols_load(g, base, c_mask, lo + j, hi, INNER, 0.0, "evict_first")
-    y_next = _cols_load(y, base, c_mask, lo + j, hi, INNER, 0.0, "evict_first")
     for j0 in range(lo, hi, BLOCK_D):
         rows = j0 + j
         mask = (rows < hi)[:, None] & c_mask[None, :]
         offs = base[None, :] + rows[:, None] * INNER
-        gv = _acc(g_next, F64)
-        yv = _acc(y_next, F64)
-        g_next = _cols_load(g, base, c_mask, j0 + BLOCK_D + j, hi, INNER, 0.0, "evict_first")
-        y_next = _cols_load(y, base, c_mask, j0 + BLOCK_D + j, hi, INNER, 0.0, "evict_first")
+        # the last read of g and y: evict_first (the sum pass left them in L2 for it)
+        gv = _acc(tl.load(g + offs, mask=mask, other=0.0, eviction_policy="evict_first"), F64)
+        yv = _acc(tl.load(y + offs, mask=mask, other=0.0, eviction_policy="evict_first"), F64)
         _store(gin + offs, _grad(gv, yv, s[None, :], LOG), mask)
 
 

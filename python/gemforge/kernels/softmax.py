@@ -318,15 +318,14 @@ def _scale(a, m):
 def _cols_max_sum(x, base, c_mask, lo, hi, INNER, F64: tl.constexpr, BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr):
     """Max and sum of exp(v - max) over rows lo..hi-1 of the columns at `base`. Every lane of the
     [BLOCK_D, BLOCK_K] tile keeps its own running (max, sum), with one exp per element and no
-    cross-lane work inside the loop; the lanes are folded once at the end. Each step's rows are
-    loaded a step ahead (the last step's next load is masked off)."""
+    cross-lane work inside the loop; the lanes are folded once at the end."""
     j = tl.arange(0, BLOCK_D)
     m = _acc(tl.full((BLOCK_D, BLOCK_K), -float("inf"), tl.float32), F64)
     s = _acc(tl.zeros((BLOCK_D, BLOCK_K), tl.float32), F64)
-    raw_next = _cols_load(x, base, c_mask, lo + j, hi, INNER, -float("inf"), "")
     for j0 in range(lo, hi, BLOCK_D):
-        v = _acc(raw_next, F64)
-        raw_next = _cols_load(x, base, c_mask, j0 + BLOCK_D + j, hi, INNER, -float("inf"), "")
+        rows = j0 + j
+        mask = (rows < hi)[:, None] & c_mask[None, :]
+        v = _acc(tl.load(x + base[None, :] + rows[:, None] * INNER, mask=mask, other=-float("inf")), F64)
         up = v > m
         # the smaller of (v, m) relative to the larger; a NaN v makes d (and so s) NaN; a lane
         # still at -inf meeting -inf adds exp(-inf) = 0; a +inf v adds exp(inf - inf) = NaN
@@ -337,13 +336,6 @@ def _cols_max_sum(x, base, c_mask, lo, hi, INNER, F64: tl.constexpr, BLOCK_K: tl
         m = tl.where(up, v, m)
     mc = tl.max(m, axis=0)
     return mc, tl.sum(s * _scale(m, mc[None, :]), axis=0)
-
-
-@triton.jit
-def _cols_load(x, base, c_mask, rows, hi, INNER, other, EVICT: tl.constexpr):
-    """The [rows, columns] block of x at `base` (columns) and `rows` (those from hi on masked)."""
-    mask = (rows < hi)[:, None] & c_mask[None, :]
-    return tl.load(x + base[None, :] + rows[:, None] * INNER, mask=mask, other=other, eviction_policy=EVICT)
 
 
 @triton.jit
@@ -362,9 +354,9 @@ def softmax_cols_kernel(out, x, ws, K, D, INNER, PART, LOG: tl.constexpr, F64: t
     """softmax over D of an [outer, D, INNER] view, BLOCK_K contiguous columns per program.
     STAGE 0: one part per column (grid (outer * column blocks, 1)): statistics, then the write.
     STAGE 1: part p of each column writes its (max, sum of exp) to ws[0, p, kk], ws[1, p, kk]
-    (ws: [2, parts, K], K = outer * INNER columns). STAGE 2: part p combines the column's parts
-    and writes its rows (REVERSE: in reverse grid order), BLOCK_P parts' partials at a time. PDL: STAGE 2 is a programmatic
-    dependent launch of STAGE 1 (_pdl_stage)."""
+    (ws: [2, parts, K], K = outer * INNER columns). STAGE 2: part p combines the column's parts,
+    BLOCK_P parts' partials at a time, and writes its rows (REVERSE: in reverse grid order). PDL:
+    STAGE 2 is a programmatic dependent launch of STAGE 1 (_pdl_stage)."""
     _pdl_stage(PDL, STAGE)
     kk, base, c_mask, p, lo, hi = _cols(K, D, INNER, PART, INT64, BLOCK_K, REVERSE and STAGE == 2)
     if STAGE == 1:
@@ -395,14 +387,12 @@ def _write_cols(out, x, base, c_mask, lo, hi, INNER, m, s, LOG: tl.constexpr, F6
     j = tl.arange(0, BLOCK_D)
     log_s = tl.log(s)
     inv_s = 1.0 / s
-    # the second and last read, a step ahead: evict_first (the statistics pass left x in L2 for it)
-    raw_next = _cols_load(x, base, c_mask, lo + j, hi, INNER, 0.0, "evict_first")
     for j0 in range(lo, hi, BLOCK_D):
         rows = j0 + j
         mask = (rows < hi)[:, None] & c_mask[None, :]
         offs = base[None, :] + rows[:, None] * INNER
-        v = _acc(raw_next, F64)
-        raw_next = _cols_load(x, base, c_mask, j0 + BLOCK_D + j, hi, INNER, 0.0, "evict_first")
+        # the second and last read: evict_first (the statistics pass left x in L2 for it)
+        v = _acc(tl.load(x + offs, mask=mask, other=0.0, eviction_policy="evict_first"), F64)
         if LOG:
             r = v - m[None, :] - log_s[None, :]
         else:
