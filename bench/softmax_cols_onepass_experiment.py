@@ -17,6 +17,14 @@ that tile's layout both ways: call 1, 52.7 us) changed little. The likely cause 
 locality: the resident parts cover only ~24 column blocks (1.5 KB of each 8 KB row) at a time,
 where the two-launch programs sweep whole rows together; interleaving more column blocks would
 need more parts resident than the forward-progress argument allows. Not in the library.
+
+The two-launch path itself, A/B through the benchmark (H200, calls 3-4, same card and run; us,
+softmax / log_softmax 4096x4096 dim 0): session 26's PDL patch (the second launch as a
+programmatic dependent launch) plus step-ahead loads in both passes plus the parts' partials
+combined as one tile: 39.0 / 38.5 -> 43.1 / 41.8 (the statistics pass took 68 registers: 3
+programs an SM instead of 4); without the step-ahead loads: 38.6 / 38.6 -> 40.6 / 39.4. Here,
+graphed: PDL 40.8 against plain launches 39.6 (3x2048x1024 dim 1: 27.2 against 25.2; backward
+47.4 against 48.1 and 22.2 against 22.7). None of it is in the library.
     cd bench && python softmax_cols_onepass_experiment.py [4096x4096x0 ...] [--no-onepass]   (shape x dim)
 """
 import sys
@@ -146,8 +154,7 @@ def onepass(out, x, g, D, inner, backward, block_k, block_r, warps, sms):
 
 
 def two_launch(out, x, g, D, inner, backward, sms):
-    """The column path's two launches as op_utils.h softmax_cols_tiles sizes them (split rows),
-    with PDL as the library launches them from C++ (not from here: plain launches)."""
+    """The column path's two launches as op_utils.h softmax_cols_tiles sizes them (split rows)."""
     K = x.numel() // D
     block_k = min(64, triton.next_power_of_2(inner))
     block_d = min(triton.next_power_of_2(D), 4096 // block_k)
@@ -155,17 +162,16 @@ def two_launch(out, x, g, D, inner, backward, sms):
     parts = max(1, min(triton.cdiv(4 * sms, blocks), D // 64)) if blocks < 4 * sms else 1
     part = triton.cdiv(triton.cdiv(D, parts), block_d) * block_d
     parts = triton.cdiv(D, part)
-    block_p = min(triton.next_power_of_2(parts), max(2, 2048 // block_k))
     ws = torch.empty((parts, K) if backward else (2, parts, K), device="cuda", dtype=torch.float32)
 
     def run():
         for stage in (1, 2):
             if backward:
                 softmax_backward_cols_kernel[(blocks, parts)](out, g, x, ws, K, D, inner, part, False, False, block_k,
-                                                              block_d, stage, False, True, block_p, num_warps=8)
+                                                              block_d, stage, False, True, num_warps=8)
             else:
                 softmax_cols_kernel[(blocks, parts)](out, x, ws, K, D, inner, part, False, False, block_k, block_d,
-                                                     stage, False, True, block_p, num_warps=8)
+                                                     stage, False, True, num_warps=8)
     return run
 
 
@@ -192,7 +198,7 @@ def main():
             row.append(f"torch {timing.device_median_us(torch_fn):.1f}")
             with gemforge.use():
                 lib = torch_fn()
-                row.append(f"library (two launches, PDL) {timing.device_median_us(torch_fn):.1f}")
+                row.append(f"library {timing.device_median_us(torch_fn):.1f}")
             ref = ref_b if backward else ref_f
             out = torch.empty_like(x)
             gr = timing.graphed(two_launch(out, y if backward else x, g, D, inner, backward, sms))

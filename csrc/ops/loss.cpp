@@ -157,7 +157,7 @@ std::optional<c10::ScalarType> softmax_backward_dtype(const at::Tensor& grad, co
 // The backward over a non-last dim (inner > 1), softmax_backward_cols_kernel: the forward's
 // column tiles and split (op_utils.h softmax_cols_tiles). One sum per column instead of (max, sum):
 // split, the parts' sums go to a workspace [parts, K] and the second launch (reversed, for L2
-// reuse; a programmatic dependent launch on sm_90) adds them in a fixed order and writes.
+// reuse) adds them in a fixed order and writes.
 void run_softmax_backward_cols(const at::Tensor& gin, const at::Tensor& g, const at::Tensor& y, int64_t D,
                                int64_t inner, bool log) {
   const ColsTiles t = softmax_cols_tiles(g.numel(), D, inner, g.device());
@@ -167,13 +167,11 @@ void run_softmax_backward_cols(const at::Tensor& gin, const at::Tensor& g, const
   cfg.grid[1] = t.parts;
   const at::Tensor ws = t.parts > 1 ? at::empty({t.parts, t.K}, g.options().dtype(acc_type(g))) : at::Tensor();
   const at::Tensor& ws_arg = t.parts > 1 ? ws : g;  // unused by stage 0
-  const bool pdl = t.parts > 1 && use_pdl(g.device(), g.numel());
   for (int stage = t.parts > 1 ? 1 : 0; stage <= (t.parts > 1 ? 2 : 0); ++stage) {
     rt::KernelArgs args;
     args.tensor(gin).tensor(g).tensor(y).tensor(ws_arg).integer(t.K).integer(D).integer(inner).integer(t.part);
     args.constant(log).constant(is_f64(g)).constant(t.block_k).constant(t.block_d).constant(stage);
-    args.constant(t.int64).constant(kSplitReverse).constant(t.block_p).constant(pdl);
-    cfg.pdl = pdl && stage == 2;
+    args.constant(t.int64).constant(kSplitReverse);
     rt::launch(softmax_backward_cols_kernel, cfg, args, g.device());
   }
 }

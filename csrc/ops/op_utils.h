@@ -174,14 +174,12 @@ constexpr int64_t kColsTile = 4096;         // elements per loop step (block_k *
 constexpr int kColsWarps = 8;
 constexpr int64_t kColsProgramsPerSm = 4;   // split until this many programs per SM
 constexpr int64_t kColsMinPart = 64;        // rows a part has at least
-constexpr int64_t kColsCombineTile = 2048;  // partials the combine loads at once (block_p * block_k)
 
 struct ColsTiles {
   int64_t K;                 // columns: outer * inner
   int64_t block_k, block_d;
   int64_t blocks;            // column blocks: grid[0]
   int64_t parts, part;       // grid[1]; part rows each (parts == 1: one part of all D rows)
-  int64_t block_p;           // the parts whose partials the combine loads at once
   bool int64;
 };
 
@@ -198,9 +196,6 @@ inline ColsTiles softmax_cols_tiles(int64_t numel, int64_t D, int64_t inner, con
   parts = std::max<int64_t>(parts, 1);
   t.part = ceil_div(ceil_div(D, parts), t.block_d) * t.block_d;  // whole loop steps
   t.parts = ceil_div(D, t.part);
-  // (the interpreter combines 2 parts at a time, so that the CPU tests' 3 parts take two steps)
-  const int64_t combine_tile = device.is_cuda() ? kColsCombineTile : 2 * t.block_k;
-  t.block_p = std::min(next_pow2(t.parts), std::max<int64_t>(2, combine_tile / t.block_k));
   t.int64 = numel > INT32_MAX - 65536 || t.blocks > INT32_MAX;
   return t;
 }

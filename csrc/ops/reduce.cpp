@@ -1101,8 +1101,7 @@ OpRecord rec_log_softmax{"_log_softmax"}, rec_log_softmax_out{"_log_softmax.out"
 // softmax over a non-last dim (inner > 1), softmax_cols_kernel: tiles and split as
 // softmax_cols_tiles (op_utils.h). Each program streams its rows twice (per-lane online max/sum,
 // then the write); split, the parts' (max, sum) go to a workspace [2, parts, K] and a second
-// launch (in reverse order, for L2 reuse; a programmatic dependent launch on sm_90) combines them
-// and writes.
+// launch (in reverse order, for L2 reuse) combines them and writes.
 void run_softmax_cols(const at::Tensor& out, const at::Tensor& x, int64_t D, int64_t inner, bool log) {
   const ColsTiles t = softmax_cols_tiles(x.numel(), D, inner, x.device());
   rt::LaunchConfig cfg;
@@ -1112,13 +1111,11 @@ void run_softmax_cols(const at::Tensor& out, const at::Tensor& x, int64_t D, int
   const bool f64 = x.scalar_type() == c10::kDouble;
   const at::Tensor ws = t.parts > 1 ? at::empty({2, t.parts, t.K}, x.options().dtype(acc_type(x))) : at::Tensor();
   const at::Tensor& ws_arg = t.parts > 1 ? ws : x;  // unused by stage 0
-  const bool pdl = t.parts > 1 && use_pdl(x.device(), x.numel());
   for (int stage = t.parts > 1 ? 1 : 0; stage <= (t.parts > 1 ? 2 : 0); ++stage) {
     rt::KernelArgs args;
     args.tensor(out).tensor(x).tensor(ws_arg).integer(t.K).integer(D).integer(inner).integer(t.part);
     args.constant(log).constant(f64).constant(t.block_k).constant(t.block_d).constant(stage).constant(t.int64);
-    args.constant(kSplitReverse).constant(t.block_p).constant(pdl);
-    cfg.pdl = pdl && stage == 2;
+    args.constant(kSplitReverse);
     rt::launch(softmax_cols_kernel, cfg, args, x.device());
   }
 }

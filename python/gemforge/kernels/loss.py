@@ -11,7 +11,7 @@ from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
 from .pointwise_ops.common import horner, log2_approx, log2_approx_normal
 from .pointwise_ops.common import to_acc as _acc
-from .softmax import _cols, _cols_parts, _grad, _lse_step, _part, _pdl_stage, _rows
+from .softmax import _cols, _grad, _lse_step, _part, _rows
 
 # reductions, as at::Reduction
 NONE = tl.constexpr(0)
@@ -167,14 +167,12 @@ def _cols_grad_write(gin, g, y, base, c_mask, lo, hi, INNER, s, LOG: tl.constexp
 @triton.jit
 def softmax_backward_cols_kernel(gin, g, y, ws, K, D, INNER, PART, LOG: tl.constexpr, F64: tl.constexpr,
                                  BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr, STAGE: tl.constexpr,
-                                 INT64: tl.constexpr, REVERSE: tl.constexpr, BLOCK_P: tl.constexpr,
-                                 PDL: tl.constexpr = 0):
+                                 INT64: tl.constexpr, REVERSE: tl.constexpr):
     """The backward over D of an [outer, D, INNER] view, BLOCK_K contiguous columns per program
-    (grid, parts and PDL as softmax_cols_kernel). STAGE 0: one part per column: the sum, then the
+    (grid and parts as softmax_cols_kernel). STAGE 0: one part per column: the sum, then the
     write. STAGE 1: part p of each column writes its sum to ws[p, kk] (ws: [parts, K], K = outer *
-    INNER columns). STAGE 2: part p adds the column's parts (BLOCK_P at a time) in a fixed order and
-    writes its rows (REVERSE: in reverse grid order)."""
-    _pdl_stage(PDL, STAGE)
+    INNER columns). STAGE 2: part p adds the column's parts in a fixed order and writes its rows
+    (REVERSE: in reverse grid order)."""
     kk, base, c_mask, p, lo, hi = _cols(K, D, INNER, PART, INT64, BLOCK_K, REVERSE and STAGE == 2)
     if STAGE == 1:
         tl.store(ws + p * K + kk, _cols_grad_sum(g, y, base, c_mask, lo, hi, INNER, LOG, F64, BLOCK_K, BLOCK_D),
@@ -184,8 +182,8 @@ def softmax_backward_cols_kernel(gin, g, y, ws, K, D, INNER, PART, LOG: tl.const
             s = _cols_grad_sum(g, y, base, c_mask, lo, hi, INNER, LOG, F64, BLOCK_K, BLOCK_D)
         else:
             s = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
-            for q0 in range(0, tl.num_programs(1), BLOCK_P):
-                s += tl.sum(_cols_parts(ws, K, kk, c_mask, q0, tl.num_programs(1), 0.0, BLOCK_P), axis=0)
+            for q in range(0, tl.num_programs(1)):
+                s += tl.load(ws + q * K + kk, mask=c_mask, other=0.0)
         _cols_grad_write(gin, g, y, base, c_mask, lo, hi, INNER, s, LOG, F64, BLOCK_D)
 
 

@@ -321,17 +321,6 @@ def _arg_tile(x, x_k, offs, r, r_start, mask, k_mask, rn0, rn1, rs0, rs1, rs2, R
 
 
 @triton.jit
-def _pdl_stage(PDL: tl.constexpr, STAGE: tl.constexpr):
-    """Two launches as a programmatic dependent launch (sm_90+): STAGE 1 lets STAGE 2 launch once
-    all its programs have started; STAGE 2 waits for STAGE 1's results before it reads them."""
-    if PDL:
-        if STAGE == 2:
-            gdc_wait()
-        else:
-            gdc_launch_dependents()
-
-
-@triton.jit
 def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
                   kn0, kn1, ks0, ks1, ks2,       # kept dims of x: sizes (innermost first), strides
                   ko0, ko1, ko2,                 # kept dims of out (and out2): strides
@@ -349,7 +338,11 @@ def reduce_kernel(out, out2, x, x2, K, R, r_per_split, r_main,
     next block's loads in flight while it folds the current one.
     PDL (sm_90+, programmatic dependent launch): STAGE 1 lets the partials' pass launch as soon as
     every program has started; STAGE 2, launched that way, waits for STAGE 1's results first."""
-    _pdl_stage(PDL, STAGE)
+    if PDL:
+        if STAGE == 2:
+            gdc_wait()
+        else:
+            gdc_launch_dependents()
     pid_k = tl.program_id(0)
     split = tl.program_id(1)
     k = pid_k * BLOCK_K + tl.arange(0, BLOCK_K)

@@ -25,7 +25,6 @@ import triton.language as tl
 from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
 from .pointwise_ops.common import to_acc as _acc
-from .reduce import _pdl_stage
 
 
 @triton.jit
@@ -282,7 +281,6 @@ def softmax_onepass_kernel(out, x, g, ws, sync, D, BACKWARD: tl.constexpr, LOG: 
 
 # ---- softmax over a non-last dim (inner > 1): programs own contiguous columns
 
-
 @triton.jit
 def _cols(K, D, INNER, PART, INT64: tl.constexpr, BLOCK_K: tl.constexpr, REVERSE: tl.constexpr):
     """Program (column block, part) of a grid (outer * column blocks, parts) over columns of the
@@ -339,25 +337,14 @@ def _cols_max_sum(x, base, c_mask, lo, hi, INNER, F64: tl.constexpr, BLOCK_K: tl
 
 
 @triton.jit
-def _cols_parts(ws, K, kk, c_mask, q0, P, other, BLOCK_P: tl.constexpr):
-    """Parts q0..q0+BLOCK_P-1 (those from P on masked: `other`) of the partials of columns kk in
-    ws (part q of column c at ws[q * K + c]) as one [BLOCK_P, BLOCK_K] tile: loaded together,
-    not a round trip a part."""
-    q = q0 + tl.arange(0, BLOCK_P)
-    return tl.load(ws + q[:, None] * K + kk[None, :], mask=(q < P)[:, None] & c_mask[None, :], other=other)
-
-
-@triton.jit
 def softmax_cols_kernel(out, x, ws, K, D, INNER, PART, LOG: tl.constexpr, F64: tl.constexpr,
                         BLOCK_K: tl.constexpr, BLOCK_D: tl.constexpr, STAGE: tl.constexpr, INT64: tl.constexpr,
-                        REVERSE: tl.constexpr, BLOCK_P: tl.constexpr, PDL: tl.constexpr = 0):
+                        REVERSE: tl.constexpr):
     """softmax over D of an [outer, D, INNER] view, BLOCK_K contiguous columns per program.
     STAGE 0: one part per column (grid (outer * column blocks, 1)): statistics, then the write.
     STAGE 1: part p of each column writes its (max, sum of exp) to ws[0, p, kk], ws[1, p, kk]
-    (ws: [2, parts, K], K = outer * INNER columns). STAGE 2: part p combines the column's parts,
-    BLOCK_P parts' partials at a time, and writes its rows (REVERSE: in reverse grid order). PDL:
-    STAGE 2 is a programmatic dependent launch of STAGE 1 (_pdl_stage)."""
-    _pdl_stage(PDL, STAGE)
+    (ws: [2, parts, K], K = outer * INNER columns). STAGE 2: part p combines the column's parts
+    and writes its rows (REVERSE: in reverse grid order)."""
     kk, base, c_mask, p, lo, hi = _cols(K, D, INNER, PART, INT64, BLOCK_K, REVERSE and STAGE == 2)
     if STAGE == 1:
         m, s = _cols_max_sum(x, base, c_mask, lo, hi, INNER, F64, BLOCK_K, BLOCK_D)
@@ -370,12 +357,11 @@ def softmax_cols_kernel(out, x, ws, K, D, INNER, PART, LOG: tl.constexpr, F64: t
             P = tl.num_programs(1)
             m = _acc(tl.full((BLOCK_K, ), -float("inf"), tl.float32), F64)
             s = _acc(tl.zeros((BLOCK_K, ), tl.float32), F64)
-            for q0 in range(0, P, BLOCK_P):
-                mq = _cols_parts(ws, K, kk, c_mask, q0, P, -float("inf"), BLOCK_P)
-                sq = _cols_parts(ws + P * K, K, kk, c_mask, q0, P, 0.0, BLOCK_P)
-                mc = tl.max(mq, axis=0)
-                mn = tl.maximum(m, mc)
-                s = s * _scale(m, mn) + tl.sum(sq * _scale(mq, mn[None, :]), axis=0)
+            for q in range(0, P):
+                mq = tl.load(ws + q * K + kk, mask=c_mask, other=-float("inf"))
+                sq = tl.load(ws + (P + q) * K + kk, mask=c_mask, other=0.0)
+                mn = tl.maximum(m, mq)
+                s = s * _scale(m, mn) + sq * _scale(mq, mn)
                 m = mn
         _write_cols(out, x, base, c_mask, lo, hi, INNER, m, s, LOG, F64, BLOCK_D)
 
