@@ -24,7 +24,10 @@ programmatic dependent launch) plus step-ahead loads in both passes plus the par
 combined as one tile: 39.0 / 38.5 -> 43.1 / 41.8 (the statistics pass took 68 registers: 3
 programs an SM instead of 4); without the step-ahead loads: 38.6 / 38.6 -> 40.6 / 39.4. Here,
 graphed: PDL 40.8 against plain launches 39.6 (3x2048x1024 dim 1: 27.2 against 25.2; backward
-47.4 against 48.1 and 22.2 against 22.7). None of it is in the library.
+47.4 against 48.1 and 22.2 against 22.7). The tile combine alone (call 6, A = main, B = main
+with it, through the op; forward / backward): 4096x4096 dim 0 39.4 / 48.4 -> 40.3 / 49.0,
+3x2048x1024 dim 1 23.6 / 23.1 -> 26.6 / 23.7, 16384x256 dim 0 40.5 / 25.1 -> 38.2 / 26.6,
+4096x64 dim 0 (64 parts) 15.1 / 12.7 -> 13.2 / 11.0. None of it is in the library.
     cd bench && python softmax_cols_onepass_experiment.py [4096x4096x0 ...] [--no-onepass]   (shape x dim)
 """
 import sys
@@ -131,7 +134,8 @@ def softmax_onepass_cols_kernel(out, x, g, ws, sync, D, INNER, COL_BLOCKS, BACKW
     tl.store(out + base + offs, res.to(out.dtype.element_ty), mask=mask)
 
 
-CONFIGS = [(32, 256, 8), (32, 128, 8), (64, 128, 8), (64, 256, 16), (16, 512, 8), (32, 512, 16)]  # BLOCK_K, BLOCK_R, warps
+# (BLOCK_K, BLOCK_R, warps)
+CONFIGS = [(32, 256, 8), (32, 128, 8), (64, 128, 8), (64, 256, 16), (16, 512, 8), (32, 512, 16)]
 SHAPES = [((4096, 4096), 0), ((3, 2048, 1024), 1), ((8192, 4096), 0), ((1024, 4096), 0), ((16384, 256), 0)]
 
 
@@ -175,6 +179,10 @@ def two_launch(out, x, g, D, inner, backward, sms):
     return run
 
 
+def err(got, ref):
+    return (got.double() - ref).abs().max().item()
+
+
 def main():
     shapes = [(tuple(map(int, a.split("x")[:-1])), int(a.split("x")[-1])) for a in sys.argv[1:] if "x" in a] or SHAPES
     configs = [] if "--no-onepass" in sys.argv else CONFIGS
@@ -196,16 +204,15 @@ def main():
                 (lambda: torch.softmax(x, dim))
             row = [f"{name} {'x'.join(map(str, shape))} dim {dim}:"]
             row.append(f"torch {timing.device_median_us(torch_fn):.1f}")
+            ref = ref_b if backward else ref_f
             with gemforge.use():
                 lib = torch_fn()
-                row.append(f"library {timing.device_median_us(torch_fn):.1f}")
-            ref = ref_b if backward else ref_f
+                row.append(f"library {timing.device_median_us(torch_fn):.1f} (err {err(lib, ref):.1e})")
             out = torch.empty_like(x)
             gr = timing.graphed(two_launch(out, y if backward else x, g, D, inner, backward, sms))
             gr()
             torch.cuda.synchronize()
-            row.append(f"two launches {timing.device_median_us(gr):.1f} (err {(out.double() - ref).abs().max().item():.1e})")
-            row.append(f"(err {(lib.double() - ref).abs().max().item():.1e})")
+            row.append(f"two launches {timing.device_median_us(gr):.1f} (err {err(out, ref):.1e})")
             for block_k, block_r, warps in configs:
                 out = torch.empty_like(x)
                 run = onepass(out, y if backward else x, g if backward else None, D, inner, backward, block_k,
@@ -215,10 +222,9 @@ def main():
                 gr = timing.graphed(run)
                 gr()
                 torch.cuda.synchronize()
-                err = (out.double() - ref).abs().max().item()
                 us = timing.device_median_us(gr)
                 row.append(f"{block_k}x{block_r}w{warps} {us:.1f} ({nbytes * (1 + backward / 2) / us / 1e3:.0f} GB/s,"
-                           f" err {err:.1e})")
+                           f" err {err(out, ref):.1e})")
             print("  ".join(row), flush=True)
 
 
