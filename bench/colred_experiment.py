@@ -210,11 +210,14 @@ def softmax_dim0(x, log, block_k_max, tile, warps, pps, reverse=True):
     return run, out, parts
 
 
-# Alternatives to the table (measured as "gemforge (table)": kColsBlockK 128, kColsTile 4096,
+# Alternatives to the table (measured as "gemforge (table)": kColsBlockK 64, kColsTile 4096,
 # kColsWarps 8, kColsProgramsPerSm 4, the second launch reversed): (BLOCK_K, tile, warps, programs
-# per SM, reverse). log_softmax runs the first two only.
+# per SM, reverse). log_softmax runs the first two only. The last four are the shapes the outer
+# reductions settled on in session 9 (narrow column blocks, few warps, many programs an SM), not
+# yet timed for softmax (session 27).
 SMX_VARIANTS = [(128, 8192, 8, 4, True), (128, 4096, 8, 8, True), (64, 4096, 8, 4, True), (256, 8192, 8, 4, True),
-                (128, 4096, 4, 4, True), (128, 4096, 8, 4, False)]
+                (128, 4096, 4, 4, True), (128, 4096, 8, 4, False),
+                (32, 2048, 2, 16, True), (32, 1024, 2, 16, True), (64, 2048, 4, 8, True), (32, 4096, 4, 8, True)]
 
 
 def softmaxes(shape=(4096, 4096)):
@@ -269,7 +272,8 @@ def softmax_backward_dim0(g, y, log, block_k_max, tile, warps, pps, reverse=True
 # kColsTile 4096, kColsWarps 8, kColsProgramsPerSm 4, reversed; its first row here): (BLOCK_K,
 # tile, warps, programs per SM, reverse). log_softmax runs the first two only.
 BWD_VARIANTS = [(64, 4096, 8, 4, True), (128, 4096, 8, 4, True), (64, 8192, 8, 4, True), (64, 2048, 8, 4, True),
-                (64, 4096, 8, 8, True), (64, 4096, 4, 4, True), (64, 4096, 8, 4, False)]
+                (64, 4096, 8, 8, True), (64, 4096, 4, 4, True), (64, 4096, 8, 4, False),
+                (32, 2048, 2, 16, True), (32, 1024, 2, 16, True), (64, 2048, 4, 8, True)]  # (last three: the forward's)
 
 
 def softmax_backwards(shape=(4096, 4096)):
