@@ -39,7 +39,7 @@ import triton.language as tl
 import gemforge
 from gemforge import timing
 from gemforge.kernels.loss import softmax_backward_cols_kernel
-from gemforge.kernels.softmax import _grad, _part_stats, softmax_cols_kernel
+from gemforge.kernels.softmax import _apply_stats, _part_stats, softmax_cols_kernel
 
 
 @triton.jit
@@ -56,17 +56,6 @@ def _combine_stats(stats, p_mask, STAT_STRIDE: tl.constexpr, BACKWARD: tl.conste
         m_safe = tl.where(m == -float("inf"), 0.0, m)
         s = tl.sum(pb * tl.exp(pa - m_safe), 0)
     return m, s
-
-
-@triton.jit
-def _apply_stats(a, g, m, s, BACKWARD: tl.constexpr, LOG: tl.constexpr):
-    if BACKWARD:
-        r = _grad(g, a, s, LOG)
-    elif LOG:
-        r = a - m - tl.log(s)
-    else:
-        r = tl.exp(a - m) / s
-    return r
 
 
 @triton.jit

@@ -220,18 +220,28 @@ def _part_result(ws, row, P, a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr, BL
     fixed order."""
     i = tl.arange(0, BLOCK_P)
     if BACKWARD:
+        m = 0.0
         s = tl.sum(tl.load(ws + (row * P + i) * 2, mask=i < P, other=0.0, volatile=True), 0)
-        r = _grad(g, a, s, LOG)
     else:
         pa = tl.load(ws + (row * P + i) * 2, mask=i < P, other=-float("inf"), volatile=True)
         pb = tl.load(ws + (row * P + i) * 2 + 1, mask=i < P, other=0.0, volatile=True)
         m = tl.max(pa, 0)
         m_safe = tl.where(m == -float("inf"), 0.0, m)
         s = tl.sum(pb * tl.exp(pa - m_safe), 0)
-        if LOG:
-            r = a - m - tl.log(s)
-        else:
-            r = tl.exp(a - m) / s
+    return _apply_stats(a, g, m, s, BACKWARD, LOG)
+
+
+@triton.jit
+def _apply_stats(a, g, m, s, BACKWARD: tl.constexpr, LOG: tl.constexpr):
+    """The result from the values a (BACKWARD: the forward's output y, and g the incoming
+    gradient) and their row's max m and sum of exp relative to it s (BACKWARD: the sum of g * y,
+    or of g for LOG; m unused). Also bench/softmax_cols_onepass_experiment.py's, per column."""
+    if BACKWARD:
+        r = _grad(g, a, s, LOG)
+    elif LOG:
+        r = a - m - tl.log(s)
+    else:
+        r = tl.exp(a - m) / s
     return r
 
 
