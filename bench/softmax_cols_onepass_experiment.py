@@ -39,7 +39,8 @@ import triton.language as tl
 import gemforge
 from gemforge import timing
 from gemforge.kernels.loss import softmax_backward_cols_kernel
-from gemforge.kernels.softmax import _apply_stats, _part_stats, softmax_cols_kernel
+from gemforge.kernels.softmax import _apply_stats, softmax_cols_kernel
+from softmax_lagged_experiment import _part_stats
 
 
 @triton.jit

@@ -24,11 +24,48 @@ import triton.language as tl
 
 import gemforge
 from gemforge import timing
-from gemforge.kernels.softmax import _part_result, _part_stats
+from gemforge.kernels.softmax import _apply_stats
 
 SHAPES = [(256, 131072), (32, 262144)]
 # (part, programs an SM, row block in units of programs / parts, warps)
 VARIANTS = [(8192, 4, 1, 8), (8192, 4, 2, 8), (4096, 8, 1, 4), (16384, 2, 1, 16), (8192, 2, 1, 8)]
+
+
+@triton.jit
+def _part_stats(a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr):
+    """A part's statistics to publish, from its values a (BACKWARD: y, with g the gradient): its
+    max and sum of exp relative to it (BACKWARD: the sum of g * y, or of g for LOG, twice). The
+    library's register one-pass kernel used this and _part_result until session 28."""
+    if BACKWARD:
+        if LOG:
+            m = tl.sum(g, 0)
+        else:
+            m = tl.sum(g * a, 0)
+        s = m
+    else:
+        m = tl.max(a, 0)
+        m_safe = tl.where(m == -float("inf"), 0.0, m)  # a part of -inf: its sum stays 0
+        s = tl.sum(tl.exp(a - m_safe), 0)
+    return m, s
+
+
+@triton.jit
+def _part_result(ws, row, P, a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr, BLOCK_P: tl.constexpr):
+    """The result over one part of row `row`, whose values are a (the input; BACKWARD: the
+    forward's output y, and g the incoming gradient), from the row's P published part statistics
+    ws[row, :P] (max, sum of exp relative to it; BACKWARD: the sum in the first slot), read in a
+    fixed order."""
+    i = tl.arange(0, BLOCK_P)
+    if BACKWARD:
+        m = 0.0
+        s = tl.sum(tl.load(ws + (row * P + i) * 2, mask=i < P, other=0.0, volatile=True), 0)
+    else:
+        pa = tl.load(ws + (row * P + i) * 2, mask=i < P, other=-float("inf"), volatile=True)
+        pb = tl.load(ws + (row * P + i) * 2 + 1, mask=i < P, other=0.0, volatile=True)
+        m = tl.max(pa, 0)
+        m_safe = tl.where(m == -float("inf"), 0.0, m)
+        s = tl.sum(pb * tl.exp(pa - m_safe), 0)
+    return _apply_stats(a, g, m, s, BACKWARD, LOG)
 
 
 @triton.jit

@@ -10,10 +10,18 @@ tile) in at most 3 rows are split. References: torch on fp64 CPU copies; toleran
 relative to the largest finite reference value (softmax outputs of 40000-wide rows are ~1e-5).
 
 On CUDA, split rows in at least a row per SM take the one-pass kernel instead (op_utils.h
-softmax_onepass_tiles; kernels/softmax.py softmax_onepass_kernel, forward and backward): the
-LARGE cases of 200 and 256 rows and the 160-row special-value cases below.
+softmax_onepass_tiles; kernels/softmax.py softmax_rows_smem_kernel, Gluon, forward and
+backward): the LARGE cases of 200 and 256 rows and the 160-row special-value cases below, with
+cp.async copies where rows are 16-byte aligned (widths that are multiples of 16: 131072, 20016,
+17008) and through registers elsewhere (20011, 17000). test_wide_rows_kernel_choice checks which
+kernels run; test_smem_kernel_compiles_for_sm90 compiles its variants without a GPU.
 """
 import math
+import os
+import re
+import subprocess
+import sys
+import textwrap
 
 import pytest
 import torch
@@ -31,7 +39,7 @@ CASES = [((2, 20011), -1, 2), ((1, 40000), -1, 4), ((3, 17000), 1, 2), ((17000, 
 if LARGE:  # the issue-4 benchmark shapes; 600 rows of 20011: sm_90's one-pass rows of 16K-32K (512 rows on)
     # 200 x 20011 on sm_90: one-pass parts of 8192 (forward and backward), the last partial
     CASES += [((32, 262144), -1, None), ((256, 131072), -1, None), ((600, 20011), -1, None),
-              ((200, 20011), -1, None)]
+              ((200, 20011), -1, None), ((200, 20016), -1, None)]
 
 
 def dtype_id(d):
@@ -193,15 +201,19 @@ def test_wide_rows_special_values(dtype, log):
         check_forward_and_out(x[rows], 1, log, dtype)
     if LARGE:  # 160 rows (32 of each): the one-pass kernel on GPUs of up to 160 SMs
         check_forward_and_out(x.repeat(32, 1), 1, log, dtype)
+        # 17008 wide: aligned rows (cp.async), the same values and a last part of 624 (bf16)
+        wide = torch.cat([x, rand(5, 8, dtype=torch.float64).to(dtype)], 1)
+        check_forward_and_out(wide.repeat(32, 1), 1, log, dtype)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64], ids=dtype_id)
 @pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
 def test_wide_rows_backward_out_and_nan(dtype, log):
     bname = "_log_softmax_backward_data" if log else "_softmax_backward_data"
-    for rows in (2, 160) if LARGE else (2, ):  # 160: the one-pass kernel on CUDA
-        y = forward(log)(rand(rows, 20011, dtype=dtype), 1, False)
-        g = rand(rows, 20011, dtype=dtype, seed=2, shift=1.0)
+    # 160 rows: the one-pass kernel on CUDA, through registers (20011) and by cp.async (20016)
+    for rows, width in ((2, 20011), (160, 20011), (160, 20016)) if LARGE else ((2, 20011), ):
+        y = forward(log)(rand(rows, width, dtype=dtype), 1, False)
+        g = rand(rows, width, dtype=dtype, seed=2, shift=1.0)
         g[1, 17] = float("nan")  # row 1 (its other parts included) is NaN, the others are not
         ref = backward_ref(log, g, y, 1)
         assert ref[0].isfinite().all() and ref[1].isnan().all() and ref[2:].isfinite().all()
@@ -209,6 +221,90 @@ def test_wide_rows_backward_out_and_nan(dtype, log):
         ran_gemforge(lambda: backward(log)(g, y, 1, dtype, **{"out" if log else "grad_input": out}),
                      [bname + ".out"])
         check(out, ref, dtype)
+
+
+def cuda_kernel_names(fn):
+    """The names of the CUDA kernels fn() launched (torch.profiler)."""
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        fn()
+        torch.cuda.synchronize()
+    return {e.name for e in prof.events() if e.device_type == DeviceType.CUDA}
+
+
+@pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])
+def test_wide_rows_kernel_choice(log, launches):
+    """Which kernels the row rule picks. On CUDA: a row an SM or more of 2..SMs parts takes
+    softmax_rows_smem_kernel, forward and backward (kernel names from torch.profiler); fewer rows
+    (8) take the split kernels. Under the interpreter, where there is no one-pass kernel, 2 rows
+    of 40000 take the two split launches of 2 parts a row (the CPU counts as one SM: 4 programs)."""
+    name = "_log_softmax" if log else "_softmax"
+    bname = "_log_softmax_backward_data" if log else "_softmax_backward_data"
+    if DEVICE == "cuda":
+        sms = torch.cuda.get_device_properties(0).multi_processor_count
+        for rows, onepass in ((sms + 3, True), (8, False)):
+            x = rand(rows, 40000, dtype=torch.bfloat16)
+            y = forward(log)(x, 1, False)
+            g = rand(rows, 40000, dtype=torch.bfloat16, seed=1, shift=1.0)
+            fwd = cuda_kernel_names(lambda: ran_gemforge(lambda: forward(log)(x, 1, False), [name]))
+            bwd = cuda_kernel_names(lambda: ran_gemforge(lambda: backward(log)(g, y, 1, torch.bfloat16), [bname]))
+            assert ("softmax_rows_smem_kernel" in fwd) == onepass, fwd
+            assert ("softmax_rows_smem_kernel" in bwd) == onepass, bwd
+            assert ("softmax_split_kernel" in fwd) != onepass, fwd
+            assert ("softmax_backward_split_kernel" in bwd) != onepass, bwd
+    else:
+        x = rand(2, 40000, dtype=torch.float32)
+        _, kernels = launches(lambda: forward(log)(x, 1, False), [name])
+        assert kernels == [("softmax_part_stats_kernel", (2, 2)), ("softmax_split_kernel", (2, 2))], kernels
+
+
+SMEM_COMPILE = textwrap.dedent("""
+    import json, os, subprocess, sys, tempfile, triton
+    from gemforge import _bridge
+    cuobjdump = os.path.join(os.path.dirname(triton.__file__), "backends", "nvidia", "bin", "cuobjdump")
+    out = []
+    for dtype, size in (("bf16", 2), ("fp32", 4)):
+        for backward in (0, 1):
+            for log in (0, 1):
+                for asynchronous in (1, 0):
+                    part = 32768 // size
+                    sig = ["*" + dtype, "*" + dtype, "*" + dtype if backward else "constexpr", "*fp32", "*i32", "i32"]
+                    sig += ["constexpr"] * 6
+                    consts = {6: backward, 7: log, 8: part, 9: 16 // size, 10: asynchronous, 11: 16}
+                    if not backward:
+                        consts[2] = None
+                    r = _bridge.compile("gemforge.kernels.softmax", "softmax_rows_smem_kernel", None, None, sig,
+                                        consts, [0, 1, 2, 3, 4, 5], 8, 1, 90)
+                    with tempfile.NamedTemporaryFile(suffix=".cubin") as f:
+                        f.write(r[0])
+                        f.flush()
+                        sass = subprocess.run([cuobjdump, "-sass", f.name], capture_output=True, text=True).stdout
+                    out.append(dict(dtype=dtype, backward=backward, log=log, asynchronous=asynchronous, part=part,
+                                    name=r[1], shared=r[2], warps=r[3], ldgsts=sass.count("LDGSTS")))
+    print(json.dumps(out))
+""")
+
+
+def test_smem_kernel_compiles_for_sm90():
+    """softmax_rows_smem_kernel (Gluon) through the compile bridge for sm_90, without a GPU: every
+    variant the host launches compiles, holds its part (and the gradient's) in shared memory, runs
+    8 warps, and copies by cp.async (LDGSTS in the SASS) exactly when asked to."""
+    env = dict(os.environ, TRITON_INTERPRET="0", CUDA_VISIBLE_DEVICES="",
+               PYTHONPATH=os.path.join(os.path.dirname(__file__), "..", "python"))
+    p = subprocess.run([sys.executable, "-c", SMEM_COMPILE], env=env, capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, p.stderr[-3000:]
+    import json
+    variants = json.loads(p.stdout.strip().splitlines()[-1])
+    assert len(variants) == 16
+    for v in variants:
+        assert re.match(r"softmax_rows_smem_kernel", v["name"]), v
+        part_bytes = 32768 * (2 if v["backward"] else 1)
+        assert part_bytes <= v["shared"] < part_bytes + 1024, v
+        assert v["warps"] == 8, v
+        # a chunk's copy is 16 bytes a thread: a part is part / (vec * 256) LDGSTS a tensor
+        copies = (v["part"] * (4 if v["dtype"] == "fp32" else 2) // 16 // 256) * (2 if v["backward"] else 1)
+        assert v["ldgsts"] == (copies if v["asynchronous"] else 0), v
 
 
 # ---------------------------------------------------------------- softmax over a non-last dim

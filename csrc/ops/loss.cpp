@@ -185,7 +185,7 @@ void run_softmax_backward(const at::Tensor& gin, const at::Tensor& g, const at::
   if (inner > 1) return run_softmax_backward_cols(gin, g, y, D, inner, log);
   const int64_t K = numel / D;
   const RowTiles t = softmax_row_tiles(K, D, inner, g.device());
-  const OnepassTiles onepass = softmax_onepass_tiles(t, K, D, g);
+  const OnepassTiles onepass = softmax_onepass_tiles(t, K, D, y, g);
   if (onepass.parts) return run_softmax_onepass(gin, y, g, K, D, log, onepass);
   rt::LaunchConfig cfg;
   cfg.num_warps = t.num_warps;

@@ -123,35 +123,48 @@ inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, const c10
   return t;
 }
 
-// Many wide rows on the GPU: softmax_onepass_kernel (kernels/softmax.py), forward and backward,
-// reads the data once where the split path reads it twice. H200 benchmark, 256 x 131072 bf16,
-// split path -> one pass (torch): softmax 65.6 -> 60.5 us (73.3), log_softmax 63.6 -> 55.5
-// (66.5), softmax backward 86.9 -> 68.4 (118.0), log_softmax backward 72.6 -> 68.1 (69.9). With
-// fewer rows than SMs (32 x 262144) the split path is faster (softmax 17.7 vs 21.6 us in
-// bench/softmax_onepass_experiment.py): the rule asks for a row an SM. Parts of 8192 elements
-// at 8 warps, forward and backward: bench/softmax_rows_probe.py (session 21, H200, 256 x 131072
-// bf16, against the earlier 8192 at 16 warps forward and 4096 at 8 backward): softmax 59.4 ->
-// 56.2 us, log_softmax 54.6 -> 50.6, softmax backward 67.0 -> 64.5, log_softmax backward 67.2 ->
-// 65.6 (an H100 agrees on the forward). Its programs wait for each other: CUDA only (the
-// interpreter runs programs one after another) and at most a part an SM (one program an SM
-// always fits; the kernel's docstring has the argument).
+// Many wide rows on the GPU: softmax_rows_smem_kernel (kernels/softmax.py, Gluon), forward and
+// backward, reads the data once where the split path reads it twice: a program copies its part of
+// a row into shared memory, publishes the part's statistics, waits for the row's other parts and
+// writes. With fewer rows than SMs (32 x 262144) the split path is faster (softmax 17.7 vs 21.6 us
+// for the register kernel before this one, bench/softmax_onepass_experiment.py): the rule asks
+// for a row an SM. Its programs wait for each other: CUDA only (the interpreter runs programs one
+// after another, and does not run Gluon) and at most a part an SM (one program an SM always fits;
+// the kernel's docstring has the argument). Parts of 32 KB at 8 warps (bf16: 16384 elements; the
+// backward holds y and g, 64 KB). H200, 256 x 131072 bf16, bench/softmax_smem_experiment.py
+// (session 28), the register kernel (parts of 8192 at 8 warps, 48 registers, 5 programs an SM)
+// -> this one: softmax 56.2 -> 49.6 us, log_softmax 51.3 -> 47.7, softmax backward 64.3 -> 58.8,
+// log_softmax backward 66.1 -> 60.5; the benchmark on another H200 (session 26's full run ->
+// session 28's): 56.1 -> 53.1, 50.8 -> 50.2, 64.5 -> 59.1, 65.9 -> 61.0. Parts of 16 KB at 4
+// warps were as fast (forward 49.6-51.8 vs 49.4-52.4 over three runs). A persistent form with two
+// buffers (the next part's copies in flight while the program waits) was no faster (53.2 / 47.2 /
+// 60.5 / 60.8 at best).
 struct OnepassTiles {
   int64_t part = 0, parts = 0;  // parts == 0: not this path
   int64_t block_p = 0;          // a bucket >= parts
+  int64_t vec = 0;              // elements of 16 bytes (a thread's share of a chunk)
+  bool async_copy = false;      // cp.async: the rows start 16-byte aligned
   int num_warps = 0;
 };
-constexpr int64_t kOnepassPart = 8192;
+constexpr int64_t kOnepassPartBytes = 32768;
 constexpr int kOnepassWarps = 8;
 
-inline OnepassTiles softmax_onepass_tiles(const RowTiles& t, int64_t K, int64_t D, const at::TensorBase& x) {
+// g: the backward's incoming gradient (undefined for the forward), read beside x.
+inline OnepassTiles softmax_onepass_tiles(const RowTiles& t, int64_t K, int64_t D, const at::TensorBase& x,
+                                          const at::TensorBase& g) {
   OnepassTiles o;
   if (!x.is_cuda() || t.parts <= 1 || x.scalar_type() == c10::kDouble) return o;
   const int64_t sms = rt::device_info(x.device().index()).sm_count;
-  const int64_t parts = ceil_div(D, kOnepassPart);
+  const int64_t part = kOnepassPartBytes / x.element_size();
+  const int64_t parts = ceil_div(D, part);
   if (K < sms || parts < 2 || parts > sms || K * parts > INT32_MAX) return o;
-  o.part = kOnepassPart;
+  auto aligned = [](const at::TensorBase& u) { return reinterpret_cast<uintptr_t>(u.const_data_ptr()) % 16 == 0; };
+  o.part = part;
   o.parts = parts;
   o.block_p = std::max<int64_t>(16, next_pow2(parts));
+  o.vec = 16 / x.element_size();
+  // the kernel's divisibility hints prove 16-byte alignment only for D % 16 == 0
+  o.async_copy = D % 16 == 0 && aligned(x) && (!g.defined() || aligned(g));
   o.num_warps = kOnepassWarps;
   return o;
 }

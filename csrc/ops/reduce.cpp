@@ -75,7 +75,7 @@ rt::KernelHandle softmax_kernel{"gemforge.kernels.softmax", "softmax_kernel"};
 rt::KernelHandle softmax_part_stats_kernel{"gemforge.kernels.softmax", "softmax_part_stats_kernel"};
 rt::KernelHandle softmax_split_kernel{"gemforge.kernels.softmax", "softmax_split_kernel"};
 rt::KernelHandle softmax_cols_kernel{"gemforge.kernels.softmax", "softmax_cols_kernel"};
-rt::KernelHandle softmax_onepass_kernel{"gemforge.kernels.softmax", "softmax_onepass_kernel"};
+rt::KernelHandle softmax_rows_smem_kernel{"gemforge.kernels.softmax", "softmax_rows_smem_kernel"};
 rt::KernelHandle softmax_stream_kernel{"gemforge.kernels.softmax", "softmax_stream_kernel"};
 
 // ---------------------------------------------------------------- the reduction machinery
@@ -1142,7 +1142,7 @@ void run_softmax(const at::Tensor& out, const at::Tensor& x, int64_t dim, bool l
   if (inner > 1) return run_softmax_cols(out, x, D, inner, log);
   const int64_t K = numel / D;
   const RowTiles t = softmax_row_tiles(K, D, inner, x.device());
-  const OnepassTiles onepass = softmax_onepass_tiles(t, K, D, x);
+  const OnepassTiles onepass = softmax_onepass_tiles(t, K, D, x, at::Tensor());
   if (onepass.parts) return run_softmax_onepass(out, x, at::Tensor(), K, D, log, onepass);
   const bool f64 = x.scalar_type() == c10::kDouble;
   const bool int64 = numel > INT32_MAX - 65536;
@@ -1241,11 +1241,12 @@ void run_softmax_onepass(const at::Tensor& out, const at::Tensor& x, const at::T
   args.tensor(out).tensor(x);
   if (g.defined()) args.tensor(g); else args.none();
   args.tensor(ws).tensor(sync).integer(D);
-  args.constant(g.defined()).constant(log).constant(o.part).constant(o.block_p);
+  args.constant(g.defined()).constant(log).constant(o.part).constant(o.vec).constant(o.async_copy)
+      .constant(o.block_p);
   rt::LaunchConfig cfg;
   cfg.num_warps = o.num_warps;
   cfg.grid[0] = K * o.parts;
-  rt::launch(softmax_onepass_kernel, cfg, args, x.device());
+  rt::launch(softmax_rows_smem_kernel, cfg, args, x.device());
 }
 
 // ---------------------------------------------------------------- C++ API

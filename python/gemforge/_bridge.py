@@ -49,7 +49,11 @@ def compile(module, function, body_param, body, signature, constants, divisible,
     if body_param is not None:
         constexprs[body_param] = body_fn
     attrs = {(i, ): [["tt.divisibility", 16]] for i in divisible}
-    src = ASTSource(fn=fn, signature=sig, constexprs=constexprs, attrs=attrs)
+    if getattr(fn, "is_gluon", lambda: False)():  # Gluon kernels (explicit layouts): their own front end
+        from triton.experimental.gluon._runtime import GluonASTSource
+        src = GluonASTSource(fn=fn, signature=sig, constexprs=constexprs, attrs=attrs)
+    else:
+        src = ASTSource(fn=fn, signature=sig, constexprs=constexprs, attrs=attrs)
     options = {"num_warps": num_warps, "num_stages": num_stages}
     if maxnreg > 0:
         options["maxnreg"] = maxnreg

@@ -8,10 +8,11 @@ Few very wide rows (inner == 1) are split into parts, one program each, so that 
 softmax_part_stats_kernel writes each part's max and sum of exp to a workspace, and
 softmax_split_kernel combines a row's parts and writes its own part.
 
-On the GPU, many wide rows (at least a row per SM) take softmax_onepass_kernel instead, forward
-and backward: a program holds its part in registers, publishes the part's statistics, waits for
-the row's other parts and writes from registers (one read instead of two; not under the
-interpreter, which runs programs one after another).
+On the GPU, many wide rows (at least a row per SM) take softmax_rows_smem_kernel instead, forward
+and backward, written in Gluon (Triton's lower-level language: explicit layouts, shared memory
+and cp.async): a program copies its part into shared memory, publishes the part's statistics,
+waits for the row's other parts and writes from shared memory (one read instead of two; not
+under the interpreter, which runs programs one after another and does not run Gluon).
 
 Many rows of a whole program each (16 warps or more) take softmax_stream_kernel: persistent
 programs that load a row ahead.
@@ -22,6 +23,9 @@ fill the GPU split the rows into parts the same way (STAGE 1 statistics, STAGE 2
 """
 import triton
 import triton.language as tl
+from triton.experimental import gluon
+from triton.experimental.gluon import language as gl
+from triton.experimental.gluon.language.nvidia.ampere import async_copy
 from triton.language.extra.cuda import gdc_launch_dependents, gdc_wait
 
 from .pointwise_ops.common import to_acc as _acc
@@ -196,46 +200,11 @@ def _grad(gv, yv, s, LOG: tl.constexpr):
 
 
 @triton.jit
-def _part_stats(a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr):
-    """A part's statistics to publish, from its values a (BACKWARD: y, with g the gradient): its
-    max and sum of exp relative to it (BACKWARD: the sum of g * y, or of g for LOG, twice)."""
-    if BACKWARD:
-        if LOG:
-            m = tl.sum(g, 0)
-        else:
-            m = tl.sum(g * a, 0)
-        s = m
-    else:
-        m = tl.max(a, 0)
-        m_safe = tl.where(m == -float("inf"), 0.0, m)  # a part of -inf: its sum stays 0
-        s = tl.sum(tl.exp(a - m_safe), 0)
-    return m, s
-
-
-@triton.jit
-def _part_result(ws, row, P, a, g, BACKWARD: tl.constexpr, LOG: tl.constexpr, BLOCK_P: tl.constexpr):
-    """The result over one part of row `row`, whose values are a (the input; BACKWARD: the
-    forward's output y, and g the incoming gradient), from the row's P published part statistics
-    ws[row, :P] (max, sum of exp relative to it; BACKWARD: the sum in the first slot), read in a
-    fixed order."""
-    i = tl.arange(0, BLOCK_P)
-    if BACKWARD:
-        m = 0.0
-        s = tl.sum(tl.load(ws + (row * P + i) * 2, mask=i < P, other=0.0, volatile=True), 0)
-    else:
-        pa = tl.load(ws + (row * P + i) * 2, mask=i < P, other=-float("inf"), volatile=True)
-        pb = tl.load(ws + (row * P + i) * 2 + 1, mask=i < P, other=0.0, volatile=True)
-        m = tl.max(pa, 0)
-        m_safe = tl.where(m == -float("inf"), 0.0, m)
-        s = tl.sum(pb * tl.exp(pa - m_safe), 0)
-    return _apply_stats(a, g, m, s, BACKWARD, LOG)
-
-
-@triton.jit
 def _apply_stats(a, g, m, s, BACKWARD: tl.constexpr, LOG: tl.constexpr):
     """The result from the values a (BACKWARD: the forward's output y, and g the incoming
     gradient) and their row's max m and sum of exp relative to it s (BACKWARD: the sum of g * y,
-    or of g for LOG; m unused). Also bench/softmax_cols_onepass_experiment.py's, per column."""
+    or of g for LOG; m unused). softmax_rows_smem_kernel's write, and
+    bench/softmax_cols_onepass_experiment.py's per column."""
     if BACKWARD:
         r = _grad(g, a, s, LOG)
     elif LOG:
@@ -245,48 +214,157 @@ def _apply_stats(a, g, m, s, BACKWARD: tl.constexpr, LOG: tl.constexpr):
     return r
 
 
-@triton.jit
-def softmax_onepass_kernel(out, x, g, ws, sync, D, BACKWARD: tl.constexpr, LOG: tl.constexpr, PART: tl.constexpr,
-                           BLOCK_P: tl.constexpr):
+# ---- many wide rows on the GPU: a program a part, held in shared memory (Gluon)
+
+@gluon.jit
+def _smem_chunk(buf, c, CHUNK: gl.constexpr, layout: gl.constexpr):
+    """Chunk c of a part's copy in shared memory, in fp32, in the layout it was copied in (so a
+    thread reads back only elements its own copies wrote)."""
+    return buf.slice(c * CHUNK, CHUNK).load(layout).to(gl.float32)
+
+
+@gluon.jit
+def _copy_chunk(buf, src, j, c, D, CHUNK: gl.constexpr, ASYNC: gl.constexpr):
+    """Copy elements j (chunk c of the part) of a row (src: its first element) into chunk c of
+    buf; elements at or past D become 0. ASYNC: cp.async (16-byte aligned rows), else through
+    registers."""
+    if ASYNC:
+        async_copy.async_copy_global_to_shared(buf.slice(c * CHUNK, CHUNK), src + j, mask=j < D)
+    else:
+        buf.slice(c * CHUNK, CHUNK).store(gl.load(src + j, mask=j < D, other=0.0))
+
+
+@gluon.jit
+def _smem_part_stats(xs, gs, lo, offs, D, BACKWARD: gl.constexpr, LOG: gl.constexpr, NCH: gl.constexpr,
+                     CHUNK: gl.constexpr, layout: gl.constexpr, WAIT: gl.constexpr):
+    """The statistics a part publishes, from its copy in shared memory (xs; gs: the gradient's;
+    elements [lo, lo + NCH * CHUNK) of the row, offs a chunk's offsets): the max and the sum of
+    exp relative to it in two sweeps (BACKWARD: the sum of g * y, or of g for LOG, twice). WAIT:
+    the part's copies are the last NCH cp.async groups, one a chunk; chunk c is read once its
+    group has landed (a thread reads only what its own copies wrote)."""
+    if BACKWARD:
+        acc = gl.zeros([CHUNK], gl.float32, layout)
+        for c in gl.static_range(NCH):
+            if WAIT:
+                async_copy.wait_group(NCH - 1 - c)
+            if LOG:
+                acc += _smem_chunk(gs, c, CHUNK, layout)
+            else:
+                acc += _smem_chunk(gs, c, CHUNK, layout) * _smem_chunk(xs, c, CHUNK, layout)
+        a = gl.sum(acc, 0)
+        b = a
+    else:
+        mv = gl.full([CHUNK], -float("inf"), gl.float32, layout)
+        for c in gl.static_range(NCH):
+            if WAIT:
+                async_copy.wait_group(NCH - 1 - c)
+            j = lo + c * CHUNK + offs
+            mv = gl.maximum(mv, gl.where(j < D, _smem_chunk(xs, c, CHUNK, layout), -float("inf")))
+        a = gl.max(mv, 0)
+        a_safe = gl.where(a == -float("inf"), 0.0, a)  # a part of -inf: its sum stays 0
+        sv = gl.zeros([CHUNK], gl.float32, layout)
+        for c in gl.static_range(NCH):
+            j = lo + c * CHUNK + offs
+            sv += gl.exp(gl.where(j < D, _smem_chunk(xs, c, CHUNK, layout), -float("inf")) - a_safe)
+        b = gl.sum(sv, 0)
+    return a, b
+
+
+@gluon.jit
+def _publish(ws, sync, row, part, P, a, b):
+    """Publish part `part` of row `row`'s statistics (a, b) to ws[row, part] and count it in the
+    row's count (sync[1 + row]): returns the count's address and its value after this part.
+    Scalar atomics run on one thread of the program: the count's release orders the two
+    statistics before it."""
+    slot = ws + (row * P + part) * 2
+    gl.atomic_xchg(slot, a, sem="relaxed")
+    gl.atomic_xchg(slot + 1, b, sem="relaxed")
+    count = sync + 1 + row
+    return count, gl.atomic_add(count, 1, sem="acq_rel") + 1
+
+
+@gluon.jit
+def _wait_row_stats(ws, count, cnt, row, P, BACKWARD: gl.constexpr, BLOCK_P: gl.constexpr):
+    """Wait until the row's P parts have published (the count's acquire orders the reads after
+    their releases), then its max and sum of exp relative to it (BACKWARD: its sum, m unused)
+    from ws[row, :P] (max, sum; BACKWARD: the sum in the first slot), read in a fixed order."""
+    while cnt < P:
+        cnt = gl.atomic_add(count, 0, sem="acquire")
+    layout: gl.constexpr = gl.BlockedLayout([1], [32], [gl.num_warps()], [0])
+    i = gl.arange(0, BLOCK_P, layout)
+    slots = ws + (row * P + i) * 2
+    if BACKWARD:
+        m = 0.0
+        s = gl.sum(gl.load(slots, mask=i < P, other=0.0, volatile=True), 0)
+    else:
+        pa = gl.load(slots, mask=i < P, other=-float("inf"), volatile=True)
+        pb = gl.load(slots + 1, mask=i < P, other=0.0, volatile=True)
+        m = gl.max(pa, 0)
+        m_safe = gl.where(m == -float("inf"), 0.0, m)  # a row of -inf: s stays 0 (NaN results, as torch)
+        s = gl.sum(pb * gl.exp(pa - m_safe), 0)
+    return m, s
+
+
+@gluon.jit
+def _smem_write(out, xs, gs, lo, offs, D, m, s, BACKWARD: gl.constexpr, LOG: gl.constexpr, NCH: gl.constexpr,
+                CHUNK: gl.constexpr, layout: gl.constexpr):
+    """Write the part (elements [lo, lo + NCH * CHUNK) of the row out points to, those before D)
+    from its copy in shared memory and the row's statistics m, s (_apply_stats)."""
+    for c in gl.static_range(NCH):
+        j = lo + c * CHUNK + offs
+        v = _smem_chunk(xs, c, CHUNK, layout)
+        if BACKWARD:
+            r = _apply_stats(v, _smem_chunk(gs, c, CHUNK, layout), m, s, BACKWARD, LOG)
+        else:
+            r = _apply_stats(v, v, m, s, BACKWARD, LOG)
+        gl.store(out + j, r.to(out.dtype.element_ty), mask=j < D)
+
+
+@gluon.jit
+def softmax_rows_smem_kernel(out, x, g, ws, sync, D, BACKWARD: gl.constexpr, LOG: gl.constexpr, PART: gl.constexpr,
+                             VEC: gl.constexpr, ASYNC: gl.constexpr, BLOCK_P: gl.constexpr):
     """Rows of D elements (inner == 1) in parts of PART, one program a part, one read of the data
     (GPU only). Forward: out = softmax / log_softmax of x. BACKWARD: x is the forward's output y,
     g the incoming gradient, out the input gradient (_grad).
+    The part is copied into shared memory (cp.async when ASYNC), so that no registers hold it
+    while the program waits and an SM runs as many programs as its shared memory holds. Chunks of
+    CHUNK elements: VEC (16 bytes) a thread. The statistics are sweeps over shared memory (the
+    max, then the sum of exp relative to it; BACKWARD: the sum of g * y, or of g for LOG).
     sync: int32 [1 + rows], zeroed before the launch: a ticket counter, then per row the count of
     its parts that have published. ws: fp32 [rows, P, 2], the parts' statistics.
     Forward progress: a program takes its (row, part) from the ticket when it starts, so the parts
     it waits for have started before it or have not been handed out yet; the rows below the lowest
     unfinished ticket have all their parts resident, and a row finishes once its P parts are
     resident together (the host asks for P <= SMs, and a program an SM always fits)."""
-    P = tl.cdiv(D, PART)
-    t = tl.atomic_add(sync, 1, sem="relaxed")
+    W: gl.constexpr = gl.num_warps()
+    CHUNK: gl.constexpr = VEC * 32 * W
+    NCH: gl.constexpr = PART // CHUNK
+    layout: gl.constexpr = gl.BlockedLayout([VEC], [32], [W], [0])
+    shared: gl.constexpr = gl.SwizzledSharedLayout(1, 1, 1, [0])
+    xs = gl.allocate_shared_memory(x.dtype.element_ty, [PART], shared)
+    gs = xs  # the forward's (unused)
+    if BACKWARD:
+        gs = gl.allocate_shared_memory(g.dtype.element_ty, [PART], shared)
+    P = gl.cdiv(D, PART)
+    t = gl.atomic_add(sync, 1, sem="relaxed")
     row = t // P
     part = t - row * P
-    j = part * PART + tl.arange(0, PART)
-    mask = j < D
-    # a scalar 64-bit row base and 32-bit offsets within the row: 64-bit offsets a lane cost the
-    # forward 65.6 us against 58.5 (H200, 256 x 131072 bf16, bench/onepass_lib_probe.py)
-    base = row.to(tl.int64) * D
-    x += base
-    out += base
-    # v: the part's values (BACKWARD: y), gv: the gradient's (the forward: v again, unused)
-    if BACKWARD:
-        v = tl.load(x + j, mask=mask, other=0.0).to(tl.float32)
-        gv = tl.load(g + base + j, mask=mask, other=0.0).to(tl.float32)
-    else:
-        v = tl.load(x + j, mask=mask, other=-float("inf")).to(tl.float32)
-        gv = v
-    a, b = _part_stats(v, gv, BACKWARD, LOG)
-    # Scalar atomics run on one thread of the program: the count's release orders the two
-    # statistics before it, the acquire below orders the reads after the other parts' releases.
-    slot = ws + (row * P + part) * 2
-    tl.atomic_xchg(slot, a, sem="relaxed")
-    tl.atomic_xchg(slot + 1, b, sem="relaxed")
-    count = sync + 1 + row
-    c = tl.atomic_add(count, 1, sem="acq_rel") + 1
-    while c < P:
-        c = tl.atomic_add(count, 0, sem="acquire")
-    r = _part_result(ws, row, P, v, gv, BACKWARD, LOG, BLOCK_P)
-    tl.store(out + j, r.to(out.dtype.element_ty), mask=mask)
+    # a scalar 64-bit row base and 32-bit offsets within the row (64-bit offsets a lane cost the
+    # register kernel before this one 12%: bench/NOTES.md, session 12)
+    base = row.to(gl.int64) * D
+    lo = part * PART
+    offs = gl.arange(0, CHUNK, layout)
+    for c in gl.static_range(NCH):  # every chunk's copy in flight at once
+        j = lo + c * CHUNK + offs
+        _copy_chunk(xs, x + base, j, c, D, CHUNK, ASYNC)
+        if BACKWARD:
+            _copy_chunk(gs, g + base, j, c, D, CHUNK, ASYNC)
+        if ASYNC:
+            async_copy.commit_group()
+    a, b = _smem_part_stats(xs, gs, lo, offs, D, BACKWARD, LOG, NCH, CHUNK, layout, ASYNC)
+    count, cnt = _publish(ws, sync, row, part, P, a, b)
+    m, s = _wait_row_stats(ws, count, cnt, row, P, BACKWARD, BLOCK_P)
+    _smem_write(out + base, xs, gs, lo, offs, D, m, s, BACKWARD, LOG, NCH, CHUNK, layout)
 
 
 # ---- softmax over a non-last dim (inner > 1): programs own contiguous columns
