@@ -13,6 +13,15 @@ launch python/gemforge/kernels/norm.py's kernels directly; what each informs (cs
   gn / gn_bwd "bc=C bhw=H single=S w=W": gn_config's kGnTile (C * H when not single) and
       kGnMaxSingle (single slices held in registers), warps (C * H / 512 by the rule).
   ln / rms forward "bm=B w=W": row_config's tile (elements per program, 2048) and warps rule.
+  ln_bwd / rms_bwd "smem ppsm=P w=W" (session 28): norm_bwd_smem_kernel below, a Gluon form of the
+      fused pass with a ring of 4 row slots in shared memory filled by cp.async three rows ahead
+      (2 programs an SM at 8 warps: 128 registers, 64 KB). "main pass only": without the column
+      reduction of the partial sums. H200, bf16, us (the library -> smem ppsm=2 w=8): layer_norm
+      backward 4096x4096 36.6 -> 36.5 (main pass alone: 33.8 for the library's kernel, 34.7 for
+      this one), 32768x4096 213.2 -> 216.9; rms_norm 4096x4096 33.8 -> 33.1, 32768x4096 208.9 ->
+      210.8; 16384x8192 within 2% either way. Three rows in flight a program changed nothing: at
+      4096x4096 a main pass of 16 rows a program reaches 70% of copy bandwidth with either kernel
+      (92% at 32768x4096, 124 rows a program), so it is not the loads in flight. Not in the library.
 Every variant's result is checked against torch (max abs error; "BAD" beyond bf16 tolerance).
 Bandwidth: bytes as bench_ops counts them (each operand incl. saved statistics read once, each
 output written once) over 4216 GB/s (H200 copy bandwidth).
@@ -23,6 +32,9 @@ import sys
 import torch
 import torch.nn.functional as F
 import triton
+from triton.experimental import gluon
+from triton.experimental.gluon import language as gl
+from triton.experimental.gluon.language.nvidia.ampere import async_copy
 
 import gemforge
 import gemforge.kernels.norm as nk
@@ -81,7 +93,97 @@ def try_row(name, shape, variant, fn, ref, torch_us, nb):
 
 # ---------------------------------------------------------------- layer_norm / rms_norm backward
 
-def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, stages=1, maxnreg=None):
+@gluon.jit
+def _copy_row(xs, gs, x, dy, row, end, N, cols, col_mask):
+    """Start the cp.async copies of row `row`'s x and dy into xs and gs (one commit group); a row at
+    or past `end` copies nothing (zero-filled), so that every step commits one group."""
+    mask = col_mask & (row < end)
+    offs = row.to(gl.int64) * N
+    async_copy.async_copy_global_to_shared(xs, x + offs + cols, mask=mask)
+    async_copy.async_copy_global_to_shared(gs, dy + offs + cols, mask=mask)
+    async_copy.commit_group()
+
+
+@gluon.jit
+def _row_stats_ahead(mean, rstd, row, end, RMS: gl.constexpr):
+    """Row `row`'s mean (rms_norm: rstd again) and rstd, loaded steps before they are used (0 past
+    `end`)."""
+    r = gl.load(rstd + row, mask=row < end, other=0.0)
+    if RMS:
+        mu = r
+    else:
+        mu = gl.load(mean + row, mask=row < end, other=0.0)
+    return mu, r
+
+
+@gluon.jit
+def norm_bwd_smem_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PROG, RMS: gl.constexpr,
+                         HAS_W: gl.constexpr, BLOCK_N: gl.constexpr, VEC: gl.constexpr, PART_W: gl.constexpr,
+                         PART_B: gl.constexpr):
+    """Experiment (session 28; not in the library): norm_bwd_kernel's fused pass for rows held
+    whole (SINGLE), on the GPU (Gluon): rows
+    [pid * ROWS_PER_PROG, +ROWS_PER_PROG) stream through a ring of 4 row slots in shared memory,
+    filled by cp.async three rows ahead (rows 16-byte aligned), so that a program keeps three
+    rows' loads in flight without holding them in registers; the rows' statistics are loaded
+    as many steps ahead. dx as norm_bwd_kernel; PART_W / PART_B: the weight / bias gradients'
+    partial column sums over the program's rows to row pid of part_w / part_b ([programs, N]).
+    VEC: elements of 16 bytes, a thread's run of columns (a thread reads back only what its own
+    copies wrote)."""
+    STAGES: gl.constexpr = 4
+    layout: gl.constexpr = gl.BlockedLayout([VEC], [32], [gl.num_warps()], [0])
+    shared: gl.constexpr = gl.SwizzledSharedLayout(1, 1, 1, [0])
+    xb = gl.allocate_shared_memory(x.dtype.element_ty, [STAGES, BLOCK_N], shared)
+    gb = gl.allocate_shared_memory(dy.dtype.element_ty, [STAGES, BLOCK_N], shared)
+    pid = gl.program_id(0)
+    row0 = pid * ROWS_PER_PROG
+    end = gl.minimum(row0 + ROWS_PER_PROG, M)
+    cols = gl.arange(0, BLOCK_N, layout)
+    col_mask = cols < N
+    if HAS_W:
+        wv = gl.load(w + cols, mask=col_mask, other=0.0).to(gl.float32)
+    acc_w = gl.zeros([BLOCK_N], gl.float32, layout)
+    acc_b = gl.zeros([BLOCK_N], gl.float32, layout)
+    for k in gl.static_range(STAGES - 1):
+        _copy_row(xb.index(k), gb.index(k), x, dy, row0 + k, end, N, cols, col_mask)
+    mu0, r0 = _row_stats_ahead(mean, rstd, row0, end, RMS)
+    mu1, r1 = _row_stats_ahead(mean, rstd, row0 + 1, end, RMS)
+    mu2, r2 = _row_stats_ahead(mean, rstd, row0 + 2, end, RMS)
+    for i in range(0, end - row0):
+        row = row0 + i
+        ahead = i + STAGES - 1  # into the slot row i - 1 used (read in the step before)
+        _copy_row(xb.index(ahead % STAGES), gb.index(ahead % STAGES), x, dy, row0 + ahead, end, N, cols, col_mask)
+        mu3, r3 = _row_stats_ahead(mean, rstd, row0 + ahead, end, RMS)
+        async_copy.wait_group(STAGES - 1)  # row i's group (STAGES - 1 groups were committed after it)
+        v = xb.index(i % STAGES).load(layout).to(gl.float32)
+        g0 = gb.index(i % STAGES).load(layout).to(gl.float32)
+        if RMS:
+            xh = v * r0
+        else:
+            xh = (v - mu0) * r0
+        if HAS_W:
+            g = g0 * wv
+        else:
+            g = g0
+        if RMS:
+            d = (g - xh * (gl.sum(g * xh, 0) / N)) * r0
+        else:
+            sum_gx, sum_g = gl.reduce((g * xh, g), 0, nk._add2)  # both row sums in one reduction
+            d = (g - sum_g / N - xh * (sum_gx / N)) * r0
+        gl.store(dx + row.to(gl.int64) * N + cols, d.to(dx.dtype.element_ty), mask=col_mask)
+        if PART_W:
+            acc_w += g0 * xh
+        if PART_B:
+            acc_b += g0
+        mu0, r0, mu1, r1, mu2, r2 = mu1, r1, mu2, r2, mu3, r3
+    async_copy.wait_group(0)
+    if PART_W:
+        gl.store(part_w + pid * N + cols, acc_w, mask=col_mask)
+    if PART_B:
+        gl.store(part_b + pid * N + cols, acc_b, mask=col_mask)
+
+
+
+def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, stages=1, maxnreg=None, colsum=True):
     M, N = x.shape
     bn = triton.next_power_of_2(N)
     rows = math.ceil(math.ceil(M / (ppsm * SMS)) / bm) * bm
@@ -93,6 +195,8 @@ def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, st
                                   F64=False, BLOCK_M=bm, BLOCK_N=bn, SINGLE=True, INT64=False,
                                   HAS_DX=True, PART_W=True, PART_B=not rms, PREFETCH=prefetch, num_warps=warps,
                                   num_stages=stages, **({"maxnreg": maxnreg} if maxnreg else {}))
+    if not colsum:
+        return (dx, pw[0].to(x.dtype)) if rms else (dx, pw[0].to(x.dtype), pb[0].to(x.dtype))
     dw = torch.empty(N, device=dev, dtype=x.dtype)
     db = None if rms else torch.empty(N, device=dev, dtype=x.dtype)
     bs = min(triton.next_power_of_2(progs), 32)
@@ -100,6 +204,35 @@ def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, st
                                                         N, progs, MODE=2, HAS_DW=True, HAS_DB=not rms, F64=False,
                                                         BLOCK_M=bs, BLOCK_N=cs, INT64=False, num_warps=4)
     return (dx, dw) if rms else (dx, dw, db)
+
+
+def smem_bwd(dy, x, mean, rstd, w, rms, ppsm, warps, colsum=True):
+    """The fused backward with norm_bwd_smem_kernel (above; Gluon: a ring of 4 row slots
+    in shared memory filled by cp.async three rows ahead) as the main pass; colsum=False: the
+    main pass alone (its weight / bias gradients are then partial sums)."""
+    M, N = x.shape
+    bn = triton.next_power_of_2(N)
+    rows = math.ceil(M / (ppsm * SMS))
+    progs = math.ceil(M / rows)
+    dx = torch.empty_like(x)
+    pw = torch.empty(progs, N, device=dev, dtype=torch.float32)
+    pb = None if rms else torch.empty(progs, N, device=dev, dtype=torch.float32)
+    norm_bwd_smem_kernel[(progs, )](dx, pw, pb, dy, x, mean, rstd, w, M, N, rows, RMS=rms, HAS_W=True,
+                                       BLOCK_N=bn, VEC=16 // x.element_size(), PART_W=True, PART_B=not rms,
+                                       num_warps=warps)
+    if not colsum:
+        return (dx, pw[0].to(x.dtype)) if rms else (dx, pw[0].to(x.dtype), pb[0].to(x.dtype))
+    dw = torch.empty(N, device=dev, dtype=x.dtype)
+    db = None if rms else torch.empty(N, device=dev, dtype=x.dtype)
+    bs = min(triton.next_power_of_2(progs), 32)
+    nk.norm_param_grad_kernel[(triton.cdiv(N, 32), 1)](dw, db, pw, pb if pb is not None else pw, None, None, progs,
+                                                        N, progs, MODE=2, HAS_DW=True, HAS_DB=not rms, F64=False,
+                                                        BLOCK_M=bs, BLOCK_N=32, INT64=False, num_warps=4)
+    return (dx, dw) if rms else (dx, dw, db)
+
+
+# (ppsm, warps) of norm_bwd_smem_kernel
+SMEM_VARIANTS = [(2, 8), (1, 8), (2, 16), (1, 16), (3, 8)]
 
 
 # (ppsm, bm, warps, cs, prefetch, stages, maxnreg). Session 26 (H200): two and three blocks
@@ -129,6 +262,17 @@ def norm_bwd_rows():
             nb = nbytes(dy, x, mean, rstd, w, b if not rms else None, *ref)
             with gemforge.use():
                 try_row(name, (M, N), "gemforge", t_fn, ref, t_us, nb)
+            for ppsm, warps in SMEM_VARIANTS:
+                if N // (32 * warps) > 32 or warps * 32 * 8 > N:
+                    continue
+                try_row(name, (M, N), f"smem ppsm={ppsm} w={warps}",
+                        lambda: smem_bwd(dy, x, mean, rstd, w, rms, ppsm, warps), ref, t_us, nb)
+            # the main passes alone (dx exact, the parameter gradients partial: BAD expected there)
+            try_row(name, (M, N), "smem ppsm=2 w=8 main pass only",
+                    lambda: smem_bwd(dy, x, mean, rstd, w, rms, 2, 8, colsum=False), ref[:1], t_us, nb)
+            try_row(name, (M, N), "ppsm=2 w=8 pf main pass only",
+                    lambda: fused_bwd(dy, x, mean, rstd, w, rms, 2, 1, 8, 32, True, 1, None, colsum=False), ref[:1],
+                    t_us, nb)
             for ppsm, bm, warps, cs, pf, st, nreg in BWD_VARIANTS:
                 if bm * N > 16384:
                     continue
