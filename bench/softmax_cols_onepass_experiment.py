@@ -28,13 +28,28 @@ graphed: PDL 40.8 against plain launches 39.6 (3x2048x1024 dim 1: 27.2 against 2
 with it, through the op; forward / backward): 4096x4096 dim 0 39.4 / 48.4 -> 40.3 / 49.0,
 3x2048x1024 dim 1 23.6 / 23.1 -> 26.6 / 23.7, 16384x256 dim 0 40.5 / 25.1 -> 38.2 / 26.6,
 4096x64 dim 0 (64 parts) 15.1 / 12.7 -> 13.2 / 11.0. None of it is in the library.
-    cd bench && python softmax_cols_onepass_experiment.py [4096x4096x0 ...] [--no-onepass]   (shape x dim)
+
+Session 28 added softmax_cols_smem_kernel (Gluon): the same forward with the part in shared memory
+(cp.async), so that ~4x as many parts are resident (25 MB: ~6 KB of each 8 KB row of 4096x4096).
+H200, call 5, us (the best smem configuration / the two launches / the library op):
+  4096x4096 dim 0   38.9 (32x512, 48 registers) / 38.1 / 39.2: no gain on the benchmark's row
+  8192x4096 dim 0   63.0 (64x512) / 78.6 / 79.2
+  3x2048x1024 dim 1 19.4 (32x512, 48 registers) / 22.7 / 23.4
+so more resident parts do help where the data is larger than what stays resident, which fits the
+locality reading above; 128-column blocks were slower everywhere (54.9-125.6). It has no masks
+(whole parts only) and no backward, and is not in the library: the benchmark's 4096x4096 row
+does not move.
+    cd bench && python softmax_cols_onepass_experiment.py [4096x4096x0 ...] [--no-onepass] [--no-smem]
+        (shape x dim)
 """
 import sys
 
 import torch
 import triton
 import triton.language as tl
+from triton.experimental import gluon
+from triton.experimental.gluon import language as gl
+from triton.experimental.gluon.language.nvidia.ampere import async_copy
 
 import gemforge
 from gemforge import timing
@@ -124,6 +139,105 @@ def softmax_onepass_cols_kernel(out, x, g, ws, sync, D, INNER, COL_BLOCKS, BACKW
     tl.store(out + base + offs, res.to(out.dtype.element_ty), mask=mask)
 
 
+@gluon.jit
+def softmax_cols_smem_kernel(out, x, ws, sync, D, INNER, COL_BLOCKS, LOG: gl.constexpr, BLOCK_R: gl.constexpr,
+                             BLOCK_K: gl.constexpr, VEC: gl.constexpr, BLOCK_P: gl.constexpr):
+    """Session 28: softmax_onepass_cols_kernel's forward with the part held in shared memory
+    (Gluon, cp.async) instead of registers, so that an SM holds as many parts as its shared memory
+    does (six of 32 KB: ~800 parts resident, ~6 KB of each 8 KB row of 4096x4096 where the
+    register kernel covered 1.5 KB). The same protocol: the part that publishes last combines the
+    column block's statistics and publishes them. Chunks of CH_R rows (the layout's rows: TR
+    threads x warps), each thread VEC contiguous columns. The best case only: no masks (the host
+    asks for D % BLOCK_R == 0 and INNER % BLOCK_K == 0)."""
+    W: gl.constexpr = gl.num_warps()
+    TK: gl.constexpr = BLOCK_K // VEC
+    TR: gl.constexpr = 32 // TK
+    CH_R: gl.constexpr = TR * W
+    NCH: gl.constexpr = BLOCK_R // CH_R
+    layout: gl.constexpr = gl.BlockedLayout([1, VEC], [TR, TK], [W, 1], [1, 0])
+    shared: gl.constexpr = gl.SwizzledSharedLayout(1, 1, 1, [1, 0])
+    xs = gl.allocate_shared_memory(x.dtype.element_ty, [BLOCK_R, BLOCK_K], shared)
+    P = gl.cdiv(D, BLOCK_R)
+    t = gl.atomic_add(sync, 1, sem="relaxed")
+    blk = t // P
+    part = t - blk * P
+    o = blk // COL_BLOCKS
+    kk = gl.arange(0, BLOCK_K, gl.SliceLayout(0, layout))
+    rr = gl.arange(0, CH_R, gl.SliceLayout(1, layout))
+    tile = rr[:, None] * INNER + kk[None, :]  # 32-bit offsets within a chunk
+    # the part's first element; chunk ch starts CH_R rows further each
+    first = o.to(gl.int64) * D * INNER + part * BLOCK_R * INNER + (blk - o * COL_BLOCKS) * BLOCK_K
+    for ch in gl.static_range(NCH):
+        async_copy.async_copy_global_to_shared(xs.slice(ch * CH_R, CH_R, dim=0), x + first + ch * CH_R * INNER + tile)
+        async_copy.commit_group()
+    mv = gl.full([CH_R, BLOCK_K], -float("inf"), gl.float32, layout)
+    for ch in gl.static_range(NCH):
+        async_copy.wait_group(NCH - 1 - ch)
+        mv = gl.maximum(mv, xs.slice(ch * CH_R, CH_R, dim=0).load(layout).to(gl.float32))
+    a = gl.max(mv, 0)
+    a_safe = gl.where(a == -float("inf"), 0.0, a)
+    sv = gl.zeros([CH_R, BLOCK_K], gl.float32, layout)
+    for ch in gl.static_range(NCH):
+        sv += gl.exp(xs.slice(ch * CH_R, CH_R, dim=0).load(layout).to(gl.float32) - a_safe[None, :])
+    b = gl.sum(sv, 0)
+    block_ws = ws + blk * (P + 1) * (2 * BLOCK_K)
+    gl.store(block_ws + part * (2 * BLOCK_K) + kk, a)
+    gl.store(block_ws + part * (2 * BLOCK_K) + BLOCK_K + kk, b)
+    gl.thread_barrier()  # every thread's statistics before the count's release (one thread's)
+    count = sync + 1 + blk
+    n = gl.atomic_add(count, 1, sem="acq_rel") + 1
+    combined = block_ws + P * (2 * BLOCK_K)
+    if n == P:
+        cl: gl.constexpr = gl.BlockedLayout([1, 1], [1, 32], [W, 1], [1, 0])
+        i = gl.arange(0, BLOCK_P, gl.SliceLayout(1, cl))
+        k2 = gl.arange(0, BLOCK_K, gl.SliceLayout(0, cl))
+        stats = block_ws + i[:, None] * (2 * BLOCK_K) + k2[None, :]
+        p_mask = (i < P)[:, None] & (k2 < BLOCK_K)[None, :]
+        pa = gl.load(stats, mask=p_mask, other=-float("inf"), volatile=True)
+        pb = gl.load(stats + BLOCK_K, mask=p_mask, other=0.0, volatile=True)
+        ma = gl.max(pa, 0)
+        ma_safe = gl.where(ma == -float("inf"), 0.0, ma)
+        sb = gl.sum(pb * gl.exp(pa - ma_safe[None, :]), 0)
+        gl.store(combined + k2, ma)
+        gl.store(combined + BLOCK_K + k2, sb)
+        gl.thread_barrier()
+        gl.atomic_add(count, 1, sem="release")
+    while n <= P:
+        n = gl.atomic_add(count, 0, sem="acquire")
+    m = gl.load(combined + kk, volatile=True)
+    s = gl.load(combined + BLOCK_K + kk, volatile=True)
+    for ch in gl.static_range(NCH):
+        v = xs.slice(ch * CH_R, CH_R, dim=0).load(layout).to(gl.float32)
+        res = _apply_stats(v, v, m[None, :], s[None, :], False, LOG)
+        gl.store(out + first + ch * CH_R * INNER + tile, res.to(out.dtype.element_ty))
+
+
+# (BLOCK_K, BLOCK_R, warps, maxnreg) of softmax_cols_smem_kernel (forward only; 32-64 KB a part).
+# sm_90 ptxas: 64 registers at 64x256 / 128x128 (4 programs an SM), 80 at 32x512; capped at 48:
+# 8 bytes of spill (5 programs an SM), at 40: 24-32 bytes (6, as the shared memory)
+SMEM_CONFIGS = [(64, 256, 8, None), (64, 256, 8, 48), (64, 256, 8, 40), (128, 128, 8, None), (128, 128, 8, 48),
+                (32, 512, 8, 48), (128, 256, 8, None), (64, 512, 8, None)]
+
+
+def smem_onepass(out, x, D, inner, block_k, block_r, warps, maxnreg, sms):
+    outer = x.numel() // (D * inner)
+    col_blocks = triton.cdiv(inner, block_k)
+    blocks = outer * col_blocks
+    P = triton.cdiv(D, block_r)
+    if P > sms or P < 2 or D % block_r or inner % block_k:
+        return None
+    ws = torch.empty(blocks, P + 1, 2, block_k, device="cuda", dtype=torch.float32)
+    sync = torch.zeros(1 + blocks, device="cuda", dtype=torch.int32)
+    block_p = max(16, triton.next_power_of_2(P))
+
+    def run():
+        sync.zero_()
+        softmax_cols_smem_kernel[(blocks * P, )](out, x, ws, sync, D, inner, col_blocks, False, block_r, block_k,
+                                                 16 // x.element_size(), block_p, num_warps=warps,
+                                                 **({"maxnreg": maxnreg} if maxnreg else {}))
+    return run
+
+
 # (BLOCK_K, BLOCK_R, warps)
 CONFIGS = [(32, 256, 8), (32, 128, 8), (64, 128, 8), (64, 256, 16), (16, 512, 8), (32, 512, 16)]
 SHAPES = [((4096, 4096), 0), ((3, 2048, 1024), 1), ((8192, 4096), 0), ((1024, 4096), 0), ((16384, 256), 0)]
@@ -203,6 +317,17 @@ def main():
             gr()
             torch.cuda.synchronize()
             row.append(f"two launches {timing.device_median_us(gr):.1f} (err {err(out, ref):.1e})")
+            for block_k, block_r, warps, nreg in ([] if backward or "--no-smem" in sys.argv else SMEM_CONFIGS):
+                out = torch.empty_like(x)
+                run = smem_onepass(out, x, D, inner, block_k, block_r, warps, nreg, sms)
+                if run is None:
+                    continue
+                gr = timing.graphed(run)
+                gr()
+                torch.cuda.synchronize()
+                us = timing.device_median_us(gr)
+                row.append(f"smem {block_k}x{block_r}w{warps}r{nreg} {us:.1f} ({nbytes / us / 1e3:.0f} GB/s, "
+                           f"err {err(out, ref):.1e})")
             for block_k, block_r, warps in configs:
                 out = torch.empty_like(x)
                 run = onepass(out, y if backward else x, g if backward else None, D, inner, backward, block_k,
