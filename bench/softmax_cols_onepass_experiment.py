@@ -70,7 +70,32 @@ def _combine_stats(stats, p_mask, STAT_STRIDE: tl.constexpr, BACKWARD: tl.conste
         pb = tl.load(stats + STAT_STRIDE, mask=p_mask, other=0.0, volatile=True)
         m = tl.max(pa, 0)
         m_safe = tl.where(m == -float("inf"), 0.0, m)
-        s = tl.sum(pb * tl.exp(pa - m_safe), 0)
+        s = tl.sum(pb * tl.exp(pa - m_safe[None, :]), 0)  # (explicit: Gluon does not broadcast ranks)
+    return m, s
+
+
+@triton.jit
+def _combined_stats(block_ws, sync, blk, P, stats, p_mask, kc, k, BLOCK_K: tl.constexpr, BACKWARD: tl.constexpr):
+    """After a part of column block blk has published its statistics (all its threads): count
+    it; the part that counts last combines the parts' statistics (stats: the [parts, BLOCK_K]
+    tile of their addresses, p_mask its valid parts, kc its columns) and publishes them after
+    them in block_ws; every part waits for those and returns the columns' (max, sum) at columns k
+    (BACKWARD: the sum in both). Both the register and the shared-memory kernel use it."""
+    count = sync + 1 + blk
+    n = tl.atomic_add(count, 1, sem="acq_rel") + 1
+    combined = block_ws + P * (2 * BLOCK_K)
+    if n == P:
+        ma, sb = _combine_stats(stats, p_mask, BLOCK_K, BACKWARD)
+        tl.store(combined + kc, ma)
+        tl.store(combined + BLOCK_K + kc, sb)
+        tl.debug_barrier()
+        tl.atomic_add(count, 1, sem="release")
+    while n <= P:
+        n = tl.atomic_add(count, 0, sem="acquire")
+    m = tl.load(combined + k, volatile=True)
+    s = tl.load(combined + BLOCK_K + k, volatile=True)
+    if BACKWARD:
+        s = m  # (the sum is in the first slot)
     return m, s
 
 
@@ -114,27 +139,13 @@ def softmax_onepass_cols_kernel(out, x, g, ws, sync, D, INNER, COL_BLOCKS, BACKW
     tl.store(block_ws + part * (2 * BLOCK_K) + BLOCK_K + k, b)
     # every thread's statistics before the count's release (made by one thread of the program)
     tl.debug_barrier()
-    count = sync + 1 + blk
-    n = tl.atomic_add(count, 1, sem="acq_rel") + 1
-    combined = block_ws + P * (2 * BLOCK_K)
-    if n == P:
-        # The parts' statistics as one [parts, BLOCK_K] tile, combined here and published: each
-        # part combining them itself would hold them in the data's layout (8 columns a thread,
-        # every part's in flight at once: the registers of a second program an SM)
-        i = tl.arange(0, BLOCK_P)
-        kk = tl.arange(0, BLOCK_K)
-        stats = block_ws + i[:, None] * (2 * BLOCK_K) + kk[None, :]
-        ma, sb = _combine_stats(stats, (i < P)[:, None], BLOCK_K, BACKWARD)
-        tl.store(combined + kk, ma)
-        tl.store(combined + BLOCK_K + kk, sb)
-        tl.debug_barrier()
-        tl.atomic_add(count, 1, sem="release")
-    while n <= P:
-        n = tl.atomic_add(count, 0, sem="acquire")
-    m = tl.load(combined + k, volatile=True)
-    s = tl.load(combined + BLOCK_K + k, volatile=True)
-    if BACKWARD:
-        s = m  # (the sum is in the first slot)
+    # The parts' statistics are combined as one [parts, BLOCK_K] tile by the last part: each part
+    # combining them itself would hold them in the data's layout (8 columns a thread, every
+    # part's in flight at once: the registers of a second program an SM)
+    i = tl.arange(0, BLOCK_P)
+    kk = tl.arange(0, BLOCK_K)
+    stats = block_ws + i[:, None] * (2 * BLOCK_K) + kk[None, :]
+    m, s = _combined_stats(block_ws, sync, blk, P, stats, (i < P)[:, None], kk, k, BLOCK_K, BACKWARD)
     res = _apply_stats(v, gv, m, s, BACKWARD, LOG)
     tl.store(out + base + offs, res.to(out.dtype.element_ty), mask=mask)
 
@@ -184,28 +195,12 @@ def softmax_cols_smem_kernel(out, x, ws, sync, D, INNER, COL_BLOCKS, LOG: gl.con
     gl.store(block_ws + part * (2 * BLOCK_K) + kk, a)
     gl.store(block_ws + part * (2 * BLOCK_K) + BLOCK_K + kk, b)
     gl.thread_barrier()  # every thread's statistics before the count's release (one thread's)
-    count = sync + 1 + blk
-    n = gl.atomic_add(count, 1, sem="acq_rel") + 1
-    combined = block_ws + P * (2 * BLOCK_K)
-    if n == P:
-        cl: gl.constexpr = gl.BlockedLayout([1, 1], [1, 32], [W, 1], [1, 0])
-        i = gl.arange(0, BLOCK_P, gl.SliceLayout(1, cl))
-        k2 = gl.arange(0, BLOCK_K, gl.SliceLayout(0, cl))
-        stats = block_ws + i[:, None] * (2 * BLOCK_K) + k2[None, :]
-        p_mask = (i < P)[:, None] & (k2 < BLOCK_K)[None, :]
-        pa = gl.load(stats, mask=p_mask, other=-float("inf"), volatile=True)
-        pb = gl.load(stats + BLOCK_K, mask=p_mask, other=0.0, volatile=True)
-        ma = gl.max(pa, 0)
-        ma_safe = gl.where(ma == -float("inf"), 0.0, ma)
-        sb = gl.sum(pb * gl.exp(pa - ma_safe[None, :]), 0)
-        gl.store(combined + k2, ma)
-        gl.store(combined + BLOCK_K + k2, sb)
-        gl.thread_barrier()
-        gl.atomic_add(count, 1, sem="release")
-    while n <= P:
-        n = gl.atomic_add(count, 0, sem="acquire")
-    m = gl.load(combined + kk, volatile=True)
-    s = gl.load(combined + BLOCK_K + kk, volatile=True)
+    cl: gl.constexpr = gl.BlockedLayout([1, 1], [1, 32], [W, 1], [1, 0])
+    i = gl.arange(0, BLOCK_P, gl.SliceLayout(1, cl))
+    kc = gl.arange(0, BLOCK_K, gl.SliceLayout(0, cl))
+    stats = block_ws + i[:, None] * (2 * BLOCK_K) + kc[None, :]
+    p_mask = (i < P)[:, None] & (kc < BLOCK_K)[None, :]
+    m, s = _combined_stats(block_ws, sync, blk, P, stats, p_mask, kc, kk, BLOCK_K, False)
     for ch in gl.static_range(NCH):
         v = xs.slice(ch * CH_R, CH_R, dim=0).load(layout).to(gl.float32)
         res = _apply_stats(v, v, m[None, :], s[None, :], False, LOG)

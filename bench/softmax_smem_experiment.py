@@ -107,16 +107,20 @@ def smem_pipe_kernel(out, x, g, ws, sync, D, TOTAL, BACKWARD: gl.constexpr, LOG:
         cur = 1 - cur
 
 
+def _buffers(x, parts):
+    """The output, the parts' statistics and the zeroed ticket / counts of a launch over x's rows."""
+    K = x.shape[0]
+    return (torch.empty_like(x), torch.empty(K, parts, 2, device=x.device, dtype=torch.float32),
+            torch.zeros(1 + K, device=x.device, dtype=torch.int32))
+
+
 def pipe_fn(op, x, g, y, part, warps, per_sm, maxnreg):
     K, D = x.shape
     parts = triton.cdiv(D, part)
-    sms = torch.cuda.get_device_properties(0).multi_processor_count
-    programs = min(per_sm * sms, K * parts)
+    programs = min(per_sm * torch.cuda.get_device_properties(0).multi_processor_count, K * parts)
     if parts < 2 or 2 * programs <= parts or D % 16:
         return None
-    out = torch.empty_like(x)
-    ws = torch.empty(K, parts, 2, device=x.device, dtype=torch.float32)
-    sync = torch.zeros(1 + K, device=x.device, dtype=torch.int32)
+    out, ws, sync = _buffers(x, parts)
     bwd = op.endswith("bwd")
 
     def run():
@@ -134,12 +138,9 @@ def smem_fn(op, x, g, y, part, warps):
     kOnepassPartBytes / element size, kOnepassWarps)."""
     K, D = x.shape
     parts = triton.cdiv(D, part)
-    sms = torch.cuda.get_device_properties(0).multi_processor_count
-    if parts < 2 or parts > sms:
+    if parts < 2 or parts > torch.cuda.get_device_properties(0).multi_processor_count:
         return None
-    out = torch.empty_like(x)
-    ws = torch.empty(K, parts, 2, device=x.device, dtype=torch.float32)
-    sync = torch.zeros(1 + K, device=x.device, dtype=torch.int32)
+    out, ws, sync = _buffers(x, parts)
     bwd = op.endswith("bwd")
 
     def run():
