@@ -214,16 +214,24 @@ SMEM_CONFIGS = [(64, 256, 8, None), (64, 256, 8, 48), (64, 256, 8, 40), (128, 12
                 (32, 512, 8, 48), (128, 256, 8, None), (64, 512, 8, None)]
 
 
-def smem_onepass(out, x, D, inner, block_k, block_r, warps, maxnreg, sms):
-    outer = x.numel() // (D * inner)
+def _grid(x, D, inner, block_k, block_r, sms):
+    """A one-pass launch's column blocks an outer index, column blocks, parts a block (None when
+    the parts would not fit the forward-progress rule), its statistics workspace, the zeroed
+    ticket / counts and BLOCK_P."""
     col_blocks = triton.cdiv(inner, block_k)
-    blocks = outer * col_blocks
+    blocks = x.numel() // (D * inner) * col_blocks
     P = triton.cdiv(D, block_r)
-    if P > sms or P < 2 or D % block_r or inner % block_k:
+    if P > sms or P < 2:
         return None
-    ws = torch.empty(blocks, P + 1, 2, block_k, device="cuda", dtype=torch.float32)
-    sync = torch.zeros(1 + blocks, device="cuda", dtype=torch.int32)
-    block_p = max(16, triton.next_power_of_2(P))
+    return (col_blocks, blocks, P, torch.empty(blocks, P + 1, 2, block_k, device="cuda", dtype=torch.float32),
+            torch.zeros(1 + blocks, device="cuda", dtype=torch.int32), max(16, triton.next_power_of_2(P)))
+
+
+def smem_onepass(out, x, D, inner, block_k, block_r, warps, maxnreg, sms):
+    grid = _grid(x, D, inner, block_k, block_r, sms)
+    if grid is None or D % block_r or inner % block_k:
+        return None
+    col_blocks, blocks, P, ws, sync, block_p = grid
 
     def run():
         sync.zero_()
@@ -239,15 +247,10 @@ SHAPES = [((4096, 4096), 0), ((3, 2048, 1024), 1), ((8192, 4096), 0), ((1024, 40
 
 
 def onepass(out, x, g, D, inner, backward, block_k, block_r, warps, sms):
-    outer = x.numel() // (D * inner)
-    col_blocks = triton.cdiv(inner, block_k)
-    blocks = outer * col_blocks
-    P = triton.cdiv(D, block_r)
-    if P > sms or P < 2:
+    grid = _grid(x, D, inner, block_k, block_r, sms)
+    if grid is None:
         return None
-    ws = torch.empty(blocks, P + 1, 2, block_k, device="cuda", dtype=torch.float32)
-    sync = torch.zeros(1 + blocks, device="cuda", dtype=torch.int32)
-    block_p = max(16, triton.next_power_of_2(P))
+    col_blocks, blocks, P, ws, sync, block_p = grid
 
     def run():
         sync.zero_()
@@ -312,28 +315,23 @@ def main():
             gr()
             torch.cuda.synchronize()
             row.append(f"two launches {timing.device_median_us(gr):.1f} (err {err(out, ref):.1e})")
-            for block_k, block_r, warps, nreg in ([] if backward or "--no-smem" in sys.argv else SMEM_CONFIGS):
-                out = torch.empty_like(x)
-                run = smem_onepass(out, x, D, inner, block_k, block_r, warps, nreg, sms)
+            variants = [(f"smem {block_k}x{block_r}w{warps}r{nreg}", out,
+                         smem_onepass(out, x, D, inner, block_k, block_r, warps, nreg, sms))
+                        for block_k, block_r, warps, nreg in ([] if backward or "--no-smem" in sys.argv
+                                                              else SMEM_CONFIGS)
+                        for out in [torch.empty_like(x)]]
+            variants += [(f"{block_k}x{block_r}w{warps}", out,
+                          onepass(out, y if backward else x, g if backward else None, D, inner, backward, block_k,
+                                  block_r, warps, sms))
+                         for block_k, block_r, warps in configs for out in [torch.empty_like(x)]]
+            for label, out, run in variants:
                 if run is None:
                     continue
                 gr = timing.graphed(run)
                 gr()
                 torch.cuda.synchronize()
                 us = timing.device_median_us(gr)
-                row.append(f"smem {block_k}x{block_r}w{warps}r{nreg} {us:.1f} ({nbytes / us / 1e3:.0f} GB/s, "
-                           f"err {err(out, ref):.1e})")
-            for block_k, block_r, warps in configs:
-                out = torch.empty_like(x)
-                run = onepass(out, y if backward else x, g if backward else None, D, inner, backward, block_k,
-                              block_r, warps, sms)
-                if run is None:
-                    continue
-                gr = timing.graphed(run)
-                gr()
-                torch.cuda.synchronize()
-                us = timing.device_median_us(gr)
-                row.append(f"{block_k}x{block_r}w{warps} {us:.1f} ({nbytes * (1 + backward / 2) / us / 1e3:.0f} GB/s,"
+                row.append(f"{label} {us:.1f} ({nbytes * (1 + backward / 2) / us / 1e3:.0f} GB/s,"
                            f" err {err(out, ref):.1e})")
             print("  ".join(row), flush=True)
 

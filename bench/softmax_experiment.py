@@ -50,6 +50,24 @@ def torch_fn(op, x, g, y):
     return lambda: torch.ops.aten._log_softmax_backward_data(g, y, -1, x.dtype)
 
 
+def op_cases(shapes):
+    """Per shape (K, D) and op of OPS, bf16 (seeded): (K, D, op, x, g, y, torch's callable,
+    torch's result, torch's time in us, the library's time and result through the op); x the
+    input, g the gradient (mean 1), y the forward's output for the backward ops (else None)."""
+    for K, D in shapes:
+        torch.manual_seed(0)
+        x = torch.randn(K, D, device="cuda", dtype=torch.bfloat16)
+        g = torch.randn(K, D, device="cuda", dtype=torch.bfloat16) + 1
+        for op in OPS:
+            y = (torch.log_softmax if op.startswith("log") else torch.softmax)(x, -1) if op.endswith("bwd") else None
+            tfn = torch_fn(op, x, g, y)
+            ref = tfn()
+            t_torch = timing.device_median_us(tfn, 10, 40)
+            with gemforge.use():
+                lib = (timing.device_median_us(tfn, 10, 40), tfn())
+            yield K, D, op, x, g, y, tfn, ref, t_torch, lib
+
+
 def split_plan(K, D, ppsm, block_d, sms):
     parts = min(math.ceil(ppsm * sms / K), D // MIN_PART)
     if parts < 2:

@@ -25,7 +25,7 @@ import triton.language as tl
 
 import gemforge
 from gemforge import timing
-from softmax_experiment import OPS, errors, torch_fn
+from softmax_experiment import errors, op_cases
 
 SHAPES = [(256, 131072), (32, 262144)]
 VARIANTS = [(32, 8), (32, 16), (64, 8), (16, 16)]  # (parts a row, warps)
@@ -109,32 +109,22 @@ def main():
     print(f"# {props.name}, {props.multi_processor_count} SMs, torch {torch.__version__}, triton {triton.__version__}")
     print(f"{'shape':>12} {'op':>16} {'variant':>18} {'us':>8} {'torch us':>8} {'speedup':>7} {'max err':>9} {'bad':>4}")
     shapes = [tuple(int(v) for v in a.split("x")) for a in sys.argv[1:] if "x" in a and a[0].isdigit()] or SHAPES
-    for K, D in shapes:
-        torch.manual_seed(0)
-        x = torch.randn(K, D, device="cuda", dtype=torch.bfloat16)
-        g = torch.randn(K, D, device="cuda", dtype=torch.bfloat16) + 1
-        for op in OPS:
-            y = (torch.log_softmax if op.startswith("log") else torch.softmax)(x, -1) if op.endswith("bwd") else None
-            tfn = torch_fn(op, x, g, y)
-            ref = tfn()
-            t_torch = timing.device_median_us(tfn, 10, 40)
-            rows = []
-            with gemforge.use():
-                rows.append(("gemforge", timing.device_median_us(tfn, 10, 40), tfn()))
-            for parts, warps in VARIANTS:
-                fn = onepass_fn(op, x, g, y, parts, warps)
-                if fn is None:
-                    continue
-                try:
-                    got = fn().clone()
-                    rows.append((f"onepass P={parts} w={warps}", timing.device_median_us(timing.graphed(fn), 10, 40),
-                                 got))
-                except Exception as e:  # noqa: BLE001
-                    print(f"  onepass P={parts} w={warps} {op} failed: {type(e).__name__}: {str(e)[:200]}")
-            for label, t, got in rows:
-                err, bad = errors(got, ref)
-                print(f"{K}x{D:>7} {op:>16} {label:>18} {t:8.1f} {t_torch:8.1f} {t_torch / t:7.2f} {err:9.2e} {bad:4d}",
-                      flush=True)
+    for K, D, op, x, g, y, tfn, ref, t_torch, lib in op_cases(shapes):
+        rows = [("gemforge", *lib)]
+        for parts, warps in VARIANTS:
+            fn = onepass_fn(op, x, g, y, parts, warps)
+            if fn is None:
+                continue
+            try:
+                got = fn().clone()
+                rows.append((f"onepass P={parts} w={warps}", timing.device_median_us(timing.graphed(fn), 10, 40),
+                             got))
+            except Exception as e:  # noqa: BLE001
+                print(f"  onepass P={parts} w={warps} {op} failed: {type(e).__name__}: {str(e)[:200]}")
+        for label, t, got in rows:
+            err, bad = errors(got, ref)
+            print(f"{K}x{D:>7} {op:>16} {label:>18} {t:8.1f} {t_torch:8.1f} {t_torch / t:7.2f} {err:9.2e} {bad:4d}",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from triton.experimental.gluon.language.nvidia.ampere import async_copy
 import gemforge
 import gemforge.kernels.softmax as sk
 from gemforge import timing
-from softmax_experiment import OPS, errors, torch_fn
+from softmax_experiment import errors, op_cases
 
 SHAPES = [(256, 131072), (32, 262144), (4096, 32000)]
 # (PART elements, warps) for the forward and for the backward (two tensors in shared memory)
@@ -159,37 +159,27 @@ def main():
     print(f"{'shape':>12} {'op':>16} {'variant':>24} {'us':>8} {'torch us':>8} {'speedup':>7} {'%copy':>6} "
           f"{'max err':>9} {'bad':>4}")
     shapes, bw = timing.probe_start(sys.argv[1:], SHAPES)
-    for K, D in shapes:
-        torch.manual_seed(0)
-        x = torch.randn(K, D, device="cuda", dtype=torch.bfloat16)
-        g = torch.randn(K, D, device="cuda", dtype=torch.bfloat16) + 1
-        for op in OPS:
-            bwd = op.endswith("bwd")
-            y = (torch.log_softmax if op.startswith("log") else torch.softmax)(x, -1) if bwd else None
-            nbytes = x.numel() * x.element_size() * (3 if bwd else 2)
-            tfn = torch_fn(op, x, g, y)
-            ref = tfn()
-            t_torch = timing.device_median_us(tfn, 10, 40)
-            rows = []
-            with gemforge.use():
-                rows.append(("gemforge", timing.device_median_us(tfn, 10, 40), tfn()))
-            variants = [(f"smem PART={part} w={warps}", smem_fn(op, x, g, y, part, warps))
-                        for part, warps in (BWD_VARIANTS if bwd else FWD_VARIANTS)]
-            variants += [(f"pipe {part} w{warps} p{per_sm} r{nreg}", pipe_fn(op, x, g, y, part, warps, per_sm, nreg))
-                         for part, warps, per_sm, nreg in (PIPE_BWD if bwd else PIPE_FWD)]
-            for label, fn in variants:
-                if fn is None:
-                    continue
-                try:
-                    got = fn().clone()
-                    rows.append((label, timing.device_median_us(timing.graphed(fn), 10, 40), got))
-                except Exception as e:  # noqa: BLE001
-                    print(f"  {label} {op} failed: {type(e).__name__}: {str(e)[:300]}", flush=True)
-            for label, t, got in rows:
-                err, bad = errors(got, ref)
-                pct = 100 * nbytes / (t * 1e-6) / 1e9 / bw
-                print(f"{K}x{D:>7} {op:>16} {label:>24} {t:8.1f} {t_torch:8.1f} {t_torch / t:7.2f} {pct:6.0f} "
-                      f"{err:9.2e} {bad:4d}", flush=True)
+    for K, D, op, x, g, y, tfn, ref, t_torch, lib in op_cases(shapes):
+        bwd = op.endswith("bwd")
+        nbytes = x.numel() * x.element_size() * (3 if bwd else 2)
+        rows = [("gemforge", *lib)]
+        variants = [(f"smem PART={part} w={warps}", smem_fn(op, x, g, y, part, warps))
+                    for part, warps in (BWD_VARIANTS if bwd else FWD_VARIANTS)]
+        variants += [(f"pipe {part} w{warps} p{per_sm} r{nreg}", pipe_fn(op, x, g, y, part, warps, per_sm, nreg))
+                     for part, warps, per_sm, nreg in (PIPE_BWD if bwd else PIPE_FWD)]
+        for label, fn in variants:
+            if fn is None:
+                continue
+            try:
+                got = fn().clone()
+                rows.append((label, timing.device_median_us(timing.graphed(fn), 10, 40), got))
+            except Exception as e:  # noqa: BLE001
+                print(f"  {label} {op} failed: {type(e).__name__}: {str(e)[:300]}", flush=True)
+        for label, t, got in rows:
+            err, bad = errors(got, ref)
+            pct = 100 * nbytes / (t * 1e-6) / 1e9 / bw
+            print(f"{K}x{D:>7} {op:>16} {label:>24} {t:8.1f} {t_torch:8.1f} {t_torch / t:7.2f} {pct:6.0f} "
+                  f"{err:9.2e} {bad:4d}", flush=True)
 
 
 if __name__ == "__main__":
