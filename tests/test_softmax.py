@@ -13,8 +13,9 @@ On CUDA, split rows in at least a row per SM take the one-pass kernel instead (o
 softmax_onepass_tiles; kernels/softmax.py softmax_rows_smem_kernel, Gluon, forward and
 backward): the LARGE cases of 200 and 256 rows and the 160-row special-value cases below, with
 cp.async copies where rows are 16-byte aligned (widths that are multiples of 16: 131072, 20016,
-17008) and through registers elsewhere (20011, 17000). test_wide_rows_kernel_choice checks which
-kernels run; test_smem_kernel_compiles_for_sm90 compiles its variants without a GPU.
+17008) and through registers elsewhere (20011, 17000, a view one element into its storage).
+test_wide_rows_kernel_choice checks which kernels run; test_smem_kernel_compiles_for_sm90
+compiles its variants without a GPU.
 """
 import math
 import os
@@ -202,8 +203,12 @@ def test_wide_rows_special_values(dtype, log):
     if LARGE:  # 160 rows (32 of each): the one-pass kernel on GPUs of up to 160 SMs
         check_forward_and_out(x.repeat(32, 1), 1, log, dtype)
         # 17008 wide: aligned rows (cp.async), the same values and a last part of 624 (bf16)
-        wide = torch.cat([x, rand(5, 8, dtype=torch.float64).to(dtype)], 1)
-        check_forward_and_out(wide.repeat(32, 1), 1, log, dtype)
+        wide = torch.cat([x, rand(5, 8, dtype=torch.float64).to(dtype)], 1).repeat(32, 1)
+        check_forward_and_out(wide, 1, log, dtype)
+        # the same rows one element into their storage (contiguous, not 16-byte aligned): copied
+        # through registers
+        flat = torch.cat([torch.zeros(1, dtype=dtype, device=DEVICE), wide.flatten()])
+        check_forward_and_out(flat[1:].view(wide.shape), 1, log, dtype)
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16, torch.float64], ids=dtype_id)
