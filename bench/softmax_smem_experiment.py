@@ -147,7 +147,7 @@ def smem_fn(op, x, g, y, part, warps):
         sync.zero_()
         sk.softmax_rows_smem_kernel[(K * parts, )](out, y if bwd else x, g if bwd else None, ws, sync, D,
                                                    BACKWARD=bwd, LOG=op.startswith("log"), PART=part,
-                                                   VEC=16 // x.element_size(), ASYNC=D % 16 == 0,
+                                                   ASYNC=D % 16 == 0,
                                                    BLOCK_P=max(16, triton.next_power_of_2(parts)), num_warps=warps)
         return out
     return run

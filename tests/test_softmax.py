@@ -17,6 +17,7 @@ cp.async copies where rows are 16-byte aligned (widths that are multiples of 16:
 test_wide_rows_kernel_choice checks which kernels run; test_smem_kernel_compiles_for_sm90
 compiles its variants without a GPU.
 """
+import json
 import math
 import os
 import re
@@ -38,7 +39,7 @@ TOL = {torch.float32: 2e-5, torch.float16: 2e-3, torch.bfloat16: 1.6e-2, torch.f
 CASES = [((2, 20011), -1, 2), ((1, 40000), -1, 4), ((3, 17000), 1, 2), ((17000, 1), 0, 2),
          ((4, 17000), -1, 1), ((17000, 2), 0, 1)]
 if LARGE:  # the issue-4 benchmark shapes; 600 rows of 20011: sm_90's one-pass rows of 16K-32K (512 rows on)
-    # 200 x 20011 on sm_90: one-pass parts of 8192 (forward and backward), the last partial
+    # 200 x 20011 on sm_90: one-pass parts of 32 KB (forward and backward), the last partial
     CASES += [((32, 262144), -1, None), ((256, 131072), -1, None), ((600, 20011), -1, None),
               ((200, 20011), -1, None), ((200, 20016), -1, None)]
 
@@ -275,8 +276,8 @@ SMEM_COMPILE = textwrap.dedent("""
                 for asynchronous in (1, 0):
                     part = 32768 // size
                     sig = ["*" + dtype, "*" + dtype, "*" + dtype if backward else "constexpr", "*fp32", "*i32", "i32"]
-                    sig += ["constexpr"] * 6
-                    consts = {6: backward, 7: log, 8: part, 9: 16 // size, 10: asynchronous, 11: 16}
+                    sig += ["constexpr"] * 5
+                    consts = {6: backward, 7: log, 8: part, 9: asynchronous, 10: 16}
                     if not backward:
                         consts[2] = None
                     r = _bridge.compile("gemforge.kernels.softmax", "softmax_rows_smem_kernel", None, None, sig,
@@ -299,7 +300,6 @@ def test_smem_kernel_compiles_for_sm90():
                PYTHONPATH=os.path.join(os.path.dirname(__file__), "..", "python"))
     p = subprocess.run([sys.executable, "-c", SMEM_COMPILE], env=env, capture_output=True, text=True, timeout=900)
     assert p.returncode == 0, p.stderr[-3000:]
-    import json
     variants = json.loads(p.stdout.strip().splitlines()[-1])
     assert len(variants) == 16
     for v in variants:

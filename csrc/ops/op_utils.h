@@ -142,7 +142,6 @@ inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, const c10
 struct OnepassTiles {
   int64_t part = 0, parts = 0;  // parts == 0: not this path
   int64_t block_p = 0;          // a bucket >= parts
-  int64_t vec = 0;              // elements of 16 bytes (a thread's share of a chunk)
   bool async_copy = false;      // cp.async: the rows start 16-byte aligned
   int num_warps = 0;
 };
@@ -162,7 +161,6 @@ inline OnepassTiles softmax_onepass_tiles(const RowTiles& t, int64_t K, int64_t 
   o.part = part;
   o.parts = parts;
   o.block_p = std::max<int64_t>(16, next_pow2(parts));
-  o.vec = 16 / x.element_size();
   // the kernel's divisibility hints prove 16-byte alignment only for D % 16 == 0
   o.async_copy = D % 16 == 0 && aligned(x) && (!g.defined() || aligned(g));
   o.num_warps = kOnepassWarps;

@@ -1241,8 +1241,7 @@ void run_softmax_onepass(const at::Tensor& out, const at::Tensor& x, const at::T
   args.tensor(out).tensor(x);
   if (g.defined()) args.tensor(g); else args.none();
   args.tensor(ws).tensor(sync).integer(D);
-  args.constant(g.defined()).constant(log).constant(o.part).constant(o.vec).constant(o.async_copy)
-      .constant(o.block_p);
+  args.constant(g.defined()).constant(log).constant(o.part).constant(o.async_copy).constant(o.block_p);
   rt::LaunchConfig cfg;
   cfg.num_warps = o.num_warps;
   cfg.grid[0] = K * o.parts;

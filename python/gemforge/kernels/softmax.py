@@ -322,14 +322,15 @@ def _smem_write(out, xs, gs, lo, offs, D, m, s, BACKWARD: gl.constexpr, LOG: gl.
 
 @gluon.jit
 def softmax_rows_smem_kernel(out, x, g, ws, sync, D, BACKWARD: gl.constexpr, LOG: gl.constexpr, PART: gl.constexpr,
-                             VEC: gl.constexpr, ASYNC: gl.constexpr, BLOCK_P: gl.constexpr):
+                             ASYNC: gl.constexpr, BLOCK_P: gl.constexpr):
     """Rows of D elements (inner == 1) in parts of PART, one program a part, one read of the data
     (GPU only). Forward: out = softmax / log_softmax of x. BACKWARD: x is the forward's output y,
     g the incoming gradient, out the input gradient (_grad).
     The part is copied into shared memory (cp.async when ASYNC), so that no registers hold it
     while the program waits and an SM runs as many programs as its shared memory holds. Chunks of
-    CHUNK elements: VEC (16 bytes) a thread. The statistics are sweeps over shared memory (the
-    max, then the sum of exp relative to it; BACKWARD: the sum of g * y, or of g for LOG).
+    CHUNK elements: VEC (16 bytes of x's type) a thread. The statistics are sweeps over shared
+    memory (the max, then the sum of exp relative to it; BACKWARD: the sum of g * y, or of g for
+    LOG).
     sync: int32 [1 + rows], zeroed before the launch: a ticket counter, then per row the count of
     its parts that have published. ws: fp32 [rows, P, 2], the parts' statistics.
     Forward progress: a program takes its (row, part) from the ticket when it starts, so the parts
@@ -337,6 +338,7 @@ def softmax_rows_smem_kernel(out, x, g, ws, sync, D, BACKWARD: gl.constexpr, LOG
     unfinished ticket have all their parts resident, and a row finishes once its P parts are
     resident together (the host asks for P <= SMs, and a program an SM always fits)."""
     W: gl.constexpr = gl.num_warps()
+    VEC: gl.constexpr = 128 // x.dtype.element_ty.primitive_bitwidth
     CHUNK: gl.constexpr = VEC * 32 * W
     NCH: gl.constexpr = PART // CHUNK
     layout: gl.constexpr = gl.BlockedLayout([VEC], [32], [W], [0])
