@@ -80,6 +80,16 @@ def ran_gemforge(fn, expect):
     return out
 
 
+def cuda_kernel_names(fn):
+    """The names of the CUDA kernels fn() launched (torch.profiler; CUDA only)."""
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        fn()
+        torch.cuda.synchronize()
+    return {e.name for e in prof.events() if e.device_type == DeviceType.CUDA}
+
+
 def half_ulps(got, ref):
     """Per element, how many fp16/bf16 ulps apart two tensors of that dtype are (-0.0 == 0.0, an
     infinity is one ulp past the largest finite value); 0 where both are NaN, a huge number where

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 
 import gemforge
-from conftest import DEVICE, LARGE, ran_gemforge
+from conftest import DEVICE, LARGE, cuda_kernel_names, ran_gemforge
 
 DTYPES = [torch.float32, torch.float16, torch.bfloat16]
 # relative error bound (Frobenius norm) per dtype; grows with sqrt(K) for the accumulation
@@ -429,3 +429,81 @@ def test_decode_long_k_no_drift(kernel_log):
         ref = x.double() @ w.double().t()
         beyond = int(((got.double() - ref).abs() > _ulp(ref, torch.float16)).sum())
         assert beyond <= max(2, ref.numel() // 500), (M, N, K, beyond, ref.numel())
+
+
+# ---------------------------------------------------------------- sm_90: attention's Q @ K^T
+
+PINGPONG_COMPILE = """
+import json
+from gemforge import _bridge
+out = []
+for dtype in ("bf16", "fp16"):
+    for b_nk in (1, 0):
+        b_block = "[128, 64]" if b_nk else "[64, 128]"
+        sig = [f"tensordesc<{dtype}[128, 64]>", f"tensordesc<{dtype}{b_block}>", f"tensordesc<{dtype}[128, 128]>",
+               "i32", "i32", "i32", "i32"] + ["constexpr"] * 5
+        r = _bridge.compile("gemforge.kernels.matmul_ws", "pp_matmul_kernel", None, None, sig,
+                            {7: 8, 8: 132, 9: 2, 10: b_nk, 11: 4}, [3, 4, 5], 4, 1, 90, 168)
+        out.append(dict(dtype=dtype, b_nk=b_nk, name=r[1], shared=r[2], warps=r[3], tma=[list(t[3]) for t in r[11]]))
+print(json.dumps(out))
+"""
+
+
+def test_pingpong_kernel_compiles_for_sm90():
+    """kernels/matmul_ws.py pp_matmul_kernel (Gluon) through the compile bridge for sm_90, without
+    a GPU, as csrc/ops/blas.cpp run_pingpong launches it: the bridge gives its descriptors their
+    shared-memory layouts; it runs 12 warps (two consumer warpgroups and the loader's), fits the
+    SM's shared memory, and its three descriptors are TMA boxes of 128 x 64 (128-byte swizzle)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, TRITON_INTERPRET="0", CUDA_VISIBLE_DEVICES="",
+               PYTHONPATH=os.path.join(os.path.dirname(__file__), "..", "python"))
+    p = subprocess.run([sys.executable, "-c", PINGPONG_COMPILE], env=env, capture_output=True, text=True,
+                       timeout=900)
+    assert p.returncode == 0, p.stderr[-3000:]
+    variants = json.loads(p.stdout.strip().splitlines()[-1])
+    assert len(variants) == 4
+    for v in variants:
+        assert v["name"] == "pp_matmul_kernel" and v["warps"] == 12, v
+        assert 128 * 1024 < v["shared"] <= 232448, v
+        assert len(v["tma"]) == 3 and all(t[1] == 64 for t in v["tma"]), v
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16], ids=lambda d: str(d).replace("torch.", ""))
+def test_attention_products(dtype):
+    """Q @ K^T shapes (heads of up to 128). On sm_90 the ones that fit pp_matmul_kernel's 2-D
+    descriptors take it (kernel names from torch.profiler), the others matmul_tma: a batch whose
+    rows are not whole tiles, heads interleaved in memory (the batch stride is not rows x row
+    stride), an input (baddbmm) or alpha. Results against fp64 everywhere; under the interpreter
+    (no Gluon) small shapes, all matmul_tma."""
+    if LARGE:
+        b, m, n, d = 2, 1024, 2048, 128
+    else:
+        b, m, n, d = 2, 48, 40, 16
+    q, k = rand(b, m, d, dtype=dtype), rand(b, n, d, dtype=dtype)
+    kt = rand(b, d, n, dtype=dtype)  # keys stored [K, N]
+    heads = torch.randn(m, b, d, device=DEVICE).to(dtype).transpose(0, 1)  # [b, m, d], batch stride d
+    rq, rk, rkt, rh = ref64(q, k, kt, heads)
+    inp = rand(n, dtype=dtype)
+    cases = [  # (what, fn, reference, takes the ping-pong kernel on sm_90)
+        ("keys [N, K]", lambda: torch.bmm(q, k.transpose(1, 2)), rq @ rk.transpose(1, 2), True),
+        ("keys [K, N]", lambda: torch.bmm(q, kt), rq @ rkt, True),
+        ("one batch", lambda: torch.mm(q[0, :m - 24], k[0].t()), rq[0, :m - 24] @ rk[0].t(), True),
+        ("rows not whole tiles", lambda: torch.bmm(q[:, :m - 24], k.transpose(1, 2)),
+         rq[:, :m - 24] @ rk.transpose(1, 2), False),
+        ("heads interleaved", lambda: torch.bmm(heads, k.transpose(1, 2)), rh @ rk.transpose(1, 2), False),
+        ("baddbmm", lambda: torch.baddbmm(inp, q, k.transpose(1, 2), beta=0.5),
+         0.5 * ref64(inp)[0] + rq @ rk.transpose(1, 2), False),
+        ("alpha", lambda: torch.baddbmm(inp, q, k.transpose(1, 2), beta=0.0, alpha=0.5),
+         0.5 * (rq @ rk.transpose(1, 2)), False),
+    ]
+    sm90 = DEVICE == "cuda" and torch.cuda.get_device_capability() == (9, 0)
+    for what, fn, ref, pingpong in cases:
+        if sm90:
+            names = cuda_kernel_names(lambda: check(ran_gemforge(fn, []), ref, dtype, d))
+            assert ("pp_matmul_kernel" in names) == pingpong, (what, names)
+            assert ("matmul_tma" in names) != pingpong, (what, names)
+        else:
+            check(ran_gemforge(fn, []), ref, dtype, d)

@@ -30,7 +30,7 @@ import torch
 
 import gemforge.kernels.loss as lk
 import gemforge.kernels.softmax as sk
-from conftest import DEVICE, LARGE, ran_gemforge
+from conftest import DEVICE, LARGE, cuda_kernel_names, ran_gemforge
 
 FLOATS = [torch.float32, torch.float16, torch.bfloat16, torch.float64]
 TOL = {torch.float32: 2e-5, torch.float16: 2e-3, torch.bfloat16: 1.6e-2, torch.float64: 1e-10}
@@ -227,16 +227,6 @@ def test_wide_rows_backward_out_and_nan(dtype, log):
         ran_gemforge(lambda: backward(log)(g, y, 1, dtype, **{"out" if log else "grad_input": out}),
                      [bname + ".out"])
         check(out, ref, dtype)
-
-
-def cuda_kernel_names(fn):
-    """The names of the CUDA kernels fn() launched (torch.profiler)."""
-    from torch.autograd import DeviceType
-    from torch.profiler import ProfilerActivity, profile
-    with profile(activities=[ProfilerActivity.CUDA]) as prof:
-        fn()
-        torch.cuda.synchronize()
-    return {e.name for e in prof.events() if e.device_type == DeviceType.CUDA}
 
 
 @pytest.mark.parametrize("log", [False, True], ids=["softmax", "log_softmax"])

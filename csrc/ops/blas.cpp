@@ -43,6 +43,7 @@ namespace blas {  // the overloads (the C++ API below has the plain names)
 constexpr uint32_t kGemmDtypes = bit(c10::kHalf) | bit(c10::kBFloat16) | bit(c10::kFloat);
 
 rt::KernelHandle g_matmul_tma{"gemforge.kernels.matmul", "matmul_tma"};
+rt::KernelHandle g_matmul_pingpong{"gemforge.kernels.matmul_ws", "pp_matmul_kernel"};
 rt::KernelHandle g_matmul_strided{"gemforge.kernels.matmul", "matmul_strided"};
 
 // A [batch, rows, cols] operand as element strides into its tensor's memory.
@@ -107,6 +108,50 @@ void finish_split_k(const Gemm& g, const at::Tensor& partials, int64_t split_k, 
 // Under the interpreter bf16 dot operands go through fp32 (see kernels/matmul.py: UPCAST).
 bool upcast(const Gemm& g) { return g.c.t->device().is_cpu() && g.a.t->scalar_type() == c10::kBFloat16; }
 
+// pp_matmul_kernel (kernels/matmul_ws.py, Gluon, sm_90 only): fixed tiles of 128 x 128 x 64, a
+// ring of 2 slots for each of the two 4-warp consumer warpgroups, and a loader warp (12 warps in
+// all, so 65536 / 384 registers a thread at most). bench/gluon_matmul_experiment.py, session 24.
+constexpr int32_t kPpBlockM = 128, kPpBlockN = 128, kPpBlockK = 64;
+constexpr int kPpStages = 2;
+constexpr int kPpConsumerWarps = 4;
+constexpr int kPpMaxRegisters = 168;
+
+// The table rows with warp_specialize set run pp_matmul_kernel where the product fits its 2-D
+// descriptors: 16-bit operands on sm_90, no input and alpha 1, A and C row-major (la, lc: 0), B
+// as [N, K] (lb 1: attention's keys) or [K, N], and batches that continue the rows (batch
+// stride = rows x row stride) in whole row tiles (M % 128; K % 64 for [K, N] B), so that a tile
+// never straddles two batches. False: not applicable (matmul_tma runs the row's tiles).
+bool run_pingpong(const Gemm& g, const rt::GemmConfig& cfg, int arch, int la, int lb, int lc, c10::Device device) {
+  if (!cfg.warp_specialize || arch != 90 || g.a.t->element_size() != 2) return false;
+  if (!beta_is_zero(g) || g.alpha.toDouble() != 1.0 || la != 0 || lc != 0) return false;
+  const bool b_nk = lb == 1;
+  const int64_t b_rows = b_nk ? g.N : g.K, b_stride = b_nk ? g.b.s1 : g.b.s0;  // B's rows in memory
+  if (g.batch > 1) {
+    if (g.M % kPpBlockM != 0 || (!b_nk && g.K % kPpBlockK != 0)) return false;
+    if (g.a.sb != g.M * g.a.s0 || g.c.sb != g.M * g.c.s0 || g.b.sb != b_rows * b_stride) return false;
+  }
+  rt::KernelArgs args;
+  auto desc = [&](const Operand& o, int64_t rows, int64_t cols, int64_t stride, int32_t brows, int32_t bcols) {
+    int64_t shape[2] = {g.batch * rows, cols}, strides[2] = {stride, 1};
+    int32_t block[2] = {brows, bcols};
+    args.tensor_desc(*o.t, 2, shape, strides, block);
+  };
+  desc(g.a, g.M, g.K, g.a.s0, kPpBlockM, kPpBlockK);
+  if (b_nk) desc(g.b, g.N, g.K, g.b.s1, kPpBlockN, kPpBlockK);
+  else desc(g.b, g.K, g.N, g.b.s0, kPpBlockK, kPpBlockN);
+  desc(g.c, g.M, g.N, g.c.s0, kPpBlockM, kPpBlockN);
+  const int64_t sms = rt::device_info(device.index()).sm_count;
+  args.integer(g.M).integer(g.N).integer(g.K).integer(g.batch);
+  args.constant(cfg.group_m).constant(sms).constant(kPpStages).constant(b_nk).constant(kPpConsumerWarps);
+  rt::LaunchConfig launch;
+  launch.grid[0] = std::min(sms, ceil_div(g.M, kPpBlockM) * ceil_div(g.N, kPpBlockN) * g.batch);
+  launch.num_warps = kPpConsumerWarps;  // (the kernel runs the 12 warps its metadata names)
+  launch.num_stages = 1;
+  launch.maxnreg = kPpMaxRegisters;
+  rt::launch(g_matmul_pingpong, launch, args, device);
+  return true;
+}
+
 // matmul_tma: persistent, TMA descriptors (sm_90+, and the interpreter, so that CI runs it).
 // False: not applicable here.
 bool run_tma(const Gemm& g, int arch, c10::Device device) {
@@ -121,6 +166,7 @@ bool run_tma(const Gemm& g, int arch, c10::Device device) {
 
   const rt::GemmConfig& cfg =
       rt::lookup_gemm(interp ? 0 : arch, true, g.a.t->element_size(), g.M, g.N, g.K);
+  if (!interp && run_pingpong(g, cfg, arch, la, lb, lc, device)) return true;
   const int32_t bm = cfg.bm, bn = cfg.bn, bk = cfg.bk;
   const bool batched = g.batch > 1;
   // descriptor views: [(batch,) rows, cols] with the contiguous dim last
@@ -185,7 +231,7 @@ bool run_tma(const Gemm& g, int arch, c10::Device device) {
   args.integer(g.input.sb).integer(g.input.s0).integer(g.input.s1);
   args.constant(bm).constant(bn).constant(bk).constant(cfg.group_m).constant(programs);
   args.constant(la == 1).constant(lb == 1).constant(batched).constant(has_input && split_k == 1);
-  args.constant(g.alpha.toDouble() != 1.0).constant(cfg.warp_specialize).constant(cfg.split_store);
+  args.constant(g.alpha.toDouble() != 1.0).constant(false).constant(cfg.split_store);  // WS: see the table
   // The last row tile ends at row M (kernels/matmul.py _row_start), unless the input the
   // epilogue reads may overlap the output.
   const bool shift_m = g.M > bm && g.M % bm != 0 &&

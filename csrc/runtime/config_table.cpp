@@ -161,15 +161,19 @@ const GemmRow kGemmRows[] = {
     // 800 x 8192 x 8192 169.6 vs 176.8, 1024 x 4096 x 14336 153.5 vs 171.6.
     {90, true, 2, 768, kAny, kAny, {128, 128, 64, 8, 8, 5, false, false}},
     // attention's Q @ K^T with short heads and up to 1024 keys (bmm 64 x [1024, 128] x [128, 1024]):
-    // 53.3 us vs 54.0 for the 128x256 row below (cuBLAS 51.3; bench/tune_matmul.py, session 12)
-    {90, true, 2, kAny, 1024, 128, {128, 128, 64, 8, 8, 5, false, false}},
+    // 53.3 us vs 54.0 for the 128x256 row below (cuBLAS 51.3; bench/tune_matmul.py, session 12).
+    // ws: the ping-pong Gluon kernel where it fits (bench/gluon_matmul_experiment.py, session 24,
+    // H200: 49.3 us against cuBLAS's 50.1 and this row's 54.0).
+    {90, true, 2, kAny, 1024, 128, {128, 128, 64, 8, 8, 5, true, false}},
     // attention's Q @ K^T with heads of up to 128 (bmm 32 x [4096, 128] x [128, 4096]): one or two
     // K steps a tile, the output write dominates: the whole 128x256 tile staged for one TMA store
     // (3 stages leave room for it) beats the row below's two halves through one staging buffer
-    // (session 24, H200, bench/tune_matmul.py: 349.7 us vs 377.1; cuBLAS 339.2)
-    {90, true, 2, kAny, kAny, 128, {128, 256, 64, 8, 8, 3, false, false}},
-    // (ws: Triton 3.6 compiles matmul_tma with warp_specialize on sm_90 to the same PTX as
-    // without, in every variant these rows launch (session 23): the rows that had it say false.)
+    // (session 24, H200, bench/tune_matmul.py: 349.7 us vs 377.1; cuBLAS 339.2). ws: the ping-pong
+    // kernel where it fits (session 24: 349.3 us against cuBLAS's 345.3 in the same run; this
+    // row measures 356-379 through the op in the benchmark runs since).
+    {90, true, 2, kAny, kAny, 128, {128, 256, 64, 8, 8, 3, true, false}},
+    // (Triton 3.6 compiles matmul_tma's own warp_specialize on sm_90 to the same PTX as without,
+    // in every variant these rows launch (session 23): matmul_tma always gets WS false.)
     {90, true, 2, kAny, kAny, kAny, {128, 256, 64, 8, 8, 4, false, true}},
     // portable rows (also the interpreter: arch 0)
     {0, true, 0, kAny, kAny, kAny, {64, 64, 32, 8, 4, 3, false, false}},

@@ -48,7 +48,10 @@ struct GemmConfig {
   int16_t bm, bn, bk;
   int16_t group_m;
   int16_t num_warps, num_stages;
-  bool warp_specialize;  // matmul_tma only
+  // sm_90: the product runs kernels/matmul_ws.py's pp_matmul_kernel (Gluon: a loader warp and two
+  // consumer warpgroups, its own fixed tiles: csrc/ops/blas.cpp run_pingpong) where it fits, and
+  // matmul_tma with this row's tiles elsewhere
+  bool warp_specialize;
   bool split_store;      // matmul_tma only: store the tile in two halves
   // matmul_tma only: persistent programs an SM (2+: one program's epilogue overlaps another's
   // loads, for write-bound products; its tiles must leave shared memory for that many)

@@ -51,6 +51,7 @@ def compile(module, function, body_param, body, signature, constants, divisible,
     attrs = {(i, ): [["tt.divisibility", 16]] for i in divisible}
     if getattr(fn, "is_gluon", lambda: False)():  # Gluon kernels (explicit layouts): their own front end
         from triton.experimental.gluon._runtime import GluonASTSource
+        sig = {name: _gluon_descriptor_type(ty) for name, ty in sig.items()}
         src = GluonASTSource(fn=fn, signature=sig, constexprs=constexprs, attrs=attrs)
     else:
         src = ASTSource(fn=fn, signature=sig, constexprs=constexprs, attrs=attrs)
@@ -71,6 +72,20 @@ def compile(module, function, body_param, body, signature, constants, divisible,
 
 
 _TMA_DEVICE_TO_HOST = {8: 10, 9: 8, 10: 9}
+
+
+def _gluon_descriptor_type(ty):
+    """A Gluon kernel's tensor descriptor carries its shared-memory layout in its type: the host's
+    "tensordesc<bf16[128, 64]>" gets the default NVMMASharedLayout for that block, as
+    TensorDescriptor.from_tensor callers pass it (Triton's str_to_ty reads the layout's repr)."""
+    if not (isinstance(ty, str) and ty.startswith("tensordesc<") and "," not in ty.split("]", 1)[1]):
+        return ty
+    import triton.language as tl
+    from triton.experimental.gluon import language as gl
+    dtype, block = ty[len("tensordesc<"):].rstrip(">").split("[")
+    shape = [int(v) for v in block.rstrip("]").split(",")]
+    layout = gl.NVMMASharedLayout.get_default_for(shape, tl.str_to_ty(dtype, None))
+    return f"{ty[:-1]},{layout!r}>"
 
 
 def interpret(module, function, body_param, body, grid, values, num_warps, signature):
