@@ -1,7 +1,7 @@
 """Softmax family on many wide rows with each part held in shared memory, not registers (issue 4:
 softmax 256x131072 bf16 at 56% of copy bandwidth, log_softmax 62%, their backward 71-73%).
 
-    python3 bench/softmax_smem_experiment.py [KxD ...]     (sm_90 GPU; needs the built core)
+    python3 bench/softmax_smem_experiment.py [KxD ...] [--no-pipe]     (sm_90 GPU; needs the built core)
 
 Until session 28 the library's one-pass kernel held a part of 8192 elements in registers while it
 waited for the row's other parts: 48 registers, 5 programs an SM, and Nsight Compute (session 23)
@@ -39,9 +39,11 @@ from gemforge import timing
 from softmax_experiment import errors, op_cases
 
 SHAPES = [(256, 131072), (32, 262144), (4096, 32000)]
-# (PART elements, warps) for the forward and for the backward (two tensors in shared memory)
-FWD_VARIANTS = [(16384, 8), (16384, 4), (32768, 8), (8192, 4), (32768, 16)]
-BWD_VARIANTS = [(8192, 8), (8192, 4), (16384, 8), (4096, 4)]
+# (PART elements, warps, maxnreg or 0) for the forward and for the backward (two tensors in shared
+# memory). Session 29: the kernel's forward takes 51 registers after its instruction diet, so 4
+# programs of 8 warps fit an SM; 48 registers fit 5, 40 fit 6 (shared memory holds 6 of 32 KB).
+FWD_VARIANTS = [(16384, 8, 0), (16384, 8, 48), (16384, 8, 40), (16384, 4, 0), (8192, 4, 0)]
+BWD_VARIANTS = [(16384, 8, 0), (8192, 8, 0), (8192, 8, 40), (8192, 4, 0)]
 # the persistent two-buffer kernel: (PART, warps, programs an SM, maxnreg); the registers let
 # shared memory set the programs an SM (two buffers of PART elements, twice for the backward)
 PIPE_FWD = [(16384, 8, 3, 80), (8192, 4, 6, 80), (8192, 8, 6, 40), (16384, 4, 3, None), (8192, 4, 5, None)]
@@ -73,7 +75,7 @@ def smem_pipe_kernel(out, x, g, ws, sync, D, TOTAL, BACKWARD: gl.constexpr, LOG:
     Forward progress: every ticket a program has taken is published before the program waits
     (its copies need nobody), so a wait can only be on the last row handed out, and with more
     than P / 2 programs resident that row's tickets are not all held by waiting programs.
-    TOTAL = rows * P; rows 16-byte aligned (cp.async)."""
+    TOTAL = rows * P; rows 16-byte aligned (cp.async) and whole parts (no _fill_tail)."""
     W: gl.constexpr = gl.num_warps()
     CHUNK: gl.constexpr = VEC * 32 * W
     NCH: gl.constexpr = PART // CHUNK
@@ -94,7 +96,7 @@ def smem_pipe_kernel(out, x, g, ws, sync, D, TOTAL, BACKWARD: gl.constexpr, LOG:
         xs = xb.index(cur)
         gs = gb.index(cur if BACKWARD else 0)
         async_copy.wait_group(0)
-        a, b = sk._smem_part_stats(xs, gs, lo, offs, D, BACKWARD, LOG, NCH, CHUNK, layout, False)
+        a, b = sk._smem_part_stats(xs, gs, BACKWARD, LOG, NCH, CHUNK, layout, False)
         count, cnt = sk._publish(ws, sync, row, part, P, a, b)
         t2 = gl.atomic_add(sync, 1, sem="relaxed")
         if t2 < TOTAL:
@@ -118,7 +120,7 @@ def pipe_fn(op, x, g, y, part, warps, per_sm, maxnreg):
     K, D = x.shape
     parts = triton.cdiv(D, part)
     programs = min(per_sm * torch.cuda.get_device_properties(0).multi_processor_count, K * parts)
-    if parts < 2 or 2 * programs <= parts or D % 16:
+    if parts < 2 or 2 * programs <= parts or D % part:
         return None
     out, ws, sync = _buffers(x, parts)
     bwd = op.endswith("bwd")
@@ -133,9 +135,9 @@ def pipe_fn(op, x, g, y, part, warps, per_sm, maxnreg):
     return run
 
 
-def smem_fn(op, x, g, y, part, warps):
+def smem_fn(op, x, g, y, part, warps, maxnreg):
     """The library's softmax_rows_smem_kernel at PART = part, `warps` warps (op_utils.h
-    kOnepassPartBytes / element size, kOnepassWarps)."""
+    kOnepassPartBytes / element size, kOnepassWarps), registers capped at maxnreg (0: no cap)."""
     K, D = x.shape
     parts = triton.cdiv(D, part)
     if parts < 2 or parts > torch.cuda.get_device_properties(0).multi_processor_count:
@@ -148,7 +150,8 @@ def smem_fn(op, x, g, y, part, warps):
         sk.softmax_rows_smem_kernel[(K * parts, )](out, y if bwd else x, g if bwd else None, ws, sync, D,
                                                    BACKWARD=bwd, LOG=op.startswith("log"), PART=part,
                                                    ASYNC=D % 16 == 0,
-                                                   BLOCK_P=max(16, triton.next_power_of_2(parts)), num_warps=warps)
+                                                   BLOCK_P=max(16, triton.next_power_of_2(parts)), num_warps=warps,
+                                                   **({"maxnreg": maxnreg} if maxnreg else {}))
         return out
     return run
 
@@ -158,15 +161,17 @@ def main():
     print(f"# {props.name}, {props.multi_processor_count} SMs, torch {torch.__version__}, triton {triton.__version__}")
     print(f"{'shape':>12} {'op':>16} {'variant':>24} {'us':>8} {'torch us':>8} {'speedup':>7} {'%copy':>6} "
           f"{'max err':>9} {'bad':>4}")
-    shapes, bw = timing.probe_start(sys.argv[1:], SHAPES)
+    args = [a for a in sys.argv[1:] if a != "--no-pipe"]
+    pipe = len(args) == len(sys.argv) - 1
+    shapes, bw = timing.probe_start(args, SHAPES)
     for K, D, op, x, g, y, tfn, ref, t_torch, lib in op_cases(shapes):
         bwd = op.endswith("bwd")
         nbytes = x.numel() * x.element_size() * (3 if bwd else 2)
         rows = [("gemforge", *lib)]
-        variants = [(f"smem PART={part} w={warps}", smem_fn(op, x, g, y, part, warps))
-                    for part, warps in (BWD_VARIANTS if bwd else FWD_VARIANTS)]
+        variants = [(f"smem PART={part} w={warps} r{nreg}", smem_fn(op, x, g, y, part, warps, nreg))
+                    for part, warps, nreg in (BWD_VARIANTS if bwd else FWD_VARIANTS)]
         variants += [(f"pipe {part} w{warps} p{per_sm} r{nreg}", pipe_fn(op, x, g, y, part, warps, per_sm, nreg))
-                     for part, warps, per_sm, nreg in (PIPE_BWD if bwd else PIPE_FWD)]
+                     for part, warps, per_sm, nreg in (PIPE_BWD if bwd else PIPE_FWD) if pipe]
         for label, fn in variants:
             if fn is None:
                 continue

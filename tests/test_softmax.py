@@ -270,14 +270,18 @@ SMEM_COMPILE = textwrap.dedent("""
                     consts = {6: backward, 7: log, 8: part, 9: asynchronous, 10: 16}
                     if not backward:
                         consts[2] = None
+                    maxnreg = 0 if backward else 40  # op_utils.h kOnepassForwardMaxRegisters
                     r = _bridge.compile("gemforge.kernels.softmax", "softmax_rows_smem_kernel", None, None, sig,
-                                        consts, [0, 1, 2, 3, 4, 5], 8, 1, 90)
+                                        consts, [0, 1, 2, 3, 4, 5], 8, 1, 90, maxnreg)
                     with tempfile.NamedTemporaryFile(suffix=".cubin") as f:
                         f.write(r[0])
                         f.flush()
                         sass = subprocess.run([cuobjdump, "-sass", f.name], capture_output=True, text=True).stdout
+                        usage = subprocess.run([cuobjdump, "-res-usage", f.name], capture_output=True, text=True).stdout
                     out.append(dict(dtype=dtype, backward=backward, log=log, asynchronous=asynchronous, part=part,
-                                    name=r[1], shared=r[2], warps=r[3], ldgsts=sass.count("LDGSTS")))
+                                    name=r[1], shared=r[2], warps=r[3], ldgsts=sass.count("LDGSTS"),
+                                    mufu=sass.count("MUFU.EX2"), subnormal_guards=sass.count(", -126, PT"),
+                                    registers=int(usage.split("REG:")[1].split()[0])))
     print(json.dumps(out))
 """)
 
@@ -297,6 +301,16 @@ def test_smem_kernel_compiles_for_sm90():
         part_bytes = 32768 * (2 if v["backward"] else 1)
         assert part_bytes <= v["shared"] < part_bytes + 1024, v
         assert v["warps"] == 8, v
+        # the forward fits 6 programs of 256 threads an SM (65536 registers); the backward keeps its own
+        assert v["registers"] <= (255 if v["backward"] else 40), v
+        # one MUFU.EX2 an exp and no subnormal guard around it (ex2.approx.ftz; Triton's exp adds a
+        # compare with -126 and two conditional multiplies): the forward softmax takes two a
+        # thread's element (the sum and the write), log_softmax one, the log_softmax backward one,
+        # the softmax backward none; a few more for the statistics' combine
+        per_thread = v["part"] // 256
+        exps = {(0, 0): 2, (0, 1): 1, (1, 0): 0, (1, 1): 1}[(v["backward"], v["log"])] * per_thread
+        assert exps <= v["mufu"] <= exps + 4, v
+        assert v["subnormal_guards"] <= 4, v
         # a chunk's copy is 16 bytes a thread: a part is part / (vec * 256) LDGSTS a tensor
         copies = (v["part"] * (4 if v["dtype"] == "fp32" else 2) // 16 // 256) * (2 if v["backward"] else 1)
         assert v["ldgsts"] == (copies if v["asynchronous"] else 0), v

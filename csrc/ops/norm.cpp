@@ -145,8 +145,13 @@ constexpr int64_t kBwdElementsPerThread = 16;
 // row): it pays off from M x element size >= 8 x programs. Fewer rows (decode shapes) take the
 // input-gradient pass and one column-sum launch, without a workspace.
 constexpr int64_t kFusedMinBytesPerProgram = 8;
-// Column reduction of the workspace: columns per program (N / this programs).
-constexpr int64_t kColSumBlockN = 32;
+// Column sums of [rows, N] fp32 partial sums (sum_partials): columns a program, and rows a step.
+// The partials were just written, so they sit in L2 and the launch is latency-bound: a program
+// takes all its rows' loads in one step. Nsight Compute, H200, layer_norm backward 4096x4096
+// bf16 (256 partial rows): 32 columns x 32 rows a step, 128 programs of 4 warps, took 10.0 us at
+// 6% achieved occupancy beside the main pass's 28.2 (bench/results/2026-11-28-session29.txt).
+constexpr int64_t kPartialBlockN = 16;
+constexpr int64_t kPartialRowsPerStep = 256;
 
 struct BwdConfig {
   RowConfig row;
@@ -220,6 +225,17 @@ void launch_col_sums(const at::Tensor& dw, const at::Tensor& db, const at::Tenso
   rt::launch(norm_param_grad_kernel, cfg, args, a.device());
 }
 
+// dw / db (either may be undefined) = the column sums of the [rows, N] fp32 (fp64) partial sums
+// pw / pb (defined where dw / db are).
+void sum_partials(const at::Tensor& dw, const at::Tensor& db, const at::Tensor& pw, const at::Tensor& pb,
+                  int64_t rows, int64_t N) {
+  const at::Tensor& any = pw.defined() ? pw : pb;
+  const bool cuda = any.is_cuda();  // interpreter: few programs
+  const int64_t block_n = std::min<int64_t>(next_pow2(N), cuda ? kPartialBlockN : 1024);
+  const int64_t block_s = std::min<int64_t>(next_pow2(rows), cuda ? kPartialRowsPerStep : 32);
+  launch_col_sums(dw, db, any, pb, at::Tensor(), at::Tensor(), rows, N, rows, 1, 2, block_s, block_n, is_f64(any));
+}
+
 // Weight and bias gradients of layer_norm (rms: of rms_norm): column sums over the M rows. With
 // few column blocks the rows are split over several programs, whose fp32 (fp64) partial sums a
 // second launch adds up.
@@ -251,9 +267,7 @@ void launch_param_grads(const at::Tensor& dw, const at::Tensor& db, const at::Te
   if (dw.defined()) pw = at::empty({split, N}, x.options().dtype(acc_type(x)));
   if (db.defined()) pb = at::empty({split, N}, x.options().dtype(acc_type(x)));
   launch_col_sums(pw, pb, dy, x, mean, rstd, M, N, rows_per_split, split, mode, block_m, block_n, f64);
-  const int64_t block_s = std::min<int64_t>(next_pow2(split), 32);
-  launch_col_sums(dw, db, pw.defined() ? pw : pb, pb, at::Tensor(), at::Tensor(), split, N, split, 1, 2, block_s,
-                  block_n, f64);
+  sum_partials(dw, db, pw, pb, split, N);
 }
 
 // All requested gradients of layer_norm (rms: rms_norm): dx, dw, db (each may be undefined).
@@ -281,10 +295,7 @@ void row_norm_bwd(const at::Tensor& dx, const at::Tensor& dw, const at::Tensor& 
   if (dw.defined()) pw = at::empty({c.programs, N}, x.options().dtype(acc_type(x)));
   if (db.defined()) pb = at::empty({c.programs, N}, x.options().dtype(acc_type(x)));
   launch_bwd(c, dx, pw, pb, dy, x, mean, rstd, w, M, N, rms);
-  const int64_t block_n = std::min<int64_t>(next_pow2(N), x.is_cuda() ? kColSumBlockN : 1024);
-  const int64_t block_s = std::min<int64_t>(next_pow2(c.programs), 32);
-  launch_col_sums(dw, db, pw.defined() ? pw : pb, pb, at::Tensor(), at::Tensor(), c.programs, N, c.programs, 1, 2,
-                  block_s, block_n, is_f64(x));
+  sum_partials(dw, db, pw, pb, c.programs, N);
 }
 
 // Output tensors of the right shape: used as they are when contiguous with the expected dtype,
@@ -646,12 +657,7 @@ Tensor3 group_norm_bwd(const at::Tensor& grad_out, const at::Tensor& input, cons
   cfg.grid[0] = N * group;
   cfg.num_warps = c.num_warps;
   rt::launch(group_norm_bwd_kernel, cfg, args, x.device());
-  if (N > 1 && (pw.defined() || pb.defined())) {
-    const int64_t block_n = std::min<int64_t>(next_pow2(C), x.is_cuda() ? kColSumBlockN : 1024);
-    const int64_t block_s = std::min<int64_t>(next_pow2(N), 32);
-    launch_col_sums(dw, db, pw.defined() ? pw : pb, pb, at::Tensor(), at::Tensor(), N, C, N, 1, 2, block_s, block_n,
-                    is_f64(x));
-  }
+  if (N > 1 && (pw.defined() || pb.defined())) sum_partials(dw, db, pw, pb, N, C);
   return {dx, dw, db};
 }
 

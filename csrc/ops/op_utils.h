@@ -138,15 +138,21 @@ inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, const c10
 // session 28's): 56.1 -> 53.1, 50.8 -> 50.2, 64.5 -> 59.1, 65.9 -> 61.0. Parts of 16 KB at 4
 // warps were as fast (forward 49.6-51.8 vs 49.4-52.4 over three runs). A persistent form with two
 // buffers (the next part's copies in flight while the program waits) was no faster (53.2 / 47.2 /
-// 60.5 / 60.8 at best).
+// 60.5 / 60.8 at best). Session 29 (the sweeps' instructions cut from 30 to ~11 an element: one
+// MUFU.EX2 an exp, no masks) with the forward capped at 40 registers, so that 6 programs an SM
+// fit (at 51-54 registers 4 did; shared memory holds 6 of 32 KB): softmax 52.9 -> 44.7 us,
+// log_softmax 49.9 -> 42.9 (48 registers, 5 an SM: 44.4 / 44.2). The backward (64 KB of shared
+// memory, 3 programs an SM) keeps its registers: capped at 40 with parts of 16 KB it was slower.
 struct OnepassTiles {
   int64_t part = 0, parts = 0;  // parts == 0: not this path
   int64_t block_p = 0;          // a bucket >= parts
   bool async_copy = false;      // cp.async: the rows start 16-byte aligned
   int num_warps = 0;
+  int maxnreg = 0;              // registers a thread may use, 0: no cap
 };
 constexpr int64_t kOnepassPartBytes = 32768;
 constexpr int kOnepassWarps = 8;
+constexpr int kOnepassForwardMaxRegisters = 40;
 
 // g: the backward's incoming gradient (undefined for the forward), read beside x.
 inline OnepassTiles softmax_onepass_tiles(const RowTiles& t, int64_t K, int64_t D, const at::TensorBase& x,
@@ -164,6 +170,7 @@ inline OnepassTiles softmax_onepass_tiles(const RowTiles& t, int64_t K, int64_t 
   // the kernel's divisibility hints prove 16-byte alignment only for D % 16 == 0
   o.async_copy = D % 16 == 0 && aligned(x) && (!g.defined() || aligned(g));
   o.num_warps = kOnepassWarps;
+  o.maxnreg = g.defined() ? 0 : kOnepassForwardMaxRegisters;
   return o;
 }
 // out = (log_)softmax of x's rows, or with g defined their backward (x: the forward's output).

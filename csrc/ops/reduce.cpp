@@ -1244,6 +1244,7 @@ void run_softmax_onepass(const at::Tensor& out, const at::Tensor& x, const at::T
   args.constant(g.defined()).constant(log).constant(o.part).constant(o.async_copy).constant(o.block_p);
   rt::LaunchConfig cfg;
   cfg.num_warps = o.num_warps;
+  cfg.maxnreg = o.maxnreg;
   cfg.grid[0] = K * o.parts;
   rt::launch(softmax_rows_smem_kernel, cfg, args, x.device());
 }

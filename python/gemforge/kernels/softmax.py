@@ -235,13 +235,25 @@ def _copy_chunk(buf, src, j, c, D, CHUNK: gl.constexpr, ASYNC: gl.constexpr):
 
 
 @gluon.jit
-def _smem_part_stats(xs, gs, lo, offs, D, BACKWARD: gl.constexpr, LOG: gl.constexpr, NCH: gl.constexpr,
-                     CHUNK: gl.constexpr, layout: gl.constexpr, WAIT: gl.constexpr):
-    """The statistics a part publishes, from its copy in shared memory (xs; gs: the gradient's;
-    elements [lo, lo + NCH * CHUNK) of the row, offs a chunk's offsets): the max and the sum of
-    exp relative to it in two sweeps (BACKWARD: the sum of g * y, or of g for LOG, twice). WAIT:
-    the part's copies are the last NCH cp.async groups, one a chunk; chunk c is read once its
-    group has landed (a thread reads only what its own copies wrote)."""
+def _exp2_ftz(t):
+    """2^t by one MUFU.EX2 (ex2.approx.ftz): Triton's exp keeps subnormal results, four more
+    instructions an element around the MUFU; results under 2^-126 become 0 here (far inside every
+    dtype's tolerance, and softmax's outputs of that size round to 0 in 16-bit types anyway)."""
+    return gl.inline_asm_elementwise("ex2.approx.ftz.f32 $0, $1;", "=r,r", [t], dtype=gl.float32, is_pure=True,
+                                     pack=1)
+
+
+@gluon.jit
+def _smem_part_stats(xs, gs, BACKWARD: gl.constexpr, LOG: gl.constexpr, NCH: gl.constexpr, CHUNK: gl.constexpr,
+                     layout: gl.constexpr, WAIT: gl.constexpr):
+    """The statistics a part publishes, from its copy in shared memory (xs; gs: the gradient's):
+    the max and the sum of exp relative to it in two sweeps (BACKWARD: the sum of g * y, or of g
+    for LOG, twice). Elements past the row's end hold -inf in the forward's copy (_fill_tail) and
+    0 in the backward's, so no sweep needs a mask. WAIT: the part's copies are the last NCH
+    cp.async groups, one a chunk; chunk c is read once its group has landed (a thread reads only
+    what its own copies wrote). Each exp is (x - max) * log2(e) and one MUFU.EX2: the forward
+    was issue-bound at 30 instructions an element (Nsight Compute: SM throughput 63% against
+    DRAM 48%, bench/results/2026-11-28-session29.txt)."""
     if BACKWARD:
         acc = gl.zeros([CHUNK], gl.float32, layout)
         for c in gl.static_range(NCH):
@@ -258,16 +270,26 @@ def _smem_part_stats(xs, gs, lo, offs, D, BACKWARD: gl.constexpr, LOG: gl.conste
         for c in gl.static_range(NCH):
             if WAIT:
                 async_copy.wait_group(NCH - 1 - c)
-            j = lo + c * CHUNK + offs
-            mv = gl.maximum(mv, gl.where(j < D, _smem_chunk(xs, c, CHUNK, layout), -float("inf")))
+            mv = gl.maximum(mv, _smem_chunk(xs, c, CHUNK, layout))
         a = gl.max(mv, 0)
         a_safe = gl.where(a == -float("inf"), 0.0, a)  # a part of -inf: its sum stays 0
         sv = gl.zeros([CHUNK], gl.float32, layout)
         for c in gl.static_range(NCH):
-            j = lo + c * CHUNK + offs
-            sv += gl.exp(gl.where(j < D, _smem_chunk(xs, c, CHUNK, layout), -float("inf")) - a_safe)
+            sv += _exp2_ftz((_smem_chunk(xs, c, CHUNK, layout) - a_safe) * 1.4426950408889634)
         b = gl.sum(sv, 0)
     return a, b
+
+
+@gluon.jit
+def _fill_tail(xs, lo, offs, D, NCH: gl.constexpr, CHUNK: gl.constexpr, layout: gl.constexpr, WAIT: gl.constexpr):
+    """The row's last part: its elements at or past D, which the copies zero-filled, become -inf
+    in xs, so that the forward's sweeps need no masks (one part a row runs this). WAIT: first
+    wait for all the part's cp.async groups (each thread rewrites only its own copies)."""
+    if WAIT:
+        async_copy.wait_group(0)
+    for c in gl.static_range(NCH):
+        chunk = xs.slice(c * CHUNK, CHUNK)
+        chunk.store(gl.where(lo + c * CHUNK + offs < D, chunk.load(layout), -float("inf")))
 
 
 @gluon.jit
@@ -309,14 +331,25 @@ def _wait_row_stats(ws, count, cnt, row, P, BACKWARD: gl.constexpr, BLOCK_P: gl.
 def _smem_write(out, xs, gs, lo, offs, D, m, s, BACKWARD: gl.constexpr, LOG: gl.constexpr, NCH: gl.constexpr,
                 CHUNK: gl.constexpr, layout: gl.constexpr):
     """Write the part (elements [lo, lo + NCH * CHUNK) of the row out points to, those before D)
-    from its copy in shared memory and the row's statistics m, s (_apply_stats)."""
+    from its copy in shared memory and the row's statistics m, s. The forward's
+    softmax is 2^((x - m) log2(e) - log2(s)), one subtraction, one fused multiply-add and one
+    MUFU.EX2 an element (the division folded into the exponent: log2(s) <= log2(D) < 2^5, so
+    its rounding moves a result by under 2^-18 relative, inside fp32's tolerance)."""
+    log2_s = gl.log2(s)
+    log_s = gl.log(s)
     for c in gl.static_range(NCH):
         j = lo + c * CHUNK + offs
         v = _smem_chunk(xs, c, CHUNK, layout)
         if BACKWARD:
-            r = _apply_stats(v, _smem_chunk(gs, c, CHUNK, layout), m, s, BACKWARD, LOG)
+            g = _smem_chunk(gs, c, CHUNK, layout)
+            if LOG:
+                r = g - _exp2_ftz(v * 1.4426950408889634) * s
+            else:
+                r = v * (g - s)
+        elif LOG:
+            r = v - m - log_s
         else:
-            r = _apply_stats(v, v, m, s, BACKWARD, LOG)
+            r = _exp2_ftz((v - m) * 1.4426950408889634 - log2_s)
         gl.store(out + j, r.to(out.dtype.element_ty), mask=j < D)
 
 
@@ -363,7 +396,10 @@ def softmax_rows_smem_kernel(out, x, g, ws, sync, D, BACKWARD: gl.constexpr, LOG
             _copy_chunk(gs, g + base, j, c, D, CHUNK, ASYNC)
         if ASYNC:
             async_copy.commit_group()
-    a, b = _smem_part_stats(xs, gs, lo, offs, D, BACKWARD, LOG, NCH, CHUNK, layout, ASYNC)
+    if not BACKWARD:
+        if lo + PART > D:
+            _fill_tail(xs, lo, offs, D, NCH, CHUNK, layout, ASYNC)
+    a, b = _smem_part_stats(xs, gs, BACKWARD, LOG, NCH, CHUNK, layout, ASYNC)
     count, cnt = _publish(ws, sync, row, part, P, a, b)
     m, s = _wait_row_stats(ws, count, cnt, row, P, BACKWARD, BLOCK_P)
     _smem_write(out + base, xs, gs, lo, offs, D, m, s, BACKWARD, LOG, NCH, CHUNK, layout)
