@@ -138,11 +138,15 @@ inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, const c10
 // session 28's): 56.1 -> 53.1, 50.8 -> 50.2, 64.5 -> 59.1, 65.9 -> 61.0. Parts of 16 KB at 4
 // warps were as fast (forward 49.6-51.8 vs 49.4-52.4 over three runs). A persistent form with two
 // buffers (the next part's copies in flight while the program waits) was no faster (53.2 / 47.2 /
-// 60.5 / 60.8 at best). Session 29 (the sweeps' instructions cut from 30 to ~11 an element: one
-// MUFU.EX2 an exp, no masks) with the forward capped at 40 registers, so that 6 programs an SM
-// fit (at 51-54 registers 4 did; shared memory holds 6 of 32 KB): softmax 52.9 -> 44.7 us,
-// log_softmax 49.9 -> 42.9 (48 registers, 5 an SM: 44.4 / 44.2). The backward (64 KB of shared
-// memory, 3 programs an SM) keeps its registers: capped at 40 with parts of 16 KB it was slower.
+// 60.5 / 60.8 at best). Session 29: Nsight Compute found the forward issue-bound (SM throughput
+// 63% against DRAM 48%, 30 instructions an element); the kernel now takes ~11 (one MUFU.EX2 an
+// exp, no masks in the sweeps), and the forward is capped at 40 registers so that 6 programs fit
+// an SM (at 51-54 registers 4 did; shared memory holds 6 of 32 KB). H200, 256 x 131072 bf16,
+// the experiment (an earlier form of the diet): uncapped 46.8 / 46.6 us (softmax / log_softmax),
+// 48 registers (5 an SM) 44.4 / 44.2, 40 registers 44.7 / 42.9; the benchmark, before -> after:
+// 52.9 -> 46.7, 49.9 -> 45.2 (bench/results/2026-11-28-session29.txt). The backward (64 KB of
+// shared memory, 3 programs an SM) keeps its registers: at 40 with parts of 8192 elements it was
+// slower (65.4 against 61.2 us uncapped).
 struct OnepassTiles {
   int64_t part = 0, parts = 0;  // parts == 0: not this path
   int64_t block_p = 0;          // a bucket >= parts
