@@ -13,7 +13,9 @@ shared memory holds (227 KB: six parts of 32 KB), and all of a program's loads a
 once. The statistics are two sweeps over shared memory (the max, then the sum of exp relative to
 it; the backward: one sum), the write a third. That kernel is now the library's
 (kernels/softmax.py softmax_rows_smem_kernel); "smem PART=.. w=.." rows launch it at other part
-sizes and warps, "pipe .." rows a persistent two-buffer form of it (below).
+sizes, warps and register caps, "once .." rows a form with one cp.async wait for the whole part
+(smem_wait_once_kernel; session 29, not yet timed), "pipe .." rows a persistent two-buffer form
+(below).
 
 Session 28, H200, 256 x 131072 bf16, us (the register kernel -> the best smem row -> the best pipe
 row): softmax 56.2 -> 49.6 (PART 16384, 8 warps) -> 53.2; log_softmax 51.3 -> 45.9 (8192, 4
@@ -42,7 +44,7 @@ SHAPES = [(256, 131072), (32, 262144), (4096, 32000)]
 # (PART elements, warps, maxnreg or 0) for the forward and for the backward (two tensors in shared
 # memory). Session 29: the kernel's forward takes 51 registers after its instruction diet, so 4
 # programs of 8 warps fit an SM; 48 registers fit 5, 40 fit 6 (shared memory holds 6 of 32 KB).
-FWD_VARIANTS = [(16384, 8, 0), (16384, 8, 48), (16384, 8, 40), (16384, 4, 0), (8192, 4, 0)]
+FWD_VARIANTS = [(16384, 8, 40), (16384, 8, 48), (16384, 8, 0), (16384, 4, 0), (8192, 4, 0)]
 BWD_VARIANTS = [(16384, 8, 0), (8192, 8, 0), (8192, 8, 40), (8192, 4, 0)]
 # the persistent two-buffer kernel: (PART, warps, programs an SM, maxnreg); the registers let
 # shared memory set the programs an SM (two buffers of PART elements, twice for the backward)
@@ -109,6 +111,47 @@ def smem_pipe_kernel(out, x, g, ws, sync, D, TOTAL, BACKWARD: gl.constexpr, LOG:
         cur = 1 - cur
 
 
+@gluon.jit
+def smem_wait_once_kernel(out, x, g, ws, sync, D, BACKWARD: gl.constexpr, LOG: gl.constexpr, PART: gl.constexpr,
+                          BLOCK_P: gl.constexpr):
+    """The library's softmax_rows_smem_kernel with one cp.async wait for the whole part instead of
+    one a chunk (rows 16-byte aligned). Session 29's Nsight Compute put the CTA barrier first among
+    the stalls (~40%); the conversion to LLVM puts a BAR.SYNC after every wait before a read of
+    the buffer, so this form has one where the library's has eight, and gives up reading chunk 0
+    while the others land."""
+    W: gl.constexpr = gl.num_warps()
+    VEC: gl.constexpr = 128 // x.dtype.element_ty.primitive_bitwidth
+    CHUNK: gl.constexpr = VEC * 32 * W
+    NCH: gl.constexpr = PART // CHUNK
+    layout: gl.constexpr = gl.BlockedLayout([VEC], [32], [W], [0])
+    shared: gl.constexpr = gl.SwizzledSharedLayout(1, 1, 1, [0])
+    xs = gl.allocate_shared_memory(x.dtype.element_ty, [PART], shared)
+    gs = xs
+    if BACKWARD:
+        gs = gl.allocate_shared_memory(g.dtype.element_ty, [PART], shared)
+    P = gl.cdiv(D, PART)
+    t = gl.atomic_add(sync, 1, sem="relaxed")
+    row = t // P
+    part = t - row * P
+    base = row.to(gl.int64) * D
+    lo = part * PART
+    offs = gl.arange(0, CHUNK, layout)
+    for c in gl.static_range(NCH):
+        j = lo + c * CHUNK + offs
+        sk._copy_chunk(xs, x + base, j, c, D, CHUNK, True)
+        if BACKWARD:
+            sk._copy_chunk(gs, g + base, j, c, D, CHUNK, True)
+    async_copy.commit_group()
+    async_copy.wait_group(0)
+    if not BACKWARD:
+        if lo + PART > D:
+            sk._fill_tail(xs, lo, offs, D, NCH, CHUNK, layout, False)
+    a, b = sk._smem_part_stats(xs, gs, BACKWARD, LOG, NCH, CHUNK, layout, False)
+    count, cnt = sk._publish(ws, sync, row, part, P, a, b)
+    m, s = sk._wait_row_stats(ws, count, cnt, row, P, BACKWARD, BLOCK_P)
+    sk._smem_write(out + base, xs, gs, lo, offs, D, m, s, BACKWARD, LOG, NCH, CHUNK, layout)
+
+
 def _buffers(x, parts):
     """The output, the parts' statistics and the zeroed ticket / counts of a launch over x's rows."""
     K = x.shape[0]
@@ -156,6 +199,25 @@ def smem_fn(op, x, g, y, part, warps, maxnreg):
     return run
 
 
+def once_fn(op, x, g, y, part, warps, maxnreg):
+    """smem_wait_once_kernel at the library's configuration (16-byte aligned rows only)."""
+    K, D = x.shape
+    parts = triton.cdiv(D, part)
+    if parts < 2 or parts > torch.cuda.get_device_properties(0).multi_processor_count or D % 16:
+        return None
+    out, ws, sync = _buffers(x, parts)
+    bwd = op.endswith("bwd")
+
+    def run():
+        sync.zero_()
+        smem_wait_once_kernel[(K * parts, )](out, y if bwd else x, g if bwd else None, ws, sync, D, BACKWARD=bwd,
+                                             LOG=op.startswith("log"), PART=part,
+                                             BLOCK_P=max(16, triton.next_power_of_2(parts)), num_warps=warps,
+                                             **({"maxnreg": maxnreg} if maxnreg else {}))
+        return out
+    return run
+
+
 def main():
     props = torch.cuda.get_device_properties(0)
     print(f"# {props.name}, {props.multi_processor_count} SMs, torch {torch.__version__}, triton {triton.__version__}")
@@ -170,6 +232,8 @@ def main():
         rows = [("gemforge", *lib)]
         variants = [(f"smem PART={part} w={warps} r{nreg}", smem_fn(op, x, g, y, part, warps, nreg))
                     for part, warps, nreg in (BWD_VARIANTS if bwd else FWD_VARIANTS)]
+        variants += [(f"once PART={part} w={warps} r{nreg}", once_fn(op, x, g, y, part, warps, nreg))
+                     for part, warps, nreg in (BWD_VARIANTS if bwd else FWD_VARIANTS)[:3]]
         variants += [(f"pipe {part} w{warps} p{per_sm} r{nreg}", pipe_fn(op, x, g, y, part, warps, per_sm, nreg))
                      for part, warps, per_sm, nreg in (PIPE_BWD if bwd else PIPE_FWD) if pipe]
         for label, fn in variants:
