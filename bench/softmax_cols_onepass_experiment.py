@@ -54,7 +54,8 @@ from triton.experimental.gluon.language.nvidia.ampere import async_copy
 import gemforge
 from gemforge import timing
 from gemforge.kernels.loss import softmax_backward_cols_kernel
-from gemforge.kernels.softmax import _apply_stats, softmax_cols_kernel
+from gemforge.kernels.softmax import softmax_cols_kernel
+from softmax_experiment import _apply_stats
 from softmax_lagged_experiment import _part_stats
 
 

@@ -21,6 +21,7 @@ import sys
 
 import torch
 import triton
+import triton.language as tl
 
 import gemforge
 from gemforge import timing
@@ -38,6 +39,22 @@ OPS = ["softmax", "log_softmax", "softmax_bwd", "log_softmax_bwd"]
 
 def bench(fn):
     return timing.device_median_us(fn, 10, 40)
+
+
+@triton.jit
+def _apply_stats(a, g, m, s, BACKWARD: tl.constexpr, LOG: tl.constexpr):
+    """The result from the values a (BACKWARD: the forward's output y, and g the incoming
+    gradient) and their row's max m and sum of exp relative to it s (BACKWARD: the sum of g * y,
+    or of g for LOG; m unused): the write of the one-pass experiments (softmax_lagged_experiment,
+    softmax_cols_onepass_experiment). The library's softmax_rows_smem_kernel writes with one
+    MUFU.EX2 an element instead (kernels/softmax.py _smem_write)."""
+    if BACKWARD:
+        r = sk._grad(g, a, s, LOG)
+    elif LOG:
+        r = a - m - tl.log(s)
+    else:
+        r = tl.exp(a - m) / s
+    return r
 
 
 def torch_fn(op, x, g, y):

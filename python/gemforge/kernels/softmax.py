@@ -199,21 +199,6 @@ def _grad(gv, yv, s, LOG: tl.constexpr):
     return r
 
 
-@triton.jit
-def _apply_stats(a, g, m, s, BACKWARD: tl.constexpr, LOG: tl.constexpr):
-    """The result from the values a (BACKWARD: the forward's output y, and g the incoming
-    gradient) and their row's max m and sum of exp relative to it s (BACKWARD: the sum of g * y,
-    or of g for LOG; m unused). softmax_rows_smem_kernel's write, and
-    bench/softmax_cols_onepass_experiment.py's per column."""
-    if BACKWARD:
-        r = _grad(g, a, s, LOG)
-    elif LOG:
-        r = a - m - tl.log(s)
-    else:
-        r = tl.exp(a - m) / s
-    return r
-
-
 # ---- many wide rows on the GPU: a program a part, held in shared memory (Gluon)
 
 @gluon.jit
@@ -342,10 +327,10 @@ def _smem_write(out, xs, gs, lo, offs, D, m, s, BACKWARD: gl.constexpr, LOG: gl.
         v = _smem_chunk(xs, c, CHUNK, layout)
         if BACKWARD:
             g = _smem_chunk(gs, c, CHUNK, layout)
-            if LOG:
+            if LOG:  # _grad's log_softmax form, its exp(y) one MUFU.EX2
                 r = g - _exp2_ftz(v * 1.4426950408889634) * s
             else:
-                r = v * (g - s)
+                r = _grad(g, v, s, False)
         elif LOG:
             r = v - m - log_s
         else:
