@@ -13,9 +13,9 @@ shared memory holds (227 KB: six parts of 32 KB), and all of a program's loads a
 once. The statistics are two sweeps over shared memory (the max, then the sum of exp relative to
 it; the backward: one sum), the write a third. That kernel is now the library's
 (kernels/softmax.py softmax_rows_smem_kernel); "smem PART=.. w=.." rows launch it at other part
-sizes, warps and register caps, "once .." rows a form with one cp.async wait for the whole part
-(smem_wait_once_kernel; session 29, not yet timed), "pipe .." rows a persistent two-buffer form
-(below).
+sizes, warps and register caps, "bufs .." rows the forward with one shared-memory allocation a
+chunk, waiting for each chunk or ("once") for the whole part (smem_bufs_kernel; session 29, not
+yet timed), "pipe .." rows a persistent two-buffer form (below).
 
 Session 28, H200, 256 x 131072 bf16, us (the register kernel -> the best smem row -> the best pipe
 row): softmax 56.2 -> 49.6 (PART 16384, 8 warps) -> 53.2; log_softmax 51.3 -> 45.9 (8192, 4
@@ -112,44 +112,54 @@ def smem_pipe_kernel(out, x, g, ws, sync, D, TOTAL, BACKWARD: gl.constexpr, LOG:
 
 
 @gluon.jit
-def smem_wait_once_kernel(out, x, g, ws, sync, D, BACKWARD: gl.constexpr, LOG: gl.constexpr, PART: gl.constexpr,
-                          BLOCK_P: gl.constexpr):
-    """The library's softmax_rows_smem_kernel with one cp.async wait for the whole part instead of
-    one a chunk (rows 16-byte aligned). Session 29's Nsight Compute put the CTA barrier first among
-    the stalls (~40%); the conversion to LLVM puts a BAR.SYNC after every wait before a read of
-    the buffer, so this form has one where the library's has eight, and gives up reading chunk 0
-    while the others land."""
+def smem_bufs_kernel(out, x, ws, sync, D, LOG: gl.constexpr, PART: gl.constexpr, BLOCK_P: gl.constexpr,
+                     WAIT_EACH: gl.constexpr):
+    """The forward of the library's softmax_rows_smem_kernel with one shared-memory allocation a
+    chunk instead of one a part (whole, 16-byte aligned parts only: no masks, no tail). The
+    conversion to LLVM cannot tell slices of one allocation apart, so the library's kernel has a
+    BAR.SYNC after each chunk's copy (write after write) and after each chunk's wait (read after
+    write): 15 in its copy and first sweep. Separate allocations drop the first 7; WAIT_EACH =
+    False (one wait for the whole part, giving up reading chunk 0 while the others land) leaves 1
+    (bench/NOTES.md, session 29; static BAR.SYNC counts of the whole bf16 kernel: 18 / 11)."""
     W: gl.constexpr = gl.num_warps()
     VEC: gl.constexpr = 128 // x.dtype.element_ty.primitive_bitwidth
     CHUNK: gl.constexpr = VEC * 32 * W
     NCH: gl.constexpr = PART // CHUNK
     layout: gl.constexpr = gl.BlockedLayout([VEC], [32], [W], [0])
     shared: gl.constexpr = gl.SwizzledSharedLayout(1, 1, 1, [0])
-    xs = gl.allocate_shared_memory(x.dtype.element_ty, [PART], shared)
-    gs = xs
-    if BACKWARD:
-        gs = gl.allocate_shared_memory(g.dtype.element_ty, [PART], shared)
+    bufs = ()
+    for c in gl.static_range(NCH):
+        bufs = bufs + (gl.allocate_shared_memory(x.dtype.element_ty, [CHUNK], shared), )
     P = gl.cdiv(D, PART)
     t = gl.atomic_add(sync, 1, sem="relaxed")
     row = t // P
     part = t - row * P
-    base = row.to(gl.int64) * D
-    lo = part * PART
+    base = row.to(gl.int64) * D + part * PART
     offs = gl.arange(0, CHUNK, layout)
     for c in gl.static_range(NCH):
-        j = lo + c * CHUNK + offs
-        sk._copy_chunk(xs, x + base, j, c, D, CHUNK, True)
-        if BACKWARD:
-            sk._copy_chunk(gs, g + base, j, c, D, CHUNK, True)
-    async_copy.commit_group()
-    async_copy.wait_group(0)
-    if not BACKWARD:
-        if lo + PART > D:
-            sk._fill_tail(xs, lo, offs, D, NCH, CHUNK, layout, False)
-    a, b = sk._smem_part_stats(xs, gs, BACKWARD, LOG, NCH, CHUNK, layout, False)
-    count, cnt = sk._publish(ws, sync, row, part, P, a, b)
-    m, s = sk._wait_row_stats(ws, count, cnt, row, P, BACKWARD, BLOCK_P)
-    sk._smem_write(out + base, xs, gs, lo, offs, D, m, s, BACKWARD, LOG, NCH, CHUNK, layout)
+        async_copy.async_copy_global_to_shared(bufs[c], x + base + c * CHUNK + offs)
+        async_copy.commit_group()
+    if not WAIT_EACH:
+        async_copy.wait_group(0)
+    mv = gl.full([CHUNK], -float("inf"), gl.float32, layout)
+    for c in gl.static_range(NCH):
+        if WAIT_EACH:
+            async_copy.wait_group(NCH - 1 - c)
+        mv = gl.maximum(mv, bufs[c].load(layout).to(gl.float32))
+    a = gl.max(mv, 0)
+    a_safe = gl.where(a == -float("inf"), 0.0, a)
+    sv = gl.zeros([CHUNK], gl.float32, layout)
+    for c in gl.static_range(NCH):
+        sv += sk._exp2_ftz((bufs[c].load(layout).to(gl.float32) - a_safe) * 1.4426950408889634)
+    count, cnt = sk._publish(ws, sync, row, part, P, a, gl.sum(sv, 0))
+    m, s = sk._wait_row_stats(ws, count, cnt, row, P, False, BLOCK_P)
+    for c in gl.static_range(NCH):
+        v = bufs[c].load(layout).to(gl.float32)
+        if LOG:
+            r = v - m - gl.log(s)
+        else:
+            r = sk._exp2_ftz((v - m) * 1.4426950408889634 - gl.log2(s))
+        gl.store(out + base + c * CHUNK + offs, r.to(out.dtype.element_ty))
 
 
 def _buffers(x, parts):
@@ -199,21 +209,20 @@ def smem_fn(op, x, g, y, part, warps, maxnreg):
     return run
 
 
-def once_fn(op, x, g, y, part, warps, maxnreg):
-    """smem_wait_once_kernel at the library's configuration (16-byte aligned rows only)."""
+def bufs_fn(op, x, part, warps, maxnreg, wait_each):
+    """smem_bufs_kernel (forward, whole aligned parts) at the library's configuration."""
     K, D = x.shape
     parts = triton.cdiv(D, part)
-    if parts < 2 or parts > torch.cuda.get_device_properties(0).multi_processor_count or D % 16:
+    if op.endswith("bwd") or parts < 2 or parts > torch.cuda.get_device_properties(0).multi_processor_count \
+            or D % part:
         return None
     out, ws, sync = _buffers(x, parts)
-    bwd = op.endswith("bwd")
 
     def run():
         sync.zero_()
-        smem_wait_once_kernel[(K * parts, )](out, y if bwd else x, g if bwd else None, ws, sync, D, BACKWARD=bwd,
-                                             LOG=op.startswith("log"), PART=part,
-                                             BLOCK_P=max(16, triton.next_power_of_2(parts)), num_warps=warps,
-                                             **({"maxnreg": maxnreg} if maxnreg else {}))
+        smem_bufs_kernel[(K * parts, )](out, x, ws, sync, D, LOG=op.startswith("log"), PART=part,
+                                        BLOCK_P=max(16, triton.next_power_of_2(parts)), WAIT_EACH=wait_each,
+                                        num_warps=warps, **({"maxnreg": maxnreg} if maxnreg else {}))
         return out
     return run
 
@@ -232,8 +241,9 @@ def main():
         rows = [("gemforge", *lib)]
         variants = [(f"smem PART={part} w={warps} r{nreg}", smem_fn(op, x, g, y, part, warps, nreg))
                     for part, warps, nreg in (BWD_VARIANTS if bwd else FWD_VARIANTS)]
-        variants += [(f"once PART={part} w={warps} r{nreg}", once_fn(op, x, g, y, part, warps, nreg))
-                     for part, warps, nreg in (BWD_VARIANTS if bwd else FWD_VARIANTS)[:3]]
+        variants += [(f"bufs{'' if each else ' once'} PART={part} w={warps} r{nreg}",
+                      bufs_fn(op, x, part, warps, nreg, each))
+                     for part, warps, nreg in FWD_VARIANTS[:2] for each in (True, False)]
         variants += [(f"pipe {part} w{warps} p{per_sm} r{nreg}", pipe_fn(op, x, g, y, part, warps, per_sm, nreg))
                      for part, warps, per_sm, nreg in (PIPE_BWD if bwd else PIPE_FWD) if pipe]
         for label, fn in variants:
