@@ -104,16 +104,16 @@ def _combined_stats(block_ws, sync, blk, P, stats, p_mask, kc, k, BLOCK_K: tl.co
 def softmax_onepass_cols_kernel(out, x, g, ws, sync, D, INNER, COL_BLOCKS, BACKWARD: tl.constexpr,
                                 LOG: tl.constexpr, BLOCK_R: tl.constexpr, BLOCK_K: tl.constexpr,
                                 BLOCK_P: tl.constexpr):
-    """softmax_onepass_kernel over a non-last dim (GPU only): a part is a tile of BLOCK_R rows of
-    BLOCK_K contiguous columns of the [outer, D, INNER] view, held in registers while the
-    column's other parts publish; a column block (outer index o, COL_BLOCKS blocks an outer
+    """The one-pass protocol (kernels/softmax.py softmax_rows_smem_kernel) over a non-last dim
+    (GPU only): a part is a tile of BLOCK_R rows of BLOCK_K contiguous columns of the
+    [outer, D, INNER] view, held in registers while the column's other parts publish; a column block (outer index o, COL_BLOCKS blocks an outer
     index) has P = cdiv(D, BLOCK_R) parts. The part that publishes last combines the block's
     statistics and publishes the columns' (max, sum); the others wait for that, then write.
     sync: int32 [1 + column blocks], zeroed: the ticket, then per column block a count: its
     parts that have published, plus one once the combined statistics are out. ws: fp32 [column
     blocks, P + 1, 2, BLOCK_K]: per part then combined, the columns' max and sum of exp relative
     to it (BACKWARD: the sum, in the first slot).
-    Forward progress as softmax_onepass_kernel (the host asks for P <= SMs); the part that
+    Forward progress as softmax_rows_smem_kernel (the host asks for P <= SMs); the part that
     combines waits for nothing."""
     P = tl.cdiv(D, BLOCK_R)
     t = tl.atomic_add(sync, 1, sem="relaxed")

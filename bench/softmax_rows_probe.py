@@ -1,6 +1,7 @@
 """Tiles for softmax / log_softmax over the last dim of many rows (kernels/softmax.py), by direct
 launches: the one-pass row kernel (softmax_kernel, SINGLE_PASS: rows a program, warps) and the
-parts kernel (softmax_onepass_kernel: part width, warps), against what GemForge runs now and
+parts kernel (softmax_rows_smem_kernel since session 28: part width, warps; the register
+softmax_onepass_kernel before), against what GemForge runs now and
 torch, bf16, L2 flushed clean before each call (gemforge/timing.py), launches replayed from a
 CUDA graph (the parts kernel's zeroed counters included, as the host path zeroes them).
 
@@ -18,7 +19,7 @@ import torch
 
 import gemforge
 from gemforge import timing
-from gemforge.kernels.softmax import softmax_kernel, softmax_onepass_kernel, softmax_stream_kernel
+from gemforge.kernels.softmax import softmax_kernel, softmax_rows_smem_kernel, softmax_stream_kernel
 
 SHAPES = [(4096, 32000), (4096, 4096), (16384, 4096), (256, 131072)]
 
@@ -30,7 +31,8 @@ def next_pow2(n):
 def candidates(K, D, sms, backward):
     """(kind, size, warps): ("rows", rows a program, warps) with the row in registers (forward
     only), ("stream", programs an SM, warps) for softmax_stream_kernel (forward only), or
-    ("parts", part width, warps) for softmax_onepass_kernel; 8..64 elements a thread."""
+    ("parts", part width, warps) for softmax_rows_smem_kernel (parts of whole 16-byte-a-thread
+    chunks, in shared memory: the backward's two parts at most 128 KB)."""
     out = []
     bd = next_pow2(D)
     for bk in (1, 2, 4, 8):
@@ -41,12 +43,12 @@ def candidates(K, D, sms, backward):
         for w in (4, 8, 16, 32):
             if 8 <= bd // (32 * w) <= 64 and not backward:
                 out.append(("stream", per_sm, w))
-    for part in (1024, 2048, 4096, 8192, 16384):
+    for part in (4096, 8192, 16384, 32768):
         parts = (D + part - 1) // part
         if parts < 2 or parts > sms or K < sms:
             continue
-        for w in (2, 4, 8, 16, 32):
-            if 8 <= part // (32 * w) <= 64:
+        for w in (4, 8, 16):
+            if part % (8 * 32 * w) == 0:  # bf16: 8 elements a thread a chunk
                 out.append(("parts", part, w))
     return out
 
@@ -72,10 +74,11 @@ def launcher(kind, size, w, out, x, g, log):
     ws = torch.empty(K, parts, 2, device="cuda", dtype=torch.float32)
     sync = torch.zeros(1 + K, device="cuda", dtype=torch.int32)
 
-    def run():
+    def run():  # the forward capped at 40 registers, as the host does (op_utils.h)
         sync.zero_()
-        softmax_onepass_kernel[(K * parts, )](out, x, x if g is None else g, ws, sync, D, g is not None, log, size,
-                                              max(16, next_pow2(parts)), num_warps=w)
+        softmax_rows_smem_kernel[(K * parts, )](out, x, g, ws, sync, D, g is not None, log, size, D % 16 == 0,
+                                                max(16, next_pow2(parts)), num_warps=w,
+                                                **({} if g is not None else {"maxnreg": 40}))
     return run
 
 

@@ -126,27 +126,15 @@ inline RowTiles softmax_row_tiles(int64_t K, int64_t D, int64_t inner, const c10
 // Many wide rows on the GPU: softmax_rows_smem_kernel (kernels/softmax.py, Gluon), forward and
 // backward, reads the data once where the split path reads it twice: a program copies its part of
 // a row into shared memory, publishes the part's statistics, waits for the row's other parts and
-// writes. With fewer rows than SMs (32 x 262144) the split path is faster (softmax 17.7 vs 21.6 us
-// for the register kernel before this one, bench/softmax_onepass_experiment.py): the rule asks
-// for a row an SM. Its programs wait for each other: CUDA only (the interpreter runs programs one
-// after another, and does not run Gluon) and at most a part an SM (one program an SM always fits;
-// the kernel's docstring has the argument). Parts of 32 KB at 8 warps (bf16: 16384 elements; the
-// backward holds y and g, 64 KB). H200, 256 x 131072 bf16, bench/softmax_smem_experiment.py
-// (session 28), the register kernel (parts of 8192 at 8 warps, 48 registers, 5 programs an SM)
-// -> this one: softmax 56.2 -> 49.6 us, log_softmax 51.3 -> 47.7, softmax backward 64.3 -> 58.8,
-// log_softmax backward 66.1 -> 60.5; the benchmark on another H200 (session 26's full run ->
-// session 28's): 56.1 -> 53.1, 50.8 -> 50.2, 64.5 -> 59.1, 65.9 -> 61.0. Parts of 16 KB at 4
-// warps were as fast (forward 49.6-51.8 vs 49.4-52.4 over three runs). A persistent form with two
-// buffers (the next part's copies in flight while the program waits) was no faster (53.2 / 47.2 /
-// 60.5 / 60.8 at best). Session 29: Nsight Compute found the forward issue-bound (SM throughput
-// 63% against DRAM 48%, 30 instructions an element); the kernel now takes ~11 (one MUFU.EX2 an
-// exp, no masks in the sweeps), and the forward is capped at 40 registers so that 6 programs fit
-// an SM (at 51-54 registers 4 did; shared memory holds 6 of 32 KB). H200, 256 x 131072 bf16,
-// the experiment (an earlier form of the diet): uncapped 46.8 / 46.6 us (softmax / log_softmax),
-// 48 registers (5 an SM) 44.4 / 44.2, 40 registers 44.7 / 42.9; the benchmark, before -> after:
-// 52.9 -> 46.7, 49.9 -> 45.2 (bench/results/2026-11-28-session29.txt). The backward (64 KB of
-// shared memory, 3 programs an SM) keeps its registers: at 40 with parts of 8192 elements it was
-// slower (65.4 against 61.2 us uncapped).
+// writes. Its programs wait for each other: CUDA only (the interpreter runs programs one after
+// another, and does not run Gluon) and at most a part an SM (one program an SM always fits; the
+// kernel's docstring has the argument). With fewer rows than SMs (32 x 262144) the split path is
+// faster: the rule asks for a row an SM. Parts of 32 KB at 8 warps (the backward holds y and g,
+// 64 KB, 3 programs an SM); the forward capped at 40 registers, so that 6 fit an SM as shared
+// memory allows (4 at its own 51-54). H200, 256 x 131072 bf16, benchmark (session 29): softmax
+// 46.7 us, log_softmax 45.2, backward 58.9 / 58.7 (the register kernel before it, session 26:
+// 56.1, 50.8, 64.5, 65.9). Part sizes, warps, register caps and a persistent two-buffer form
+// measured in bench/softmax_smem_experiment.py: bench/NOTES.md, sessions 28 and 29.
 struct OnepassTiles {
   int64_t part = 0, parts = 0;  // parts == 0: not this path
   int64_t block_p = 0;          // a bucket >= parts
