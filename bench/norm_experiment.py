@@ -1,8 +1,9 @@
 """Normalization kernels on the benchmark's bf16 shapes (issue 4): GemForge as built and variants of
 its kernels launched directly, against torch eager.
 
-    python bench/norm_experiment.py [bwd]      (GPU; needs the built core: import gemforge;
-                                                "bwd": the layer_norm / rms_norm backward rows alone)
+    python bench/norm_experiment.py [bwd | breakdown]   (GPU; needs the built core: import gemforge;
+        "bwd": the layer_norm / rms_norm backward rows alone; "breakdown": their 4096x4096 main
+        pass and input gradient alone, bwd_breakdown_rows)
 
 Rows "gemforge" time the library (gemforge.use() entered outside the timed call). Variant rows
 launch python/gemforge/kernels/norm.py's kernels directly; what each informs (csrc/ops/norm.cpp):
@@ -281,6 +282,53 @@ def norm_bwd_rows():
                         nb)
 
 
+def dx_only(dy, x, mean, rstd, w, rms, rows_per_prog, warps, prefetch):
+    """norm_bwd_kernel's input gradient alone (no weight / bias partial sums): rows_per_prog rows a
+    program (1: one program a row, as the softmax backward's row kernel)."""
+    M, N = x.shape
+    dx = torch.empty_like(x)
+    nk.norm_bwd_kernel[(triton.cdiv(M, rows_per_prog), )](dx, None, None, dy, x, mean, rstd, w, M, N, rows_per_prog,
+                                                         RMS=rms, HAS_W=True, F64=False, BLOCK_M=1,
+                                                         BLOCK_N=triton.next_power_of_2(N), SINGLE=True, INT64=False,
+                                                         HAS_DX=True, PART_W=False, PART_B=False,
+                                                         PREFETCH=prefetch and rows_per_prog > 1, num_warps=warps)
+    return dx
+
+
+def bwd_breakdown_rows():
+    """Session 30: where the fused backward's time goes at 4096x4096 (the main pass alone, and
+    its input gradient alone at one row a program and at the fused pass's 16 rows a program)
+    beside torch's copy of the same bytes."""
+    M, N = 4096, 4096
+    x = torch.randn(M, N, device=dev, dtype=bf16)
+    dy = torch.randn(M, N, device=dev, dtype=bf16)
+    w = torch.randn(N, device=dev, dtype=bf16)
+    b = torch.randn(N, device=dev, dtype=bf16)
+    rows16 = math.ceil(M / (2 * SMS))
+    for rms in (False, True):
+        name = "rms_bwd" if rms else "ln_bwd"
+        if rms:
+            _, rstd = aten._fused_rms_norm(x, [N], w, 1e-5)
+            mean = None
+            t_fn = lambda: aten._fused_rms_norm_backward(dy, x, [N], rstd, w, [True, True])  # noqa: E731
+        else:
+            _, mean, rstd = aten.native_layer_norm(x, [N], w, b, 1e-5)
+            t_fn = lambda: aten.native_layer_norm_backward(dy, x, [N], mean, rstd, w, b, [True] * 3)  # noqa
+        ref = t_fn()
+        t_us = bench(t_fn)
+        nb = nbytes(dy, x, mean, rstd, w, b if not rms else None, *ref)
+        with gemforge.use():
+            try_row(name, (M, N), "gemforge", t_fn, ref, t_us, nb)
+        try_row(name, (M, N), "main pass only (ppsm=2 w=8 pf)",
+                lambda: fused_bwd(dy, x, mean, rstd, w, rms, 2, 1, 8, 32, True, 1, None, colsum=False), ref[:1],
+                t_us, nb)
+        for rpp, warps, pf in ((1, 8, False), (1, 4, False), (rows16, 8, True), (rows16, 8, False)):
+            try_row(name, (M, N), f"dx only rows={rpp} w={warps} pf={int(pf)}",
+                    lambda: dx_only(dy, x, mean, rstd, w, rms, rpp, warps, pf), ref[:1], t_us, nb)
+    cu = timing.copy_us(nb)
+    print(f"torch copy of {nb / 2**20:.1f} MiB: {cu:.1f} us", flush=True)
+
+
 # ---------------------------------------------------------------- group_norm forward / backward
 
 def gn_fwd(x, w, b, G, bc, bhw, single, warps):
@@ -395,6 +443,9 @@ def fwd_rows():
 if __name__ == "__main__":
     print(f"{torch.cuda.get_device_name()}  SMs={SMS}")
     print(f"{'op':10s} {'shape':16s} {'variant':34s} {'us':>8s} {'torch':>8s} {'speedup':>7s} {'%copy':>6s}")
+    if "breakdown" in sys.argv[1:]:
+        bwd_breakdown_rows()
+        sys.exit(0)
     norm_bwd_rows()
     if "bwd" not in sys.argv[1:]:
         gn_rows()

@@ -1,7 +1,8 @@
 """Softmax family on many wide rows with each part held in shared memory, not registers (issue 4:
 softmax 256x131072 bf16 at 56% of copy bandwidth, log_softmax 62%, their backward 71-73%).
 
-    python3 bench/softmax_smem_experiment.py [KxD ...] [--no-pipe]     (sm_90 GPU; needs the built core)
+    python3 bench/softmax_smem_experiment.py [KxD ...] [--no-pipe] [--zero-only]   (sm_90 GPU; needs the
+                                                                                     built core)
 
 Until session 28 the library's one-pass kernel held a part of 8192 elements in registers while it
 waited for the row's other parts: 48 registers, 5 programs an SM, and Nsight Compute (session 23)
@@ -188,9 +189,10 @@ def pipe_fn(op, x, g, y, part, warps, per_sm, maxnreg):
     return run
 
 
-def smem_fn(op, x, g, y, part, warps, maxnreg):
+def smem_fn(op, x, g, y, part, warps, maxnreg, zero=True):
     """The library's softmax_rows_smem_kernel at PART = part, `warps` warps (op_utils.h
-    kOnepassPartBytes / element size, kOnepassWarps), registers capped at maxnreg (0: no cap)."""
+    kOnepassPartBytes / element size, kOnepassWarps), registers capped at maxnreg (0: no cap).
+    zero=False: the launch alone; the caller zeroes run.sync before each call."""
     K, D = x.shape
     parts = triton.cdiv(D, part)
     if parts < 2 or parts > torch.cuda.get_device_properties(0).multi_processor_count:
@@ -199,14 +201,35 @@ def smem_fn(op, x, g, y, part, warps, maxnreg):
     bwd = op.endswith("bwd")
 
     def run():
-        sync.zero_()
+        if zero:
+            sync.zero_()
         sk.softmax_rows_smem_kernel[(K * parts, )](out, y if bwd else x, g if bwd else None, ws, sync, D,
                                                    BACKWARD=bwd, LOG=op.startswith("log"), PART=part,
                                                    ASYNC=D % 16 == 0,
                                                    BLOCK_P=max(16, triton.next_power_of_2(parts)), num_warps=warps,
                                                    **({"maxnreg": maxnreg} if maxnreg else {}))
         return out
+    run.sync = sync
     return run
+
+
+def zeroed_outside_us(run, reps=200):
+    """Median device time of run's launch alone (replayed from a CUDA graph), its ticket buffer
+    zeroed after the L2 flush and before the start event: what the launch costs without the
+    zeroing kernel that the library's host path (and the other rows) put before it."""
+    replay = timing.graphed(run)
+    flush = timing._flush("clean")
+    times = []
+    for _ in range(reps + 10):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        flush()
+        run.sync.zero_()
+        start.record()
+        replay()
+        end.record()
+        times.append((start, end))
+    torch.cuda.synchronize()
+    return 1e3 * sorted(s.elapsed_time(e) for s, e in times[10:])[reps // 2]
 
 
 def bufs_fn(op, x, part, warps, maxnreg, wait_each):
@@ -232,8 +255,9 @@ def main():
     print(f"# {props.name}, {props.multi_processor_count} SMs, torch {torch.__version__}, triton {triton.__version__}")
     print(f"{'shape':>12} {'op':>16} {'variant':>24} {'us':>8} {'torch us':>8} {'speedup':>7} {'%copy':>6} "
           f"{'max err':>9} {'bad':>4}")
-    args = [a for a in sys.argv[1:] if a != "--no-pipe"]
-    pipe = len(args) == len(sys.argv) - 1
+    zero_only = "--zero-only" in sys.argv  # the library and the zeroing rows alone
+    args = [a for a in sys.argv[1:] if a not in ("--no-pipe", "--zero-only")]
+    pipe = "--no-pipe" not in sys.argv
     shapes, bw = timing.probe_start(args, SHAPES)
     for K, D, op, x, g, y, tfn, ref, t_torch, lib in op_cases(shapes):
         bwd = op.endswith("bwd")
@@ -246,7 +270,15 @@ def main():
                      for part, warps, nreg in FWD_VARIANTS[:2] for each in (True, False)]
         variants += [(f"pipe {part} w{warps} p{per_sm} r{nreg}", pipe_fn(op, x, g, y, part, warps, per_sm, nreg))
                      for part, warps, per_sm, nreg in (PIPE_BWD if bwd else PIPE_FWD) if pipe]
-        for label, fn in variants:
+        lib_part, lib_warps, lib_nreg = (BWD_VARIANTS if bwd else FWD_VARIANTS)[0]
+        lib_fn = smem_fn(op, x, g, y, lib_part, lib_warps, lib_nreg, zero=False)
+        if lib_fn is not None:  # session 30: the cost of the zeroing launch
+            lib_fn()
+            rows.append((f"zeroed outside {lib_part} w={lib_warps} r{lib_nreg}", zeroed_outside_us(lib_fn),
+                         lib_fn().clone()))
+            zero_in = smem_fn(op, x, g, y, lib_part, lib_warps, lib_nreg)
+            rows.append((f"same, zeroed inside", zeroed_outside_us(zero_in), zero_in().clone()))
+        for label, fn in [] if zero_only else variants:
             if fn is None:
                 continue
             try:
