@@ -217,7 +217,14 @@ def zeroed_outside_us(run, reps=200):
     """Median device time of run's launch alone (replayed from a CUDA graph), its ticket buffer
     zeroed after the L2 flush and before the start event: what the launch costs without the
     zeroing kernel that the library's host path (and the other rows) put before it."""
-    replay = timing.graphed(run)
+    run.sync.zero_()
+    run()
+    torch.cuda.synchronize()
+    run.sync.zero_()
+    graph = torch.cuda.CUDAGraph()
+    with torch.cuda.graph(graph):
+        run()
+    replay = graph.replay
     flush = timing._flush("clean")
     times = []
     for _ in range(reps + 10):
@@ -273,9 +280,9 @@ def main():
         lib_part, lib_warps, lib_nreg = (BWD_VARIANTS if bwd else FWD_VARIANTS)[0]
         lib_fn = smem_fn(op, x, g, y, lib_part, lib_warps, lib_nreg, zero=False)
         if lib_fn is not None:  # session 30: the cost of the zeroing launch
-            lib_fn()
-            rows.append((f"zeroed outside {lib_part} w={lib_warps} r{lib_nreg}", zeroed_outside_us(lib_fn),
-                         lib_fn().clone()))
+            us = zeroed_outside_us(lib_fn)
+            lib_fn.sync.zero_()
+            rows.append((f"zeroed outside {lib_part} w={lib_warps} r{lib_nreg}", us, lib_fn().clone()))
             zero_in = smem_fn(op, x, g, y, lib_part, lib_warps, lib_nreg)
             rows.append((f"same, zeroed inside", zeroed_outside_us(zero_in), zero_in().clone()))
         for label, fn in [] if zero_only else variants:

@@ -255,6 +255,56 @@ def test_wide_rows_kernel_choice(log, launches):
         assert kernels == [("softmax_part_stats_kernel", (2, 2)), ("softmax_split_kernel", (2, 2))], kernels
 
 
+if DEVICE == "cuda":
+
+    def test_onepass_counters_repeat_streams_and_graph():
+        """softmax_rows_smem_kernel's ticket and row counts are zeroed by the kernel itself (runtime
+        zeroed_counters keeps them between launches: cached per stream, fresh in a graph capture):
+        forward and backward launches of different rows and parts in a row, on a second stream,
+        and replays of a captured graph all match fp64 (a count left non-zero would hand out
+        tickets past the grid or release a row before its parts published)."""
+        sms = torch.cuda.get_device_properties(0).multi_processor_count
+        cases = []
+        for rows, width, dtype in ((sms + 3, 40000, torch.bfloat16), (2 * sms, 20016, torch.float32),
+                                   (sms, 65536, torch.bfloat16)):
+            x = rand(rows, width, dtype=dtype)
+            g = rand(rows, width, dtype=dtype, seed=1, shift=1.0)
+            y = forward(False)(x.cpu().double(), 1, False)
+            cases.append((x, g, y.to(dtype).to(DEVICE), y, backward_ref(False, g, y.to(dtype), 1), dtype))
+
+        def run_all():
+            return [(forward(False)(x, 1, False), backward(False)(g, y_dev, 1, dtype))
+                    for x, g, y_dev, _, _, dtype in cases]
+
+        def check_all(got):
+            for (fwd, bwd), (_, _, _, y, gref, dtype) in zip(got, cases):
+                check(fwd, y, dtype)
+                check(bwd, gref, dtype)
+
+        names = cuda_kernel_names(lambda: ran_gemforge(run_all, ["_softmax", "_softmax_backward_data"]))
+        assert "softmax_rows_smem_kernel" in names, names
+        side = torch.cuda.Stream()
+        with gemforge.use():
+            for _ in range(2):
+                check_all(run_all())
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                got = run_all()
+            torch.cuda.current_stream().wait_stream(side)
+            check_all(got)
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                got = run_all()
+            for _ in range(3):
+                for pair in got:
+                    for t in pair:
+                        t.zero_()
+                graph.replay()
+                torch.cuda.synchronize()
+                check_all(got)
+            check_all(run_all())  # the eager counters are still zero
+
+
 SMEM_COMPILE = textwrap.dedent("""
     import json, os, subprocess, sys, tempfile, triton
     from gemforge import _bridge

@@ -1236,7 +1236,7 @@ struct Softmax {
 void run_softmax_onepass(const at::Tensor& out, const at::Tensor& x, const at::Tensor& g, int64_t K, int64_t D,
                          bool log, const OnepassTiles& o) {
   const at::Tensor ws = at::empty({K, o.parts, 2}, x.options().dtype(c10::kFloat));
-  const at::Tensor sync = at::zeros({1 + K}, x.options().dtype(c10::kInt));  // the ticket, the rows' counts
+  const at::TensorBase sync = rt::zeroed_counters(x, 1 + K);  // the ticket, the rows' counts
   rt::KernelArgs args;
   args.tensor(out).tensor(x);
   if (g.defined()) args.tensor(g); else args.none();

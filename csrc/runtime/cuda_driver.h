@@ -57,6 +57,7 @@ struct Api {
   // cuLaunchKernelEx (CUDA 12+ drivers; nullptr when the driver has none)
   CUresult (*launch_kernel_ex)(const CUlaunchConfig*, CUfunction, void**, void**);
   CUresult (*stream_is_capturing)(CUstream, int*);
+  CUresult (*memset_d32_async)(unsigned long long dst, unsigned value, size_t count, CUstream);
   CUresult (*get_error_string)(CUresult, const char**);
   // cuTensorMapEncodeTiled (CUDA 12+ drivers; nullptr when the driver has none)
   CUresult (*tensor_map_encode_tiled)(void* tensor_map, int data_type, unsigned rank, void* global_address,

@@ -6,6 +6,8 @@
 #include "runtime/python_bridge.h"
 
 #include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
+#include <ATen/ops/zeros.h>
 #include <c10/core/ScalarType.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
@@ -46,6 +48,7 @@ const Api& api() {
     GF_LOAD(func_set_attribute, "cuFuncSetAttribute");
     GF_LOAD(launch_kernel, "cuLaunchKernel");
     GF_LOAD(stream_is_capturing, "cuStreamIsCapturing");
+    GF_LOAD(memset_d32_async, "cuMemsetD32Async");
     GF_LOAD(get_error_string, "cuGetErrorString");
 #undef GF_LOAD
     a.tensor_map_encode_tiled =
@@ -707,6 +710,55 @@ const DeviceInfo& device_info(int device) {
     infos[device].max_shared = shared;
   });
   return infos[device];
+}
+
+namespace {
+struct CounterBuffer {
+  int device = -1;
+  cu::CUstream stream = nullptr;
+  at::TensorBase zeros;  // int32; its kernels leave it zero
+};
+constexpr int kCounterBuffers = 8;  // (device, stream) pairs a thread keeps; then the oldest goes
+// Never destroyed: freeing CUDA memory from a thread_local destructor at exit can outlive the driver.
+thread_local CounterBuffer* t_counters = new CounterBuffer[kCounterBuffers];
+thread_local int t_counters_next = 0;
+}  // namespace
+
+namespace {
+// A driver memset on the stream, not at::zeros: that would dispatch to our own fill kernel, which a
+// graph capture may find not yet loaded.
+at::TensorBase zeros_on_stream(const c10::TensorOptions& opts, int64_t n, cu::CUstream stream) {
+  at::TensorBase t = at::empty({n}, opts);
+  cu::check(cu::api().memset_d32_async(reinterpret_cast<uintptr_t>(t.data_ptr()), 0, static_cast<size_t>(n), stream),
+            "cuMemsetD32Async");
+  return t;
+}
+}  // namespace
+
+at::TensorBase zeroed_counters(const at::TensorBase& like, int64_t n) {
+  const c10::TensorOptions opts = like.options().dtype(c10::kInt);
+  if (!like.is_cuda()) return at::zeros({n}, opts);
+  const int device = like.get_device();
+  c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(device));
+  cu::CUstream stream = reinterpret_cast<cu::CUstream>(c10::cuda::getCurrentCUDAStream(device).stream());
+  int capture = cu::CU_STREAM_CAPTURE_STATUS_NONE;
+  cu::check(cu::api().stream_is_capturing(stream, &capture), "cuStreamIsCapturing");
+  if (capture != cu::CU_STREAM_CAPTURE_STATUS_NONE) return zeros_on_stream(opts, n, stream);
+  CounterBuffer* slot = nullptr;
+  for (int i = 0; i < kCounterBuffers; ++i) {
+    CounterBuffer& c = t_counters[i];
+    if (c.device != device || c.stream != stream) continue;
+    if (c.zeros.numel() >= n) return c.zeros;
+    slot = &c;  // too small: replaced
+  }
+  if (slot == nullptr) {
+    slot = &t_counters[t_counters_next];
+    t_counters_next = (t_counters_next + 1) % kCounterBuffers;
+  }
+  slot->device = device;
+  slot->stream = stream;
+  slot->zeros = zeros_on_stream(opts, std::max<int64_t>(n, 64), stream);
+  return slot->zeros;
 }
 
 void launch(KernelHandle& handle, const LaunchConfig& cfg, const KernelArgs& args, c10::Device device) {
