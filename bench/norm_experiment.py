@@ -184,13 +184,7 @@ def norm_bwd_smem_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PE
 
 
 
-_SYNC = {}  # the in-kernel column sums' counters (zero between launches: the kernel resets them)
-
-
-def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, stages=1, maxnreg=None, colsum=True,
-              reducers=0, reduce_bn=32):
-    """reducers > 0: the kernel's last `reducers` programs sum the partials (norm.py
-    _sum_partials_last, reduce_bn columns a step) instead of the norm_param_grad_kernel launch."""
+def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, stages=1, maxnreg=None, colsum=True):
     M, N = x.shape
     bn = triton.next_power_of_2(N)
     rows = math.ceil(math.ceil(M / (ppsm * SMS)) / bm) * bm
@@ -198,19 +192,14 @@ def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, st
     dx = torch.empty_like(x)
     pw = torch.empty(progs, N, device=dev, dtype=torch.float32)
     pb = None if rms else torch.empty(progs, N, device=dev, dtype=torch.float32)
-    dw = torch.empty(N, device=dev, dtype=x.dtype)
-    db = None if rms else torch.empty(N, device=dev, dtype=x.dtype)
-    sync = _SYNC.setdefault("sync", torch.zeros(2, device=dev, dtype=torch.int32)) if reducers else None
-    nk.norm_bwd_kernel[(progs, )](dx, pw, pb, dw if reducers else None, db if reducers else None, sync, dy, x, mean,
-                                  rstd, w, M, N, rows, RMS=rms, HAS_W=True,
+    nk.norm_bwd_kernel[(progs, )](dx, pw, pb, dy, x, mean, rstd, w, M, N, rows, RMS=rms, HAS_W=True,
                                   F64=False, BLOCK_M=bm, BLOCK_N=bn, SINGLE=True, INT64=False,
-                                  HAS_DX=True, PART_W=True, PART_B=not rms, PREFETCH=prefetch, REDUCERS=reducers,
-                                  RED_BLOCK_R=min(256, triton.next_power_of_2(progs)), RED_BLOCK_N=reduce_bn,
-                                  num_warps=warps, num_stages=stages, **({"maxnreg": maxnreg} if maxnreg else {}))
-    if reducers:
-        return (dx, dw) if rms else (dx, dw, db)
+                                  HAS_DX=True, PART_W=True, PART_B=not rms, PREFETCH=prefetch, num_warps=warps,
+                                  num_stages=stages, **({"maxnreg": maxnreg} if maxnreg else {}))
     if not colsum:
         return (dx, pw[0].to(x.dtype)) if rms else (dx, pw[0].to(x.dtype), pb[0].to(x.dtype))
+    dw = torch.empty(N, device=dev, dtype=x.dtype)
+    db = None if rms else torch.empty(N, device=dev, dtype=x.dtype)
     bs = min(triton.next_power_of_2(progs), 32)
     nk.norm_param_grad_kernel[(triton.cdiv(N, cs), 1)](dw, db, pw, pb if pb is not None else pw, None, None, progs,
                                                         N, progs, MODE=2, HAS_DW=True, HAS_DB=not rms, F64=False,
@@ -298,12 +287,11 @@ def dx_only(dy, x, mean, rstd, w, rms, rows_per_prog, warps, prefetch):
     program (1: one program a row, as the softmax backward's row kernel)."""
     M, N = x.shape
     dx = torch.empty_like(x)
-    nk.norm_bwd_kernel[(triton.cdiv(M, rows_per_prog), )](dx, None, None, None, None, None, dy, x, mean, rstd, w, M, N,
-                                                         rows_per_prog, RMS=rms, HAS_W=True, F64=False, BLOCK_M=1,
+    nk.norm_bwd_kernel[(triton.cdiv(M, rows_per_prog), )](dx, None, None, dy, x, mean, rstd, w, M, N, rows_per_prog,
+                                                         RMS=rms, HAS_W=True, F64=False, BLOCK_M=1,
                                                          BLOCK_N=triton.next_power_of_2(N), SINGLE=True, INT64=False,
                                                          HAS_DX=True, PART_W=False, PART_B=False,
-                                                         PREFETCH=prefetch and rows_per_prog > 1, REDUCERS=0,
-                                                         RED_BLOCK_R=1, RED_BLOCK_N=1, num_warps=warps)
+                                                         PREFETCH=prefetch and rows_per_prog > 1, num_warps=warps)
     return dx
 
 
@@ -334,12 +322,6 @@ def bwd_breakdown_rows():
         try_row(name, (M, N), "main pass only (ppsm=2 w=8 pf)",
                 lambda: fused_bwd(dy, x, mean, rstd, w, rms, 2, 1, 8, 32, True, 1, None, colsum=False), ref[:1],
                 t_us, nb)
-        progs = math.ceil(M / rows16)
-        for red, rbn in ((progs // 2, 32), (progs // 4, 64), (progs // 8, 128), (progs // 4, 32)):
-            try_row(name, (M, N), f"in-kernel sums reducers={red} bn={rbn}",
-                    lambda: fused_bwd(dy, x, mean, rstd, w, rms, 2, 1, 8, 32, True, 1, None, reducers=red,
-                                      reduce_bn=rbn), ref, t_us, nb)
-            assert _SYNC["sync"].sum().item() == 0, "the kernel left its counters non-zero"
         for rpp, warps, pf in ((1, 8, False), (1, 4, False), (rows16, 8, True), (rows16, 8, False)):
             try_row(name, (M, N), f"dx only rows={rpp} w={warps} pf={int(pf)}",
                     lambda: dx_only(dy, x, mean, rstd, w, rms, rpp, warps, pf), ref[:1], t_us, nb)

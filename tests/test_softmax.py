@@ -28,6 +28,7 @@ import textwrap
 import pytest
 import torch
 
+import gemforge
 import gemforge.kernels.loss as lk
 import gemforge.kernels.softmax as sk
 from conftest import DEVICE, LARGE, cuda_kernel_names, ran_gemforge

@@ -154,21 +154,12 @@ constexpr int64_t kFusedMinBytesPerProgram = 8;
 // bench/results/2026-11-28-session29.txt).
 constexpr int64_t kPartialBlockN = 16;
 constexpr int64_t kPartialRowsPerStep = 256;
-// On CUDA the fused pass sums its own partials: its last programs to finish (at most half of
-// them, so that the ones they wait for always find an SM) take kReduceBlockN columns a step over
-// up to kReduceRowsPerStep partial rows (norm.py _sum_partials_last). That saves the column-sum
-// launch: H200, bf16 4096x4096, <session 30 numbers>.
-constexpr int64_t kReduceBlockN = 32;
-constexpr int64_t kReduceRowsPerStep = 256;
 
 struct BwdConfig {
   RowConfig row;
   int64_t rows_per_prog, programs;
   bool fused;     // weight / bias partial sums in the main pass
   bool prefetch;  // a program looping over several row blocks loads each one a step ahead
-  // fused, several programs: the last `reducers` programs sum the partials (0: sum_partials
-  // launches after the pass), in tiles of [reduce_rows, kReduceBlockN]
-  int64_t reducers = 0, reduce_rows = 0;
 };
 
 BwdConfig bwd_config(const at::Tensor& x, int64_t M, int64_t N, bool param_grads) {
@@ -187,35 +178,20 @@ BwdConfig bwd_config(const at::Tensor& x, int64_t M, int64_t N, bool param_grads
   }
   c.programs = ceil_div(M, c.rows_per_prog);
   c.prefetch = c.row.single && c.rows_per_prog > c.row.block_m;
-  if (c.fused && c.programs > 1) {
-    // interpreter: one reducer, the last program, which finds all the others done (they run in
-    // order there), so that CPU tests cover the in-kernel sum without waiting
-    c.reducers = arch == 0 ? 1 : std::min(ceil_div(N, kReduceBlockN), c.programs / 2);
-    c.reduce_rows = std::min(next_pow2(c.programs), arch == 0 ? int64_t{4} : kReduceRowsPerStep);
-  }
   return c;
 }
 
 // Input gradient (dx defined) and, with a fused config, the weight / bias partial sums into
-// part_w / part_b ([programs, N], or dw / db themselves for one program), which c.reducers > 0
-// sums into dw / db in the same launch. dx, dy, x: [M, N] contiguous; mean (absent for rms),
-// rstd: [M] contiguous.
+// part_w / part_b ([programs, N], or dw / db themselves for one program). dx, dy, x: [M, N]
+// contiguous; mean (absent for rms), rstd: [M] contiguous.
 void launch_bwd(const BwdConfig& c, const at::Tensor& dx, const at::Tensor& part_w, const at::Tensor& part_b,
-                const at::Tensor& dw, const at::Tensor& db, const at::Tensor& dy, const at::Tensor& x,
-                const at::Tensor& mean, const at::Tensor& rstd, const at::Tensor& w, int64_t M, int64_t N, bool rms) {
+                const at::Tensor& dy, const at::Tensor& x, const at::Tensor& mean, const at::Tensor& rstd,
+                const at::Tensor& w, int64_t M, int64_t N, bool rms) {
   if (M == 0 || N == 0) return;
   rt::KernelArgs args;
   if (dx.defined()) args.tensor(dx); else args.none();
   if (part_w.defined()) args.tensor(part_w); else args.none();
   if (part_b.defined()) args.tensor(part_b); else args.none();
-  const at::TensorBase sync = c.reducers > 0 ? rt::zeroed_counters(x, 2) : at::TensorBase();
-  if (c.reducers > 0) {
-    if (dw.defined()) args.tensor(dw); else args.none();
-    if (db.defined()) args.tensor(db); else args.none();
-    args.tensor(sync);
-  } else {
-    args.none().none().none();
-  }
   args.tensor(dy).tensor(x);
   if (mean.defined()) args.tensor(mean); else args.none();
   args.tensor(rstd);
@@ -225,7 +201,6 @@ void launch_bwd(const BwdConfig& c, const at::Tensor& dx, const at::Tensor& part
   args.constant(c.row.block_m).constant(c.row.block_n).constant(c.row.single)
       .constant(needs_int64(M + c.rows_per_prog, N));
   args.constant(dx.defined()).constant(part_w.defined()).constant(part_b.defined()).constant(c.prefetch);
-  args.constant(c.reducers).constant(c.reduce_rows).constant(kReduceBlockN);
   rt::LaunchConfig cfg;
   cfg.grid[0] = c.programs;
   cfg.num_warps = c.row.num_warps;
@@ -309,21 +284,20 @@ void row_norm_bwd(const at::Tensor& dx, const at::Tensor& dw, const at::Tensor& 
     return;
   }
   const BwdConfig c = bwd_config(x, M, N, param_grads);
-  const at::Tensor none;
   if (!c.fused) {
-    if (dx.defined()) launch_bwd(c, dx, none, none, none, none, dy, x, mean, rstd, w, M, N, rms);
+    if (dx.defined()) launch_bwd(c, dx, at::Tensor(), at::Tensor(), dy, x, mean, rstd, w, M, N, rms);
     launch_param_grads(dw, db, dy, x, mean, rstd, M, N, rms);
     return;
   }
   if (c.programs == 1) {  // the partial sums are the gradients
-    launch_bwd(c, dx, dw, db, none, none, dy, x, mean, rstd, w, M, N, rms);
+    launch_bwd(c, dx, dw, db, dy, x, mean, rstd, w, M, N, rms);
     return;
   }
   at::Tensor pw, pb;
   if (dw.defined()) pw = at::empty({c.programs, N}, x.options().dtype(acc_type(x)));
   if (db.defined()) pb = at::empty({c.programs, N}, x.options().dtype(acc_type(x)));
-  launch_bwd(c, dx, pw, pb, dw, db, dy, x, mean, rstd, w, M, N, rms);
-  if (c.reducers == 0) sum_partials(dw, db, pw, pb, c.programs, N);
+  launch_bwd(c, dx, pw, pb, dy, x, mean, rstd, w, M, N, rms);
+  sum_partials(dw, db, pw, pb, c.programs, N);
 }
 
 // Output tensors of the right shape: used as they are when contiguous with the expected dtype,

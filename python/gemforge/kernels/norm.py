@@ -105,67 +105,15 @@ def _add2(a, b, c, d):
 
 
 @triton.jit
-def _sum_partials_last(dw, db, part_w, part_b, sync, P, N, PART_W: tl.constexpr, PART_B: tl.constexpr,
-                       F64: tl.constexpr, REDUCERS: tl.constexpr, BLOCK_R: tl.constexpr, BLOCK_N: tl.constexpr):
-    """Called by each of P programs once its row of part_w / part_b ([P, N] partial column sums)
-    is stored: the last REDUCERS programs to arrive wait for all P, then each writes dw / db (the
-    column sums) for its share of the columns, the rows added in a fixed order (deterministic). It
-    saves the launch of a separate column sum (norm.cpp sum_partials).
-    sync: int32 [2], zero at the launch: the programs that arrived, then the reducers that
-    finished; the last reducer zeroes both, so the next launch on the stream finds them zero.
-    Forward progress: a reducer waits only for programs that had not arrived when it did (fewer
-    than REDUCERS, which the host keeps under the programs an SM holds at once)."""
-    tl.debug_barrier()  # every thread's partial stores come before the count's release
-    t = tl.atomic_add(sync, 1, sem="acq_rel")
-    slot = t - (P - REDUCERS)
-    if slot >= 0:
-        cnt = t + 1
-        while cnt < P:
-            cnt = tl.atomic_add(sync, 0, sem="acquire")
-        tl.debug_barrier()  # the acquire (one thread's) before every thread's loads
-        rr = tl.arange(0, BLOCK_R)
-        for c0 in range(slot * BLOCK_N, N, REDUCERS * BLOCK_N):
-            cols = c0 + tl.arange(0, BLOCK_N)
-            col_mask = cols < N
-            acc_w = _acc(tl.zeros((BLOCK_N, ), tl.float32), F64)
-            acc_b = _acc(tl.zeros((BLOCK_N, ), tl.float32), F64)
-            for r0 in range(0, P, BLOCK_R):
-                rows = r0 + rr
-                mask = (rows < P)[:, None] & col_mask[None, :]
-                offs = rows[:, None] * N + cols[None, :]
-                # .cg: other SMs wrote these; read them from L2, not from a stale L1 line. Both
-                # tiles' loads go out before either sum (whose barriers would hold the second).
-                if PART_W:
-                    tile_w = tl.load(part_w + offs, mask=mask, other=0.0, cache_modifier=".cg")
-                if PART_B:
-                    tile_b = tl.load(part_b + offs, mask=mask, other=0.0, cache_modifier=".cg")
-                if PART_W:
-                    acc_w += tl.sum(tile_w, axis=0)
-                if PART_B:
-                    acc_b += tl.sum(tile_b, axis=0)
-            if PART_W:
-                tl.store(dw + cols, acc_w.to(dw.dtype.element_ty), mask=col_mask)
-            if PART_B:
-                tl.store(db + cols, acc_b.to(db.dtype.element_ty), mask=col_mask)
-        tl.debug_barrier()
-        if tl.atomic_add(sync + 1, 1, sem="relaxed") == REDUCERS - 1:
-            tl.atomic_xchg(sync, 0, sem="relaxed")
-            tl.atomic_xchg(sync + 1, 0, sem="relaxed")
-
-
-@triton.jit
-def norm_bwd_kernel(dx, part_w, part_b, dw, db, sync, dy, x, mean, rstd, w, M, N, ROWS_PER_PROG, RMS: tl.constexpr,
+def norm_bwd_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PROG, RMS: tl.constexpr,
                     HAS_W: tl.constexpr, F64: tl.constexpr, BLOCK_M: tl.constexpr,
                     BLOCK_N: tl.constexpr, SINGLE: tl.constexpr, INT64: tl.constexpr, HAS_DX: tl.constexpr,
-                    PART_W: tl.constexpr, PART_B: tl.constexpr, PREFETCH: tl.constexpr, REDUCERS: tl.constexpr,
-                    RED_BLOCK_R: tl.constexpr, RED_BLOCK_N: tl.constexpr):
+                    PART_W: tl.constexpr, PART_B: tl.constexpr, PREFETCH: tl.constexpr):
     """dx = rstd * (g - mean(g) - xhat * mean(g * xhat)), g = dy * weight (rms_norm: no mean(g)),
     for rows [pid * ROWS_PER_PROG, +ROWS_PER_PROG) in blocks of BLOCK_M (chunked rows: one block).
     PART_W / PART_B (SINGLE): the weight / bias gradients' partial column sums over
     the program's rows, sum dy * xhat / sum dy, go to row pid of part_w / part_b ([programs, N]),
-    so that dy and x are read once for all three gradients; REDUCERS > 0: the last REDUCERS
-    programs then sum them into dw / db (_sum_partials_last, tiles of [RED_BLOCK_R rows,
-    RED_BLOCK_N columns]). PREFETCH (SINGLE): each block's x, dy
+    so that dy and x are read once for all three gradients. PREFETCH (SINGLE): each block's x, dy
     and statistics are loaded in the step before, so that the loads stay in flight while the
     block before reduces and stores (a program's steps are latency-bound otherwise: one or two
     programs an SM). (Two and three blocks ahead were slower on the H200: the registers cost a
@@ -222,9 +170,6 @@ def norm_bwd_kernel(dx, part_w, part_b, dw, db, sync, dy, x, mean, rstd, w, M, N
             tl.store(part_w + pid * N + cols, tl.sum(acc_w, axis=0).to(part_w.dtype.element_ty), mask=col_mask)
         if PART_B:
             tl.store(part_b + pid * N + cols, tl.sum(acc_b, axis=0).to(part_b.dtype.element_ty), mask=col_mask)
-        if REDUCERS > 0:
-            _sum_partials_last(dw, db, part_w, part_b, sync, tl.num_programs(0), N, PART_W, PART_B, F64, REDUCERS,
-                               RED_BLOCK_R, RED_BLOCK_N)
     else:
         rows = row0 + tl.arange(0, BLOCK_M)
         row_mask = rows < M
