@@ -15,8 +15,13 @@ once. The statistics are two sweeps over shared memory (the max, then the sum of
 it; the backward: one sum), the write a third. That kernel is now the library's
 (kernels/softmax.py softmax_rows_smem_kernel); "smem PART=.. w=.." rows launch it at other part
 sizes, warps and register caps, "bufs .." rows the forward with one shared-memory allocation a
-chunk, waiting for each chunk or ("once") for the whole part (smem_bufs_kernel; session 29, not
-yet timed), "pipe .." rows a persistent two-buffer form (below).
+chunk, waiting for each chunk or ("once") for the whole part (smem_bufs_kernel, session 29;
+session 30 at 256 x 131072: 45.3 / 45.0 us per chunk against the library's 46.5, 82-99 us once:
+the per-chunk barriers were not the forward's loss), "pipe .." rows a persistent two-buffer form
+(below). "zeroed outside / inside" rows (--zero-only: these and the library alone) time the
+library's configuration with the ticket buffer zeroed before the timer's start event or inside
+the timed call: the cost of a zeroing launch, which session 30 measured at 1.2-2.8 us and took
+out of the library (the kernel zeroes its counters itself).
 
 Session 28, H200, 256 x 131072 bf16, us (the register kernel -> the best smem row -> the best pipe
 row): softmax 56.2 -> 49.6 (PART 16384, 8 warps) -> 53.2; log_softmax 51.3 -> 45.9 (8192, 4
