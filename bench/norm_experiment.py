@@ -243,6 +243,26 @@ BWD_VARIANTS = [(2, 1, 16, 32, True, 1, None), (2, 1, 16, 32, True, 1, 64), (1, 
                 (2, 1, 8, 32, True, 1, None), (2, 1, 8, 32, False, 1, None)]
 
 
+def bwd_case(x, dy, w, b, rms):
+    """The layer_norm (rms_norm) backward of x for the rows below: the forward's statistics,
+    torch's result, its time and the bytes moved; prints the library's row."""
+    M, N = x.shape
+    name = "rms_bwd" if rms else "ln_bwd"
+    if rms:
+        _, rstd = aten._fused_rms_norm(x, [N], w, 1e-5)
+        mean = None
+        t_fn = lambda: aten._fused_rms_norm_backward(dy, x, [N], rstd, w, [True, True])  # noqa: E731
+    else:
+        _, mean, rstd = aten.native_layer_norm(x, [N], w, b, 1e-5)
+        t_fn = lambda: aten.native_layer_norm_backward(dy, x, [N], mean, rstd, w, b, [True] * 3)  # noqa: E731
+    ref = t_fn()
+    t_us = bench(t_fn)
+    nb = nbytes(dy, x, mean, rstd, w, b if not rms else None, *ref)
+    with gemforge.use():
+        try_row(name, (M, N), "gemforge", t_fn, ref, t_us, nb)
+    return name, mean, rstd, ref, t_us, nb
+
+
 def norm_bwd_rows():
     for M, N in NORM:
         x = torch.randn(M, N, device=dev, dtype=bf16)
@@ -250,19 +270,7 @@ def norm_bwd_rows():
         w = torch.randn(N, device=dev, dtype=bf16)
         b = torch.randn(N, device=dev, dtype=bf16)
         for rms in (False, True):
-            name = "rms_bwd" if rms else "ln_bwd"
-            if rms:
-                _, rstd = aten._fused_rms_norm(x, [N], w, 1e-5)
-                mean = None
-                t_fn = lambda: aten._fused_rms_norm_backward(dy, x, [N], rstd, w, [True, True])  # noqa: E731
-            else:
-                _, mean, rstd = aten.native_layer_norm(x, [N], w, b, 1e-5)
-                t_fn = lambda: aten.native_layer_norm_backward(dy, x, [N], mean, rstd, w, b, [True] * 3)  # noqa
-            ref = t_fn()
-            t_us = bench(t_fn)
-            nb = nbytes(dy, x, mean, rstd, w, b if not rms else None, *ref)
-            with gemforge.use():
-                try_row(name, (M, N), "gemforge", t_fn, ref, t_us, nb)
+            name, mean, rstd, ref, t_us, nb = bwd_case(x, dy, w, b, rms)
             for ppsm, warps in SMEM_VARIANTS:
                 if N // (32 * warps) > 32 or warps * 32 * 8 > N:
                     continue
@@ -306,19 +314,7 @@ def bwd_breakdown_rows():
     b = torch.randn(N, device=dev, dtype=bf16)
     rows16 = math.ceil(M / (2 * SMS))
     for rms in (False, True):
-        name = "rms_bwd" if rms else "ln_bwd"
-        if rms:
-            _, rstd = aten._fused_rms_norm(x, [N], w, 1e-5)
-            mean = None
-            t_fn = lambda: aten._fused_rms_norm_backward(dy, x, [N], rstd, w, [True, True])  # noqa: E731
-        else:
-            _, mean, rstd = aten.native_layer_norm(x, [N], w, b, 1e-5)
-            t_fn = lambda: aten.native_layer_norm_backward(dy, x, [N], mean, rstd, w, b, [True] * 3)  # noqa
-        ref = t_fn()
-        t_us = bench(t_fn)
-        nb = nbytes(dy, x, mean, rstd, w, b if not rms else None, *ref)
-        with gemforge.use():
-            try_row(name, (M, N), "gemforge", t_fn, ref, t_us, nb)
+        name, mean, rstd, ref, t_us, nb = bwd_case(x, dy, w, b, rms)
         try_row(name, (M, N), "main pass only (ppsm=2 w=8 pf)",
                 lambda: fused_bwd(dy, x, mean, rstd, w, rms, 2, 1, 8, 32, True, 1, None, colsum=False), ref[:1],
                 t_us, nb)
