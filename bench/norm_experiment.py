@@ -196,8 +196,16 @@ def fused_bwd(dy, x, mean, rstd, w, rms, ppsm, bm, warps, cs, prefetch=False, st
                                   F64=False, BLOCK_M=bm, BLOCK_N=bn, SINGLE=True, INT64=False,
                                   HAS_DX=True, PART_W=True, PART_B=not rms, PREFETCH=prefetch, num_warps=warps,
                                   num_stages=stages, **({"maxnreg": maxnreg} if maxnreg else {}))
+    return main_pass_results(dx, pw, pb, x, rms, colsum, cs)
+
+
+def main_pass_results(dx, pw, pb, x, rms, colsum, cs=32):
+    """The fused backward's gradients from its main pass's dx and [programs, N] partial sums pw /
+    pb: their column sums (norm_param_grad_kernel, cs columns a program), or with colsum=False
+    the first partial rows (the main pass alone: the parameter gradients then differ)."""
     if not colsum:
         return (dx, pw[0].to(x.dtype)) if rms else (dx, pw[0].to(x.dtype), pb[0].to(x.dtype))
+    progs, N = pw.shape
     dw = torch.empty(N, device=dev, dtype=x.dtype)
     db = None if rms else torch.empty(N, device=dev, dtype=x.dtype)
     bs = min(triton.next_power_of_2(progs), 32)
@@ -221,15 +229,114 @@ def smem_bwd(dy, x, mean, rstd, w, rms, ppsm, warps, colsum=True):
     norm_bwd_smem_kernel[(progs, )](dx, pw, pb, dy, x, mean, rstd, w, M, N, rows, RMS=rms, HAS_W=True,
                                        BLOCK_N=bn, VEC=16 // x.element_size(), PART_W=True, PART_B=not rms,
                                        num_warps=warps)
-    if not colsum:
-        return (dx, pw[0].to(x.dtype)) if rms else (dx, pw[0].to(x.dtype), pb[0].to(x.dtype))
-    dw = torch.empty(N, device=dev, dtype=x.dtype)
-    db = None if rms else torch.empty(N, device=dev, dtype=x.dtype)
-    bs = min(triton.next_power_of_2(progs), 32)
-    nk.norm_param_grad_kernel[(triton.cdiv(N, 32), 1)](dw, db, pw, pb if pb is not None else pw, None, None, progs,
-                                                        N, progs, MODE=2, HAS_DW=True, HAS_DB=not rms, F64=False,
-                                                        BLOCK_M=bs, BLOCK_N=32, INT64=False, num_warps=4)
-    return (dx, dw) if rms else (dx, dw, db)
+    return main_pass_results(dx, pw, pb, x, rms, colsum)
+
+
+@gluon.jit
+def _onebar_load(x, dy, mean, rstd, row, end, N, cols, col_mask, RMS: gl.constexpr):
+    """Row `row`'s x and dy as stored (bf16), its mean (rms_norm: rstd again) and rstd; zeros for
+    a row at or past `end`."""
+    ok = row < end
+    offs = row.to(gl.int64) * N + cols
+    r = gl.load(rstd + row, mask=ok, other=0.0)
+    if RMS:
+        mu = r
+    else:
+        mu = gl.load(mean + row, mask=ok, other=0.0)
+    return (gl.load(x + offs, mask=col_mask & ok, other=0.0), gl.load(dy + offs, mask=col_mask & ok, other=0.0),
+            mu, r)
+
+
+@gluon.jit
+def _onebar_step(dx, red_gx, red_g, xv, dyv, mu, r, wv, acc_w, acc_b, row, end, N, cols, col_mask,
+                 RMS: gl.constexpr, all_l: gl.constexpr):
+    """One row of the fused backward: its row sums cross the warps through red_gx and red_g ([W]
+    fp32 each in shared memory) with one barrier; returns the updated partial sums."""
+    v = xv.to(gl.float32)
+    g0 = dyv.to(gl.float32)
+    if RMS:
+        xh = v * r
+    else:
+        xh = (v - mu) * r
+    g = g0 * wv
+    red_gx.store(gl.sum(g * xh, 1))  # a warp's share: shuffles only
+    if not RMS:
+        red_g.store(gl.sum(g, 1))
+    gl.thread_barrier()
+    a = gl.sum(red_gx.load(all_l), 0) / N  # every thread adds up all the warps' shares
+    if RMS:
+        d = (g - xh * a) * r
+    else:
+        m = gl.sum(red_g.load(all_l), 0) / N
+        d = (g - m - xh * a) * r
+    gl.store(dx + row.to(gl.int64) * N + cols, d.to(dx.dtype.element_ty), mask=col_mask & (row < end))
+    return acc_w + g0 * xh, acc_b + g0
+
+
+@gluon.jit
+def norm_bwd_onebar_kernel(dx, part_w, part_b, dy, x, mean, rstd, w, M, N, ROWS_PER_PROG, RMS: gl.constexpr,
+                           BLOCK_N: gl.constexpr, VEC: gl.constexpr):
+    """Experiment (session 30, prepared: compiled for sm_90 offline, not yet run): the fused pass of
+    norm_bwd_kernel (rows held whole, weight and PART_W / PART_B partial sums as there, the next
+    row's loads a step ahead) with one barrier a row instead of Triton's three. The row is a [W,
+    BLOCK_N / W] tile, a warp's columns along dim 1, so a warp sums its share with shuffles alone;
+    the shares meet in shared memory, one barrier, and every thread adds all W of them. Rows
+    alternate between two such buffers (the loop takes two rows a step, so that each buffer is
+    its own allocation): the barrier of the row between a buffer's read and its next write
+    orders them, and no barrier guards the write (the shared-memory analysis cannot tell two
+    slices of one allocation apart and would add one). VEC: elements of 16 bytes."""
+    W: gl.constexpr = gl.num_warps()
+    COLS: gl.constexpr = BLOCK_N // W
+    layout: gl.constexpr = gl.BlockedLayout([1, VEC], [1, 32], [W, 1], [1, 0])
+    all_l: gl.constexpr = gl.BlockedLayout([W], [32], [W], [0])  # [W], every thread holding all
+    shared: gl.constexpr = gl.SwizzledSharedLayout(1, 1, 1, [0])
+    red_a_gx = gl.allocate_shared_memory(gl.float32, [W], shared)
+    red_a_g = gl.allocate_shared_memory(gl.float32, [W], shared)
+    red_b_gx = gl.allocate_shared_memory(gl.float32, [W], shared)
+    red_b_g = gl.allocate_shared_memory(gl.float32, [W], shared)
+    pid = gl.program_id(0)
+    row0 = pid * ROWS_PER_PROG
+    end = gl.minimum(row0 + ROWS_PER_PROG, M)
+    wi = gl.arange(0, W, gl.SliceLayout(1, layout))
+    ci = gl.arange(0, COLS, gl.SliceLayout(0, layout))
+    cols = wi[:, None] * COLS + ci[None, :]
+    col_mask = cols < N
+    wv = gl.load(w + cols, mask=col_mask, other=0.0).to(gl.float32)
+    acc_w = gl.zeros([W, COLS], gl.float32, layout)
+    acc_b = gl.zeros([W, COLS], gl.float32, layout)
+    xn, dyn, mun, rn = _onebar_load(x, dy, mean, rstd, row0, end, N, cols, col_mask, RMS)
+    for i in range(0, end - row0, 2):
+        row = row0 + i
+        xv, dyv, mu, r = xn, dyn, mun, rn
+        xn, dyn, mun, rn = _onebar_load(x, dy, mean, rstd, row + 1, end, N, cols, col_mask, RMS)
+        acc_w, acc_b = _onebar_step(dx, red_a_gx, red_a_g, xv, dyv, mu, r, wv, acc_w, acc_b, row, end, N, cols,
+                                    col_mask, RMS, all_l)
+        xv, dyv, mu, r = xn, dyn, mun, rn
+        xn, dyn, mun, rn = _onebar_load(x, dy, mean, rstd, row + 2, end, N, cols, col_mask, RMS)
+        acc_w, acc_b = _onebar_step(dx, red_b_gx, red_b_g, xv, dyv, mu, r, wv, acc_w, acc_b, row + 1, end, N, cols,
+                                    col_mask, RMS, all_l)
+    gl.store(part_w + pid * N + cols, acc_w, mask=col_mask)
+    if not RMS:
+        gl.store(part_b + pid * N + cols, acc_b, mask=col_mask)
+
+
+def onebar_bwd(dy, x, mean, rstd, w, rms, ppsm, warps, maxnreg=None, colsum=True):
+    """The fused backward with norm_bwd_onebar_kernel (above) as the main pass; colsum=False: the
+    main pass alone (its weight / bias gradients are then partial sums). Offline (sm_90, bf16,
+    4096 columns, 8 warps): 144 registers (one program an SM), 128 under maxnreg=128 (layer_norm
+    then spills 10 registers, rms_norm none); 325 instructions a row against norm_bwd_kernel's
+    339, one BAR.SYNC a row against three; ptxas still sinks the next row's loads to about half
+    way through the row's code."""
+    M, N = x.shape
+    rows = math.ceil(M / (ppsm * SMS))
+    progs = math.ceil(M / rows)
+    dx = torch.empty_like(x)
+    pw = torch.empty(progs, N, device=dev, dtype=torch.float32)
+    pb = None if rms else torch.empty(progs, N, device=dev, dtype=torch.float32)
+    norm_bwd_onebar_kernel[(progs, )](dx, pw, pb, dy, x, mean, rstd, w, M, N, rows, RMS=rms,
+                                      BLOCK_N=triton.next_power_of_2(N), VEC=16 // x.element_size(), num_warps=warps,
+                                      **({"maxnreg": maxnreg} if maxnreg else {}))
+    return main_pass_results(dx, pw, pb, x, rms, colsum)
 
 
 # (ppsm, warps) of norm_bwd_smem_kernel
@@ -318,6 +425,11 @@ def bwd_breakdown_rows():
         try_row(name, (M, N), "main pass only (ppsm=2 w=8 pf)",
                 lambda: fused_bwd(dy, x, mean, rstd, w, rms, 2, 1, 8, 32, True, 1, None, colsum=False), ref[:1],
                 t_us, nb)
+        for ppsm, warps, nreg in ((2, 8, 128), (1, 8, None), (1, 16, None), (2, 16, 64)):
+            try_row(name, (M, N), f"onebar ppsm={ppsm} w={warps} r={nreg}",
+                    lambda: onebar_bwd(dy, x, mean, rstd, w, rms, ppsm, warps, nreg), ref, t_us, nb)
+        try_row(name, (M, N), "onebar ppsm=2 w=8 r=128 main pass only",
+                lambda: onebar_bwd(dy, x, mean, rstd, w, rms, 2, 8, 128, colsum=False), ref[:1], t_us, nb)
         for rpp, warps, pf in ((1, 8, False), (1, 4, False), (rows16, 8, True), (rows16, 8, False)):
             try_row(name, (M, N), f"dx only rows={rpp} w={warps} pf={int(pf)}",
                     lambda: dx_only(dy, x, mean, rstd, w, rms, rpp, warps, pf), ref[:1], t_us, nb)
