@@ -244,8 +244,8 @@ const DeviceInfo& device_info(int device_index);
 // An int32 tensor of at least n zeros on like's device, for a kernel's counters (tickets, arrival
 // counts) that the kernel itself zeroes again before it finishes, so that no zeroing launch
 // precedes it. CUDA: cached per thread, device and current stream (launches that may overlap
-// never share one); while the stream is being captured into a CUDA graph, and on the CPU, a
-// fresh at::zeros (in a graph, its zeroing is captured with the launch).
+// never share one); while the stream is being captured into a CUDA graph a fresh one (its
+// zeroing is captured with the launch), and on the CPU a fresh at::zeros.
 at::TensorBase zeroed_counters(const at::TensorBase& like, int64_t n);
 
 // ---------------------------------------------------------------- runtime settings and stats

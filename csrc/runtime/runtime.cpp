@@ -722,9 +722,7 @@ constexpr int kCounterBuffers = 8;  // (device, stream) pairs a thread keeps; th
 // Never destroyed: freeing CUDA memory from a thread_local destructor at exit can outlive the driver.
 thread_local CounterBuffer* t_counters = new CounterBuffer[kCounterBuffers];
 thread_local int t_counters_next = 0;
-}  // namespace
 
-namespace {
 // A driver memset on the stream, not at::zeros: that would dispatch to our own fill kernel, which a
 // graph capture may find not yet loaded.
 at::TensorBase zeros_on_stream(const c10::TensorOptions& opts, int64_t n, cu::CUstream stream) {
